@@ -1,0 +1,42 @@
+import Foundation
+
+/// Opaque, prefixed, URL-safe identifiers with 124 random bits: `tnt_…`, `ctr_…`, `usr_…`.
+public enum Identifier {
+    private static let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
+    /// Characters after the prefix: 24 base-36 characters ≈ 124 bits.
+    public static let length = 24
+
+    /// A new identifier `<prefix>_<24 random base-36 characters>`.
+    public static func make(_ prefix: String, using generator: inout some RandomNumberGenerator) -> String {
+        var text = prefix + "_"
+        for _ in 0..<length { text.append(alphabet[Int.random(in: 0..<alphabet.count, using: &generator)]) }
+        return text
+    }
+
+    /// A new identifier from the system's secure generator.
+    public static func make(_ prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return make(prefix, using: &generator)
+    }
+
+    /// True when `text` has the shape of an identifier with `prefix`.
+    public static func isWellFormed(_ text: String, prefix: String) -> Bool {
+        guard text.hasPrefix(prefix + "_") else { return false }
+        let body = text.dropFirst(prefix.count + 1)
+        return body.count == length && body.allSatisfy { alphabet.contains($0) }
+    }
+
+    /// `count` bytes from the system's secure generator (tokens, keys, secrets).
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+
+    /// A URL-safe random token (base64url without padding) of `bytes` random bytes.
+    public static func token(bytes: Int = 32) -> String {
+        Base64.encode(randomBytes(bytes))
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,36 @@
+/// Instants as milliseconds since the Unix epoch (UTC), formatted as ISO 8601 with
+/// milliseconds: `2025-06-01T12:00:05.000Z`.
+public enum Timestamp {
+    /// ISO 8601 UTC text with milliseconds for `millis` since the epoch.
+    public static func iso8601(millis: Int64) -> String {
+        let (days, msOfDay) = floorDivide(millis, 86_400_000)
+        let (year, month, day) = civil(fromDays: days)
+        let hours = msOfDay / 3_600_000
+        let minutes = msOfDay / 60_000 % 60
+        let seconds = msOfDay / 1000 % 60
+        let ms = msOfDay % 1000
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hours, 2)):\(pad(minutes, 2)):\(pad(seconds, 2)).\(pad(ms, 3))Z"
+    }
+
+    private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
+        let q = a / b, r = a % b
+        return r < 0 ? (q - 1, r + b) : (q, r)
+    }
+
+    /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}

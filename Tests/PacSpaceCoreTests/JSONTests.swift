@@ -1,0 +1,109 @@
+import Testing
+@testable import PacSpaceCore
+
+func canonical(_ json: String) throws -> String {
+    String(decoding: try JSONWriter.canonical(JSONParser.parse(Array(json.utf8))), as: UTF8.self)
+}
+
+@Suite struct JSONTests {
+    /// RFC 8785 §3.2.2 / Appendix B number samples, as IEEE 754 bit patterns.
+    @Test(arguments: [
+        (0x0000000000000000, "0"), (0x8000000000000000, "0"), (0x0000000000000001, "5e-324"),
+        (0x8000000000000001, "-5e-324"), (0x7fefffffffffffff, "1.7976931348623157e+308"),
+        (0xffefffffffffffff, "-1.7976931348623157e+308"), (0x4340000000000000, "9007199254740992"),
+        (0xc340000000000000, "-9007199254740992"), (0x4430000000000000, "295147905179352830000"),
+        (0x44b52d02c7e14af5, "9.999999999999997e+22"), (0x44b52d02c7e14af6, "1e+23"),
+        // The next value was checked against V8 (node).
+        (0x44b52d02c7e14af7, "1.0000000000000001e+23"), (0x444b1ae4d6e2ef4e, "999999999999999700000"),
+        (0x444b1ae4d6e2ef4f, "999999999999999900000"), (0x444b1ae4d6e2ef50, "1e+21"),
+        (0x3eb0c6f7a0b5ed8c, "9.999999999999997e-7"), (0x3eb0c6f7a0b5ed8d, "0.000001"),
+        (0x41b3de4355555553, "333333333.3333332"), (0x41b3de4355555554, "333333333.33333325"),
+        (0x41b3de4355555555, "333333333.3333333"), (0x41b3de4355555556, "333333333.3333334"),
+        (0x41b3de4355555557, "333333333.33333343"), (0xbecbf647612f3696, "-0.0000033333333333333333"),
+        (0x43143ff3c1cb0959, "1424953923781206.2"),
+    ] as [(UInt64, String)])
+    func ecmaScriptNumbers(bits: UInt64, expected: String) {
+        #expect(ECMAScriptNumber.format(Double(bitPattern: bits)) == expected)
+    }
+
+    @Test func rfc8785Example() throws {
+        let input = #"{ "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/", "literals": [null, true, false] }"#
+        #expect(try canonical(input) == #"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#)
+    }
+
+    @Test func rfc8785Sorting() throws {
+        let input = #"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#
+        let keys = try canonical(input)
+        #expect(keys == "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u{80}\":\"Control\",\"ö\":\"Latin Small Letter O With Diaeresis\",\"€\":\"Euro Sign\",\"😀\":\"Emoji: Grinning Face\",\"דּ\":\"Hebrew Letter Dalet With Dagesh\"}")
+    }
+
+    @Test func strictParsing() {
+        for bad in ["", "{", "{\"a\":1,}", "[1,]", "{\"a\":1,\"a\":2}", "01", "1.", ".5", "-", "\"\\ud800\"", "\"a\u{01}\"",
+                    "nul", "{\"a\" 1}", "1 2", "\"\\x\"", String(repeating: "[", count: 100) + String(repeating: "]", count: 100)] {
+            #expect(throws: JSONParseError.self, "\(bad)") { try JSONParser.parse(Array(bad.utf8)) }
+        }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xff, 0x22]) }
+        #expect(try! JSONParser.parse(Array("{\"a\":[1.50,\"x\\u00e9\",true,null]}".utf8))
+                == ["a": [.number("1.50"), "xé", true, .null]])
+    }
+
+    @Test func serializeKeepsOrderAndNumberText() {
+        let value: JSONValue = ["b": .number("1.50"), "a": "\u{1}"]
+        #expect(String(decoding: JSONWriter.serialize(value), as: UTF8.self) == #"{"b":1.50,"a":"\u0001"}"#)
+        #expect(throws: JCSError.self) { try JSONWriter.canonical(.number("1e400")) }
+    }
+}
+
+@Suite struct AmountTests {
+    @Test(arguments: [
+        ("0", 0), ("-0", 0), ("12", 12_000_000), ("12.5", 12_500_000), ("-0.000001", -1), ("1e-05", 10),
+        ("1.5E+2", 150_000_000), ("1000000000", 1_000_000_000_000_000), ("0.100000", 100_000), ("2.50e-1", 250_000),
+    ] as [(String, Int64)])
+    func parses(text: String, micros: Int64) throws {
+        #expect(try Amount(parsing: text).micros == micros)
+    }
+
+    @Test func rejects() {
+        #expect(throws: Amount.ParseError.tooPrecise) { try Amount(parsing: "0.0000001") }
+        #expect(throws: Amount.ParseError.tooPrecise) { try Amount(parsing: "1e-7") }
+        #expect(throws: Amount.ParseError.outOfRange) { try Amount(parsing: "1e300") }
+        #expect(throws: Amount.ParseError.outOfRange) { try Amount(parsing: "99999999999999999999") }
+        for bad in ["", "abc", "1.", ".1", "1e", "--1", "1.2.3"] {
+            #expect(throws: Amount.ParseError.notANumber, "\(bad)") { try Amount(parsing: bad) }
+        }
+    }
+
+    @Test func formatsWithoutTrailingZeros() {
+        #expect(Amount(micros: 12_500_000).description == "12.5")
+        #expect(Amount(micros: -1).description == "-0.000001")
+        #expect(Amount(micros: 100_000_000).description == "100")
+        #expect(Amount(micros: 0).description == "0")
+        #expect(Amount(micros: .max).adding(Amount(micros: 1)) == nil)
+        #expect(Amount(micros: 0.1e6.exponent == 0 ? 0 : 100_000).adding(Amount(micros: 200_000)) == Amount(micros: 300_000))
+    }
+}
+
+@Suite struct IdentifierAndTimeTests {
+    @Test func identifiers() {
+        let id = Identifier.make("tnt")
+        #expect(Identifier.isWellFormed(id, prefix: "tnt"))
+        #expect(!Identifier.isWellFormed(id, prefix: "usr"))
+        #expect(Identifier.make("tnt") != id)
+        #expect(!Identifier.isWellFormed("tnt_ABC", prefix: "tnt"))
+    }
+
+    @Test func timestamps() {
+        #expect(Timestamp.iso8601(millis: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp.iso8601(millis: 1_748_779_205_000) == "2025-06-01T12:00:05.000Z")
+        #expect(Timestamp.iso8601(millis: 951_782_400_123) == "2000-02-29T00:00:00.123Z")
+    }
+
+    @Test func sealing() throws {
+        let sealer = try KeySealer(masterKey: Array(repeating: 7, count: 32))
+        var sealed = try sealer.seal([1, 2, 3])
+        #expect(try sealer.open(sealed) == [1, 2, 3])
+        sealed[sealed.count - 1] ^= 1
+        #expect(throws: KeySealer.SealError.cannotOpen) { try sealer.open(sealed) }
+        #expect(throws: KeySealer.SealError.badMasterKey) { try KeySealer(masterKey: [1]) }
+    }
+}
