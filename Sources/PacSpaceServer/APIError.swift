@@ -1,0 +1,48 @@
+import HTTPTypes
+import PacSpaceCore
+
+/// An error answer of the API: HTTP status, stable code, a message for people and
+/// optional field details. Every non-2xx body is built from one of these.
+public struct APIError: Error, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    public var details: [JSONValue] = []
+    public var retryAfterSeconds: Int?
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    /// 400 `VALIDATION_ERROR` about one field.
+    public static func invalid(_ field: String, _ problem: String, _ message: String) -> APIError {
+        var error = APIError(.badRequest, "VALIDATION_ERROR", message)
+        error.details = [["field": .string(field), "problem": .string(problem)]]
+        return error
+    }
+
+    public static func unauthorized(_ message: String) -> APIError { APIError(.unauthorized, "UNAUTHORIZED", message) }
+    public static func forbidden(_ message: String) -> APIError { APIError(.forbidden, "FORBIDDEN", message) }
+    public static func notFound(_ message: String) -> APIError { APIError(.notFound, "NOT_FOUND", message) }
+
+    /// 429 or 503 with `Retry-After`.
+    public static func retryLater(_ status: HTTPResponse.Status, _ code: String, _ message: String, after seconds: Int) -> APIError {
+        var error = APIError(status, code, message)
+        error.retryAfterSeconds = max(1, seconds)
+        error.headers[.retryAfter] = String(max(1, seconds))
+        return error
+    }
+
+    /// The error envelope of api.md §1.
+    var body: JSONValue {
+        var error: [(String, JSONValue)] = [("code", .string(code)), ("message", .string(message))]
+        if !details.isEmpty { error.append(("details", .array(details))) }
+        if let retryAfterSeconds { error.append(("retryAfterSeconds", .int(retryAfterSeconds))) }
+        return .object([
+            ("success", false), ("statusCode", .int(status.code)), ("error", .object(error)), ("message", .string(message)),
+        ])
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import Logging
+import PacSpaceCore
+import PacSpaceStore
+import ServiceLifecycle
+
+/// Opens the database configured in `configuration` (creating the data directory).
+public func openDatabase(_ configuration: ServerConfiguration, logger: Logger) async throws -> Database {
+    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+    if let url = configuration.databaseURL {
+        logger.info("using PostgreSQL", metadata: ["pool": .stringConvertible(configuration.postgresConnections)])
+        return try Database.postgres(url: url, maximumConnections: configuration.postgresConnections, logger: logger)
+    }
+    let path = (configuration.dataDirectory as NSString).appendingPathComponent("pacspace.sqlite")
+    logger.info("using SQLite", metadata: ["file": .string(path)])
+    return try await Database.sqlite(path: path, logger: logger)
+}
+
+/// Builds the whole server: database, migrations, routes, background services.
+public func buildApplication(_ configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+    let database = try await openDatabase(configuration, logger: logger)
+    let outbox = (configuration.dataDirectory as NSString).appendingPathComponent("outbox")
+    try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
+    let masterKey = try configuration.masterKey
+        ?? ServerConfiguration.secretFile("master.key", in: configuration.dataDirectory, bytes: 32, logger: logger)
+    let jwtSecret = try configuration.jwtSecret
+        ?? ServerConfiguration.secretFile("jwt.key", in: configuration.dataDirectory, bytes: 32, logger: logger)
+
+    let accounts = AccountStore(database: database)
+    let environments = EnvironmentStore(database: database)
+    let tokens = await AccessTokens(secret: jwtSecret, lifetimeSeconds: configuration.accessTokenSeconds)
+    let provisioner = Provisioner(environments: environments, sealer: try KeySealer(masterKey: masterKey),
+                                  originHost: configuration.originHost, logger: logger, now: configuration.now)
+    let auth = DashboardAuthMiddleware(tokens: tokens, accounts: accounts)
+
+    let router = Router(context: AppRequestContext.self)
+    // Router middleware wraps only routes added after it, so it comes first.
+    let routes = RouteTable()
+    router.middlewares.add(RequestIDMiddleware())
+    router.middlewares.add(ErrorMiddleware(routes: routes))
+    HealthController(database: database).addRoutes(to: router)
+    OpenAPIController().addRoutes(to: router)
+    DashboardAuthController(
+        accounts: accounts, tokens: tokens, passwords: try await Passwords(cost: configuration.bcryptCost),
+        mailer: Mailer(transport: configuration.mailTransport, outbox: outbox, from: "PacSpace <no-reply@\(configuration.originHost)>",
+                       logger: logger, now: configuration.now),
+        limiter: RateLimiter(windowSeconds: configuration.loginWindowSeconds), configuration: configuration
+    ).addRoutes(to: router, auth: auth)
+    ContractsController(environments: environments, provisioner: provisioner, now: configuration.now).addRoutes(to: router, auth: auth)
+
+    routes.set(router.routes.map { (String(describing: $0.path), $0.method) })
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PacSpace"),
+        services: [database, provisioner],
+        logger: logger)
+    app.beforeServerStarts {
+        let applied = try await Migrations.apply(to: database, logger: logger, now: configuration.now())
+        logger.info("database ready", metadata: ["migrationsApplied": .stringConvertible(applied), "schemaVersion": .stringConvertible(Migrations.latestVersion)])
+        provisioner.wake()
+    }
+    return app
+}
+

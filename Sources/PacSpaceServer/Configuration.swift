@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import PacSpaceCore
+
+/// Everything the server reads from flags and environment variables, with defaults
+/// that run out of the box (README, "Configuration").
+public struct ServerConfiguration: Sendable {
+    /// How verification and reset mails leave the server.
+    public enum MailTransport: Sendable, Equatable {
+        /// Write the message to the log and to `<data dir>/outbox/`.
+        case log
+        /// Pipe an RFC 5322 message to a sendmail-compatible program.
+        case sendmail(path: String)
+    }
+
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./data"
+    /// `postgres://…`; nil means SQLite at `<data dir>/pacspace.sqlite`.
+    public var databaseURL: String?
+    /// Base of links in mails, and the host part of new log origins.
+    public var publicURL = "http://localhost:8080"
+    /// 32 bytes sealing environment signing keys; generated under the data dir if absent.
+    public var masterKey: [UInt8]?
+    /// HS256 key for access tokens (≥ 32 bytes); generated under the data dir if absent.
+    public var jwtSecret: [UInt8]?
+    public var mailTransport = MailTransport.log
+    public var bcryptCost = 12
+    /// Access token lifetime, seconds.
+    public var accessTokenSeconds: Int64 = 15 * 60
+    /// Refresh token lifetime, seconds.
+    public var refreshTokenSeconds: Int64 = 30 * 24 * 3600
+    /// Login attempts allowed per email, and per IP, in each ``loginWindowSeconds``.
+    public var loginAttemptsPerEmail = 10
+    public var loginAttemptsPerIP = 100
+    public var loginWindowSeconds = 15 * 60
+    /// PostgreSQL pool size (stack-notes: size it explicitly).
+    public var postgresConnections = 8
+    /// Milliseconds since the epoch; injected so tests control time.
+    public var now: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    public init() {}
+
+    /// Reads `PACSPACE_*`, `DATABASE_URL` and `PUBLIC_URL` from `environment`.
+    public mutating func apply(environment: [String: String]) throws {
+        if let value = environment["PACSPACE_HOST"] { host = value }
+        if let value = environment["PACSPACE_PORT"] {
+            guard let port = Int(value), (0...65535).contains(port) else { throw ConfigurationError("PACSPACE_PORT must be a port number") }
+            self.port = port
+        }
+        if let value = environment["PACSPACE_DATA_DIR"] { dataDirectory = value }
+        if let value = environment["DATABASE_URL"], !value.isEmpty { databaseURL = value }
+        if let value = environment["PUBLIC_URL"] { publicURL = value }
+        if let value = environment["PACSPACE_MASTER_KEY"] { masterKey = try Self.key(value, name: "PACSPACE_MASTER_KEY", exactly: 32) }
+        if let value = environment["PACSPACE_JWT_SECRET"] {
+            guard value.utf8.count >= 32 else { throw ConfigurationError("PACSPACE_JWT_SECRET must be at least 32 bytes") }
+            jwtSecret = Array(value.utf8)
+        }
+        if let value = environment["PACSPACE_MAIL_TRANSPORT"] {
+            switch value {
+            case "log": mailTransport = .log
+            case "sendmail": mailTransport = .sendmail(path: environment["PACSPACE_SENDMAIL_PATH"] ?? "/usr/sbin/sendmail")
+            default: throw ConfigurationError("PACSPACE_MAIL_TRANSPORT must be log or sendmail")
+            }
+        }
+        if let value = environment["PACSPACE_BCRYPT_COST"] {
+            guard let cost = Int(value), (4...31).contains(cost) else { throw ConfigurationError("PACSPACE_BCRYPT_COST must be 4...31") }
+            bcryptCost = cost
+        }
+    }
+
+    /// A 32-byte key given as 64 hex digits or base64.
+    static func key(_ text: String, name: String, exactly count: Int) throws -> [UInt8] {
+        if let bytes = Hex.decode(text), bytes.count == count { return bytes }
+        if let bytes = Base64.decode(text), bytes.count == count { return bytes }
+        throw ConfigurationError("\(name) must be \(count) bytes as \(count * 2) hex digits or base64")
+    }
+
+    /// The host (and port) of ``publicURL``: the first part of new log origins.
+    var originHost: String {
+        guard let url = URLComponents(string: publicURL), let host = url.host, !host.isEmpty else { return "localhost" }
+        return url.port.map { "\(host):\($0)" } ?? host
+    }
+
+    /// Loads `name` from the data directory, creating it (mode 0600) with `count` random
+    /// bytes on first start.
+    static func secretFile(_ name: String, in directory: String, bytes count: Int, logger: Logger) throws -> [UInt8] {
+        let path = (directory as NSString).appendingPathComponent(name)
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            guard let bytes = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == count else {
+                throw ConfigurationError("\(path) is damaged: it must hold \(count) bytes as hex")
+            }
+            return bytes
+        }
+        let bytes = Identifier.randomBytes(count)
+        guard FileManager.default.createFile(atPath: path, contents: Data((Hex.encode(bytes) + "\n").utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigurationError("cannot write \(path)")
+        }
+        logger.warning("generated a new secret; keep this file safe and back it up", metadata: ["file": .string(path)])
+        return bytes
+    }
+}
+
+/// A configuration value the server cannot start with.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,85 @@
+import Logging
+import Hummingbird
+import PacSpaceCore
+import PacSpaceStore
+
+/// `/dashboard/contracts*` (api.md §3, the seed page): environment activation.
+struct ContractsController: Sendable {
+    let environments: EnvironmentStore
+    let provisioner: Provisioner
+    let now: @Sendable () -> Int64
+
+    /// Environment names in the order answers list them.
+    static let names = ["testnet", "mainnet"]
+    /// The chain ids the SDK sends as `X-Chain-Id`.
+    static let chainIDs = ["testnet": 296, "mainnet": 295]
+
+    func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
+        let group = router.group("dashboard/contracts").add(middleware: auth)
+        group.post("provision", use: provision)
+        group.get(use: list)
+        group.get(":tenantId/status", use: status)
+    }
+
+    @Sendable func provision(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let environment = try await RequestBody.decode(request, allowed: ["environment"]).choice("environment", of: Self.names)
+        guard user.emailVerified else {
+            throw APIError(.forbidden, "EMAIL_NOT_VERIFIED", "Verify your email before provisioning an environment.")
+        }
+        guard user.role != "viewer" else { throw APIError.forbidden("Viewers cannot provision environments; ask an owner or admin.") }
+        let (record, started) = try await environments.requestProvisioning(
+            tenantID: user.tenantID, environment: environment, newID: Identifier.make("ctr"), now: now())
+        if started {
+            context.logger.info("provisioning requested", metadata: ["environmentId": .string(record.id), "environment": .string(environment)])
+            provisioner.wake()
+            return Envelope.success(.created, [
+                "tenantId": .string(user.tenantID), "environment": .string(environment), "status": "provisioning",
+                "message": "Environment is being provisioned. This usually takes a few seconds.",
+            ])
+        }
+        var data: [(String, JSONValue)] = [
+            ("tenantId", .string(user.tenantID)), ("environment", .string(environment)), ("status", .string(record.status)),
+        ]
+        if let provisionedAt = record.provisionedAt { data.append(("provisionedAt", .string(Timestamp.iso8601(millis: provisionedAt)))) }
+        let message = record.status == "active" ? "Environment is already active." : "Environment is already being provisioned."
+        data.append(("message", .string(message)))
+        return Envelope.success(.ok, .object(data))
+    }
+
+    @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let tenantID = try context.parameters.require("tenantId")
+        guard tenantID == user.tenantID else { throw APIError.notFound("No tenant \(tenantID) in your account.") }
+        let records = try await environments.environments(tenantID: tenantID)
+        let entries: [JSONValue] = Self.names.map { name in
+            guard let record = records.first(where: { $0.environment == name }) else {
+                return ["environment": .string(name), "status": "not_provisioned"]
+            }
+            var entry: [(String, JSONValue)] = [("environment", .string(name)), ("status", .string(record.status))]
+            if record.status == "active", let at = record.provisionedAt { entry.append(("provisionedAt", .string(Timestamp.iso8601(millis: at)))) }
+            if record.status == "error" { entry.append(("error", .optional(record.error))) }
+            return .object(entry)
+        }
+        return Envelope.success(.ok, ["tenantId": .string(tenantID), "environments": .array(entries)])
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let records = try await environments.environments(tenantID: user.tenantID)
+            .sorted { Self.names.firstIndex(of: $0.environment)! < Self.names.firstIndex(of: $1.environment)! }
+        return Envelope.success(.ok, .array(records.map(Self.json)))
+    }
+
+    static func json(_ record: EnvironmentRecord) -> JSONValue {
+        var entry: [(String, JSONValue)] = [
+            ("id", .string(record.id)), ("tenantId", .string(record.tenantID)), ("environment", .string(record.environment)),
+            ("status", .string(record.status)),
+            ("provisionedAt", record.provisionedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null),
+            ("logOrigin", .optional(record.logOrigin)), ("publicKey", .optional(record.publicKey)),
+            ("treeSize", .int(record.treeSize)), ("chainId", .int(chainIDs[record.environment] ?? 0)),
+        ]
+        if record.status == "error" { entry.append(("error", .optional(record.error))) }
+        return .object(entry)
+    }
+}

@@ -1,0 +1,186 @@
+import Hummingbird
+import Logging
+import PacSpaceCore
+import PacSpaceStore
+
+/// `/dashboard/auth/*` (api.md §2): accounts, email verification, sessions, passwords.
+struct DashboardAuthController: Sendable {
+    let accounts: AccountStore
+    let tokens: AccessTokens
+    let passwords: Passwords
+    let mailer: Mailer
+    let limiter: RateLimiter
+    let configuration: ServerConfiguration
+
+    static let verifyTokenMillis: Int64 = 24 * 3600 * 1000
+    static let resetTokenMillis: Int64 = 3600 * 1000
+
+    func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
+        let group = router.group("dashboard/auth")
+        group.post("register", use: register)
+        group.get("verify", use: verify)
+        group.post("resend-verification", use: resendVerification)
+        group.post("login", use: login)
+        group.post("refresh", use: refresh)
+        group.post("logout", use: logout)
+        group.post("forgot-password", use: forgotPassword)
+        group.post("reset-password", use: resetPassword)
+        group.group().add(middleware: auth).get("me", use: me)
+    }
+
+    private var now: Int64 { configuration.now() }
+
+    @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await RequestBody.decode(request, allowed: ["email", "password", "firstName", "lastName", "companyName"])
+        let email = try body.email()
+        let password = try body.secret("password", minBytes: Passwords.minLength, maxBytes: Passwords.maxBytes)
+        let firstName = try body.string("firstName", maxLength: 100)
+        let lastName = try body.string("lastName", maxLength: 100)
+        let companyName = try body.string("companyName", maxLength: 200)
+        let createdAt = now
+        let tenant = Tenant(id: Identifier.make("tnt"), name: companyName, createdAt: createdAt)
+        let user = User(id: Identifier.make("usr"), tenantID: tenant.id, email: email, passwordHash: try await passwords.hash(password),
+                        firstName: firstName, lastName: lastName, role: "owner", emailVerifiedAt: nil)
+        do {
+            try await accounts.register(tenant: tenant, owner: user)
+        } catch is AccountStore.EmailTaken {
+            throw APIError(.conflict, "EMAIL_TAKEN", "An account with this email already exists; log in or reset the password.")
+        }
+        context.logger.info("account registered", metadata: ["tenantId": .string(tenant.id), "userId": .string(user.id)])
+        try await sendVerification(to: user)
+        return Envelope.success(.created, Self.json(user), message: "Account created. Check your email to verify it.")
+    }
+
+    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let token = request.uri.queryParameters.get("token"), !token.isEmpty, token.count <= 200 else {
+            throw APIError.invalid("token", "required", "token is required: use the link from the verification mail.")
+        }
+        guard try await accounts.verifyEmail(tokenHash: AccessTokens.digest(token), now: now) else {
+            throw APIError(.badRequest, "INVALID_TOKEN", "This verification link is unknown, already used or expired; ask for a new one.")
+        }
+        return Envelope.success(.ok, ["emailVerified": true], message: "Email verified successfully.")
+    }
+
+    @Sendable func resendVerification(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let email = try await RequestBody.decode(request, allowed: ["email"]).email()
+        if let user = try await accounts.user(email: email), !user.emailVerified {
+            try await sendVerification(to: user)
+        }
+        return Envelope.success(.ok, .object([]), message: "If an unverified account exists for this email, a new verification mail is on its way.")
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await RequestBody.decode(request, allowed: ["email", "password"])
+        let email = try body.email()
+        let password = try body.secret("password", maxBytes: 1024)
+        for (key, limit) in [("email:" + email, configuration.loginAttemptsPerEmail), ("ip:" + context.remoteIP, configuration.loginAttemptsPerIP)] {
+            if let wait = await limiter.attempt("login:" + key, limit: limit, now: now) {
+                throw APIError.retryLater(.tooManyRequests, "RATE_LIMITED", "Too many login attempts; try again in \(wait) seconds.", after: wait)
+            }
+        }
+        let user = try await accounts.user(email: email)
+        guard try await passwords.verify(password, hash: user?.passwordHash), let user else {
+            throw APIError(.unauthorized, "INVALID_CREDENTIALS", "The email or password is wrong.")
+        }
+        guard user.emailVerified else {
+            throw APIError(.forbidden, "EMAIL_NOT_VERIFIED", "Verify your email first: follow the link in the verification mail, or ask for a new one.")
+        }
+        context.logger.info("login", metadata: ["userId": .string(user.id)])
+        return try await session(for: user, family: Identifier.make("fam"))
+    }
+
+    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let presented = try await RequestBody.decode(request, allowed: ["refreshToken"]).secret("refreshToken", maxBytes: 200)
+        let successor = AccessTokens.opaque("rt")
+        let issuedAt = now
+        switch try await accounts.rotateRefreshToken(hash: AccessTokens.digest(presented), successorHash: AccessTokens.digest(successor),
+                                                     expiresAt: issuedAt + configuration.refreshTokenSeconds * 1000, now: issuedAt) {
+        case .rotated(let user):
+            return try await sessionResponse(user: user, refreshToken: successor)
+        case .invalid:
+            throw APIError.unauthorized("The refresh token is invalid or expired; log in again.")
+        case .reused:
+            context.logger.warning("spent refresh token presented again; its session family is revoked")
+            throw APIError.unauthorized("This refresh token was already used; for safety every session from it is now signed out. Log in again.")
+        }
+    }
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let presented = try await RequestBody.decode(request, allowed: ["refreshToken"]).secret("refreshToken", maxBytes: 200)
+        _ = try await accounts.revokeRefreshFamily(hash: AccessTokens.digest(presented), now: now)
+        return Envelope.success(.ok, .object([]), message: "Logged out.")
+    }
+
+    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        guard let tenant = try await accounts.tenant(id: user.tenantID) else { throw APIError.unauthorized("Unknown tenant.") }
+        return Envelope.success(.ok, [
+            "user": Self.json(user),
+            "tenant": ["id": .string(tenant.id), "name": .string(tenant.name), "createdAt": .string(Timestamp.iso8601(millis: tenant.createdAt))],
+        ])
+    }
+
+    @Sendable func forgotPassword(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let email = try await RequestBody.decode(request, allowed: ["email"]).email()
+        if let user = try await accounts.user(email: email) {
+            let token = Identifier.token()
+            try await accounts.addEmailToken(hash: AccessTokens.digest(token), userID: user.id, purpose: .resetPassword,
+                                             expiresAt: now + Self.resetTokenMillis, now: now)
+            let link = "\(configuration.publicURL)/reset-password?token=\(token)"
+            send(Mail(to: user.email, subject: "Reset your PacSpace password",
+                      body: "Someone asked to reset the password of this account.\r\n\r\nReset token: \(token)\r\nOr open: \(link)\r\n\r\nThe token is valid for one hour. If it was not you, ignore this mail."))
+        }
+        return Envelope.success(.ok, .object([]), message: "If an account exists for this email, a reset mail is on its way.")
+    }
+
+    @Sendable func resetPassword(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await RequestBody.decode(request, allowed: ["token", "password"])
+        let token = try body.secret("token", maxBytes: 200)
+        let password = try body.secret("password", minBytes: Passwords.minLength, maxBytes: Passwords.maxBytes)
+        let hash = try await passwords.hash(password)
+        guard try await accounts.resetPassword(tokenHash: AccessTokens.digest(token), passwordHash: hash, now: now) else {
+            throw APIError(.badRequest, "INVALID_TOKEN", "This reset token is unknown, already used or expired; ask for a new one.")
+        }
+        return Envelope.success(.ok, .object([]), message: "Password changed. Every session was signed out; log in again.")
+    }
+
+    private func sendVerification(to user: User) async throws {
+        let token = Identifier.token()
+        try await accounts.addEmailToken(hash: AccessTokens.digest(token), userID: user.id, purpose: .verifyEmail,
+                                         expiresAt: now + Self.verifyTokenMillis, now: now)
+        let link = "\(configuration.publicURL)/dashboard/auth/verify?token=\(token)"
+        send(Mail(to: user.email, subject: "Verify your PacSpace email",
+                  body: "Welcome to PacSpace, \(user.firstName).\r\n\r\nVerify your email by opening:\r\n\(link)\r\n\r\nThe link is valid for 24 hours."))
+    }
+
+    /// Mail leaves in the background so that the answer's timing does not reveal whether an account exists.
+    private func send(_ mail: Mail) {
+        let mailer = self.mailer
+        Task { await mailer.send(mail) }
+    }
+
+    private func session(for user: User, family: String) async throws -> Response {
+        let refreshToken = AccessTokens.opaque("rt")
+        try await accounts.addRefreshToken(hash: AccessTokens.digest(refreshToken), userID: user.id, familyID: family,
+                                           expiresAt: now + configuration.refreshTokenSeconds * 1000, now: now)
+        return try await sessionResponse(user: user, refreshToken: refreshToken)
+    }
+
+    private func sessionResponse(user: User, refreshToken: String) async throws -> Response {
+        Envelope.success(.ok, [
+            "accessToken": .string(try await tokens.issue(for: user, now: now)),
+            "refreshToken": .string(refreshToken),
+            "tokenType": "Bearer",
+            "expiresIn": .int(tokens.lifetimeSeconds),
+            "user": Self.json(user),
+        ])
+    }
+
+    static func json(_ user: User) -> JSONValue {
+        [
+            "id": .string(user.id), "email": .string(user.email), "firstName": .string(user.firstName),
+            "lastName": .string(user.lastName), "tenantId": .string(user.tenantID), "role": .string(user.role),
+            "emailVerified": .bool(user.emailVerified),
+        ]
+    }
+}

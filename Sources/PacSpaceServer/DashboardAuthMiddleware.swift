@@ -1,0 +1,36 @@
+import Logging
+import JWTKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PacSpaceStore
+
+/// Requires `Authorization: Bearer <access token>` and loads the user it names.
+/// Every failure is 401 `UNAUTHORIZED` with a message saying what to fix.
+struct DashboardAuthMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let tokens: AccessTokens
+    let accounts: AccountStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            throw APIError.unauthorized("Send Authorization: Bearer <access token> (from POST /dashboard/auth/login).")
+        }
+        guard header.lowercased().hasPrefix("bearer "), case let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces), !token.isEmpty else {
+            throw APIError.unauthorized("The Authorization header must be \"Bearer <access token>\".")
+        }
+        let claims: AccessClaims
+        do {
+            claims = try await tokens.verify(token)
+        } catch {
+            throw APIError.unauthorized("The access token is invalid or expired; log in or refresh it.")
+        }
+        guard let user = try await accounts.user(id: claims.sub.value), user.tenantID == claims.tid else {
+            throw APIError.unauthorized("The access token names an unknown user.")
+        }
+        var context = context
+        context.user = user
+        context.logger[metadataKey: "userId"] = .string(user.id)
+        return try await next(request, context)
+    }
+}

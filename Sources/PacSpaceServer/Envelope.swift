@@ -1,0 +1,25 @@
+import HTTPTypes
+import Hummingbird
+import PacSpaceCore
+
+/// JSON answers in the envelope of api.md §1.
+enum Envelope {
+    /// `{success: true, statusCode, data, message?}`.
+    static func success(_ status: HTTPResponse.Status = .ok, _ data: JSONValue, message: String? = nil) -> Response {
+        var members: [(String, JSONValue)] = [("success", true), ("statusCode", .int(status.code)), ("data", data)]
+        if let message { members.append(("message", .string(message))) }
+        return json(status, .object(members))
+    }
+
+    /// The error envelope for `error`.
+    static func failure(_ error: APIError) -> Response {
+        var response = json(error.status, error.body)
+        response.headers.append(contentsOf: error.headers)
+        return response
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONWriter.serialize(value))))
+    }
+}

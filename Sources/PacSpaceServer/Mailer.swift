@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import PacSpaceCore
+
+/// One outgoing message.
+struct Mail: Sendable {
+    let to: String
+    let subject: String
+    let body: String
+}
+
+/// Sends verification and reset mails through the configured transport.
+struct Mailer: Sendable {
+    let transport: ServerConfiguration.MailTransport
+    let outbox: String
+    let from: String
+    let logger: Logger
+    let now: @Sendable () -> Int64
+
+    /// The RFC 5322 text of `mail`.
+    func message(_ mail: Mail) -> String {
+        let date = Date(timeIntervalSince1970: Double(now()) / 1000)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return [
+            "From: \(from)", "To: \(mail.to)", "Subject: \(mail.subject)", "Date: \(formatter.string(from: date))",
+            "Message-ID: <\(Identifier.make("msg"))@pacspace>", "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "",
+            mail.body,
+        ].joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// Delivers `mail`; failures are logged, never shown to the API caller (no account
+    /// enumeration through mail errors).
+    func send(_ mail: Mail) async {
+        let text = message(mail)
+        switch transport {
+        case .log:
+            let safeTo = mail.to.map { $0.isLetter || $0.isNumber || "@._-+".contains($0) ? $0 : "_" }
+            let path = (outbox as NSString).appendingPathComponent("\(now())-\(String(safeTo)).eml")
+            if !FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) {
+                logger.error("cannot write mail to the outbox", metadata: ["path": .string(path)])
+            }
+            logger.notice("mail (log transport)", metadata: ["to": .string(mail.to), "subject": .string(mail.subject),
+                                                            "file": .string(path), "body": .string(mail.body)])
+        case .sendmail(let program):
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = ["-t", "-i"]
+            let input = Pipe()
+            process.standardInput = input
+            do {
+                try process.run()
+                input.fileHandleForWriting.write(Data(text.utf8))
+                try input.fileHandleForWriting.close()
+                process.waitUntilExit()
+                if process.terminationStatus != 0 {
+                    logger.error("sendmail failed", metadata: ["status": .stringConvertible(process.terminationStatus)])
+                }
+            } catch {
+                logger.error("cannot run sendmail", metadata: ["program": .string(program), "error": .string("\(error)")])
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+/// The OpenAPI 3.1 description of every route this server answers. A test checks that
+/// every registered route appears here and that the document parses.
+///
+/// Decisions the public API leaves open are written into the descriptions below.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "PacSpace Server",
+    "version": "0.1.0",
+    "description": "Self-hostable, wire-compatible implementation of the PacSpace verification API. Every JSON answer is an envelope: success {success: true, statusCode, data, message?}; error {success: false, statusCode, error: {code, message, details?, retryAfterSeconds?}, message}. Every response carries X-Request-Id. Request bodies must be JSON objects sent with Content-Type: application/json, at most 1 MiB (413 PAYLOAD_TOO_LARGE); members a route does not know are rejected with 400 VALIDATION_ERROR naming them. Unknown routes are 404 NOT_FOUND; a known path with another method is 405 METHOD_NOT_ALLOWED with an Allow header."
+  },
+  "servers": [{"url": "http://localhost:8080"}],
+  "components": {
+    "securitySchemes": {
+      "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Access token from POST /dashboard/auth/login (HS256, 15 minutes by default)."}
+    },
+    "schemas": {
+      "Error": {
+        "type": "object", "required": ["success", "statusCode", "error", "message"],
+        "properties": {
+          "success": {"const": false}, "statusCode": {"type": "integer"}, "message": {"type": "string"},
+          "error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string", "examples": ["VALIDATION_ERROR", "UNAUTHORIZED", "NOT_FOUND", "EMAIL_TAKEN"]},
+            "message": {"type": "string"},
+            "details": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "problem": {"type": "string"}}}},
+            "retryAfterSeconds": {"type": "integer"}}}
+        }
+      },
+      "Success": {
+        "type": "object", "required": ["success", "statusCode", "data"],
+        "properties": {"success": {"const": true}, "statusCode": {"type": "integer"}, "data": {}, "message": {"type": "string"}}
+      },
+      "User": {
+        "type": "object",
+        "properties": {"id": {"type": "string", "pattern": "^usr_"}, "email": {"type": "string"}, "firstName": {"type": "string"},
+          "lastName": {"type": "string"}, "tenantId": {"type": "string", "pattern": "^tnt_"}, "role": {"type": "string", "enum": ["owner", "admin", "developer", "viewer"]},
+          "emailVerified": {"type": "boolean"}}
+      },
+      "Session": {
+        "type": "object",
+        "properties": {"accessToken": {"type": "string"}, "refreshToken": {"type": "string", "description": "Opaque, single use: refreshing spends it and returns a new one; presenting a spent one revokes every token of its session family."},
+          "tokenType": {"const": "Bearer"}, "expiresIn": {"type": "integer", "description": "Access token lifetime in seconds."}, "user": {"$ref": "#/components/schemas/User"}}
+      },
+      "EnvironmentName": {"type": "string", "enum": ["testnet", "mainnet"]},
+      "Contract": {
+        "type": "object",
+        "properties": {"id": {"type": "string", "pattern": "^ctr_"}, "tenantId": {"type": "string"}, "environment": {"$ref": "#/components/schemas/EnvironmentName"},
+          "status": {"type": "string", "enum": ["provisioning", "active", "error"]}, "provisionedAt": {"type": ["string", "null"], "format": "date-time"},
+          "logOrigin": {"type": ["string", "null"], "description": "The origin line of the environment's C2SP checkpoints, <PUBLIC_URL host>/<tenantId>/<environment>; fixed at provisioning."},
+          "publicKey": {"type": ["string", "null"], "description": "C2SP signed-note verifier key <name>+<key id>+<base64 key> of the log."},
+          "treeSize": {"type": "integer"}, "chainId": {"type": "integer", "description": "296 for testnet, 295 for mainnet (the SDK's X-Chain-Id)."},
+          "error": {"type": "string", "description": "Only in status error."}}
+      }
+    },
+    "responses": {
+      "Error": {"description": "Error envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Ok": {"description": "Success envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}}
+    }
+  },
+  "paths": {
+    "/healthz": {"get": {"summary": "Liveness: the process answers.", "responses": {"200": {"$ref": "#/components/responses/Ok"}}}},
+    "/readyz": {"get": {"summary": "Readiness: the database answers.", "responses": {"200": {"$ref": "#/components/responses/Ok"}, "503": {"$ref": "#/components/responses/Error"}}}},
+    "/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1 JSON"}}}},
+    "/dashboard/auth/register": {"post": {
+      "summary": "Create an account: a tenant with this user as owner. Sends the verification mail.",
+      "description": "Passwords are 10 to 72 bytes (bcrypt reads at most 72; longer ones are refused rather than truncated). Emails are compared lowercased.",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email", "password", "firstName", "lastName", "companyName"],
+        "additionalProperties": false,
+        "properties": {"email": {"type": "string", "maxLength": 254}, "password": {"type": "string", "minLength": 10, "maxLength": 72},
+          "firstName": {"type": "string", "maxLength": 100}, "lastName": {"type": "string", "maxLength": 100}, "companyName": {"type": "string", "maxLength": 200}}}}}},
+      "responses": {"201": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/verify": {"get": {
+      "summary": "Verify an email with the one-time token from the mail (valid 24 h).",
+      "parameters": [{"name": "token", "in": "query", "required": true, "schema": {"type": "string", "maxLength": 200}}],
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/resend-verification": {"post": {
+      "summary": "Send a new verification mail. Always 200: the answer does not reveal whether the account exists.",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email"], "additionalProperties": false, "properties": {"email": {"type": "string"}}}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/login": {"post": {
+      "summary": "Log in. 401 INVALID_CREDENTIALS is the same for an unknown email and a wrong password; 403 EMAIL_NOT_VERIFIED before verification; 429 RATE_LIMITED after 10 attempts per email or 100 per IP in 15 minutes.",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email", "password"], "additionalProperties": false, "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}}}},
+      "responses": {"200": {"description": "A session", "content": {"application/json": {"schema": {"allOf": [{"$ref": "#/components/schemas/Success"}, {"properties": {"data": {"$ref": "#/components/schemas/Session"}}}]}}}},
+        "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/refresh": {"post": {
+      "summary": "Exchange a refresh token for a new pair; the presented token is spent. Reusing a spent token revokes its whole family (401).",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["refreshToken"], "additionalProperties": false, "properties": {"refreshToken": {"type": "string"}}}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/logout": {"post": {
+      "summary": "Revoke the refresh token and its session family. 200 even for an unknown token.",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["refreshToken"], "additionalProperties": false, "properties": {"refreshToken": {"type": "string"}}}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/me": {"get": {"summary": "The user and tenant of the access token.", "security": [{"bearer": []}],
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/forgot-password": {"post": {
+      "summary": "Mail a password reset token (valid 1 h). Always 200.",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email"], "additionalProperties": false, "properties": {"email": {"type": "string"}}}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/reset-password": {"post": {
+      "summary": "Set a new password with a reset token; every refresh token of the user is revoked.",
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["token", "password"], "additionalProperties": false, "properties": {"token": {"type": "string"}, "password": {"type": "string", "minLength": 10, "maxLength": 72}}}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/contracts/provision": {"post": {
+      "summary": "Provision an environment (the seed). 201 starts provisioning in the background; 200 when it is already provisioning or active (no second log is created, even for racing calls); an environment in error is provisioned again.",
+      "description": "Provisioning creates the environment's verification log: an Ed25519 key (sealed with the master key), the origin line and the signed checkpoint of the empty tree. It survives a restart: an environment left provisioning is finished after the server starts again, or ends in error after 3 failed attempts.",
+      "security": [{"bearer": []}],
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["environment"], "additionalProperties": false, "properties": {"environment": {"$ref": "#/components/schemas/EnvironmentName"}}}}}},
+      "responses": {"201": {"$ref": "#/components/responses/Ok"}, "200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"},
+        "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/contracts/{tenantId}/status": {"get": {
+      "summary": "Both environments of the tenant, testnet first, with status not_provisioned | provisioning | active | error; provisionedAt once active; error (a sentence) in status error. Another tenant's id is 404.",
+      "security": [{"bearer": []}],
+      "parameters": [{"name": "tenantId", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/contracts": {"get": {
+      "summary": "Every environment ever provisioned (data is an array, as on the public page; never more than two entries, so it is not paginated).",
+      "security": [{"bearer": []}],
+      "responses": {"200": {"description": "Environments", "content": {"application/json": {"schema": {"allOf": [{"$ref": "#/components/schemas/Success"}, {"properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Contract"}}}}]}}}},
+        "401": {"$ref": "#/components/responses/Error"}}}}
+  }
+}
+"""#
+}

@@ -1,0 +1,93 @@
+import Crypto
+import Logging
+import PacSpaceCore
+import PacSpaceStore
+import ServiceLifecycle
+
+/// Turns `provisioning` environments into `active` ones: creates the environment's
+/// Ed25519 log key (sealed with the master key), its origin line, and the signed
+/// checkpoint of the empty tree, all stored in one transaction.
+///
+/// The work lives in the database (status `provisioning`), so a restart resumes it; an
+/// environment whose provisioning keeps failing (or keeps crashing the server) ends in
+/// `error` after ``maxAttempts`` and can be provisioned again.
+final class Provisioner: Service {
+    static let maxAttempts: Int64 = 3
+
+    private let environments: EnvironmentStore
+    private let sealer: KeySealer
+    private let originHost: String
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+    private let wakeups: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+    private let pollInterval: Duration
+
+    init(environments: EnvironmentStore, sealer: KeySealer, originHost: String, logger: Logger,
+         now: @escaping @Sendable () -> Int64, pollInterval: Duration = .seconds(2)) {
+        self.environments = environments
+        self.sealer = sealer
+        self.originHost = originHost
+        self.logger = logger
+        self.now = now
+        self.pollInterval = pollInterval
+        (wakeups, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks for pending work to be looked at now.
+    func wake() { continuation.yield() }
+
+    /// Stops taking work; called on graceful shutdown.
+    func stop() { continuation.finish() }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                // A slow poll as well, so work left by a failed query is retried.
+                group.addTask { [pollInterval, continuation] in
+                    while (try? await Task.sleep(for: pollInterval)) != nil { continuation.yield() }
+                }
+                for await _ in wakeups { await provisionPending() }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Provisions every waiting environment.
+    func provisionPending() async {
+        do {
+            for record in try await environments.pendingProvisioning() { await provision(record) }
+        } catch {
+            logger.error("cannot read pending environments", metadata: ["error": .string("\(error)")])
+        }
+    }
+
+    private func provision(_ record: EnvironmentRecord) async {
+        let metadata: Logger.Metadata = ["environmentId": .string(record.id), "environment": .string(record.environment)]
+        do {
+            let attempt = try await environments.recordAttempt(id: record.id)
+            guard attempt <= Self.maxAttempts else {
+                try await environments.fail(id: record.id, error: "Provisioning failed \(Self.maxAttempts) times; provision the environment again to retry, or contact support.")
+                logger.error("provisioning gave up", metadata: metadata)
+                return
+            }
+            let key = Curve25519.Signing.PrivateKey()
+            let origin = "\(originHost)/\(record.tenantID)/\(record.environment)"
+            let signer = try NoteSigner(name: origin, privateKey: key)
+            let checkpoint = Checkpoint(origin: origin, size: 0, root: Merkle.emptyRoot)
+            let signedAt = now()
+            let log = ProvisionedLog(
+                origin: origin, publicKey: signer.verifierKey,
+                sealedSigningKey: Base64.encode(try sealer.seal(Array(key.rawRepresentation))),
+                checkpoint: SignedCheckpoint(environmentID: record.id, treeSize: 0, rootHash: checkpoint.root.base64,
+                                             note: try signer.sign(checkpoint.body), signedAt: signedAt))
+            if try await environments.activate(id: record.id, log: log, now: signedAt) {
+                logger.info("environment provisioned", metadata: metadata.merging(["logOrigin": .string(origin)]) { $1 })
+            }
+        } catch {
+            logger.error("provisioning attempt failed", metadata: metadata.merging(["error": .string("\(error)")]) { $1 })
+        }
+    }
+}

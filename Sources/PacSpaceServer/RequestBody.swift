@@ -1,0 +1,111 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PacSpaceCore
+
+/// The members of a JSON object request body, read with precise errors.
+///
+/// Bodies are parsed with ``JSONParser`` (strict, numbers kept as text), must be JSON
+/// objects, at most ``maxBytes``, and may only carry the members the route knows:
+/// an unknown member is a 400 naming it, as with Stripe.
+struct RequestBody {
+    /// api.md §1: bodies over 1 MiB are 413 `PAYLOAD_TOO_LARGE`.
+    static let maxBytes = 1 << 20
+
+    private let members: [String: JSONValue]
+
+    /// Reads and parses the body of `request`, allowing only members named in `allowed`.
+    static func decode(_ request: Request, allowed: Set<String>) async throws -> RequestBody {
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
+            throw APIError(.unsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON with Content-Type: application/json.")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "PAYLOAD_TOO_LARGE", "The request body is larger than \(maxBytes) bytes.")
+        }
+        guard buffer.readableBytes > 0 else {
+            throw APIError(.badRequest, "VALIDATION_ERROR", "The request body must be a JSON object.")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(buffer.readableBytesView)
+        } catch {
+            throw APIError(.badRequest, "VALIDATION_ERROR", "The request body is not valid JSON: \(error).")
+        }
+        guard case .object(let pairs) = value else {
+            throw APIError(.badRequest, "VALIDATION_ERROR", "The request body must be a JSON object, not \(value.typeName).")
+        }
+        if let unknown = pairs.first(where: { !allowed.contains($0.0) })?.0 {
+            throw APIError.invalid(unknown, "unknown", "Unknown field \(unknown); allowed: \(allowed.sorted().joined(separator: ", ")).")
+        }
+        return RequestBody(members: Dictionary(pairs, uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// A required string of `1...maxLength` characters, trimmed of surrounding whitespace.
+    func string(_ name: String, maxLength: Int, minLength: Int = 1) throws -> String {
+        guard let value = try optionalString(name, maxLength: maxLength, minLength: minLength) else {
+            throw APIError.invalid(name, "required", "\(name) is required.")
+        }
+        return value
+    }
+
+    /// An optional string; null counts as absent.
+    func optionalString(_ name: String, maxLength: Int, minLength: Int = 1) throws -> String? {
+        switch members[name] {
+        case nil, .null?: return nil
+        case .string(let raw)?:
+            let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard text.count >= minLength else {
+                throw APIError.invalid(name, minLength <= 1 ? "required" : "too_short",
+                                       minLength <= 1 ? "\(name) must not be empty." : "\(name) must be at least \(minLength) characters.")
+            }
+            guard text.count <= maxLength else { throw APIError.invalid(name, "too_long", "\(name) must be at most \(maxLength) characters.") }
+            guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+                throw APIError.invalid(name, "invalid", "\(name) must not contain control characters.")
+            }
+            return text
+        case let other?:
+            throw APIError.invalid(name, "type", "\(name) must be a string, not \(other.typeName).")
+        }
+    }
+
+    /// A secret (password, token) taken exactly as sent, not trimmed.
+    func secret(_ name: String, minBytes: Int = 1, maxBytes: Int) throws -> String {
+        switch members[name] {
+        case nil, .null?: throw APIError.invalid(name, "required", "\(name) is required.")
+        case .string(let text)?:
+            guard text.utf8.count >= minBytes else {
+                throw APIError.invalid(name, "too_short", minBytes <= 1 ? "\(name) must not be empty." : "\(name) must be at least \(minBytes) characters.")
+            }
+            guard text.utf8.count <= maxBytes else { throw APIError.invalid(name, "too_long", "\(name) must be at most \(maxBytes) bytes.") }
+            return text
+        case let other?:
+            throw APIError.invalid(name, "type", "\(name) must be a string, not \(other.typeName).")
+        }
+    }
+
+    /// A required string from a fixed set of values.
+    func choice(_ name: String, of allowed: [String]) throws -> String {
+        let list = allowed.joined(separator: ", ")
+        switch members[name] {
+        case nil, .null?: throw APIError.invalid(name, "required", "\(name) is required; use one of: \(list).")
+        case .string(let text)? where allowed.contains(text): return text
+        case .string?: throw APIError.invalid(name, "enum", "\(name) must be one of: \(list).")
+        case let other?: throw APIError.invalid(name, "type", "\(name) must be a string (one of: \(list)), not \(other.typeName).")
+        }
+    }
+
+    /// A required email address, lowercased.
+    func email(_ name: String = "email") throws -> String {
+        let text = try string(name, maxLength: 254).lowercased()
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+              !text.contains(where: { $0.isWhitespace }) else {
+            throw APIError.invalid(name, "format", "\(name) must be an email address like name@example.com.")
+        }
+        return text
+    }
+}

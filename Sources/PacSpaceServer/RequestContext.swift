@@ -1,0 +1,27 @@
+import Hummingbird
+import Logging
+import NIOCore
+import PacSpaceStore
+
+/// The context of one request: its id, the caller's address and, on dashboard routes,
+/// the authenticated user.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// `req_…`, echoed in the `X-Request-Id` header and every log line.
+    public var requestID = ""
+    /// The peer address, for per-IP rate limits.
+    public let remoteIP: String
+    /// The dashboard user, set by ``DashboardAuthMiddleware``.
+    public var user: User?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteIP = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// The authenticated user; only call on routes behind ``DashboardAuthMiddleware``.
+    func requireUser() throws -> User {
+        guard let user else { throw APIError.unauthorized("Authentication required.") }
+        return user
+    }
+}

@@ -1,0 +1,201 @@
+import SQLKit
+
+/// A dashboard user.
+public struct User: Sendable, Equatable {
+    public let id: String
+    public let tenantID: String
+    public let email: String
+    public let passwordHash: String
+    public let firstName: String
+    public let lastName: String
+    public let role: String
+    public let emailVerifiedAt: Int64?
+
+    public var emailVerified: Bool { emailVerifiedAt != nil }
+
+    public init(id: String, tenantID: String, email: String, passwordHash: String, firstName: String, lastName: String,
+                role: String, emailVerifiedAt: Int64?) {
+        self.id = id
+        self.tenantID = tenantID
+        self.email = email
+        self.passwordHash = passwordHash
+        self.firstName = firstName
+        self.lastName = lastName
+        self.role = role
+        self.emailVerifiedAt = emailVerifiedAt
+    }
+}
+
+/// A tenant: one provider company.
+public struct Tenant: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let createdAt: Int64
+
+    public init(id: String, name: String, createdAt: Int64) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+    }
+}
+
+/// What a one-time email token is for.
+public enum EmailTokenPurpose: String, Sendable {
+    case verifyEmail = "verify"
+    case resetPassword = "reset"
+}
+
+/// The outcome of presenting a refresh token.
+public enum RefreshOutcome: Sendable, Equatable {
+    /// The token was live; it is now spent and the new one is stored.
+    case rotated(User)
+    /// Unknown or expired.
+    case invalid
+    /// Already spent or revoked: its whole family is now revoked.
+    case reused
+}
+
+/// Tenants, users, one-time email tokens and refresh-token families.
+public struct AccountStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Thrown when the email already belongs to an account.
+    public struct EmailTaken: Error {}
+
+    /// Creates the tenant and its owner in one transaction.
+    public func register(tenant: Tenant, owner: User) async throws {
+        do {
+            try await database.transaction { db in
+                if try await db.raw("SELECT id FROM users WHERE email = \(bind: owner.email)").first() != nil { throw EmailTaken() }
+                try await db.raw("""
+                    INSERT INTO tenants (id, name, created_at) VALUES (\(bind: tenant.id), \(bind: tenant.name), \(bind: tenant.createdAt))
+                    """).run()
+                try await db.raw("""
+                    INSERT INTO users (id, tenant_id, email, password_hash, first_name, last_name, role, email_verified_at, created_at)
+                    VALUES (\(bind: owner.id), \(bind: tenant.id), \(bind: owner.email), \(bind: owner.passwordHash),
+                            \(bind: owner.firstName), \(bind: owner.lastName), \(bind: owner.role), NULL, \(bind: tenant.createdAt))
+                    """).run()
+            }
+        } catch is EmailTaken {
+            throw EmailTaken()
+        } catch {
+            // Two racing registrations on PostgreSQL: the loser hits the unique index.
+            if try await user(email: owner.email) != nil { throw EmailTaken() }
+            throw error
+        }
+    }
+
+    public func user(email: String) async throws -> User? {
+        try await database.read { db in try await db.raw("SELECT * FROM users WHERE email = \(bind: email)").first().map(User.init(row:)) }
+    }
+
+    public func user(id: String) async throws -> User? {
+        try await database.read { db in try await db.raw("SELECT * FROM users WHERE id = \(bind: id)").first().map(User.init(row:)) }
+    }
+
+    public func tenant(id: String) async throws -> Tenant? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM tenants WHERE id = \(bind: id)").first().map {
+                Tenant(id: try $0.decode(column: "id", as: String.self), name: try $0.decode(column: "name", as: String.self),
+                       createdAt: try $0.decode(column: "created_at", as: Int64.self))
+            }
+        }
+    }
+
+    /// Stores the hash of a new one-time token.
+    public func addEmailToken(hash: String, userID: String, purpose: EmailTokenPurpose, expiresAt: Int64, now: Int64) async throws {
+        try await database.transaction { db in
+            try await db.raw("""
+                INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at, used_at, created_at)
+                VALUES (\(bind: hash), \(bind: userID), \(bind: purpose.rawValue), \(bind: expiresAt), NULL, \(bind: now))
+                """).run()
+        }
+    }
+
+    /// Spends a verification token and marks the user's email verified; false if the
+    /// token is unknown, used or expired.
+    public func verifyEmail(tokenHash: String, now: Int64) async throws -> Bool {
+        try await database.transaction { db in
+            guard let userID = try await spend(tokenHash, .verifyEmail, now, db) else { return false }
+            try await db.raw("UPDATE users SET email_verified_at = \(bind: now) WHERE id = \(bind: userID) AND email_verified_at IS NULL").run()
+            return true
+        }
+    }
+
+    /// Spends a reset token, sets the new password hash and revokes every refresh token
+    /// of the user; false if the token is unknown, used or expired.
+    public func resetPassword(tokenHash: String, passwordHash: String, now: Int64) async throws -> Bool {
+        try await database.transaction { db in
+            guard let userID = try await spend(tokenHash, .resetPassword, now, db) else { return false }
+            try await db.raw("UPDATE users SET password_hash = \(bind: passwordHash) WHERE id = \(bind: userID)").run()
+            try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE user_id = \(bind: userID) AND revoked_at IS NULL").run()
+            return true
+        }
+    }
+
+    private func spend(_ hash: String, _ purpose: EmailTokenPurpose, _ now: Int64, _ db: any SQLDatabase) async throws -> String? {
+        try await db.raw("""
+            UPDATE email_tokens SET used_at = \(bind: now)
+            WHERE token_hash = \(bind: hash) AND purpose = \(bind: purpose.rawValue) AND used_at IS NULL AND expires_at > \(bind: now)
+            RETURNING user_id
+            """).first()?.decode(column: "user_id", as: String.self)
+    }
+
+    /// Stores the hash of a new refresh token in `familyID`.
+    public func addRefreshToken(hash: String, userID: String, familyID: String, expiresAt: Int64, now: Int64) async throws {
+        try await database.transaction { db in try await insertRefresh(hash, userID, familyID, expiresAt, now, db) }
+    }
+
+    private func insertRefresh(_ hash: String, _ userID: String, _ familyID: String, _ expiresAt: Int64, _ now: Int64,
+                               _ db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO refresh_tokens (token_hash, user_id, family_id, expires_at, spent_at, revoked_at, created_at)
+            VALUES (\(bind: hash), \(bind: userID), \(bind: familyID), \(bind: expiresAt), NULL, NULL, \(bind: now))
+            """).run()
+    }
+
+    /// Spends the presented token and stores its successor in the same family, or
+    /// revokes the family when a spent token comes back (reuse means theft).
+    public func rotateRefreshToken(hash: String, successorHash: String, expiresAt: Int64, now: Int64) async throws -> RefreshOutcome {
+        try await database.transaction { db in
+            guard let row = try await db.raw("SELECT * FROM refresh_tokens WHERE token_hash = \(bind: hash)").first() else { return .invalid }
+            let family = try row.decode(column: "family_id", as: String.self)
+            let userID = try row.decode(column: "user_id", as: String.self)
+            if try row.decode(column: "spent_at", as: Int64?.self) != nil || row.decode(column: "revoked_at", as: Int64?.self) != nil {
+                try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE family_id = \(bind: family) AND revoked_at IS NULL").run()
+                return .reused
+            }
+            guard try row.decode(column: "expires_at", as: Int64.self) > now,
+                  let user = try await db.raw("SELECT * FROM users WHERE id = \(bind: userID)").first().map(User.init(row:)) else { return .invalid }
+            try await db.raw("UPDATE refresh_tokens SET spent_at = \(bind: now) WHERE token_hash = \(bind: hash)").run()
+            try await insertRefresh(successorHash, userID, family, expiresAt, now, db)
+            return .rotated(user)
+        }
+    }
+
+    /// Revokes the family of the presented refresh token (logout); false if unknown.
+    public func revokeRefreshFamily(hash: String, now: Int64) async throws -> Bool {
+        try await database.transaction { db in
+            guard let family = try await db.raw("SELECT family_id FROM refresh_tokens WHERE token_hash = \(bind: hash)").first()?
+                .decode(column: "family_id", as: String.self) else { return false }
+            try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE family_id = \(bind: family) AND revoked_at IS NULL").run()
+            return true
+        }
+    }
+}
+
+extension User {
+    init(row: any SQLRow) throws {
+        self.init(
+            id: try row.decode(column: "id", as: String.self),
+            tenantID: try row.decode(column: "tenant_id", as: String.self),
+            email: try row.decode(column: "email", as: String.self),
+            passwordHash: try row.decode(column: "password_hash", as: String.self),
+            firstName: try row.decode(column: "first_name", as: String.self),
+            lastName: try row.decode(column: "last_name", as: String.self),
+            role: try row.decode(column: "role", as: String.self),
+            emailVerifiedAt: try row.decode(column: "email_verified_at", as: Int64?.self))
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+import ServiceLifecycle
+
+/// The SQL database behind every store: an embedded SQLite file (the default) or a
+/// PostgreSQL server. Callers see one SQLKit interface; dialect differences live in
+/// ``Migrations`` and in the few queries that branch on ``dialect``.
+public final class Database: Sendable {
+    /// Which SQL engine is underneath.
+    public enum Dialect: Sendable { case sqlite, postgres }
+
+    private enum Backend: Sendable {
+        case sqlite(SQLiteConnection, SerialLock)
+        case postgres(PostgresClient)
+    }
+
+    public let dialect: Dialect
+    private let backend: Backend
+    private let logger: Logger
+
+    private init(dialect: Dialect, backend: Backend, logger: Logger) {
+        self.dialect = dialect
+        self.backend = backend
+        self.logger = logger
+    }
+
+    /// Opens the SQLite file at `path` with WAL and `synchronous=FULL`: a committed
+    /// transaction is fsynced before the commit returns.
+    public static func sqlite(path: String, logger: Logger) async throws -> Database {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger).get()
+        let db = connection.sql()
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
+            try await db.raw(SQLQueryString(pragma)).run()
+        }
+        return Database(dialect: .sqlite, backend: .sqlite(connection, SerialLock()), logger: logger)
+    }
+
+    /// Connects to PostgreSQL at a `postgres://user:pass@host:port/db` URL (or a
+    /// `?host=/socket/dir` query for a Unix socket). The pool must be run as a service.
+    public static func postgres(url: String, maximumConnections: Int = 8, logger: Logger) throws -> Database {
+        var configuration = try PostgresClient.Configuration(url: url)
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.minimumConnections = 0
+        return Database(dialect: .postgres, backend: .postgres(PostgresClient(configuration: configuration, backgroundLogger: logger)), logger: logger)
+    }
+
+    /// Runs `body` with the database, outside a transaction.
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let connection, let lock):
+            return try await lock.withLock { try await body(connection.sql()) }
+        case .postgres(let client):
+            return try await client.withConnection { connection in try await body(connection.sql()) }
+        }
+    }
+
+    /// Runs `body` in one transaction: all of it commits (durably) or none of it does.
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let connection, let lock):
+            return try await lock.withLock {
+                let db = connection.sql()
+                try await db.raw("BEGIN IMMEDIATE").run()
+                do {
+                    let result = try await body(db)
+                    try await db.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        case .postgres(let client):
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection.sql()) }
+        }
+    }
+
+    /// Runs the connection pool (PostgreSQL) or waits (SQLite) until graceful shutdown,
+    /// then closes the database.
+    public func run() async throws {
+        switch backend {
+        case .sqlite(let connection, let lock):
+            try? await gracefulShutdown()
+            try await lock.withLock { try await connection.close().get() }
+        case .postgres(let client):
+            await client.run()
+        }
+    }
+}
+
+extension Database: Service {}
+
+extension PostgresClient.Configuration {
+    /// Parses `postgres://user:password@host:port/database?host=/socket/dir&sslmode=disable`.
+    init(url text: String) throws {
+        guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? "") else {
+            throw DatabaseError.invalidURL("DATABASE_URL must be postgres://user:password@host:port/database")
+        }
+        let user = url.user ?? "postgres"
+        let database = url.path.isEmpty ? nil : String(url.path.dropFirst())
+        let query = Dictionary((url.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        if let socketDirectory = query["host"], socketDirectory.hasPrefix("/") {
+            let port = url.port ?? 5432
+            self.init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user, password: url.password, database: database)
+        } else {
+            let tls: PostgresClient.Configuration.TLS = query["sslmode"] == "require" ? .require(.makeClientConfiguration()) : .disable
+            self.init(host: url.host ?? "127.0.0.1", port: url.port ?? 5432, username: user, password: url.password, database: database, tls: tls)
+        }
+    }
+}
+
+/// Errors opening or configuring the database.
+public enum DatabaseError: Error, CustomStringConvertible {
+    case invalidURL(String)
+    case migrationFailed(version: Int, underlying: String)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let why): why
+        case .migrationFailed(let version, let underlying): "migration \(version) failed: \(underlying)"
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Logging
+import SQLKit
+
+/// Forward-only schema migrations, applied in order, each in its own transaction.
+///
+/// Columns use types both engines share: TEXT, BIGINT (times are epoch milliseconds,
+/// money is micro-units) and base64 TEXT for binary values.
+public enum Migrations {
+    struct Migration {
+        let version: Int
+        let name: String
+        let statements: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1, name: "accounts", statements: [
+            """
+            CREATE TABLE tenants (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                email TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+                first_name TEXT NOT NULL, last_name TEXT NOT NULL, role TEXT NOT NULL,
+                email_verified_at BIGINT, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX users_tenant ON users(tenant_id)",
+            """
+            CREATE TABLE email_tokens (
+                token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+                purpose TEXT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT, created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE refresh_tokens (
+                token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
+                family_id TEXT NOT NULL, expires_at BIGINT NOT NULL,
+                spent_at BIGINT, revoked_at BIGINT, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id)",
+            "CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id)",
+        ]),
+        Migration(version: 2, name: "environments", statements: [
+            """
+            CREATE TABLE environments (
+                id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                environment TEXT NOT NULL, status TEXT NOT NULL, error TEXT,
+                attempts BIGINT NOT NULL DEFAULT 0, log_origin TEXT, public_key TEXT,
+                sealed_signing_key TEXT, tree_size BIGINT NOT NULL DEFAULT 0,
+                requested_at BIGINT NOT NULL, provisioned_at BIGINT, created_at BIGINT NOT NULL,
+                UNIQUE (tenant_id, environment))
+            """,
+            "CREATE INDEX environments_status ON environments(status)",
+            """
+            CREATE TABLE log_checkpoints (
+                environment_id TEXT NOT NULL REFERENCES environments(id), tree_size BIGINT NOT NULL,
+                root_hash TEXT NOT NULL, note TEXT NOT NULL, signed_at BIGINT NOT NULL,
+                PRIMARY KEY (environment_id, tree_size))
+            """,
+        ]),
+    ]
+
+    /// The newest schema version this build knows.
+    public static var latestVersion: Int { all.last?.version ?? 0 }
+
+    /// Applies every migration not yet applied; returns how many ran.
+    @discardableResult
+    public static func apply(to database: Database, logger: Logger, now: Int64) async throws -> Int {
+        try await database.transaction { db in
+            try await db.raw("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+                """).run()
+        }
+        let current = try await database.read { db in
+            try await db.raw("SELECT MAX(version) AS version FROM schema_migrations").first()?
+                .decode(column: "version", as: Int64?.self) ?? 0
+        }
+        var applied = 0
+        for migration in all where migration.version > current {
+            logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            do {
+                try await database.transaction { db in
+                    for statement in migration.statements { try await db.raw(SQLQueryString(statement)).run() }
+                    try await db.raw("""
+                        INSERT INTO schema_migrations (version, name, applied_at)
+                        VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))
+                        """).run()
+                }
+            } catch {
+                throw DatabaseError.migrationFailed(version: migration.version, underlying: String(reflecting: error))
+            }
+            applied += 1
+        }
+        return applied
+    }
+}
