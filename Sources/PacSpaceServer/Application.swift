@@ -17,8 +17,15 @@ public func openDatabase(_ configuration: ServerConfiguration, logger: Logger) a
     return try await Database.sqlite(path: path, logger: logger)
 }
 
+/// The built server: the Hummingbird application and the routes it answers.
+public struct PacSpaceApplication {
+    public let application: Application<RouterResponder<AppRequestContext>>
+    /// Every registered route as `METHOD /path/:param`.
+    public let routes: [String]
+}
+
 /// Builds the whole server: database, migrations, routes, background services.
-public func buildApplication(_ configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+public func buildApplication(_ configuration: ServerConfiguration, logger: Logger) async throws -> PacSpaceApplication {
     let database = try await openDatabase(configuration, logger: logger)
     let outbox = (configuration.dataDirectory as NSString).appendingPathComponent("outbox")
     try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
@@ -49,7 +56,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     ).addRoutes(to: router, auth: auth)
     ContractsController(environments: environments, provisioner: provisioner, now: configuration.now).addRoutes(to: router, auth: auth)
 
-    routes.set(router.routes.map { (String(describing: $0.path), $0.method) })
+    let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }
+    routes.set(registered)
 
     var app = Application(
         router: router,
@@ -61,6 +69,6 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         logger.info("database ready", metadata: ["migrationsApplied": .stringConvertible(applied), "schemaVersion": .stringConvertible(Migrations.latestVersion)])
         provisioner.wake()
     }
-    return app
+    return PacSpaceApplication(application: app, routes: registered.map { "\($0.method.rawValue) \($0.path)" })
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import NIOCore
 import Hummingbird
 import PacSpaceCore
 
@@ -20,11 +21,13 @@ struct RequestBody {
         guard mediaType == "application/json" else {
             throw APIError(.unsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON with Content-Type: application/json.")
         }
+        let tooLarge = APIError(.contentTooLarge, "PAYLOAD_TOO_LARGE", "The request body is larger than \(maxBytes) bytes.")
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBytes { throw tooLarge }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, "PAYLOAD_TOO_LARGE", "The request body is larger than \(maxBytes) bytes.")
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
         }
         guard buffer.readableBytes > 0 else {
             throw APIError(.badRequest, "VALIDATION_ERROR", "The request body must be a JSON object.")

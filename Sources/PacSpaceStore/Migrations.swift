@@ -63,35 +63,40 @@ public enum Migrations {
     /// The newest schema version this build knows.
     public static var latestVersion: Int { all.last?.version ?? 0 }
 
-    /// Applies every migration not yet applied; returns how many ran.
+    /// Applies every migration not yet applied; returns how many ran. Safe when several
+    /// servers start at once on one PostgreSQL database: each step holds an advisory lock.
     @discardableResult
     public static func apply(to database: Database, logger: Logger, now: Int64) async throws -> Int {
-        try await database.transaction { db in
+        var applied = 0
+        while let version = try await applyNext(database, logger: logger, now: now) {
+            logger.info("applied migration", metadata: ["version": "\(version)"])
+            applied += 1
+        }
+        return applied
+    }
+
+    /// Applies the next pending migration in one transaction; nil when none is pending.
+    private static func applyNext(_ database: Database, logger: Logger, now: Int64) async throws -> Int? {
+        let dialect = database.dialect
+        return try await database.transaction { db in
+            if dialect == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(7270727)").run() }
             try await db.raw("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
                 """).run()
-        }
-        let current = try await database.read { db in
-            try await db.raw("SELECT MAX(version) AS version FROM schema_migrations").first()?
+            let current = try await db.raw("SELECT MAX(version) AS version FROM schema_migrations").first()?
                 .decode(column: "version", as: Int64?.self) ?? 0
-        }
-        var applied = 0
-        for migration in all where migration.version > current {
-            logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            guard let migration = all.first(where: { $0.version > current }) else { return nil }
             do {
-                try await database.transaction { db in
-                    for statement in migration.statements { try await db.raw(SQLQueryString(statement)).run() }
-                    try await db.raw("""
-                        INSERT INTO schema_migrations (version, name, applied_at)
-                        VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))
-                        """).run()
-                }
+                for statement in migration.statements { try await db.raw(SQLQueryString(statement)).run() }
+                try await db.raw("""
+                    INSERT INTO schema_migrations (version, name, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))
+                    """).run()
             } catch {
                 throw DatabaseError.migrationFailed(version: migration.version, underlying: String(reflecting: error))
             }
-            applied += 1
+            return migration.version
         }
-        return applied
     }
 }

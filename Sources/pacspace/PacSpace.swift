@@ -83,7 +83,7 @@ struct Serve: AsyncParsableCommand {
             "dataDir": .string(configuration.dataDirectory), "publicURL": .string(configuration.publicURL),
         ])
         let app = try await buildApplication(configuration, logger: logger)
-        try await app.runService()
+        try await app.application.runService()
         logger.info("stopped")
     }
 }

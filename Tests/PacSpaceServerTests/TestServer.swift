@@ -1,0 +1,214 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PacSpaceCore
+import PacSpaceServer
+import PacSpaceStore
+import Synchronization
+import Testing
+
+/// Where a test's server keeps its data.
+enum Backend: Sendable, CustomTestStringConvertible {
+    case sqlite
+    /// A shared PostgreSQL database; tests stay apart by using fresh accounts.
+    case postgres(String)
+
+    /// SQLite always; PostgreSQL too when `PACSPACE_TEST_POSTGRES_URL` (or `DATABASE_URL`) is set.
+    static let all: [Backend] = {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["PACSPACE_TEST_POSTGRES_URL"] ?? environment["DATABASE_URL"], !url.isEmpty else { return [.sqlite] }
+        return [.sqlite, .postgres(url)]
+    }()
+
+    var testDescription: String {
+        switch self {
+        case .sqlite: "SQLite"
+        case .postgres: "PostgreSQL"
+        }
+    }
+}
+
+/// Records every log line, so tests can check what the server logs (and what it must not).
+final class LogRecorder: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var all: [String] { lines.withLock { $0 } }
+
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    var logger: Logger {
+        var logger = Logger(label: "pacspace-test") { _ in RecordingHandler(recorder: self) }
+        logger.logLevel = .debug
+        return logger
+    }
+
+    struct RecordingHandler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            recorder.append("\(event.level) \(event.message) \(all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+        }
+    }
+}
+
+/// A real server on a loopback port with its own data directory.
+struct TestServer {
+    static let jwtSecret = Array("test-jwt-secret-0123456789abcdef-0123".utf8)
+    static let masterKey = Array(repeating: UInt8(42), count: 32)
+
+    var configuration = ServerConfiguration()
+    let logs = LogRecorder()
+    let backend: Backend
+
+    init(_ backend: Backend = .sqlite, dataDirectory: String? = nil) {
+        self.backend = backend
+        configuration.port = 0
+        configuration.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("pacspace-test-\(UUID().uuidString)").path
+        if case .postgres(let url) = backend { configuration.databaseURL = url }
+        configuration.jwtSecret = Self.jwtSecret
+        configuration.masterKey = Self.masterKey
+        configuration.bcryptCost = 4
+        configuration.publicURL = "https://pacspace.test"
+    }
+
+    /// Starts the server, runs `body` against it over HTTP, stops it.
+    func run<T: Sendable>(_ body: @Sendable (API) async throws -> T) async throws -> T {
+        let built = try await buildApplication(configuration, logger: logs.logger)
+        let outbox = (configuration.dataDirectory as NSString).appendingPathComponent("outbox")
+        return try await built.application.test(.live) { client in try await body(API(client: client, outbox: outbox)) }
+    }
+
+    /// The built application's routes, without running it.
+    func routes() async throws -> [String] {
+        try await buildApplication(configuration, logger: logs.logger).routes
+    }
+}
+
+/// An answer: status, headers and the parsed JSON body.
+struct Reply: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let text: String
+    let json: JSONValue
+
+    var data: JSONValue { json["data"] ?? .null }
+    var errorCode: String? { json["error"]?["code"]?.string }
+    var errorMessage: String? { json["error"]?["message"]?.string }
+}
+
+/// A verified account with a live session.
+struct Account: Sendable {
+    let email: String
+    let password: String
+    let userID: String
+    let tenantID: String
+    let accessToken: String
+    let refreshToken: String
+}
+
+/// The HTTP client of a test, with the steps most tests share.
+struct API: Sendable {
+    let client: any TestClientProtocol
+    let outbox: String
+
+    /// Sends `body` as raw text (so malformed JSON can be sent too).
+    func call(_ method: HTTPRequest.Method, _ path: String, body: String? = nil, token: String? = nil,
+              contentType: String? = "application/json", headers extra: HTTPFields = [:]) async throws -> Reply {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if body != nil, let contentType { headers[.contentType] = contentType }
+        let response = try await client.executeRequest(uri: path, method: method, headers: headers,
+                                                       body: body.map { ByteBuffer(string: $0) })
+        let text = String(buffer: response.body)
+        let json = (try? JSONParser.parse(Array(text.utf8))) ?? .null
+        return Reply(status: response.status, headers: response.headers, text: text, json: json)
+    }
+
+    /// The token of the newest mail to `email` whose body contains `marker` (polls the outbox).
+    func mailToken(to email: String, marker: String = "token=") async throws -> String {
+        for _ in 0..<100 {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []
+            let texts = files.sorted().reversed().compactMap { try? String(contentsOfFile: "\(outbox)/\($0)", encoding: .utf8) }
+            if let text = texts.first(where: { $0.contains("To: \(email)\r\n") && $0.contains(marker) }),
+               let range = text.range(of: marker) {
+                return String(text[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("no mail to \(email) containing \(marker)")
+    }
+
+    /// Registers a new account; returns its email.
+    func register(email: String = "user-\(UUID().uuidString.prefix(8).lowercased())@example.com",
+                  password: String = "correct horse battery") async throws -> Reply {
+        try await call(.post, "/dashboard/auth/register", body: """
+            {"email":"\(email)","password":"\(password)","firstName":"Ann","lastName":"Lee","companyName":"Acme GPU"}
+            """)
+    }
+
+    /// Registers, verifies through the mailed link and logs in.
+    func account(password: String = "correct horse battery") async throws -> Account {
+        let email = "user-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        let registered = try await register(email: email, password: password)
+        #expect(registered.status == .created)
+        let token = try await mailToken(to: email)
+        #expect(try await call(.get, "/dashboard/auth/verify?token=\(token)").status == .ok)
+        let login = try await call(.post, "/dashboard/auth/login", body: #"{"email":"\#(email)","password":"\#(password)"}"#)
+        #expect(login.status == .ok)
+        return Account(email: email, password: password, userID: login.data["user"]?["id"]?.string ?? "",
+                       tenantID: login.data["user"]?["tenantId"]?.string ?? "", accessToken: login.data["accessToken"]?.string ?? "",
+                       refreshToken: login.data["refreshToken"]?.string ?? "")
+    }
+
+    /// Polls the status route until `environment` leaves `provisioning`; returns its entry and the time taken.
+    func waitForEnvironment(_ account: Account, _ environment: String) async throws -> (JSONValue, Duration) {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(10) {
+            let status = try await call(.get, "/dashboard/contracts/\(account.tenantID)/status", token: account.accessToken)
+            if case .array(let entries)? = status.data["environments"],
+               let entry = entries.first(where: { $0["environment"]?.string == environment }),
+               entry["status"]?.string != "provisioning" {
+                return (entry, ContinuousClock.now - start)
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestFailure("\(environment) still provisioning after 10 s")
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension JSONValue {
+    var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    var keys: Set<String> {
+        if case .object(let members) = self { return Set(members.map(\.0)) }
+        return []
+    }
+
+    var count: Int {
+        switch self {
+        case .array(let items): items.count
+        case .object(let members): members.count
+        default: 0
+        }
+    }
+}
