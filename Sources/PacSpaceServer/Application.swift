@@ -26,7 +26,7 @@ public struct PacSpaceApplication {
 
 /// Builds the whole server: database, migrations, routes, background services.
 public func buildApplication(_ configuration: ServerConfiguration, logger: Logger) async throws -> PacSpaceApplication {
-    let database = try await openDatabase(configuration, logger: logger)
+    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
     let outbox = (configuration.dataDirectory as NSString).appendingPathComponent("outbox")
     try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
     let masterKey = try configuration.masterKey
@@ -34,10 +34,14 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let jwtSecret = try configuration.jwtSecret
         ?? ServerConfiguration.secretFile("jwt.key", in: configuration.dataDirectory, bytes: 32, logger: logger)
 
+    let sealer = try KeySealer(masterKey: masterKey)
+    let passwords = try await Passwords(cost: configuration.bcryptCost)
+    // Opened last: nothing below can fail, so an open connection is never left unclosed.
+    let database = try await openDatabase(configuration, logger: logger)
     let accounts = AccountStore(database: database)
     let environments = EnvironmentStore(database: database)
     let tokens = await AccessTokens(secret: jwtSecret, lifetimeSeconds: configuration.accessTokenSeconds)
-    let provisioner = Provisioner(environments: environments, sealer: try KeySealer(masterKey: masterKey),
+    let provisioner = Provisioner(environments: environments, sealer: sealer,
                                   originHost: configuration.originHost, logger: logger, now: configuration.now)
     let auth = DashboardAuthMiddleware(tokens: tokens, accounts: accounts)
 
@@ -49,7 +53,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     HealthController(database: database).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     DashboardAuthController(
-        accounts: accounts, tokens: tokens, passwords: try await Passwords(cost: configuration.bcryptCost),
+        accounts: accounts, tokens: tokens, passwords: passwords,
         mailer: Mailer(transport: configuration.mailTransport, outbox: outbox, from: "PacSpace <no-reply@\(configuration.originHost)>",
                        logger: logger, now: configuration.now),
         limiter: RateLimiter(windowSeconds: configuration.loginWindowSeconds), configuration: configuration

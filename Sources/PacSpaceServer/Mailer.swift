@@ -38,7 +38,14 @@ struct Mailer: Sendable {
         switch transport {
         case .log:
             let safeTo = mail.to.map { $0.isLetter || $0.isNumber || "@._-+".contains($0) ? $0 : "_" }
-            let path = (outbox as NSString).appendingPathComponent("\(now())-\(String(safeTo)).eml")
+            // <timestamp>-<to>.eml; a second mail in the same millisecond gets a suffix, never overwrites.
+            let stem = (outbox as NSString).appendingPathComponent("\(now())-\(String(safeTo))")
+            var path = stem + ".eml"
+            var copy = 1
+            while FileManager.default.fileExists(atPath: path) {
+                copy += 1
+                path = "\(stem)-\(copy).eml"
+            }
             if !FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) {
                 logger.error("cannot write mail to the outbox", metadata: ["path": .string(path)])
             }

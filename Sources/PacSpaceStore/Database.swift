@@ -33,8 +33,13 @@ public final class Database: Sendable {
     public static func sqlite(path: String, logger: Logger) async throws -> Database {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger).get()
         let db = connection.sql()
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
-            try await db.raw(SQLQueryString(pragma)).run()
+        do {
+            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
+                try await db.raw(SQLQueryString(pragma)).run()
+            }
+        } catch {
+            try? await connection.close().get()
+            throw error
         }
         return Database(dialect: .sqlite, backend: .sqlite(connection, SerialLock()), logger: logger)
     }

@@ -68,12 +68,8 @@ import Testing
             #expect(first["chainId"] == 295)
             return (first["id"]?.string ?? "", first["publicKey"]?.string ?? "")
         }
-        let database = try await openDatabase(server.configuration, logger: server.logs.logger)
-        let stored = try await withThrowingTaskGroup(of: SignedCheckpoint?.self) { group in
-            group.addTask { try await database.run(); return nil }
-            let stored = try await EnvironmentStore(database: database).latestCheckpoint(environmentID: environmentID)
-            group.cancelAll()
-            return stored
+        let stored = try await server.withDatabase { database in
+            try await EnvironmentStore(database: database).latestCheckpoint(environmentID: environmentID)
         }
         let checkpoint = try Checkpoint.open(stored?.note ?? "", verifier: NoteVerifier(verifierKey: publicKey))
         #expect(checkpoint.size == 0)

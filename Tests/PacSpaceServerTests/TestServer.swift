@@ -83,16 +83,23 @@ struct TestServer {
         configuration.publicURL = "https://pacspace.test"
     }
 
+    /// Runs `body` with the server's database opened directly (server not running).
+    func withDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
+        let database = try await openDatabase(configuration, logger: logs.logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await database.run(); return nil }
+            defer { group.cancelAll() }
+            _ = try await Migrations.apply(to: database, logger: logs.logger, now: 0)
+            return try await body(database)
+        }
+    }
+
     /// Starts the server, runs `body` against it over HTTP, stops it.
     func run<T: Sendable>(_ body: @Sendable (API) async throws -> T) async throws -> T {
         let built = try await buildApplication(configuration, logger: logs.logger)
         let outbox = (configuration.dataDirectory as NSString).appendingPathComponent("outbox")
-        return try await built.application.test(.live) { client in try await body(API(client: client, outbox: outbox)) }
-    }
-
-    /// The built application's routes, without running it.
-    func routes() async throws -> [String] {
-        try await buildApplication(configuration, logger: logs.logger).routes
+        let routes = built.routes
+        return try await built.application.test(.live) { client in try await body(API(client: client, outbox: outbox, routes: routes)) }
     }
 }
 
@@ -122,6 +129,8 @@ struct Account: Sendable {
 struct API: Sendable {
     let client: any TestClientProtocol
     let outbox: String
+    /// The server's registered routes, `METHOD /path/:param`.
+    let routes: [String]
 
     /// Sends `body` as raw text (so malformed JSON can be sent too).
     func call(_ method: HTTPRequest.Method, _ path: String, body: String? = nil, token: String? = nil,

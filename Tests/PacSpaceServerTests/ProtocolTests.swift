@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import PacSpaceCore
+import PacSpaceServer
+import Testing
+
+/// The envelope, routing errors, request ids, the OpenAPI document and the logs.
+@Suite struct ProtocolTests {
+    @Test func unknownRoutesAndMethodsGetEnvelopes() async throws {
+        try await TestServer().run { api in
+            let missing = try await api.call(.get, "/no/such/route")
+            #expect(missing.status == .notFound)
+            #expect(missing.json["success"] == false)
+            #expect(missing.json["statusCode"] == 404)
+            #expect(missing.errorCode == "NOT_FOUND")
+
+            let method = try await api.call(.put, "/dashboard/auth/login", body: "{}")
+            #expect(method.status == .methodNotAllowed)
+            #expect(method.headers[.allow] == "POST")
+            #expect(method.errorCode == "METHOD_NOT_ALLOWED")
+            #expect(try await api.call(.delete, "/dashboard/contracts/tnt_x/status").headers[.allow] == "GET")
+        }
+    }
+
+    @Test func everyResponseCarriesARequestID() async throws {
+        try await TestServer().run { api in
+            for path in ["/healthz", "/readyz", "/nope", "/dashboard/contracts"] {
+                let reply = try await api.call(.get, path)
+                #expect(reply.headers[.init("X-Request-Id")!]?.hasPrefix("req_") == true, "\(path)")
+            }
+            var headers = HTTPFields()
+            headers[.init("X-Request-Id")!] = "client-chosen-id-1"
+            #expect(try await api.call(.get, "/healthz", headers: headers).headers[.init("X-Request-Id")!] == "client-chosen-id-1")
+            headers[.init("X-Request-Id")!] = "bad id with spaces"
+            #expect(try await api.call(.get, "/healthz", headers: headers).headers[.init("X-Request-Id")!]?.hasPrefix("req_") == true)
+        }
+    }
+
+    @Test func healthAndReadiness() async throws {
+        try await TestServer().run { api async throws in
+            #expect(try await api.call(.get, "/healthz").data["status"] == "ok")
+            #expect(try await api.call(.get, "/readyz").data["status"] == "ready")
+        }
+    }
+
+    /// Every registered route is in the OpenAPI document, the document is what the
+    /// server serves, and it parses as an OpenAPI 3.1 object.
+    @Test func openAPIDocumentCoversEveryRoute() async throws {
+        let (routes, served) = try await TestServer().run { api in (api.routes, try await api.call(.get, "/openapi.json")) }
+        #expect(routes.count >= 14)
+        #expect(served.status == .ok)
+        #expect(served.json["openapi"] == "3.1.0")
+        guard case .object(let paths)? = served.json["paths"] else { throw TestFailure("no paths") }
+        for route in routes {
+            let parts = route.split(separator: " ", maxSplits: 1)
+            let method = parts[0].lowercased()
+            let path = "/" + parts[1].split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            let entry = paths.first { $0.0 == path }?.1
+            #expect(entry?[method] != nil, "\(route) is missing from /openapi.json")
+        }
+    }
+
+    /// Passwords, refresh tokens, access tokens and reset tokens never reach the log;
+    /// only the mail (log transport) carries its own link.
+    @Test func noSecretInTheLogs() async throws {
+        let server = TestServer()
+        let (account, refreshed, resetToken) = try await server.run { api in
+            let account = try await api.account()
+            let refreshed = try await api.call(.post, "/dashboard/auth/refresh", body: #"{"refreshToken":"\#(account.refreshToken)"}"#)
+            _ = try await api.call(.post, "/dashboard/auth/forgot-password", body: #"{"email":"\#(account.email)"}"#)
+            let resetToken = try await api.mailToken(to: account.email, marker: "Reset token: ")
+            _ = try await api.call(.post, "/dashboard/auth/reset-password", body: #"{"token":"\#(resetToken)","password":"fresh password 123"}"#)
+            _ = try await api.call(.get, "/dashboard/auth/verify?token=secret-looking-token-in-a-query")
+            return (account, refreshed, resetToken)
+        }
+        let lines = server.logs.all
+        #expect(lines.contains { $0.contains("request") && $0.contains("requestId=req_") })
+        let secrets = [account.password, "fresh password 123", account.refreshToken, account.accessToken,
+                       refreshed.data["refreshToken"]?.string ?? "-", refreshed.data["accessToken"]?.string ?? "-",
+                       "secret-looking-token-in-a-query"]
+        for secret in secrets {
+            #expect(!lines.contains { $0.contains(secret) }, "a log line contains \(secret.prefix(12))…")
+        }
+        // The reset token appears only in the mail line of the log transport.
+        #expect(lines.filter { $0.contains(resetToken) }.allSatisfy { $0.contains("mail (log transport)") })
+    }
+}
