@@ -69,7 +69,12 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         services: [database, provisioner],
         logger: logger)
     app.beforeServerStarts {
-        let applied = try await Migrations.apply(to: database, logger: logger, now: configuration.now())
+        let applied: Int
+        do {
+            applied = try await Migrations.apply(to: database, logger: logger, now: configuration.now())
+        } catch {
+            throw ConfigurationError("cannot prepare the database (\(configuration.databaseDescription)): \(error)")
+        }
         logger.info("database ready", metadata: ["migrationsApplied": .stringConvertible(applied), "schemaVersion": .stringConvertible(Migrations.latestVersion)])
         provisioner.wake()
     }

@@ -76,6 +76,14 @@ public struct ServerConfiguration: Sendable {
         throw ConfigurationError("\(name) must be \(count) bytes as \(count * 2) hex digits or base64")
     }
 
+    /// The database for messages: the PostgreSQL URL without its password, or the SQLite file.
+    public var databaseDescription: String {
+        guard let databaseURL else { return "SQLite at \((dataDirectory as NSString).appendingPathComponent("pacspace.sqlite"))" }
+        guard var url = URLComponents(string: databaseURL) else { return "PostgreSQL" }
+        if url.password != nil { url.password = "***" }
+        return "PostgreSQL at \(url.string ?? "?")"
+    }
+
     /// The host (and port) of ``publicURL``: the first part of new log origins.
     var originHost: String {
         guard let url = URLComponents(string: publicURL), let host = url.host, !host.isEmpty else { return "localhost" }

@@ -43,11 +43,18 @@ final class Provisioner: Service {
     func run() async throws {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                // A slow poll as well, so work left by a failed query is retried.
-                group.addTask { [pollInterval, continuation] in
-                    while (try? await Task.sleep(for: pollInterval)) != nil { continuation.yield() }
+                var polling = false
+                for await _ in wakeups {
+                    // The first wake-up comes once migrations ran; from then on a slow poll
+                    // as well, so work left by a failed query (or another server) is retried.
+                    if !polling {
+                        polling = true
+                        group.addTask { [pollInterval, continuation] in
+                            while (try? await Task.sleep(for: pollInterval)) != nil { continuation.yield() }
+                        }
+                    }
+                    await provisionPending()
                 }
-                for await _ in wakeups { await provisionPending() }
                 group.cancelAll()
             }
         } onGracefulShutdown: {

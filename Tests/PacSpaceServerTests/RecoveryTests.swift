@@ -13,12 +13,14 @@ import Testing
     /// 201 would, with `attempts` attempts already spent; returns the account.
     func crashDuringProvisioning(_ server: TestServer, environment: String, attempts: Int64) async throws -> Account {
         let account = try await server.run { api in try await api.account() }
+        // One statement, so that no other server sharing the database sees the row half made.
         try await server.withDatabase { database in
-            let (record, started) = try await EnvironmentStore(database: database).requestProvisioning(
-                tenantID: account.tenantID, environment: environment, newID: Identifier.make("ctr"), now: 1)
-            #expect(started)
             try await database.transaction { db in
-                try await db.raw("UPDATE environments SET attempts = \(bind: attempts) WHERE id = \(bind: record.id)").run()
+                try await db.raw("""
+                    INSERT INTO environments (id, tenant_id, environment, status, attempts, tree_size, requested_at, created_at)
+                    VALUES (\(bind: Identifier.make("ctr")), \(bind: account.tenantID), \(bind: environment), 'provisioning',
+                            \(bind: attempts), 0, 1, 1)
+                    """).run()
             }
         }
         return account
