@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import PacSpaceCore
 
 /// One outgoing message.
@@ -46,28 +47,37 @@ struct Mailer: Sendable {
                 copy += 1
                 path = "\(stem)-\(copy).eml"
             }
-            if !FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) {
+            // Written whole under a temporary name (0600: it holds a token), then renamed into
+            // place, so a reader never sees half a message.
+            let temporary = path + ".partial"
+            if !FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+                || (try? FileManager.default.moveItem(atPath: temporary, toPath: path)) == nil {
                 logger.error("cannot write mail to the outbox", metadata: ["path": .string(path)])
             }
             logger.notice("mail (log transport)", metadata: ["to": .string(mail.to), "subject": .string(mail.subject),
                                                             "file": .string(path), "body": .string(mail.body)])
         case .sendmail(let program):
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = ["-t", "-i"]
-            let input = Pipe()
-            process.standardInput = input
             do {
-                try process.run()
-                input.fileHandleForWriting.write(Data(text.utf8))
-                try input.fileHandleForWriting.close()
-                process.waitUntilExit()
-                if process.terminationStatus != 0 {
-                    logger.error("sendmail failed", metadata: ["status": .stringConvertible(process.terminationStatus)])
-                }
+                // The program runs to completion on the thread pool, not on a concurrency thread.
+                let status = try await NIOThreadPool.singleton.runIfActive { try Self.pipe(text, to: program) }
+                if status != 0 { logger.error("sendmail failed", metadata: ["program": .string(program), "status": .stringConvertible(status)]) }
             } catch {
                 logger.error("cannot run sendmail", metadata: ["program": .string(program), "error": .string("\(error)")])
             }
         }
+    }
+
+    /// Runs `program -t -i` with `message` on its standard input; returns its exit status.
+    private static func pipe(_ message: String, to program: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = ["-t", "-i"]
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        input.fileHandleForWriting.write(Data(message.utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 }

@@ -180,3 +180,29 @@ import Testing
         }
     }
 }
+
+/// The `sendmail` transport pipes an RFC 5322 message to the configured program.
+@Suite struct SendmailTransportTests {
+    @Test func verificationMailReachesTheSendmailProgram() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pacspace-sendmail-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let received = directory.appendingPathComponent("received.eml").path
+        let program = directory.appendingPathComponent("sendmail").path
+        try "#!/bin/sh\n[ \"$1 $2\" = \"-t -i\" ] || exit 9\ncat > '\(received)'\n".write(toFile: program, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: program)
+        var server = TestServer()
+        server.configuration.mailTransport = .sendmail(path: program)
+        let email = "sendmail-\(UUID().uuidString.prefix(6).lowercased())@example.com"
+        try await server.run { api in
+            #expect(try await api.register(email: email).status == .created)
+            var message = ""
+            for _ in 0..<200 where message.isEmpty {
+                message = (try? String(contentsOfFile: received, encoding: .utf8)) ?? ""
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(message.contains("To: \(email)\r\n"))
+            #expect(message.contains("Subject: Verify your PacSpace email\r\n"))
+            #expect(message.contains("https://pacspace.test/dashboard/auth/verify?token="))
+        }
+    }
+}
