@@ -59,6 +59,10 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         limiter: RateLimiter(windowSeconds: configuration.loginWindowSeconds), configuration: configuration
     ).addRoutes(to: router, auth: auth)
     ContractsController(environments: environments, provisioner: provisioner, now: configuration.now).addRoutes(to: router, auth: auth)
+    let apiKeys = APIKeyStore(database: database)
+    let keyAuthenticator = APIKeyAuthenticator(keys: apiKeys, environments: environments, logger: logger)
+    APIKeysController(keys: apiKeys, environments: environments, authenticator: keyAuthenticator, now: configuration.now)
+        .addRoutes(to: router, auth: auth)
 
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }
     routes.set(registered)

@@ -67,8 +67,9 @@ struct ContractsController: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let records = try await environments.environments(tenantID: user.tenantID)
-            .sorted { Self.names.firstIndex(of: $0.environment)! < Self.names.firstIndex(of: $1.environment)! }
-        return Envelope.success(.ok, .array(records.map(Self.json)))
+        // testnet first, as in the status answer.
+        let ordered = Self.names.flatMap { name in records.filter { $0.environment == name } }
+        return Envelope.success(.ok, .array(ordered.map(Self.json)))
     }
 
     static func json(_ record: EnvironmentRecord) -> JSONValue {

@@ -118,7 +118,38 @@ enum OpenAPIDocument {
       "summary": "Every environment ever provisioned (data is an array, as on the public page; never more than two entries, so it is not paginated).",
       "security": [{"bearer": []}],
       "responses": {"200": {"description": "Environments", "content": {"application/json": {"schema": {"allOf": [{"$ref": "#/components/schemas/Success"}, {"properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/Contract"}}}}]}}}},
-        "401": {"$ref": "#/components/responses/Error"}}}}
+        "401": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/api-keys": {
+      "post": {
+        "summary": "Create an API key. The secret (secretKey, fullKey) is shown only in this answer; only its SHA-256 is stored. 412 CONTRACT_NOT_DEPLOYED unless the matching environment (test → testnet, live → mainnet) is active.",
+        "security": [{"bearer": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
+          "properties": {"name": {"type": "string", "maxLength": 100, "default": "API key"}, "environment": {"type": "string", "enum": ["test", "live"], "default": "test"}}}}}},
+        "responses": {"201": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"}, "412": {"$ref": "#/components/responses/Error"}}},
+      "get": {
+        "summary": "The tenant's keys that are not revoked, newest first, without secrets: {items, total, page, limit}.",
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/api-keys/{id}": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {"summary": "One key (404 for another tenant's or a revoked key).", "security": [{"bearer": []}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
+      "patch": {"summary": "Rename, disable (active: false) or enable a key. A disabled key is 401 INVALID_API_KEY until enabled.", "security": [{"bearer": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "minProperties": 1,
+          "properties": {"name": {"type": "string", "maxLength": 100}, "active": {"type": "boolean"}}}}}},
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
+      "delete": {"summary": "Revoke for good (200). The key stops working at once on this server, within 5 seconds on others sharing the database.", "security": [{"bearer": []}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/api-keys/{id}/rotate": {
+      "post": {"summary": "A new secret for the same public id; the old secret keeps working for overlapSeconds (default 0, at most 604800 = 7 days). The body may be omitted.",
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
+          "properties": {"overlapSeconds": {"type": "integer", "minimum": 0, "maximum": 604800, "default": 0}}}}}},
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}}
   }
 }
 """#

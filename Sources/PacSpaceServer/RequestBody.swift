@@ -47,6 +47,14 @@ struct RequestBody {
         return RequestBody(members: Dictionary(pairs, uniquingKeysWith: { first, _ in first }))
     }
 
+    /// Like ``decode(_:allowed:)``, but an empty body (no body at all) is nil instead of an error.
+    static func decodeOptional(_ request: Request, allowed: Set<String>) async throws -> RequestBody? {
+        if request.headers[.contentLength] == "0" || (request.headers[.contentLength] == nil && request.headers[.contentType] == nil) {
+            return nil
+        }
+        return try await decode(request, allowed: allowed)
+    }
+
     /// A required string of `1...maxLength` characters, trimmed of surrounding whitespace.
     func string(_ name: String, maxLength: Int, minLength: Int = 1) throws -> String {
         guard let value = try optionalString(name, maxLength: maxLength, minLength: minLength) else {
@@ -87,6 +95,36 @@ struct RequestBody {
             return text
         case let other?:
             throw APIError.invalid(name, "type", "\(name) must be a string, not \(other.typeName).")
+        }
+    }
+
+    /// An optional string from a fixed set of values; null counts as absent.
+    func optionalChoice(_ name: String, of allowed: [String]) throws -> String? {
+        switch members[name] {
+        case nil, .null?: return nil
+        default: return try choice(name, of: allowed)
+        }
+    }
+
+    /// An optional boolean.
+    func optionalBool(_ name: String) throws -> Bool? {
+        switch members[name] {
+        case nil, .null?: return nil
+        case .bool(let value)?: return value
+        case let other?: throw APIError.invalid(name, "type", "\(name) must be true or false, not \(other.typeName).")
+        }
+    }
+
+    /// An optional integer in `range`.
+    func optionalInteger(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        switch members[name] {
+        case nil, .null?: return nil
+        case .number(let text)?:
+            guard let value = Int(text), range.contains(value) else {
+                throw APIError.invalid(name, "range", "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound).")
+            }
+            return value
+        case let other?: throw APIError.invalid(name, "type", "\(name) must be an integer, not \(other.typeName).")
         }
     }
 

@@ -90,7 +90,7 @@ public struct EnvironmentStore: Sendable {
     /// Every environment of the tenant ever requested.
     public func environments(tenantID: String) async throws -> [EnvironmentRecord] {
         try await database.read { db in
-            try await db.raw("SELECT * FROM environments WHERE tenant_id = \(bind: tenantID) ORDER BY environment DESC")
+            try await db.raw("SELECT * FROM environments WHERE tenant_id = \(bind: tenantID) ORDER BY created_at")
                 .all().map(EnvironmentRecord.init(row:))
         }
     }

@@ -58,6 +58,16 @@ public enum Migrations {
                 PRIMARY KEY (environment_id, tree_size))
             """,
         ]),
+        Migration(version: 3, name: "api keys", statements: [
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                environment TEXT NOT NULL, name TEXT NOT NULL, public_id TEXT NOT NULL UNIQUE,
+                secret_hash TEXT NOT NULL, previous_secret_hash TEXT, previous_expires_at BIGINT,
+                active BIGINT NOT NULL, revoked_at BIGINT, created_at BIGINT NOT NULL, last_used_at BIGINT)
+            """,
+            "CREATE INDEX api_keys_tenant ON api_keys(tenant_id, created_at)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

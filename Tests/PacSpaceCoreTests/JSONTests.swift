@@ -107,3 +107,20 @@ func canonical(_ json: String) throws -> String {
         #expect(throws: KeySealer.SealError.badMasterKey) { try KeySealer(masterKey: [1]) }
     }
 }
+
+@Suite struct APIKeyTests {
+    @Test func roundTripAndRejection() {
+        let key = APIKey.generate(environment: "test")
+        #expect(key.fullKey.hasPrefix("pk_test_"))
+        #expect(key.fullKey.contains(".sk_test_"))
+        #expect(APIKey(parsing: key.fullKey) == key)
+        #expect(key.secret.count == 64)
+        for bad in ["", "pk_test_abc", "pk_test_abc.sk_live_def", "pk_prod_abc.sk_prod_def", "pk_test_a-b.sk_test_c",
+                    "pk_test_.sk_test_x", "sk_test_a.pk_test_b", "pk_test_a.sk_test_b.c", key.fullKey + " "] {
+            #expect(APIKey(parsing: bad) == nil, "\(bad)")
+        }
+        #expect(ConstantTime.equals([1, 2, 3], [1, 2, 3]))
+        #expect(!ConstantTime.equals([1, 2, 3], [1, 2, 4]))
+        #expect(!ConstantTime.equals([1, 2], [1, 2, 3]))
+    }
+}

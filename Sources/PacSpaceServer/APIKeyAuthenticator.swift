@@ -1,0 +1,92 @@
+import HTTPTypes
+import Logging
+import PacSpaceCore
+import PacSpaceStore
+
+/// Who a Balance API request acts for.
+public struct APIKeyIdentity: Sendable, Equatable {
+    public let keyID: String
+    public let tenantID: String
+    /// `test` or `live`.
+    public let keyEnvironment: String
+    /// `testnet` or `mainnet`.
+    public let environment: String
+    /// The `ctr_…` id of the environment's log.
+    public let environmentID: String
+}
+
+/// Checks `X-Api-Key` values. Keys and their environments are cached for a few seconds,
+/// so a request normally authenticates without a database read; changes made through
+/// this server drop the cache entry at once (other servers sharing a PostgreSQL
+/// database see them within ``cacheMillis``).
+actor APIKeyAuthenticator {
+    static let cacheMillis: Int64 = 5_000
+    static let touchIntervalMillis: Int64 = 60_000
+
+    private struct Entry {
+        let key: APIKeyRecord
+        let environment: EnvironmentRecord?
+        let fetchedAt: Int64
+    }
+
+    private let keys: APIKeyStore
+    private let environments: EnvironmentStore
+    private let logger: Logger
+    private var cache: [String: Entry] = [:]
+    private var touched: [String: Int64] = [:]
+
+    init(keys: APIKeyStore, environments: EnvironmentStore, logger: Logger) {
+        self.keys = keys
+        self.environments = environments
+        self.logger = logger
+    }
+
+    /// Drops a key from the cache (after rename, disable, rotation, revocation).
+    func forget(publicID: String) {
+        cache[publicID] = nil
+    }
+
+    /// The identity of a valid key for an active environment; 401 or 412 otherwise.
+    func authenticate(_ header: String?, now: Int64) async throws -> APIKeyIdentity {
+        guard let header, !header.isEmpty else {
+            throw APIError(.unauthorized, "INVALID_API_KEY", "Send your key as X-Api-Key: pk_<env>_….sk_<env>_… (from POST /dashboard/api-keys).")
+        }
+        let invalid = APIError(.unauthorized, "INVALID_API_KEY", "The API key is invalid, disabled or revoked.")
+        guard let presented = APIKey(parsing: header) else { throw invalid }
+        let entry = try await lookup(presented.publicID, now: now)
+        guard let key = entry?.key, key.environment == presented.environment, key.revokedAt == nil, key.active else { throw invalid }
+        let hash = Array(APIKey.hash(secret: presented.secret).utf8)
+        let current = ConstantTime.equals(hash, Array(key.secretHash.utf8))
+        let previous = key.previousSecretHash.map { ConstantTime.equals(hash, Array($0.utf8)) } ?? false
+        guard current || (previous && (key.previousExpiresAt ?? 0) > now) else { throw invalid }
+        guard let environment = entry?.environment, environment.status == "active" else {
+            throw APIError(.preconditionFailed, "CONTRACT_NOT_DEPLOYED", "The key's environment is not active; provision it first.")
+        }
+        touch(key, now: now)
+        return APIKeyIdentity(keyID: key.id, tenantID: key.tenantID, keyEnvironment: key.environment,
+                              environment: environment.environment, environmentID: environment.id)
+    }
+
+    private func lookup(_ publicID: String, now: Int64) async throws -> Entry? {
+        if let entry = cache[publicID], now - entry.fetchedAt < Self.cacheMillis { return entry }
+        guard let key = try await keys.key(publicID: publicID) else { return nil }
+        let logEnvironment = APIKey.logEnvironments[key.environment]
+        let environment = try await environments.environments(tenantID: key.tenantID).first { $0.environment == logEnvironment }
+        let entry = Entry(key: key, environment: environment, fetchedAt: now)
+        if cache.count > 50_000 { cache.removeAll() }
+        cache[publicID] = entry
+        return entry
+    }
+
+    /// Records use at most once a minute per key, off the request path.
+    private func touch(_ key: APIKeyRecord, now: Int64) {
+        guard now - (touched[key.id] ?? key.lastUsedAt ?? 0) >= Self.touchIntervalMillis else { return }
+        touched[key.id] = now
+        let (keys, logger) = (self.keys, self.logger)
+        Task {
+            do { try await keys.touch(id: key.id, at: now) } catch {
+                logger.warning("cannot record API key use", metadata: ["keyId": .string(key.id), "error": .string("\(error)")])
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import Hummingbird
+
+/// Query-string values read with precise 400s.
+struct QueryParameters {
+    let request: Request
+
+    /// An optional integer in `range`; absent or empty is nil.
+    func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError.invalid(name, "range", "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return value
+    }
+
+    /// Dashboard list paging (api.md §1): `page` from 1, `limit` 1…100, default 20.
+    func page() throws -> (page: Int, limit: Int) {
+        (try integer("page", in: 1...1_000_000) ?? 1, try integer("limit", in: 1...100) ?? 20)
+    }
+}

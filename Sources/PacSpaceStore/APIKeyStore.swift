@@ -1,0 +1,139 @@
+import SQLKit
+
+/// A stored API key: never its secret, only hashes.
+public struct APIKeyRecord: Sendable, Equatable {
+    public let id: String
+    public let tenantID: String
+    /// `test` or `live`.
+    public let environment: String
+    public let name: String
+    public let publicID: String
+    public let secretHash: String
+    /// The secret replaced by the last rotation, valid until ``previousExpiresAt``.
+    public let previousSecretHash: String?
+    public let previousExpiresAt: Int64?
+    public let active: Bool
+    public let revokedAt: Int64?
+    public let createdAt: Int64
+    public let lastUsedAt: Int64?
+
+    public init(id: String, tenantID: String, environment: String, name: String, publicID: String, secretHash: String,
+                previousSecretHash: String? = nil, previousExpiresAt: Int64? = nil, active: Bool = true, revokedAt: Int64? = nil,
+                createdAt: Int64, lastUsedAt: Int64? = nil) {
+        self.id = id
+        self.tenantID = tenantID
+        self.environment = environment
+        self.name = name
+        self.publicID = publicID
+        self.secretHash = secretHash
+        self.previousSecretHash = previousSecretHash
+        self.previousExpiresAt = previousExpiresAt
+        self.active = active
+        self.revokedAt = revokedAt
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// API keys of tenants. Revoked keys stay (as revoked) so their ids never come back.
+public struct APIKeyStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public func insert(_ key: APIKeyRecord) async throws {
+        try await database.transaction { db in
+            try await db.raw("""
+                INSERT INTO api_keys (id, tenant_id, environment, name, public_id, secret_hash, previous_secret_hash,
+                                      previous_expires_at, active, revoked_at, created_at, last_used_at)
+                VALUES (\(bind: key.id), \(bind: key.tenantID), \(bind: key.environment), \(bind: key.name), \(bind: key.publicID),
+                        \(bind: key.secretHash), NULL, NULL, 1, NULL, \(bind: key.createdAt), NULL)
+                """).run()
+        }
+    }
+
+    /// The tenant's keys that are not revoked, newest first, one page.
+    public func list(tenantID: String, limit: Int, offset: Int) async throws -> (items: [APIKeyRecord], total: Int) {
+        try await database.read { db in
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM api_keys WHERE tenant_id = \(bind: tenantID) AND revoked_at IS NULL")
+                .first()?.decode(column: "n", as: Int64.self) ?? 0
+            let rows = try await db.raw("""
+                SELECT * FROM api_keys WHERE tenant_id = \(bind: tenantID) AND revoked_at IS NULL
+                ORDER BY created_at DESC, id LIMIT \(bind: limit) OFFSET \(bind: offset)
+                """).all()
+            return (try rows.map(APIKeyRecord.init(row:)), Int(total))
+        }
+    }
+
+    /// One key of the tenant (nil for another tenant's id or a revoked key).
+    public func key(id: String, tenantID: String) async throws -> APIKeyRecord? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM api_keys WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND revoked_at IS NULL")
+                .first().map(APIKeyRecord.init(row:))
+        }
+    }
+
+    /// The key with this public id, whatever its state (authentication decides).
+    public func key(publicID: String) async throws -> APIKeyRecord? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM api_keys WHERE public_id = \(bind: publicID)").first().map(APIKeyRecord.init(row:))
+        }
+    }
+
+    /// Renames and/or enables/disables; returns the updated key, nil if not the tenant's.
+    public func update(id: String, tenantID: String, name: String?, active: Bool?) async throws -> APIKeyRecord? {
+        try await database.transaction { db in
+            guard try await db.raw("SELECT id FROM api_keys WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND revoked_at IS NULL")
+                .first() != nil else { return nil }
+            if let name { try await db.raw("UPDATE api_keys SET name = \(bind: name) WHERE id = \(bind: id)").run() }
+            if let active { try await db.raw("UPDATE api_keys SET active = \(bind: active ? 1 : 0) WHERE id = \(bind: id)").run() }
+            return try await db.raw("SELECT * FROM api_keys WHERE id = \(bind: id)").first().map(APIKeyRecord.init(row:))
+        }
+    }
+
+    /// Sets a new secret; the old one stays valid until `previousExpiresAt` (if later than now).
+    public func rotate(id: String, tenantID: String, secretHash: String, previousExpiresAt: Int64) async throws -> APIKeyRecord? {
+        try await database.transaction { db in
+            try await db.raw("""
+                UPDATE api_keys SET previous_secret_hash = secret_hash, previous_expires_at = \(bind: previousExpiresAt),
+                    secret_hash = \(bind: secretHash)
+                WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND revoked_at IS NULL RETURNING *
+                """).first().map(APIKeyRecord.init(row:))
+        }
+    }
+
+    /// Revokes for good; false if not the tenant's (or already revoked).
+    public func revoke(id: String, tenantID: String, now: Int64) async throws -> APIKeyRecord? {
+        try await database.transaction { db in
+            try await db.raw("""
+                UPDATE api_keys SET revoked_at = \(bind: now), active = 0
+                WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND revoked_at IS NULL RETURNING *
+                """).first().map(APIKeyRecord.init(row:))
+        }
+    }
+
+    /// Records use; callers throttle (api.md §4: at most once a minute per key).
+    public func touch(id: String, at now: Int64) async throws {
+        try await database.transaction { db in
+            try await db.raw("UPDATE api_keys SET last_used_at = \(bind: now) WHERE id = \(bind: id)").run()
+        }
+    }
+}
+
+extension APIKeyRecord {
+    init(row: any SQLRow) throws {
+        self.init(
+            id: try row.decode(column: "id", as: String.self),
+            tenantID: try row.decode(column: "tenant_id", as: String.self),
+            environment: try row.decode(column: "environment", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            publicID: try row.decode(column: "public_id", as: String.self),
+            secretHash: try row.decode(column: "secret_hash", as: String.self),
+            previousSecretHash: try row.decode(column: "previous_secret_hash", as: String?.self),
+            previousExpiresAt: try row.decode(column: "previous_expires_at", as: Int64?.self),
+            active: try row.decode(column: "active", as: Int64.self) != 0,
+            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self))
+    }
+}
