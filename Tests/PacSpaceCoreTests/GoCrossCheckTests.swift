@@ -77,7 +77,8 @@ struct GoCrossCheckTests {
         }
         // Go's notes open with our verifier, and our signer with Go's key writes the same bytes.
         let verifier = try NoteVerifier(verifierKey: verifierKey)
-        let seed = Array(Base64.decode(String(signerKey.split(separator: "+").last!))!.dropFirst())
+        // PRIVATE+KEY+<name>+<key id>+<base64>: the base64 may itself contain "+".
+        let seed = Array(Base64.decode(String(signerKey.split(separator: "+", maxSplits: 4).last!))!.dropFirst())
         let signer = try NoteSigner(name: verifier.name, privateKey: Curve25519.Signing.PrivateKey(rawRepresentation: seed))
         #expect(signer.verifierKey == verifierKey)
         for case .string(let note) in notes {
