@@ -64,13 +64,23 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     APIKeysController(keys: apiKeys, environments: environments, authenticator: keyAuthenticator, now: configuration.now)
         .addRoutes(to: router, auth: auth)
 
+    let log = LogStore(database: database)
+    let deltas = DeltaStore(database: database)
+    let sequencer = Sequencer(log: log, environments: environments, sealer: sealer,
+                              witnessDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("witness"),
+                              interval: configuration.sequencerInterval, logger: logger, now: configuration.now)
+    let writer = IngestWriter(deltas: deltas, now: configuration.now, committed: { sequencer.wake() })
+    let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, now: configuration.now))
+    DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: ReceiptReader(log: log))
+        .addRoutes(to: balance)
+
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }
     routes.set(registered)
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PacSpace"),
-        services: [database, provisioner],
+        services: [database, provisioner, sequencer],
         logger: logger)
     app.beforeServerStarts {
         let applied: Int
@@ -81,6 +91,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         }
         logger.info("database ready", metadata: ["migrationsApplied": .stringConvertible(applied), "schemaVersion": .stringConvertible(Migrations.latestVersion)])
         provisioner.wake()
+        sequencer.wake()
     }
     return PacSpaceApplication(application: app, routes: registered.map { "\($0.method.rawValue) \($0.path)" })
 }

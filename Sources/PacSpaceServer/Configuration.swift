@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var loginAttemptsPerEmail = 10
     public var loginAttemptsPerIP = 100
     public var loginWindowSeconds = 15 * 60
+    /// The shortest time between two sequencer batches of one environment (`SEQUENCER_INTERVAL`, ms).
+    public var sequencerInterval: Duration = .milliseconds(200)
     /// PostgreSQL pool size (stack-notes: size it explicitly).
     public var postgresConnections = 8
     /// Milliseconds since the epoch; injected so tests control time.
@@ -62,6 +64,10 @@ public struct ServerConfiguration: Sendable {
             case "sendmail": mailTransport = .sendmail(path: environment["PACSPACE_SENDMAIL_PATH"] ?? "/usr/sbin/sendmail")
             default: throw ConfigurationError("PACSPACE_MAIL_TRANSPORT must be log or sendmail")
             }
+        }
+        if let value = environment["SEQUENCER_INTERVAL"] {
+            guard let millis = Int(value), (1...60_000).contains(millis) else { throw ConfigurationError("SEQUENCER_INTERVAL must be 1...60000 (milliseconds)") }
+            sequencerInterval = .milliseconds(millis)
         }
         if let value = environment["PACSPACE_BCRYPT_COST"] {
             guard let cost = Int(value), (4...31).contains(cost) else { throw ConfigurationError("PACSPACE_BCRYPT_COST must be 4...31") }

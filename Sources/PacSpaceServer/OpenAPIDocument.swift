@@ -14,6 +14,7 @@ enum OpenAPIDocument {
   "servers": [{"url": "http://localhost:8080"}],
   "components": {
     "securitySchemes": {
+      "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "pk_<test|live>_<publicId>.sk_<test|live>_<secret>; the key chooses the environment. Invalid, disabled or revoked: 401 INVALID_API_KEY; environment not active: 412 CONTRACT_NOT_DEPLOYED."},
       "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Access token from POST /dashboard/auth/login (HS256, 15 minutes by default)."}
     },
     "schemas": {
@@ -43,6 +44,18 @@ enum OpenAPIDocument {
         "properties": {"accessToken": {"type": "string"}, "refreshToken": {"type": "string", "description": "Opaque, single use: refreshing spends it and returns a new one; presenting a spent one revokes every token of its session family."},
           "tokenType": {"const": "Bearer"}, "expiresIn": {"type": "integer", "description": "Access token lifetime in seconds."}, "user": {"$ref": "#/components/schemas/User"}}
       },
+      "DeltaInput": {
+        "type": "object", "required": ["customerId", "delta", "reason"], "additionalProperties": false,
+        "properties": {
+          "customerId": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,128}$"},
+          "delta": {"type": "number", "description": "Non-zero, at most 6 decimal places (more is 400, never rounded), |delta| <= 1000000000. Read exactly from the JSON text, never through a float."},
+          "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+          "referenceId": {"type": "string", "minLength": 1, "maxLength": 255},
+          "metadata": {"type": "object", "description": "Any JSON object up to 16 KiB (canonical JSON)."},
+          "adjusts": {"type": "object", "required": ["referenceId"], "additionalProperties": false, "properties": {"referenceId": {"type": "string"}},
+            "description": "Names an existing delta of the same customer (else 400); the adjustment is a new delta."}
+        }
+      },
       "EnvironmentName": {"type": "string", "enum": ["testnet", "mainnet"]},
       "Contract": {
         "type": "object",
@@ -53,6 +66,10 @@ enum OpenAPIDocument {
           "treeSize": {"type": "integer"}, "chainId": {"type": "integer", "description": "296 for testnet, 295 for mainnet (the SDK's X-Chain-Id)."},
           "error": {"type": "string", "description": "Only in status error."}}
       }
+    },
+    "parameters": {
+      "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
+      "ChainId": {"name": "X-Chain-Id", "in": "header", "required": false, "schema": {"type": "string"}, "description": "Accepted; must match the key's environment (296 testnet, 295 mainnet)."}
     },
     "responses": {
       "Error": {"description": "Error envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
@@ -149,7 +166,32 @@ enum OpenAPIDocument {
         "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
         "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
           "properties": {"overlapSeconds": {"type": "integer", "minimum": 0, "maximum": 604800, "default": 0}}}}}},
-        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}}
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/delta": {
+      "post": {
+        "summary": "Record one delta. 201 once it is durably stored (fsynced) as QUEUED; the sequencer makes it VERIFIED (in the environment's log, under a signed checkpoint) within about a second.",
+        "description": "The key's environment receives the delta. A referenceId is unique per customer forever: the same referenceId with the same content answers 200 with the original record and idempotent: true; with other content 409 IDEMPOTENCY_CONFLICT. Idempotency-Key (1 to 255 characters; scope environment + key; kept): the same key and body again replays the stored answer with Idempotent-Replayed: true; while the first is in flight 202 IDEMPOTENCY_PENDING; another body 409 IDEMPOTENCY_CONFLICT. A request refused with 400 stores nothing under its key. An X-Chain-Id other than the key environment's (296 testnet, 295 mainnet) is 400. contentHash = 0x + hex(SHA-256('pacspace:delta:v1' 0x00 JCS({recordId, customerId, sequenceNumber, delta (decimal string), reason, referenceId?, metadata?, adjusts?, createdAt}))).",
+        "security": [{"apiKey": []}],
+        "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}, {"$ref": "#/components/parameters/ChainId"}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DeltaInput"}}}},
+        "responses": {"201": {"$ref": "#/components/responses/Ok"}, "200": {"$ref": "#/components/responses/Ok"}, "202": {"description": "IDEMPOTENCY_PENDING"},
+          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"},
+          "412": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/delta/batch": {
+      "post": {
+        "summary": "Record 1 to 1000 deltas in one durable write. 201 {totalQueued, totalFailed, results: [{index, recordId?, receiptId?, customerId, delta, status: QUEUED | FAILED, sequenceNumber?, contentHash?, idempotent?, error?: {code, message}}]}; a bad item fails alone.",
+        "security": [{"apiKey": []}],
+        "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}, {"$ref": "#/components/parameters/ChainId"}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["deltas"], "additionalProperties": false,
+          "properties": {"deltas": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"$ref": "#/components/schemas/DeltaInput"}}}}}}},
+        "responses": {"201": {"$ref": "#/components/responses/Ok"}, "202": {"description": "IDEMPOTENCY_PENDING"}, "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "412": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/delta/{recordId}": {
+      "get": {
+        "summary": "A delta of the key's environment: the emit fields plus status, verifiedAt, logIndex, latencyMs; when VERIFIED, proof: {leafData, logIndex, treeSize, inclusionProof (0x-hex, leaf sibling first), checkpoint (signed note), receipt (C2SP tlog-proof text)} against the latest checkpoint; when FAILED, error. Another environment's id is 404.",
+        "security": [{"apiKey": []}],
+        "parameters": [{"name": "recordId", "in": "path", "required": true, "schema": {"type": "string"}}, {"$ref": "#/components/parameters/ChainId"}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}}
   }
 }
 """#

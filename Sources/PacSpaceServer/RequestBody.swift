@@ -14,6 +14,9 @@ struct RequestBody {
     static let maxBytes = 1 << 20
 
     private let members: [String: JSONValue]
+    /// SHA-256 (hex) of the body's canonical JSON: what an idempotency key is bound to,
+    /// so that whitespace or member order do not make a retry "different".
+    private(set) var digest = ""
 
     /// Reads and parses the body of `request`, allowing only members named in `allowed`.
     static func decode(_ request: Request, allowed: Set<String>) async throws -> RequestBody {
@@ -41,11 +44,21 @@ struct RequestBody {
         guard case .object(let pairs) = value else {
             throw APIError(.badRequest, "VALIDATION_ERROR", "The request body must be a JSON object, not \(value.typeName).")
         }
+        var body = try RequestBody(object: pairs, allowed: allowed)
+        body.digest = Hex.encode(Hash.sha256((try? JSONWriter.canonical(value)) ?? Array(buffer.readableBytesView)).bytes)
+        return body
+    }
+
+    /// The members of a JSON object already parsed (a batch item), allowing only `allowed`.
+    init(object pairs: [(String, JSONValue)], allowed: Set<String>) throws {
         if let unknown = pairs.first(where: { !allowed.contains($0.0) })?.0 {
             throw APIError.invalid(unknown, "unknown", "Unknown field \(unknown); allowed: \(allowed.sorted().joined(separator: ", ")).")
         }
-        return RequestBody(members: Dictionary(pairs, uniquingKeysWith: { first, _ in first }))
+        self.members = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
     }
+
+    /// The raw value of a member.
+    subscript(name: String) -> JSONValue? { members[name] }
 
     /// Like ``decode(_:allowed:)``, but an empty body (no body at all) is nil instead of an error.
     static func decodeOptional(_ request: Request, allowed: Set<String>) async throws -> RequestBody? {

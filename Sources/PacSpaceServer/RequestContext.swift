@@ -13,10 +13,18 @@ public struct AppRequestContext: RequestContext {
     public let remoteIP: String
     /// The dashboard user, set by ``DashboardAuthMiddleware``.
     public var user: User?
+    /// The Balance API key, set by ``APIKeyMiddleware``.
+    public var apiKey: APIKeyIdentity?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteIP = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// The authenticated API key; only call on routes behind ``APIKeyMiddleware``.
+    func requireKey() throws -> APIKeyIdentity {
+        guard let apiKey else { throw APIError(.unauthorized, "INVALID_API_KEY", "Send X-Api-Key.") }
+        return apiKey
     }
 
     /// The authenticated user; only call on routes behind ``DashboardAuthMiddleware``.

@@ -68,6 +68,51 @@ public enum Migrations {
             """,
             "CREATE INDEX api_keys_tenant ON api_keys(tenant_id, created_at)",
         ]),
+        Migration(version: 4, name: "deltas", statements: [
+            """
+            CREATE TABLE customers (
+                environment_id TEXT NOT NULL REFERENCES environments(id), customer_id TEXT NOT NULL,
+                last_sequence BIGINT NOT NULL, total_deltas BIGINT NOT NULL,
+                verified_deltas BIGINT NOT NULL DEFAULT 0, verified_balance BIGINT NOT NULL DEFAULT 0,
+                last_verified_index BIGINT, latest_receipt_id TEXT,
+                created_at BIGINT NOT NULL, last_activity_at BIGINT NOT NULL,
+                PRIMARY KEY (environment_id, customer_id))
+            """,
+            """
+            CREATE TABLE deltas (
+                record_id TEXT PRIMARY KEY, receipt_id TEXT NOT NULL UNIQUE,
+                environment_id TEXT NOT NULL REFERENCES environments(id), customer_id TEXT NOT NULL,
+                sequence_number BIGINT NOT NULL, queue_position BIGINT NOT NULL,
+                amount BIGINT NOT NULL, reason TEXT NOT NULL, reference_id TEXT, metadata TEXT, adjusts TEXT,
+                content_hash TEXT NOT NULL, status TEXT NOT NULL, error_code TEXT, error_message TEXT,
+                created_at BIGINT NOT NULL, log_index BIGINT, verified_at BIGINT, latency_ms BIGINT,
+                UNIQUE (environment_id, customer_id, sequence_number))
+            """,
+            "CREATE UNIQUE INDEX deltas_reference ON deltas(environment_id, customer_id, reference_id)",
+            "CREATE INDEX deltas_queue ON deltas(environment_id, status, queue_position)",
+            "CREATE INDEX deltas_content_hash ON deltas(content_hash)",
+            "CREATE INDEX deltas_customer_log ON deltas(environment_id, customer_id, log_index)",
+            """
+            CREATE TABLE idempotency_keys (
+                environment_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, request_hash TEXT NOT NULL,
+                status_code BIGINT NOT NULL, response TEXT NOT NULL, created_at BIGINT NOT NULL,
+                PRIMARY KEY (environment_id, idempotency_key))
+            """,
+            "ALTER TABLE environments ADD COLUMN queue_position BIGINT NOT NULL DEFAULT 0",
+        ]),
+        Migration(version: 5, name: "log", statements: [
+            // Every complete subtree hash (level 0 = leaf hashes): appends and proofs read O(log n) rows.
+            """
+            CREATE TABLE log_nodes (
+                environment_id TEXT NOT NULL REFERENCES environments(id), level BIGINT NOT NULL, node_index BIGINT NOT NULL,
+                hash TEXT NOT NULL, PRIMARY KEY (environment_id, level, node_index))
+            """,
+            """
+            CREATE TABLE log_entries (
+                environment_id TEXT NOT NULL REFERENCES environments(id), entry_index BIGINT NOT NULL, leaf_data TEXT NOT NULL,
+                PRIMARY KEY (environment_id, entry_index))
+            """,
+        ]),
     ]
 
     /// The newest schema version this build knows.

@@ -81,6 +81,7 @@ struct TestServer {
         configuration.masterKey = Self.masterKey
         configuration.bcryptCost = 4
         configuration.publicURL = "https://pacspace.test"
+        configuration.sequencerInterval = .milliseconds(10)
     }
 
     /// Runs `body` with the server's database opened directly (server not running).
@@ -179,6 +180,34 @@ struct API: Sendable {
         return Account(email: email, password: password, userID: login.data["user"]?["id"]?.string ?? "",
                        tenantID: login.data["user"]?["tenantId"]?.string ?? "", accessToken: login.data["accessToken"]?.string ?? "",
                        refreshToken: login.data["refreshToken"]?.string ?? "")
+    }
+
+    /// Provisions `environment` for the account and creates a key for it; returns the full key.
+    func apiKey(_ account: Account, environment: String = "testnet") async throws -> String {
+        _ = try await call(.post, "/dashboard/contracts/provision", body: #"{"environment":"\#(environment)"}"#, token: account.accessToken)
+        _ = try await waitForEnvironment(account, environment)
+        let keyEnvironment = environment == "testnet" ? "test" : "live"
+        let created = try await call(.post, "/dashboard/api-keys", body: #"{"environment":"\#(keyEnvironment)"}"#, token: account.accessToken)
+        guard let key = created.data["fullKey"]?.string else { throw TestFailure("no key: \(created.text)") }
+        return key
+    }
+
+    /// A Balance API call with `X-Api-Key`.
+    func balance(_ method: HTTPRequest.Method, _ path: String, key: String, body: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+        var headers = extra
+        headers[HTTPField.Name("X-Api-Key")!] = key
+        return try await call(method, "/api/v1/balance" + path, body: body, headers: headers)
+    }
+
+    /// Polls a delta until it leaves QUEUED.
+    func waitForDelta(_ recordID: String, key: String) async throws -> Reply {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(10) {
+            let reply = try await balance(.get, "/delta/\(recordID)", key: key)
+            if reply.data["status"]?.string != "QUEUED" { return reply }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw TestFailure("\(recordID) still QUEUED after 10 s")
     }
 
     /// Polls the status route until `environment` leaves `provisioning`; returns its entry and the time taken.

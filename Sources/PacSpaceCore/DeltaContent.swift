@@ -1,0 +1,62 @@
+/// The fields of a delta that its content hash commits to (verification.md, "Delta
+/// content hash"), as the emit answer returns them.
+public struct DeltaContent: Sendable, Equatable {
+    public let recordID: String
+    public let customerID: String
+    public let sequenceNumber: Int64
+    public let delta: Amount
+    public let reason: String
+    public let referenceID: String?
+    /// Any JSON object, or nil when absent.
+    public let metadata: JSONValue?
+    /// The `referenceId` of the delta this one adjusts.
+    public let adjusts: String?
+    /// Epoch milliseconds.
+    public let createdAt: Int64
+
+    /// Domain separation prefix of the hash.
+    static let domain = Array("pacspace:delta:v1".utf8) + [0x00]
+
+    public init(recordID: String, customerID: String, sequenceNumber: Int64, delta: Amount, reason: String,
+                referenceID: String?, metadata: JSONValue?, adjusts: String?, createdAt: Int64) {
+        self.recordID = recordID
+        self.customerID = customerID
+        self.sequenceNumber = sequenceNumber
+        self.delta = delta
+        self.reason = reason
+        self.referenceID = referenceID
+        self.metadata = metadata
+        self.adjusts = adjusts
+        self.createdAt = createdAt
+    }
+
+    /// `{recordId, customerId, sequenceNumber, delta, reason, referenceId?, metadata?, adjusts?, createdAt}`
+    /// with `delta` as a decimal string and absent optional fields omitted.
+    public var json: JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("recordId", .string(recordID)), ("customerId", .string(customerID)), ("sequenceNumber", .int(sequenceNumber)),
+            ("delta", .string(delta.description)), ("reason", .string(reason)),
+        ]
+        if let referenceID { members.append(("referenceId", .string(referenceID))) }
+        if let metadata { members.append(("metadata", metadata)) }
+        if let adjusts { members.append(("adjusts", ["referenceId": .string(adjusts)])) }
+        members.append(("createdAt", .string(Timestamp.iso8601(millis: createdAt))))
+        return .object(members)
+    }
+
+    /// `SHA-256("pacspace:delta:v1" ‖ 0x00 ‖ JCS(content))`.
+    public func contentHash() throws(JCSError) -> Hash {
+        Hash.sha256(Self.domain + (try JSONWriter.canonical(json)))
+    }
+}
+
+/// The data of log leaves (verification.md, "Log entries"): JCS bytes of a small object.
+public enum LogEntry {
+    /// `{"type":"delta","v":1,"receiptId":…,"contentHash":…}`.
+    public static func delta(receiptID: String, contentHash: Hash) -> [UInt8] {
+        // Only strings and an integer: canonicalisation cannot fail.
+        try! JSONWriter.canonical([
+            "type": "delta", "v": 1, "receiptId": .string(receiptID), "contentHash": .string(contentHash.prefixedHex),
+        ])
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+extension HTTPField.Name {
+    static let apiKey = Self("X-Api-Key")!
+    static let chainID = Self("X-Chain-Id")!
+    static let idempotencyKey = Self("Idempotency-Key")!
+    static let idempotentReplayed = Self("Idempotent-Replayed")!
+}
+
+/// Authenticates Balance API requests by `X-Api-Key`; the key chooses the environment.
+/// An `X-Chain-Id` that contradicts the key's environment is a 400.
+struct APIKeyMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let authenticator: APIKeyAuthenticator
+    let now: @Sendable () -> Int64
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let identity = try await authenticator.authenticate(request.headers[.apiKey], now: now())
+        if let chain = request.headers[.chainID], let expected = ContractsController.chainIDs[identity.environment],
+           chain.trimmingCharacters(in: .whitespaces) != String(expected) {
+            throw APIError.invalid("X-Chain-Id", "mismatch",
+                                   "X-Chain-Id \(chain) does not match the key's environment \(identity.environment) (chain id \(expected)).")
+        }
+        var context = context
+        context.apiKey = identity
+        context.logger[metadataKey: "keyId"] = .string(identity.keyID)
+        context.logger[metadataKey: "environmentId"] = .string(identity.environmentID)
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,168 @@
+import HTTPTypes
+import Hummingbird
+import PacSpaceCore
+import PacSpaceStore
+
+/// `POST /api/v1/balance/delta`, `POST …/delta/batch`, `GET …/delta/:recordId` (api.md §5).
+struct DeltaController: Sendable {
+    static let maxBatch = 1000
+
+    let writer: IngestWriter
+    let deltas: DeltaStore
+    let idempotency: IdempotencyGate
+    let receipts: ReceiptReader
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("delta", use: emit)
+        group.post("delta/batch", use: batch)
+        group.get("delta/:recordId", use: status)
+    }
+
+    @Sendable func emit(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        let body = try await RequestBody.decode(request, allowed: DeltaInput.fields)
+        let submission = try DeltaInput.submission(body)
+        return try await idempotency.run(request, key: key, digest: body.digest) { idempotency in
+            let outcomes = try await write(IngestRequest(environmentID: key.environmentID, submissions: [submission], idempotency: idempotency,
+                                                         answer: { Self.rendered(Self.emitAnswer($0[0])) }))
+            return Self.response(Self.emitAnswer(outcomes[0]))
+        }
+    }
+
+    @Sendable func batch(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        let body = try await RequestBody.decode(request, allowed: ["deltas"])
+        guard case .array(let items)? = body["deltas"] else {
+            throw APIError.invalid("deltas", "type", "deltas must be an array of 1 to \(Self.maxBatch) deltas.")
+        }
+        guard (1...Self.maxBatch).contains(items.count) else {
+            throw APIError.invalid("deltas", "count", "deltas must hold 1 to \(Self.maxBatch) items, not \(items.count).")
+        }
+        // Each item is checked on its own: one bad item does not sink the others.
+        let checked: [Result<DeltaSubmission, APIError>] = items.map { item in
+            guard case .object(let pairs) = item else {
+                return .failure(APIError(.badRequest, "VALIDATION_ERROR", "Each delta must be a JSON object, not \(item.typeName)."))
+            }
+            do { return .success(try DeltaInput.submission(RequestBody(object: pairs, allowed: DeltaInput.fields))) } catch let error as APIError {
+                return .failure(error)
+            } catch {
+                return .failure(APIError(.badRequest, "VALIDATION_ERROR", "\(error)"))
+            }
+        }
+        let valid = checked.compactMap { try? $0.get() }
+        let answer: @Sendable ([IngestOutcome]) -> (HTTPResponse.Status, JSONValue) = { Self.batchAnswer(checked, items, $0) }
+        return try await idempotency.run(request, key: key, digest: body.digest) { idempotency in
+            let outcomes = valid.isEmpty ? [] : try await write(
+                IngestRequest(environmentID: key.environmentID, submissions: valid, idempotency: idempotency, answer: { Self.rendered(answer($0)) }))
+            return Self.response(answer(outcomes))
+        }
+    }
+
+    @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        let recordID = try context.parameters.require("recordId")
+        guard let record = try await deltas.delta(recordID: recordID, environmentID: key.environmentID) else {
+            throw APIError.notFound("No delta \(recordID) in this environment.")
+        }
+        var data = Self.json(record)
+        data.append(("verifiedAt", record.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null))
+        data.append(("logIndex", record.logIndex.map(JSONValue.int) ?? .null))
+        data.append(("latencyMs", record.latencyMs.map(JSONValue.int) ?? .null))
+        if record.status == "VERIFIED" { data.append(("proof", try await receipts.proof(for: record).json)) }
+        if record.status == "FAILED" {
+            data.append(("error", ["code": .optional(record.errorCode), "message": .optional(record.errorMessage)]))
+        }
+        return Envelope.success(.ok, .object(data))
+    }
+
+    /// Hands the request to the writer; a store failure is a 503 the client may retry
+    /// (with the same Idempotency-Key, safely).
+    private func write(_ request: IngestRequest) async throws -> [IngestOutcome] {
+        do {
+            return try await writer.submit(request)
+        } catch {
+            throw APIError.retryLater(.serviceUnavailable, "SERVICE_UNAVAILABLE",
+                                      "The delta could not be stored; nothing was written. Retry (with the same Idempotency-Key).", after: 1)
+        }
+    }
+
+    static func emitAnswer(_ outcome: IngestOutcome) -> (HTTPResponse.Status, JSONValue) {
+        switch outcome {
+        case .queued(let record):
+            return (.created, success(.created, .object(json(record))))
+        case .duplicate(let record):
+            return (.ok, success(.ok, .object(json(record) + [("idempotent", true)])))
+        case .referenceConflict(let reference):
+            let error = APIError(.conflict, "IDEMPOTENCY_CONFLICT", "referenceId \(reference) already exists for this customer with different content.")
+            return (error.status, error.body)
+        case .unknownAdjusts(let reference):
+            let error = APIError.invalid("adjusts", "unknown", "adjusts names referenceId \(reference), which no delta of this customer has.")
+            return (error.status, error.body)
+        }
+    }
+
+    static func batchAnswer(_ checked: [Result<DeltaSubmission, APIError>], _ items: [JSONValue], _ outcomes: [IngestOutcome])
+        -> (HTTPResponse.Status, JSONValue)
+    {
+        var remaining = outcomes[...]
+        var results: [JSONValue] = []
+        var queued = 0
+        for (index, check) in checked.enumerated() {
+            var entry: [(String, JSONValue)] = [("index", .int(index))]
+            func failed(_ code: String, _ message: String) {
+                entry += [("customerId", items[index]["customerId"] ?? .null), ("delta", items[index]["delta"] ?? .null),
+                          ("status", "FAILED"), ("error", ["code": .string(code), "message": .string(message)])]
+            }
+            switch check {
+            case .failure(let error):
+                failed(error.code, error.message)
+            case .success:
+                switch remaining.removeFirst() {
+                case .queued(let record):
+                    queued += 1
+                    entry += batchFields(record)
+                case .duplicate(let record):
+                    queued += 1
+                    entry += batchFields(record) + [("idempotent", true)]
+                case .referenceConflict(let reference):
+                    failed("IDEMPOTENCY_CONFLICT", "referenceId \(reference) already exists for this customer with different content.")
+                case .unknownAdjusts(let reference):
+                    failed("VALIDATION_ERROR", "adjusts names referenceId \(reference), which no delta of this customer has.")
+                }
+            }
+            results.append(.object(entry))
+        }
+        return (.created, success(.created, [
+            "totalQueued": .int(queued), "totalFailed": .int(checked.count - queued), "results": .array(results),
+        ]))
+    }
+
+    static func batchFields(_ record: DeltaRecord) -> [(String, JSONValue)] {
+        [("recordId", .string(record.recordID)), ("receiptId", .string(record.receiptID)), ("customerId", .string(record.customerID)),
+         ("delta", record.amount.json), ("status", .string(record.status)), ("sequenceNumber", .int(record.sequenceNumber)),
+         ("contentHash", .string(record.contentHash))]
+    }
+
+    /// The emit answer's fields: everything the content hash commits to.
+    static func json(_ record: DeltaRecord) -> [(String, JSONValue)] {
+        var fields: [(String, JSONValue)] = [
+            ("recordId", .string(record.recordID)), ("receiptId", .string(record.receiptID)), ("status", .string(record.status)),
+            ("customerId", .string(record.customerID)), ("delta", record.amount.json), ("reason", .string(record.reason)),
+            ("referenceId", .optional(record.referenceID)), ("sequenceNumber", .int(record.sequenceNumber)),
+            ("contentHash", .string(record.contentHash)), ("createdAt", .string(Timestamp.iso8601(millis: record.createdAt))),
+        ]
+        if let metadata = record.metadata, let value = try? JSONParser.parse(Array(metadata.utf8)) { fields.append(("metadata", value)) }
+        if let adjusts = record.adjusts { fields.append(("adjusts", ["referenceId": .string(adjusts)])) }
+        return fields
+    }
+
+    static func success(_ status: HTTPResponse.Status, _ data: JSONValue) -> JSONValue {
+        ["success": true, "statusCode": .int(status.code), "data": data]
+    }
+
+    static func rendered(_ answer: (HTTPResponse.Status, JSONValue)) -> (status: Int, body: String) {
+        (answer.0.code, String(decoding: JSONWriter.serialize(answer.1), as: UTF8.self))
+    }
+
+    static func response(_ answer: (HTTPResponse.Status, JSONValue)) -> Response { Envelope.json(answer.0, answer.1) }
+}

@@ -1,0 +1,78 @@
+import PacSpaceCore
+import PacSpaceStore
+
+/// Validation of one delta as api.md §5 defines it, for `POST /delta` and each item of
+/// `POST /delta/batch`. Every rule failure is a 400 naming the field.
+enum DeltaInput {
+    static let fields: Set<String> = ["customerId", "delta", "reason", "referenceId", "metadata", "adjusts"]
+    static let maxMagnitude = Amount(micros: 1_000_000_000 * 1_000_000)
+    static let maxMetadataBytes = 16 * 1024
+    static let customerIDCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:")
+
+    static func submission(_ body: RequestBody) throws -> DeltaSubmission {
+        DeltaSubmission(customerID: try customerID(body), amount: try amount(body), reason: try body.string("reason", maxLength: 500),
+                        referenceID: try body.optionalString("referenceId", maxLength: 255), metadata: try metadata(body),
+                        adjusts: try adjusts(body))
+    }
+
+    static func customerID(_ body: RequestBody) throws -> String {
+        let text = try body.secret("customerId", maxBytes: 128)
+        guard text.allSatisfy(customerIDCharacters.contains) else {
+            throw APIError.invalid("customerId", "format", "customerId may hold only letters, digits and _ - . : (1 to 128 characters).")
+        }
+        return text
+    }
+
+    static func amount(_ body: RequestBody) throws -> Amount {
+        guard let value = body["delta"], value != .null else { throw APIError.invalid("delta", "required", "delta is required.") }
+        guard case .number(let text) = value else {
+            throw APIError.invalid("delta", "type", "delta must be a JSON number, not \(value.typeName).")
+        }
+        let amount: Amount
+        do {
+            amount = try Amount(parsing: text)
+        } catch .tooPrecise {
+            throw APIError.invalid("delta", "precision", "delta must have at most 6 decimal places.")
+        } catch {
+            throw APIError.invalid("delta", "range", "delta must be at most 1000000000 in absolute value.")
+        }
+        guard amount != .zero else { throw APIError.invalid("delta", "zero", "delta must not be zero.") }
+        guard amount.micros.magnitude <= maxMagnitude.micros.magnitude else {
+            throw APIError.invalid("delta", "range", "delta must be at most 1000000000 in absolute value.")
+        }
+        return amount
+    }
+
+    /// The metadata object as canonical JSON text, at most 16 KiB.
+    static func metadata(_ body: RequestBody) throws -> String? {
+        switch body["metadata"] {
+        case nil, .null?: return nil
+        case let value? where value.typeName == "object":
+            let canonical: [UInt8]
+            do { canonical = try JSONWriter.canonical(value) } catch {
+                throw APIError.invalid("metadata", "number", "metadata: \(error).")
+            }
+            guard canonical.count <= maxMetadataBytes else {
+                throw APIError.invalid("metadata", "too_large", "metadata must be at most \(maxMetadataBytes) bytes of JSON.")
+            }
+            return String(decoding: canonical, as: UTF8.self)
+        case let value?:
+            throw APIError.invalid("metadata", "type", "metadata must be a JSON object, not \(value.typeName).")
+        }
+    }
+
+    /// `adjusts: {referenceId}` → the referenceId.
+    static func adjusts(_ body: RequestBody) throws -> String? {
+        switch body["adjusts"] {
+        case nil, .null?: return nil
+        case .object(let pairs)?:
+            do {
+                return try RequestBody(object: pairs, allowed: ["referenceId"]).string("referenceId", maxLength: 255)
+            } catch {
+                throw APIError.invalid("adjusts", "format", "adjusts must be {\"referenceId\": \"…\"} naming an earlier delta of the customer.")
+            }
+        case let value?:
+            throw APIError.invalid("adjusts", "type", "adjusts must be an object {\"referenceId\": \"…\"}, not \(value.typeName).")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Logging
+import PacSpaceStore
+
+/// The one writer of deltas (architecture.md, "The write path"): requests that arrive
+/// while a transaction is being written wait and are written together in the next one,
+/// so one fsync acknowledges many deltas (group commit). Nothing is answered before its
+/// transaction has committed.
+actor IngestWriter {
+    /// The most submissions written in one transaction.
+    static let maxGroupSubmissions = 5_000
+
+    private let deltas: DeltaStore
+    private let now: @Sendable () -> Int64
+    private let committed: @Sendable () -> Void
+    private var waiting: [(IngestRequest, CheckedContinuation<[IngestOutcome], any Error>)] = []
+    private var writing = false
+
+    /// `committed` is called after every commit (it wakes the sequencer).
+    init(deltas: DeltaStore, now: @escaping @Sendable () -> Int64, committed: @escaping @Sendable () -> Void) {
+        self.deltas = deltas
+        self.now = now
+        self.committed = committed
+    }
+
+    /// Stores the request durably; returns its outcomes once committed.
+    func submit(_ request: IngestRequest) async throws -> [IngestOutcome] {
+        try await withCheckedThrowingContinuation { continuation in
+            waiting.append((request, continuation))
+            if !writing {
+                writing = true
+                Task { await self.writeGroups() }
+            }
+        }
+    }
+
+    private func writeGroups() async {
+        while !waiting.isEmpty {
+            var count = 0
+            var take = 0
+            while take < waiting.count && (take == 0 || count + waiting[take].0.submissions.count <= Self.maxGroupSubmissions) {
+                count += waiting[take].0.submissions.count
+                take += 1
+            }
+            let group = Array(waiting.prefix(take))
+            waiting.removeFirst(take)
+            do {
+                let outcomes = try await deltas.ingest(group.map(\.0), now: now())
+                committed()
+                for (entry, result) in zip(group, outcomes) { entry.1.resume(returning: result) }
+            } catch {
+                for entry in group { entry.1.resume(throwing: error) }
+            }
+        }
+        writing = false
+    }
+}

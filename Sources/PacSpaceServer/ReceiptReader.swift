@@ -1,0 +1,43 @@
+import HTTPTypes
+import PacSpaceCore
+import PacSpaceStore
+
+/// The receipt of a logged entry (verification.md, "Receipts and checks"): its leaf
+/// data, its inclusion proof in the latest signed tree, that checkpoint, and all of it
+/// as one C2SP tlog-proof text.
+struct Receipt: Sendable {
+    let leafData: [UInt8]
+    let logIndex: UInt64
+    let treeSize: UInt64
+    let inclusionProof: [Hash]
+    let checkpoint: String
+
+    var tlogProof: TlogProof { TlogProof(index: logIndex, hashes: inclusionProof, checkpoint: checkpoint) }
+
+    var json: JSONValue {
+        [
+            "leafData": .string(String(decoding: leafData, as: UTF8.self)), "logIndex": .int(logIndex), "treeSize": .int(treeSize),
+            "inclusionProof": .array(inclusionProof.map { .string($0.prefixedHex) }), "checkpoint": .string(checkpoint),
+            "receipt": .string(tlogProof.text),
+        ]
+    }
+}
+
+/// Builds receipts from the stored log: O(log n) stored-hash reads.
+struct ReceiptReader: Sendable {
+    let log: LogStore
+
+    /// The receipt of a VERIFIED delta, proved against the environment's latest checkpoint.
+    func proof(for record: DeltaRecord) async throws -> Receipt {
+        guard let index = record.logIndex, let contentHash = Hash(prefixedHex: record.contentHash),
+              let checkpoint = try await log.latestCheckpoint(environmentID: record.environmentID), checkpoint.treeSize > index else {
+            throw APIError(.internalServerError, "INTERNAL_ERROR", "The delta's log entry is not covered by a checkpoint.")
+        }
+        let environmentID = record.environmentID
+        let proof = try await Merkle.inclusionProof(index: UInt64(index), size: UInt64(checkpoint.treeSize)) { subtrees in
+            try await log.hashes(environmentID: environmentID, subtrees)
+        }
+        return Receipt(leafData: LogEntry.delta(receiptID: record.receiptID, contentHash: contentHash), logIndex: UInt64(index),
+                       treeSize: UInt64(checkpoint.treeSize), inclusionProof: proof, checkpoint: checkpoint.note)
+    }
+}

@@ -1,0 +1,233 @@
+import PacSpaceCore
+import SQLKit
+
+/// A stored delta.
+public struct DeltaRecord: Sendable, Equatable {
+    public let recordID: String
+    public let receiptID: String
+    public let environmentID: String
+    public let customerID: String
+    public let sequenceNumber: Int64
+    public let amount: Amount
+    public let reason: String
+    public let referenceID: String?
+    /// Canonical (JCS) JSON text of the metadata object.
+    public let metadata: String?
+    public let adjusts: String?
+    /// `0x…` content hash.
+    public let contentHash: String
+    /// `QUEUED`, `VERIFIED` or `FAILED`.
+    public let status: String
+    public let errorCode: String?
+    public let errorMessage: String?
+    public let createdAt: Int64
+    public let logIndex: Int64?
+    public let verifiedAt: Int64?
+    public let latencyMs: Int64?
+
+    /// The content its hash commits to.
+    public var content: DeltaContent {
+        DeltaContent(recordID: recordID, customerID: customerID, sequenceNumber: sequenceNumber, delta: amount, reason: reason,
+                     referenceID: referenceID, metadata: metadata.flatMap { try? JSONParser.parse(Array($0.utf8)) },
+                     adjusts: adjusts, createdAt: createdAt)
+    }
+}
+
+/// A validated delta waiting to be stored.
+public struct DeltaSubmission: Sendable, Equatable {
+    public let customerID: String
+    public let amount: Amount
+    public let reason: String
+    public let referenceID: String?
+    /// Canonical (JCS) JSON text of the metadata object.
+    public let metadata: String?
+    public let adjusts: String?
+
+    public init(customerID: String, amount: Amount, reason: String, referenceID: String?, metadata: String?, adjusts: String?) {
+        self.customerID = customerID
+        self.amount = amount
+        self.reason = reason
+        self.referenceID = referenceID
+        self.metadata = metadata
+        self.adjusts = adjusts
+    }
+
+    func sameContent(as record: DeltaRecord) -> Bool {
+        record.amount == amount && record.reason == reason && record.metadata == metadata && record.adjusts == adjusts
+    }
+}
+
+/// What storing one submission did.
+public enum IngestOutcome: Sendable, Equatable {
+    /// Stored, QUEUED.
+    case queued(DeltaRecord)
+    /// Its referenceId exists with the same content: the original record, nothing stored.
+    case duplicate(DeltaRecord)
+    /// Its referenceId exists with different content: nothing stored.
+    case referenceConflict(String)
+    /// `adjusts` names no delta of the customer: nothing stored.
+    case unknownAdjusts(String)
+}
+
+/// One API request's worth of submissions, stored in the writer's shared transaction,
+/// with the idempotency record of its answer when the request carried a key.
+public struct IngestRequest: Sendable {
+    public let environmentID: String
+    public let submissions: [DeltaSubmission]
+    public let idempotency: Idempotency?
+    /// Renders the answer (status, JSON text) stored for the idempotency key.
+    public let answer: @Sendable ([IngestOutcome]) -> (status: Int, body: String)
+
+    public struct Idempotency: Sendable {
+        public let key: String
+        public let requestHash: String
+        public init(key: String, requestHash: String) {
+            self.key = key
+            self.requestHash = requestHash
+        }
+    }
+
+    public init(environmentID: String, submissions: [DeltaSubmission], idempotency: Idempotency?,
+                answer: @escaping @Sendable ([IngestOutcome]) -> (status: Int, body: String)) {
+        self.environmentID = environmentID
+        self.submissions = submissions
+        self.idempotency = idempotency
+        self.answer = answer
+    }
+}
+
+/// A stored answer of an idempotent request.
+public struct IdempotencyRecord: Sendable, Equatable {
+    public let requestHash: String
+    public let statusCode: Int
+    public let response: String
+}
+
+/// Deltas, customers' sequence counters and running totals, idempotency records.
+public struct DeltaStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Stores a group of requests in one transaction (group commit): one fsync for all.
+    /// Outcomes come back per request, per submission, in order.
+    public func ingest(_ requests: [IngestRequest], now: Int64) async throws -> [[IngestOutcome]] {
+        try await database.transaction { db in
+            var stored: [String: DeltaRecord] = [:]  // "<env> <customer> <ref>" → record, within this group
+            var results: [[IngestOutcome]] = []
+            for request in requests {
+                var outcomes: [IngestOutcome] = []
+                for submission in request.submissions {
+                    outcomes.append(try await store(submission, in: request.environmentID, now: now, stored: &stored, db))
+                }
+                if let idempotency = request.idempotency {
+                    let (status, body) = request.answer(outcomes)
+                    try await db.raw("""
+                        INSERT INTO idempotency_keys (environment_id, idempotency_key, request_hash, status_code, response, created_at)
+                        VALUES (\(bind: request.environmentID), \(bind: idempotency.key), \(bind: idempotency.requestHash),
+                                \(bind: status), \(bind: body), \(bind: now))
+                        """).run()
+                }
+                results.append(outcomes)
+            }
+            return results
+        }
+    }
+
+    private func store(_ submission: DeltaSubmission, in environmentID: String, now: Int64,
+                       stored: inout [String: DeltaRecord], _ db: any SQLDatabase) async throws -> IngestOutcome {
+        let key = { (reference: String) in "\(environmentID) \(submission.customerID) \(reference)" }
+        if let reference = submission.referenceID {
+            var existing = stored[key(reference)]
+            if existing == nil { existing = try await delta(environmentID, submission.customerID, reference: reference, db) }
+            if let existing {
+                return submission.sameContent(as: existing) ? .duplicate(existing) : .referenceConflict(reference)
+            }
+        }
+        if let adjusts = submission.adjusts, stored[key(adjusts)] == nil,
+           try await delta(environmentID, submission.customerID, reference: adjusts, db) == nil {
+            return .unknownAdjusts(adjusts)
+        }
+        let sequence = try await db.raw("""
+            INSERT INTO customers (environment_id, customer_id, last_sequence, total_deltas, created_at, last_activity_at)
+            VALUES (\(bind: environmentID), \(bind: submission.customerID), 1, 1, \(bind: now), \(bind: now))
+            ON CONFLICT (environment_id, customer_id) DO UPDATE SET last_sequence = customers.last_sequence + 1,
+                total_deltas = customers.total_deltas + 1, last_activity_at = excluded.last_activity_at
+            RETURNING last_sequence
+            """).first()!.decode(column: "last_sequence", as: Int64.self)
+        let position = try await db.raw("""
+            UPDATE environments SET queue_position = queue_position + 1 WHERE id = \(bind: environmentID) RETURNING queue_position
+            """).first()!.decode(column: "queue_position", as: Int64.self)
+        let recordID = Identifier.make("rec")
+        let content = DeltaContent(recordID: recordID, customerID: submission.customerID, sequenceNumber: sequence,
+                                   delta: submission.amount, reason: submission.reason, referenceID: submission.referenceID,
+                                   metadata: submission.metadata.flatMap { try? JSONParser.parse(Array($0.utf8)) },
+                                   adjusts: submission.adjusts, createdAt: now)
+        let record = DeltaRecord(
+            recordID: recordID, receiptID: Identifier.make("rcpt"), environmentID: environmentID, customerID: submission.customerID,
+            sequenceNumber: sequence, amount: submission.amount, reason: submission.reason, referenceID: submission.referenceID,
+            metadata: submission.metadata, adjusts: submission.adjusts, contentHash: try content.contentHash().prefixedHex,
+            status: "QUEUED", errorCode: nil, errorMessage: nil, createdAt: now, logIndex: nil, verifiedAt: nil, latencyMs: nil)
+        try await db.raw("""
+            INSERT INTO deltas (record_id, receipt_id, environment_id, customer_id, sequence_number, queue_position, amount, reason,
+                                reference_id, metadata, adjusts, content_hash, status, created_at)
+            VALUES (\(bind: record.recordID), \(bind: record.receiptID), \(bind: environmentID), \(bind: record.customerID),
+                    \(bind: sequence), \(bind: position), \(bind: record.amount.micros), \(bind: record.reason), \(bind: record.referenceID),
+                    \(bind: record.metadata), \(bind: record.adjusts), \(bind: record.contentHash), 'QUEUED', \(bind: now))
+            """).run()
+        if let reference = submission.referenceID { stored[key(reference)] = record }
+        return .queued(record)
+    }
+
+    private func delta(_ environmentID: String, _ customerID: String, reference: String, _ db: any SQLDatabase) async throws -> DeltaRecord? {
+        try await db.raw("""
+            SELECT * FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
+              AND reference_id = \(bind: reference)
+            """).first().map(DeltaRecord.init(row:))
+    }
+
+    /// A delta of the environment by record id (nil for another environment's).
+    public func delta(recordID: String, environmentID: String) async throws -> DeltaRecord? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM deltas WHERE record_id = \(bind: recordID) AND environment_id = \(bind: environmentID)")
+                .first().map(DeltaRecord.init(row:))
+        }
+    }
+
+    /// The stored answer for an idempotency key of the environment.
+    public func idempotencyRecord(environmentID: String, key: String) async throws -> IdempotencyRecord? {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT * FROM idempotency_keys WHERE environment_id = \(bind: environmentID) AND idempotency_key = \(bind: key)
+                """).first().map {
+                IdempotencyRecord(requestHash: try $0.decode(column: "request_hash", as: String.self),
+                                  statusCode: Int(try $0.decode(column: "status_code", as: Int64.self)),
+                                  response: try $0.decode(column: "response", as: String.self))
+            }
+        }
+    }
+}
+
+extension DeltaRecord {
+    init(row: any SQLRow) throws {
+        self.init(
+            recordID: try row.decode(column: "record_id", as: String.self),
+            receiptID: try row.decode(column: "receipt_id", as: String.self),
+            environmentID: try row.decode(column: "environment_id", as: String.self),
+            customerID: try row.decode(column: "customer_id", as: String.self),
+            sequenceNumber: try row.decode(column: "sequence_number", as: Int64.self),
+            amount: Amount(micros: try row.decode(column: "amount", as: Int64.self)),
+            reason: try row.decode(column: "reason", as: String.self),
+            referenceID: try row.decode(column: "reference_id", as: String?.self),
+            metadata: try row.decode(column: "metadata", as: String?.self),
+            adjusts: try row.decode(column: "adjusts", as: String?.self),
+            contentHash: try row.decode(column: "content_hash", as: String.self),
+            status: try row.decode(column: "status", as: String.self),
+            errorCode: try row.decode(column: "error_code", as: String?.self),
+            errorMessage: try row.decode(column: "error_message", as: String?.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            logIndex: try row.decode(column: "log_index", as: Int64?.self),
+            verifiedAt: try row.decode(column: "verified_at", as: Int64?.self),
+            latencyMs: try row.decode(column: "latency_ms", as: Int64?.self))
+    }
+}

@@ -1,0 +1,190 @@
+import PacSpaceCore
+import SQLKit
+
+/// Why the log refused to go on.
+public enum LogError: Error, CustomStringConvertible {
+    /// The stored tree does not match the last signed checkpoint (tampered or restored data).
+    case inconsistent(environmentID: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .inconsistent(let id, let detail): "the log of \(id) is inconsistent with its last signed checkpoint: \(detail)"
+        }
+    }
+}
+
+/// What one sequencer batch did.
+public struct Integration: Sendable {
+    public let entries: Int
+    public let treeSize: Int64
+    public let checkpoint: SignedCheckpoint
+}
+
+/// The environments' Merkle logs: stored subtree hashes, leaf data, signed checkpoints.
+public struct LogStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Environments with QUEUED deltas.
+    public func environmentsWithQueuedWork() async throws -> [String] {
+        try await database.read { db in
+            try await db.raw("SELECT DISTINCT environment_id FROM deltas WHERE status = 'QUEUED'").all()
+                .map { try $0.decode(column: "environment_id", as: String.self) }
+        }
+    }
+
+    /// Appends up to `limit` QUEUED deltas of the environment to its log, signs one
+    /// checkpoint over the new tree and marks them VERIFIED — in one transaction. Refuses
+    /// (throws ``LogError``) when the stored tree does not extend the last checkpoint it
+    /// signed, or `lastSigned` (the witness kept outside the database) is not in the store.
+    /// Returns nil when nothing is queued.
+    public func integrate(environmentID: String, limit: Int, now: Int64, lastSigned: (size: Int64, root: Hash)?,
+                          sign: @escaping @Sendable (Checkpoint) throws -> String) async throws -> Integration? {
+        try await database.transaction { db in
+            try await integrate(db, environmentID, limit, now, lastSigned, sign)
+        }
+    }
+
+    private func integrate(_ db: any SQLDatabase, _ environmentID: String, _ limit: Int, _ now: Int64, _ lastSigned: (size: Int64, root: Hash)?,
+                           _ sign: @Sendable (Checkpoint) throws -> String) async throws -> Integration? {
+        guard let env = try await db.raw("SELECT log_origin, tree_size FROM environments WHERE id = \(bind: environmentID)").first(),
+              let origin = try env.decode(column: "log_origin", as: String?.self) else { return nil }
+        let size = try env.decode(column: "tree_size", as: Int64.self)
+        let last = try await db.raw("""
+            SELECT * FROM log_checkpoints WHERE environment_id = \(bind: environmentID) ORDER BY tree_size DESC LIMIT 1
+            """).first().map(SignedCheckpoint.init(row:))
+        guard let last, last.treeSize == size, let lastRoot = Hash(base64: last.rootHash) else {
+            throw LogError.inconsistent(environmentID: environmentID, detail: "no signed checkpoint for the stored tree size \(size)")
+        }
+        let covering = Subtree.covering(0..<UInt64(size))
+        guard var frontier = MerkleFrontier(size: UInt64(size), hashes: try await hashes(environmentID, covering, db)),
+              frontier.root == lastRoot else {
+            throw LogError.inconsistent(environmentID: environmentID, detail: "stored hashes do not give the signed root of size \(size)")
+        }
+        if let witness = lastSigned, witness.size != size || witness.root != lastRoot {
+            guard witness.size < size else {
+                throw LogError.inconsistent(environmentID: environmentID,
+                                            detail: "the store has size \(size) but a checkpoint of size \(witness.size) was signed")
+            }
+            let proof = try await Merkle.consistencyProof(oldSize: UInt64(witness.size), newSize: UInt64(size)) { try await hashes(environmentID, $0, db) }
+            guard Merkle.verifyConsistency(oldSize: UInt64(witness.size), newSize: UInt64(size), oldRoot: witness.root, newRoot: lastRoot, proof: proof) else {
+                throw LogError.inconsistent(environmentID: environmentID, detail: "the stored tree does not extend the last signed checkpoint")
+            }
+        }
+        let queued = try await db.raw("""
+            SELECT record_id, receipt_id, content_hash, customer_id, amount, created_at FROM deltas
+            WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
+            """).all()
+        guard !queued.isEmpty else { return nil }
+
+        var nodes: [(Subtree, Hash)] = []
+        var entries: [(Int64, String)] = []
+        var verified: [(record: String, receipt: String, customer: String, amount: Int64, index: Int64, latency: Int64)] = []
+        for row in queued {
+            let receipt = try row.decode(column: "receipt_id", as: String.self)
+            guard let contentHash = Hash(prefixedHex: try row.decode(column: "content_hash", as: String.self)) else { continue }
+            let leaf = LogEntry.delta(receiptID: receipt, contentHash: contentHash)
+            let index = Int64(frontier.size)
+            nodes += frontier.append(leaf: Merkle.leafHash(leaf))
+            entries.append((index, String(decoding: leaf, as: UTF8.self)))
+            verified.append((try row.decode(column: "record_id", as: String.self), receipt, try row.decode(column: "customer_id", as: String.self),
+                             try row.decode(column: "amount", as: Int64.self), index, now - (try row.decode(column: "created_at", as: Int64.self))))
+        }
+        // Multi-row inserts, in chunks that stay under the engines' bound-parameter limits.
+        for chunk in nodes.chunked(400) {
+            let insert = db.insert(into: "log_nodes").columns("environment_id", "level", "node_index", "hash")
+            for (subtree, hash) in chunk {
+                insert.values(SQLBind(environmentID), SQLBind(Int64(subtree.level)), SQLBind(Int64(subtree.index)), SQLBind(hash.base64))
+            }
+            try await insert.run()
+        }
+        for chunk in entries.chunked(500) {
+            let insert = db.insert(into: "log_entries").columns("environment_id", "entry_index", "leaf_data")
+            for (index, leaf) in chunk { insert.values(SQLBind(environmentID), SQLBind(index), SQLBind(leaf)) }
+            try await insert.run()
+        }
+        let newSize = Int64(frontier.size)
+        // Belt and braces: the new tree must provably extend the last signed one.
+        let proof = try await Merkle.consistencyProof(oldSize: UInt64(size), newSize: UInt64(newSize)) { try await hashes(environmentID, $0, db) }
+        guard Merkle.verifyConsistency(oldSize: UInt64(size), newSize: UInt64(newSize), oldRoot: lastRoot, newRoot: frontier.root, proof: proof) else {
+            throw LogError.inconsistent(environmentID: environmentID, detail: "the appended tree does not extend the last checkpoint")
+        }
+        let checkpoint = Checkpoint(origin: origin, size: UInt64(newSize), root: frontier.root)
+        let signed = SignedCheckpoint(environmentID: environmentID, treeSize: newSize, rootHash: frontier.root.base64,
+                                      note: try sign(checkpoint), signedAt: now)
+        try await db.raw("""
+            INSERT INTO log_checkpoints (environment_id, tree_size, root_hash, note, signed_at)
+            VALUES (\(bind: environmentID), \(bind: newSize), \(bind: signed.rootHash), \(bind: signed.note), \(bind: now))
+            """).run()
+        for delta in verified {
+            try await db.raw("""
+                UPDATE deltas SET status = 'VERIFIED', log_index = \(bind: delta.index), verified_at = \(bind: now),
+                    latency_ms = \(bind: delta.latency) WHERE record_id = \(bind: delta.record)
+                """).run()
+        }
+        // Running totals, one update per customer of the batch.
+        var totals: [String: (amount: Int64, count: Int64, index: Int64, receipt: String)] = [:]
+        for delta in verified {
+            let current = totals[delta.customer] ?? (0, 0, 0, "")
+            totals[delta.customer] = (current.amount + delta.amount, current.count + 1, delta.index, delta.receipt)
+        }
+        for (customer, total) in totals {
+            try await db.raw("""
+                UPDATE customers SET verified_balance = verified_balance + \(bind: total.amount),
+                    verified_deltas = verified_deltas + \(bind: total.count), last_verified_index = \(bind: total.index),
+                    latest_receipt_id = \(bind: total.receipt)
+                WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customer)
+                """).run()
+        }
+        try await db.raw("UPDATE environments SET tree_size = \(bind: newSize) WHERE id = \(bind: environmentID)").run()
+        return Integration(entries: verified.count, treeSize: newSize, checkpoint: signed)
+    }
+
+    /// Stored subtree hashes, in the order asked.
+    public func hashes(environmentID: String, _ subtrees: [Subtree]) async throws -> [Hash] {
+        try await database.read { db in try await hashes(environmentID, subtrees, db) }
+    }
+
+    func hashes(_ environmentID: String, _ subtrees: [Subtree], _ db: any SQLDatabase) async throws -> [Hash] {
+        var found: [Subtree: Hash] = [:]
+        for chunk in subtrees.chunked(200) {
+            var query: SQLQueryString = "SELECT level, node_index, hash FROM log_nodes WHERE environment_id = \(bind: environmentID) AND ("
+            for (offset, subtree) in chunk.enumerated() {
+                if offset > 0 { query += " OR " }
+                query += "(level = \(bind: Int64(subtree.level)) AND node_index = \(bind: Int64(subtree.index)))"
+            }
+            query += ")"
+            for row in try await db.raw(query).all() {
+                let subtree = Subtree(level: Int(try row.decode(column: "level", as: Int64.self)),
+                                      index: UInt64(try row.decode(column: "node_index", as: Int64.self)))
+                found[subtree] = Hash(base64: try row.decode(column: "hash", as: String.self))
+            }
+        }
+        return try subtrees.map { subtree in
+            guard let hash = found[subtree] else {
+                throw LogError.inconsistent(environmentID: environmentID, detail: "missing stored hash at level \(subtree.level) index \(subtree.index)")
+            }
+            return hash
+        }
+    }
+
+    /// The latest signed checkpoint of the environment.
+    public func latestCheckpoint(environmentID: String) async throws -> SignedCheckpoint? {
+        try await EnvironmentStore(database: database).latestCheckpoint(environmentID: environmentID)
+    }
+
+    /// The leaf data of entry `index`.
+    public func entry(environmentID: String, index: Int64) async throws -> String? {
+        try await database.read { db in
+            try await db.raw("SELECT leaf_data FROM log_entries WHERE environment_id = \(bind: environmentID) AND entry_index = \(bind: index)")
+                .first()?.decode(column: "leaf_data", as: String.self)
+        }
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

@@ -1,0 +1,38 @@
+import Testing
+@testable import PacSpaceCore
+
+@Suite struct DeltaContentTests {
+    static let example = DeltaContent(
+        recordID: "rec_0123456789abcdefghijklmn", customerID: "cust-42", sequenceNumber: 7, delta: Amount(micros: -12_500_000),
+        reason: "GPU hours", referenceID: "inv-9", metadata: ["region": "eu", "units": 3], adjusts: "inv-8",
+        createdAt: 1_748_779_205_000)
+
+    /// Known answer computed independently (Python: json.dumps(sort_keys, compact) + hashlib).
+    @Test func contentHashKnownAnswer() throws {
+        #expect(try Self.example.contentHash().prefixedHex == "0x429e425f82e6b8a4f56019fffd682fec06ca1a54cd8dc6c1c46bc146cb70cd7e")
+        let leaf = LogEntry.delta(receiptID: "rcpt_x", contentHash: try Self.example.contentHash())
+        #expect(String(decoding: leaf, as: UTF8.self)
+                == #"{"contentHash":"0x429e425f82e6b8a4f56019fffd682fec06ca1a54cd8dc6c1c46bc146cb70cd7e","receiptId":"rcpt_x","type":"delta","v":1}"#)
+    }
+
+    @Test func everyFieldChangesTheHash() throws {
+        let base = try Self.example.contentHash()
+        let e = Self.example
+        let variants = [
+            DeltaContent(recordID: "rec_other", customerID: e.customerID, sequenceNumber: e.sequenceNumber, delta: e.delta, reason: e.reason, referenceID: e.referenceID, metadata: e.metadata, adjusts: e.adjusts, createdAt: e.createdAt),
+            DeltaContent(recordID: e.recordID, customerID: "cust-43", sequenceNumber: e.sequenceNumber, delta: e.delta, reason: e.reason, referenceID: e.referenceID, metadata: e.metadata, adjusts: e.adjusts, createdAt: e.createdAt),
+            DeltaContent(recordID: e.recordID, customerID: e.customerID, sequenceNumber: 8, delta: e.delta, reason: e.reason, referenceID: e.referenceID, metadata: e.metadata, adjusts: e.adjusts, createdAt: e.createdAt),
+            DeltaContent(recordID: e.recordID, customerID: e.customerID, sequenceNumber: e.sequenceNumber, delta: Amount(micros: -12_500_001), reason: e.reason, referenceID: e.referenceID, metadata: e.metadata, adjusts: e.adjusts, createdAt: e.createdAt),
+            DeltaContent(recordID: e.recordID, customerID: e.customerID, sequenceNumber: e.sequenceNumber, delta: e.delta, reason: "GPU hour", referenceID: e.referenceID, metadata: e.metadata, adjusts: e.adjusts, createdAt: e.createdAt),
+            DeltaContent(recordID: e.recordID, customerID: e.customerID, sequenceNumber: e.sequenceNumber, delta: e.delta, reason: e.reason, referenceID: nil, metadata: e.metadata, adjusts: e.adjusts, createdAt: e.createdAt),
+            DeltaContent(recordID: e.recordID, customerID: e.customerID, sequenceNumber: e.sequenceNumber, delta: e.delta, reason: e.reason, referenceID: e.referenceID, metadata: ["region": "us", "units": 3], adjusts: e.adjusts, createdAt: e.createdAt),
+            DeltaContent(recordID: e.recordID, customerID: e.customerID, sequenceNumber: e.sequenceNumber, delta: e.delta, reason: e.reason, referenceID: e.referenceID, metadata: e.metadata, adjusts: nil, createdAt: e.createdAt),
+            DeltaContent(recordID: e.recordID, customerID: e.customerID, sequenceNumber: e.sequenceNumber, delta: e.delta, reason: e.reason, referenceID: e.referenceID, metadata: e.metadata, adjusts: e.adjusts, createdAt: e.createdAt + 1),
+        ]
+        for variant in variants { #expect(try variant.contentHash() != base) }
+        // Number spelling in metadata does not matter: JCS writes 3.0 and 3 the same.
+        let respelled = DeltaContent(recordID: e.recordID, customerID: e.customerID, sequenceNumber: e.sequenceNumber, delta: e.delta, reason: e.reason,
+                                     referenceID: e.referenceID, metadata: ["units": .number("3.0"), "region": "eu"], adjusts: e.adjusts, createdAt: e.createdAt)
+        #expect(try respelled.contentHash() == base)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import HTTPTypes
+import PacSpaceCore
+import PacSpaceServer
+import Testing
+
+/// The delta write path: emit, batch, status, receipts (api.md §5, verification.md).
+@Suite struct DeltaTests {
+    @Test(arguments: Backend.all)
+    func emittedDeltaBecomesVerifiedWithAReceiptAnyoneCanCheck(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let account = try await api.account()
+            let key = try await api.apiKey(account)
+            let emitted = try await api.balance(.post, "/delta", key: key, body: """
+                {"customerId":"cust_1","delta":12.50,"reason":"GPU hours","referenceId":"inv-1","metadata":{"units":3,"region":"eu"}}
+                """)
+            #expect(emitted.status == .created)
+            let data = emitted.data
+            #expect(data.keys.isSuperset(of: ["recordId", "receiptId", "status", "customerId", "delta", "reason", "referenceId", "sequenceNumber", "contentHash", "createdAt"]))
+            #expect(data["status"] == "QUEUED")
+            #expect(data["delta"] == .number("12.5"))
+            #expect(data["sequenceNumber"] == 1)
+            // The content hash is recomputable from the answer's own fields.
+            let content = DeltaContent(recordID: data["recordId"]?.string ?? "", customerID: "cust_1", sequenceNumber: 1,
+                                       delta: try Amount(parsing: "12.5"), reason: "GPU hours", referenceID: "inv-1",
+                                       metadata: data["metadata"], adjusts: nil,
+                                       createdAt: try #require(Self.millis(data["createdAt"]?.string)))
+            #expect(try content.contentHash().prefixedHex == data["contentHash"]?.string)
+
+            let verified = try await api.waitForDelta(data["recordId"]?.string ?? "", key: key)
+            #expect(verified.data["status"] == "VERIFIED")
+            #expect(verified.data["logIndex"] == 0)
+            let proof = try #require(verified.data["proof"])
+            #expect(proof.keys == ["leafData", "logIndex", "treeSize", "inclusionProof", "checkpoint", "receipt"])
+            let leaf = LogEntry.delta(receiptID: data["receiptId"]?.string ?? "", contentHash: try content.contentHash())
+            #expect(proof["leafData"]?.string == String(decoding: leaf, as: UTF8.self))
+
+            // Offline check with the environment's verifier key from the contracts list.
+            let contracts = try await api.call(.get, "/dashboard/contracts", token: account.accessToken)
+            guard case .array(let items) = contracts.data, let publicKey = items.first?["publicKey"]?.string else { throw TestFailure("no key") }
+            let receipt = try TlogProof(parsing: proof["receipt"]?.string ?? "")
+            let checkpoint = try receipt.verify(leafData: leaf, verifier: NoteVerifier(verifierKey: publicKey))
+            #expect(checkpoint.size >= 1)
+            #expect(receipt.checkpoint == proof["checkpoint"]?.string)
+            #expect(throws: NoteError.self, "a changed leaf must not verify") {
+                try receipt.verify(leafData: leaf + [0x20], verifier: NoteVerifier(verifierKey: publicKey))
+            }
+        }
+    }
+
+    static func millis(_ iso: String?) -> Int64? {
+        guard let iso else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: iso).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+    }
+
+    @Test(arguments: Backend.all)
+    func sequenceNumbersCountPerCustomer(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let key = try await api.apiKey(try await api.account())
+            var seen: [String: [JSONValue]] = [:]
+            for (index, customer) in ["a", "b", "a", "a", "b"].enumerated() {
+                let reply = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"\#(customer)","delta":-1,"reason":"r\#(index)"}"#)
+                seen[customer, default: []].append(reply.data["sequenceNumber"] ?? .null)
+            }
+            #expect(seen["a"] == [1, 2, 3])
+            #expect(seen["b"] == [1, 2])
+        }
+    }
+}
