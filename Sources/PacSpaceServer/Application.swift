@@ -73,6 +73,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, now: configuration.now))
     DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: ReceiptReader(log: log))
         .addRoutes(to: balance)
+    LogController(environments: environments, log: log, deltas: deltas, receipts: ReceiptReader(log: log)).addRoutes(to: router)
+    VerifyController(environments: environments, deltas: deltas, receipts: ReceiptReader(log: log)).addRoutes(to: router)
 
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }
     routes.set(registered)

@@ -191,7 +191,33 @@ enum OpenAPIDocument {
         "summary": "A delta of the key's environment: the emit fields plus status, verifiedAt, logIndex, latencyMs; when VERIFIED, proof: {leafData, logIndex, treeSize, inclusionProof (0x-hex, leaf sibling first), checkpoint (signed note), receipt (C2SP tlog-proof text)} against the latest checkpoint; when FAILED, error. Another environment's id is 404.",
         "security": [{"apiKey": []}],
         "parameters": [{"name": "recordId", "in": "path", "required": true, "schema": {"type": "string"}}, {"$ref": "#/components/parameters/ChainId"}],
-        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}}
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/log/{contractId}/checkpoint": {
+      "get": {"summary": "The latest signed checkpoint of the environment's log (C2SP tlog-checkpoint in a signed note), as text/plain. Public.",
+        "parameters": [{"name": "contractId", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "signed note", "content": {"text/plain": {}}}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/log/{contractId}/proof/inclusion": {
+      "get": {"summary": "RFC 9162 inclusion proof of entry index in the tree of treeSize leaves (default: the latest). data: {index, treeSize, leafHash, rootHash, proof: [0x-hex, leaf sibling first]}. Public.",
+        "parameters": [{"name": "contractId", "in": "path", "required": true, "schema": {"type": "string"}},
+          {"name": "index", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}},
+          {"name": "treeSize", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1}}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/log/{contractId}/proof/consistency": {
+      "get": {"summary": "RFC 9162 consistency proof between tree sizes from and to (1 <= from <= to <= latest). data: {from, to, fromRoot, toRoot, proof: [0x-hex]}. Public.",
+        "parameters": [{"name": "contractId", "in": "path", "required": true, "schema": {"type": "string"}},
+          {"name": "from", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 1}},
+          {"name": "to", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/log/{contractId}/receipt/{receiptId}": {
+      "get": {"summary": "The receipt of a verified entry: C2SP tlog-proof text (text/plain) against the latest checkpoint. Public.",
+        "parameters": [{"name": "contractId", "in": "path", "required": true, "schema": {"type": "string"}},
+          {"name": "receiptId", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "tlog-proof", "content": {"text/plain": {}}}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/verify/{id}": {
+      "get": {"summary": "Public verification of a delta by receiptId (rcpt_…) or content hash (0x…). data: {verified, kind, receiptId, contentHash, recordedAt, status, summary: {recordCount, netChange, startingBalance, endingBalance, firstRecordAt, lastRecordAt}, records: [], source, agree?, verification: {verificationReference, logOrigin, publicKey, logIndex, treeSize, checkpoint, inclusionProof, receipt}}. Never customerId, reason or metadata. source=db answers from the database; chain recomputes the inclusion proof against the latest signed checkpoint and checks its signature; both does both and sets agree.",
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+          {"name": "source", "in": "query", "required": false, "schema": {"type": "string", "enum": ["db", "chain", "both"], "default": "db"}}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}}
   }
 }
 """#

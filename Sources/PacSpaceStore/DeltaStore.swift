@@ -194,6 +194,20 @@ public struct DeltaStore: Sendable {
         }
     }
 
+    /// A delta by its public receipt id, in any environment (public verification).
+    public func delta(receiptID: String) async throws -> DeltaRecord? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM deltas WHERE receipt_id = \(bind: receiptID)").first().map(DeltaRecord.init(row:))
+        }
+    }
+
+    /// A delta by its content hash, in any environment (public verification).
+    public func delta(contentHash: String) async throws -> DeltaRecord? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM deltas WHERE content_hash = \(bind: contentHash) LIMIT 1").first().map(DeltaRecord.init(row:))
+        }
+    }
+
     /// The stored answer for an idempotency key of the environment.
     public func idempotencyRecord(environmentID: String, key: String) async throws -> IdempotencyRecord? {
         try await database.read { db in

@@ -1,0 +1,89 @@
+import Foundation
+import HTTPTypes
+import PacSpaceCore
+import PacSpaceServer
+import Testing
+
+/// The public log (`/api/v1/log/…`) and public verification (`/api/v1/verify/…`).
+@Suite struct PublicLogTests {
+    /// An account with a key and `count` VERIFIED deltas; returns the key, contract id, verifier key and emit answers.
+    static func verifiedDeltas(_ api: API, count: Int) async throws -> (String, String, String, [JSONValue]) {
+        let account = try await api.account()
+        let key = try await api.apiKey(account)
+        var emitted: [JSONValue] = []
+        for index in 0..<count {
+            let reply = try await api.balance(.post, "/delta", key: key, body: """
+                {"customerId":"secret-customer","delta":\(index + 1),"reason":"private reason \(index)","metadata":{"note":"private-metadata"}}
+                """)
+            emitted.append(reply.data)
+            _ = try await api.waitForDelta(reply.data["recordId"]?.string ?? "", key: key)
+        }
+        let contracts = try await api.call(.get, "/dashboard/contracts", token: account.accessToken)
+        guard case .array(let items) = contracts.data, let contract = items.first else { throw TestFailure("no contract") }
+        return (key, contract["id"]?.string ?? "", contract["publicKey"]?.string ?? "", emitted)
+    }
+
+    @Test(arguments: Backend.all)
+    func logServesCheckpointsAndProofs(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let (_, contract, publicKey, emitted) = try await Self.verifiedDeltas(api, count: 5)
+            let verifier = try NoteVerifier(verifierKey: publicKey)
+            let note = try await api.call(.get, "/api/v1/log/\(contract)/checkpoint")
+            #expect(note.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let checkpoint = try Checkpoint.open(note.text, verifier: verifier)
+            #expect(checkpoint.size == 5)
+
+            for (index, delta) in emitted.enumerated() {
+                let reply = try await api.call(.get, "/api/v1/log/\(contract)/proof/inclusion?index=\(index)&treeSize=5")
+                #expect(reply.status == .ok)
+                guard case .array(let items)? = reply.data["proof"] else { throw TestFailure("no proof") }
+                let proof = items.compactMap { $0.string.flatMap(Hash.init(prefixedHex:)) }
+                let leaf = LogEntry.delta(receiptID: delta["receiptId"]?.string ?? "", contentHash: Hash(prefixedHex: delta["contentHash"]?.string ?? "")!)
+                #expect(Merkle.verifyInclusion(leaf: Merkle.leafHash(leaf), index: UInt64(index), size: 5, proof: proof, root: checkpoint.root))
+
+                let receipt = try await api.call(.get, "/api/v1/log/\(contract)/receipt/\(delta["receiptId"]?.string ?? "")")
+                #expect(try TlogProof(parsing: receipt.text).verify(leafData: leaf, verifier: verifier).size == 5)
+            }
+            for from in 1...5 {
+                let reply = try await api.call(.get, "/api/v1/log/\(contract)/proof/consistency?from=\(from)&to=5")
+                guard case .array(let items)? = reply.data["proof"], let fromRoot = reply.data["fromRoot"]?.string.flatMap(Hash.init(prefixedHex:)) else {
+                    throw TestFailure("no proof")
+                }
+                let proof = items.compactMap { $0.string.flatMap(Hash.init(prefixedHex:)) }
+                #expect(Merkle.verifyConsistency(oldSize: UInt64(from), newSize: 5, oldRoot: fromRoot, newRoot: checkpoint.root, proof: proof))
+            }
+            for bad in ["proof/inclusion?index=5&treeSize=5", "proof/inclusion?treeSize=5", "proof/inclusion?index=0&treeSize=6",
+                        "proof/inclusion?index=-1", "proof/consistency?from=0&to=5", "proof/consistency?from=3&to=2", "proof/consistency?from=1"] {
+                #expect(try await api.call(.get, "/api/v1/log/\(contract)/\(bad)").status == .badRequest, "\(bad)")
+            }
+            #expect(try await api.call(.get, "/api/v1/log/ctr_unknown/checkpoint").status == .notFound)
+            #expect(try await api.call(.get, "/api/v1/log/\(contract)/receipt/rcpt_unknown").status == .notFound)
+        }
+    }
+
+    @Test func verifyAnswersPubliclyWithoutPrivateFields() async throws {
+        try await TestServer().run { api in
+            let (_, _, publicKey, emitted) = try await Self.verifiedDeltas(api, count: 2)
+            let receiptID = emitted[1]["receiptId"]?.string ?? ""
+            for id in [receiptID, emitted[1]["contentHash"]?.string ?? ""] {
+                for source in ["db", "chain", "both"] {
+                    let reply = try await api.call(.get, "/api/v1/verify/\(id)?source=\(source)")
+                    #expect(reply.status == .ok)
+                    #expect(reply.data["verified"] == true, "\(source)")
+                    #expect(reply.data["kind"] == "delta")
+                    #expect(reply.data["receiptId"]?.string == receiptID)
+                    #expect(reply.data["summary"]?["netChange"] == 2)
+                    #expect(reply.data["verification"]?["publicKey"]?.string == publicKey)
+                    for secret in ["secret-customer", "private reason", "private-metadata"] {
+                        #expect(!reply.text.contains(secret), "\(secret) leaked")
+                    }
+                    if source == "both" { #expect(reply.data["agree"] == true) }
+                }
+            }
+            #expect(try await api.call(.get, "/api/v1/verify/rcpt_unknown").status == .notFound)
+            #expect(try await api.call(.get, "/api/v1/verify/0x\(String(repeating: "ab", count: 32))").status == .notFound)
+            #expect(try await api.call(.get, "/api/v1/verify/not-an-id").status == .badRequest)
+            #expect(try await api.call(.get, "/api/v1/verify/\(receiptID)?source=ledger").status == .badRequest)
+        }
+    }
+}
