@@ -217,7 +217,15 @@ enum OpenAPIDocument {
       "get": {"summary": "Public verification of a delta by receiptId (rcpt_…) or content hash (0x…). data: {verified, kind, receiptId, contentHash, recordedAt, status, summary: {recordCount, netChange, startingBalance, endingBalance, firstRecordAt, lastRecordAt}, records: [], source, agree?, verification: {verificationReference, logOrigin, publicKey, logIndex, treeSize, checkpoint, inclusionProof, receipt}}. Never customerId, reason or metadata. source=db answers from the database; chain recomputes the inclusion proof against the latest signed checkpoint and checks its signature; both does both and sets agree.",
         "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
           {"name": "source", "in": "query", "required": false, "schema": {"type": "string", "enum": ["db", "chain", "both"], "default": "db"}}],
-        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}}
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/derive/{customerId}": {
+      "get": {"summary": "The customer's balance from VERIFIED deltas, all time: {customerId, computedBalance (= startingBalance + sum), startingBalance, deltasCount, deltaCount, scope, latestReceiptId, lastVerifiedIndex, limit, offset, deltas: [page in log order]}. Unknown customer: 404 CUSTOMER_NOT_FOUND. The scope parameters (period, timePreset, startDate, endDate, startingCheckpoint, startingCheckpointType) are not served yet and answer 400.",
+        "security": [{"apiKey": []}],
+        "parameters": [{"name": "customerId", "in": "path", "required": true, "schema": {"type": "string"}},
+          {"name": "startingBalance", "in": "query", "schema": {"type": "number"}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}}
   }
 }
 """#

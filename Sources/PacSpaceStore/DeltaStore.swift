@@ -33,6 +33,18 @@ public struct DeltaRecord: Sendable, Equatable {
     }
 }
 
+/// A customer's running totals in one environment.
+public struct CustomerTotals: Sendable, Equatable {
+    public let customerID: String
+    public let totalDeltas: Int64
+    public let verifiedDeltas: Int64
+    /// Sum of the customer's VERIFIED deltas, kept by the sequencer in the same transaction.
+    public let verifiedBalance: Amount
+    public let lastVerifiedIndex: Int64?
+    public let latestReceiptID: String?
+    public let lastActivityAt: Int64
+}
+
 /// A validated delta waiting to be stored.
 public struct DeltaSubmission: Sendable, Equatable {
     public let customerID: String
@@ -205,6 +217,33 @@ public struct DeltaStore: Sendable {
     public func delta(contentHash: String) async throws -> DeltaRecord? {
         try await database.read { db in
             try await db.raw("SELECT * FROM deltas WHERE content_hash = \(bind: contentHash) LIMIT 1").first().map(DeltaRecord.init(row:))
+        }
+    }
+
+    /// The customer's running totals (nil if the customer has no delta in the environment).
+    public func customer(environmentID: String, customerID: String) async throws -> CustomerTotals? {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT * FROM customers WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
+                """).first().map {
+                CustomerTotals(customerID: try $0.decode(column: "customer_id", as: String.self),
+                               totalDeltas: try $0.decode(column: "total_deltas", as: Int64.self),
+                               verifiedDeltas: try $0.decode(column: "verified_deltas", as: Int64.self),
+                               verifiedBalance: Amount(micros: try $0.decode(column: "verified_balance", as: Int64.self)),
+                               lastVerifiedIndex: try $0.decode(column: "last_verified_index", as: Int64?.self),
+                               latestReceiptID: try $0.decode(column: "latest_receipt_id", as: String?.self),
+                               lastActivityAt: try $0.decode(column: "last_activity_at", as: Int64.self))
+            }
+        }
+    }
+
+    /// One page of the customer's VERIFIED deltas in log order.
+    public func verifiedDeltas(environmentID: String, customerID: String, limit: Int, offset: Int) async throws -> [DeltaRecord] {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT * FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
+                  AND log_index IS NOT NULL ORDER BY log_index LIMIT \(bind: limit) OFFSET \(bind: offset)
+                """).all().map(DeltaRecord.init(row:))
         }
     }
 

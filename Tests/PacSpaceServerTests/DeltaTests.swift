@@ -69,3 +69,34 @@ import Testing
         }
     }
 }
+
+@Suite struct DeriveTests {
+    @Test(arguments: Backend.all)
+    func balanceIsTheSumOfVerifiedDeltas(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let key = try await api.apiKey(try await api.account())
+            var last = ""
+            for amount in ["10.25", "-3.000001", "0.75", "100"] {
+                last = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"acct-9","delta":\#(amount),"reason":"usage"}"#)
+                    .data["recordId"]?.string ?? ""
+            }
+            _ = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"other","delta":5,"reason":"usage"}"#)
+            _ = try await api.waitForDelta(last, key: key)
+            let derived = try await api.balance(.get, "/derive/acct-9?startingBalance=1.5&limit=2&offset=1", key: key)
+            #expect(derived.status == .ok)
+            #expect(derived.data["computedBalance"] == .number("109.499999"))
+            #expect(derived.data["startingBalance"] == .number("1.5"))
+            #expect(derived.data["deltasCount"] == 4)
+            guard case .array(let page)? = derived.data["deltas"] else { throw TestFailure("no deltas") }
+            #expect(page.map { $0["delta"] ?? .null } == [.number("-3.000001"), .number("0.75")])
+            #expect(derived.data["latestReceiptId"]?.string?.hasPrefix("rcpt_") == true)
+
+            let unknown = try await api.balance(.get, "/derive/nobody", key: key)
+            #expect(unknown.status == .notFound)
+            #expect(unknown.errorCode == "CUSTOMER_NOT_FOUND")
+            for bad in ["limit=0", "limit=1001", "offset=-1", "startingBalance=abc", "startingBalance=0.0000001", "period=2026-01"] {
+                #expect(try await api.balance(.get, "/derive/acct-9?\(bad)", key: key).status == .badRequest, "\(bad)")
+            }
+        }
+    }
+}
