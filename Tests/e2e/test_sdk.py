@@ -1,0 +1,88 @@
+"""The official Python SDK (pacspace-sdk 0.7.0), unmodified, against our server."""
+from pacspace_sdk import PacSpace, PacSpaceError, InvalidApiKeyError, NotFoundError
+import pytest
+
+from conftest import call
+
+
+def client(server, account, **options):
+    return PacSpace(account["key"], base_url=server.base, max_retries=0, **options)
+
+
+def test_emit_wait_status_derive_verify(server, account):
+    pac = client(server, account)
+    emitted = pac.balance.emit("cust-1", 12.5, "GPU hours", {"referenceId": "inv-1", "metadata": {"region": "eu"}})
+    assert emitted["status"] == "QUEUED"
+    assert emitted["sequenceNumber"] == 1
+    assert emitted["contentHash"].startswith("0x")
+
+    verified = pac.balance.wait_for_verified(emitted["recordId"], {"timeout": 10_000, "pollInterval": 50})
+    assert verified["status"] == "VERIFIED"
+    assert verified["proof"]["receipt"].startswith("c2sp.org/tlog-proof@v1\n")
+    assert verified["logIndex"] == verified["proof"]["logIndex"]
+
+    status = pac.balance.delta_status(emitted["recordId"])
+    assert status["status"] == "VERIFIED"
+    assert status["recordId"] == emitted["recordId"]
+
+    pac.balance.emit("cust-1", -2.25, "refund")
+    last = pac.balance.emit("cust-1", 0.000001, "rounding")
+    pac.balance.wait_for_verified(last["recordId"], {"timeout": 10_000, "pollInterval": 50})
+    derived = pac.balance.derive("cust-1")
+    assert derived["computedBalance"] == pytest.approx(10.250001)
+    assert str(derived["computedBalance"]) == "10.250001"
+    assert derived["deltasCount"] == 3
+
+    for source in (None, "chain", "both"):
+        answer = pac.verify(emitted["receiptId"], source)
+        assert answer["verified"] is True
+        assert answer["receiptId"] == emitted["receiptId"]
+        assert "cust-1" not in str(answer) and "GPU hours" not in str(answer)
+
+
+def test_reference_id_replay_is_idempotent(server, account):
+    pac = client(server, account)
+    first = pac.balance.emit("cust-2", 5, "seats", {"referenceId": "seat-1"})
+    again = pac.balance.emit("cust-2", 5, "seats", {"referenceId": "seat-1"})
+    assert again["recordId"] == first["recordId"]
+    assert again["idempotent"] is True
+
+
+def test_idempotency_key_replays(server, account):
+    pac = client(server, account)
+    first = pac.balance.emit("cust-3", 1, "api calls", {"idempotencyKey": "e2e-key-1"})
+    second = pac.balance.emit("cust-3", 1, "api calls", {"idempotencyKey": "e2e-key-1"})
+    assert second["recordId"] == first["recordId"]
+
+
+def test_summary_batches_through_the_sdk_batch_path(server, account):
+    pac = client(server, account, submission={"autoStart": False})
+    for hour in range(3):
+        pac.balance.queue_summary({"customerId": "cust-4", "delta": 1.5 + hour, "windowStart": f"2026-11-01T0{hour}:00:00Z",
+                                   "windowEnd": f"2026-11-01T0{hour + 1}:00:00Z"})
+    result = pac.balance.flush_summaries()
+    assert result["submitted"] == 3
+    assert result["failed"] == 0
+    # Submitting the same summaries again replays them by referenceId.
+    for hour in range(3):
+        pac.balance.queue_summary({"customerId": "cust-4", "delta": 1.5 + hour, "windowStart": f"2026-11-01T0{hour}:00:00Z",
+                                   "windowEnd": f"2026-11-01T0{hour + 1}:00:00Z"})
+    replay = pac.balance.flush_summaries()
+    assert replay["submitted"] == 3
+    assert replay["replayed"] == 3
+
+
+def test_errors_map_to_sdk_exceptions(server, account):
+    pac = client(server, account)
+    # The SDK maps a coded 400 to PacSpaceError carrying the code (ValidationError is for code-less 400s).
+    for customer, amount in (("cust-5", 0), ("bad customer id", 1)):
+        with pytest.raises(PacSpaceError) as raised:
+            pac.balance.emit(customer, amount, "refused")
+        assert raised.value.status_code == 400
+        assert raised.value.code == "VALIDATION_ERROR"
+    with pytest.raises(NotFoundError):
+        pac.balance.delta_status("rec_doesnotexist")
+    with pytest.raises(NotFoundError):
+        pac.balance.derive("nobody-here")
+    with pytest.raises(InvalidApiKeyError):
+        PacSpace(account["key"][:-4] + "zzzz", base_url=server.base, max_retries=0).balance.delta_status("rec_x")
