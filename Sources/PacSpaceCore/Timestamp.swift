@@ -33,4 +33,34 @@ public enum Timestamp {
         let month = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
+
+    /// Parses exactly the form ``iso8601(millis:)`` writes; nil for anything else, so
+    /// that one instant has one spelling (content hashes depend on it).
+    public static func parse(_ text: String) -> Int64? {
+        let chars = Array(text.utf8)
+        guard chars.count == 24, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-"), chars[10] == UInt8(ascii: "T"),
+              chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":"), chars[19] == UInt8(ascii: "."), chars[23] == UInt8(ascii: "Z") else {
+            return nil
+        }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for index in range {
+                guard chars[index] >= UInt8(ascii: "0"), chars[index] <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int64(chars[index] - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+              let minute = number(14..<16), let second = number(17..<19), let ms = number(20..<23),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { return nil }
+        // Days from civil (Howard Hinnant), the inverse of civil(fromDays:).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        let millis = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms
+        return iso8601(millis: millis) == text ? millis : nil
+    }
 }

@@ -86,3 +86,26 @@ def test_errors_map_to_sdk_exceptions(server, account):
         pac.balance.derive("nobody-here")
     with pytest.raises(InvalidApiKeyError):
         PacSpace(account["key"][:-4] + "zzzz", base_url=server.base, max_retries=0).balance.delta_status("rec_x")
+
+
+def test_verify_receipt_offline_with_the_cli(server, account, tmp_path):
+    """A real receipt from the server checks out offline; a tampered one does not."""
+    import json, os, subprocess
+    from conftest import ROOT
+    pac = client(server, account)
+    emitted = pac.balance.emit("cust-6", 7.25, "offline check", {"metadata": {"plan": "pro"}})
+    verified = pac.balance.wait_for_verified(emitted["recordId"], {"timeout": 10_000, "pollInterval": 50})
+    (tmp_path / "delta.json").write_text(json.dumps(verified))
+    (tmp_path / "receipt.tlog-proof").write_text(verified["proof"]["receipt"])
+    binary = os.environ.get("PACSPACE_BINARY", os.path.join(ROOT, ".build", "debug", "pacspace"))
+    run = lambda: subprocess.run([binary, "verify-receipt", "--delta", str(tmp_path / "delta.json"),
+                                  "--receipt", str(tmp_path / "receipt.tlog-proof"), "--key", account["contract"]["publicKey"]],
+                                 capture_output=True, text=True)
+    ok = run()
+    assert ok.returncode == 0, ok.stderr
+    assert "receipt verified" in ok.stdout
+    verified["delta"] = 7.26
+    (tmp_path / "delta.json").write_text(json.dumps(verified))
+    tampered = run()
+    assert tampered.returncode == 1
+    assert "contentHash in the delta file does not match" in tampered.stderr

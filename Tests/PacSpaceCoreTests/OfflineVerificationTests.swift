@@ -1,0 +1,99 @@
+import Crypto
+import Testing
+@testable import PacSpaceCore
+
+/// `pacspace verify-receipt`'s logic: a genuine receipt passes; every single-byte change
+/// of the proof text and every field change of the delta is rejected.
+@Suite struct OfflineVerificationTests {
+    struct Fixture {
+        let delta: JSONValue
+        let receipt: String
+        let verifierKey: String
+    }
+
+    static func fixture() async throws -> Fixture {
+        let signer = try NoteSigner(name: "pacspace.test/tnt_offline/testnet", privateKey: .init())
+        let content = DeltaContent(recordID: "rec_offline0000000000000001", customerID: "cust-7", sequenceNumber: 3,
+                                   delta: Amount(micros: 42_500_000), reason: "GPU hours", referenceID: "inv-3",
+                                   metadata: ["region": "eu", "units": 3], adjusts: "inv-2", createdAt: 1_795_000_000_123)
+        let receiptID = "rcpt_offline00000000000001"
+        let contentHash = try content.contentHash()
+        var leaves = (0..<9).map { [UInt8(truncatingIfNeeded: $0)] }
+        leaves[5] = LogEntry.delta(receiptID: receiptID, contentHash: contentHash)
+        let log = MemoryLog(leaves: leaves)
+        let note = try signer.sign(Checkpoint(origin: signer.name, size: 9, root: log.frontier.root).body)
+        let proof = TlogProof(index: 5, hashes: try await Merkle.inclusionProof(index: 5, size: 9, read: log.reader), checkpoint: note)
+        guard case .object(var members) = content.json else { throw OfflineVerification.Failure("no content") }
+        members.insert(("receiptId", .string(receiptID)), at: 1)
+        members.insert(("status", "VERIFIED"), at: 2)
+        members.append(("contentHash", .string(contentHash.prefixedHex)))
+        members = members.map { $0.0 == "delta" ? ("delta", .number("42.5")) : $0 }
+        return Fixture(delta: .object(members), receipt: proof.text, verifierKey: signer.verifierKey)
+    }
+
+    @Test func genuineReceiptVerifies() async throws {
+        let fixture = try await Self.fixture()
+        let report = try OfflineVerification.verify(delta: fixture.delta, receipt: fixture.receipt, verifierKey: fixture.verifierKey)
+        #expect(report.logIndex == 5)
+        #expect(report.checkpoint.size == 9)
+        // The whole envelope works too.
+        let envelope: JSONValue = ["success": true, "statusCode": 200, "data": fixture.delta]
+        #expect(try OfflineVerification.verify(delta: envelope, receipt: fixture.receipt, verifierKey: fixture.verifierKey).logIndex == 5)
+    }
+
+    @Test func everyByteOfTheReceiptMatters() async throws {
+        let fixture = try await Self.fixture()
+        let bytes = Array(fixture.receipt.utf8)
+        var checked = 0
+        for index in bytes.indices {
+            for flip: UInt8 in [0x01, 0x20] {
+                var tampered = bytes
+                tampered[index] ^= flip
+                guard let text = String(validating: tampered, as: UTF8.self) else { continue }
+                checked += 1
+                #expect(throws: OfflineVerification.Failure.self, "byte \(index) ^ \(flip)") {
+                    try OfflineVerification.verify(delta: fixture.delta, receipt: text, verifierKey: fixture.verifierKey)
+                }
+            }
+        }
+        #expect(checked > bytes.count)
+    }
+
+    @Test(arguments: [true, false])
+    func everyFieldOfTheDeltaMatters(keepStatedHash: Bool) async throws {
+        let fixture = try await Self.fixture()
+        guard case .object(let members) = fixture.delta else { return }
+        let changes: [String: JSONValue] = [
+            "recordId": "rec_offline0000000000000002", "receiptId": "rcpt_offline00000000000002", "customerId": "cust-8",
+            "sequenceNumber": 4, "delta": .number("42.500001"), "reason": "GPU hour", "referenceId": "inv-4",
+            "metadata": ["region": "us", "units": 3], "adjusts": ["referenceId": "inv-1"], "createdAt": "2026-11-18T08:26:40.124Z",
+            "contentHash": .string("0x" + String(repeating: "00", count: 32)),
+        ]
+        for (field, value) in changes {
+            if field == "contentHash" && !keepStatedHash { continue }
+            var changed = members.filter { keepStatedHash || $0.0 != "contentHash" }
+            changed = changed.map { $0.0 == field ? (field, value) : $0 }
+            #expect(throws: OfflineVerification.Failure.self, "\(field)") {
+                try OfflineVerification.verify(delta: .object(changed), receipt: fixture.receipt, verifierKey: fixture.verifierKey)
+            }
+        }
+        for absent in ["referenceId", "metadata", "adjusts"] {
+            let without = members.filter { $0.0 != absent && (keepStatedHash || $0.0 != "contentHash") }
+            #expect(throws: OfflineVerification.Failure.self, "without \(absent)") {
+                try OfflineVerification.verify(delta: .object(without), receipt: fixture.receipt, verifierKey: fixture.verifierKey)
+            }
+        }
+        let otherKey = try NoteSigner(name: "pacspace.test/tnt_offline/testnet", privateKey: .init()).verifierKey
+        #expect(throws: OfflineVerification.Failure.self) {
+            try OfflineVerification.verify(delta: fixture.delta, receipt: fixture.receipt, verifierKey: otherKey)
+        }
+    }
+
+    @Test func timestampsHaveOneSpelling() {
+        #expect(Timestamp.parse("2025-06-01T12:00:05.000Z") == 1_748_779_205_000)
+        #expect(Timestamp.parse("2000-02-29T00:00:00.123Z") == 951_782_400_123)
+        for bad in ["2025-06-01T12:00:05Z", "2025-06-01T12:00:05.000+00:00", "2025-02-30T00:00:00.000Z", "2025-13-01T00:00:00.000Z", ""] {
+            #expect(Timestamp.parse(bad) == nil, "\(bad)")
+        }
+    }
+}
