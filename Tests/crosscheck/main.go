@@ -3,6 +3,8 @@
 //
 //	crosscheck verify FILE    verify vectors PacSpace produced; exit 1 on any disagreement
 //	crosscheck generate N     print vectors for N leaves produced by Go, for PacSpace to check
+//	crosscheck verify-log FILE  verify what a running PacSpace server published: signed
+//	                            checkpoints, inclusion and consistency proofs, receipts
 //
 // Leaf i's data is the UTF-8 text "pacspace leaf <i>" on both sides.
 package main
@@ -89,6 +91,8 @@ func main() {
 	switch os.Args[1] {
 	case "verify":
 		verify(os.Args[2])
+	case "verify-log":
+		verifyLog(os.Args[2])
 	case "generate":
 		n, err := strconv.ParseInt(os.Args[2], 10, 64)
 		must(err)
@@ -186,4 +190,106 @@ func texts(proof []tlog.Hash) []string {
 		out[i] = b64(h)
 	}
 	return out
+}
+
+// logVectors is what a running server published for one log.
+type logVectors struct {
+	VerifierKey string        `json:"verifierKey"`
+	Leaves      []string      `json:"leaves"` // leaf data of entries 0…n-1
+	Checkpoints []string      `json:"checkpoints"`
+	Inclusion   []inclusion   `json:"inclusion"`
+	Consistency []consistency `json:"consistency"`
+	Receipts    []string      `json:"receipts"` // C2SP tlog-proof texts, one per leaf
+}
+
+func verifyLog(file string) {
+	raw, err := os.ReadFile(file)
+	must(err)
+	var v logVectors
+	must(json.Unmarshal(raw, &v))
+	verifier, err := note.NewVerifier(v.VerifierKey)
+	must(err)
+	failures := 0
+	fail := func(format string, args ...any) {
+		failures++
+		fmt.Fprintf(os.Stderr, "DISAGREE: "+format+"\n", args...)
+	}
+	roots := map[int64]tlog.Hash{}
+	openCheckpoint := func(text string) (int64, tlog.Hash, bool) {
+		n, err := note.Open([]byte(text), note.VerifierList(verifier))
+		if err != nil {
+			fail("checkpoint does not verify: %v", err)
+			return 0, tlog.Hash{}, false
+		}
+		lines := strings.Split(n.Text, "\n")
+		size, err := strconv.ParseInt(lines[1], 10, 64)
+		root := hashes([]string{lines[2]})[0]
+		if lines[0] != verifier.Name() || err != nil {
+			fail("checkpoint body is not origin/size/root: %q", n.Text)
+			return 0, tlog.Hash{}, false
+		}
+		return size, root, true
+	}
+	for _, text := range v.Checkpoints {
+		if size, root, ok := openCheckpoint(text); ok {
+			roots[size] = root
+		}
+	}
+	// The leaves themselves give the roots the checkpoints must carry.
+	r := treeOf(v.Leaves)
+	for size, root := range roots {
+		if h, err := tlog.TreeHash(size, r); err != nil || h != root {
+			fail("signed root of size %d is not the tree of the published leaves", size)
+		}
+	}
+	for _, p := range v.Inclusion {
+		if err := tlog.CheckRecord(hashes(p.Proof), p.Size, roots[p.Size], p.Index, tlog.RecordHash([]byte(v.Leaves[p.Index]))); err != nil {
+			fail("inclusion of %d in %d: %v", p.Index, p.Size, err)
+		}
+	}
+	for _, p := range v.Consistency {
+		if err := tlog.CheckTree(hashes(p.Proof), p.New, roots[p.New], p.Old, roots[p.Old]); err != nil {
+			fail("consistency %d → %d: %v", p.Old, p.New, err)
+		}
+	}
+	for i, text := range v.Receipts {
+		// c2sp.org/tlog-proof@v1, [extra], index N, hashes, blank line, signed checkpoint.
+		head, checkpoint, found := strings.Cut(text, "\n\n")
+		lines := strings.Split(head, "\n")
+		if !found || lines[0] != "c2sp.org/tlog-proof@v1" || !strings.HasPrefix(lines[1], "index ") {
+			fail("receipt %d is not a tlog-proof", i)
+			continue
+		}
+		index, _ := strconv.ParseInt(strings.TrimPrefix(lines[1], "index "), 10, 64)
+		size, root, ok := openCheckpoint(checkpoint)
+		if !ok {
+			continue
+		}
+		if err := tlog.CheckRecord(hashes(lines[2:]), size, root, index, tlog.RecordHash([]byte(v.Leaves[index]))); err != nil || index != int64(i) {
+			fail("receipt %d does not prove its leaf: %v", i, err)
+		}
+	}
+	fmt.Printf("go crosscheck (server): %d checkpoints, %d inclusion proofs, %d consistency proofs, %d receipts checked, %d disagreements\n",
+		len(v.Checkpoints), len(v.Inclusion), len(v.Consistency), len(v.Receipts), failures)
+	if failures > 0 {
+		os.Exit(1)
+	}
+}
+
+// treeOf builds the stored hashes of the given leaves.
+func treeOf(leaves []string) tlog.HashReaderFunc {
+	var stored []tlog.Hash
+	reader := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(indexes))
+		for i, x := range indexes {
+			out[i] = stored[x]
+		}
+		return out, nil
+	})
+	for i, leaf := range leaves {
+		h, err := tlog.StoredHashes(int64(i), []byte(leaf), reader)
+		must(err)
+		stored = append(stored, h...)
+	}
+	return reader
 }
