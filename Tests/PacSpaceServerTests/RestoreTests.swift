@@ -1,0 +1,43 @@
+import Foundation
+import HTTPTypes
+import PacSpaceCore
+import PacSpaceServer
+import Testing
+
+/// The sequencer refuses to sign over a database restored from an older copy: the last
+/// checkpoint it signed (kept outside the database) is not in the restored tree.
+@Suite struct RestoreTests {
+    @Test func restoredOlderDatabaseIsDetectedAndNotSignedOver() async throws {
+        let server = TestServer()
+        let file = (server.configuration.dataDirectory as NSString).appendingPathComponent("pacspace.sqlite")
+        let backup = file + ".backup"
+        let key = try await server.run { api in
+            let account = try await api.account()
+            let key = try await api.apiKey(account)
+            for index in 0..<3 {
+                let reply = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"before \#(index)"}"#)
+                _ = try await api.waitForDelta(reply.data["recordId"]?.string ?? "", key: key)
+            }
+            return key
+        }
+        // A copy of the database after three entries (the server is stopped: no WAL left behind).
+        try FileManager.default.copyItem(atPath: file, toPath: backup)
+        try await server.run { api in
+            for index in 0..<3 {
+                let reply = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"after \#(index)"}"#)
+                #expect(try await api.waitForDelta(reply.data["recordId"]?.string ?? "", key: key).data["status"] == "VERIFIED")
+            }
+        }
+        // Restore the older copy; the witness directory still remembers the size-6 checkpoint.
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+        try FileManager.default.moveItem(atPath: backup, toPath: file)
+        try await server.run { api in
+            let reply = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"after restore"}"#)
+            #expect(reply.status == .created, "accepting (durably queueing) is still safe")
+            try await Task.sleep(for: .milliseconds(300))
+            let status = try await api.balance(.get, "/delta/\(reply.data["recordId"]?.string ?? "")", key: key)
+            #expect(status.data["status"] == "QUEUED", "nothing may be signed over the restored tree")
+        }
+        #expect(server.logs.all.contains { $0.contains("refusing to sign") && $0.contains("size 3") && $0.contains("size 6") })
+    }
+}

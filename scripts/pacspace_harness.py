@@ -1,0 +1,106 @@
+"""Shared by the scripts and the end-to-end tests: run the real `pacspace` binary on a
+free loopback port with its own data directory, and set up accounts through the
+Dashboard API over HTTP. Standard library only."""
+import glob, json, os, re, signal, socket, subprocess, tempfile, time, urllib.error, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PASSWORD = "correct horse battery"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(base, method, path, body=None, token=None, headers=None):
+    """One request; returns (status, parsed JSON body)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+class Server:
+    """The built binary; `start` waits for /readyz. Extra environment in `env`."""
+
+    def __init__(self, binary=None, data_dir=None, env=None):
+        self.binary = binary or os.environ.get("PACSPACE_BINARY", os.path.join(ROOT, ".build", "debug", "pacspace"))
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="pacspace-")
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ, PACSPACE_BCRYPT_COST="4", PACSPACE_LOG_LEVEL="warning", **(env or {}))
+        self.process = None
+
+    def start(self):
+        log = open(os.path.join(self.data_dir, "server.log"), "a")
+        self.process = subprocess.Popen([self.binary, "serve", "--data-dir", self.data_dir, "--port", str(self.port)],
+                                        env=self.env, stdout=log, stderr=log)
+        for _ in range(1000):
+            try:
+                if call(self.base, "GET", "/readyz")[0] == 200:
+                    return self
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise SystemExit("server did not become ready; see " + log.name)
+
+    def kill9(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=15)
+
+    def mail_token(self, email):
+        """The token of the newest verification mail to `email` (log transport outbox)."""
+        for _ in range(1000):
+            for path in sorted(glob.glob(os.path.join(self.data_dir, "outbox", "*.eml")), reverse=True):
+                text = open(path, newline="").read()
+                match = re.search(r"token=([A-Za-z0-9_-]+)", text)
+                if f"To: {email}\r\n" in text and match:
+                    return match.group(1)
+            time.sleep(0.01)
+        raise SystemExit(f"no verification mail to {email}")
+
+    def session(self, prefix="user"):
+        """A new verified account: (access token, tenant id)."""
+        email = f"{prefix}-{os.getpid()}-{time.time_ns()}@example.com"
+        status, body = call(self.base, "POST", "/dashboard/auth/register",
+                            {"email": email, "password": PASSWORD, "firstName": "T", "lastName": "U", "companyName": "Harness"})
+        assert status == 201, body
+        assert call(self.base, "GET", "/dashboard/auth/verify?token=" + self.mail_token(email))[0] == 200
+        status, body = call(self.base, "POST", "/dashboard/auth/login", {"email": email, "password": PASSWORD})
+        assert status == 200, body
+        return body["data"]["accessToken"], body["data"]["user"]["tenantId"]
+
+    def wait_active(self, jwt, tenant, environment):
+        for _ in range(1000):
+            status = call(self.base, "GET", f"/dashboard/contracts/{tenant}/status", token=jwt)[1]["data"]
+            if next(e for e in status["environments"] if e["environment"] == environment)["status"] == "active":
+                return
+            time.sleep(0.005)
+        raise SystemExit(f"{environment} did not become active")
+
+    def account(self, environment="testnet"):
+        """A verified account with an active environment and an API key for it."""
+        jwt, tenant = self.session()
+        assert call(self.base, "POST", "/dashboard/contracts/provision", {"environment": environment}, jwt)[0] == 201
+        self.wait_active(jwt, tenant, environment)
+        status, key = call(self.base, "POST", "/dashboard/api-keys",
+                           {"name": "harness", "environment": "test" if environment == "testnet" else "live"}, jwt)
+        assert status == 201, key
+        contracts = call(self.base, "GET", "/dashboard/contracts", token=jwt)[1]["data"]
+        return {"jwt": jwt, "tenant": tenant, "key": key["data"]["fullKey"], "contract": contracts[0]}
