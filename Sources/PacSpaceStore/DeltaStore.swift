@@ -123,79 +123,186 @@ public struct DeltaStore: Sendable {
 
     /// Stores a group of requests in one transaction (group commit): one fsync for all.
     /// Outcomes come back per request, per submission, in order.
+    ///
+    /// The work is set-based, not per delta: one lookup of the referenceIds named, one
+    /// multi-row upsert of the customers' sequence counters, one reservation of queue
+    /// positions per environment, multi-row inserts of the deltas.
     public func ingest(_ requests: [IngestRequest], now: Int64) async throws -> [[IngestOutcome]] {
         try await database.transaction { db in
-            var stored: [String: DeltaRecord] = [:]  // "<env> <customer> <ref>" → record, within this group
-            var results: [[IngestOutcome]] = []
-            for request in requests {
-                var outcomes: [IngestOutcome] = []
-                for submission in request.submissions {
-                    outcomes.append(try await store(submission, in: request.environmentID, now: now, stored: &stored, db))
+            var known = try await existing(references: requests, db)
+            var outcomes: [[IngestOutcome?]] = []
+            var fresh: [(request: Int, item: Int, environment: String, submission: DeltaSubmission)] = []
+            // Decide in order. A referenceId first seen in this group is reserved (nil record)
+            // and resolved once its record exists, so a repeat inside the group is a duplicate.
+            for (r, request) in requests.enumerated() {
+                var row: [IngestOutcome?] = []
+                for (i, submission) in request.submissions.enumerated() {
+                    let key = { (reference: String) in ReferenceKey(request.environmentID, submission.customerID, reference) }
+                    if let reference = submission.referenceID, let existing = known[key(reference)] {
+                        if let existing {
+                            row.append(submission.sameContent(as: existing) ? .duplicate(existing) : .referenceConflict(reference))
+                        } else {
+                            row.append(nil)  // repeats one of this group: decided below
+                        }
+                        continue
+                    }
+                    if let adjusts = submission.adjusts, known[key(adjusts)] == nil {
+                        row.append(.unknownAdjusts(adjusts))
+                        continue
+                    }
+                    if let reference = submission.referenceID { known[key(reference)] = .some(nil) }
+                    fresh.append((r, i, request.environmentID, submission))
+                    row.append(nil)
                 }
-                if let idempotency = request.idempotency {
-                    let (status, body) = request.answer(outcomes)
-                    try await db.raw("""
-                        INSERT INTO idempotency_keys (environment_id, idempotency_key, request_hash, status_code, response, created_at)
-                        VALUES (\(bind: request.environmentID), \(bind: idempotency.key), \(bind: idempotency.requestHash),
-                                \(bind: status), \(bind: body), \(bind: now))
-                        """).run()
+                outcomes.append(row)
+            }
+            let records = try await insert(fresh.map { ($0.environment, $0.submission) }, now: now, db)
+            for (slot, record) in zip(fresh, records) {
+                outcomes[slot.request][slot.item] = .queued(record)
+                if let reference = slot.submission.referenceID {
+                    known[ReferenceKey(slot.environment, slot.submission.customerID, reference)] = .some(record)
                 }
-                results.append(outcomes)
+            }
+            for (r, request) in requests.enumerated() {
+                for (i, submission) in request.submissions.enumerated() where outcomes[r][i] == nil {
+                    guard let reference = submission.referenceID,
+                          case .some(.some(let original)) = known[ReferenceKey(request.environmentID, submission.customerID, reference)] else {
+                        continue
+                    }
+                    outcomes[r][i] = submission.sameContent(as: original) ? .duplicate(original) : .referenceConflict(reference)
+                }
+            }
+            let results = outcomes.map { $0.map { $0! } }
+            for (request, result) in zip(requests, results) {
+                guard let idempotency = request.idempotency else { continue }
+                let (status, body) = request.answer(result)
+                try await db.raw("""
+                    INSERT INTO idempotency_keys (environment_id, idempotency_key, request_hash, status_code, response, created_at)
+                    VALUES (\(bind: request.environmentID), \(bind: idempotency.key), \(bind: idempotency.requestHash),
+                            \(bind: status), \(bind: body), \(bind: now))
+                    """).run()
             }
             return results
         }
     }
 
-    private func store(_ submission: DeltaSubmission, in environmentID: String, now: Int64,
-                       stored: inout [String: DeltaRecord], _ db: any SQLDatabase) async throws -> IngestOutcome {
-        let key = { (reference: String) in "\(environmentID) \(submission.customerID) \(reference)" }
-        if let reference = submission.referenceID {
-            var existing = stored[key(reference)]
-            if existing == nil { existing = try await delta(environmentID, submission.customerID, reference: reference, db) }
-            if let existing {
-                return submission.sameContent(as: existing) ? .duplicate(existing) : .referenceConflict(reference)
+    struct ReferenceKey: Hashable {
+        let environment: String
+        let customer: String
+        let reference: String
+        init(_ environment: String, _ customer: String, _ reference: String) {
+            self.environment = environment
+            self.customer = customer
+            self.reference = reference
+        }
+    }
+
+    /// The stored deltas whose referenceId a submission names (as its own or in `adjusts`).
+    private func existing(references requests: [IngestRequest], _ db: any SQLDatabase) async throws -> [ReferenceKey: DeltaRecord?] {
+        var wanted: [String: Set<String>] = [:]
+        for request in requests {
+            for submission in request.submissions {
+                for reference in [submission.referenceID, submission.adjusts].compactMap({ $0 }) {
+                    wanted[request.environmentID, default: []].insert(reference)
+                }
             }
         }
-        if let adjusts = submission.adjusts, stored[key(adjusts)] == nil,
-           try await delta(environmentID, submission.customerID, reference: adjusts, db) == nil {
-            return .unknownAdjusts(adjusts)
+        var found: [ReferenceKey: DeltaRecord?] = [:]
+        for (environment, references) in wanted {
+            for chunk in Array(references).chunked(500) {
+                let rows = try await db.raw("""
+                    SELECT * FROM deltas WHERE environment_id = \(bind: environment) AND reference_id IN (\(binds: Array(chunk)))
+                    """).all()
+                for row in rows {
+                    let record = try DeltaRecord(row: row)
+                    found[ReferenceKey(environment, record.customerID, record.referenceID ?? "")] = .some(record)
+                }
+            }
         }
-        let sequence = try await db.raw("""
-            INSERT INTO customers (environment_id, customer_id, last_sequence, total_deltas, created_at, last_activity_at)
-            VALUES (\(bind: environmentID), \(bind: submission.customerID), 1, 1, \(bind: now), \(bind: now))
-            ON CONFLICT (environment_id, customer_id) DO UPDATE SET last_sequence = customers.last_sequence + 1,
-                total_deltas = customers.total_deltas + 1, last_activity_at = excluded.last_activity_at
-            RETURNING last_sequence
-            """).first()!.decode(column: "last_sequence", as: Int64.self)
-        let position = try await db.raw("""
-            UPDATE environments SET queue_position = queue_position + 1 WHERE id = \(bind: environmentID) RETURNING queue_position
-            """).first()!.decode(column: "queue_position", as: Int64.self)
+        return found
+    }
+
+    private struct CustomerKey: Hashable {
+        let environment: String
+        let customer: String
+    }
+
+    /// Inserts new deltas: sequence numbers from one multi-row upsert of the customers'
+    /// counters, queue positions from one reservation per environment, rows in chunks.
+    private func insert(_ items: [(environment: String, submission: DeltaSubmission)], now: Int64,
+                        _ db: any SQLDatabase) async throws -> [DeltaRecord] {
+        guard !items.isEmpty else { return [] }
+        var counts: [CustomerKey: Int64] = [:]
+        var order: [CustomerKey] = []
+        for item in items {
+            let key = CustomerKey(environment: item.environment, customer: item.submission.customerID)
+            if counts[key] == nil { order.append(key) }
+            counts[key, default: 0] += 1
+        }
+        var nextSequence: [CustomerKey: Int64] = [:]
+        for chunk in order.chunked(500) {
+            var query: SQLQueryString = """
+                INSERT INTO customers (environment_id, customer_id, last_sequence, total_deltas, created_at, last_activity_at) VALUES
+                """
+            for (offset, key) in chunk.enumerated() {
+                let count = counts[key] ?? 0
+                query += offset == 0 ? " " : ", "
+                query += "(\(bind: key.environment), \(bind: key.customer), \(bind: count), \(bind: count), \(bind: now), \(bind: now))"
+            }
+            query += """
+                 ON CONFLICT (environment_id, customer_id) DO UPDATE SET last_sequence = customers.last_sequence + excluded.last_sequence,
+                    total_deltas = customers.total_deltas + excluded.total_deltas, last_activity_at = excluded.last_activity_at
+                 RETURNING environment_id, customer_id, last_sequence
+                """
+            for row in try await db.raw(query).all() {
+                let key = CustomerKey(environment: try row.decode(column: "environment_id", as: String.self),
+                                      customer: try row.decode(column: "customer_id", as: String.self))
+                nextSequence[key] = try row.decode(column: "last_sequence", as: Int64.self) - (counts[key] ?? 0) + 1
+            }
+        }
+        var nextPosition: [String: Int64] = [:]
+        for (environment, group) in Dictionary(grouping: items, by: { $0.environment }) {
+            let count = Int64(group.count)
+            nextPosition[environment] = try await db.raw("""
+                UPDATE environments SET queue_position = queue_position + \(bind: count) WHERE id = \(bind: environment) RETURNING queue_position
+                """).first()!.decode(column: "queue_position", as: Int64.self) - count + 1
+        }
+        var rows: [(DeltaRecord, Int64)] = []
+        for item in items {
+            let key = CustomerKey(environment: item.environment, customer: item.submission.customerID)
+            let sequence = nextSequence[key]!
+            nextSequence[key] = sequence + 1
+            let position = nextPosition[item.environment]!
+            nextPosition[item.environment] = position + 1
+            rows.append((try record(item.submission, environment: item.environment, sequence: sequence, now: now), position))
+        }
+        for chunk in rows.chunked(400) {
+            let insert = db.insert(into: "deltas").columns("record_id", "receipt_id", "environment_id", "customer_id", "sequence_number",
+                                                           "queue_position", "amount", "reason", "reference_id", "metadata", "adjusts",
+                                                           "content_hash", "status", "created_at")
+            for (record, position) in chunk {
+                insert.values(SQLBind(record.recordID), SQLBind(record.receiptID), SQLBind(record.environmentID), SQLBind(record.customerID),
+                              SQLBind(record.sequenceNumber), SQLBind(position), SQLBind(record.amount.micros), SQLBind(record.reason),
+                              SQLBind(record.referenceID), SQLBind(record.metadata), SQLBind(record.adjusts), SQLBind(record.contentHash),
+                              SQLBind(record.status), SQLBind(record.createdAt))
+            }
+            try await insert.run()
+        }
+        return rows.map(\.0)
+    }
+
+    /// A new QUEUED record with its ids and content hash.
+    private func record(_ submission: DeltaSubmission, environment: String, sequence: Int64, now: Int64) throws -> DeltaRecord {
         let recordID = Identifier.make("rec")
         let content = DeltaContent(recordID: recordID, customerID: submission.customerID, sequenceNumber: sequence,
                                    delta: submission.amount, reason: submission.reason, referenceID: submission.referenceID,
                                    metadata: submission.metadata.flatMap { try? JSONParser.parse(Array($0.utf8)) },
                                    adjusts: submission.adjusts, createdAt: now)
-        let record = DeltaRecord(
-            recordID: recordID, receiptID: Identifier.make("rcpt"), environmentID: environmentID, customerID: submission.customerID,
+        return DeltaRecord(
+            recordID: recordID, receiptID: Identifier.make("rcpt"), environmentID: environment, customerID: submission.customerID,
             sequenceNumber: sequence, amount: submission.amount, reason: submission.reason, referenceID: submission.referenceID,
             metadata: submission.metadata, adjusts: submission.adjusts, contentHash: try content.contentHash().prefixedHex,
             status: "QUEUED", errorCode: nil, errorMessage: nil, createdAt: now, logIndex: nil, verifiedAt: nil, latencyMs: nil)
-        try await db.raw("""
-            INSERT INTO deltas (record_id, receipt_id, environment_id, customer_id, sequence_number, queue_position, amount, reason,
-                                reference_id, metadata, adjusts, content_hash, status, created_at)
-            VALUES (\(bind: record.recordID), \(bind: record.receiptID), \(bind: environmentID), \(bind: record.customerID),
-                    \(bind: sequence), \(bind: position), \(bind: record.amount.micros), \(bind: record.reason), \(bind: record.referenceID),
-                    \(bind: record.metadata), \(bind: record.adjusts), \(bind: record.contentHash), 'QUEUED', \(bind: now))
-            """).run()
-        if let reference = submission.referenceID { stored[key(reference)] = record }
-        return .queued(record)
-    }
-
-    private func delta(_ environmentID: String, _ customerID: String, reference: String, _ db: any SQLDatabase) async throws -> DeltaRecord? {
-        try await db.raw("""
-            SELECT * FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
-              AND reference_id = \(bind: reference)
-            """).first().map(DeltaRecord.init(row:))
     }
 
     /// A delta of the environment by record id (nil for another environment's).
