@@ -13,10 +13,16 @@ public enum Identifier {
         return text
     }
 
-    /// A new identifier from the system's secure generator.
+    /// A new identifier from the system's secure generator, with one read of randomness:
+    /// bytes below 252 (= 7 × 36) map uniformly onto the 36 characters, others are skipped.
     public static func make(_ prefix: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return make(prefix, using: &generator)
+        var text = prefix + "_"
+        while text.count < prefix.count + 1 + length {
+            for byte in randomBytes(2 * length) where byte < 252 && text.count < prefix.count + 1 + length {
+                text.append(alphabet[Int(byte % 36)])
+            }
+        }
+        return text
     }
 
     /// True when `text` has the shape of an identifier with `prefix`.
@@ -29,7 +35,12 @@ public enum Identifier {
     /// `count` bytes from the system's secure generator (tokens, keys, secrets).
     public static func randomBytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count + 7)
+        while bytes.count < count {
+            withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) }
+        }
+        return Array(bytes.prefix(count))
     }
 
     /// A URL-safe random token (base64url without padding) of `bytes` random bytes.

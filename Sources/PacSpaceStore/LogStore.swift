@@ -73,14 +73,14 @@ public struct LogStore: Sendable {
             }
         }
         let queued = try await db.raw("""
-            SELECT record_id, receipt_id, content_hash, customer_id, amount, created_at FROM deltas
+            SELECT record_id, receipt_id, content_hash, customer_id, amount, created_at, queue_position FROM deltas
             WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
             """).all()
         guard !queued.isEmpty else { return nil }
 
         var nodes: [(Subtree, Hash)] = []
         var entries: [(Int64, String)] = []
-        var verified: [(record: String, receipt: String, customer: String, amount: Int64, index: Int64, latency: Int64)] = []
+        var verified: [Verified] = []
         for row in queued {
             let receipt = try row.decode(column: "receipt_id", as: String.self)
             guard let contentHash = Hash(prefixedHex: try row.decode(column: "content_hash", as: String.self)) else { continue }
@@ -88,8 +88,10 @@ public struct LogStore: Sendable {
             let index = Int64(frontier.size)
             nodes += frontier.append(leaf: Merkle.leafHash(leaf))
             entries.append((index, String(decoding: leaf, as: UTF8.self)))
-            verified.append((try row.decode(column: "record_id", as: String.self), receipt, try row.decode(column: "customer_id", as: String.self),
-                             try row.decode(column: "amount", as: Int64.self), index, now - (try row.decode(column: "created_at", as: Int64.self))))
+            verified.append(Verified(record: try row.decode(column: "record_id", as: String.self), receipt: receipt,
+                                     customer: try row.decode(column: "customer_id", as: String.self),
+                                     amount: try row.decode(column: "amount", as: Int64.self), index: index,
+                                     position: try row.decode(column: "queue_position", as: Int64.self)))
         }
         // Multi-row inserts, in chunks that stay under the engines' bound-parameter limits.
         for chunk in nodes.chunked(400) {
@@ -117,28 +119,71 @@ public struct LogStore: Sendable {
             INSERT INTO log_checkpoints (environment_id, tree_size, root_hash, note, signed_at)
             VALUES (\(bind: environmentID), \(bind: newSize), \(bind: signed.rootHash), \(bind: signed.note), \(bind: now))
             """).run()
-        for delta in verified {
-            try await db.raw("""
-                UPDATE deltas SET status = 'VERIFIED', log_index = \(bind: delta.index), verified_at = \(bind: now),
-                    latency_ms = \(bind: delta.latency) WHERE record_id = \(bind: delta.record)
-                """).run()
-        }
-        // Running totals, one update per customer of the batch.
-        var totals: [String: (amount: Int64, count: Int64, index: Int64, receipt: String)] = [:]
-        for delta in verified {
-            let current = totals[delta.customer] ?? (0, 0, 0, "")
-            totals[delta.customer] = (current.amount + delta.amount, current.count + 1, delta.index, delta.receipt)
-        }
-        for (customer, total) in totals {
-            try await db.raw("""
-                UPDATE customers SET verified_balance = verified_balance + \(bind: total.amount),
-                    verified_deltas = verified_deltas + \(bind: total.count), last_verified_index = \(bind: total.index),
-                    latest_receipt_id = \(bind: total.receipt)
-                WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customer)
-                """).run()
-        }
+        try await markVerified(verified, environmentID: environmentID, now: now, db)
+        try await addToTotals(verified, environmentID: environmentID, db)
         try await db.raw("UPDATE environments SET tree_size = \(bind: newSize) WHERE id = \(bind: environmentID)").run()
         return Integration(entries: verified.count, treeSize: newSize, checkpoint: signed)
+    }
+
+    struct Verified {
+        let record: String
+        let receipt: String
+        let customer: String
+        let amount: Int64
+        let index: Int64
+        let position: Int64
+    }
+
+    /// Marks a batch VERIFIED: one statement when its queue positions are consecutive
+    /// (they are, for a single writer), one per delta otherwise.
+    private func markVerified(_ batch: [Verified], environmentID: String, now: Int64, _ db: any SQLDatabase) async throws {
+        guard let first = batch.first, let last = batch.last else { return }
+        let consecutive = zip(batch, batch.dropFirst()).allSatisfy { $1.position == $0.position + 1 && $1.index == $0.index + 1 }
+        if consecutive {
+            try await db.raw("""
+                UPDATE deltas SET status = 'VERIFIED', log_index = queue_position - \(bind: first.position - first.index),
+                    verified_at = \(bind: now), latency_ms = \(bind: now) - created_at
+                WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED'
+                  AND queue_position >= \(bind: first.position) AND queue_position <= \(bind: last.position)
+                """).run()
+            return
+        }
+        for delta in batch {
+            try await db.raw("""
+                UPDATE deltas SET status = 'VERIFIED', log_index = \(bind: delta.index), verified_at = \(bind: now),
+                    latency_ms = \(bind: now) - created_at WHERE record_id = \(bind: delta.record)
+                """).run()
+        }
+    }
+
+    /// Adds a batch to its customers' running totals: one multi-row upsert per 500
+    /// customers (the rows exist since ingest; the insert arm never applies).
+    private func addToTotals(_ batch: [Verified], environmentID: String, _ db: any SQLDatabase) async throws {
+        var totals: [String: (amount: Int64, count: Int64, index: Int64, receipt: String)] = [:]
+        var order: [String] = []
+        for delta in batch {
+            let current = totals[delta.customer] ?? (0, 0, 0, "")
+            if totals[delta.customer] == nil { order.append(delta.customer) }
+            totals[delta.customer] = (current.amount + delta.amount, current.count + 1, delta.index, delta.receipt)
+        }
+        for chunk in order.chunked(500) {
+            var query: SQLQueryString = """
+                INSERT INTO customers (environment_id, customer_id, last_sequence, total_deltas, verified_deltas, verified_balance,
+                                       last_verified_index, latest_receipt_id, created_at, last_activity_at) VALUES
+                """
+            for (offset, customer) in chunk.enumerated() {
+                let total = totals[customer]!
+                query += offset == 0 ? " " : ", "
+                query += "(\(bind: environmentID), \(bind: customer), 0, 0, \(bind: total.count), \(bind: total.amount), \(bind: total.index), \(bind: total.receipt), 0, 0)"
+            }
+            query += """
+                 ON CONFLICT (environment_id, customer_id) DO UPDATE SET
+                    verified_balance = customers.verified_balance + excluded.verified_balance,
+                    verified_deltas = customers.verified_deltas + excluded.verified_deltas,
+                    last_verified_index = excluded.last_verified_index, latest_receipt_id = excluded.latest_receipt_id
+                """
+            try await db.raw(query).run()
+        }
     }
 
     /// Stored subtree hashes, in the order asked.
