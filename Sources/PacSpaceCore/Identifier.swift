@@ -13,17 +13,26 @@ public enum Identifier {
         return text
     }
 
-    /// A new identifier from the system's secure generator, with one read of randomness:
-    /// bytes below 252 (= 7 × 36) map uniformly onto the 36 characters, others are skipped.
+    /// A new identifier from the system's secure generator, reading randomness 8 bytes at
+    /// a time: bytes below 252 (= 7 × 36) map uniformly onto the 36 characters, others
+    /// are skipped.
     public static func make(_ prefix: String) -> String {
-        var text = prefix + "_"
-        while text.count < prefix.count + 1 + length {
-            for byte in randomBytes(2 * length) where byte < 252 && text.count < prefix.count + 1 + length {
-                text.append(alphabet[Int(byte % 36)])
+        var generator = SystemRandomNumberGenerator()
+        var characters = Array(prefix.utf8) + [UInt8(ascii: "_")]
+        let end = characters.count + length
+        characters.reserveCapacity(end)
+        while characters.count < end {
+            var word = generator.next()
+            for _ in 0..<8 where characters.count < end {
+                let byte = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                if byte < 252 { characters.append(alphabetBytes[Int(byte % 36)]) }
             }
         }
-        return text
+        return String(decoding: characters, as: UTF8.self)
     }
+
+    private static let alphabetBytes = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
 
     /// True when `text` has the shape of an identifier with `prefix`.
     public static func isWellFormed(_ text: String, prefix: String) -> Bool {

@@ -34,7 +34,9 @@ public final class Database: Sendable {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger).get()
         let db = connection.sql()
         do {
-            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
+            // 64 MiB of page cache: large group-commit transactions otherwise spill pages mid-transaction (measured).
+            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000",
+                           "PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY"] {
                 try await db.raw(SQLQueryString(pragma)).run()
             }
         } catch {
