@@ -344,12 +344,14 @@ public struct DeltaStore: Sendable {
         }
     }
 
-    /// One page of the customer's VERIFIED deltas in log order.
+    /// One page of the customer's VERIFIED deltas in log order. For one customer, log
+    /// order is sequence order (both follow acceptance), so the page walks the
+    /// (environment, customer, sequence) index that never changes after ingest.
     public func verifiedDeltas(environmentID: String, customerID: String, limit: Int, offset: Int) async throws -> [DeltaRecord] {
         try await database.read { db in
             try await db.raw("""
                 SELECT * FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
-                  AND log_index IS NOT NULL ORDER BY log_index LIMIT \(bind: limit) OFFSET \(bind: offset)
+                  AND status = 'VERIFIED' ORDER BY sequence_number LIMIT \(bind: limit) OFFSET \(bind: offset)
                 """).all().map(DeltaRecord.init(row:))
         }
     }

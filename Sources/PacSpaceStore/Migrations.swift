@@ -89,9 +89,9 @@ public enum Migrations {
                 UNIQUE (environment_id, customer_id, sequence_number))
             """,
             "CREATE UNIQUE INDEX deltas_reference ON deltas(environment_id, customer_id, reference_id)",
-            "CREATE INDEX deltas_queue ON deltas(environment_id, status, queue_position)",
+            // Only QUEUED rows are ever looked up by queue position: a partial index stays small.
+            "CREATE INDEX deltas_queue ON deltas(environment_id, queue_position) WHERE status = 'QUEUED'",
             "CREATE INDEX deltas_content_hash ON deltas(content_hash)",
-            "CREATE INDEX deltas_customer_log ON deltas(environment_id, customer_id, log_index)",
             """
             CREATE TABLE idempotency_keys (
                 environment_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, request_hash TEXT NOT NULL,
