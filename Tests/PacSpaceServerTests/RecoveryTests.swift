@@ -31,9 +31,7 @@ import Testing
         let server = TestServer(backend)
         let account = try await crashDuringProvisioning(server, environment: "testnet", attempts: 1)
         try await server.run { api in
-            let login = try await api.call(.post, "/dashboard/auth/login", body: #"{"email":"\#(account.email)","password":"\#(account.password)"}"#)
-            let fresh = Account(email: account.email, password: account.password, userID: account.userID, tenantID: account.tenantID,
-                                accessToken: login.data["accessToken"]?.string ?? "", refreshToken: "")
+            let fresh = try await api.login(account)
             let (entry, elapsed) = try await api.waitForEnvironment(fresh, "testnet")
             #expect(entry["status"] == "active")
             #expect(elapsed < .seconds(1))
@@ -45,9 +43,7 @@ import Testing
         let server = TestServer(backend)
         let account = try await crashDuringProvisioning(server, environment: "mainnet", attempts: 3)
         try await server.run { api in
-            let login = try await api.call(.post, "/dashboard/auth/login", body: #"{"email":"\#(account.email)","password":"\#(account.password)"}"#)
-            let fresh = Account(email: account.email, password: account.password, userID: account.userID, tenantID: account.tenantID,
-                                accessToken: login.data["accessToken"]?.string ?? "", refreshToken: "")
+            let fresh = try await api.login(account)
             let (failed, _) = try await api.waitForEnvironment(fresh, "mainnet")
             #expect(failed["status"] == "error")
             #expect(failed["error"]?.string?.isEmpty == false)

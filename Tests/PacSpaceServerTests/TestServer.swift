@@ -182,6 +182,13 @@ struct API: Sendable {
                        refreshToken: login.data["refreshToken"]?.string ?? "")
     }
 
+    /// Logs the account in again (e.g. after a restart); the same account with a new session.
+    func login(_ account: Account) async throws -> Account {
+        let login = try await call(.post, "/dashboard/auth/login", body: #"{"email":"\#(account.email)","password":"\#(account.password)"}"#)
+        return Account(email: account.email, password: account.password, userID: account.userID, tenantID: account.tenantID,
+                       accessToken: login.data["accessToken"]?.string ?? "", refreshToken: login.data["refreshToken"]?.string ?? "")
+    }
+
     /// Provisions `environment` for the account and creates a key for it; returns the full key.
     func apiKey(_ account: Account, environment: String = "testnet") async throws -> String {
         _ = try await call(.post, "/dashboard/contracts/provision", body: #"{"environment":"\#(environment)"}"#, token: account.accessToken)
