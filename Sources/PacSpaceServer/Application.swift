@@ -50,7 +50,6 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let routes = RouteTable()
     router.middlewares.add(RequestIDMiddleware())
     router.middlewares.add(ErrorMiddleware(routes: routes))
-    HealthController(database: database).addRoutes(to: router)
     OpenAPIController().addRoutes(to: router)
     DashboardAuthController(
         accounts: accounts, tokens: tokens, passwords: passwords,
@@ -69,6 +68,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let sequencer = Sequencer(log: log, environments: environments, sealer: sealer,
                               witnessDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("witness"),
                               interval: configuration.sequencerInterval, logger: logger, now: configuration.now)
+    HealthController(database: database, sequencer: sequencer).addRoutes(to: router)
     let writer = IngestWriter(deltas: deltas, now: configuration.now, committed: { sequencer.wake() })
     let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, now: configuration.now))
     DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: ReceiptReader(log: log))

@@ -78,7 +78,7 @@ enum OpenAPIDocument {
   },
   "paths": {
     "/healthz": {"get": {"summary": "Liveness: the process answers.", "responses": {"200": {"$ref": "#/components/responses/Ok"}}}},
-    "/readyz": {"get": {"summary": "Readiness: the database answers.", "responses": {"200": {"$ref": "#/components/responses/Ok"}, "503": {"$ref": "#/components/responses/Error"}}}},
+    "/readyz": {"get": {"summary": "Readiness: the database answers and no environment log is halted as inconsistent with its last signed checkpoint (503 names it).", "responses": {"200": {"$ref": "#/components/responses/Ok"}, "503": {"$ref": "#/components/responses/Error"}}}},
     "/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1 JSON"}}}},
     "/dashboard/auth/register": {"post": {
       "summary": "Create an account: a tenant with this user as owner. Sends the verification mail.",

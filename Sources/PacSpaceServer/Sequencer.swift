@@ -44,6 +44,10 @@ final class Sequencer: Service {
     /// Asks for queued work to be integrated.
     func wake() { continuation.yield() }
 
+    /// Environments whose stored log disagrees with what was signed: nothing is signed for
+    /// them until an operator restores consistent data (and restarts the server).
+    var haltedEnvironments: Set<String> { halted.withLock { $0 } }
+
     func run() async throws {
         try FileManager.default.createDirectory(atPath: witnessDirectory, withIntermediateDirectories: true)
         await withGracefulShutdownHandler {

@@ -37,6 +37,9 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             let status = try await api.balance(.get, "/delta/\(reply.data["recordId"]?.string ?? "")", key: key)
             #expect(status.data["status"] == "QUEUED", "nothing may be signed over the restored tree")
+            let ready = try await api.call(.get, "/readyz")
+            #expect(ready.status == .serviceUnavailable)
+            #expect(ready.errorMessage?.contains("disagrees with its last signed checkpoint") == true)
         }
         #expect(server.logs.all.contains { $0.contains("refusing to sign") && $0.contains("size 3") && $0.contains("size 6") })
     }
