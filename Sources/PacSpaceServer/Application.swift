@@ -73,7 +73,9 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, now: configuration.now))
     DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: ReceiptReader(log: log))
         .addRoutes(to: balance)
-    DeriveController(deltas: deltas).addRoutes(to: balance)
+    DeriveController(deltas: deltas, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
+    CompareController(deltas: deltas, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
+    LimitsController(maxScopeDays: configuration.maxScopeDays).addRoutes(to: balance)
     LogController(environments: environments, log: log, deltas: deltas, receipts: ReceiptReader(log: log)).addRoutes(to: router)
     VerifyController(environments: environments, deltas: deltas, receipts: ReceiptReader(log: log)).addRoutes(to: router)
 

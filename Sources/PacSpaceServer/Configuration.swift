@@ -36,6 +36,8 @@ public struct ServerConfiguration: Sendable {
     public var loginWindowSeconds = 15 * 60
     /// The shortest time between two sequencer batches of one environment (`SEQUENCER_INTERVAL`, ms).
     public var sequencerInterval: Duration = .milliseconds(200)
+    /// The widest scope window a request may ask for, in days (`PACSPACE_MAX_SCOPE_DAYS`).
+    public var maxScopeDays = 366
     /// PostgreSQL pool size (stack-notes: size it explicitly).
     public var postgresConnections = 8
     /// Milliseconds since the epoch; injected so tests control time.
@@ -68,6 +70,10 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["SEQUENCER_INTERVAL"] {
             guard let millis = Int(value), (1...60_000).contains(millis) else { throw ConfigurationError("SEQUENCER_INTERVAL must be 1...60000 (milliseconds)") }
             sequencerInterval = .milliseconds(millis)
+        }
+        if let value = environment["PACSPACE_MAX_SCOPE_DAYS"] {
+            guard let days = Int(value), (1...36_600).contains(days) else { throw ConfigurationError("PACSPACE_MAX_SCOPE_DAYS must be 1...36600") }
+            maxScopeDays = days
         }
         if let value = environment["PACSPACE_BCRYPT_COST"] {
             guard let cost = Int(value), (4...31).contains(cost) else { throw ConfigurationError("PACSPACE_BCRYPT_COST must be 4...31") }

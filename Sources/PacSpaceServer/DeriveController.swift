@@ -3,15 +3,14 @@ import PacSpaceCore
 import PacSpaceStore
 
 /// `GET /api/v1/balance/derive/:customerId` (api.md §5): the balance from VERIFIED
-/// deltas. The all-time balance is the running total the sequencer keeps, so it costs
-/// the same at ten deltas or ten million; `limit`/`offset` page the deltas themselves.
-///
-/// Scopes (`period`, `timePreset`, `startDate`/`endDate`, `startingCheckpoint`) are not
-/// served yet: they are refused with 400 rather than silently ignored.
+/// deltas in a scope (all time, `period`, `timePreset`, `startDate`/`endDate`, or after a
+/// `startingCheckpoint`), plus `startingBalance`. All time reads the running total the
+/// sequencer keeps (the same cost at ten deltas or ten million); other scopes are
+/// indexed range sums. `limit`/`offset` page the deltas themselves.
 struct DeriveController: Sendable {
     let deltas: DeltaStore
-
-    static let scopeParameters = ["period", "timePreset", "startDate", "endDate", "startingCheckpoint", "startingCheckpointType"]
+    let maxScopeDays: Int
+    let now: @Sendable () -> Int64
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("derive/:customerId", use: derive)
@@ -21,25 +20,19 @@ struct DeriveController: Sendable {
         let key = try context.requireKey()
         let customerID = try context.parameters.require("customerId")
         let query = QueryParameters(request: request)
-        if let scope = Self.scopeParameters.first(where: { request.uri.queryParameters.get($0) != nil }) {
-            throw APIError.invalid(scope, "unsupported", "\(scope) is not supported by this server yet; derive covers all time.")
-        }
         let limit = try query.integer("limit", in: 1...1000) ?? 100
         let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
-        var starting = Amount.zero
-        if let text = request.uri.queryParameters.get("startingBalance"), !text.isEmpty {
-            guard let value = try? Amount(parsing: String(text)) else {
-                throw APIError.invalid("startingBalance", "format", "startingBalance must be a number with at most 6 decimal places.")
-            }
-            starting = value
-        }
+        let starting = try query.amount("startingBalance") ?? .zero
+        let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
         guard let customer = try await deltas.customer(environmentID: key.environmentID, customerID: customerID) else {
             throw APIError(.notFound, "CUSTOMER_NOT_FOUND", "No customer \(customerID) in this environment.")
         }
-        guard let balance = customer.verifiedBalance.adding(starting) else {
-            throw APIError.invalid("startingBalance", "range", "startingBalance is too large.")
-        }
-        let page = try await deltas.verifiedDeltas(environmentID: key.environmentID, customerID: customerID, limit: limit, offset: offset)
+        let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas)
+        let (sum, count) = selection == .all ? (customer.verifiedBalance, customer.verifiedDeltas)
+            : try await deltas.totals(environmentID: key.environmentID, customerID: customerID, selection: selection)
+        guard let balance = sum.adding(starting) else { throw APIError.invalid("startingBalance", "range", "startingBalance is too large.") }
+        let page = try await deltas.verifiedDeltas(environmentID: key.environmentID, customerID: customerID, selection: selection,
+                                                   limit: limit, offset: offset)
         let items: [JSONValue] = page.map { record in
             .object(DeltaController.json(record) + [
                 ("verifiedAt", record.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null),
@@ -48,8 +41,8 @@ struct DeriveController: Sendable {
         }
         return Envelope.success(.ok, [
             "customerId": .string(customerID), "computedBalance": balance.json, "startingBalance": starting.json,
-            "deltasCount": .int(customer.verifiedDeltas), "deltaCount": .int(customer.verifiedDeltas),
-            "scope": ["startDate": .null, "endDate": .null], "latestReceiptId": .optional(customer.latestReceiptID),
+            "deltasCount": .int(count), "deltaCount": .int(count), "scope": scope.json,
+            "latestReceiptId": .optional(customer.latestReceiptID),
             "lastVerifiedIndex": customer.lastVerifiedIndex.map(JSONValue.int) ?? .null,
             "limit": .int(limit), "offset": .int(offset), "deltas": .array(items),
         ])

@@ -219,13 +219,35 @@ enum OpenAPIDocument {
           {"name": "source", "in": "query", "required": false, "schema": {"type": "string", "enum": ["db", "chain", "both"], "default": "db"}}],
         "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
     "/api/v1/balance/derive/{customerId}": {
-      "get": {"summary": "The customer's balance from VERIFIED deltas, all time: {customerId, computedBalance (= startingBalance + sum), startingBalance, deltasCount, deltaCount, scope, latestReceiptId, lastVerifiedIndex, limit, offset, deltas: [page in log order]}. Unknown customer: 404 CUSTOMER_NOT_FOUND. The scope parameters (period, timePreset, startDate, endDate, startingCheckpoint, startingCheckpointType) are not served yet and answer 400.",
+      "get": {"summary": "The customer's balance from VERIFIED deltas in a scope: {customerId, computedBalance (= startingBalance + sum), startingBalance, deltasCount, deltaCount, scope: {startDate, endDate}, latestReceiptId, lastVerifiedIndex, limit, offset, deltas: [page in sequence = log order]}.",
+        "description": "Scopes, with the SDK's _validate_scope_mode rules: none = all time (the running total, O(1)); period=YYYY-MM; timePreset=current_month; timePreset=custom or no preset with startDate+endDate (window [startDate, endDate), dates or ISO times); startingCheckpoint (+ startingCheckpointType recordId | proofRoot, inferred from a rec_ prefix) = the deltas after it. A checkpoint start with any time field, period with a preset or dates, current_month with dates, custom without both dates, or one date alone: 400 INVALID_SCOPE_COMBINATION. Windows longer than the configured maximum (GET /limits): 400 SCOPE_TOO_WIDE. Future periods or windows, reversed windows, bad formats: 400 VALIDATION_ERROR. Windows are indexed range sums over acceptance time. proofRoot starts need checkpoints, which this server does not create yet (400). Unknown customer: 404 CUSTOMER_NOT_FOUND.",
         "security": [{"apiKey": []}],
         "parameters": [{"name": "customerId", "in": "path", "required": true, "schema": {"type": "string"}},
           {"name": "startingBalance", "in": "query", "schema": {"type": "number"}},
           {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
-          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}],
-        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}}
+          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+          {"name": "period", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}},
+          {"name": "timePreset", "in": "query", "schema": {"type": "string", "enum": ["current_month", "custom"]}},
+          {"name": "startDate", "in": "query", "schema": {"type": "string"}, "description": "YYYY-MM-DD or ISO 8601 time; inclusive."},
+          {"name": "endDate", "in": "query", "schema": {"type": "string"}, "description": "YYYY-MM-DD or ISO 8601 time; exclusive."},
+          {"name": "startingCheckpoint", "in": "query", "schema": {"type": "string"}},
+          {"name": "startingCheckpointType", "in": "query", "schema": {"type": "string", "enum": ["proofRoot", "recordId"]}}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/compare": {
+      "post": {"summary": "Compare both parties' balances (and optionally entry lists) with the neutral record: {customerId, neutralBalance, startingBalance, yourBalance, theirBalance, matchesYours, matchesTheirs, match, deltasCount, scope, discrepancies, firstDivergence}.",
+        "description": "neutralBalance = startingBalance (default 0) + the customer's VERIFIED deltas in the scope (same scope fields and rules as derive, in the body). discrepancies: {type: balance, side, expected, actual, difference} when a claimed balance differs; with yourEntries/theirEntries ([{referenceId, delta}], at most 10000, no repeats): {type: missing | amount, side, referenceId, recordedDelta, claimedDelta?, sequenceNumber} for recorded deltas, {type: unrecorded, side, referenceId, claimedDelta} for entries the record lacks; ordered by sequence number; firstDivergence is the first entry-level one. Recorded deltas without a referenceId cannot be matched to entries and are only counted in the balance. Read-only: Idempotency-Key is accepted and ignored.",
+        "security": [{"apiKey": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["customerId"], "additionalProperties": false,
+          "properties": {"customerId": {"type": "string"}, "yourBalance": {"type": "number"}, "theirBalance": {"type": "number"}, "startingBalance": {"type": "number"},
+            "yourEntries": {"type": "array", "maxItems": 10000, "items": {"type": "object", "required": ["referenceId", "delta"], "properties": {"referenceId": {"type": "string"}, "delta": {"type": "number"}}}},
+            "theirEntries": {"type": "array", "maxItems": 10000, "items": {"type": "object", "required": ["referenceId", "delta"], "properties": {"referenceId": {"type": "string"}, "delta": {"type": "number"}}}},
+            "period": {"type": "string"}, "timePreset": {"type": "string", "enum": ["current_month", "custom"]}, "startDate": {"type": "string"}, "endDate": {"type": "string"},
+            "startingCheckpoint": {"type": "string"}, "startingCheckpointType": {"type": "string", "enum": ["proofRoot", "recordId"]}}}}}},
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/limits": {
+      "get": {"summary": "The limits this server applies: {maxScopeDays (PACSPACE_MAX_SCOPE_DAYS, default 366), maxBatchSize, maxDeltaMagnitude, deltaDecimalPlaces, maxMetadataBytes, maxRequestBytes, maxCompareEntries, maxIdempotencyKeyLength}.",
+        "security": [{"apiKey": []}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}}
   }
 }
 """#

@@ -1,4 +1,5 @@
 import Hummingbird
+import PacSpaceCore
 
 /// Query-string values read with precise 400s.
 struct QueryParameters {
@@ -9,6 +10,15 @@ struct QueryParameters {
         guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return nil }
         guard let value = Int(text), range.contains(value) else {
             throw APIError.invalid(name, "range", "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return value
+    }
+
+    /// An optional amount (at most 6 decimal places, read exactly).
+    func amount(_ name: String) throws -> Amount? {
+        guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return nil }
+        guard let value = try? Amount(parsing: String(text)) else {
+            throw APIError.invalid(name, "format", "\(name) must be a number with at most 6 decimal places.")
         }
         return value
     }

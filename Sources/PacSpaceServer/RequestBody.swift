@@ -119,6 +119,19 @@ struct RequestBody {
         }
     }
 
+    /// An optional amount: a JSON number with at most 6 decimal places, read exactly.
+    func optionalAmount(_ name: String) throws -> Amount? {
+        switch members[name] {
+        case nil, .null?: return nil
+        case .number(let text)?:
+            guard let amount = try? Amount(parsing: text) else {
+                throw APIError.invalid(name, "precision", "\(name) must have at most 6 decimal places and fit the amount range.")
+            }
+            return amount
+        case let other?: throw APIError.invalid(name, "type", "\(name) must be a number, not \(other.typeName).")
+        }
+    }
+
     /// An optional boolean.
     func optionalBool(_ name: String) throws -> Bool? {
         switch members[name] {

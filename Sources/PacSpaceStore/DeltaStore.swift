@@ -344,15 +344,57 @@ public struct DeltaStore: Sendable {
         }
     }
 
-    /// One page of the customer's VERIFIED deltas in log order. For one customer, log
-    /// order is sequence order (both follow acceptance), so the page walks the
-    /// (environment, customer, sequence) index that never changes after ingest.
-    public func verifiedDeltas(environmentID: String, customerID: String, limit: Int, offset: Int) async throws -> [DeltaRecord] {
+    /// The part of a customer's VERIFIED deltas a scope selects, as SQL (a range on the
+    /// time index, or on the sequence index after a recorded delta).
+    public enum Selection: Sendable, Equatable {
+        case all
+        case accepted(from: Int64, until: Int64)
+        case afterSequence(Int64)
+
+        func condition() -> SQLQueryString {
+            switch self {
+            case .all: return ""
+            case .accepted(let from, let until): return " AND created_at >= \(bind: from) AND created_at < \(bind: until)"
+            case .afterSequence(let sequence): return " AND sequence_number > \(bind: sequence)"
+            }
+        }
+    }
+
+    /// Sum and count of the customer's VERIFIED deltas in `selection` (an indexed range query).
+    public func totals(environmentID: String, customerID: String, selection: Selection) async throws -> (sum: Amount, count: Int64) {
+        try await database.read { db in
+            let row = try await db.raw("""
+                SELECT COALESCE(SUM(amount), 0) AS total, COUNT(*) AS n FROM deltas
+                WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID) AND status = 'VERIFIED'
+                """ + selection.condition()).first()
+            return (Amount(micros: try row?.decode(column: "total", as: Int64.self) ?? 0), try row?.decode(column: "n", as: Int64.self) ?? 0)
+        }
+    }
+
+    /// The (referenceId, amount, sequence number) of up to `limit` VERIFIED deltas in
+    /// `selection`, in sequence order, for entry-by-entry comparison.
+    public func entries(environmentID: String, customerID: String, selection: Selection, limit: Int) async throws
+        -> [(referenceID: String?, amount: Amount, sequenceNumber: Int64)]
+    {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT reference_id, amount, sequence_number FROM deltas WHERE environment_id = \(bind: environmentID)
+                  AND customer_id = \(bind: customerID) AND status = 'VERIFIED'
+                """ + selection.condition() + " ORDER BY sequence_number LIMIT \(bind: limit)").all().map {
+                (try $0.decode(column: "reference_id", as: String?.self), Amount(micros: try $0.decode(column: "amount", as: Int64.self)),
+                 try $0.decode(column: "sequence_number", as: Int64.self))
+            }
+        }
+    }
+
+    /// One page of the customer's VERIFIED deltas in `selection`, in sequence (= log) order.
+    public func verifiedDeltas(environmentID: String, customerID: String, selection: Selection, limit: Int, offset: Int) async throws -> [DeltaRecord] {
         try await database.read { db in
             try await db.raw("""
                 SELECT * FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
-                  AND status = 'VERIFIED' ORDER BY sequence_number LIMIT \(bind: limit) OFFSET \(bind: offset)
-                """).all().map(DeltaRecord.init(row:))
+                  AND status = 'VERIFIED'
+                """ + selection.condition() + " ORDER BY sequence_number LIMIT \(bind: limit) OFFSET \(bind: offset)")
+                .all().map(DeltaRecord.init(row:))
         }
     }
 

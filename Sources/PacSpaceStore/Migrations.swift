@@ -113,6 +113,10 @@ public enum Migrations {
                 PRIMARY KEY (environment_id, entry_index))
             """,
         ]),
+        Migration(version: 6, name: "scoped sums", statements: [
+            // Period and window scopes: range sums over one customer's acceptance times.
+            "CREATE INDEX deltas_customer_time ON deltas(environment_id, customer_id, created_at)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

@@ -94,9 +94,50 @@ import Testing
             let unknown = try await api.balance(.get, "/derive/nobody", key: key)
             #expect(unknown.status == .notFound)
             #expect(unknown.errorCode == "CUSTOMER_NOT_FOUND")
-            for bad in ["limit=0", "limit=1001", "offset=-1", "startingBalance=abc", "startingBalance=0.0000001", "period=2026-01"] {
-                #expect(try await api.balance(.get, "/derive/acct-9?\(bad)", key: key).status == .badRequest, "\(bad)")
+            for bad in ["limit=0", "limit=1001", "offset=-1", "startingBalance=abc", "startingBalance=0.0000001", "period=2026-13",
+                        "period=2999-01", "timePreset=yesterday", "startDate=2026-11-02&endDate=2026-11-01"] {
+                #expect(try await api.balance(.get, "/derive/acct-9?\(bad)", key: key).errorCode == "VALIDATION_ERROR", "\(bad)")
             }
+        }
+    }
+}
+
+
+@Suite struct ScopedDeriveTests {
+    @Test(arguments: Backend.all)
+    func scopesSelectTheRightDeltas(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let key = try await api.apiKey(try await api.account())
+            var records: [String] = []
+            for amount in [5, 7, -2] {
+                records.append(try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"s","delta":\#(amount),"reason":"r"}"#)
+                    .data["recordId"]?.string ?? "")
+            }
+            _ = try await api.waitForDelta(records[2], key: key)
+            let now = Date()
+            let formatter = ISO8601DateFormatter()
+            let month = String(formatter.string(from: now).prefix(7))
+            let previous = String(formatter.string(from: now.addingTimeInterval(-40 * 86_400)).prefix(7))
+            let start = formatter.string(from: now.addingTimeInterval(-3600)), end = formatter.string(from: now.addingTimeInterval(3600))
+            let expectations: [(String, JSONValue, Int)] = [
+                ("", 10, 3), ("period=\(month)", 10, 3), ("timePreset=current_month", 10, 3), ("period=\(previous)", 0, 0),
+                ("timePreset=custom&startDate=\(start)&endDate=\(end)", 10, 3), ("startDate=\(start)&endDate=\(end)&startingBalance=1.5", .number("11.5"), 3),
+                ("startingCheckpoint=\(records[0])", 5, 2), ("startingCheckpoint=\(records[1])&startingCheckpointType=recordId&startingBalance=12", 10, 1),
+            ]
+            for (query, balance, count) in expectations {
+                let reply = try await api.balance(.get, "/derive/s?\(query)", key: key)
+                #expect(reply.status == .ok, "\(query): \(reply.text)")
+                #expect(reply.data["computedBalance"] == balance, "\(query)")
+                #expect(reply.data["deltasCount"] == .int(count), "\(query)")
+                #expect(reply.data["deltas"]?.count == count, "\(query)")
+            }
+            #expect(try await api.balance(.get, "/derive/s?period=\(month)", key: key).data["scope"]?["startDate"]?.string?.hasPrefix(month) == true)
+            for query in ["period=\(month)&timePreset=current_month", "startingCheckpoint=\(records[0])&period=\(month)",
+                          "startDate=\(start)", "timePreset=custom&endDate=\(end)", "timePreset=current_month&startDate=\(start)&endDate=\(end)"] {
+                #expect(try await api.balance(.get, "/derive/s?\(query)", key: key).errorCode == "INVALID_SCOPE_COMBINATION", "\(query)")
+            }
+            #expect(try await api.balance(.get, "/derive/s?startDate=2020-01-01&endDate=2026-01-01", key: key).errorCode == "SCOPE_TOO_WIDE")
+            #expect(try await api.balance(.get, "/derive/s?startingCheckpoint=rec_unknown", key: key).status == .badRequest)
         }
     }
 }

@@ -109,3 +109,27 @@ def test_verify_receipt_offline_with_the_cli(server, account, tmp_path):
     tampered = run()
     assert tampered.returncode == 1
     assert "contentHash in the delta file does not match" in tampered.stderr
+
+
+def test_scoped_derive_and_compare_through_the_sdk(server, account):
+    from datetime import datetime, timezone
+    pac = client(server, account)
+    last = None
+    for amount, reference in ((3, "s-1"), (4.5, "s-2")):
+        last = pac.balance.emit("cust-scope", amount, "scoped", {"referenceId": reference})
+    pac.balance.wait_for_verified(last["recordId"], {"timeout": 10_000, "pollInterval": 50})
+    month = datetime.now(timezone.utc).strftime("%Y-%m")
+    assert pac.balance.derive_current_month("cust-scope")["computedBalance"] == 7.5
+    assert pac.balance.derive_for_period("cust-scope", month)["deltasCount"] == 2
+    assert pac.balance.derive_months_back("cust-scope", 2)["computedBalance"] == 7.5
+    assert pac.balance.derive("cust-scope", {"period": "2020-01"})["computedBalance"] == 0
+    compared = pac.balance.compare("cust-scope", {"yours": 7.5, "theirs": 7.0})
+    assert compared["matchesYours"] is True and compared["matchesTheirs"] is False
+    assert compared["neutralBalance"] == 7.5
+    from pacspace_sdk import InvalidScopeCombinationError
+    try:
+        pac.balance.derive("cust-scope", {"startDate": "2020-01-01T00:00:00Z", "endDate": "2026-01-01T00:00:00Z"})
+        raise AssertionError("an over-wide window must be refused")
+    except PacSpaceError as error:
+        assert error.code == "SCOPE_TOO_WIDE"
+    assert InvalidScopeCombinationError  # the SDK validates combinations itself before sending

@@ -1,0 +1,63 @@
+import Hummingbird
+import PacSpaceCore
+import PacSpaceStore
+
+/// Scope fields from a query string or a JSON body, resolved with ``Scope/resolve`` and
+/// turned into the store's selection. Errors become `INVALID_SCOPE_COMBINATION`,
+/// `SCOPE_TOO_WIDE` or `VALIDATION_ERROR`, each naming what to fix.
+struct ScopeInput {
+    static let fieldNames: Set<String> = ["period", "timePreset", "startDate", "endDate", "startingCheckpoint", "startingCheckpointType"]
+
+    let scope: Scope
+
+    init(query request: Request, now: Int64, maxDays: Int) throws {
+        let get = { (name: String) -> String? in
+            request.uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : String($0) }
+        }
+        try self.init(Scope.Fields(period: get("period"), timePreset: get("timePreset"), startDate: get("startDate"), endDate: get("endDate"),
+                                   startingCheckpoint: get("startingCheckpoint"), startingCheckpointType: get("startingCheckpointType")),
+                      now: now, maxDays: maxDays)
+    }
+
+    init(body: RequestBody, now: Int64, maxDays: Int) throws {
+        let get = { (name: String) throws -> String? in try body.optionalString(name, maxLength: 200) }
+        try self.init(Scope.Fields(period: get("period"), timePreset: get("timePreset"), startDate: get("startDate"), endDate: get("endDate"),
+                                   startingCheckpoint: get("startingCheckpoint"), startingCheckpointType: get("startingCheckpointType")),
+                      now: now, maxDays: maxDays)
+    }
+
+    init(_ fields: Scope.Fields, now: Int64, maxDays: Int) throws {
+        do {
+            scope = try Scope.resolve(fields, now: now, maxDays: maxDays)
+        } catch .combination(let message) {
+            throw APIError(.badRequest, "INVALID_SCOPE_COMBINATION", message)
+        } catch .tooWide(let message) {
+            throw APIError(.badRequest, "SCOPE_TOO_WIDE", message)
+        } catch .invalid(let field, let message) {
+            throw APIError.invalid(field, "scope", message)
+        }
+    }
+
+    /// The rows the scope selects for one customer of the environment.
+    func selection(environmentID: String, customerID: String, deltas: DeltaStore) async throws -> DeltaStore.Selection {
+        switch scope {
+        case .allTime: return .all
+        case .window(let start, let end): return .accepted(from: start, until: end)
+        case .after(.recordId, let id):
+            guard let record = try await deltas.delta(recordID: id, environmentID: environmentID), record.customerID == customerID else {
+                throw APIError.invalid("startingCheckpoint", "unknown", "No delta \(id) of customer \(customerID) in this environment.")
+            }
+            return .afterSequence(record.sequenceNumber)
+        case .after(.proofRoot, let id):
+            throw APIError.invalid("startingCheckpoint", "unknown", "No checkpoint with proofRoot \(id) in this environment.")
+        }
+    }
+
+    /// `{startDate, endDate}` of the answer (null for all time and checkpoint starts).
+    var json: JSONValue {
+        if case .window(let start, let end) = scope {
+            return ["startDate": .string(Timestamp.iso8601(millis: start)), "endDate": .string(Timestamp.iso8601(millis: end))]
+        }
+        return ["startDate": .null, "endDate": .null]
+    }
+}
