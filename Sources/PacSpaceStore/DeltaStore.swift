@@ -364,7 +364,7 @@ public struct DeltaStore: Sendable {
     public func totals(environmentID: String, customerID: String, selection: Selection) async throws -> (sum: Amount, count: Int64) {
         try await database.read { db in
             let row = try await db.raw("""
-                SELECT COALESCE(SUM(amount), 0) AS total, COUNT(*) AS n FROM deltas
+                SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total, COUNT(*) AS n FROM deltas
                 WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID) AND status = 'VERIFIED'
                 """ + selection.condition()).first()
             return (Amount(micros: try row?.decode(column: "total", as: Int64.self) ?? 0), try row?.decode(column: "n", as: Int64.self) ?? 0)
