@@ -76,8 +76,11 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     DeriveController(deltas: deltas, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     CompareController(deltas: deltas, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     LimitsController(maxScopeDays: configuration.maxScopeDays).addRoutes(to: balance)
+    let checkpoints = CheckpointStore(database: database)
+    CheckpointController(checkpoints: checkpoints, deltas: deltas, receipts: ReceiptReader(log: log), sequencer: sequencer,
+                         maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     LogController(environments: environments, log: log, deltas: deltas, receipts: ReceiptReader(log: log)).addRoutes(to: router)
-    VerifyController(environments: environments, deltas: deltas, receipts: ReceiptReader(log: log)).addRoutes(to: router)
+    VerifyController(environments: environments, deltas: deltas, checkpoints: checkpoints, receipts: ReceiptReader(log: log)).addRoutes(to: router)
 
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }
     routes.set(registered)

@@ -214,7 +214,7 @@ enum OpenAPIDocument {
           {"name": "receiptId", "in": "path", "required": true, "schema": {"type": "string"}}],
         "responses": {"200": {"description": "tlog-proof", "content": {"text/plain": {}}}, "404": {"$ref": "#/components/responses/Error"}}}},
     "/api/v1/verify/{id}": {
-      "get": {"summary": "Public verification of a delta by receiptId (rcpt_…) or content hash (0x…). data: {verified, kind, receiptId, contentHash, recordedAt, status, summary: {recordCount, netChange, startingBalance, endingBalance, firstRecordAt, lastRecordAt}, records: [], source, agree?, verification: {verificationReference, logOrigin, publicKey, logIndex, treeSize, checkpoint, inclusionProof, receipt}}. Never customerId, reason or metadata. source=db answers from the database; chain recomputes the inclusion proof against the latest signed checkpoint and checks its signature; both does both and sets agree.",
+      "get": {"summary": "Public verification of a checkpoint by proofRoot (kind checkpoint, with its summary: recordCount, netChange, startingBalance, endingBalance, firstRecordAt, lastRecordAt), or of a delta by receiptId (rcpt_…) or content hash (0x…). data: {verified, kind, receiptId, contentHash, recordedAt, status, summary: {recordCount, netChange, startingBalance, endingBalance, firstRecordAt, lastRecordAt}, records: [], source, agree?, verification: {verificationReference, logOrigin, publicKey, logIndex, treeSize, checkpoint, inclusionProof, receipt}}. Never customerId, reason or metadata. source=db answers from the database; chain recomputes the inclusion proof against the latest signed checkpoint and checks its signature; both does both and sets agree.",
         "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
           {"name": "source", "in": "query", "required": false, "schema": {"type": "string", "enum": ["db", "chain", "both"], "default": "db"}}],
         "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
@@ -247,7 +247,23 @@ enum OpenAPIDocument {
     "/api/v1/balance/limits": {
       "get": {"summary": "The limits this server applies: {maxScopeDays (PACSPACE_MAX_SCOPE_DAYS, default 366), maxBatchSize, maxDeltaMagnitude, deltaDecimalPlaces, maxMetadataBytes, maxRequestBytes, maxCompareEntries, maxIdempotencyKeyLength}.",
         "security": [{"apiKey": []}],
-        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}}
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/checkpoint": {
+      "post": {"summary": "Seal a period: 201 {checkpointId, proofRoot, status, customerId, scope, deltaCount, netChange, startingBalance, endingBalance, logIndex, logCheckpoint, createdAt, verifiedAt}; the same resolved scope again answers 200 with the same checkpoint.",
+        "description": "customerId absent = every customer of the environment. Scope fields as derive (in the body); none = the current UTC month; startingCheckpoint (a recordId) needs customerId. proofRoot = RFC 9162 Merkle Tree Hash over the 32 raw bytes of each covered delta's content hash, in log order; the covered deltas are those VERIFIED when the checkpoint is made. startingBalance = the VERIFIED deltas before the period. The checkpoint entry {type: checkpoint, v: 1, checkpointId, proofRoot, scope, deltaCount, netChange} is appended to the log: status QUEUED until a signed checkpoint covers it, then VERIFIED with logCheckpoint = its receipt (leafData, logIndex, treeSize, inclusionProof, checkpoint, receipt). Idempotent by scope; an Idempotency-Key is accepted.",
+        "security": [{"apiKey": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false,
+          "properties": {"customerId": {"type": "string"}, "period": {"type": "string"}, "timePreset": {"type": "string", "enum": ["current_month", "custom"]},
+            "startDate": {"type": "string"}, "endDate": {"type": "string"}, "startingCheckpoint": {"type": "string"}, "startingCheckpointType": {"type": "string", "enum": ["proofRoot", "recordId"]}}}}}},
+        "responses": {"201": {"$ref": "#/components/responses/Ok"}, "200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/checkpoints": {
+      "get": {"summary": "The environment's checkpoints, newest first: {checkpoints: [...], total, limit, offset}; customerId filters to one customer's.",
+        "security": [{"apiKey": []}],
+        "parameters": [{"name": "customerId", "in": "query", "schema": {"type": "string"}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}}
   }
 }
 """#

@@ -29,15 +29,22 @@ struct ReceiptReader: Sendable {
 
     /// The receipt of a VERIFIED delta, proved against the environment's latest checkpoint.
     func proof(for record: DeltaRecord) async throws -> Receipt {
-        guard let index = record.logIndex, let contentHash = Hash(prefixedHex: record.contentHash),
-              let checkpoint = try await log.latestCheckpoint(environmentID: record.environmentID), checkpoint.treeSize > index else {
-            throw APIError(.internalServerError, "INTERNAL_ERROR", "The delta's log entry is not covered by a checkpoint.")
+        guard let index = record.logIndex, let contentHash = Hash(prefixedHex: record.contentHash) else {
+            throw APIError(.internalServerError, "INTERNAL_ERROR", "The delta has no log entry.")
         }
-        let environmentID = record.environmentID
+        return try await proof(environmentID: record.environmentID, index: index,
+                               leafData: LogEntry.delta(receiptID: record.receiptID, contentHash: contentHash))
+    }
+
+    /// The receipt of the log entry at `index` with `leafData`, against the latest checkpoint.
+    func proof(environmentID: String, index: Int64, leafData: [UInt8]) async throws -> Receipt {
+        guard let checkpoint = try await log.latestCheckpoint(environmentID: environmentID), checkpoint.treeSize > index else {
+            throw APIError(.internalServerError, "INTERNAL_ERROR", "The log entry is not covered by a checkpoint.")
+        }
         let proof = try await Merkle.inclusionProof(index: UInt64(index), size: UInt64(checkpoint.treeSize)) { subtrees in
             try await log.hashes(environmentID: environmentID, subtrees)
         }
-        return Receipt(leafData: LogEntry.delta(receiptID: record.receiptID, contentHash: contentHash), logIndex: UInt64(index),
-                       treeSize: UInt64(checkpoint.treeSize), inclusionProof: proof, checkpoint: checkpoint.note)
+        return Receipt(leafData: leafData, logIndex: UInt64(index), treeSize: UInt64(checkpoint.treeSize), inclusionProof: proof,
+                       checkpoint: checkpoint.note)
     }
 }

@@ -2,14 +2,15 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// `GET /api/v1/verify/:id` (api.md §6): public verification of a delta by receiptId or
-/// contentHash. Only hashes, the amount and proofs are shown — never customerId, reason
-/// or metadata. `source=db` answers from the database; `chain` re-proves the entry
+/// `GET /api/v1/verify/:id` (api.md §6): public verification of a checkpoint by its
+/// proofRoot, or of a delta by receiptId or contentHash. Only hashes, amounts and proofs
+/// are shown — never customerId, reason or metadata. `source=db` answers from the database; `chain` re-proves the entry
 /// against the latest signed checkpoint (inclusion proof recomputed, signature checked);
 /// `both` does both and says whether they agree.
 struct VerifyController: Sendable {
     let environments: EnvironmentStore
     let deltas: DeltaStore
+    let checkpoints: CheckpointStore
     let receipts: ReceiptReader
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -22,33 +23,34 @@ struct VerifyController: Sendable {
         guard ["db", "chain", "both"].contains(source) else {
             throw APIError.invalid("source", "enum", "source must be one of: db, chain, both.")
         }
-        let record: DeltaRecord?
-        if id.hasPrefix("rcpt_") {
-            record = try await deltas.delta(receiptID: id)
+        let entry: Entry
+        if id.hasPrefix("rcpt_"), let record = try await deltas.delta(receiptID: id) {
+            entry = Entry(delta: record)
         } else if let hash = Hash(prefixedHex: id.lowercased()) {
-            record = try await deltas.delta(contentHash: hash.prefixedHex)
+            if let checkpoint = try await checkpoints.checkpoint(proofRoot: hash.prefixedHex) {
+                entry = Entry(checkpoint: checkpoint)
+            } else if let record = try await deltas.delta(contentHash: hash.prefixedHex) {
+                entry = Entry(delta: record)
+            } else {
+                throw APIError.notFound("Nothing recorded under \(id).")
+            }
+        } else if id.hasPrefix("rcpt_") {
+            throw APIError.notFound("Nothing recorded under \(id).")
         } else {
-            throw APIError.invalid("id", "format", "id must be a receiptId (rcpt_…) or a 0x-hex content hash.")
+            throw APIError.invalid("id", "format", "id must be a proofRoot or content hash (0x-hex) or a receiptId (rcpt_…).")
         }
-        guard let record, let environment = try await environments.environment(id: record.environmentID) else {
+        guard let environment = try await environments.environment(id: entry.environmentID) else {
             throw APIError.notFound("Nothing recorded under \(id).")
         }
-        let recordedAt = Timestamp.iso8601(millis: record.createdAt)
-        var data: [(String, JSONValue)] = [
-            ("kind", "delta"), ("receiptId", .string(record.receiptID)), ("contentHash", .string(record.contentHash)),
-            ("recordedAt", .string(recordedAt)), ("status", .string(record.status)),
-            ("summary", ["recordCount": 1, "netChange": record.amount.json, "startingBalance": .null, "endingBalance": .null,
-                         "firstRecordAt": .string(recordedAt), "lastRecordAt": .string(recordedAt)]),
-            ("records", []),
-        ]
-        let inDatabase = record.status == "VERIFIED"
+        var data: [(String, JSONValue)] = entry.fields + [("status", .string(entry.status)), ("summary", entry.summary), ("records", [])]
+        let inDatabase = entry.status == "VERIFIED"
         var verification: [(String, JSONValue)] = [
-            ("verificationReference", .string(record.receiptID)), ("logOrigin", .optional(environment.logOrigin)),
+            ("verificationReference", .string(entry.reference)), ("logOrigin", .optional(environment.logOrigin)),
             ("publicKey", .optional(environment.publicKey)),
         ]
         var onChain: Bool?
-        if inDatabase {
-            let receipt = try await receipts.proof(for: record)
+        if inDatabase, let index = entry.logIndex {
+            let receipt = try await receipts.proof(environmentID: entry.environmentID, index: index, leafData: entry.leafData)
             verification += [("logIndex", .int(receipt.logIndex)), ("treeSize", .int(receipt.treeSize)),
                              ("checkpoint", .string(receipt.checkpoint)),
                              ("inclusionProof", .array(receipt.inclusionProof.map { .string($0.prefixedHex) })),
@@ -73,5 +75,43 @@ struct VerifyController: Sendable {
         if source == "both" { data.append(("agree", .bool(inDatabase == onChain))) }
         data.append(("verification", .object(verification)))
         return Envelope.success(.ok, .object(data))
+    }
+
+    /// What verification needs of a delta or a checkpoint, and nothing private.
+    struct Entry {
+        let environmentID: String
+        let status: String
+        let logIndex: Int64?
+        let leafData: [UInt8]
+        let reference: String
+        let fields: [(String, JSONValue)]
+        let summary: JSONValue
+
+        init(delta record: DeltaRecord) {
+            let recordedAt = JSONValue.string(Timestamp.iso8601(millis: record.createdAt))
+            environmentID = record.environmentID
+            status = record.status
+            logIndex = record.logIndex
+            leafData = LogEntry.delta(receiptID: record.receiptID, contentHash: Hash(prefixedHex: record.contentHash) ?? Merkle.emptyRoot)
+            reference = record.receiptID
+            fields = [("kind", "delta"), ("receiptId", .string(record.receiptID)), ("contentHash", .string(record.contentHash)),
+                      ("recordedAt", recordedAt)]
+            summary = ["recordCount": 1, "netChange": record.amount.json, "startingBalance": .null, "endingBalance": .null,
+                       "firstRecordAt": recordedAt, "lastRecordAt": recordedAt]
+        }
+
+        init(checkpoint record: CheckpointRecord) {
+            let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
+            environmentID = record.environmentID
+            status = record.status
+            logIndex = record.logIndex
+            leafData = Array(record.leafData.utf8)
+            reference = record.checkpointID
+            fields = [("kind", "checkpoint"), ("proofRoot", .string(record.proofRoot)), ("checkpointId", .string(record.checkpointID)),
+                      ("recordedAt", time(record.createdAt))]
+            summary = ["recordCount": .int(record.deltaCount), "netChange": record.netChange.json,
+                       "startingBalance": record.startingBalance.json, "endingBalance": record.endingBalance.json,
+                       "firstRecordAt": time(record.firstRecordAt), "lastRecordAt": time(record.lastRecordAt)]
+        }
     }
 }

@@ -349,13 +349,17 @@ public struct DeltaStore: Sendable {
     public enum Selection: Sendable, Equatable {
         case all
         case accepted(from: Int64, until: Int64)
+        case acceptedBefore(Int64)
         case afterSequence(Int64)
+        case throughSequence(Int64)
 
         func condition() -> SQLQueryString {
             switch self {
             case .all: return ""
             case .accepted(let from, let until): return " AND created_at >= \(bind: from) AND created_at < \(bind: until)"
+            case .acceptedBefore(let until): return " AND created_at < \(bind: until)"
             case .afterSequence(let sequence): return " AND sequence_number > \(bind: sequence)"
+            case .throughSequence(let sequence): return " AND sequence_number <= \(bind: sequence)"
             }
         }
     }

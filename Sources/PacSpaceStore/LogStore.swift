@@ -29,7 +29,10 @@ public struct LogStore: Sendable {
     /// Environments with QUEUED deltas.
     public func environmentsWithQueuedWork() async throws -> [String] {
         try await database.read { db in
-            try await db.raw("SELECT DISTINCT environment_id FROM deltas WHERE status = 'QUEUED'").all()
+            try await db.raw("""
+                SELECT DISTINCT environment_id FROM deltas WHERE status = 'QUEUED'
+                UNION SELECT DISTINCT environment_id FROM checkpoints WHERE status = 'QUEUED'
+                """).all()
                 .map { try $0.decode(column: "environment_id", as: String.self) }
         }
     }
@@ -72,23 +75,37 @@ public struct LogStore: Sendable {
                 throw LogError.inconsistent(environmentID: environmentID, detail: "the stored tree does not extend the last signed checkpoint")
             }
         }
+        // Deltas and checkpoint entries share one queue per environment.
         let queued = try await db.raw("""
-            SELECT record_id, receipt_id, content_hash, customer_id, amount, created_at, queue_position FROM deltas
-            WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
+            SELECT 'delta' AS kind, record_id AS id, receipt_id, content_hash, customer_id, amount, queue_position, NULL AS leaf_data
+              FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED'
+            UNION ALL
+            SELECT 'checkpoint' AS kind, checkpoint_id AS id, NULL, NULL, NULL, 0, queue_position, leaf_data
+              FROM checkpoints WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED'
+            ORDER BY queue_position LIMIT \(bind: limit)
             """).all()
         guard !queued.isEmpty else { return nil }
 
         var nodes: [(Subtree, Hash)] = []
         var entries: [(Int64, String)] = []
         var verified: [Verified] = []
+        var checkpoints: [(id: String, index: Int64)] = []
         for row in queued {
+            if try row.decode(column: "kind", as: String.self) == "checkpoint" {
+                let leaf = Array(try row.decode(column: "leaf_data", as: String.self).utf8)
+                let index = Int64(frontier.size)
+                nodes += frontier.append(leaf: Merkle.leafHash(leaf))
+                entries.append((index, String(decoding: leaf, as: UTF8.self)))
+                checkpoints.append((try row.decode(column: "id", as: String.self), index))
+                continue
+            }
             let receipt = try row.decode(column: "receipt_id", as: String.self)
             guard let contentHash = Hash(prefixedHex: try row.decode(column: "content_hash", as: String.self)) else { continue }
             let leaf = LogEntry.delta(receiptID: receipt, contentHash: contentHash)
             let index = Int64(frontier.size)
             nodes += frontier.append(leaf: Merkle.leafHash(leaf))
             entries.append((index, String(decoding: leaf, as: UTF8.self)))
-            verified.append(Verified(record: try row.decode(column: "record_id", as: String.self), receipt: receipt,
+            verified.append(Verified(record: try row.decode(column: "id", as: String.self), receipt: receipt,
                                      customer: try row.decode(column: "customer_id", as: String.self),
                                      amount: try row.decode(column: "amount", as: Int64.self), index: index,
                                      position: try row.decode(column: "queue_position", as: Int64.self)))
@@ -120,9 +137,15 @@ public struct LogStore: Sendable {
             VALUES (\(bind: environmentID), \(bind: newSize), \(bind: signed.rootHash), \(bind: signed.note), \(bind: now))
             """).run()
         try await markVerified(verified, environmentID: environmentID, now: now, db)
+        for checkpoint in checkpoints {
+            try await db.raw("""
+                UPDATE checkpoints SET status = 'VERIFIED', log_index = \(bind: checkpoint.index), verified_at = \(bind: now)
+                WHERE checkpoint_id = \(bind: checkpoint.id)
+                """).run()
+        }
         try await addToTotals(verified, environmentID: environmentID, db)
         try await db.raw("UPDATE environments SET tree_size = \(bind: newSize) WHERE id = \(bind: environmentID)").run()
-        return Integration(entries: verified.count, treeSize: newSize, checkpoint: signed)
+        return Integration(entries: verified.count + checkpoints.count, treeSize: newSize, checkpoint: signed)
     }
 
     struct Verified {

@@ -117,6 +117,21 @@ public enum Migrations {
             // Period and window scopes: range sums over one customer's acceptance times.
             "CREATE INDEX deltas_customer_time ON deltas(environment_id, customer_id, created_at)",
         ]),
+        Migration(version: 7, name: "checkpoints", statements: [
+            """
+            CREATE TABLE checkpoints (
+                checkpoint_id TEXT PRIMARY KEY, environment_id TEXT NOT NULL REFERENCES environments(id),
+                customer_key TEXT NOT NULL, scope_key TEXT NOT NULL, scope TEXT NOT NULL,
+                proof_root TEXT NOT NULL, delta_count BIGINT NOT NULL, net_change BIGINT NOT NULL,
+                starting_balance BIGINT NOT NULL, ending_balance BIGINT NOT NULL, first_record_at BIGINT, last_record_at BIGINT,
+                leaf_data TEXT NOT NULL, queue_position BIGINT NOT NULL, status TEXT NOT NULL,
+                log_index BIGINT, created_at BIGINT NOT NULL, verified_at BIGINT,
+                UNIQUE (environment_id, customer_key, scope_key))
+            """,
+            "CREATE INDEX checkpoints_queue ON checkpoints(environment_id, queue_position) WHERE status = 'QUEUED'",
+            "CREATE INDEX checkpoints_proof_root ON checkpoints(proof_root)",
+            "CREATE INDEX checkpoints_list ON checkpoints(environment_id, created_at)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

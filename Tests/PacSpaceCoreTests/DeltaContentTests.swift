@@ -36,3 +36,16 @@ import Testing
         #expect(try respelled.contentHash() == base)
     }
 }
+
+@Suite struct PeriodRootTests {
+    /// Known answers computed independently (Python, RFC 9162 MTH by its recursive definition).
+    @Test func periodRootAndCheckpointLeaf() {
+        let hashes = (0..<5).map { Hash.sha256(Array("delta \($0)".utf8)) }
+        let root = PeriodRoot.root(of: hashes)
+        #expect(root.prefixedHex == "0xeb497accae1165708d3663ccce46987c666707b2c71fc2a8f509a15b8961ce8a")
+        #expect(PeriodRoot.root(of: []) == Merkle.emptyRoot)
+        let scope: JSONValue = ["customerId": "c", "startDate": "2026-11-01T00:00:00.000Z", "endDate": "2026-12-01T00:00:00.000Z"]
+        let leaf = LogEntry.checkpoint(checkpointID: "chk_x", proofRoot: root, scope: scope, deltaCount: 5, netChange: Amount(micros: 12_500_000))
+        #expect(String(decoding: leaf, as: UTF8.self) == #"{"checkpointId":"chk_x","deltaCount":5,"netChange":"12.5","proofRoot":"0xeb497accae1165708d3663ccce46987c666707b2c71fc2a8f509a15b8961ce8a","scope":{"customerId":"c","endDate":"2026-12-01T00:00:00.000Z","startDate":"2026-11-01T00:00:00.000Z"},"type":"checkpoint","v":1}"#)
+    }
+}

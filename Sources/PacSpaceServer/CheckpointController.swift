@@ -1,0 +1,93 @@
+import Hummingbird
+import PacSpaceCore
+import PacSpaceStore
+
+/// `POST /api/v1/balance/checkpoint` and `GET /api/v1/balance/checkpoints` (api.md §5):
+/// seal a period of one customer (or of the whole environment) with its `proofRoot`
+/// (verification.md, "Period root"); the checkpoint entry joins the log's queue and is
+/// VERIFIED once a signed checkpoint covers it.
+struct CheckpointController: Sendable {
+    let checkpoints: CheckpointStore
+    let deltas: DeltaStore
+    let receipts: ReceiptReader
+    let sequencer: Sequencer
+    let maxScopeDays: Int
+    let now: @Sendable () -> Int64
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("checkpoint", use: create)
+        group.get("checkpoints", use: list)
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        let body = try await RequestBody.decode(request, allowed: ScopeInput.fieldNames.union(["customerId"]))
+        let customerID = body["customerId"] == nil || body["customerId"] == .null ? nil : try DeltaInput.customerID(body)
+        var input = try ScopeInput(body: body, now: now(), maxDays: maxScopeDays)
+        if input.scope == .allTime {
+            // api.md §5: no scope fields means the current UTC month.
+            input = try ScopeInput(Scope.Fields(timePreset: "current_month"), now: now(), maxDays: maxScopeDays)
+        }
+        let (selection, before, scopeJSON, scopeKey) = try await resolve(input, customerID: customerID, key: key)
+        if let customerID, try await deltas.customer(environmentID: key.environmentID, customerID: customerID) == nil {
+            throw APIError(.notFound, "CUSTOMER_NOT_FOUND", "No customer \(customerID) in this environment.")
+        }
+        let (record, created) = try await checkpoints.checkpoint(
+            environmentID: key.environmentID, customerID: customerID, scopeKey: scopeKey, scope: scopeJSON,
+            selection: selection, before: before, now: now())
+        if created { sequencer.wake() }
+        return Envelope.success(created ? .created : .ok, try await json(record))
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        let query = QueryParameters(request: request)
+        let limit = try query.integer("limit", in: 1...100) ?? 20
+        let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
+        let customerID = request.uri.queryParameters.get("customerId").map { String($0) }
+        let (items, total) = try await checkpoints.list(environmentID: key.environmentID, customerID: customerID, limit: limit, offset: offset)
+        var answers: [JSONValue] = []
+        for item in items { answers.append(try await json(item)) }
+        return Envelope.success(.ok, ["checkpoints": .array(answers), "total": .int(total), "limit": .int(limit), "offset": .int(offset)])
+    }
+
+    /// The covered and the starting-balance selections, the answer's scope, and the key
+    /// that makes the same resolved scope the same checkpoint.
+    private func resolve(_ input: ScopeInput, customerID: String?, key: APIKeyIdentity) async throws
+        -> (DeltaStore.Selection, DeltaStore.Selection?, JSONValue, String)
+    {
+        var scope: [(String, JSONValue)] = customerID.map { [("customerId", .string($0))] } ?? []
+        switch input.scope {
+        case .window(let start, let end):
+            scope += [("startDate", .string(Timestamp.iso8601(millis: start))), ("endDate", .string(Timestamp.iso8601(millis: end)))]
+            return (.accepted(from: start, until: end), .acceptedBefore(start), .object(scope), "window:\(start):\(end)")
+        case .after(_, let id):
+            guard let customerID else {
+                throw APIError.invalid("startingCheckpoint", "customer", "A checkpoint after startingCheckpoint needs customerId.")
+            }
+            guard case .afterSequence(let sequence) = try await input.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas) else {
+                throw APIError.invalid("startingCheckpoint", "unknown", "Unknown startingCheckpoint.")
+            }
+            scope.append(("startingCheckpoint", .string(id)))
+            return (.afterSequence(sequence), .throughSequence(sequence), .object(scope), "after:\(id)")
+        case .allTime:
+            return (.all, nil, .object(scope), "all")
+        }
+    }
+
+    func json(_ record: CheckpointRecord) async throws -> JSONValue {
+        var logCheckpoint: JSONValue = .null
+        if record.status == "VERIFIED", let index = record.logIndex {
+            let receipt = try await receipts.proof(environmentID: record.environmentID, index: index, leafData: Array(record.leafData.utf8))
+            logCheckpoint = receipt.json
+        }
+        return [
+            "checkpointId": .string(record.checkpointID), "proofRoot": .string(record.proofRoot), "status": .string(record.status),
+            "customerId": .optional(record.customerID), "scope": (try? JSONParser.parse(Array(record.scope.utf8))) ?? .null,
+            "deltaCount": .int(record.deltaCount), "netChange": record.netChange.json, "startingBalance": record.startingBalance.json,
+            "endingBalance": record.endingBalance.json, "logIndex": record.logIndex.map(JSONValue.int) ?? .null,
+            "logCheckpoint": logCheckpoint, "createdAt": .string(Timestamp.iso8601(millis: record.createdAt)),
+            "verifiedAt": record.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null,
+        ]
+    }
+}

@@ -1,0 +1,145 @@
+import PacSpaceCore
+import SQLKit
+
+/// A sealed period: the root over its deltas' content hashes, and its log entry.
+public struct CheckpointRecord: Sendable, Equatable {
+    public let checkpointID: String
+    public let environmentID: String
+    /// The customer, or nil for the whole environment.
+    public let customerID: String?
+    /// Canonical JSON of `{customerId?, startDate?, endDate?, startingCheckpoint?}`.
+    public let scope: String
+    public let proofRoot: String
+    public let deltaCount: Int64
+    public let netChange: Amount
+    public let startingBalance: Amount
+    public let endingBalance: Amount
+    public let firstRecordAt: Int64?
+    public let lastRecordAt: Int64?
+    /// The log leaf's data (JCS text).
+    public let leafData: String
+    /// `QUEUED` until the log covers it, then `VERIFIED`.
+    public let status: String
+    public let logIndex: Int64?
+    public let createdAt: Int64
+    public let verifiedAt: Int64?
+}
+
+/// Checkpoints (api.md §5, verification.md "Period root").
+public struct CheckpointStore: Sendable {
+    static let wholeEnvironment = "*"
+
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// The checkpoint of (environment, customer, scope): the existing one, or a new one
+    /// covering the VERIFIED deltas `selection` picks, in log order — in one transaction.
+    /// `before` selects the deltas that make up the starting balance (nil: zero).
+    public func checkpoint(environmentID: String, customerID: String?, scopeKey: String, scope: JSONValue,
+                           selection: DeltaStore.Selection, before: DeltaStore.Selection?, now: Int64) async throws
+        -> (CheckpointRecord, created: Bool)
+    {
+        let customerKey = customerID ?? Self.wholeEnvironment
+        return try await database.transaction { db in
+            if let existing = try await db.raw("""
+                SELECT * FROM checkpoints WHERE environment_id = \(bind: environmentID) AND customer_key = \(bind: customerKey)
+                  AND scope_key = \(bind: scopeKey)
+                """).first() {
+                return (try CheckpointRecord(row: existing), false)
+            }
+            let customerCondition: SQLQueryString = customerID.map { " AND customer_id = \(bind: $0)" } ?? ""
+            let covered = try await db.raw("""
+                SELECT content_hash, amount, created_at FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'VERIFIED'
+                """ + customerCondition + selection.condition() + " ORDER BY log_index").all()
+            var hashes: [Hash] = []
+            var net: Int64 = 0
+            var times: [Int64] = []
+            for row in covered {
+                guard let hash = Hash(prefixedHex: try row.decode(column: "content_hash", as: String.self)) else { continue }
+                hashes.append(hash)
+                net += try row.decode(column: "amount", as: Int64.self)
+                times.append(try row.decode(column: "created_at", as: Int64.self))
+            }
+            var starting: Int64 = 0
+            if let before {
+                starting = try await db.raw("""
+                    SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM deltas
+                    WHERE environment_id = \(bind: environmentID) AND status = 'VERIFIED'
+                    """ + customerCondition + before.condition()).first()?.decode(column: "total", as: Int64.self) ?? 0
+            }
+            let id = Identifier.make("chk")
+            let root = PeriodRoot.root(of: hashes)
+            let netChange = Amount(micros: net)
+            let leaf = LogEntry.checkpoint(checkpointID: id, proofRoot: root, scope: scope, deltaCount: Int64(hashes.count), netChange: netChange)
+            let position = try await db.raw("""
+                UPDATE environments SET queue_position = queue_position + 1 WHERE id = \(bind: environmentID) RETURNING queue_position
+                """).first()!.decode(column: "queue_position", as: Int64.self)
+            let record = CheckpointRecord(
+                checkpointID: id, environmentID: environmentID, customerID: customerID,
+                scope: String(decoding: try JSONWriter.canonical(scope), as: UTF8.self), proofRoot: root.prefixedHex,
+                deltaCount: Int64(hashes.count), netChange: netChange, startingBalance: Amount(micros: starting),
+                endingBalance: Amount(micros: starting + net), firstRecordAt: times.min(), lastRecordAt: times.max(),
+                leafData: String(decoding: leaf, as: UTF8.self), status: "QUEUED", logIndex: nil, createdAt: now, verifiedAt: nil)
+            try await db.raw("""
+                INSERT INTO checkpoints (checkpoint_id, environment_id, customer_key, scope_key, scope, proof_root, delta_count, net_change,
+                    starting_balance, ending_balance, first_record_at, last_record_at, leaf_data, queue_position, status, created_at)
+                VALUES (\(bind: id), \(bind: environmentID), \(bind: customerKey), \(bind: scopeKey), \(bind: record.scope),
+                        \(bind: record.proofRoot), \(bind: record.deltaCount), \(bind: net), \(bind: starting), \(bind: starting + net),
+                        \(bind: record.firstRecordAt), \(bind: record.lastRecordAt), \(bind: record.leafData), \(bind: position), 'QUEUED', \(bind: now))
+                """).run()
+            return (record, true)
+        }
+    }
+
+    /// One page of the environment's checkpoints, newest first, optionally of one customer.
+    public func list(environmentID: String, customerID: String?, limit: Int, offset: Int) async throws -> (items: [CheckpointRecord], total: Int) {
+        try await database.read { db in
+            let filter: SQLQueryString = customerID.map { " AND customer_key = \(bind: $0)" } ?? ""
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM checkpoints WHERE environment_id = \(bind: environmentID)" + filter)
+                .first()?.decode(column: "n", as: Int64.self) ?? 0
+            let rows = try await db.raw("SELECT * FROM checkpoints WHERE environment_id = \(bind: environmentID)" + filter
+                + " ORDER BY created_at DESC, checkpoint_id LIMIT \(bind: limit) OFFSET \(bind: offset)").all()
+            return (try rows.map(CheckpointRecord.init(row:)), Int(total))
+        }
+    }
+
+    /// A checkpoint by its proof root, in any environment (public verification).
+    public func checkpoint(proofRoot: String) async throws -> CheckpointRecord? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM checkpoints WHERE proof_root = \(bind: proofRoot) ORDER BY created_at LIMIT 1")
+                .first().map(CheckpointRecord.init(row:))
+        }
+    }
+
+    /// A checkpoint of the environment by id.
+    public func checkpoint(id: String, environmentID: String) async throws -> CheckpointRecord? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM checkpoints WHERE checkpoint_id = \(bind: id) AND environment_id = \(bind: environmentID)")
+                .first().map(CheckpointRecord.init(row:))
+        }
+    }
+}
+
+extension CheckpointRecord {
+    init(row: any SQLRow) throws {
+        let customerKey = try row.decode(column: "customer_key", as: String.self)
+        self.init(
+            checkpointID: try row.decode(column: "checkpoint_id", as: String.self),
+            environmentID: try row.decode(column: "environment_id", as: String.self),
+            customerID: customerKey == CheckpointStore.wholeEnvironment ? nil : customerKey,
+            scope: try row.decode(column: "scope", as: String.self),
+            proofRoot: try row.decode(column: "proof_root", as: String.self),
+            deltaCount: try row.decode(column: "delta_count", as: Int64.self),
+            netChange: Amount(micros: try row.decode(column: "net_change", as: Int64.self)),
+            startingBalance: Amount(micros: try row.decode(column: "starting_balance", as: Int64.self)),
+            endingBalance: Amount(micros: try row.decode(column: "ending_balance", as: Int64.self)),
+            firstRecordAt: try row.decode(column: "first_record_at", as: Int64?.self),
+            lastRecordAt: try row.decode(column: "last_record_at", as: Int64?.self),
+            leafData: try row.decode(column: "leaf_data", as: String.self),
+            status: try row.decode(column: "status", as: String.self),
+            logIndex: try row.decode(column: "log_index", as: Int64?.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            verifiedAt: try row.decode(column: "verified_at", as: Int64?.self))
+    }
+}

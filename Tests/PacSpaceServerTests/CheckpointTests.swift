@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import PacSpaceCore
+import PacSpaceServer
+import Testing
+
+/// Checkpoints: sealing a period, its proofRoot, its log entry, public verification.
+@Suite struct CheckpointTests {
+    @Test(arguments: Backend.all)
+    func checkpointSealsAPeriodAndIsVerifiable(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let account = try await api.account()
+            let key = try await api.apiKey(account)
+            var emitted: [JSONValue] = []
+            for amount in ["4", "-1.5", "10"] {
+                emitted.append(try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"chk-c","delta":\#(amount),"reason":"r"}"#).data)
+            }
+            _ = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"other","delta":99,"reason":"r"}"#)
+            let lastRecord = emitted.last?["recordId"]?.string ?? ""
+            _ = try await api.waitForDelta(lastRecord, key: key)
+
+            let created = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"chk-c"}"#)
+            #expect(created.status == .created)
+            let data = created.data
+            #expect(data["deltaCount"] == 3)
+            #expect(data["netChange"] == .number("12.5"))
+            #expect(data["startingBalance"] == 0)
+            #expect(data["endingBalance"] == .number("12.5"))
+            #expect(data["scope"]?["customerId"] == "chk-c")
+            // proofRoot recomputed from the deltas' own content hashes, in log order.
+            let hashes = emitted.compactMap { $0["contentHash"]?.string.flatMap(Hash.init(prefixedHex:)) }
+            #expect(data["proofRoot"]?.string == PeriodRoot.root(of: hashes).prefixedHex)
+
+            let again = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"chk-c","timePreset":"current_month"}"#)
+            #expect(again.status == .ok)
+            #expect(again.data["checkpointId"] == data["checkpointId"])
+
+            // The entry joins the log and becomes VERIFIED with a receipt.
+            var verified = again
+            for _ in 0..<200 where verified.data["status"] != "VERIFIED" {
+                try await Task.sleep(for: .milliseconds(10))
+                verified = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"chk-c"}"#)
+            }
+            #expect(verified.data["status"] == "VERIFIED")
+            let receipt = try #require(verified.data["logCheckpoint"]?["receipt"]?.string)
+            let contracts = try await api.call(.get, "/dashboard/contracts", token: account.accessToken)
+            guard case .array(let items) = contracts.data, let publicKey = items.first?["publicKey"]?.string else { throw TestFailure("no key") }
+            let leaf = Array((verified.data["logCheckpoint"]?["leafData"]?.string ?? "").utf8)
+            #expect(try TlogProof(parsing: receipt).verify(leafData: leaf, verifier: NoteVerifier(verifierKey: publicKey)).size >= 5)
+            #expect(String(decoding: leaf, as: UTF8.self).contains(#""type":"checkpoint""#))
+
+            // Public verification by proofRoot: the summary, no customer.
+            let proofRoot = data["proofRoot"]?.string ?? ""
+            for source in ["db", "chain", "both"] {
+                let public_ = try await api.call(.get, "/api/v1/verify/\(proofRoot)?source=\(source)")
+                #expect(public_.status == .ok)
+                #expect(public_.data["kind"] == "checkpoint")
+                #expect(public_.data["verified"] == true, "\(source)")
+                #expect(public_.data["summary"]?["recordCount"] == 3)
+                #expect(public_.data["summary"]?["endingBalance"] == .number("12.5"))
+                #expect(!public_.text.contains("chk-c"))
+            }
+
+            // Whole environment, listing, a checkpoint start.
+            let whole = try await api.balance(.post, "/checkpoint", key: key, body: #"{}"#)
+            #expect(whole.status == .created)
+            #expect(whole.data["deltaCount"] == 4)
+            #expect(whole.data["customerId"] == .null)
+            let after = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"chk-c","startingCheckpoint":"\#(emitted[0]["recordId"]?.string ?? "")"}"#)
+            #expect(after.data["deltaCount"] == 2)
+            #expect(after.data["startingBalance"] == 4)
+            #expect(after.data["endingBalance"] == .number("12.5"))
+            let list = try await api.balance(.get, "/checkpoints?customerId=chk-c", key: key)
+            #expect(list.data["total"] == 2)
+            #expect(try await api.balance(.get, "/checkpoints", key: key).data["total"] == 3)
+
+            for (body, code) in [(#"{"customerId":"nobody"}"#, "CUSTOMER_NOT_FOUND"), (#"{"period":"2026-10","timePreset":"custom"}"#, "INVALID_SCOPE_COMBINATION"),
+                                 (#"{"customerId":"chk-c","period":"2999-01"}"#, "VALIDATION_ERROR"), (#"{"startingCheckpoint":"rec_x"}"#, "VALIDATION_ERROR"),
+                                 (#"{"customerId":"bad id"}"#, "VALIDATION_ERROR"), (#"{"mode":"x"}"#, "VALIDATION_ERROR")] {
+                #expect(try await api.balance(.post, "/checkpoint", key: key, body: body).errorCode == code, "\(body)")
+            }
+            // Deltas after the checkpoint entry still verify (the queue is shared).
+            let later = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"chk-c","delta":1,"reason":"later"}"#)
+            #expect(try await api.waitForDelta(later.data["recordId"]?.string ?? "", key: key).data["status"] == "VERIFIED")
+        }
+    }
+}
