@@ -34,6 +34,63 @@ public enum OfflineVerification {
             }
         }
         guard case .string(let receiptID)? = fields["receiptId"] else { throw Failure("receiptId is missing from the delta file") }
+        let leaf = LogEntry.delta(receiptID: receiptID, contentHash: contentHash)
+        let (index, checkpoint, name) = try inclusion(of: leaf, receipt: receipt, verifierKey: verifierKey)
+        return Report(contentHash: contentHash, logIndex: index, checkpoint: checkpoint, keyName: name)
+    }
+
+    /// What a period check proved.
+    public struct PeriodReport: Sendable, Equatable {
+        public let proofRoot: Hash
+        public let deltaCount: Int
+        public let netChange: Amount
+        public let logIndex: UInt64
+        public let checkpoint: Checkpoint
+        public let keyName: String
+    }
+
+    /// Verifies a sealed period: `checkpoint` (the checkpoint answer, or its envelope),
+    /// `deltas` (the period's deltas as the API returns them, in log order, or with
+    /// `logIndex` to order them), the checkpoint entry's receipt, and the verifier key.
+    public static func verifyPeriod(checkpoint: JSONValue, deltas: [JSONValue], receipt: String, verifierKey: String) throws(Failure) -> PeriodReport {
+        let fields = checkpoint["success"] != nil ? (checkpoint["data"] ?? .null) : checkpoint
+        guard case .string(let checkpointID)? = fields["checkpointId"], case .string(let statedRoot)? = fields["proofRoot"],
+              let scope = fields["scope"] else {
+            throw Failure("the checkpoint file needs checkpointId, proofRoot and scope")
+        }
+        func logIndex(_ delta: JSONValue) -> Int64? { if case .number(let text)? = delta["logIndex"] { Int64(text) } else { nil } }
+        let ordered = deltas.allSatisfy { logIndex($0) != nil } ? deltas.sorted { logIndex($0)! < logIndex($1)! } : deltas
+        var hashes: [Hash] = []
+        var net = Amount.zero
+        for (position, delta) in ordered.enumerated() {
+            let content: DeltaContent
+            do { content = try Self.content(of: delta) } catch { throw Failure("delta \(position + 1): \(error)") }
+            let hash: Hash
+            do { hash = try content.contentHash() } catch { throw Failure("delta \(position + 1): \(error)") }
+            if case .string(let stated)? = delta["contentHash"], Hash(prefixedHex: stated) != hash {
+                throw Failure("delta \(position + 1) (\(content.recordID)): contentHash does not match its fields")
+            }
+            hashes.append(hash)
+            guard let sum = net.adding(content.delta) else { throw Failure("the period's net change overflows") }
+            net = sum
+        }
+        let root = PeriodRoot.root(of: hashes)
+        guard Hash(prefixedHex: statedRoot) == root else {
+            throw Failure("the deltas give proofRoot \(root.prefixedHex), not the checkpoint's \(statedRoot) (a delta is missing, extra, changed or out of order)")
+        }
+        if case .number(let count)? = fields["deltaCount"], Int(count) != hashes.count {
+            throw Failure("the checkpoint says \(count) deltas; the file has \(hashes.count)")
+        }
+        if case .number(let text)? = fields["netChange"], (try? Amount(parsing: text)) != net {
+            throw Failure("the checkpoint's netChange \(text) is not the deltas' sum \(net)")
+        }
+        let leaf = LogEntry.checkpoint(checkpointID: checkpointID, proofRoot: root, scope: scope, deltaCount: Int64(hashes.count), netChange: net)
+        let (index, signed, name) = try inclusion(of: leaf, receipt: receipt, verifierKey: verifierKey)
+        return PeriodReport(proofRoot: root, deltaCount: hashes.count, netChange: net, logIndex: index, checkpoint: signed, keyName: name)
+    }
+
+    /// Checks that `leaf` is in the tree the receipt's signed checkpoint commits to.
+    static func inclusion(of leaf: [UInt8], receipt: String, verifierKey: String) throws(Failure) -> (UInt64, Checkpoint, String) {
         let verifier: NoteVerifier
         do { verifier = try NoteVerifier(verifierKey: verifierKey.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
             throw Failure("the verifier key is not usable: \(error)")
@@ -47,11 +104,10 @@ public enum OfflineVerification {
         guard checkpoint.origin == verifier.name else {
             throw Failure("the checkpoint's origin \(checkpoint.origin) is not the key's log \(verifier.name)")
         }
-        let leaf = LogEntry.delta(receiptID: receiptID, contentHash: contentHash)
         guard Merkle.verifyInclusion(leaf: Merkle.leafHash(leaf), index: proof.index, size: checkpoint.size, proof: proof.hashes, root: checkpoint.root) else {
-            throw Failure("the inclusion proof does not lead from this delta (entry \(proof.index)) to the signed root of size \(checkpoint.size)")
+            throw Failure("the inclusion proof does not lead from this entry (\(proof.index)) to the signed root of size \(checkpoint.size)")
         }
-        return Report(contentHash: contentHash, logIndex: proof.index, checkpoint: checkpoint, keyName: verifier.name)
+        return (proof.index, checkpoint, verifier.name)
     }
 
     /// The hashed content, read strictly from the delta's JSON fields.

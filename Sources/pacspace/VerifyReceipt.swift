@@ -2,40 +2,69 @@ import ArgumentParser
 import Foundation
 import PacSpaceCore
 
-/// `pacspace verify-receipt`: checks a delta's receipt offline — no server, no database.
+/// `pacspace verify-receipt`: checks a delta's or a period's receipt offline — no
+/// server, no database.
 struct VerifyReceipt: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-receipt",
-        abstract: "Verify a delta's receipt offline.",
+        abstract: "Verify a delta's or a sealed period's receipt offline.",
         discussion: """
-            --delta is the delta as GET /api/v1/balance/delta/:recordId returns it (the data object or the whole answer); \
-            --receipt is its receipt (the proof.receipt text, or GET /api/v1/log/:contractId/receipt/:receiptId); \
+            A delta: --delta (as GET /api/v1/balance/delta/:recordId returns it). \
+            A period: --checkpoint (as POST /api/v1/balance/checkpoint returns it) and --deltas (the period's deltas: \
+            an array, or GET /api/v1/balance/derive's answer); its proofRoot is recomputed from the deltas. \
+            --receipt is the entry's receipt (proof.receipt or logCheckpoint.receipt, a C2SP tlog-proof); \
             --key is the environment's verifier key (publicKey in GET /dashboard/contracts), as text or a file holding it. \
             Exit status 0 when every check passes, 1 when one fails (with the reason).
             """)
 
-    @Option(help: "JSON file with the delta's fields.") var delta: String
+    @Option(help: "JSON file with the delta's fields.") var delta: String?
+    @Option(help: "JSON file with the checkpoint.") var checkpoint: String?
+    @Option(help: "JSON file with the period's deltas.") var deltas: String?
     @Option(help: "File with the receipt (C2SP tlog-proof text).") var receipt: String
     @Option(help: "Verifier key text (<name>+<key id>+<key>), or a file holding it.") var key: String
 
-    func run() throws {
-        let deltaJSON: JSONValue
-        do {
-            deltaJSON = try JSONParser.parse(try Data(contentsOf: URL(fileURLWithPath: delta)))
-        } catch {
-            throw ValidationError("cannot read \(delta) as JSON: \(error)")
+    func validate() throws {
+        guard (delta != nil) != (checkpoint != nil), (checkpoint != nil) == (deltas != nil) else {
+            throw ValidationError("give either --delta, or --checkpoint with --deltas")
         }
+    }
+
+    func run() throws {
         guard let receiptText = try? String(contentsOfFile: receipt, encoding: .utf8) else { throw ValidationError("cannot read \(receipt)") }
         let keyText = FileManager.default.fileExists(atPath: key) ? ((try? String(contentsOfFile: key, encoding: .utf8)) ?? "") : key
         do {
-            let report = try OfflineVerification.verify(delta: deltaJSON, receipt: receiptText, verifierKey: keyText)
-            print("✓ content hash \(report.contentHash.prefixedHex) recomputed from the delta's fields")
-            print("✓ checkpoint signed by \(report.keyName): tree size \(report.checkpoint.size), root \(report.checkpoint.root.prefixedHex)")
-            print("✓ entry \(report.logIndex) is included in that tree")
+            if let delta {
+                let report = try OfflineVerification.verify(delta: try json(delta), receipt: receiptText, verifierKey: keyText)
+                print("✓ content hash \(report.contentHash.prefixedHex) recomputed from the delta's fields")
+                print("✓ checkpoint signed by \(report.keyName): tree size \(report.checkpoint.size), root \(report.checkpoint.root.prefixedHex)")
+                print("✓ entry \(report.logIndex) is included in that tree")
+            } else if let checkpoint, let deltas {
+                let report = try OfflineVerification.verifyPeriod(checkpoint: try json(checkpoint), deltas: try list(json(deltas)),
+                                                                  receipt: receiptText, verifierKey: keyText)
+                print("✓ proofRoot \(report.proofRoot.prefixedHex) recomputed from \(report.deltaCount) deltas (net change \(report.netChange))")
+                print("✓ checkpoint signed by \(report.keyName): tree size \(report.checkpoint.size), root \(report.checkpoint.root.prefixedHex)")
+                print("✓ the checkpoint entry \(report.logIndex) is included in that tree")
+            }
             print("receipt verified")
-        } catch {
+        } catch let error as OfflineVerification.Failure {
             FileHandle.standardError.write(Data("✗ \(error)\nreceipt NOT verified\n".utf8))
             throw ExitCode.failure
+        }
+    }
+
+    private func json(_ path: String) throws -> JSONValue {
+        do { return try JSONParser.parse(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+            throw ValidationError("cannot read \(path) as JSON: \(error)")
+        }
+    }
+
+    /// An array of deltas, a derive answer `{deltas: [...]}`, or its envelope.
+    private func list(_ value: JSONValue) throws -> [JSONValue] {
+        switch value {
+        case .array(let items): return items
+        case _ where value["data"] != nil: return try list(value["data"]!)
+        case _ where value["deltas"] != nil: return try list(value["deltas"]!)
+        default: throw ValidationError("--deltas must hold an array of deltas or a derive answer")
         }
     }
 }

@@ -97,3 +97,57 @@ import Testing
         }
     }
 }
+
+@Suite struct PeriodVerificationTests {
+    struct Fixture {
+        let checkpoint: JSONValue
+        let deltas: [JSONValue]
+        let receipt: String
+        let key: String
+    }
+
+    static func fixture() async throws -> Fixture {
+        let signer = try NoteSigner(name: "pacspace.test/tnt_period/testnet", privateKey: .init())
+        var deltas: [JSONValue] = []
+        var hashes: [Hash] = []
+        for index in 0..<3 {
+            let content = DeltaContent(recordID: "rec_period000000000000000\(index)", customerID: "c", sequenceNumber: Int64(index + 1),
+                                       delta: Amount(micros: Int64(index + 1) * 1_000_000), reason: "r", referenceID: nil, metadata: nil,
+                                       adjusts: nil, createdAt: 1_795_000_000_000 + Int64(index))
+            hashes.append(try content.contentHash())
+            guard case .object(var members) = content.json else { continue }
+            members = members.map { $0.0 == "delta" ? ("delta", content.delta.json) : $0 }
+            deltas.append(.object(members))
+        }
+        let root = PeriodRoot.root(of: hashes)
+        let scope: JSONValue = ["customerId": "c", "startDate": "2026-11-01T00:00:00.000Z", "endDate": "2026-12-01T00:00:00.000Z"]
+        let leaf = LogEntry.checkpoint(checkpointID: "chk_p", proofRoot: root, scope: scope, deltaCount: 3, netChange: Amount(micros: 6_000_000))
+        let log = MemoryLog(leaves: [[1], [2], [3], leaf])
+        let note = try signer.sign(Checkpoint(origin: signer.name, size: 4, root: log.frontier.root).body)
+        let receipt = TlogProof(index: 3, hashes: try await Merkle.inclusionProof(index: 3, size: 4, read: log.reader), checkpoint: note).text
+        let checkpoint: JSONValue = ["checkpointId": "chk_p", "proofRoot": .string(root.prefixedHex), "scope": scope, "deltaCount": 3, "netChange": 6]
+        return Fixture(checkpoint: checkpoint, deltas: deltas, receipt: receipt, key: signer.verifierKey)
+    }
+
+    @Test func periodVerifiesAndEveryChangeIsRejected() async throws {
+        let f = try await Self.fixture()
+        let report = try OfflineVerification.verifyPeriod(checkpoint: f.checkpoint, deltas: f.deltas, receipt: f.receipt, verifierKey: f.key)
+        #expect(report.deltaCount == 3)
+        #expect(report.logIndex == 3)
+        var changed = f.deltas
+        changed[1] = .object({ guard case .object(let m) = f.deltas[1] else { return [] }; return m.map { $0.0 == "delta" ? ("delta", .number("2.5")) : $0 } }())
+        let variants: [[JSONValue]] = [Array(f.deltas.dropLast()), f.deltas + [f.deltas[0]], [f.deltas[1], f.deltas[0], f.deltas[2]], changed]
+        for deltas in variants {
+            #expect(throws: OfflineVerification.Failure.self) {
+                try OfflineVerification.verifyPeriod(checkpoint: f.checkpoint, deltas: deltas, receipt: f.receipt, verifierKey: f.key)
+            }
+        }
+        guard case .object(let members) = f.checkpoint else { return }
+        for (field, value) in [("checkpointId", JSONValue.string("chk_q")), ("scope", ["customerId": "d"]), ("netChange", 7), ("deltaCount", 2)] {
+            let tampered = JSONValue.object(members.map { $0.0 == field ? (field, value) : $0 })
+            #expect(throws: OfflineVerification.Failure.self, "\(field)") {
+                try OfflineVerification.verifyPeriod(checkpoint: tampered, deltas: f.deltas, receipt: f.receipt, verifierKey: f.key)
+            }
+        }
+    }
+}

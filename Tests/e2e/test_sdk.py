@@ -133,3 +133,35 @@ def test_scoped_derive_and_compare_through_the_sdk(server, account):
     except PacSpaceError as error:
         assert error.code == "SCOPE_TOO_WIDE"
     assert InvalidScopeCombinationError  # the SDK validates combinations itself before sending
+
+
+def test_period_receipt_verifies_offline(server, account, tmp_path):
+    """A sealed period checks out offline from its deltas; dropping one delta breaks it."""
+    import json, os, subprocess, time
+    from conftest import ROOT
+    pac = client(server, account)
+    last = None
+    for amount in (2, 3.25, -1):
+        last = pac.balance.emit("cust-period", amount, "period")
+    pac.balance.wait_for_verified(last["recordId"], {"timeout": 10_000, "pollInterval": 50})
+    sealed = pac.balance.checkpoint("cust-period")
+    for _ in range(200):
+        if sealed["status"] == "VERIFIED":
+            break
+        time.sleep(0.02)
+        sealed = pac.balance.checkpoint("cust-period")
+    assert sealed["status"] == "VERIFIED"
+    deltas = pac.balance.derive("cust-period", {"timePreset": "current_month"})["deltas"]
+    (tmp_path / "checkpoint.json").write_text(json.dumps(sealed))
+    (tmp_path / "deltas.json").write_text(json.dumps(deltas))
+    (tmp_path / "receipt").write_text(sealed["logCheckpoint"]["receipt"])
+    binary = os.environ.get("PACSPACE_BINARY", os.path.join(ROOT, ".build", "debug", "pacspace"))
+    run = lambda: subprocess.run([binary, "verify-receipt", "--checkpoint", str(tmp_path / "checkpoint.json"), "--deltas", str(tmp_path / "deltas.json"),
+                                  "--receipt", str(tmp_path / "receipt"), "--key", account["contract"]["publicKey"]], capture_output=True, text=True)
+    ok = run()
+    assert ok.returncode == 0, ok.stderr
+    assert "recomputed from 3 deltas" in ok.stdout
+    (tmp_path / "deltas.json").write_text(json.dumps(deltas[1:]))
+    broken = run()
+    assert broken.returncode == 1
+    assert "proofRoot" in broken.stderr
