@@ -77,8 +77,13 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     CompareController(deltas: deltas, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     LimitsController(maxScopeDays: configuration.maxScopeDays).addRoutes(to: balance)
     let checkpoints = CheckpointStore(database: database)
-    CheckpointController(checkpoints: checkpoints, deltas: deltas, receipts: ReceiptReader(log: log), sequencer: sequencer,
-                         maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
+    let checkpointController = CheckpointController(checkpoints: checkpoints, deltas: deltas, receipts: ReceiptReader(log: log), sequencer: sequencer,
+                                                    maxScopeDays: configuration.maxScopeDays, now: configuration.now)
+    checkpointController.addRoutes(to: balance)
+    CustomersController(deltas: deltas, checkpoints: checkpoints, checkpointAnswer: checkpointController,
+                        maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
+    ReceiptController(deltas: deltas, checkpoints: checkpoints, publicURL: configuration.publicURL,
+                      maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     LogController(environments: environments, log: log, deltas: deltas, receipts: ReceiptReader(log: log)).addRoutes(to: router)
     VerifyController(environments: environments, deltas: deltas, checkpoints: checkpoints, receipts: ReceiptReader(log: log)).addRoutes(to: router)
 

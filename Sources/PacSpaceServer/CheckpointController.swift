@@ -45,7 +45,14 @@ struct CheckpointController: Sendable {
         let limit = try query.integer("limit", in: 1...100) ?? 20
         let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
         let customerID = request.uri.queryParameters.get("customerId").map { String($0) }
-        let (items, total) = try await checkpoints.list(environmentID: key.environmentID, customerID: customerID, limit: limit, offset: offset)
+        let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
+        let scopeKey: String? = switch scope.scope {
+        case .window(let start, let end): "window:\(start):\(end)"
+        case .after(_, let id): "after:\(id)"
+        case .allTime: nil
+        }
+        let (items, total) = try await checkpoints.list(environmentID: key.environmentID, customerID: customerID, scopeKey: scopeKey,
+                                                        limit: limit, offset: offset)
         var answers: [JSONValue] = []
         for item in items { answers.append(try await json(item)) }
         return Envelope.success(.ok, ["checkpoints": .array(answers), "total": .int(total), "limit": .int(limit), "offset": .int(offset)])

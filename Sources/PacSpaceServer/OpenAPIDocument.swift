@@ -258,12 +258,34 @@ enum OpenAPIDocument {
         "responses": {"201": {"$ref": "#/components/responses/Ok"}, "200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"},
           "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
     "/api/v1/balance/checkpoints": {
-      "get": {"summary": "The environment's checkpoints, newest first: {checkpoints: [...], total, limit, offset}; customerId filters to one customer's.",
+      "get": {"summary": "The environment's checkpoints, newest first: {checkpoints: [...], total, limit, offset}; customerId filters to one customer's, scope fields to one resolved scope.",
         "security": [{"apiKey": []}],
         "parameters": [{"name": "customerId", "in": "query", "schema": {"type": "string"}},
           {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
           {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}],
-        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}}
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/receipt/{customerId}": {"get": {"summary": "A scope's VERIFIED deltas (at most 10000) with their proofRoot: {customerId, scope, proofRoot, sealed, checkpointId, deltaCount, startingBalance, finalBalance, deltas, verificationApiUrl, verifyUrl, accessHint: null, customerLinkUrl: null, customerLinkHost: null}. Scope fields and rules as derive. sealed is true when a checkpoint of this exact scope exists and still has this proofRoot (then verifyUrl proves it publicly); otherwise the root is computed now and POST /checkpoint seals it.", "security": [{"apiKey": []}],
+        "parameters": [{"name": "customerId", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "period", "in": "query", "schema": {"type": "string"}}, {"name": "timePreset", "in": "query", "schema": {"type": "string", "enum": ["current_month", "custom"]}},
+          {"name": "startDate", "in": "query", "schema": {"type": "string"}}, {"name": "endDate", "in": "query", "schema": {"type": "string"}},
+          {"name": "startingCheckpoint", "in": "query", "schema": {"type": "string"}}, {"name": "startingCheckpointType", "in": "query", "schema": {"type": "string", "enum": ["proofRoot", "recordId"]}}], "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/invoice-proof/{customerId}": {"get": {"summary": "The same answer as /receipt/{customerId} (the SDK's invoice_proof path).", "security": [{"apiKey": []}],
+        "parameters": [{"name": "customerId", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "period", "in": "query", "schema": {"type": "string"}}, {"name": "timePreset", "in": "query", "schema": {"type": "string", "enum": ["current_month", "custom"]}},
+          {"name": "startDate", "in": "query", "schema": {"type": "string"}}, {"name": "endDate", "in": "query", "schema": {"type": "string"}},
+          {"name": "startingCheckpoint", "in": "query", "schema": {"type": "string"}}, {"name": "startingCheckpointType", "in": "query", "schema": {"type": "string", "enum": ["proofRoot", "recordId"]}}], "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/customers": {"get": {"summary": "The environment's customers, most recently active first: {customers: [{customerId, totalDeltas, verifiedDeltas, computedBalance, lastActivityAt}], total, page, limit}. search matches part of the customer id (% and _ literally).", "security": [{"apiKey": []}],
+        "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+          {"name": "search", "in": "query", "schema": {"type": "string", "maxLength": 128}}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/customers/{customerId}": {"get": {"summary": "One customer: {customerId, customerReference, totalDeltas, verifiedDeltas, computedBalance, lastActivityAt, latestCheckpoint, recentActivity: {items (newest first, any status), pagination: {page, limit, total, totalPages}}}; period (YYYY-MM) narrows recentActivity.", "security": [{"apiKey": []}],
+        "parameters": [{"name": "customerId", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "deltaPage", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+          {"name": "deltaLimit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}, {"name": "period", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/gaps/{customerId}": {"get": {"summary": "The customer's sequence numbers in [fromSequence, toSequence] (default 1 to the last) that are missing or FAILED, as runs: {customerId, fromSequence, toSequence, gaps: [{from, to, reason: missing | FAILED}]}; at most limit runs and 100000 numbers per call.", "security": [{"apiKey": []}],
+        "parameters": [{"name": "customerId", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "fromSequence", "in": "query", "schema": {"type": "integer", "minimum": 1}}, {"name": "toSequence", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/balance/usage": {"get": {"summary": "This UTC month's usage of the key's environment: {environment, period, verifiedDeltas (counted by the sequencer as it verifies), queuedDeltas (now), creditsAvailable, remaining, allowed}. Credits are not metered by this server yet: creditsAvailable and remaining are null and allowed is true in both environments.", "security": [{"apiKey": []}],
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}}
   }
 }
 """#

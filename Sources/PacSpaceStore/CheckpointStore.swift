@@ -93,15 +93,33 @@ public struct CheckpointStore: Sendable {
     }
 
     /// One page of the environment's checkpoints, newest first, optionally of one customer.
-    public func list(environmentID: String, customerID: String?, limit: Int, offset: Int) async throws -> (items: [CheckpointRecord], total: Int) {
+    public func list(environmentID: String, customerID: String?, scopeKey: String? = nil, limit: Int, offset: Int) async throws
+        -> (items: [CheckpointRecord], total: Int)
+    {
         try await database.read { db in
-            let filter: SQLQueryString = customerID.map { " AND customer_key = \(bind: $0)" } ?? ""
+            var filter: SQLQueryString = customerID.map { " AND customer_key = \(bind: $0)" } ?? ""
+            if let scopeKey { filter += " AND scope_key = \(bind: scopeKey)" }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM checkpoints WHERE environment_id = \(bind: environmentID)" + filter)
                 .first()?.decode(column: "n", as: Int64.self) ?? 0
             let rows = try await db.raw("SELECT * FROM checkpoints WHERE environment_id = \(bind: environmentID)" + filter
                 + " ORDER BY created_at DESC, checkpoint_id LIMIT \(bind: limit) OFFSET \(bind: offset)").all()
             return (try rows.map(CheckpointRecord.init(row:)), Int(total))
         }
+    }
+
+    /// The checkpoint of (environment, customer or nil for all, scope key), if sealed.
+    public func checkpoint(environmentID: String, customerID: String?, scopeKey: String) async throws -> CheckpointRecord? {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT * FROM checkpoints WHERE environment_id = \(bind: environmentID) AND customer_key = \(bind: customerID ?? Self.wholeEnvironment)
+                  AND scope_key = \(bind: scopeKey)
+                """).first().map(CheckpointRecord.init(row:))
+        }
+    }
+
+    /// The newest checkpoint of a customer.
+    public func latest(environmentID: String, customerID: String) async throws -> CheckpointRecord? {
+        try await list(environmentID: environmentID, customerID: customerID, limit: 1, offset: 0).items.first
     }
 
     /// A checkpoint by its proof root, in any environment (public verification).

@@ -1,3 +1,4 @@
+import Foundation
 import PacSpaceCore
 import SQLKit
 
@@ -332,15 +333,7 @@ public struct DeltaStore: Sendable {
         try await database.read { db in
             try await db.raw("""
                 SELECT * FROM customers WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
-                """).first().map {
-                CustomerTotals(customerID: try $0.decode(column: "customer_id", as: String.self),
-                               totalDeltas: try $0.decode(column: "total_deltas", as: Int64.self),
-                               verifiedDeltas: try $0.decode(column: "verified_deltas", as: Int64.self),
-                               verifiedBalance: Amount(micros: try $0.decode(column: "verified_balance", as: Int64.self)),
-                               lastVerifiedIndex: try $0.decode(column: "last_verified_index", as: Int64?.self),
-                               latestReceiptID: try $0.decode(column: "latest_receipt_id", as: String?.self),
-                               lastActivityAt: try $0.decode(column: "last_activity_at", as: Int64.self))
-            }
+                """).first().map(CustomerTotals.init(row:))
         }
     }
 
@@ -402,6 +395,59 @@ public struct DeltaStore: Sendable {
         }
     }
 
+    /// One page of the environment's customers (most recently active first), optionally
+    /// those whose id contains `search`.
+    public func customers(environmentID: String, search: String?, limit: Int, offset: Int) async throws -> (items: [CustomerTotals], total: Int) {
+        try await database.read { db in
+            var filter: SQLQueryString = ""
+            if let search, !search.isEmpty {
+                let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_") + "%"
+                filter = " AND customer_id LIKE \(bind: pattern) ESCAPE '\\'"
+            }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM customers WHERE environment_id = \(bind: environmentID)" + filter)
+                .first()?.decode(column: "n", as: Int64.self) ?? 0
+            let rows = try await db.raw("SELECT * FROM customers WHERE environment_id = \(bind: environmentID)" + filter
+                + " ORDER BY last_activity_at DESC, customer_id LIMIT \(bind: limit) OFFSET \(bind: offset)").all()
+            return (try rows.map(CustomerTotals.init(row:)), Int(total))
+        }
+    }
+
+    /// One page of a customer's deltas of any status, newest first, optionally in `selection`.
+    public func recentDeltas(environmentID: String, customerID: String, selection: Selection, limit: Int, offset: Int) async throws
+        -> (items: [DeltaRecord], total: Int)
+    {
+        try await database.read { db in
+            let base: SQLQueryString = "FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)"
+            let total = try await db.raw("SELECT COUNT(*) AS n " + base + selection.condition()).first()?.decode(column: "n", as: Int64.self) ?? 0
+            let rows = try await db.raw("SELECT * " + base + selection.condition()
+                + " ORDER BY sequence_number DESC LIMIT \(bind: limit) OFFSET \(bind: offset)").all()
+            return (try rows.map(DeltaRecord.init(row:)), Int(total))
+        }
+    }
+
+    /// (sequence number, status) of a customer's deltas in `range`, in order.
+    public func sequenceStatuses(environmentID: String, customerID: String, range: ClosedRange<Int64>) async throws -> [(Int64, String)] {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT sequence_number, status FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
+                  AND sequence_number >= \(bind: range.lowerBound) AND sequence_number <= \(bind: range.upperBound) ORDER BY sequence_number
+                """).all().map { (try $0.decode(column: "sequence_number", as: Int64.self), try $0.decode(column: "status", as: String.self)) }
+        }
+    }
+
+    /// Verified deltas of the environment in a UTC month (`YYYY-MM`), and QUEUED ones now.
+    public func usage(environmentID: String, period: String) async throws -> (verified: Int64, queued: Int64) {
+        try await database.read { db in
+            let verified = try await db.raw("""
+                SELECT verified_deltas FROM usage_months WHERE environment_id = \(bind: environmentID) AND period = \(bind: period)
+                """).first()?.decode(column: "verified_deltas", as: Int64.self) ?? 0
+            let queued = try await db.raw("SELECT COUNT(*) AS n FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED'")
+                .first()?.decode(column: "n", as: Int64.self) ?? 0
+            return (verified, queued)
+        }
+    }
+
     /// The stored answer for an idempotency key of the environment.
     public func idempotencyRecord(environmentID: String, key: String) async throws -> IdempotencyRecord? {
         try await database.read { db in
@@ -413,6 +459,18 @@ public struct DeltaStore: Sendable {
                                   response: try $0.decode(column: "response", as: String.self))
             }
         }
+    }
+}
+
+extension CustomerTotals {
+    init(row: any SQLRow) throws {
+        self.init(customerID: try row.decode(column: "customer_id", as: String.self),
+                  totalDeltas: try row.decode(column: "total_deltas", as: Int64.self),
+                  verifiedDeltas: try row.decode(column: "verified_deltas", as: Int64.self),
+                  verifiedBalance: Amount(micros: try row.decode(column: "verified_balance", as: Int64.self)),
+                  lastVerifiedIndex: try row.decode(column: "last_verified_index", as: Int64?.self),
+                  latestReceiptID: try row.decode(column: "latest_receipt_id", as: String?.self),
+                  lastActivityAt: try row.decode(column: "last_activity_at", as: Int64.self))
     }
 }
 

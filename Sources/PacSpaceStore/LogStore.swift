@@ -144,6 +144,12 @@ public struct LogStore: Sendable {
                 """).run()
         }
         try await addToTotals(verified, environmentID: environmentID, db)
+        if !verified.isEmpty {
+            try await db.raw("""
+                INSERT INTO usage_months (environment_id, period, verified_deltas) VALUES (\(bind: environmentID), \(bind: String(Timestamp.iso8601(millis: now).prefix(7))), \(bind: Int64(verified.count)))
+                ON CONFLICT (environment_id, period) DO UPDATE SET verified_deltas = usage_months.verified_deltas + excluded.verified_deltas
+                """).run()
+        }
         try await db.raw("UPDATE environments SET tree_size = \(bind: newSize) WHERE id = \(bind: environmentID)").run()
         return Integration(entries: verified.count + checkpoints.count, treeSize: newSize, checkpoint: signed)
     }

@@ -132,6 +132,15 @@ public enum Migrations {
             "CREATE INDEX checkpoints_proof_root ON checkpoints(proof_root)",
             "CREATE INDEX checkpoints_list ON checkpoints(environment_id, created_at)",
         ]),
+        Migration(version: 8, name: "usage", statements: [
+            // Verified deltas per environment and UTC month, kept by the sequencer: O(1) usage reads.
+            """
+            CREATE TABLE usage_months (
+                environment_id TEXT NOT NULL REFERENCES environments(id), period TEXT NOT NULL,
+                verified_deltas BIGINT NOT NULL, PRIMARY KEY (environment_id, period))
+            """,
+            "CREATE INDEX customers_activity ON customers(environment_id, last_activity_at)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

@@ -165,3 +165,23 @@ def test_period_receipt_verifies_offline(server, account, tmp_path):
     broken = run()
     assert broken.returncode == 1
     assert "proofRoot" in broken.stderr
+
+
+def test_receipts_customers_usage_gaps_through_the_sdk(server, account):
+    from datetime import datetime, timezone
+    pac = client(server, account)
+    last = None
+    for amount in (1, 2):
+        last = pac.balance.emit("cust-reads", amount, "reads", {"referenceId": f"reads-{amount}"})
+    pac.balance.wait_for_verified(last["recordId"], {"timeout": 10_000, "pollInterval": 50})
+    month = datetime.now(timezone.utc).strftime("%Y-%m")
+    assert pac.balance.receipt("cust-reads")["deltaCount"] == 2
+    proof = pac.balance.invoice_proof("cust-reads", {"period": month})
+    assert proof["deltaCount"] == 2 and proof["verificationApiUrl"].endswith(proof["proofRoot"])
+    assert proof["accessHint"] is None
+    pac.balance.checkpoint("cust-reads", {"period": month})
+    assert pac.balance.list_checkpoints({"customerId": "cust-reads"})["total"] == 1
+    assert any(c["customerId"] == "cust-reads" for c in pac.balance.customers({"search": "reads"})["customers"])
+    assert pac.balance.customer("cust-reads", {"deltaLimit": 1})["recentActivity"]["pagination"]["total"] == 2
+    assert pac.balance.usage()["verifiedDeltas"] >= 2
+    assert pac.balance.gaps("cust-reads")["gaps"] == []
