@@ -55,9 +55,11 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         accounts: accounts, tokens: tokens, passwords: passwords,
         mailer: Mailer(transport: configuration.mailTransport, outbox: outbox, from: "PacSpace <no-reply@\(configuration.originHost)>",
                        logger: logger, now: configuration.now),
-        limiter: RateLimiter(windowSeconds: configuration.loginWindowSeconds), configuration: configuration
+        limiter: RateLimiter(windowSeconds: configuration.loginWindowSeconds), credits: CreditStore(database: database), configuration: configuration
     ).addRoutes(to: router, auth: auth)
     ContractsController(environments: environments, provisioner: provisioner, now: configuration.now).addRoutes(to: router, auth: auth)
+    let credits = CreditStore(database: database)
+    CreditsController(credits: credits).addRoutes(to: router, auth: auth)
     let apiKeys = APIKeyStore(database: database)
     let keyAuthenticator = APIKeyAuthenticator(keys: apiKeys, environments: environments, logger: logger)
     APIKeysController(keys: apiKeys, environments: environments, authenticator: keyAuthenticator, now: configuration.now)
@@ -71,7 +73,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     HealthController(database: database, sequencer: sequencer).addRoutes(to: router)
     let writer = IngestWriter(deltas: deltas, now: configuration.now, committed: { sequencer.wake() })
     let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, now: configuration.now))
-    DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: ReceiptReader(log: log))
+    DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: ReceiptReader(log: log),
+                    costPerDelta: configuration.creditsPerDelta.micros)
         .addRoutes(to: balance)
     DeriveController(deltas: deltas, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     CompareController(deltas: deltas, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
@@ -80,7 +83,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let checkpointController = CheckpointController(checkpoints: checkpoints, deltas: deltas, receipts: ReceiptReader(log: log), sequencer: sequencer,
                                                     maxScopeDays: configuration.maxScopeDays, now: configuration.now)
     checkpointController.addRoutes(to: balance)
-    CustomersController(deltas: deltas, checkpoints: checkpoints, checkpointAnswer: checkpointController,
+    CustomersController(deltas: deltas, checkpoints: checkpoints, credits: credits, creditsPerDelta: configuration.creditsPerDelta,
+                        checkpointAnswer: checkpointController,
                         maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     ReceiptController(deltas: deltas, checkpoints: checkpoints, publicURL: configuration.publicURL,
                       maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)

@@ -36,6 +36,10 @@ public struct ServerConfiguration: Sendable {
     public var loginWindowSeconds = 15 * 60
     /// The shortest time between two sequencer batches of one environment (`SEQUENCER_INTERVAL`, ms).
     public var sequencerInterval: Duration = .milliseconds(200)
+    /// Credits one production (mainnet) delta costs (`PACSPACE_CREDITS_PER_DELTA`).
+    public var creditsPerDelta = Amount(micros: 1_000_000)
+    /// Credits granted to each new tenant at registration (`PACSPACE_FREE_CREDITS`).
+    public var freeCredits = Amount.zero
     /// The widest scope window a request may ask for, in days (`PACSPACE_MAX_SCOPE_DAYS`).
     public var maxScopeDays = 366
     /// PostgreSQL pool size (stack-notes: size it explicitly).
@@ -70,6 +74,14 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["SEQUENCER_INTERVAL"] {
             guard let millis = Int(value), (1...60_000).contains(millis) else { throw ConfigurationError("SEQUENCER_INTERVAL must be 1...60000 (milliseconds)") }
             sequencerInterval = .milliseconds(millis)
+        }
+        if let value = environment["PACSPACE_CREDITS_PER_DELTA"] {
+            guard let cost = try? Amount(parsing: value), cost >= .zero else { throw ConfigurationError("PACSPACE_CREDITS_PER_DELTA must be a number ≥ 0") }
+            creditsPerDelta = cost
+        }
+        if let value = environment["PACSPACE_FREE_CREDITS"] {
+            guard let grant = try? Amount(parsing: value), grant >= .zero else { throw ConfigurationError("PACSPACE_FREE_CREDITS must be a number ≥ 0") }
+            freeCredits = grant
         }
         if let value = environment["PACSPACE_MAX_SCOPE_DAYS"] {
             guard let days = Int(value), (1...36_600).contains(days) else { throw ConfigurationError("PACSPACE_MAX_SCOPE_DAYS must be 1...36600") }

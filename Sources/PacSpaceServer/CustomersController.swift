@@ -7,6 +7,8 @@ import PacSpaceStore
 struct CustomersController: Sendable {
     let deltas: DeltaStore
     let checkpoints: CheckpointStore
+    let credits: CreditStore
+    let creditsPerDelta: Amount
     let checkpointAnswer: CheckpointController
     let maxScopeDays: Int
     let now: @Sendable () -> Int64
@@ -103,15 +105,24 @@ struct CustomersController: Sendable {
         ])
     }
 
-    /// This month's usage of the key's environment. Credits are not metered yet: sandbox
-    /// and production both answer `creditsAvailable`/`remaining` null and `allowed` true.
+    /// This month's usage of the key's environment. Production reports its tenant's
+    /// available credits, how many more deltas they pay for, and whether one more may be
+    /// written; the sandbox is free (null, null, true).
     @Sendable func usage(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
         let period = String(Timestamp.iso8601(millis: now()).prefix(7))
         let (verified, queued) = try await deltas.usage(environmentID: key.environmentID, period: period)
+        var available: JSONValue = .null, remaining: JSONValue = .null, allowed = true
+        if key.environment == "mainnet" {
+            let balance = try await credits.balance(tenantID: key.tenantID).available
+            available = balance.json
+            let count = creditsPerDelta.micros > 0 ? balance.micros / creditsPerDelta.micros : Int64.max
+            remaining = .int(count)
+            allowed = count > 0
+        }
         return Envelope.success(.ok, [
             "environment": .string(key.environment), "period": .string(period), "verifiedDeltas": .int(verified),
-            "queuedDeltas": .int(queued), "creditsAvailable": .null, "remaining": .null, "allowed": true,
+            "queuedDeltas": .int(queued), "creditsAvailable": available, "remaining": remaining, "allowed": .bool(allowed),
         ])
     }
 }

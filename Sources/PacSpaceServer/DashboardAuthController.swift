@@ -10,6 +10,7 @@ struct DashboardAuthController: Sendable {
     let passwords: Passwords
     let mailer: Mailer
     let limiter: RateLimiter
+    let credits: CreditStore
     let configuration: ServerConfiguration
 
     static let verifyTokenMillis: Int64 = 24 * 3600 * 1000
@@ -47,6 +48,9 @@ struct DashboardAuthController: Sendable {
             throw APIError(.conflict, "EMAIL_TAKEN", "An account with this email already exists; log in or reset the password.")
         }
         context.logger.info("account registered", metadata: ["tenantId": .string(tenant.id), "userId": .string(user.id)])
+        if configuration.freeCredits > .zero {
+            _ = try await credits.grant(tenantID: tenant.id, amount: configuration.freeCredits, description: "Free credits at registration", now: createdAt)
+        }
         try await sendVerification(to: user)
         return Envelope.success(.created, Self.json(user), message: "Account created. Check your email to verify it.")
     }

@@ -11,6 +11,8 @@ struct DeltaController: Sendable {
     let deltas: DeltaStore
     let idempotency: IdempotencyGate
     let receipts: ReceiptReader
+    /// Micro-credits one production delta costs.
+    let costPerDelta: Int64
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("delta", use: emit)
@@ -24,7 +26,7 @@ struct DeltaController: Sendable {
         let submission = try DeltaInput.submission(body)
         return try await idempotency.run(request, key: key, digest: body.digest) { idempotency in
             let outcomes = try await write(IngestRequest(environmentID: key.environmentID, submissions: [submission], idempotency: idempotency,
-                                                         answer: { Self.rendered(Self.emitAnswer($0[0])) }))
+                                                         credits: credits(key), answer: { Self.rendered(Self.emitAnswer($0[0])) }))
             return Self.response(Self.emitAnswer(outcomes[0]))
         }
     }
@@ -53,7 +55,8 @@ struct DeltaController: Sendable {
         let answer: @Sendable ([IngestOutcome]) -> (HTTPResponse.Status, JSONValue) = { Self.batchAnswer(checked, items, $0) }
         return try await idempotency.run(request, key: key, digest: body.digest) { idempotency in
             let outcomes = valid.isEmpty ? [] : try await write(
-                IngestRequest(environmentID: key.environmentID, submissions: valid, idempotency: idempotency, answer: { Self.rendered(answer($0)) }))
+                IngestRequest(environmentID: key.environmentID, submissions: valid, idempotency: idempotency, credits: credits(key),
+                              answer: { Self.rendered(answer($0)) }))
             return Self.response(answer(outcomes))
         }
     }
@@ -74,6 +77,14 @@ struct DeltaController: Sendable {
         }
         return Envelope.success(.ok, .object(data))
     }
+
+    /// Production (mainnet) writes are paid for in credits; sandbox writes are free.
+    private func credits(_ key: APIKeyIdentity) -> IngestRequest.Credits? {
+        key.environment == "mainnet" ? IngestRequest.Credits(tenantID: key.tenantID, costPerDelta: costPerDelta) : nil
+    }
+
+    static let insufficient = APIError(HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), "INSUFFICIENT_CREDITS",
+                                       "The tenant's available credits cannot cover this production write; nothing was stored. Add credits and retry.")
 
     /// Hands the request to the writer; a store failure is a 503 the client may retry
     /// (with the same Idempotency-Key, safely).
@@ -98,12 +109,15 @@ struct DeltaController: Sendable {
         case .unknownAdjusts(let reference):
             let error = APIError.invalid("adjusts", "unknown", "adjusts names referenceId \(reference), which no delta of this customer has.")
             return (error.status, error.body)
+        case .insufficientCredits:
+            return (insufficient.status, insufficient.body)
         }
     }
 
     static func batchAnswer(_ checked: [Result<DeltaSubmission, APIError>], _ items: [JSONValue], _ outcomes: [IngestOutcome])
         -> (HTTPResponse.Status, JSONValue)
     {
+        if outcomes.contains(.insufficientCredits) { return (insufficient.status, insufficient.body) }
         var remaining = outcomes[...]
         var results: [JSONValue] = []
         var queued = 0
@@ -128,6 +142,8 @@ struct DeltaController: Sendable {
                     failed("IDEMPOTENCY_CONFLICT", "referenceId \(reference) already exists for this customer with different content.")
                 case .unknownAdjusts(let reference):
                     failed("VALIDATION_ERROR", "adjusts names referenceId \(reference), which no delta of this customer has.")
+                case .insufficientCredits:
+                    failed("INSUFFICIENT_CREDITS", insufficient.message)
                 }
             }
             results.append(.object(entry))

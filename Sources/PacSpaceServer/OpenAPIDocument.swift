@@ -174,7 +174,7 @@ enum OpenAPIDocument {
         "security": [{"apiKey": []}],
         "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}, {"$ref": "#/components/parameters/ChainId"}],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DeltaInput"}}}},
-        "responses": {"201": {"$ref": "#/components/responses/Ok"}, "200": {"$ref": "#/components/responses/Ok"}, "202": {"description": "IDEMPOTENCY_PENDING"},
+        "responses": {"201": {"$ref": "#/components/responses/Ok"}, "200": {"$ref": "#/components/responses/Ok"}, "202": {"description": "IDEMPOTENCY_PENDING"}, "402": {"$ref": "#/components/responses/Error"},
           "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"},
           "412": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}}},
     "/api/v1/balance/delta/batch": {
@@ -285,7 +285,13 @@ enum OpenAPIDocument {
           {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
         "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
     "/api/v1/balance/usage": {"get": {"summary": "This UTC month's usage of the key's environment: {environment, period, verifiedDeltas (counted by the sequencer as it verifies), queuedDeltas (now), creditsAvailable, remaining, allowed}. Credits are not metered by this server yet: creditsAvailable and remaining are null and allowed is true in both environments.", "security": [{"apiKey": []}],
-        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}}
+        "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/credit/balances": {"get": {"summary": "The tenant's credits: {creditBalance, availableBalance (= creditBalance − reserved, never negative), reserved}. Production (mainnet) deltas reserve their cost when accepted (PACSPACE_CREDITS_PER_DELTA, default 1) and settle it when verified; a production write the available credits cannot cover is 402 INSUFFICIENT_CREDITS and stores nothing. Sandbox is free. Credits come from the operator (pacspace credits grant) or a free grant at registration (PACSPACE_FREE_CREDITS, default 0).",
+      "security": [{"bearer": []}], "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/credit/entries": {"get": {"summary": "The tenant's credit ledger, newest first: {items: [{id, type: grant | topup | reservation | settlement | release, amount, description, balanceAfter, createdAt}], total, page, limit}. Reservations do not change the balance (they change what is available); settlements are negative.",
+      "security": [{"bearer": []}],
+      "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}}, {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}],
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}}
   }
 }
 """#

@@ -10,9 +10,13 @@ import ServiceLifecycle
 ///
 /// The work lives in the database (status `provisioning`), so a restart resumes it; an
 /// environment whose provisioning keeps failing (or keeps crashing the server) ends in
-/// `error` after ``maxAttempts`` and can be provisioned again.
+/// `error` after ``maxAttempts`` and can be provisioned again. Servers sharing a database
+/// take a short lease (``leaseMillis``) on an environment before working on it, so each
+/// attempt is one server's; a lease left by a killed server expires.
 final class Provisioner: Service {
     static let maxAttempts: Int64 = 3
+    /// How long one attempt may hold an environment before another server may retry it.
+    static let leaseMillis: Int64 = 3_000
 
     private let environments: EnvironmentStore
     private let sealer: KeySealer
@@ -74,7 +78,9 @@ final class Provisioner: Service {
     private func provision(_ record: EnvironmentRecord) async {
         let metadata: Logger.Metadata = ["environmentId": .string(record.id), "environment": .string(record.environment)]
         do {
-            let attempt = try await environments.recordAttempt(id: record.id)
+            guard let attempt = try await environments.claim(id: record.id, now: now(), leaseMillis: Self.leaseMillis) else {
+                return  // another server is on it (or it is done)
+            }
             guard attempt <= Self.maxAttempts else {
                 try await environments.fail(id: record.id, error: "Provisioning failed \(Self.maxAttempts) times; provision the environment again to retry, or contact support.")
                 logger.error("provisioning gave up", metadata: metadata)

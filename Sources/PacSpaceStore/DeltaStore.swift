@@ -80,6 +80,8 @@ public enum IngestOutcome: Sendable, Equatable {
     case referenceConflict(String)
     /// `adjusts` names no delta of the customer: nothing stored.
     case unknownAdjusts(String)
+    /// The tenant's available credits cannot cover the request: nothing of it stored.
+    case insufficientCredits
 }
 
 /// One API request's worth of submissions, stored in the writer's shared transaction,
@@ -88,6 +90,8 @@ public struct IngestRequest: Sendable {
     public let environmentID: String
     public let submissions: [DeltaSubmission]
     public let idempotency: Idempotency?
+    /// Production writes: whose credits pay, and the cost of one delta in micro-credits.
+    public let credits: Credits?
     /// Renders the answer (status, JSON text) stored for the idempotency key.
     public let answer: @Sendable ([IngestOutcome]) -> (status: Int, body: String)
 
@@ -100,11 +104,21 @@ public struct IngestRequest: Sendable {
         }
     }
 
-    public init(environmentID: String, submissions: [DeltaSubmission], idempotency: Idempotency?,
+    public struct Credits: Sendable {
+        public let tenantID: String
+        public let costPerDelta: Int64
+        public init(tenantID: String, costPerDelta: Int64) {
+            self.tenantID = tenantID
+            self.costPerDelta = costPerDelta
+        }
+    }
+
+    public init(environmentID: String, submissions: [DeltaSubmission], idempotency: Idempotency?, credits: Credits? = nil,
                 answer: @escaping @Sendable ([IngestOutcome]) -> (status: Int, body: String)) {
         self.environmentID = environmentID
         self.submissions = submissions
         self.idempotency = idempotency
+        self.credits = credits
         self.answer = answer
     }
 }
@@ -135,8 +149,12 @@ public struct DeltaStore: Sendable {
             var fresh: [(request: Int, item: Int, environment: String, submission: DeltaSubmission)] = []
             // Decide in order. A referenceId first seen in this group is reserved (nil record)
             // and resolved once its record exists, so a repeat inside the group is a duplicate.
+            // Production requests reserve their new deltas' cost, all or nothing per request;
+            // a refused request withdraws its referenceId reservations before the next is decided.
             for (r, request) in requests.enumerated() {
                 var row: [IngestOutcome?] = []
+                var mine: [(item: Int, submission: DeltaSubmission)] = []
+                var reserved: [ReferenceKey] = []
                 for (i, submission) in request.submissions.enumerated() {
                     let key = { (reference: String) in ReferenceKey(request.environmentID, submission.customerID, reference) }
                     if let reference = submission.referenceID, let existing = known[key(reference)] {
@@ -151,13 +169,23 @@ public struct DeltaStore: Sendable {
                         row.append(.unknownAdjusts(adjusts))
                         continue
                     }
-                    if let reference = submission.referenceID { known[key(reference)] = .some(nil) }
-                    fresh.append((r, i, request.environmentID, submission))
+                    if let reference = submission.referenceID {
+                        known[key(reference)] = .some(nil)
+                        reserved.append(key(reference))
+                    }
+                    mine.append((i, submission))
                     row.append(nil)
                 }
+                if let credits = request.credits, !mine.isEmpty,
+                   try await !CreditStore.reserve(credits.tenantID, Int64(mine.count) * credits.costPerDelta, "\(mine.count) production deltas", now, db) {
+                    for key in reserved { known[key] = nil }
+                    outcomes.append(row.map { _ in .insufficientCredits })
+                    continue
+                }
+                fresh += mine.map { (r, $0.item, request.environmentID, $0.submission) }
                 outcomes.append(row)
             }
-            let records = try await insert(fresh.map { ($0.environment, $0.submission) }, now: now, db)
+            let records = try await insert(fresh.map { ($0.environment, $0.submission, requests[$0.request].credits?.costPerDelta ?? 0) }, now: now, db)
             for (slot, record) in zip(fresh, records) {
                 outcomes[slot.request][slot.item] = .queued(record)
                 if let reference = slot.submission.referenceID {
@@ -230,7 +258,7 @@ public struct DeltaStore: Sendable {
 
     /// Inserts new deltas: sequence numbers from one multi-row upsert of the customers'
     /// counters, queue positions from one reservation per environment, rows in chunks.
-    private func insert(_ items: [(environment: String, submission: DeltaSubmission)], now: Int64,
+    private func insert(_ items: [(environment: String, submission: DeltaSubmission, cost: Int64)], now: Int64,
                         _ db: any SQLDatabase) async throws -> [DeltaRecord] {
         guard !items.isEmpty else { return [] }
         var counts: [CustomerKey: Int64] = [:]
@@ -268,24 +296,24 @@ public struct DeltaStore: Sendable {
                 UPDATE environments SET queue_position = queue_position + \(bind: count) WHERE id = \(bind: environment) RETURNING queue_position
                 """).first()!.decode(column: "queue_position", as: Int64.self) - count + 1
         }
-        var rows: [(DeltaRecord, Int64)] = []
+        var rows: [(DeltaRecord, Int64, Int64)] = []
         for item in items {
             let key = CustomerKey(environment: item.environment, customer: item.submission.customerID)
             let sequence = nextSequence[key]!
             nextSequence[key] = sequence + 1
             let position = nextPosition[item.environment]!
             nextPosition[item.environment] = position + 1
-            rows.append((try record(item.submission, environment: item.environment, sequence: sequence, now: now), position))
+            rows.append((try record(item.submission, environment: item.environment, sequence: sequence, now: now), position, item.cost))
         }
         for chunk in rows.chunked(400) {
             let insert = db.insert(into: "deltas").columns("record_id", "receipt_id", "environment_id", "customer_id", "sequence_number",
                                                            "queue_position", "amount", "reason", "reference_id", "metadata", "adjusts",
-                                                           "content_hash", "status", "created_at")
-            for (record, position) in chunk {
+                                                           "content_hash", "status", "created_at", "credit_cost")
+            for (record, position, cost) in chunk {
                 insert.values(SQLBind(record.recordID), SQLBind(record.receiptID), SQLBind(record.environmentID), SQLBind(record.customerID),
                               SQLBind(record.sequenceNumber), SQLBind(position), SQLBind(record.amount.micros), SQLBind(record.reason),
                               SQLBind(record.referenceID), SQLBind(record.metadata), SQLBind(record.adjusts), SQLBind(record.contentHash),
-                              SQLBind(record.status), SQLBind(record.createdAt))
+                              SQLBind(record.status), SQLBind(record.createdAt), SQLBind(cost))
             }
             try await insert.run()
         }

@@ -75,7 +75,7 @@ public struct EnvironmentStore: Sendable {
             var started = inserted
             if !inserted {
                 started = try await db.raw("""
-                    UPDATE environments SET status = 'provisioning', error = NULL, attempts = 0, requested_at = \(bind: now)
+                    UPDATE environments SET status = 'provisioning', error = NULL, attempts = 0, claimed_until = NULL, requested_at = \(bind: now)
                     WHERE tenant_id = \(bind: tenantID) AND environment = \(bind: environment) AND status = 'error'
                     RETURNING id
                     """).first() != nil
@@ -110,11 +110,15 @@ public struct EnvironmentStore: Sendable {
         }
     }
 
-    /// Counts one more provisioning attempt; returns the new count.
-    public func recordAttempt(id: String) async throws -> Int64 {
+    /// Takes the lease on a provisioning environment for `leaseMillis` and counts the
+    /// attempt; nil when it is no longer provisioning or another server holds the lease.
+    public func claim(id: String, now: Int64, leaseMillis: Int64) async throws -> Int64? {
         try await database.transaction { db in
-            try await db.raw("UPDATE environments SET attempts = attempts + 1 WHERE id = \(bind: id) RETURNING attempts")
-                .first()?.decode(column: "attempts", as: Int64.self) ?? 0
+            try await db.raw("""
+                UPDATE environments SET attempts = attempts + 1, claimed_until = \(bind: now + leaseMillis)
+                WHERE id = \(bind: id) AND status = 'provisioning' AND (claimed_until IS NULL OR claimed_until < \(bind: now))
+                RETURNING attempts
+                """).first()?.decode(column: "attempts", as: Int64.self)
         }
     }
 

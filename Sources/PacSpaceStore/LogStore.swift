@@ -77,10 +77,10 @@ public struct LogStore: Sendable {
         }
         // Deltas and checkpoint entries share one queue per environment.
         let queued = try await db.raw("""
-            SELECT 'delta' AS kind, record_id AS id, receipt_id, content_hash, customer_id, amount, queue_position, NULL AS leaf_data
+            SELECT 'delta' AS kind, record_id AS id, receipt_id, content_hash, customer_id, amount, queue_position, NULL AS leaf_data, credit_cost
               FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED'
             UNION ALL
-            SELECT 'checkpoint' AS kind, checkpoint_id AS id, NULL, NULL, NULL, 0, queue_position, leaf_data
+            SELECT 'checkpoint' AS kind, checkpoint_id AS id, NULL, NULL, NULL, 0, queue_position, leaf_data, 0
               FROM checkpoints WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED'
             ORDER BY queue_position LIMIT \(bind: limit)
             """).all()
@@ -90,6 +90,7 @@ public struct LogStore: Sendable {
         var entries: [(Int64, String)] = []
         var verified: [Verified] = []
         var checkpoints: [(id: String, index: Int64)] = []
+        var cost: Int64 = 0
         for row in queued {
             if try row.decode(column: "kind", as: String.self) == "checkpoint" {
                 let leaf = Array(try row.decode(column: "leaf_data", as: String.self).utf8)
@@ -99,6 +100,7 @@ public struct LogStore: Sendable {
                 checkpoints.append((try row.decode(column: "id", as: String.self), index))
                 continue
             }
+            cost += try row.decode(column: "credit_cost", as: Int64.self)
             let receipt = try row.decode(column: "receipt_id", as: String.self)
             guard let contentHash = Hash(prefixedHex: try row.decode(column: "content_hash", as: String.self)) else { continue }
             let leaf = LogEntry.delta(receiptID: receipt, contentHash: contentHash)
@@ -137,6 +139,10 @@ public struct LogStore: Sendable {
             VALUES (\(bind: environmentID), \(bind: newSize), \(bind: signed.rootHash), \(bind: signed.note), \(bind: now))
             """).run()
         try await markVerified(verified, environmentID: environmentID, now: now, db)
+        if cost > 0, let tenant = try await db.raw("SELECT tenant_id FROM environments WHERE id = \(bind: environmentID)").first()?
+            .decode(column: "tenant_id", as: String.self) {
+            try await CreditStore.settle(tenant, cost, "\(verified.count) production deltas verified", now, db)
+        }
         for checkpoint in checkpoints {
             try await db.raw("""
                 UPDATE checkpoints SET status = 'VERIFIED', log_index = \(bind: checkpoint.index), verified_at = \(bind: now)

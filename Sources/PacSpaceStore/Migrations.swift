@@ -141,6 +141,25 @@ public enum Migrations {
             """,
             "CREATE INDEX customers_activity ON customers(environment_id, last_activity_at)",
         ]),
+        Migration(version: 9, name: "credits", statements: [
+            // balance and reserved are micro-credits; available = balance − reserved, never negative.
+            """
+            CREATE TABLE credit_accounts (
+                tenant_id TEXT PRIMARY KEY REFERENCES tenants(id), balance BIGINT NOT NULL, reserved BIGINT NOT NULL,
+                CHECK (reserved >= 0), CHECK (balance - reserved >= 0))
+            """,
+            """
+            CREATE TABLE credit_entries (
+                id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), type TEXT NOT NULL, amount BIGINT NOT NULL,
+                description TEXT NOT NULL, balance_after BIGINT NOT NULL, reserved_after BIGINT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX credit_entries_tenant ON credit_entries(tenant_id, created_at)",
+            "ALTER TABLE deltas ADD COLUMN credit_cost BIGINT NOT NULL DEFAULT 0",
+        ]),
+        Migration(version: 10, name: "provisioning leases", statements: [
+            // One server works on a provisioning environment at a time; a lease left by a killed server expires.
+            "ALTER TABLE environments ADD COLUMN claimed_until BIGINT",
+        ]),
     ]
 
     /// The newest schema version this build knows.

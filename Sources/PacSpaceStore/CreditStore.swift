@@ -1,0 +1,110 @@
+import PacSpaceCore
+import SQLKit
+
+/// A tenant's credits (api.md §8), in micro-credits like amounts.
+public struct CreditBalance: Sendable, Equatable {
+    public let balance: Amount
+    public let reserved: Amount
+    public var available: Amount { Amount(micros: balance.micros - reserved.micros) }
+}
+
+/// One ledger line.
+public struct CreditEntry: Sendable, Equatable {
+    public let id: String
+    /// `grant`, `topup`, `reservation`, `settlement` or `release`.
+    public let type: String
+    public let amount: Amount
+    public let description: String
+    public let balanceAfter: Amount
+    public let createdAt: Int64
+}
+
+/// The credit ledger. Every change writes the account and its entry in one transaction,
+/// so the balance is always the sum of the balance-changing entries.
+public struct CreditStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Adds credits (an operator top-up or a registration grant).
+    public func grant(tenantID: String, amount: Amount, type: String = "grant", description: String, now: Int64) async throws -> CreditBalance {
+        try await database.transaction { db in
+            try await Self.ensureAccount(tenantID, db)
+            let row = try await db.raw("""
+                UPDATE credit_accounts SET balance = balance + \(bind: amount.micros) WHERE tenant_id = \(bind: tenantID) RETURNING balance, reserved
+                """).first()!
+            let balance = try CreditBalance(row: row)
+            try await Self.entry(tenantID, type, amount, description, balance, now, db)
+            return balance
+        }
+    }
+
+    public func balance(tenantID: String) async throws -> CreditBalance {
+        try await database.read { db in
+            try await db.raw("SELECT balance, reserved FROM credit_accounts WHERE tenant_id = \(bind: tenantID)").first()
+                .map(CreditBalance.init(row:)) ?? CreditBalance(balance: .zero, reserved: .zero)
+        }
+    }
+
+    public func entries(tenantID: String, limit: Int, offset: Int) async throws -> (items: [CreditEntry], total: Int) {
+        try await database.read { db in
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM credit_entries WHERE tenant_id = \(bind: tenantID)").first()?
+                .decode(column: "n", as: Int64.self) ?? 0
+            let rows = try await db.raw("""
+                SELECT * FROM credit_entries WHERE tenant_id = \(bind: tenantID) ORDER BY created_at DESC, id DESC
+                LIMIT \(bind: limit) OFFSET \(bind: offset)
+                """).all()
+            return (try rows.map {
+                CreditEntry(id: try $0.decode(column: "id", as: String.self), type: try $0.decode(column: "type", as: String.self),
+                            amount: Amount(micros: try $0.decode(column: "amount", as: Int64.self)),
+                            description: try $0.decode(column: "description", as: String.self),
+                            balanceAfter: Amount(micros: try $0.decode(column: "balance_after", as: Int64.self)),
+                            createdAt: try $0.decode(column: "created_at", as: Int64.self))
+            }, Int(total))
+        }
+    }
+
+    /// Reserves `amount` inside a caller's transaction; false (and nothing written) when
+    /// the available credits cannot cover it.
+    static func reserve(_ tenantID: String, _ amount: Int64, _ description: String, _ now: Int64, _ db: any SQLDatabase) async throws -> Bool {
+        guard amount > 0 else { return true }
+        guard let row = try await db.raw("""
+            UPDATE credit_accounts SET reserved = reserved + \(bind: amount)
+            WHERE tenant_id = \(bind: tenantID) AND balance - reserved >= \(bind: amount) RETURNING balance, reserved
+            """).first() else { return false }
+        try await entry(tenantID, "reservation", Amount(micros: amount), description, try CreditBalance(row: row), now, db)
+        return true
+    }
+
+    /// Settles reserved credits inside a caller's transaction (the deltas were verified).
+    static func settle(_ tenantID: String, _ amount: Int64, _ description: String, _ now: Int64, _ db: any SQLDatabase) async throws {
+        guard amount > 0 else { return }
+        let row = try await db.raw("""
+            UPDATE credit_accounts SET balance = balance - \(bind: amount), reserved = reserved - \(bind: amount)
+            WHERE tenant_id = \(bind: tenantID) RETURNING balance, reserved
+            """).first()!
+        try await entry(tenantID, "settlement", Amount(micros: -amount), description, try CreditBalance(row: row), now, db)
+    }
+
+    static func ensureAccount(_ tenantID: String, _ db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO credit_accounts (tenant_id, balance, reserved) VALUES (\(bind: tenantID), 0, 0) ON CONFLICT (tenant_id) DO NOTHING
+            """).run()
+    }
+
+    private static func entry(_ tenantID: String, _ type: String, _ amount: Amount, _ description: String, _ after: CreditBalance,
+                              _ now: Int64, _ db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO credit_entries (id, tenant_id, type, amount, description, balance_after, reserved_after, created_at)
+            VALUES (\(bind: Identifier.make("entry")), \(bind: tenantID), \(bind: type), \(bind: amount.micros), \(bind: description),
+                    \(bind: after.balance.micros), \(bind: after.reserved.micros), \(bind: now))
+            """).run()
+    }
+}
+
+extension CreditBalance {
+    init(row: any SQLRow) throws {
+        self.init(balance: Amount(micros: try row.decode(column: "balance", as: Int64.self)),
+                  reserved: Amount(micros: try row.decode(column: "reserved", as: Int64.self)))
+    }
+}
