@@ -185,3 +185,26 @@ def test_receipts_customers_usage_gaps_through_the_sdk(server, account):
     assert pac.balance.customer("cust-reads", {"deltaLimit": 1})["recentActivity"]["pagination"]["total"] == 2
     assert pac.balance.usage()["verifiedDeltas"] >= 2
     assert pac.balance.gaps("cust-reads")["gaps"] == []
+
+
+def test_production_credits_through_the_sdk(server):
+    """Production: provision mainnet, grant credits with the CLI, emit until 402."""
+    import os, subprocess
+    from conftest import ROOT
+    from pacspace_sdk import InsufficientCreditsError
+    live = server.account("mainnet")
+    assert live["key"].startswith("pk_live_")
+    pac = PacSpace(live["key"], base_url=server.base, max_retries=0)
+    with pytest.raises(InsufficientCreditsError):
+        pac.balance.emit("prod-1", 1, "no credits yet")
+    binary = os.environ.get("PACSPACE_BINARY", os.path.join(ROOT, ".build", "debug", "pacspace"))
+    granted = subprocess.run([binary, "credits", "grant", "--data-dir", server.data_dir, "--tenant", live["tenant"], "--amount", "2"],
+                             capture_output=True, text=True, env=dict(os.environ, PACSPACE_LOG_LEVEL="warning"))
+    assert granted.returncode == 0, granted.stderr
+    assert "granted 2 credits" in granted.stdout
+    first = pac.balance.emit("prod-1", 1, "paid 1")
+    pac.balance.emit("prod-1", 2, "paid 2")
+    with pytest.raises(InsufficientCreditsError):
+        pac.balance.emit("prod-1", 3, "over budget")
+    assert pac.balance.usage()["allowed"] is False
+    assert pac.balance.wait_for_verified(first["recordId"], {"timeout": 10_000, "pollInterval": 50})["status"] == "VERIFIED"
