@@ -67,6 +67,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
 
     let log = LogStore(database: database)
     let deltas = DeltaStore(database: database)
+    let checkpoints = CheckpointStore(database: database)
     let sequencer = Sequencer(log: log, environments: environments, sealer: sealer,
                               witnessDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("witness"),
                               interval: configuration.sequencerInterval, logger: logger, now: configuration.now)
@@ -76,10 +77,9 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: ReceiptReader(log: log),
                     costPerDelta: configuration.creditsPerDelta.micros)
         .addRoutes(to: balance)
-    DeriveController(deltas: deltas, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
-    CompareController(deltas: deltas, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
+    DeriveController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
+    CompareController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     LimitsController(maxScopeDays: configuration.maxScopeDays).addRoutes(to: balance)
-    let checkpoints = CheckpointStore(database: database)
     let checkpointController = CheckpointController(checkpoints: checkpoints, deltas: deltas, receipts: ReceiptReader(log: log), sequencer: sequencer,
                                                     maxScopeDays: configuration.maxScopeDays, now: configuration.now)
     checkpointController.addRoutes(to: balance)

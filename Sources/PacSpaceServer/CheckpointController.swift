@@ -29,9 +29,7 @@ struct CheckpointController: Sendable {
             input = try ScopeInput(Scope.Fields(timePreset: "current_month"), now: now(), maxDays: maxScopeDays)
         }
         let (selection, before, scopeJSON, scopeKey) = try await resolve(input, customerID: customerID, key: key)
-        if let customerID, try await deltas.customer(environmentID: key.environmentID, customerID: customerID) == nil {
-            throw APIError(.notFound, "CUSTOMER_NOT_FOUND", "No customer \(customerID) in this environment.")
-        }
+        if let customerID { _ = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID) }
         let (record, created) = try await checkpoints.checkpoint(
             environmentID: key.environmentID, customerID: customerID, scopeKey: scopeKey, scope: scopeJSON,
             selection: selection, before: before, now: now())
@@ -46,11 +44,7 @@ struct CheckpointController: Sendable {
         let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
         let customerID = request.uri.queryParameters.get("customerId").map { String($0) }
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
-        let scopeKey: String? = switch scope.scope {
-        case .window(let start, let end): "window:\(start):\(end)"
-        case .after(_, let id): "after:\(id)"
-        case .allTime: nil
-        }
+        let scopeKey = scope.key
         let (items, total) = try await checkpoints.list(environmentID: key.environmentID, customerID: customerID, scopeKey: scopeKey,
                                                         limit: limit, offset: offset)
         var answers: [JSONValue] = []
@@ -67,16 +61,16 @@ struct CheckpointController: Sendable {
         switch input.scope {
         case .window(let start, let end):
             scope += [("startDate", .string(Timestamp.iso8601(millis: start))), ("endDate", .string(Timestamp.iso8601(millis: end)))]
-            return (.accepted(from: start, until: end), .acceptedBefore(start), .object(scope), "window:\(start):\(end)")
+            return (.accepted(from: start, until: end), .acceptedBefore(start), .object(scope), input.key ?? "")
         case .after(_, let id):
             guard let customerID else {
                 throw APIError.invalid("startingCheckpoint", "customer", "A checkpoint after startingCheckpoint needs customerId.")
             }
-            guard case .afterSequence(let sequence) = try await input.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas) else {
+            guard case .afterSequence(let sequence) = try await input.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints) else {
                 throw APIError.invalid("startingCheckpoint", "unknown", "Unknown startingCheckpoint.")
             }
             scope.append(("startingCheckpoint", .string(id)))
-            return (.afterSequence(sequence), .throughSequence(sequence), .object(scope), "after:\(id)")
+            return (.afterSequence(sequence), .throughSequence(sequence), .object(scope), input.key ?? "")
         case .allTime:
             return (.all, nil, .object(scope), "all")
         }

@@ -12,6 +12,7 @@ struct CompareController: Sendable {
     static let maxEntries = 10_000
 
     let deltas: DeltaStore
+    let checkpoints: CheckpointStore
     let maxScopeDays: Int
     let now: @Sendable () -> Int64
 
@@ -30,12 +31,9 @@ struct CompareController: Sendable {
         let yourEntries = try Self.entries(body, "yourEntries")
         let theirEntries = try Self.entries(body, "theirEntries")
         let scope = try ScopeInput(body: body, now: now(), maxDays: maxScopeDays)
-        guard let customer = try await deltas.customer(environmentID: key.environmentID, customerID: customerID) else {
-            throw APIError(.notFound, "CUSTOMER_NOT_FOUND", "No customer \(customerID) in this environment.")
-        }
-        let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas)
-        let (sum, count) = selection == .all ? (customer.verifiedBalance, customer.verifiedDeltas)
-            : try await deltas.totals(environmentID: key.environmentID, customerID: customerID, selection: selection)
+        _ = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID)
+        let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints)
+        let (sum, count) = try await deltas.totals(environmentID: key.environmentID, customerID: customerID, selection: selection)
         guard let neutral = sum.adding(starting) else { throw APIError.invalid("startingBalance", "range", "startingBalance is too large.") }
 
         var discrepancies: [(order: Int64, value: JSONValue)] = []

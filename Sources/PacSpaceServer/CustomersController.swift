@@ -43,10 +43,8 @@ struct CustomersController: Sendable {
         let page = try query.integer("deltaPage", in: 1...1_000_000) ?? 1
         let limit = try query.integer("deltaLimit", in: 1...100) ?? 20
         let scope = try ScopeInput(Scope.Fields(period: request.uri.queryParameters.get("period").map { String($0) }), now: now(), maxDays: maxScopeDays)
-        guard let customer = try await deltas.customer(environmentID: key.environmentID, customerID: customerID) else {
-            throw APIError(.notFound, "CUSTOMER_NOT_FOUND", "No customer \(customerID) in this environment.")
-        }
-        let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas)
+        let customer = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID)
+        let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints)
         let (items, total) = try await deltas.recentDeltas(environmentID: key.environmentID, customerID: customerID, selection: selection,
                                                            limit: limit, offset: (page - 1) * limit)
         var latest: JSONValue = .null
@@ -70,9 +68,7 @@ struct CustomersController: Sendable {
     @Sendable func gaps(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
         let customerID = try context.parameters.require("customerId")
-        guard let customer = try await deltas.customer(environmentID: key.environmentID, customerID: customerID) else {
-            throw APIError(.notFound, "CUSTOMER_NOT_FOUND", "No customer \(customerID) in this environment.")
-        }
+        let customer = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID)
         let query = QueryParameters(request: request)
         let last = max(1, Int(customer.totalDeltas))
         let from = try query.integer("fromSequence", in: 1...Int(Int32.max)) ?? 1

@@ -9,6 +9,7 @@ import PacSpaceStore
 /// indexed range sums. `limit`/`offset` page the deltas themselves.
 struct DeriveController: Sendable {
     let deltas: DeltaStore
+    let checkpoints: CheckpointStore
     let maxScopeDays: Int
     let now: @Sendable () -> Int64
 
@@ -24,12 +25,9 @@ struct DeriveController: Sendable {
         let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
         let starting = try query.amount("startingBalance") ?? .zero
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
-        guard let customer = try await deltas.customer(environmentID: key.environmentID, customerID: customerID) else {
-            throw APIError(.notFound, "CUSTOMER_NOT_FOUND", "No customer \(customerID) in this environment.")
-        }
-        let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas)
-        let (sum, count) = selection == .all ? (customer.verifiedBalance, customer.verifiedDeltas)
-            : try await deltas.totals(environmentID: key.environmentID, customerID: customerID, selection: selection)
+        let customer = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID)
+        let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints)
+        let (sum, count) = try await deltas.totals(environmentID: key.environmentID, customerID: customerID, selection: selection)
         guard let balance = sum.adding(starting) else { throw APIError.invalid("startingBalance", "range", "startingBalance is too large.") }
         let page = try await deltas.verifiedDeltas(environmentID: key.environmentID, customerID: customerID, selection: selection,
                                                    limit: limit, offset: offset)

@@ -25,10 +25,8 @@ struct ReceiptController: Sendable {
         let key = try context.requireKey()
         let customerID = try context.parameters.require("customerId")
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
-        guard try await deltas.customer(environmentID: key.environmentID, customerID: customerID) != nil else {
-            throw APIError(.notFound, "CUSTOMER_NOT_FOUND", "No customer \(customerID) in this environment.")
-        }
-        let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas)
+        _ = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID)
+        let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints)
         let (sum, count) = try await deltas.totals(environmentID: key.environmentID, customerID: customerID, selection: selection)
         guard count <= Int64(Self.maxDeltas) else {
             throw APIError(.badRequest, "SCOPE_TOO_WIDE", "A receipt lists at most \(Self.maxDeltas) deltas; this scope has \(count). Narrow it.")
@@ -42,11 +40,7 @@ struct ReceiptController: Sendable {
             starting = try await deltas.totals(environmentID: key.environmentID, customerID: customerID, selection: .throughSequence(sequence)).sum
         }
         let root = PeriodRoot.root(of: page.compactMap { Hash(prefixedHex: $0.contentHash) })
-        let scopeKey: String? = switch scope.scope {
-        case .window(let start, let end): "window:\(start):\(end)"
-        case .after(_, let id): "after:\(id)"
-        case .allTime: nil
-        }
+        let scopeKey = scope.key
         var sealed: CheckpointRecord?
         if let scopeKey { sealed = try await checkpoints.checkpoint(environmentID: key.environmentID, customerID: customerID, scopeKey: scopeKey) }
         // A sealed checkpoint speaks for the scope only while no delta has joined it since.

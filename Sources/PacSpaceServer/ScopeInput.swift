@@ -38,8 +38,10 @@ struct ScopeInput {
         }
     }
 
-    /// The rows the scope selects for one customer of the environment.
-    func selection(environmentID: String, customerID: String, deltas: DeltaStore) async throws -> DeltaStore.Selection {
+    /// The rows the scope selects for one customer of the environment. A `proofRoot` start
+    /// names a period checkpoint of this customer (or of the whole environment): the scope
+    /// is what was accepted from the end of its window on.
+    func selection(environmentID: String, customerID: String, deltas: DeltaStore, checkpoints: CheckpointStore) async throws -> DeltaStore.Selection {
         switch scope {
         case .allTime: return .all
         case .window(let start, let end): return .accepted(from: start, until: end)
@@ -49,7 +51,23 @@ struct ScopeInput {
             }
             return .afterSequence(record.sequenceNumber)
         case .after(.proofRoot, let id):
-            throw APIError.invalid("startingCheckpoint", "unknown", "No checkpoint with proofRoot \(id) in this environment.")
+            guard let checkpoint = try await checkpoints.checkpoint(proofRoot: id.lowercased()), checkpoint.environmentID == environmentID,
+                  checkpoint.customerID == nil || checkpoint.customerID == customerID else {
+                throw APIError.invalid("startingCheckpoint", "unknown", "No checkpoint with proofRoot \(id) for customer \(customerID) in this environment.")
+            }
+            guard case .string(let end)? = (try? JSONParser.parse(Array(checkpoint.scope.utf8)))?["endDate"], let endMillis = Timestamp.parse(end) else {
+                throw APIError.invalid("startingCheckpoint", "unsupported", "Checkpoint \(id) has no period end; start from a recordId instead.")
+            }
+            return .acceptedFrom(endMillis)
+        }
+    }
+
+    /// What makes two requests "the same resolved scope" (checkpoint idempotency); nil for all time.
+    var key: String? {
+        switch scope {
+        case .window(let start, let end): "window:\(start):\(end)"
+        case .after(_, let id): "after:\(id)"
+        case .allTime: nil
         }
     }
 

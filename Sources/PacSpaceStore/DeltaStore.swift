@@ -371,6 +371,7 @@ public struct DeltaStore: Sendable {
         case all
         case accepted(from: Int64, until: Int64)
         case acceptedBefore(Int64)
+        case acceptedFrom(Int64)
         case afterSequence(Int64)
         case throughSequence(Int64)
 
@@ -379,15 +380,21 @@ public struct DeltaStore: Sendable {
             case .all: return ""
             case .accepted(let from, let until): return " AND created_at >= \(bind: from) AND created_at < \(bind: until)"
             case .acceptedBefore(let until): return " AND created_at < \(bind: until)"
+            case .acceptedFrom(let from): return " AND created_at >= \(bind: from)"
             case .afterSequence(let sequence): return " AND sequence_number > \(bind: sequence)"
             case .throughSequence(let sequence): return " AND sequence_number <= \(bind: sequence)"
             }
         }
     }
 
-    /// Sum and count of the customer's VERIFIED deltas in `selection` (an indexed range query).
+    /// Sum and count of the customer's VERIFIED deltas in `selection`: all time from the
+    /// running totals (O(1)), anything narrower by an indexed range query.
     public func totals(environmentID: String, customerID: String, selection: Selection) async throws -> (sum: Amount, count: Int64) {
-        try await database.read { db in
+        if selection == .all {
+            let customer = try await customer(environmentID: environmentID, customerID: customerID)
+            return (customer?.verifiedBalance ?? .zero, customer?.verifiedDeltas ?? 0)
+        }
+        return try await database.read { db in
             let row = try await db.raw("""
                 SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total, COUNT(*) AS n FROM deltas
                 WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID) AND status = 'VERIFIED'

@@ -85,3 +85,30 @@ import Testing
         }
     }
 }
+
+@Suite struct CheckpointStartTests {
+    @Test func deriveFromAPeriodCheckpointsProofRoot() async throws {
+        try await TestServer().run { api in
+            let key = try await api.apiKey(try await api.account())
+            let first = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"cs","delta":3,"reason":"before"}"#)
+            _ = try await api.waitForDelta(first.data["recordId"]?.string ?? "", key: key)
+            // A window that ends now seals the first delta; later deltas fall after it.
+            let now = Date()
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let sealed = try await api.balance(.post, "/checkpoint", key: key, body: """
+                {"customerId":"cs","startDate":"\(formatter.string(from: now.addingTimeInterval(-3600)))","endDate":"\(formatter.string(from: now.addingTimeInterval(0.001)))"}
+                """)
+            #expect(sealed.data["deltaCount"] == 1)
+            try await Task.sleep(for: .milliseconds(20))
+            let later = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"cs","delta":4,"reason":"after"}"#)
+            _ = try await api.waitForDelta(later.data["recordId"]?.string ?? "", key: key)
+            let root = sealed.data["proofRoot"]?.string ?? ""
+            let derived = try await api.balance(.get, "/derive/cs?startingCheckpoint=\(root)&startingCheckpointType=proofRoot&startingBalance=3", key: key)
+            #expect(derived.status == .ok, "\(derived.text)")
+            #expect(derived.data["deltasCount"] == 1)
+            #expect(derived.data["computedBalance"] == 7)
+            #expect(try await api.balance(.get, "/derive/cs?startingCheckpoint=0x\(String(repeating: "ab", count: 32))", key: key).errorCode == "VALIDATION_ERROR")
+        }
+    }
+}
