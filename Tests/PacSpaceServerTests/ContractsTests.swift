@@ -23,9 +23,9 @@ import Testing
             #expect(provision.data["status"] == "provisioning")
             #expect(provision.data["message"] == "Environment is being provisioned. This usually takes a few seconds.")
 
-            let (entry, elapsed) = try await api.waitForEnvironment(account, "testnet")
+            // How fast is measured by scripts/bench (house rule: speed in benchmarks, not tests).
+            let (entry, _) = try await api.waitForEnvironment(account, "testnet")
             #expect(entry["status"] == "active")
-            #expect(elapsed < .seconds(1), "active after \(elapsed)")
 
             // curl …/dashboard/contracts/tnt_…/status -H "Authorization: Bearer …"
             let status = try await api.call(.get, "/dashboard/contracts/\(account.tenantID)/status", token: account.accessToken)
