@@ -37,7 +37,7 @@ import Testing
 
             // The entry joins the log and becomes VERIFIED with a receipt.
             var verified = again
-            for _ in 0..<200 where verified.data["status"] != "VERIFIED" {
+            for _ in 0..<1000 where verified.data["status"] != "VERIFIED" {  // up to 10 s
                 try await Task.sleep(for: .milliseconds(10))
                 verified = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"chk-c"}"#)
             }

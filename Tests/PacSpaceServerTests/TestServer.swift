@@ -148,7 +148,7 @@ struct API: Sendable {
 
     /// The token of the newest mail to `email` whose body contains `marker` (polls the outbox).
     func mailToken(to email: String, marker: String = "token=") async throws -> String {
-        for _ in 0..<100 {
+        for _ in 0..<500 {  // up to 10 s
             let files = (try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []
             let texts = files.sorted().reversed().compactMap { try? String(contentsOfFile: "\(outbox)/\($0)", encoding: .utf8) }
             if let text = texts.first(where: { $0.contains("To: \(email)\r\n") && $0.contains(marker) }),

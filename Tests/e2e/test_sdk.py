@@ -145,7 +145,7 @@ def test_period_receipt_verifies_offline(server, account, tmp_path):
         last = pac.balance.emit("cust-period", amount, "period")
     pac.balance.wait_for_verified(last["recordId"], {"timeout": 10_000, "pollInterval": 50})
     sealed = pac.balance.checkpoint("cust-period")
-    for _ in range(200):
+    for _ in range(500):  # up to 10 s
         if sealed["status"] == "VERIFIED":
             break
         time.sleep(0.02)
