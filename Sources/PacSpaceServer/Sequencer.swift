@@ -54,8 +54,10 @@ final class Sequencer: Service {
             for await _ in wakeups {
                 let started = ContinuousClock.now
                 await integrateAll()
-                // At most one round per interval: later arrivals share the next batch.
-                try? await Task.sleep(until: started + interval)
+                // At most one round per interval: later arrivals share the next batch. The wait
+                // ends early on graceful shutdown, so stopping never waits out a long interval.
+                let until = started + interval
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(until: until) }
             }
         } onGracefulShutdown: {
             self.continuation.finish()
