@@ -1,0 +1,168 @@
+import Foundation
+import PacSpaceCore
+import SQLKit
+
+/// Reads of deltas, customers' totals and usage.
+extension DeltaStore {
+    /// A delta of the environment by record id (nil for another environment's).
+    public func delta(recordID: String, environmentID: String) async throws -> DeltaRecord? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM deltas WHERE record_id = \(bind: recordID) AND environment_id = \(bind: environmentID)")
+                .first().map(DeltaRecord.init(row:))
+        }
+    }
+
+    /// A delta by its public receipt id, in any environment (public verification).
+    public func delta(receiptID: String) async throws -> DeltaRecord? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM deltas WHERE receipt_id = \(bind: receiptID)").first().map(DeltaRecord.init(row:))
+        }
+    }
+
+    /// A delta by its content hash, in any environment (public verification).
+    public func delta(contentHash: String) async throws -> DeltaRecord? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM deltas WHERE content_hash = \(bind: contentHash) LIMIT 1").first().map(DeltaRecord.init(row:))
+        }
+    }
+
+    /// The customer's running totals (nil if the customer has no delta in the environment).
+    public func customer(environmentID: String, customerID: String) async throws -> CustomerTotals? {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT * FROM customers WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
+                """).first().map(CustomerTotals.init(row:))
+        }
+    }
+
+    /// The part of a customer's VERIFIED deltas a scope selects, as SQL (a range on the
+    /// time index, or on the sequence index after a recorded delta).
+    public enum Selection: Sendable, Equatable {
+        case all
+        case accepted(from: Int64, until: Int64)
+        case acceptedBefore(Int64)
+        case acceptedFrom(Int64)
+        case afterSequence(Int64)
+        case throughSequence(Int64)
+
+        func condition() -> SQLQueryString {
+            switch self {
+            case .all: return ""
+            case .accepted(let from, let until): return " AND created_at >= \(bind: from) AND created_at < \(bind: until)"
+            case .acceptedBefore(let until): return " AND created_at < \(bind: until)"
+            case .acceptedFrom(let from): return " AND created_at >= \(bind: from)"
+            case .afterSequence(let sequence): return " AND sequence_number > \(bind: sequence)"
+            case .throughSequence(let sequence): return " AND sequence_number <= \(bind: sequence)"
+            }
+        }
+    }
+
+    /// Sum and count of the customer's VERIFIED deltas in `selection`: all time from the
+    /// running totals (O(1)), anything narrower by an indexed range query.
+    public func totals(environmentID: String, customerID: String, selection: Selection) async throws -> (sum: Amount, count: Int64) {
+        if selection == .all {
+            let customer = try await customer(environmentID: environmentID, customerID: customerID)
+            return (customer?.verifiedBalance ?? .zero, customer?.verifiedDeltas ?? 0)
+        }
+        return try await database.read { db in
+            let row = try await db.raw("""
+                SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total, COUNT(*) AS n FROM deltas
+                WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID) AND status = 'VERIFIED'
+                """ + selection.condition()).first()
+            return (Amount(micros: try row?.decode(column: "total", as: Int64.self) ?? 0), try row?.decode(column: "n", as: Int64.self) ?? 0)
+        }
+    }
+
+    /// The (referenceId, amount, sequence number) of up to `limit` VERIFIED deltas in
+    /// `selection`, in sequence order, for entry-by-entry comparison.
+    public func entries(environmentID: String, customerID: String, selection: Selection, limit: Int) async throws
+        -> [(referenceID: String?, amount: Amount, sequenceNumber: Int64)]
+    {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT reference_id, amount, sequence_number FROM deltas WHERE environment_id = \(bind: environmentID)
+                  AND customer_id = \(bind: customerID) AND status = 'VERIFIED'
+                """ + selection.condition() + " ORDER BY sequence_number LIMIT \(bind: limit)").all().map {
+                (try $0.decode(column: "reference_id", as: String?.self), Amount(micros: try $0.decode(column: "amount", as: Int64.self)),
+                 try $0.decode(column: "sequence_number", as: Int64.self))
+            }
+        }
+    }
+
+    /// One page of the customer's VERIFIED deltas in `selection`, in sequence (= log) order.
+    public func verifiedDeltas(environmentID: String, customerID: String, selection: Selection, limit: Int, offset: Int) async throws -> [DeltaRecord] {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT * FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
+                  AND status = 'VERIFIED'
+                """ + selection.condition() + " ORDER BY sequence_number LIMIT \(bind: limit) OFFSET \(bind: offset)")
+                .all().map(DeltaRecord.init(row:))
+        }
+    }
+
+    /// One page of the environment's customers (most recently active first), optionally
+    /// those whose id contains `search`.
+    public func customers(environmentID: String, search: String?, limit: Int, offset: Int) async throws -> (items: [CustomerTotals], total: Int) {
+        try await database.read { db in
+            var filter: SQLQueryString = ""
+            if let search, !search.isEmpty {
+                let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_") + "%"
+                filter = " AND customer_id LIKE \(bind: pattern) ESCAPE '\\'"
+            }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM customers WHERE environment_id = \(bind: environmentID)" + filter)
+                .first()?.decode(column: "n", as: Int64.self) ?? 0
+            let rows = try await db.raw("SELECT * FROM customers WHERE environment_id = \(bind: environmentID)" + filter
+                + " ORDER BY last_activity_at DESC, customer_id LIMIT \(bind: limit) OFFSET \(bind: offset)").all()
+            return (try rows.map(CustomerTotals.init(row:)), Int(total))
+        }
+    }
+
+    /// One page of a customer's deltas of any status, newest first, optionally in `selection`.
+    public func recentDeltas(environmentID: String, customerID: String, selection: Selection, limit: Int, offset: Int) async throws
+        -> (items: [DeltaRecord], total: Int)
+    {
+        try await database.read { db in
+            let base: SQLQueryString = "FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)"
+            let total = try await db.raw("SELECT COUNT(*) AS n " + base + selection.condition()).first()?.decode(column: "n", as: Int64.self) ?? 0
+            let rows = try await db.raw("SELECT * " + base + selection.condition()
+                + " ORDER BY sequence_number DESC LIMIT \(bind: limit) OFFSET \(bind: offset)").all()
+            return (try rows.map(DeltaRecord.init(row:)), Int(total))
+        }
+    }
+
+    /// (sequence number, status) of a customer's deltas in `range`, in order.
+    public func sequenceStatuses(environmentID: String, customerID: String, range: ClosedRange<Int64>) async throws -> [(Int64, String)] {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT sequence_number, status FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
+                  AND sequence_number >= \(bind: range.lowerBound) AND sequence_number <= \(bind: range.upperBound) ORDER BY sequence_number
+                """).all().map { (try $0.decode(column: "sequence_number", as: Int64.self), try $0.decode(column: "status", as: String.self)) }
+        }
+    }
+
+    /// Verified deltas of the environment in a UTC month (`YYYY-MM`), and QUEUED ones now.
+    public func usage(environmentID: String, period: String) async throws -> (verified: Int64, queued: Int64) {
+        try await database.read { db in
+            let verified = try await db.raw("""
+                SELECT verified_deltas FROM usage_months WHERE environment_id = \(bind: environmentID) AND period = \(bind: period)
+                """).first()?.decode(column: "verified_deltas", as: Int64.self) ?? 0
+            let queued = try await db.raw("SELECT COUNT(*) AS n FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED'")
+                .first()?.decode(column: "n", as: Int64.self) ?? 0
+            return (verified, queued)
+        }
+    }
+
+    /// The stored answer for an idempotency key of the environment.
+    public func idempotencyRecord(environmentID: String, key: String) async throws -> IdempotencyRecord? {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT * FROM idempotency_keys WHERE environment_id = \(bind: environmentID) AND idempotency_key = \(bind: key)
+                """).first().map {
+                IdempotencyRecord(requestHash: try $0.decode(column: "request_hash", as: String.self),
+                                  statusCode: Int(try $0.decode(column: "status_code", as: Int64.self)),
+                                  response: try $0.decode(column: "response", as: String.self))
+            }
+        }
+    }
+}

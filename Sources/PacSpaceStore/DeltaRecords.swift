@@ -1,0 +1,167 @@
+import Foundation
+import PacSpaceCore
+import SQLKit
+
+/// A stored delta.
+public struct DeltaRecord: Sendable, Equatable {
+    public let recordID: String
+    public let receiptID: String
+    public let environmentID: String
+    public let customerID: String
+    public let sequenceNumber: Int64
+    public let amount: Amount
+    public let reason: String
+    public let referenceID: String?
+    /// Canonical (JCS) JSON text of the metadata object.
+    public let metadata: String?
+    public let adjusts: String?
+    /// `0x…` content hash.
+    public let contentHash: String
+    /// `QUEUED`, `VERIFIED` or `FAILED`.
+    public let status: String
+    public let errorCode: String?
+    public let errorMessage: String?
+    public let createdAt: Int64
+    public let logIndex: Int64?
+    public let verifiedAt: Int64?
+    public let latencyMs: Int64?
+
+    /// The content its hash commits to.
+    public var content: DeltaContent {
+        DeltaContent(recordID: recordID, customerID: customerID, sequenceNumber: sequenceNumber, delta: amount, reason: reason,
+                     referenceID: referenceID, metadata: metadata.flatMap { try? JSONParser.parse(Array($0.utf8)) },
+                     adjusts: adjusts, createdAt: createdAt)
+    }
+}
+
+/// A customer's running totals in one environment.
+public struct CustomerTotals: Sendable, Equatable {
+    public let customerID: String
+    public let totalDeltas: Int64
+    public let verifiedDeltas: Int64
+    /// Sum of the customer's VERIFIED deltas, kept by the sequencer in the same transaction.
+    public let verifiedBalance: Amount
+    public let lastVerifiedIndex: Int64?
+    public let latestReceiptID: String?
+    public let lastActivityAt: Int64
+}
+
+/// A validated delta waiting to be stored.
+public struct DeltaSubmission: Sendable, Equatable {
+    public let customerID: String
+    public let amount: Amount
+    public let reason: String
+    public let referenceID: String?
+    /// Canonical (JCS) JSON text of the metadata object.
+    public let metadata: String?
+    public let adjusts: String?
+
+    public init(customerID: String, amount: Amount, reason: String, referenceID: String?, metadata: String?, adjusts: String?) {
+        self.customerID = customerID
+        self.amount = amount
+        self.reason = reason
+        self.referenceID = referenceID
+        self.metadata = metadata
+        self.adjusts = adjusts
+    }
+
+    func sameContent(as record: DeltaRecord) -> Bool {
+        record.amount == amount && record.reason == reason && record.metadata == metadata && record.adjusts == adjusts
+    }
+}
+
+/// What storing one submission did.
+public enum IngestOutcome: Sendable, Equatable {
+    /// Stored, QUEUED.
+    case queued(DeltaRecord)
+    /// Its referenceId exists with the same content: the original record, nothing stored.
+    case duplicate(DeltaRecord)
+    /// Its referenceId exists with different content: nothing stored.
+    case referenceConflict(String)
+    /// `adjusts` names no delta of the customer: nothing stored.
+    case unknownAdjusts(String)
+    /// The tenant's available credits cannot cover the request: nothing of it stored.
+    case insufficientCredits
+}
+
+/// One API request's worth of submissions, stored in the writer's shared transaction,
+/// with the idempotency record of its answer when the request carried a key.
+public struct IngestRequest: Sendable {
+    public let environmentID: String
+    public let submissions: [DeltaSubmission]
+    public let idempotency: Idempotency?
+    /// Production writes: whose credits pay, and the cost of one delta in micro-credits.
+    public let credits: Credits?
+    /// Renders the answer (status, JSON text) stored for the idempotency key.
+    public let answer: @Sendable ([IngestOutcome]) -> (status: Int, body: String)
+
+    public struct Idempotency: Sendable {
+        public let key: String
+        public let requestHash: String
+        public init(key: String, requestHash: String) {
+            self.key = key
+            self.requestHash = requestHash
+        }
+    }
+
+    public struct Credits: Sendable {
+        public let tenantID: String
+        public let costPerDelta: Int64
+        public init(tenantID: String, costPerDelta: Int64) {
+            self.tenantID = tenantID
+            self.costPerDelta = costPerDelta
+        }
+    }
+
+    public init(environmentID: String, submissions: [DeltaSubmission], idempotency: Idempotency?, credits: Credits? = nil,
+                answer: @escaping @Sendable ([IngestOutcome]) -> (status: Int, body: String)) {
+        self.environmentID = environmentID
+        self.submissions = submissions
+        self.idempotency = idempotency
+        self.credits = credits
+        self.answer = answer
+    }
+}
+
+/// A stored answer of an idempotent request.
+public struct IdempotencyRecord: Sendable, Equatable {
+    public let requestHash: String
+    public let statusCode: Int
+    public let response: String
+}
+
+extension CustomerTotals {
+    init(row: any SQLRow) throws {
+        self.init(customerID: try row.decode(column: "customer_id", as: String.self),
+                  totalDeltas: try row.decode(column: "total_deltas", as: Int64.self),
+                  verifiedDeltas: try row.decode(column: "verified_deltas", as: Int64.self),
+                  verifiedBalance: Amount(micros: try row.decode(column: "verified_balance", as: Int64.self)),
+                  lastVerifiedIndex: try row.decode(column: "last_verified_index", as: Int64?.self),
+                  latestReceiptID: try row.decode(column: "latest_receipt_id", as: String?.self),
+                  lastActivityAt: try row.decode(column: "last_activity_at", as: Int64.self))
+    }
+}
+
+extension DeltaRecord {
+    init(row: any SQLRow) throws {
+        self.init(
+            recordID: try row.decode(column: "record_id", as: String.self),
+            receiptID: try row.decode(column: "receipt_id", as: String.self),
+            environmentID: try row.decode(column: "environment_id", as: String.self),
+            customerID: try row.decode(column: "customer_id", as: String.self),
+            sequenceNumber: try row.decode(column: "sequence_number", as: Int64.self),
+            amount: Amount(micros: try row.decode(column: "amount", as: Int64.self)),
+            reason: try row.decode(column: "reason", as: String.self),
+            referenceID: try row.decode(column: "reference_id", as: String?.self),
+            metadata: try row.decode(column: "metadata", as: String?.self),
+            adjusts: try row.decode(column: "adjusts", as: String?.self),
+            contentHash: try row.decode(column: "content_hash", as: String.self),
+            status: try row.decode(column: "status", as: String.self),
+            errorCode: try row.decode(column: "error_code", as: String?.self),
+            errorMessage: try row.decode(column: "error_message", as: String?.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            logIndex: try row.decode(column: "log_index", as: Int64?.self),
+            verifiedAt: try row.decode(column: "verified_at", as: Int64?.self),
+            latencyMs: try row.decode(column: "latency_ms", as: Int64?.self))
+    }
+}
