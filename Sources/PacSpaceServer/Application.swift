@@ -55,7 +55,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         accounts: accounts, tokens: tokens, passwords: passwords,
         mailer: Mailer(transport: configuration.mailTransport, outbox: outbox, from: "PacSpace <no-reply@\(configuration.originHost)>",
                        logger: logger, now: configuration.now),
-        limiter: RateLimiter(windowSeconds: configuration.loginWindowSeconds), credits: CreditStore(database: database), configuration: configuration
+        limiter: RateLimiter(windowSeconds: configuration.loginWindowSeconds), configuration: configuration
     ).addRoutes(to: router, auth: auth)
     ContractsController(environments: environments, provisioner: provisioner, now: configuration.now).addRoutes(to: router, auth: auth)
     let credits = CreditStore(database: database)

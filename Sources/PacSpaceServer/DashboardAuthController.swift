@@ -10,7 +10,6 @@ struct DashboardAuthController: Sendable {
     let passwords: Passwords
     let mailer: Mailer
     let limiter: RateLimiter
-    let credits: CreditStore
     let configuration: ServerConfiguration
 
     static let verifyTokenMillis: Int64 = 24 * 3600 * 1000
@@ -42,16 +41,17 @@ struct DashboardAuthController: Sendable {
         let tenant = Tenant(id: Identifier.make("tnt"), name: companyName, createdAt: createdAt)
         let user = User(id: Identifier.make("usr"), tenantID: tenant.id, email: email, passwordHash: try await passwords.hash(password),
                         firstName: firstName, lastName: lastName, role: "owner", emailVerifiedAt: nil)
+        // The account, its verification token and its free credits commit together; the mail
+        // leaves after the commit (if it is lost, resend-verification makes a new one).
+        let token = Identifier.token()
         do {
-            try await accounts.register(tenant: tenant, owner: user)
+            try await accounts.register(tenant: tenant, owner: user, verificationTokenHash: AccessTokens.digest(token),
+                                        tokenExpiresAt: createdAt + Self.verifyTokenMillis, freeCredits: configuration.freeCredits)
         } catch is AccountStore.EmailTaken {
             throw APIError(.conflict, "EMAIL_TAKEN", "An account with this email already exists; log in or reset the password.")
         }
         context.logger.info("account registered", metadata: ["tenantId": .string(tenant.id), "userId": .string(user.id)])
-        if configuration.freeCredits > .zero {
-            _ = try await credits.grant(tenantID: tenant.id, amount: configuration.freeCredits, description: "Free credits at registration", now: createdAt)
-        }
-        try await sendVerification(to: user)
+        mailVerification(to: user, token: token)
         return Envelope.success(.created, Self.json(user), message: "Account created. Check your email to verify it.")
     }
 
@@ -152,6 +152,10 @@ struct DashboardAuthController: Sendable {
         let token = Identifier.token()
         try await accounts.addEmailToken(hash: AccessTokens.digest(token), userID: user.id, purpose: .verifyEmail,
                                          expiresAt: now + Self.verifyTokenMillis, now: now)
+        mailVerification(to: user, token: token)
+    }
+
+    private func mailVerification(to user: User, token: String) {
         let link = "\(configuration.publicURL)/dashboard/auth/verify?token=\(token)"
         send(Mail(to: user.email, subject: "Verify your PacSpace email",
                   body: "Welcome to PacSpace, \(user.firstName).\r\n\r\nVerify your email by opening:\r\n\(link)\r\n\r\nThe link is valid for 24 hours."))

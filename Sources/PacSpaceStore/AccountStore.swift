@@ -1,3 +1,4 @@
+import PacSpaceCore
 import SQLKit
 
 /// A dashboard user.
@@ -64,8 +65,9 @@ public struct AccountStore: Sendable {
     /// Thrown when the email already belongs to an account.
     public struct EmailTaken: Error {}
 
-    /// Creates the tenant and its owner in one transaction.
-    public func register(tenant: Tenant, owner: User) async throws {
+    /// Creates the tenant, its owner, the owner's email verification token (its hash) and
+    /// the free credit grant, if any — in one transaction: all of it or none.
+    public func register(tenant: Tenant, owner: User, verificationTokenHash: String, tokenExpiresAt: Int64, freeCredits: Amount) async throws {
         do {
             try await database.transaction { db in
                 if try await db.raw("SELECT id FROM users WHERE email = \(bind: owner.email)").first() != nil { throw EmailTaken() }
@@ -77,6 +79,10 @@ public struct AccountStore: Sendable {
                     VALUES (\(bind: owner.id), \(bind: tenant.id), \(bind: owner.email), \(bind: owner.passwordHash),
                             \(bind: owner.firstName), \(bind: owner.lastName), \(bind: owner.role), NULL, \(bind: tenant.createdAt))
                     """).run()
+                try await insertEmailToken(verificationTokenHash, owner.id, .verifyEmail, tokenExpiresAt, tenant.createdAt, db)
+                if freeCredits > .zero {
+                    _ = try await CreditStore.grant(tenant.id, freeCredits, "grant", "Free credits at registration", tenant.createdAt, db)
+                }
             }
         } catch is EmailTaken {
             throw EmailTaken()
@@ -106,12 +112,15 @@ public struct AccountStore: Sendable {
 
     /// Stores the hash of a new one-time token.
     public func addEmailToken(hash: String, userID: String, purpose: EmailTokenPurpose, expiresAt: Int64, now: Int64) async throws {
-        try await database.transaction { db in
-            try await db.raw("""
-                INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at, used_at, created_at)
-                VALUES (\(bind: hash), \(bind: userID), \(bind: purpose.rawValue), \(bind: expiresAt), NULL, \(bind: now))
-                """).run()
-        }
+        try await database.transaction { db in try await insertEmailToken(hash, userID, purpose, expiresAt, now, db) }
+    }
+
+    private func insertEmailToken(_ hash: String, _ userID: String, _ purpose: EmailTokenPurpose, _ expiresAt: Int64, _ now: Int64,
+                                  _ db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at, used_at, created_at)
+            VALUES (\(bind: hash), \(bind: userID), \(bind: purpose.rawValue), \(bind: expiresAt), NULL, \(bind: now))
+            """).run()
     }
 
     /// Spends a verification token and marks the user's email verified; false if the

@@ -28,15 +28,19 @@ public struct CreditStore: Sendable {
 
     /// Adds credits (an operator top-up or a registration grant).
     public func grant(tenantID: String, amount: Amount, type: String = "grant", description: String, now: Int64) async throws -> CreditBalance {
-        try await database.transaction { db in
-            try await Self.ensureAccount(tenantID, db)
-            let row = try await db.raw("""
-                UPDATE credit_accounts SET balance = balance + \(bind: amount.micros) WHERE tenant_id = \(bind: tenantID) RETURNING balance, reserved
-                """).first()!
-            let balance = try CreditBalance(row: row)
-            try await Self.entry(tenantID, type, amount, description, balance, now, db)
-            return balance
-        }
+        try await database.transaction { db in try await Self.grant(tenantID, amount, type, description, now, db) }
+    }
+
+    /// Adds credits inside a caller's transaction.
+    static func grant(_ tenantID: String, _ amount: Amount, _ type: String, _ description: String, _ now: Int64,
+                      _ db: any SQLDatabase) async throws -> CreditBalance {
+        try await ensureAccount(tenantID, db)
+        let row = try await db.raw("""
+            UPDATE credit_accounts SET balance = balance + \(bind: amount.micros) WHERE tenant_id = \(bind: tenantID) RETURNING balance, reserved
+            """).first()!
+        let balance = try CreditBalance(row: row)
+        try await entry(tenantID, type, amount, description, balance, now, db)
+        return balance
     }
 
     public func balance(tenantID: String) async throws -> CreditBalance {

@@ -73,6 +73,9 @@ import Testing
             let list = try await api.balance(.get, "/checkpoints?customerId=chk-c", key: key)
             #expect(list.data["total"] == 2)
             #expect(try await api.balance(.get, "/checkpoints", key: key).data["total"] == 3)
+            for bad in ["limit=0", "limit=101", "offset=-1", "period=2026-13"] {
+                #expect(try await api.balance(.get, "/checkpoints?\(bad)", key: key).status == .badRequest, "\(bad)")
+            }
 
             for (body, code) in [(#"{"customerId":"nobody"}"#, "CUSTOMER_NOT_FOUND"), (#"{"period":"2026-10","timePreset":"custom"}"#, "INVALID_SCOPE_COMBINATION"),
                                  (#"{"customerId":"chk-c","period":"2999-01"}"#, "VALIDATION_ERROR"), (#"{"startingCheckpoint":"rec_x"}"#, "VALIDATION_ERROR"),

@@ -49,6 +49,9 @@ import Testing
             #expect(usage.data["allowed"] == false)
             #expect(try await api.balance(.get, "/usage", key: testKey).data["allowed"] == true)
             #expect(try await api.call(.get, "/dashboard/credit/balances").status == .unauthorized)
+            for bad in ["limit=0", "limit=101", "page=0", "page=x"] {
+                #expect(try await api.call(.get, "/dashboard/credit/entries?\(bad)", token: account.accessToken).status == .badRequest, "\(bad)")
+            }
         }
     }
 
