@@ -6,13 +6,6 @@ public enum Identifier {
     /// Characters after the prefix: 24 base-36 characters ≈ 124 bits.
     public static let length = 24
 
-    /// A new identifier `<prefix>_<24 random base-36 characters>`.
-    public static func make(_ prefix: String, using generator: inout some RandomNumberGenerator) -> String {
-        var text = prefix + "_"
-        for _ in 0..<length { text.append(alphabet[Int.random(in: 0..<alphabet.count, using: &generator)]) }
-        return text
-    }
-
     /// A new identifier from the system's secure generator, reading randomness 8 bytes at
     /// a time: bytes below 252 (= 7 × 36) map uniformly onto the 36 characters, others
     /// are skipped.

@@ -68,19 +68,20 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let log = LogStore(database: database)
     let deltas = DeltaStore(database: database)
     let checkpoints = CheckpointStore(database: database)
+    let receipts = ReceiptReader(log: log)
     let sequencer = Sequencer(log: log, environments: environments, sealer: sealer,
                               witnessDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("witness"),
                               interval: configuration.sequencerInterval, logger: logger, now: configuration.now)
     HealthController(database: database, sequencer: sequencer).addRoutes(to: router)
     let writer = IngestWriter(deltas: deltas, now: configuration.now, committed: { sequencer.wake() })
     let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, now: configuration.now))
-    DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: ReceiptReader(log: log),
+    DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: receipts,
                     costPerDelta: configuration.creditsPerDelta.micros)
         .addRoutes(to: balance)
     DeriveController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     CompareController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     LimitsController(maxScopeDays: configuration.maxScopeDays).addRoutes(to: balance)
-    let checkpointController = CheckpointController(checkpoints: checkpoints, deltas: deltas, receipts: ReceiptReader(log: log), sequencer: sequencer,
+    let checkpointController = CheckpointController(checkpoints: checkpoints, deltas: deltas, receipts: receipts, sequencer: sequencer,
                                                     maxScopeDays: configuration.maxScopeDays, now: configuration.now)
     checkpointController.addRoutes(to: balance)
     CustomersController(deltas: deltas, checkpoints: checkpoints, credits: credits, creditsPerDelta: configuration.creditsPerDelta,
@@ -88,8 +89,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
                         maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     ReceiptController(deltas: deltas, checkpoints: checkpoints, publicURL: configuration.publicURL,
                       maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
-    LogController(environments: environments, log: log, deltas: deltas, receipts: ReceiptReader(log: log)).addRoutes(to: router)
-    VerifyController(environments: environments, deltas: deltas, checkpoints: checkpoints, receipts: ReceiptReader(log: log)).addRoutes(to: router)
+    LogController(environments: environments, log: log, deltas: deltas, receipts: receipts).addRoutes(to: router)
+    VerifyController(environments: environments, deltas: deltas, checkpoints: checkpoints, receipts: receipts).addRoutes(to: router)
 
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }
     routes.set(registered)

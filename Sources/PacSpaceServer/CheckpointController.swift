@@ -61,7 +61,8 @@ struct CheckpointController: Sendable {
         switch input.scope {
         case .window(let start, let end):
             scope += [("startDate", .string(Timestamp.iso8601(millis: start))), ("endDate", .string(Timestamp.iso8601(millis: end)))]
-            return (.accepted(from: start, until: end), .acceptedBefore(start), .object(scope), input.key ?? "")
+            let selection = DeltaStore.Selection.accepted(from: start, until: end)
+            return (selection, selection.preceding, .object(scope), input.key ?? "")
         case .after(_, let id):
             guard let customerID else {
                 throw APIError.invalid("startingCheckpoint", "customer", "A checkpoint after startingCheckpoint needs customerId.")
@@ -70,7 +71,8 @@ struct CheckpointController: Sendable {
                 throw APIError.invalid("startingCheckpoint", "unknown", "Unknown startingCheckpoint.")
             }
             scope.append(("startingCheckpoint", .string(id)))
-            return (.afterSequence(sequence), .throughSequence(sequence), .object(scope), input.key ?? "")
+            let selection = DeltaStore.Selection.afterSequence(sequence)
+            return (selection, selection.preceding, .object(scope), input.key ?? "")
         case .allTime:
             return (.all, nil, .object(scope), "all")
         }

@@ -27,17 +27,17 @@ struct ReceiptController: Sendable {
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
         _ = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID)
         let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints)
-        let (sum, count) = try await deltas.totals(environmentID: key.environmentID, customerID: customerID, selection: selection)
-        guard count <= Int64(Self.maxDeltas) else {
-            throw APIError(.badRequest, "SCOPE_TOO_WIDE", "A receipt lists at most \(Self.maxDeltas) deltas; this scope has \(count). Narrow it.")
-        }
+        // One range read: the page is the whole scope (at most maxDeltas); count and sum come from it.
         let page = try await deltas.verifiedDeltas(environmentID: key.environmentID, customerID: customerID, selection: selection,
-                                                   limit: Self.maxDeltas, offset: 0)
+                                                   limit: Self.maxDeltas + 1, offset: 0)
+        guard page.count <= Self.maxDeltas else {
+            throw APIError(.badRequest, "SCOPE_TOO_WIDE", "A receipt lists at most \(Self.maxDeltas) deltas; this scope has more. Narrow it.")
+        }
+        let count = page.count
+        let sum = Amount(micros: page.reduce(0) { $0 + $1.amount.micros })
         var starting = Amount.zero
-        if case .window(let start, _) = scope.scope {
-            starting = try await deltas.totals(environmentID: key.environmentID, customerID: customerID, selection: .acceptedBefore(start)).sum
-        } else if case .afterSequence(let sequence) = selection {
-            starting = try await deltas.totals(environmentID: key.environmentID, customerID: customerID, selection: .throughSequence(sequence)).sum
+        if let preceding = selection.preceding {
+            starting = try await deltas.totals(environmentID: key.environmentID, customerID: customerID, selection: preceding).sum
         }
         let root = PeriodRoot.root(of: page.compactMap { Hash(prefixedHex: $0.contentHash) })
         let scopeKey = scope.key

@@ -129,14 +129,6 @@ public struct CheckpointStore: Sendable {
                 .first().map(CheckpointRecord.init(row:))
         }
     }
-
-    /// A checkpoint of the environment by id.
-    public func checkpoint(id: String, environmentID: String) async throws -> CheckpointRecord? {
-        try await database.read { db in
-            try await db.raw("SELECT * FROM checkpoints WHERE checkpoint_id = \(bind: id) AND environment_id = \(bind: environmentID)")
-                .first().map(CheckpointRecord.init(row:))
-        }
-    }
 }
 
 extension CheckpointRecord {

@@ -45,6 +45,16 @@ extension DeltaStore {
         case afterSequence(Int64)
         case throughSequence(Int64)
 
+        /// What comes before this selection (the deltas behind a starting balance); nil for all time.
+        public var preceding: Selection? {
+            switch self {
+            case .all: nil
+            case .accepted(let from, _), .acceptedFrom(let from): .acceptedBefore(from)
+            case .afterSequence(let sequence): .throughSequence(sequence)
+            case .acceptedBefore, .throughSequence: nil
+            }
+        }
+
         func condition() -> SQLQueryString {
             switch self {
             case .all: return ""

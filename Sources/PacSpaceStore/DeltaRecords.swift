@@ -25,13 +25,6 @@ public struct DeltaRecord: Sendable, Equatable {
     public let logIndex: Int64?
     public let verifiedAt: Int64?
     public let latencyMs: Int64?
-
-    /// The content its hash commits to.
-    public var content: DeltaContent {
-        DeltaContent(recordID: recordID, customerID: customerID, sequenceNumber: sequenceNumber, delta: amount, reason: reason,
-                     referenceID: referenceID, metadata: metadata.flatMap { try? JSONParser.parse(Array($0.utf8)) },
-                     adjusts: adjusts, createdAt: createdAt)
-    }
 }
 
 /// A customer's running totals in one environment.

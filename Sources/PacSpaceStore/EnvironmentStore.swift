@@ -145,15 +145,6 @@ public struct EnvironmentStore: Sendable {
         }
     }
 
-    /// The most recent signed checkpoint of an environment.
-    public func latestCheckpoint(environmentID: String) async throws -> SignedCheckpoint? {
-        try await database.read { db in
-            try await db.raw("""
-                SELECT * FROM log_checkpoints WHERE environment_id = \(bind: environmentID) ORDER BY tree_size DESC LIMIT 1
-                """).first().map(SignedCheckpoint.init(row:))
-        }
-    }
-
     private func insert(_ checkpoint: SignedCheckpoint, _ db: any SQLDatabase) async throws {
         try await db.raw("""
             INSERT INTO log_checkpoints (environment_id, tree_size, root_hash, note, signed_at)

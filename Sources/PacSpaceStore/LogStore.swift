@@ -54,9 +54,7 @@ public struct LogStore: Sendable {
         guard let env = try await db.raw("SELECT log_origin, tree_size FROM environments WHERE id = \(bind: environmentID)").first(),
               let origin = try env.decode(column: "log_origin", as: String?.self) else { return nil }
         let size = try env.decode(column: "tree_size", as: Int64.self)
-        let last = try await db.raw("""
-            SELECT * FROM log_checkpoints WHERE environment_id = \(bind: environmentID) ORDER BY tree_size DESC LIMIT 1
-            """).first().map(SignedCheckpoint.init(row:))
+        let last = try await latestCheckpoint(environmentID, db)
         guard let last, last.treeSize == size, let lastRoot = Hash(base64: last.rootHash) else {
             throw LogError.inconsistent(environmentID: environmentID, detail: "no signed checkpoint for the stored tree size \(size)")
         }
@@ -251,16 +249,15 @@ public struct LogStore: Sendable {
 
     /// The latest signed checkpoint of the environment.
     public func latestCheckpoint(environmentID: String) async throws -> SignedCheckpoint? {
-        try await EnvironmentStore(database: database).latestCheckpoint(environmentID: environmentID)
+        try await database.read { db in try await latestCheckpoint(environmentID, db) }
     }
 
-    /// The leaf data of entry `index`.
-    public func entry(environmentID: String, index: Int64) async throws -> String? {
-        try await database.read { db in
-            try await db.raw("SELECT leaf_data FROM log_entries WHERE environment_id = \(bind: environmentID) AND entry_index = \(bind: index)")
-                .first()?.decode(column: "leaf_data", as: String.self)
-        }
+    private func latestCheckpoint(_ environmentID: String, _ db: any SQLDatabase) async throws -> SignedCheckpoint? {
+        try await db.raw("""
+            SELECT * FROM log_checkpoints WHERE environment_id = \(bind: environmentID) ORDER BY tree_size DESC LIMIT 1
+            """).first().map(SignedCheckpoint.init(row:))
     }
+
 }
 
 extension Array {

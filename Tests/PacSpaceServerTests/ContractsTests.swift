@@ -69,7 +69,7 @@ import Testing
             return (first["id"]?.string ?? "", first["publicKey"]?.string ?? "")
         }
         let stored = try await server.withDatabase { database in
-            try await EnvironmentStore(database: database).latestCheckpoint(environmentID: environmentID)
+            try await LogStore(database: database).latestCheckpoint(environmentID: environmentID)
         }
         let checkpoint = try Checkpoint.open(stored?.note ?? "", verifier: NoteVerifier(verifierKey: publicKey))
         #expect(checkpoint.size == 0)

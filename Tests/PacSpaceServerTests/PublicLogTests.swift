@@ -87,3 +87,20 @@ import Testing
         }
     }
 }
+
+@Suite struct EmptyLogTests {
+    /// A provisioned log with no entries: the size-0 checkpoint, and clear errors for proofs.
+    @Test func emptyLogAnswersPrecisely() async throws {
+        try await TestServer().run { api in
+            let account = try await api.account()
+            _ = try await api.apiKey(account)
+            let contracts = try await api.call(.get, "/dashboard/contracts", token: account.accessToken)
+            guard case .array(let items) = contracts.data, let contract = items.first?["id"]?.string else { throw TestFailure("no contract") }
+            let note = try await api.call(.get, "/api/v1/log/\(contract)/checkpoint")
+            #expect(note.status == .ok)
+            #expect(note.text.split(separator: "\n").dropFirst().first == "0")
+            #expect(try await api.call(.get, "/api/v1/log/\(contract)/proof/inclusion?index=0").status == .notFound)
+            #expect(try await api.call(.get, "/api/v1/log/\(contract)/proof/consistency?from=1&to=1").status == .badRequest)
+        }
+    }
+}
