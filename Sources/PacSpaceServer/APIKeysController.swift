@@ -23,14 +23,8 @@ struct APIKeysController: Sendable {
         group.delete(":id", use: revoke)
     }
 
-    private func manager(_ context: AppRequestContext) throws -> User {
-        let user = try context.requireUser()
-        guard user.role != "viewer" else { throw APIError.forbidden("Viewers cannot manage API keys; ask an owner or admin.") }
-        return user
-    }
-
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try manager(context)
+        let user = try context.requireManager(of: "API keys")
         let body = try await RequestBody.decode(request, allowed: ["name", "environment"])
         let name = try body.optionalString("name", maxLength: 100) ?? "API key"
         let environment = try body.optionalChoice("environment", of: ["test", "live"]) ?? "test"
@@ -56,9 +50,7 @@ struct APIKeysController: Sendable {
         let user = try context.requireUser()
         let (page, limit) = try QueryParameters(request: request).page()
         let (items, total) = try await keys.list(tenantID: user.tenantID, limit: limit, offset: (page - 1) * limit)
-        return Envelope.success(.ok, [
-            "items": .array(items.map { .object(Self.json($0)) }), "total": .int(total), "page": .int(page), "limit": .int(limit),
-        ])
+        return Envelope.page(items.map { .object(Self.json($0)) }, total: total, page: page, limit: limit)
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -67,7 +59,7 @@ struct APIKeysController: Sendable {
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try manager(context)
+        let user = try context.requireManager(of: "API keys")
         let body = try await RequestBody.decode(request, allowed: ["name", "active"])
         let name = try body.optionalString("name", maxLength: 100)
         let active = try body.optionalBool("active")
@@ -82,7 +74,7 @@ struct APIKeysController: Sendable {
     }
 
     @Sendable func rotate(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try manager(context)
+        let user = try context.requireManager(of: "API keys")
         let overlap = try await RequestBody.decodeOptional(request, allowed: ["overlapSeconds"])?
             .optionalInteger("overlapSeconds", in: 0...Self.maxOverlapSeconds) ?? 0
         let current = try await owned(context, user)
@@ -101,7 +93,7 @@ struct APIKeysController: Sendable {
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try manager(context)
+        let user = try context.requireManager(of: "API keys")
         guard let record = try await keys.revoke(id: try context.parameters.require("id"), tenantID: user.tenantID, now: now()) else {
             throw APIError.notFound("No such API key.")
         }

@@ -51,10 +51,10 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     router.middlewares.add(RequestIDMiddleware())
     router.middlewares.add(ErrorMiddleware(routes: routes))
     OpenAPIController().addRoutes(to: router)
+    let mailer = Mailer(transport: configuration.mailTransport, outbox: outbox, from: "PacSpace <no-reply@\(configuration.originHost)>",
+                        logger: logger, now: configuration.now)
     DashboardAuthController(
-        accounts: accounts, tokens: tokens, passwords: passwords,
-        mailer: Mailer(transport: configuration.mailTransport, outbox: outbox, from: "PacSpace <no-reply@\(configuration.originHost)>",
-                       logger: logger, now: configuration.now),
+        accounts: accounts, tokens: tokens, passwords: passwords, mailer: mailer,
         limiter: RateLimiter(windowSeconds: configuration.loginWindowSeconds), configuration: configuration
     ).addRoutes(to: router, auth: auth)
     ContractsController(environments: environments, provisioner: provisioner, now: configuration.now).addRoutes(to: router, auth: auth)
@@ -64,6 +64,14 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let keyAuthenticator = APIKeyAuthenticator(keys: apiKeys, environments: environments, logger: logger)
     APIKeysController(keys: apiKeys, environments: environments, authenticator: keyAuthenticator, now: configuration.now)
         .addRoutes(to: router, auth: auth)
+
+    let webhookOutbox = WebhookOutbox(database: database)
+    let outboundPolicy = OutboundPolicy(allowedHosts: configuration.webhookAllowedHosts)
+    let dispatcher = WebhookDispatcher(outbox: webhookOutbox, client: WebhookClient(policy: outboundPolicy), sealer: sealer,
+                                       schedule: configuration.webhookSchedule, accounts: accounts, mailer: mailer,
+                                       logger: logger, now: configuration.now)
+    WebhooksController(endpoints: WebhookEndpointStore(database: database), outbox: webhookOutbox, sealer: sealer,
+                       policy: outboundPolicy, dispatcher: dispatcher, now: configuration.now).addRoutes(to: router, auth: auth)
 
     let log = LogStore(database: database)
     let deltas = DeltaStore(database: database)
@@ -76,7 +84,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let writer = IngestWriter(deltas: deltas, now: configuration.now, committed: { sequencer.wake() })
     let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, now: configuration.now))
     DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: receipts,
-                    costPerDelta: configuration.creditsPerDelta.micros)
+                    costPerDelta: configuration.creditsPerDelta.micros, creditsLowThreshold: configuration.creditsLowThreshold.micros)
         .addRoutes(to: balance)
     DeriveController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     CompareController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
@@ -89,6 +97,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
                         maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     ReceiptController(deltas: deltas, checkpoints: checkpoints, publicURL: configuration.publicURL,
                       maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
+    WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now).addRoutes(to: balance)
     LogController(environments: environments, log: log, deltas: deltas, receipts: receipts).addRoutes(to: router)
     VerifyController(environments: environments, deltas: deltas, checkpoints: checkpoints, receipts: receipts).addRoutes(to: router)
 
@@ -98,7 +107,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PacSpace"),
-        services: [database, provisioner, sequencer],
+        services: [database, provisioner, sequencer, dispatcher],
         logger: logger)
     app.beforeServerStarts {
         let applied: Int
@@ -110,6 +119,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         logger.info("database ready", metadata: ["migrationsApplied": .stringConvertible(applied), "schemaVersion": .stringConvertible(Migrations.latestVersion)])
         provisioner.wake()
         sequencer.wake()
+        dispatcher.wake()
     }
     return PacSpaceApplication(application: app, routes: registered.map { "\($0.method.rawValue) \($0.path)" })
 }

@@ -40,6 +40,16 @@ public struct ServerConfiguration: Sendable {
     public var creditsPerDelta = Amount(micros: 1_000_000)
     /// Credits granted to each new tenant at registration (`PACSPACE_FREE_CREDITS`).
     public var freeCredits = Amount.zero
+    /// `credits.low` is announced when a production write takes the available credits
+    /// below this (`PACSPACE_CREDITS_LOW_THRESHOLD`).
+    public var creditsLowThreshold = Amount(micros: 100_000_000)
+    /// Webhook retries: backoff base and cap, and how long a delivery is retried (and an
+    /// endpoint may fail straight before it is disabled); api.md §7 asks for ≥ 3 days.
+    /// `PACSPACE_WEBHOOK_BACKOFF_MS` (`base` or `base,cap`), `PACSPACE_WEBHOOK_RETRY_WINDOW` (seconds).
+    public var webhookSchedule = RetrySchedule.standard
+    /// Hosts or addresses webhooks may reach although they are loopback or private
+    /// (`PACSPACE_WEBHOOK_ALLOWED_HOSTS`, comma-separated). Empty: public addresses only.
+    public var webhookAllowedHosts: Set<String> = []
     /// The widest scope window a request may ask for, in days (`PACSPACE_MAX_SCOPE_DAYS`).
     public var maxScopeDays = 366
     /// PostgreSQL pool size (stack-notes: size it explicitly).
@@ -86,6 +96,29 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["PACSPACE_MAX_SCOPE_DAYS"] {
             guard let days = Int(value), (1...36_600).contains(days) else { throw ConfigurationError("PACSPACE_MAX_SCOPE_DAYS must be 1...36600") }
             maxScopeDays = days
+        }
+        if let value = environment["PACSPACE_CREDITS_LOW_THRESHOLD"] {
+            guard let threshold = try? Amount(parsing: value), threshold >= .zero else {
+                throw ConfigurationError("PACSPACE_CREDITS_LOW_THRESHOLD must be a number ≥ 0")
+            }
+            creditsLowThreshold = threshold
+        }
+        if let value = environment["PACSPACE_WEBHOOK_BACKOFF_MS"] {
+            let parts = value.split(separator: ",").map { Int64($0.trimmingCharacters(in: .whitespaces)) }
+            guard (1...2).contains(parts.count), let base = parts[0], (1...86_400_000).contains(base),
+                  let cap = parts.count == 2 ? parts[1] : max(base, RetrySchedule.standard.cap), cap >= base else {
+                throw ConfigurationError("PACSPACE_WEBHOOK_BACKOFF_MS must be base or base,cap in milliseconds (1...86400000, cap ≥ base)")
+            }
+            webhookSchedule = RetrySchedule(base: base, cap: cap, window: webhookSchedule.window)
+        }
+        if let value = environment["PACSPACE_WEBHOOK_RETRY_WINDOW"] {
+            guard let seconds = Int64(value), (1...30 * 86_400).contains(seconds) else {
+                throw ConfigurationError("PACSPACE_WEBHOOK_RETRY_WINDOW must be 1...2592000 (seconds)")
+            }
+            webhookSchedule = RetrySchedule(base: webhookSchedule.base, cap: webhookSchedule.cap, window: seconds * 1000)
+        }
+        if let value = environment["PACSPACE_WEBHOOK_ALLOWED_HOSTS"] {
+            webhookAllowedHosts = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
         }
         if let value = environment["PACSPACE_BCRYPT_COST"] {
             guard let cost = Int(value), (4...31).contains(cost) else { throw ConfigurationError("PACSPACE_BCRYPT_COST must be 4...31") }

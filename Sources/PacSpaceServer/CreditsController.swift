@@ -24,12 +24,9 @@ struct CreditsController: Sendable {
         let user = try context.requireUser()
         let (page, limit) = try QueryParameters(request: request).page()
         let (items, total) = try await credits.entries(tenantID: user.tenantID, limit: limit, offset: (page - 1) * limit)
-        return Envelope.success(.ok, [
-            "items": .array(items.map { entry in
-                ["id": .string(entry.id), "type": .string(entry.type), "amount": entry.amount.json, "description": .string(entry.description),
-                 "balanceAfter": entry.balanceAfter.json, "createdAt": .string(Timestamp.iso8601(millis: entry.createdAt))]
-            }),
-            "total": .int(total), "page": .int(page), "limit": .int(limit),
-        ])
+        return Envelope.page(items.map { entry in
+            ["id": .string(entry.id), "type": .string(entry.type), "amount": entry.amount.json, "description": .string(entry.description),
+             "balanceAfter": entry.balanceAfter.json, "createdAt": .string(Timestamp.iso8601(millis: entry.createdAt))]
+        }, total: total, page: page, limit: limit)
     }
 }

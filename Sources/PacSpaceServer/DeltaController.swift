@@ -13,6 +13,8 @@ struct DeltaController: Sendable {
     let receipts: ReceiptReader
     /// Micro-credits one production delta costs.
     let costPerDelta: Int64
+    /// Available credits below which a reservation announces `credits.low` (micro-credits).
+    let creditsLowThreshold: Int64
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("delta", use: emit)
@@ -80,7 +82,7 @@ struct DeltaController: Sendable {
 
     /// Production (mainnet) writes are paid for in credits; sandbox writes are free.
     private func credits(_ key: APIKeyIdentity) -> IngestRequest.Credits? {
-        key.environment == "mainnet" ? IngestRequest.Credits(tenantID: key.tenantID, costPerDelta: costPerDelta) : nil
+        key.environment == "mainnet" ? IngestRequest.Credits(tenantID: key.tenantID, costPerDelta: costPerDelta, lowThreshold: creditsLowThreshold) : nil
     }
 
     static let insufficient = APIError(HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), "INSUFFICIENT_CREDITS",

@@ -11,6 +11,11 @@ enum Envelope {
         return json(status, .object(members))
     }
 
+    /// A dashboard list page (api.md §1): `{items, total, page, limit}`.
+    static func page(_ items: [JSONValue], total: Int, page: Int, limit: Int) -> Response {
+        success(.ok, ["items": .array(items), "total": .int(total), "page": .int(page), "limit": .int(limit)])
+    }
+
     /// The error envelope for `error`.
     static func failure(_ error: APIError) -> Response {
         var response = json(error.status, error.body)

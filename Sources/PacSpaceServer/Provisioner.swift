@@ -23,9 +23,7 @@ final class Provisioner: Service {
     private let originHost: String
     private let logger: Logger
     private let now: @Sendable () -> Int64
-    private let wakeups: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
-    private let pollInterval: Duration
+    private let wakeups: Wakeups
 
     init(environments: EnvironmentStore, sealer: KeySealer, originHost: String, logger: Logger,
          now: @escaping @Sendable () -> Int64, pollInterval: Duration = .seconds(2)) {
@@ -34,35 +32,17 @@ final class Provisioner: Service {
         self.originHost = originHost
         self.logger = logger
         self.now = now
-        self.pollInterval = pollInterval
-        (wakeups, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.wakeups = Wakeups(pollInterval: pollInterval)
     }
 
     /// Asks for pending work to be looked at now.
-    func wake() { continuation.yield() }
-
-    /// Stops taking work; called on graceful shutdown.
-    func stop() { continuation.finish() }
+    func wake() { wakeups.wake() }
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                var polling = false
-                for await _ in wakeups {
-                    // The first wake-up comes once migrations ran; from then on a slow poll
-                    // as well, so work left by a failed query (or another server) is retried.
-                    if !polling {
-                        polling = true
-                        group.addTask { [pollInterval, continuation] in
-                            while (try? await Task.sleep(for: pollInterval)) != nil { continuation.yield() }
-                        }
-                    }
-                    await provisionPending()
-                }
-                group.cancelAll()
-            }
+            await wakeups.run { await self.provisionPending() }
         } onGracefulShutdown: {
-            self.stop()
+            self.wakeups.finish()
         }
     }
 
@@ -82,7 +62,7 @@ final class Provisioner: Service {
                 return  // another server is on it (or it is done)
             }
             guard attempt <= Self.maxAttempts else {
-                try await environments.fail(id: record.id, error: "Provisioning failed \(Self.maxAttempts) times; provision the environment again to retry, or contact support.")
+                try await environments.fail(id: record.id, error: "Provisioning failed \(Self.maxAttempts) times; provision the environment again to retry, or contact support.", now: now())
                 logger.error("provisioning gave up", metadata: metadata)
                 return
             }

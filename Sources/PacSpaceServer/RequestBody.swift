@@ -60,6 +60,9 @@ struct RequestBody {
     /// The raw value of a member.
     subscript(name: String) -> JSONValue? { members[name] }
 
+    /// True when the member is sent as `null` (a PATCH clearing a value).
+    func isNull(_ name: String) -> Bool { members[name] == .null }
+
     /// Like ``decode(_:allowed:)``, but an empty body (no body at all) is nil instead of an error.
     static func decodeOptional(_ request: Request, allowed: Set<String>) async throws -> RequestBody? {
         if request.headers[.contentLength] == "0" || (request.headers[.contentLength] == nil && request.headers[.contentType] == nil) {

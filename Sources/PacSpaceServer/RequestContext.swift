@@ -27,6 +27,13 @@ public struct AppRequestContext: RequestContext {
         return apiKey
     }
 
+    /// The authenticated user, if allowed to change `what` (viewers are not: 403).
+    func requireManager(of what: String) throws -> User {
+        let user = try requireUser()
+        guard user.role != "viewer" else { throw APIError.forbidden("Viewers cannot manage \(what); ask an owner or admin.") }
+        return user
+    }
+
     /// The authenticated user; only call on routes behind ``DashboardAuthMiddleware``.
     func requireUser() throws -> User {
         guard let user else { throw APIError.unauthorized("Authentication required.") }

@@ -101,6 +101,15 @@ public struct AccountStore: Sendable {
         try await database.read { db in try await db.raw("SELECT * FROM users WHERE id = \(bind: id)").first().map(User.init(row:)) }
     }
 
+    /// The tenant's owners and admins: who hears about operational problems.
+    public func administrators(tenantID: String) async throws -> [User] {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT * FROM users WHERE tenant_id = \(bind: tenantID) AND role IN ('owner', 'admin') ORDER BY created_at
+                """).all().map(User.init(row:))
+        }
+    }
+
     public func tenant(id: String) async throws -> Tenant? {
         try await database.read { db in
             try await db.raw("SELECT * FROM tenants WHERE id = \(bind: id)").first().map {

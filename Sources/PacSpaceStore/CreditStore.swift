@@ -69,14 +69,23 @@ public struct CreditStore: Sendable {
     }
 
     /// Reserves `amount` inside a caller's transaction; false (and nothing written) when
-    /// the available credits cannot cover it.
-    static func reserve(_ tenantID: String, _ amount: Int64, _ description: String, _ now: Int64, _ db: any SQLDatabase) async throws -> Bool {
+    /// the available credits cannot cover it. Announces `credits.low` when this reservation
+    /// takes the available credits below the threshold.
+    static func reserve(_ credits: IngestRequest.Credits, _ amount: Int64, _ description: String, _ now: Int64,
+                        _ db: any SQLDatabase) async throws -> Bool {
         guard amount > 0 else { return true }
         guard let row = try await db.raw("""
             UPDATE credit_accounts SET reserved = reserved + \(bind: amount)
-            WHERE tenant_id = \(bind: tenantID) AND balance - reserved >= \(bind: amount) RETURNING balance, reserved
+            WHERE tenant_id = \(bind: credits.tenantID) AND balance - reserved >= \(bind: amount) RETURNING balance, reserved
             """).first() else { return false }
-        try await entry(tenantID, "reservation", Amount(micros: amount), description, try CreditBalance(row: row), now, db)
+        let after = try CreditBalance(row: row)
+        try await entry(credits.tenantID, "reservation", Amount(micros: amount), description, after, now, db)
+        if after.available.micros < credits.lowThreshold, after.available.micros + amount >= credits.lowThreshold {
+            try await WebhookOutbox.announce([WebhookNotice(WebhookEventType.creditsLow.rawValue, [
+                "creditBalance": after.balance.json, "availableBalance": after.available.json, "reserved": after.reserved.json,
+                "threshold": Amount(micros: credits.lowThreshold).json,
+            ])], tenantID: credits.tenantID, environment: "mainnet", now: now, db)
+        }
         return true
     }
 

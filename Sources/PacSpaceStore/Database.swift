@@ -132,3 +132,10 @@ public enum DatabaseError: Error, CustomStringConvertible {
         }
     }
 }
+
+/// Multi-row statements go in chunks that stay under the engines' bound-parameter limits.
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

@@ -100,9 +100,12 @@ public struct IngestRequest: Sendable {
     public struct Credits: Sendable {
         public let tenantID: String
         public let costPerDelta: Int64
-        public init(tenantID: String, costPerDelta: Int64) {
+        /// `credits.low` is announced when a reservation takes the available credits below this.
+        public let lowThreshold: Int64
+        public init(tenantID: String, costPerDelta: Int64, lowThreshold: Int64) {
             self.tenantID = tenantID
             self.costPerDelta = costPerDelta
+            self.lowThreshold = lowThreshold
         }
     }
 

@@ -50,7 +50,7 @@ public struct DeltaStore: Sendable {
                     row.append(nil)
                 }
                 if let credits = request.credits, !mine.isEmpty,
-                   try await !CreditStore.reserve(credits.tenantID, Int64(mine.count) * credits.costPerDelta, "\(mine.count) production deltas", now, db) {
+                   try await !CreditStore.reserve(credits, Int64(mine.count) * credits.costPerDelta, "\(mine.count) production deltas", now, db) {
                     for key in reserved { known[key] = nil }
                     outcomes.append(row.map { _ in .insufficientCredits })
                     continue

@@ -1,3 +1,4 @@
+import PacSpaceCore
 import SQLKit
 
 /// A tenant's environment (a "contract" in the public API): its provisioning state and,
@@ -130,18 +131,32 @@ public struct EnvironmentStore: Sendable {
                 UPDATE environments SET status = 'active', error = NULL, log_origin = \(bind: log.origin),
                     public_key = \(bind: log.publicKey), sealed_signing_key = \(bind: log.sealedSigningKey),
                     tree_size = \(bind: log.checkpoint.treeSize), provisioned_at = \(bind: now)
-                WHERE id = \(bind: id) AND status = 'provisioning' RETURNING id
-                """).first() != nil
-            guard updated else { return false }
+                WHERE id = \(bind: id) AND status = 'provisioning' RETURNING tenant_id, environment
+                """).first()
+            guard let updated else { return false }
             try await insert(log.checkpoint, db)
+            let environment = try updated.decode(column: "environment", as: String.self)
+            try await WebhookOutbox.announce([WebhookNotice(WebhookEventType.environmentProvisioned.rawValue, [
+                "contractId": .string(id), "environment": .string(environment), "status": "active",
+                "logOrigin": .string(log.origin), "publicKey": .string(log.publicKey),
+                "provisionedAt": .string(Timestamp.iso8601(millis: now)),
+            ])], tenantID: try updated.decode(column: "tenant_id", as: String.self), environment: environment, now: now, db)
             return true
         }
     }
 
     /// Marks a provisioning environment failed with a sentence for the owner.
-    public func fail(id: String, error: String) async throws {
+    public func fail(id: String, error: String, now: Int64) async throws {
         try await database.transaction { db in
-            try await db.raw("UPDATE environments SET status = 'error', error = \(bind: error) WHERE id = \(bind: id) AND status = 'provisioning'").run()
+            guard let failed = try await db.raw("""
+                UPDATE environments SET status = 'error', error = \(bind: error) WHERE id = \(bind: id) AND status = 'provisioning'
+                RETURNING tenant_id, environment
+                """).first() else { return }
+            let environment = try failed.decode(column: "environment", as: String.self)
+            try await WebhookOutbox.announce([WebhookNotice(WebhookEventType.environmentFailed.rawValue, [
+                "contractId": .string(id), "environment": .string(environment), "status": "error", "error": .string(error),
+                "failedAt": .string(Timestamp.iso8601(millis: now)),
+            ])], tenantID: try failed.decode(column: "tenant_id", as: String.self), environment: environment, now: now, db)
         }
     }
 

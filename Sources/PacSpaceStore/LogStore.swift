@@ -51,9 +51,10 @@ public struct LogStore: Sendable {
 
     private func integrate(_ db: any SQLDatabase, _ environmentID: String, _ limit: Int, _ now: Int64, _ lastSigned: (size: Int64, root: Hash)?,
                            _ sign: @Sendable (Checkpoint) throws -> String) async throws -> Integration? {
-        guard let env = try await db.raw("SELECT log_origin, tree_size FROM environments WHERE id = \(bind: environmentID)").first(),
+        guard let env = try await db.raw("SELECT log_origin, tree_size, tenant_id, environment FROM environments WHERE id = \(bind: environmentID)").first(),
               let origin = try env.decode(column: "log_origin", as: String?.self) else { return nil }
         let size = try env.decode(column: "tree_size", as: Int64.self)
+        let tenantID = try env.decode(column: "tenant_id", as: String.self)
         let last = try await latestCheckpoint(environmentID, db)
         guard let last, last.treeSize == size, let lastRoot = Hash(base64: last.rootHash) else {
             throw LogError.inconsistent(environmentID: environmentID, detail: "no signed checkpoint for the stored tree size \(size)")
@@ -137,9 +138,8 @@ public struct LogStore: Sendable {
             VALUES (\(bind: environmentID), \(bind: newSize), \(bind: signed.rootHash), \(bind: signed.note), \(bind: now))
             """).run()
         try await markVerified(verified, environmentID: environmentID, now: now, db)
-        if cost > 0, let tenant = try await db.raw("SELECT tenant_id FROM environments WHERE id = \(bind: environmentID)").first()?
-            .decode(column: "tenant_id", as: String.self) {
-            try await CreditStore.settle(tenant, cost, "\(verified.count) production deltas verified", now, db)
+        if cost > 0 {
+            try await CreditStore.settle(tenantID, cost, "\(verified.count) production deltas verified", now, db)
         }
         for checkpoint in checkpoints {
             try await db.raw("""
@@ -155,6 +155,8 @@ public struct LogStore: Sendable {
                 """).run()
         }
         try await db.raw("UPDATE environments SET tree_size = \(bind: newSize) WHERE id = \(bind: environmentID)").run()
+        try await announce(verified, checkpoints: checkpoints.map(\.id), tenantID: tenantID,
+                           environment: try env.decode(column: "environment", as: String.self), now: now, db)
         return Integration(entries: verified.count + checkpoints.count, treeSize: newSize, checkpoint: signed)
     }
 
@@ -258,10 +260,4 @@ public struct LogStore: Sendable {
             """).first().map(SignedCheckpoint.init(row:))
     }
 
-}
-
-extension Array {
-    func chunked(_ size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
-    }
 }

@@ -160,6 +160,43 @@ public enum Migrations {
             // One server works on a provisioning environment at a time; a lease left by a killed server expires.
             "ALTER TABLE environments ADD COLUMN claimed_until BIGINT",
         ]),
+        Migration(version: 11, name: "webhooks", statements: [
+            // Signing secrets are sealed with the master key (they must be usable to sign).
+            // events NULL = every event; environment NULL = both.
+            """
+            CREATE TABLE webhook_endpoints (
+                id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), url TEXT NOT NULL,
+                events TEXT, environment TEXT, description TEXT,
+                sealed_secret TEXT NOT NULL, sealed_previous_secret TEXT, previous_expires_at BIGINT,
+                active BIGINT NOT NULL, disabled_reason TEXT, failing_since BIGINT,
+                created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, deleted_at BIGINT)
+            """,
+            "CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints(tenant_id, created_at)",
+            // The outbox: an event's body is fixed when the event is written, in the
+            // transaction of the change it reports.
+            """
+            CREATE TABLE webhook_events (
+                id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), environment TEXT NOT NULL,
+                type TEXT NOT NULL, body TEXT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE webhook_deliveries (
+                event_id TEXT NOT NULL REFERENCES webhook_events(id), endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+                tenant_id TEXT NOT NULL, environment TEXT NOT NULL, status TEXT NOT NULL, attempts BIGINT NOT NULL,
+                next_attempt_at BIGINT, claimed_until BIGINT, last_attempt_at BIGINT, last_status_code BIGINT,
+                last_error TEXT, last_latency_ms BIGINT, delivered_at BIGINT, created_at BIGINT NOT NULL,
+                PRIMARY KEY (event_id, endpoint_id))
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending'",
+            "CREATE INDEX webhook_deliveries_list ON webhook_deliveries(tenant_id, environment, created_at)",
+            "CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id) WHERE status = 'pending'",
+            """
+            CREATE TABLE webhook_attempts (
+                event_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, attempt BIGINT NOT NULL, attempted_at BIGINT NOT NULL,
+                status_code BIGINT, latency_ms BIGINT NOT NULL, error TEXT,
+                PRIMARY KEY (event_id, endpoint_id, attempt))
+            """,
+        ]),
     ]
 
     /// The newest schema version this build knows.

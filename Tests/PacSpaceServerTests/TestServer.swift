@@ -7,6 +7,7 @@ import NIOCore
 import PacSpaceCore
 import PacSpaceServer
 import PacSpaceStore
+import SQLKit
 import Synchronization
 import Testing
 
@@ -82,6 +83,18 @@ struct TestServer {
         configuration.bcryptCost = 4
         configuration.publicURL = "https://pacspace.test"
         configuration.sequencerInterval = .milliseconds(10)
+    }
+
+    /// Gives this server a PostgreSQL database of its own (SQLite servers have one
+    /// already). For tests whose background work is not per tenant and whose server
+    /// configuration differs from the others', such as webhook delivery: servers sharing a
+    /// database deliver each other's webhooks, with their own settings.
+    mutating func isolateDatabase() async throws {
+        guard case .postgres(let url) = backend, var components = URLComponents(string: url) else { return }
+        let name = "pacspace_\(UUID().uuidString.prefix(8).lowercased())"
+        try await withDatabase { database in try await database.read { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() } }
+        components.path = "/\(name)"
+        configuration.databaseURL = components.string
     }
 
     /// Runs `body` with the server's database opened directly (server not running).

@@ -6,7 +6,7 @@ import os, sys
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "scripts"))
-from pacspace_harness import ROOT, Server, call  # noqa: E402,F401
+from pacspace_harness import ROOT, Server, call, free_port  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

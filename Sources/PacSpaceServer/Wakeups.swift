@@ -1,0 +1,39 @@
+/// When a background service looks for work: when asked (``wake()``: new work was just
+/// written), and, from the first wake-up on, every ``pollInterval`` too — for work left
+/// by a failed query, by another server sharing the database, or falling due later.
+///
+/// The first wake-up is the application's, once migrations ran, so nothing polls a
+/// database that is not ready yet.
+struct Wakeups: Sendable {
+    let pollInterval: Duration
+    private let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    init(pollInterval: Duration) {
+        self.pollInterval = pollInterval
+        (stream, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks for a round now; wake-ups while a round runs fold into one more round.
+    func wake() { continuation.yield() }
+
+    /// Ends ``run(_:)`` after the round in progress (graceful shutdown).
+    func finish() { continuation.finish() }
+
+    /// Runs `round` on every wake-up until ``finish()``.
+    func run(_ round: @Sendable () async -> Void) async {
+        await withDiscardingTaskGroup { group in
+            var polling = false
+            for await _ in stream {
+                if !polling {
+                    polling = true
+                    group.addTask { [pollInterval, continuation] in
+                        while (try? await Task.sleep(for: pollInterval)) != nil { continuation.yield() }
+                    }
+                }
+                await round()
+            }
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import PacSpaceCore
+import PacSpaceStore
+
+/// Sends one webhook delivery: resolves the host, keeps only the addresses the
+/// ``OutboundPolicy`` permits, connects to the first that answers, posts the body and
+/// reads the status. One connection per delivery (`Connection: close`); redirects are not
+/// followed (a 3xx is a failed attempt); the whole exchange has ``timeout``.
+struct WebhookClient: Sendable {
+    let policy: OutboundPolicy
+    /// api.md §7: 10 s.
+    let timeout: Duration
+    private let tls: NIOSSLContext?
+
+    init(policy: OutboundPolicy, timeout: Duration = .seconds(10)) {
+        self.policy = policy
+        self.timeout = timeout
+        self.tls = try? NIOSSLContext(configuration: .makeClientConfiguration())
+    }
+
+    /// Posts `body` with `headers`; never throws: every failure is an outcome.
+    func post(_ target: WebhookTarget, headers: [(String, String)], body: [UInt8]) async -> AttemptOutcome {
+        let started = ContinuousClock.now
+        func outcome(_ status: Int?, _ error: String?) -> AttemptOutcome {
+            let elapsed = ContinuousClock.now - started
+            let millis = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            return AttemptOutcome(statusCode: status, latencyMillis: millis, error: error)
+        }
+        let addresses: [SocketAddress]
+        do {
+            addresses = try await Self.resolve(target.host, port: target.port)
+        } catch {
+            return outcome(nil, "cannot resolve \(target.host): \(error)")
+        }
+        let permitted = addresses.filter { policy.permits(target, address: $0) }
+        guard !permitted.isEmpty else {
+            return outcome(nil, "refused: \(target.host) resolves only to loopback, private or link-local addresses (not in PACSPACE_WEBHOOK_ALLOWED_HOSTS)")
+        }
+        if target.secure && tls == nil { return outcome(nil, "TLS is not available on this server") }
+        var lastError = "no address answered"
+        for address in permitted {
+            do {
+                let status = try await exchange(target, address: address, headers: headers, body: body)
+                return outcome(status, (200..<300).contains(status) ? nil : "HTTP \(status)")
+            } catch let error as DeliveryTimeout {
+                return outcome(nil, error.description)
+            } catch {
+                lastError = Self.describe(error)
+            }
+        }
+        return outcome(nil, lastError)
+    }
+
+    private struct DeliveryTimeout: Error, CustomStringConvertible {
+        let timeout: Duration
+        var description: String { "no answer within \(timeout.components.seconds) s" }
+    }
+
+    private func exchange(_ target: WebhookTarget, address: SocketAddress, headers: [(String, String)], body: [UInt8]) async throws -> Int {
+        let tls = target.secure ? self.tls : nil
+        let sniName = NetworkAddress.parse(target.host) == nil ? target.host : nil
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(timeout.components.seconds))
+            .connect(to: address) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: sniName))
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.target)
+        head.headers.add(name: "Host", value: target.hostHeader)
+        head.headers.add(name: "Content-Type", value: "application/json")
+        head.headers.add(name: "Content-Length", value: String(body.count))
+        head.headers.add(name: "User-Agent", value: "PacSpace-Webhooks/1")
+        head.headers.add(name: "Connection", value: "close")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        let request = head
+        let timeout = self.timeout
+        return try await withThrowingTaskGroup(of: Int?.self) { group in
+            group.addTask {
+                try await channel.executeThenClose { inbound, outbound in
+                    try await outbound.write(.head(request))
+                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                    try await outbound.write(.end(nil))
+                    var status: Int?
+                    for try await part in inbound {
+                        switch part {
+                        case .head(let response) where response.status.code >= 200 || status != nil: status = Int(response.status.code)
+                        case .head: continue  // 1xx interim answers
+                        case .body: continue
+                        case .end: return status
+                        }
+                    }
+                    return status
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                channel.channel.close(promise: nil)
+                throw DeliveryTimeout(timeout: timeout)
+            }
+            defer { group.cancelAll() }
+            guard let status = try await group.next() ?? nil else { throw ChannelError.eof }
+            return status
+        }
+    }
+
+    /// Every address of `host` (a literal is its own), via `getaddrinfo` off the event loops.
+    static func resolve(_ host: String, port: Int) async throws -> [SocketAddress] {
+        if NetworkAddress.parse(host) != nil { return [try SocketAddress(ipAddress: host, port: port)] }
+        return try await NIOThreadPool.singleton.runIfActive {
+            var hints = addrinfo()
+            hints.ai_family = AF_UNSPEC
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            var list: UnsafeMutablePointer<addrinfo>?
+            let status = getaddrinfo(host, String(port), &hints, &list)
+            guard status == 0 else { throw ResolveError(message: String(cString: gai_strerror(status))) }
+            defer { freeaddrinfo(list) }
+            var addresses: [SocketAddress] = []
+            var next = list
+            while let info = next?.pointee {
+                if let pointer = info.ai_addr {
+                    switch Int32(info.ai_family) {
+                    case AF_INET: addresses.append(pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { SocketAddress($0.pointee, host: host) })
+                    case AF_INET6: addresses.append(pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { SocketAddress($0.pointee, host: host) })
+                    default: break
+                    }
+                }
+                next = info.ai_next
+            }
+            return addresses
+        }
+    }
+
+    struct ResolveError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    /// A short sentence for the delivery log.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
+            return "cannot connect: \(first.error)"
+        }
+        if let error = error as? IOError { return "connection failed: \(error.description)" }
+        if error is ChannelError { return "the connection closed before an answer" }
+        return String(String(describing: error).prefix(300))
+    }
+}

@@ -1,0 +1,81 @@
+import Hummingbird
+import PacSpaceCore
+import PacSpaceStore
+
+/// The delivery log of the key's environment and manual retries (api.md §5, §7):
+/// `GET /api/v1/balance/webhooks`, `POST /api/v1/balance/webhooks/:eventId/retry`.
+struct WebhookDeliveriesController: Sendable {
+    let outbox: WebhookOutbox
+    let dispatcher: WebhookDispatcher
+    let now: @Sendable () -> Int64
+
+    /// The `status` filter: a delivery state, or its name in the Balance API's status
+    /// vocabulary (what the SDK shows).
+    static let statuses = ["pending": "pending", "delivered": "delivered", "failed": "failed",
+                           "queued": "pending", "verified": "delivered"]
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("webhooks", use: list)
+        group.post("webhooks/:eventId/retry", use: retry)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        let query = QueryParameters(request: request)
+        var status: String?
+        if let text = request.uri.queryParameters.get("status"), !text.isEmpty {
+            guard let state = Self.statuses[text.lowercased()] else {
+                throw APIError.invalid("status", "enum", "status must be one of: pending, delivered, failed (or QUEUED, VERIFIED, FAILED).")
+            }
+            status = state
+        }
+        let limit = try query.integer("limit", in: 1...100) ?? 20
+        let offset = try query.integer("offset", in: 0...1_000_000_000) ?? 0
+        let (items, total) = try await outbox.deliveries(tenantID: key.tenantID, environment: key.environment, status: status,
+                                                         limit: limit, offset: offset)
+        return Envelope.success(.ok, [
+            "deliveries": .array(items.map { json($0) }), "total": .int(total), "limit": .int(limit), "offset": .int(offset),
+        ])
+    }
+
+    @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        _ = try await RequestBody.decodeOptional(request, allowed: [])
+        let eventID = try context.parameters.require("eventId")
+        switch try await outbox.retry(eventID: eventID, tenantID: key.tenantID, environment: key.environment, now: now()) {
+        case .notFound:
+            throw APIError.notFound("No webhook event \(eventID) in this environment.")
+        case .noActiveEndpoint(let endpoints):
+            throw APIError(.conflict, "CONFLICT",
+                           "The event's endpoints are disabled or deleted (\(endpoints.joined(separator: ", "))); enable one with PATCH /dashboard/webhooks/:id {\"active\": true} first.")
+        case .scheduled(let deliveries):
+            dispatcher.wake()
+            return Envelope.success(.accepted, [
+                "eventId": .string(eventID), "scheduled": .int(deliveries.count), "deliveries": .array(deliveries.map { json($0) }),
+            ], message: "A new attempt is scheduled now.")
+        }
+    }
+
+    /// `state` is the delivery's own: pending, delivering, delivered, failed. `status` says
+    /// the same in the Balance API's vocabulary, which the official SDK normalizes every
+    /// `status` to: QUEUED, PROCESSING, VERIFIED (delivered), FAILED.
+    func json(_ delivery: DeliveryRecord) -> JSONValue {
+        let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
+        let inFlight = delivery.status == "pending" && (delivery.claimedUntil ?? 0) > now()
+        let state = inFlight ? "delivering" : delivery.status
+        let status = ["pending": "QUEUED", "delivering": "PROCESSING", "delivered": "VERIFIED", "failed": "FAILED"][state] ?? "QUEUED"
+        return [
+            "eventId": .string(delivery.eventID), "event": .string(delivery.type), "endpointId": .string(delivery.endpointID),
+            "url": .string(delivery.url), "state": .string(state), "status": .string(status), "attempts": .int(delivery.attempts),
+            "lastStatusCode": delivery.lastStatusCode.map(JSONValue.int) ?? .null, "lastError": .optional(delivery.lastError),
+            "lastLatencyMs": delivery.lastLatencyMillis.map(JSONValue.int) ?? .null, "lastAttemptAt": time(delivery.lastAttemptAt),
+            "nextAttemptAt": time(delivery.nextAttemptAt), "deliveredAt": time(delivery.deliveredAt), "createdAt": time(delivery.createdAt),
+            "history": .array(delivery.history.map {
+                [
+                    "attempt": .int($0.number), "attemptedAt": time($0.at), "statusCode": $0.statusCode.map(JSONValue.int) ?? .null,
+                    "latencyMs": .int($0.latencyMillis), "error": .optional($0.error),
+                ]
+            }),
+        ]
+    }
+}

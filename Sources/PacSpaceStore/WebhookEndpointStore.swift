@@ -1,0 +1,172 @@
+import SQLKit
+
+/// A tenant's webhook endpoint (api.md §7). Secrets are held sealed; this record never
+/// carries one in clear.
+public struct WebhookEndpoint: Sendable, Equatable {
+    public let id: String
+    public let tenantID: String
+    public let url: String
+    /// Subscribed event names; nil = every event, including ones added later.
+    public let events: [String]?
+    /// `testnet` or `mainnet`; nil = both.
+    public let environment: String?
+    public let description: String?
+    /// The current signing secret, sealed with the master key (base64).
+    public let sealedSecret: String
+    /// The secret before the last rotation, still signing until ``previousExpiresAt``.
+    public let sealedPreviousSecret: String?
+    public let previousExpiresAt: Int64?
+    public let active: Bool
+    /// Why the server disabled it (failing for the whole retry window), if it did.
+    public let disabledReason: String?
+    /// When deliveries to it started failing (nil while it succeeds).
+    public let failingSince: Int64?
+    public let createdAt: Int64
+    public let updatedAt: Int64
+
+    /// True when the endpoint wants `event` from `environment`.
+    public func wants(_ event: String, environment name: String) -> Bool {
+        (environment == nil || environment == name) && (events == nil || events!.contains(event))
+    }
+}
+
+/// A change to an endpoint; nil members are left as they are.
+public struct WebhookEndpointChange: Sendable {
+    public var url: String?
+    /// `.some(nil)` = every event.
+    public var events: [String]??
+    /// `.some(nil)` = both environments.
+    public var environment: String??
+    /// `.some(nil)` = no description.
+    public var description: String??
+    public var active: Bool?
+
+    public init() {}
+}
+
+/// Webhook endpoints: create, read, change, rotate, delete (soft: deliveries keep naming it).
+public struct WebhookEndpointStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// How many endpoints one tenant may have.
+    public static let maxPerTenant = 16
+
+    /// Stores a new endpoint; nil when the tenant already has ``maxPerTenant``.
+    public func insert(_ endpoint: WebhookEndpoint) async throws -> WebhookEndpoint? {
+        try await database.transaction { db in
+            let count = try await db.raw("""
+                SELECT COUNT(*) AS n FROM webhook_endpoints WHERE tenant_id = \(bind: endpoint.tenantID) AND deleted_at IS NULL
+                """).first()?.decode(column: "n", as: Int64.self) ?? 0
+            guard count < Self.maxPerTenant else { return nil }
+            try await db.raw("""
+                INSERT INTO webhook_endpoints (id, tenant_id, url, events, environment, description, sealed_secret, active, created_at, updated_at)
+                VALUES (\(bind: endpoint.id), \(bind: endpoint.tenantID), \(bind: endpoint.url), \(bind: Self.encode(endpoint.events)),
+                        \(bind: endpoint.environment), \(bind: endpoint.description), \(bind: endpoint.sealedSecret),
+                        \(bind: endpoint.active ? 1 : 0), \(bind: endpoint.createdAt), \(bind: endpoint.updatedAt))
+                """).run()
+            return endpoint
+        }
+    }
+
+    /// The tenant's endpoints, newest first.
+    public func list(tenantID: String, limit: Int, offset: Int) async throws -> (items: [WebhookEndpoint], total: Int) {
+        try await database.read { db in
+            let total = try await db.raw("""
+                SELECT COUNT(*) AS n FROM webhook_endpoints WHERE tenant_id = \(bind: tenantID) AND deleted_at IS NULL
+                """).first()?.decode(column: "n", as: Int64.self) ?? 0
+            let rows = try await db.raw("""
+                SELECT * FROM webhook_endpoints WHERE tenant_id = \(bind: tenantID) AND deleted_at IS NULL
+                ORDER BY created_at DESC, id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)
+                """).all()
+            return (try rows.map(WebhookEndpoint.init(row:)), Int(total))
+        }
+    }
+
+    /// One endpoint of the tenant; nil for another tenant's or a deleted one.
+    public func endpoint(id: String, tenantID: String) async throws -> WebhookEndpoint? {
+        try await database.read { db in try await Self.endpoint(id, tenantID, db) }
+    }
+
+    /// Applies `change`. Enabling clears the failure state; disabling by hand clears the reason.
+    public func update(id: String, tenantID: String, change: WebhookEndpointChange, now: Int64) async throws -> WebhookEndpoint? {
+        try await database.transaction { db in
+            guard let current = try await Self.endpoint(id, tenantID, db) else { return nil }
+            let events = change.events ?? current.events
+            let environment = change.environment ?? current.environment
+            let description = change.description ?? current.description
+            let active = change.active ?? current.active
+            let reenabled = active && !current.active
+            try await db.raw("""
+                UPDATE webhook_endpoints SET url = \(bind: change.url ?? current.url), events = \(bind: Self.encode(events)),
+                    environment = \(bind: environment), description = \(bind: description), active = \(bind: active ? 1 : 0),
+                    disabled_reason = \(bind: active || change.active == false ? nil : current.disabledReason),
+                    failing_since = \(bind: reenabled ? nil : current.failingSince), updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID)
+                """).run()
+            return try await Self.endpoint(id, tenantID, db)
+        }
+    }
+
+    /// Replaces the secret; the old one keeps signing until `previousExpiresAt`.
+    public func rotate(id: String, tenantID: String, sealedSecret: String, previousExpiresAt: Int64, now: Int64) async throws -> WebhookEndpoint? {
+        try await database.transaction { db in
+            guard try await Self.endpoint(id, tenantID, db) != nil else { return nil }
+            try await db.raw("""
+                UPDATE webhook_endpoints SET sealed_previous_secret = sealed_secret, previous_expires_at = \(bind: previousExpiresAt),
+                    sealed_secret = \(bind: sealedSecret), updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID)
+                """).run()
+            return try await Self.endpoint(id, tenantID, db)
+        }
+    }
+
+    /// Deletes the endpoint; its pending deliveries end `failed`. False when unknown.
+    public func delete(id: String, tenantID: String, now: Int64) async throws -> Bool {
+        try await database.transaction { db in
+            guard try await db.raw("""
+                UPDATE webhook_endpoints SET deleted_at = \(bind: now), active = 0, updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND deleted_at IS NULL RETURNING id
+                """).first() != nil else { return false }
+            try await WebhookOutbox.abandon(endpointID: id, reason: "endpoint deleted", now: now, db)
+            return true
+        }
+    }
+
+    static func endpoint(_ id: String, _ tenantID: String, _ db: any SQLDatabase) async throws -> WebhookEndpoint? {
+        try await db.raw("""
+            SELECT * FROM webhook_endpoints WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND deleted_at IS NULL
+            """).first().map(WebhookEndpoint.init(row:))
+    }
+
+    /// Event lists are stored as comma-separated names (names never contain commas).
+    static func encode(_ events: [String]?) -> String? { events?.joined(separator: ",") }
+}
+
+extension WebhookEndpoint {
+    public init(id: String, tenantID: String, url: String, events: [String]?, environment: String?, description: String?,
+                sealedSecret: String, now: Int64) {
+        self.init(id: id, tenantID: tenantID, url: url, events: events, environment: environment, description: description,
+                  sealedSecret: sealedSecret, sealedPreviousSecret: nil, previousExpiresAt: nil, active: true,
+                  disabledReason: nil, failingSince: nil, createdAt: now, updatedAt: now)
+    }
+
+    init(row: any SQLRow) throws {
+        self.init(
+            id: try row.decode(column: "id", as: String.self),
+            tenantID: try row.decode(column: "tenant_id", as: String.self),
+            url: try row.decode(column: "url", as: String.self),
+            events: try row.decode(column: "events", as: String?.self).map { $0.split(separator: ",").map(String.init) },
+            environment: try row.decode(column: "environment", as: String?.self),
+            description: try row.decode(column: "description", as: String?.self),
+            sealedSecret: try row.decode(column: "sealed_secret", as: String.self),
+            sealedPreviousSecret: try row.decode(column: "sealed_previous_secret", as: String?.self),
+            previousExpiresAt: try row.decode(column: "previous_expires_at", as: Int64?.self),
+            active: try row.decode(column: "active", as: Int64.self) != 0,
+            disabledReason: try row.decode(column: "disabled_reason", as: String?.self),
+            failingSince: try row.decode(column: "failing_since", as: Int64?.self),
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+    }
+}

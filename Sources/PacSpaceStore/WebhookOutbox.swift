@@ -1,0 +1,157 @@
+import PacSpaceCore
+import SQLKit
+
+/// One event to announce: its type and its `data` object.
+public struct WebhookNotice: Sendable {
+    public let type: String
+    public let data: JSONValue
+
+    public init(_ type: String, _ data: JSONValue) {
+        self.type = type
+        self.data = data
+    }
+}
+
+/// A delivery the dispatcher has claimed: everything one attempt needs.
+public struct DueDelivery: Sendable {
+    public let eventID: String
+    public let endpointID: String
+    public let tenantID: String
+    public let type: String
+    public let body: String
+    public let url: String
+    public let sealedSecret: String
+    public let sealedPreviousSecret: String?
+    public let previousExpiresAt: Int64?
+    /// Attempts made before this one.
+    public let attempts: Int
+    public let createdAt: Int64
+    /// The lease this claim holds; the outcome is recorded only under it.
+    public let claim: Int64
+}
+
+/// What one attempt came to.
+public struct AttemptOutcome: Sendable {
+    /// The receiver's HTTP status; nil when no answer came (refused, timeout, blocked).
+    public let statusCode: Int?
+    public let latencyMillis: Int64
+    public let error: String?
+    public var succeeded: Bool { statusCode.map { (200..<300).contains($0) } ?? false }
+
+    public init(statusCode: Int?, latencyMillis: Int64, error: String?) {
+        self.statusCode = statusCode
+        self.latencyMillis = latencyMillis
+        self.error = error
+    }
+}
+
+/// One delivery as the delivery log shows it.
+public struct DeliveryRecord: Sendable {
+    public struct Attempt: Sendable {
+        public let number: Int
+        public let at: Int64
+        public let statusCode: Int?
+        public let latencyMillis: Int64
+        public let error: String?
+    }
+
+    public let eventID: String
+    public let type: String
+    public let endpointID: String
+    public let url: String
+    /// `pending`, `delivered` or `failed`.
+    public let status: String
+    public let attempts: Int
+    public let nextAttemptAt: Int64?
+    public let lastAttemptAt: Int64?
+    public let lastStatusCode: Int?
+    public let lastError: String?
+    public let lastLatencyMillis: Int64?
+    public let deliveredAt: Int64?
+    /// While an attempt is in flight: the end of its lease.
+    public let claimedUntil: Int64?
+    public let createdAt: Int64
+    public var history: [Attempt]
+}
+
+/// The webhook outbox (api.md §7). Events are written in the transaction of the change
+/// they report, one delivery per subscribed endpoint, so a crash can neither lose an
+/// event nor announce a change that did not commit. Delivery is at least once:
+/// receivers deduplicate by `X-Event-ID`.
+public struct WebhookOutbox: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    // MARK: Writing events (inside the caller's transaction)
+
+    /// The tenant's active endpoints: read once per transaction that may announce events.
+    static func subscribers(tenantID: String, _ db: any SQLDatabase) async throws -> [WebhookEndpoint] {
+        try await db.raw("""
+            SELECT * FROM webhook_endpoints WHERE tenant_id = \(bind: tenantID) AND active = 1 AND deleted_at IS NULL
+            """).all().map(WebhookEndpoint.init(row:))
+    }
+
+    /// Writes `notices` and a pending delivery for each endpoint that wants one; an event
+    /// nobody wants is not written. Returns the ids of the events written.
+    @discardableResult
+    static func enqueue(_ notices: [WebhookNotice], tenantID: String, environment: String, endpoints: [WebhookEndpoint],
+                        now: Int64, _ db: any SQLDatabase) async throws -> [String] {
+        var events: [(id: String, type: String, body: String)] = []
+        var deliveries: [(event: String, endpoint: String)] = []
+        for notice in notices {
+            let wanting = endpoints.filter { $0.wants(notice.type, environment: environment) }
+            guard !wanting.isEmpty else { continue }
+            let id = Identifier.make("evt")
+            let body: JSONValue = [
+                "id": .string(id), "event": .string(notice.type), "tenantId": .string(tenantID),
+                "environment": .string(environment), "createdAt": .string(Timestamp.iso8601(millis: now)), "data": notice.data,
+            ]
+            events.append((id, notice.type, String(decoding: JSONWriter.serialize(body), as: UTF8.self)))
+            deliveries += wanting.map { (id, $0.id) }
+        }
+        for chunk in events.chunked(300) {
+            let insert = db.insert(into: "webhook_events").columns("id", "tenant_id", "environment", "type", "body", "created_at")
+            for event in chunk {
+                insert.values(SQLBind(event.id), SQLBind(tenantID), SQLBind(environment), SQLBind(event.type), SQLBind(event.body), SQLBind(now))
+            }
+            try await insert.run()
+        }
+        for chunk in deliveries.chunked(300) {
+            let insert = db.insert(into: "webhook_deliveries")
+                .columns("event_id", "endpoint_id", "tenant_id", "environment", "status", "attempts", "next_attempt_at", "created_at")
+            for delivery in chunk {
+                insert.values(SQLBind(delivery.event), SQLBind(delivery.endpoint), SQLBind(tenantID), SQLBind(environment),
+                              SQLBind("pending"), SQLBind(Int64(0)), SQLBind(now), SQLBind(now))
+            }
+            try await insert.run()
+        }
+        return events.map(\.id)
+    }
+
+    /// Announces `notices` in the caller's transaction, reading the subscribers itself.
+    static func announce(_ notices: [WebhookNotice], tenantID: String, environment: String, now: Int64,
+                         _ db: any SQLDatabase) async throws {
+        let endpoints = try await subscribers(tenantID: tenantID, db)
+        guard !endpoints.isEmpty else { return }
+        try await enqueue(notices, tenantID: tenantID, environment: environment, endpoints: endpoints, now: now, db)
+    }
+
+    /// Queues a `webhook.test` event for one endpoint only; returns its event id.
+    public func enqueueTest(endpoint: WebhookEndpoint, environment: String, data: JSONValue, now: Int64) async throws -> String {
+        try await database.transaction { db in
+            let test = WebhookEndpoint(id: endpoint.id, tenantID: endpoint.tenantID, url: endpoint.url, events: nil, environment: nil,
+                                       description: nil, sealedSecret: "", now: now)
+            return try await Self.enqueue([WebhookNotice(WebhookEventType.test, data)], tenantID: endpoint.tenantID,
+                                          environment: environment, endpoints: [test], now: now, db)[0]
+        }
+    }
+
+    /// Ends an endpoint's pending deliveries as `failed` (it was deleted or disabled).
+    static func abandon(endpointID: String, reason: String, now: Int64, _ db: any SQLDatabase) async throws {
+        try await db.raw("""
+            UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = \(bind: reason)
+            WHERE endpoint_id = \(bind: endpointID) AND status = 'pending'
+            """).run()
+    }
+}
