@@ -1,0 +1,153 @@
+import PacSpaceCore
+import SQLKit
+
+extension Audit {
+    /// A customer's figures replayed from its deltas.
+    private struct Replay {
+        var count: Int64 = 0
+        var lastSequence: Int64 = 0
+        var verified: Int64 = 0
+        var balance: Int64 = 0
+        var lastVerifiedIndex: Int64?
+    }
+
+    /// Every delta of the environment: content hash, leaf, and the customers' replay.
+    func auditDeltas(_ environment: EnvironmentRecord, _ report: inout AuditReport) async throws {
+        let subject = environment.id
+        func finding(_ about: String, _ problem: String) { report.findings.append(AuditFinding(subject: "\(subject) \(about)", problem: problem)) }
+        var customers: [String: Replay] = [:]
+        var verified: Int64 = 0
+        var after: Int64 = -1
+        while true {
+            let cursor = after
+            let rows = try await database.read { db in
+                try await db.raw("""
+                    SELECT d.*, e.leaf_data FROM deltas d
+                    LEFT JOIN log_entries e ON e.environment_id = d.environment_id AND e.entry_index = d.log_index
+                    WHERE d.environment_id = \(bind: environment.id) AND d.queue_position > \(bind: cursor)
+                    ORDER BY d.queue_position LIMIT 5000
+                    """).all()
+            }
+            guard let last = rows.last else { break }
+            after = try last.decode(column: "queue_position", as: Int64.self)
+            for row in rows {
+                let record = try DeltaRecord(row: row)
+                report.deltas += 1
+                let metadata = try record.metadata.map { try JSONParser.parse(Array($0.utf8)) }
+                let content = DeltaContent(recordID: record.recordID, customerID: record.customerID, sequenceNumber: record.sequenceNumber,
+                                           delta: record.amount, reason: record.reason, referenceID: record.referenceID,
+                                           metadata: metadata, adjusts: record.adjusts, createdAt: record.createdAt)
+                let hash = try content.contentHash()
+                if hash.prefixedHex != record.contentHash {
+                    finding("delta \(record.recordID)", "stored content hash \(record.contentHash), the content gives \(hash.prefixedHex)")
+                }
+                var replay = customers[record.customerID] ?? Replay()
+                replay.count += 1
+                replay.lastSequence = max(replay.lastSequence, record.sequenceNumber)
+                if record.status == "VERIFIED" {
+                    verified += 1
+                    replay.verified += 1
+                    replay.balance += record.amount.micros
+                    replay.lastVerifiedIndex = max(replay.lastVerifiedIndex ?? -1, record.logIndex ?? -1)
+                    let leaf = String(decoding: LogEntry.delta(receiptID: record.receiptID, contentHash: hash), as: UTF8.self)
+                    if try row.decode(column: "leaf_data", as: String?.self) != leaf {
+                        finding("delta \(record.recordID)", "VERIFIED at log index \(record.logIndex.map(String.init) ?? "none"), but that leaf is not this delta's")
+                    }
+                } else if record.logIndex != nil {
+                    finding("delta \(record.recordID)", "\(record.status) but has log index \(record.logIndex!)")
+                }
+                customers[record.customerID] = replay
+            }
+            if report.deltas % 100_000 < 5000 { progress("\(environment.id): \(report.deltas) deltas") }
+        }
+        try await compareCustomers(environment, customers, &report)
+        let (checkpoints, usage) = try await database.read { db in
+            let checkpoints = try await db.raw("""
+                SELECT c.checkpoint_id, c.leaf_data AS own, e.leaf_data FROM checkpoints c
+                LEFT JOIN log_entries e ON e.environment_id = c.environment_id AND e.entry_index = c.log_index
+                WHERE c.environment_id = \(bind: environment.id) AND c.status = 'VERIFIED'
+                """).all()
+            let usage = try await db.raw("""
+                SELECT CAST(COALESCE(SUM(verified_deltas), 0) AS BIGINT) AS n FROM usage_months WHERE environment_id = \(bind: environment.id)
+                """).first()?.decode(column: "n", as: Int64.self) ?? 0
+            return (checkpoints, usage)
+        }
+        for row in checkpoints where try row.decode(column: "own", as: String.self) != row.decode(column: "leaf_data", as: String?.self) {
+            finding("checkpoint \(try row.decode(column: "checkpoint_id", as: String.self))", "its log leaf is not its entry")
+        }
+        if verified + Int64(checkpoints.count) != environment.treeSize {
+            finding("log", "\(verified) VERIFIED deltas and \(checkpoints.count) checkpoints, but the log has \(environment.treeSize) leaves")
+        }
+        if usage != verified { finding("usage", "the monthly counters say \(usage) verified deltas, the deltas \(verified)") }
+    }
+
+    private func compareCustomers(_ environment: EnvironmentRecord, _ replayed: [String: Replay], _ report: inout AuditReport) async throws {
+        let rows = try await database.read { db in
+            try await db.raw("SELECT * FROM customers WHERE environment_id = \(bind: environment.id)").all()
+        }
+        var stored: Set<String> = []
+        for row in rows {
+            let customer = try row.decode(column: "customer_id", as: String.self)
+            stored.insert(customer)
+            report.customers += 1
+            let replay = replayed[customer] ?? Replay()
+            let figures: [(String, Int64?, Int64?)] = [
+                ("totalDeltas", try row.decode(column: "total_deltas", as: Int64.self), replay.count),
+                ("lastSequence", try row.decode(column: "last_sequence", as: Int64.self), replay.lastSequence),
+                ("verifiedDeltas", try row.decode(column: "verified_deltas", as: Int64.self), replay.verified),
+                ("verifiedBalance (micros)", try row.decode(column: "verified_balance", as: Int64.self), replay.balance),
+                ("lastVerifiedIndex", try row.decode(column: "last_verified_index", as: Int64?.self), replay.lastVerifiedIndex),
+            ]
+            for (name, kept, computed) in figures where kept != computed {
+                report.findings.append(AuditFinding(subject: "\(environment.id) customer \(customer)",
+                                                    problem: "\(name) is \(kept.map(String.init) ?? "null"), the deltas give \(computed.map(String.init) ?? "null")"))
+            }
+            if replay.count != replay.lastSequence {
+                report.findings.append(AuditFinding(subject: "\(environment.id) customer \(customer)",
+                                                    problem: "\(replay.count) deltas but sequence numbers up to \(replay.lastSequence)"))
+            }
+        }
+        for customer in replayed.keys where !stored.contains(customer) {
+            report.findings.append(AuditFinding(subject: "\(environment.id) customer \(customer)", problem: "has deltas but no totals row"))
+        }
+    }
+
+    /// Each tenant's credits against its ledger and its queued production deltas.
+    func auditCredits(_ report: inout AuditReport) async throws {
+        let (accounts, sums, queued) = try await database.read { db in
+            let accounts = try await db.raw("SELECT tenant_id, balance, reserved FROM credit_accounts").all()
+            let sums = try await db.raw("""
+                SELECT tenant_id, type, CAST(SUM(amount) AS BIGINT) AS total FROM credit_entries GROUP BY tenant_id, type
+                """).all()
+            let queued = try await db.raw("""
+                SELECT e.tenant_id, CAST(SUM(d.credit_cost) AS BIGINT) AS total FROM deltas d JOIN environments e ON e.id = d.environment_id
+                WHERE d.status = 'QUEUED' GROUP BY e.tenant_id
+                """).all()
+            return (accounts, sums, queued)
+        }
+        var ledger: [String: [String: Int64]] = [:]
+        for row in sums {
+            ledger[try row.decode(column: "tenant_id", as: String.self), default: [:]][try row.decode(column: "type", as: String.self)] =
+                try row.decode(column: "total", as: Int64.self)
+        }
+        var queuedCost: [String: Int64] = [:]
+        for row in queued { queuedCost[try row.decode(column: "tenant_id", as: String.self)] = try row.decode(column: "total", as: Int64.self) }
+        for row in accounts {
+            report.tenants += 1
+            let tenant = try row.decode(column: "tenant_id", as: String.self)
+            let balance = try row.decode(column: "balance", as: Int64.self)
+            let reserved = try row.decode(column: "reserved", as: Int64.self)
+            let entries = ledger[tenant] ?? [:]
+            let total = { (type: String) in entries[type] ?? 0 }
+            let ledgerBalance = total("grant") + total("topup") + total("settlement")
+            let ledgerReserved = total("reservation") + total("settlement") - total("release")
+            func finding(_ problem: String) { report.findings.append(AuditFinding(subject: "\(tenant) credits", problem: problem)) }
+            if balance != ledgerBalance { finding("balance \(Amount(micros: balance)), the ledger sums to \(Amount(micros: ledgerBalance))") }
+            if reserved != ledgerReserved { finding("reserved \(Amount(micros: reserved)), the ledger sums to \(Amount(micros: ledgerReserved))") }
+            if reserved != queuedCost[tenant] ?? 0 {
+                finding("reserved \(Amount(micros: reserved)), the queued production deltas cost \(Amount(micros: queuedCost[tenant] ?? 0))")
+            }
+            if balance < 0 || reserved < 0 || balance < reserved { finding("negative: balance \(balance), reserved \(reserved) micro-credits") }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import HTTPTypes
+import PacSpaceCore
+import PacSpaceServer
+import Testing
+
+/// Tenant isolation (issue 5): every route, with tenant A's token or key against tenant
+/// B's ids, and with a sandbox key against the same tenant's production data, answers
+/// 401/403/404 and leaks nothing; A's lists never show B's data.
+@Suite struct IsolationTests {
+    enum Credential {
+        case token(String)
+        case key(String)
+    }
+
+    struct Probe {
+        let method: HTTPRequest.Method
+        let path: String
+        let route: String
+        var body: String?
+        let credential: Credential
+    }
+
+    /// Routes with no id to cross: public by design, or acting on the caller's own tenant.
+    static let exempt: Set<String> = [
+        "GET /healthz", "GET /readyz", "GET /openapi.json", "GET /api/v1/verify/{id}",
+        "GET /api/v1/log/{contractId}/checkpoint", "GET /api/v1/log/{contractId}/proof/inclusion",
+        "GET /api/v1/log/{contractId}/proof/consistency", "GET /api/v1/log/{contractId}/receipt/{receiptId}",
+        "POST /dashboard/auth/register", "GET /dashboard/auth/verify", "POST /dashboard/auth/resend-verification",
+        "POST /dashboard/auth/login", "POST /dashboard/auth/refresh", "POST /dashboard/auth/logout",
+        "POST /dashboard/auth/forgot-password", "POST /dashboard/auth/reset-password",
+        "POST /dashboard/contracts/provision", "POST /dashboard/api-keys", "POST /dashboard/webhooks",
+        "POST /api/v1/balance/delta", "POST /api/v1/balance/delta/batch", "GET /api/v1/balance/limits",
+    ]
+
+    @Test(arguments: Backend.all)
+    func noRouteCrossesTenantsOrEnvironments(backend: Backend) async throws {
+        var server = TestServer(backend)
+        server.configuration.freeCredits = Amount(micros: 10_000_000)
+        try await server.run { api in
+            // Tenant B, with private data in both environments.
+            let b = try await api.account()
+            let bTest = try await api.apiKey(b)
+            let bLive = try await api.apiKey(b, environment: "mainnet")
+            let testRecord = try await api.balance(.post, "/delta", key: bTest,
+                                                   body: #"{"customerId":"secret-customer-b","delta":5,"reason":"secret-reason-b"}"#).data["recordId"]?.string ?? ""
+            let liveRecord = try await api.balance(.post, "/delta", key: bLive,
+                                                   body: #"{"customerId":"secret-live-b","delta":7,"reason":"secret-live-reason"}"#).data["recordId"]?.string ?? ""
+            _ = try await api.waitForDelta(testRecord, key: bTest)
+            _ = try await api.waitForDelta(liveRecord, key: bLive)
+            _ = try await api.balance(.post, "/checkpoint", key: bTest, body: #"{"customerId":"secret-customer-b"}"#)
+            let webhook = try await api.call(.post, "/dashboard/webhooks", body: #"{"url":"https://hooks.example.com/secret-b"}"#, token: b.accessToken)
+            let webhookID = webhook.data["id"]?.string ?? ""
+            let eventID = try await api.call(.post, "/dashboard/webhooks/\(webhookID)/test", token: b.accessToken).data["eventId"]?.string ?? ""
+            let liveEventID = try await api.call(.post, "/dashboard/webhooks/\(webhookID)/test", body: #"{"environment":"mainnet"}"#,
+                                                 token: b.accessToken).data["eventId"]?.string ?? ""
+            guard case .array(let keys)? = try await api.call(.get, "/dashboard/api-keys", token: b.accessToken).data["items"],
+                  let keyID = keys.first?["id"]?.string else { throw TestFailure("no key of B") }
+            let secrets = ["secret-customer-b", "secret-reason-b", "secret-live-b", "secret-live-reason", "hooks.example.com/secret-b",
+                           b.tenantID, b.email, testRecord, liveRecord, webhookID, eventID, liveEventID, keyID]
+
+            // Tenant A.
+            let a = try await api.account()
+            let aTest = try await api.apiKey(a)
+            let aToken = Credential.token(a.accessToken)
+            let probes: [Probe] = [
+                Probe(method: .get, path: "/dashboard/api-keys/\(keyID)", route: "GET /dashboard/api-keys/{id}", credential: aToken),
+                Probe(method: .patch, path: "/dashboard/api-keys/\(keyID)", route: "PATCH /dashboard/api-keys/{id}", body: #"{"name":"mine"}"#, credential: aToken),
+                Probe(method: .post, path: "/dashboard/api-keys/\(keyID)/rotate", route: "POST /dashboard/api-keys/{id}/rotate", credential: aToken),
+                Probe(method: .delete, path: "/dashboard/api-keys/\(keyID)", route: "DELETE /dashboard/api-keys/{id}", credential: aToken),
+                Probe(method: .get, path: "/dashboard/contracts/\(b.tenantID)/status", route: "GET /dashboard/contracts/{tenantId}/status", credential: aToken),
+                Probe(method: .get, path: "/dashboard/webhooks/\(webhookID)", route: "GET /dashboard/webhooks/{id}", credential: aToken),
+                Probe(method: .patch, path: "/dashboard/webhooks/\(webhookID)", route: "PATCH /dashboard/webhooks/{id}", body: #"{"active":false}"#, credential: aToken),
+                Probe(method: .delete, path: "/dashboard/webhooks/\(webhookID)", route: "DELETE /dashboard/webhooks/{id}", credential: aToken),
+                Probe(method: .post, path: "/dashboard/webhooks/\(webhookID)/rotate-secret", route: "POST /dashboard/webhooks/{id}/rotate-secret", credential: aToken),
+                Probe(method: .post, path: "/dashboard/webhooks/\(webhookID)/test", route: "POST /dashboard/webhooks/{id}/test", credential: aToken),
+            ] + Self.balanceProbes(record: testRecord, customer: "secret-customer-b", event: eventID, key: aTest)
+              + Self.balanceProbes(record: liveRecord, customer: "secret-live-b", event: liveEventID, key: bTest)  // sandbox key, production data
+
+            for probe in probes {
+                let reply: Reply
+                switch probe.credential {
+                case .token(let token): reply = try await api.call(probe.method, probe.path, body: probe.body, token: token)
+                case .key(let key): reply = try await api.balance(probe.method, String(probe.path.dropFirst("/api/v1/balance".count)), key: key, body: probe.body)
+                }
+                #expect([401, 403, 404].contains(reply.status.code), "\(probe.method) \(probe.path): \(reply.status) \(reply.text)")
+                // What the caller sent may come back (a 404 naming the customer asked for); nothing else may.
+                for secret in secrets where reply.text.contains(secret) && !probe.path.contains(secret) && !(probe.body ?? "").contains(secret) {
+                    Issue.record("\(probe.method) \(probe.path) leaks \(secret): \(reply.text)")
+                }
+            }
+            // Lists: A's never show B's data; a sandbox key's never show production data.
+            let lists: [(String, Credential)] = [
+                ("/dashboard/api-keys", aToken), ("/dashboard/webhooks", aToken), ("/dashboard/contracts", aToken),
+                ("/dashboard/credit/balances", aToken), ("/dashboard/credit/entries", aToken), ("/dashboard/auth/me", aToken),
+                ("/api/v1/balance/customers", .key(aTest)), ("/api/v1/balance/checkpoints", .key(aTest)),
+                ("/api/v1/balance/webhooks", .key(aTest)), ("/api/v1/balance/usage", .key(aTest)),
+                ("/api/v1/balance/customers", .key(bTest)), ("/api/v1/balance/checkpoints", .key(bTest)),
+                ("/api/v1/balance/checkpoints?customerId=secret-customer-b", .key(aTest)),
+                ("/api/v1/balance/checkpoints?customerId=secret-live-b", .key(bTest)), ("/api/v1/balance/webhooks", .key(bTest)),
+            ]
+            for (path, credential) in lists {
+                let reply: Reply
+                switch credential {
+                case .token(let token): reply = try await api.call(.get, path, token: token)
+                case .key(let key): reply = try await api.balance(.get, String(path.dropFirst("/api/v1/balance".count)), key: key)
+                }
+                #expect(reply.status == .ok, "\(path): \(reply.text)")
+                let forbidden = credential.isKey(bTest) ? ["secret-live-b", "secret-live-reason", liveRecord, liveEventID] : secrets
+                for secret in forbidden where reply.text.contains(secret) { Issue.record("GET \(path) leaks \(secret): \(reply.text)") }
+            }
+            // Every route is probed above or exempt for a stated reason.
+            let covered = Set(probes.map(\.route)).union(lists.map { "GET \($0.0.split(separator: "?")[0])" }).union(Self.exempt)
+            for route in api.routes where !covered.contains(route) { Issue.record("\(route) has no isolation probe") }
+            // B's data is untouched by all of it.
+            #expect(try await api.call(.get, "/dashboard/webhooks/\(webhookID)", token: b.accessToken).data["active"] == true)
+            #expect(try await api.call(.get, "/dashboard/api-keys/\(keyID)", token: b.accessToken).data["name"] != "mine")
+        }
+    }
+
+    static func balanceProbes(record: String, customer: String, event: String, key: String) -> [Probe] {
+        let credential = Credential.key(key)
+        let base = "/api/v1/balance"
+        return [
+            Probe(method: .get, path: "\(base)/delta/\(record)", route: "GET \(base)/delta/{recordId}", credential: credential),
+            Probe(method: .get, path: "\(base)/derive/\(customer)", route: "GET \(base)/derive/{customerId}", credential: credential),
+            Probe(method: .get, path: "\(base)/customers/\(customer)", route: "GET \(base)/customers/{customerId}", credential: credential),
+            Probe(method: .get, path: "\(base)/gaps/\(customer)", route: "GET \(base)/gaps/{customerId}", credential: credential),
+            Probe(method: .get, path: "\(base)/receipt/\(customer)", route: "GET \(base)/receipt/{customerId}", credential: credential),
+            Probe(method: .get, path: "\(base)/invoice-proof/\(customer)", route: "GET \(base)/invoice-proof/{customerId}", credential: credential),
+            Probe(method: .post, path: "\(base)/compare", route: "POST \(base)/compare",
+                  body: #"{"customerId":"\#(customer)","yourBalance":5,"theirBalance":5}"#, credential: credential),
+            Probe(method: .post, path: "\(base)/checkpoint", route: "POST \(base)/checkpoint", body: #"{"customerId":"\#(customer)"}"#, credential: credential),
+            Probe(method: .post, path: "\(base)/webhooks/\(event)/retry", route: "POST \(base)/webhooks/{eventId}/retry", body: "{}", credential: credential),
+        ]
+    }
+}
+
+extension IsolationTests.Credential {
+    func isKey(_ key: String) -> Bool {
+        if case .key(let mine) = self { return mine == key }
+        return false
+    }
+}
