@@ -33,18 +33,20 @@ def call(base, method, path, body=None, token=None, headers=None):
 class Server:
     """The built binary; `start` waits for /readyz. Extra environment in `env`."""
 
-    def __init__(self, binary=None, data_dir=None, env=None):
+    def __init__(self, binary=None, data_dir=None, env=None, wrapper=None):
         self.binary = binary or os.environ.get("PACSPACE_BINARY", os.path.join(ROOT, ".build", "debug", "pacspace"))
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="pacspace-")
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ, PACSPACE_BCRYPT_COST="4", PACSPACE_LOG_LEVEL="warning", **(env or {}))
         self.process = None
+        self.wrapper = wrapper or []  # e.g. strace with fault injection
 
     def start(self):
         log = open(os.path.join(self.data_dir, "server.log"), "a")
-        self.process = subprocess.Popen([self.binary, "serve", "--data-dir", self.data_dir, "--port", str(self.port)],
-                                        env=self.env, stdout=log, stderr=log)
+        # Its own process group, so that SIGKILL reaches a wrapper's children too.
+        self.process = subprocess.Popen(self.wrapper + [self.binary, "serve", "--data-dir", self.data_dir, "--port", str(self.port)],
+                                        env=self.env, stdout=log, stderr=log, start_new_session=True)
         for _ in range(1000):
             try:
                 if call(self.base, "GET", "/readyz")[0] == 200:
@@ -57,8 +59,13 @@ class Server:
         raise SystemExit("server did not become ready; see " + log.name)
 
     def kill9(self):
-        self.process.send_signal(signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        for _ in range(500):  # until the port is free again (a traced server dies after its tracer)
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) != 0:
+                    return
+            time.sleep(0.01)
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)

@@ -58,7 +58,7 @@ final class WebhookDispatcher: Service {
         do {
             due = try await outbox.claimDue(now: now(), limit: Self.batchLimit, leaseMillis: Self.leaseMillis)
         } catch {
-            logger.error("cannot read the webhook outbox", metadata: ["error": .string("\(error)")])
+            if !Task.isCancelled { logger.error("cannot read the webhook outbox", metadata: ["error": .string("\(error)")]) }
             return 0
         }
         await withDiscardingTaskGroup { group in
