@@ -161,12 +161,15 @@ public struct Audit: Sendable {
         }
         let levels = ranges.sorted { $0.key < $1.key }
         let stored = try await database.read { db in
-            var query: SQLQueryString = "SELECT level, node_index, hash FROM log_nodes WHERE environment_id = \(bind: environmentID) AND ("
+            // One index range per level, joined with UNION ALL (an OR would scan the environment).
+            var query: SQLQueryString = ""
             for (offset, (l, range)) in levels.enumerated() {
-                query += offset == 0 ? "" : " OR "
-                query += "(level = \(bind: Int64(l)) AND node_index >= \(bind: Int64(range.lowerBound)) AND node_index <= \(bind: Int64(range.upperBound)))"
+                query += offset == 0 ? "" : " UNION ALL "
+                query += """
+                    SELECT level, node_index, hash FROM log_nodes WHERE environment_id = \(bind: environmentID) AND level = \(bind: Int64(l))
+                      AND node_index >= \(bind: Int64(range.lowerBound)) AND node_index <= \(bind: Int64(range.upperBound))
+                    """
             }
-            query += ")"
             return try await db.raw(query).all()
         }
         var seen = 0

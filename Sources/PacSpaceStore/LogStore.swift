@@ -228,13 +228,17 @@ public struct LogStore: Sendable {
 
     func hashes(_ environmentID: String, _ subtrees: [Subtree], _ db: any SQLDatabase) async throws -> [Hash] {
         var found: [Subtree: Hash] = [:]
+        // One primary-key lookup per subtree, joined with UNION ALL: an OR of (level, index)
+        // pairs makes SQLite scan every node of the environment (O(n), measured: 0.3 s at 1M).
         for chunk in subtrees.chunked(200) {
-            var query: SQLQueryString = "SELECT level, node_index, hash FROM log_nodes WHERE environment_id = \(bind: environmentID) AND ("
+            var query: SQLQueryString = ""
             for (offset, subtree) in chunk.enumerated() {
-                if offset > 0 { query += " OR " }
-                query += "(level = \(bind: Int64(subtree.level)) AND node_index = \(bind: Int64(subtree.index)))"
+                if offset > 0 { query += " UNION ALL " }
+                query += """
+                    SELECT level, node_index, hash FROM log_nodes WHERE environment_id = \(bind: environmentID)
+                      AND level = \(bind: Int64(subtree.level)) AND node_index = \(bind: Int64(subtree.index))
+                    """
             }
-            query += ")"
             for row in try await db.raw(query).all() {
                 let subtree = Subtree(level: Int(try row.decode(column: "level", as: Int64.self)),
                                       index: UInt64(try row.decode(column: "node_index", as: Int64.self)))
