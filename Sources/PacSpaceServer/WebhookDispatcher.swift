@@ -14,6 +14,8 @@ import ServiceLifecycle
 final class WebhookDispatcher: Service {
     /// Deliveries claimed per round, and sent at once.
     static let batchLimit = 32
+    /// At most this many of a round's deliveries go to one endpoint.
+    static let perEndpoint = 8
     /// Longer than the 10 s attempt timeout: a lease outlives its attempt.
     static let leaseMillis: Int64 = 60_000
 
@@ -45,7 +47,7 @@ final class WebhookDispatcher: Service {
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            await wakeups.run { while await self.deliverDue() == Self.batchLimit {} }
+            await wakeups.run { while await self.deliverDue() > 0 {} }
         } onGracefulShutdown: {
             self.wakeups.finish()
         }
@@ -56,7 +58,7 @@ final class WebhookDispatcher: Service {
     func deliverDue() async -> Int {
         let due: [DueDelivery]
         do {
-            due = try await outbox.claimDue(now: now(), limit: Self.batchLimit, leaseMillis: Self.leaseMillis)
+            due = try await outbox.claimDue(now: now(), limit: Self.batchLimit, perEndpoint: Self.perEndpoint, leaseMillis: Self.leaseMillis)
         } catch {
             if !Task.isCancelled { logger.error("cannot read the webhook outbox", metadata: ["error": .string("\(error)")]) }
             return 0

@@ -20,22 +20,26 @@ public enum RetryResult: Sendable {
 extension WebhookOutbox {
     // MARK: Dispatching
 
-    /// Leases up to `limit` deliveries that are due, oldest due first, for `leaseMillis`.
-    /// Deliveries to disabled or deleted endpoints are never claimed.
-    public func claimDue(now: Int64, limit: Int, leaseMillis: Int64) async throws -> [DueDelivery] {
+    /// Leases up to `limit` deliveries that are due, oldest due first, for `leaseMillis`,
+    /// at most `perEndpoint` of them to one endpoint (a slow or dead receiver cannot take
+    /// every slot). Deliveries to disabled or deleted endpoints are never claimed.
+    public func claimDue(now: Int64, limit: Int, perEndpoint: Int, leaseMillis: Int64) async throws -> [DueDelivery] {
         try await database.transaction { db in
             let candidates = try await db.raw("""
                 SELECT d.event_id, d.endpoint_id FROM webhook_deliveries d
                 JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.active = 1 AND e.deleted_at IS NULL
                 WHERE d.status = 'pending' AND d.next_attempt_at <= \(bind: now)
                   AND (d.claimed_until IS NULL OR d.claimed_until < \(bind: now))
-                ORDER BY d.next_attempt_at LIMIT \(bind: limit)
+                ORDER BY d.next_attempt_at LIMIT \(bind: limit * perEndpoint)
                 """).all()
             let claim = now + leaseMillis
             var claimed: [DueDelivery] = []
-            for row in candidates {
+            var perEndpointCount: [String: Int] = [:]
+            for row in candidates where claimed.count < limit {
                 let event = try row.decode(column: "event_id", as: String.self)
                 let endpoint = try row.decode(column: "endpoint_id", as: String.self)
+                guard perEndpointCount[endpoint, default: 0] < perEndpoint else { continue }
+                perEndpointCount[endpoint, default: 0] += 1
                 guard try await db.raw("""
                     UPDATE webhook_deliveries SET claimed_until = \(bind: claim)
                     WHERE event_id = \(bind: event) AND endpoint_id = \(bind: endpoint) AND status = 'pending'
