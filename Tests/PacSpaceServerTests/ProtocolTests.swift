@@ -57,6 +57,7 @@ import Testing
             let path = "/" + parts[1].split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
             let entry = paths.first { $0.0 == path }?.1
             #expect(entry?[method] != nil, "\(route) is missing from /openapi.json")
+            #expect(entry?[method]?["responses"]?["default"] != nil, "\(route) has no default (error envelope) response")
         }
     }
 
