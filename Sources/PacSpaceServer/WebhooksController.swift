@@ -74,6 +74,9 @@ struct WebhooksController: Sendable {
         if body["environment"] != nil { change.environment = .some(try body.optionalChoice("environment", of: Self.environments)) }
         if body["description"] != nil { change.description = .some(try body.optionalString("description", maxLength: 500)) }
         change.active = try body.optionalBool("active")
+        guard change.url != nil || change.events != nil || change.environment != nil || change.description != nil || change.active != nil else {
+            throw APIError(.badRequest, "VALIDATION_ERROR", "Send url, events, description, environment and/or active to change.")
+        }
         guard let updated = try await endpoints.update(id: try context.parameters.require("id"), tenantID: user.tenantID,
                                                        change: change, now: now()) else {
             throw APIError.notFound("No such webhook endpoint.")

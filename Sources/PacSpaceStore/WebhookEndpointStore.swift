@@ -98,10 +98,12 @@ public struct WebhookEndpointStore: Sendable {
             let description = change.description ?? current.description
             let active = change.active ?? current.active
             let reenabled = active && !current.active
+            // The server's reason stays only while the endpoint stays disabled by the server.
+            let reason = change.active == nil && !active ? current.disabledReason : nil
             try await db.raw("""
                 UPDATE webhook_endpoints SET url = \(bind: change.url ?? current.url), events = \(bind: Self.encode(events)),
                     environment = \(bind: environment), description = \(bind: description), active = \(bind: active ? 1 : 0),
-                    disabled_reason = \(bind: active || change.active == false ? nil : current.disabledReason),
+                    disabled_reason = \(bind: reason),
                     failing_since = \(bind: reenabled ? nil : current.failingSince), updated_at = \(bind: now)
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID)
                 """).run()

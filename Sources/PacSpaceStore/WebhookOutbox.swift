@@ -92,15 +92,16 @@ public struct WebhookOutbox: Sendable {
             """).all().map(WebhookEndpoint.init(row:))
     }
 
-    /// Writes `notices` and a pending delivery for each endpoint that wants one; an event
-    /// nobody wants is not written. Returns the ids of the events written.
+    /// Writes `notices` and a pending delivery for each endpoint that wants one (every
+    /// endpoint given, when `filtered` is false); an event nobody wants is not written.
+    /// Returns the ids of the events written.
     @discardableResult
     static func enqueue(_ notices: [WebhookNotice], tenantID: String, environment: String, endpoints: [WebhookEndpoint],
-                        now: Int64, _ db: any SQLDatabase) async throws -> [String] {
+                        filtered: Bool = true, now: Int64, _ db: any SQLDatabase) async throws -> [String] {
         var events: [(id: String, type: String, body: String)] = []
         var deliveries: [(event: String, endpoint: String)] = []
         for notice in notices {
-            let wanting = endpoints.filter { $0.wants(notice.type, environment: environment) }
+            let wanting = filtered ? endpoints.filter { $0.wants(notice.type, environment: environment) } : endpoints
             guard !wanting.isEmpty else { continue }
             let id = Identifier.make("evt")
             let body: JSONValue = [
@@ -140,10 +141,8 @@ public struct WebhookOutbox: Sendable {
     /// Queues a `webhook.test` event for one endpoint only; returns its event id.
     public func enqueueTest(endpoint: WebhookEndpoint, environment: String, data: JSONValue, now: Int64) async throws -> String {
         try await database.transaction { db in
-            let test = WebhookEndpoint(id: endpoint.id, tenantID: endpoint.tenantID, url: endpoint.url, events: nil, environment: nil,
-                                       description: nil, sealedSecret: "", now: now)
-            return try await Self.enqueue([WebhookNotice(WebhookEventType.test, data)], tenantID: endpoint.tenantID,
-                                          environment: environment, endpoints: [test], now: now, db)[0]
+            try await Self.enqueue([WebhookNotice(WebhookEventType.test, data)], tenantID: endpoint.tenantID,
+                                   environment: environment, endpoints: [endpoint], filtered: false, now: now, db)[0]
         }
     }
 

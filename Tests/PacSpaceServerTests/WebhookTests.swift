@@ -83,6 +83,22 @@ import Testing
                 #expect(reply.status == .badRequest, "\(body)")
                 #expect(reply.json["error"]?["details"] == [["field": .string(field), "problem": .string(problem)]], "\(body): \(reply.text)")
             }
+            // The other writes refuse bad input too, and change nothing.
+            let badChanges: [(HTTPRequest.Method, String, String, String)] = [
+                (.patch, "", #"{}"#, "VALIDATION_ERROR"),
+                (.patch, "", #"{"url":"http://192.168.0.10/x"}"#, "private_address"),
+                (.patch, "", #"{"events":[]}"#, "required"),
+                (.patch, "", #"{"active":"yes"}"#, "type"),
+                (.post, "/test", #"{"environment":"staging"}"#, "enum"),
+                (.post, "/rotate-secret", #"{"overlap":1}"#, "unknown"),
+            ]
+            for (method, path, body, problem) in badChanges {
+                let reply = try await api.call(method, "/dashboard/webhooks/\(id)\(path)", body: body, token: account.accessToken)
+                #expect(reply.status == .badRequest, "\(method) \(path) \(body)")
+                #expect(reply.errorCode == problem || reply.json["error"]?["details"]?.count == 1 && reply.text.contains(problem), "\(body): \(reply.text)")
+            }
+            let unchanged = try await api.call(.get, "/dashboard/webhooks/\(id)", token: account.accessToken)
+            #expect(unchanged.data["url"] == "https://hooks.example.com/pacspace" && unchanged.data["active"] == false)
             // The allowlist lets an operator reach a loopback receiver.
             #expect(try await api.call(.post, "/dashboard/webhooks", body: #"{"url":"http://127.0.0.1:9/hook"}"#,
                                        token: account.accessToken).status == .created)
@@ -182,6 +198,7 @@ import Testing
 
                 // Bad input on the Balance API routes.
                 #expect(try await api.balance(.post, "/webhooks/evt_unknown/retry", key: key, body: "{}").status == .notFound)
+                #expect(try await api.balance(.post, "/webhooks/\(eventID)/retry", key: key, body: #"{"now":true}"#).status == .badRequest)
                 #expect(try await api.balance(.get, "/webhooks?status=lost", key: key).status == .badRequest)
                 #expect(try await api.balance(.get, "/webhooks?limit=0", key: key).status == .badRequest)
                 let live = try await api.apiKey(account, environment: "mainnet")
