@@ -48,6 +48,32 @@ public struct DeltaContent: Sendable, Equatable {
     public func contentHash() throws(JCSError) -> Hash {
         Hash.sha256(Self.domain + (try JSONWriter.canonical(json)))
     }
+
+    /// This content's hash under any sequence number, with the canonical JSON written
+    /// once: `sequenceNumber` sorts last among the members, so JCS(content) is always
+    /// `<prefix><sequence number>}` (this content's own `sequenceNumber` is ignored).
+    /// The writer prepares deltas before it knows their sequence numbers.
+    public func sequenced() throws(JCSError) -> SequencedContent {
+        let canonical = try JSONWriter.canonical(json)
+        let ending = Array(#""sequenceNumber":\#(sequenceNumber)}"#.utf8)
+        precondition(canonical.count > ending.count && Array(canonical.suffix(ending.count)) == ending,
+                     "sequenceNumber must be the last member in canonical order")
+        let sequenceKey = Array(#""sequenceNumber":"#.utf8)
+        return SequencedContent(prefix: Self.domain + canonical.dropLast(ending.count) + sequenceKey)
+    }
+}
+
+/// A delta's content hash as a function of its sequence number (``DeltaContent/sequenced()``).
+public struct SequencedContent: Sendable {
+    /// Domain and canonical JSON up to the sequence number's digits.
+    let prefix: [UInt8]
+
+    /// The content hash when the delta has sequence number `sequenceNumber`.
+    public func contentHash(sequenceNumber: Int64) -> Hash {
+        // JCS writes numbers as ECMAScript doubles do: digits as they are up to 2^53.
+        let digits = sequenceNumber.magnitude <= 1 << 53 ? String(sequenceNumber) : ECMAScriptNumber.format(Double(sequenceNumber))
+        return Hash.sha256(prefix + Array(digits.utf8) + [UInt8(ascii: "}")])
+    }
 }
 
 /// The data of log leaves (verification.md, "Log entries"): JCS bytes of a small object.

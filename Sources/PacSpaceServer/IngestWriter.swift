@@ -12,7 +12,7 @@ actor IngestWriter {
     private let deltas: DeltaStore
     private let now: @Sendable () -> Int64
     private let committed: @Sendable () -> Void
-    private var waiting: [(IngestRequest, CheckedContinuation<[IngestOutcome], any Error>)] = []
+    private var waiting: [(PreparedIngest, CheckedContinuation<[IngestOutcome], any Error>)] = []
     private var writing = false
 
     /// `committed` is called after every commit (it wakes the sequencer).
@@ -23,9 +23,14 @@ actor IngestWriter {
     }
 
     /// Stores the request durably; returns its outcomes once committed.
+    ///
+    /// The request is prepared here (ids, canonical content, acceptance time), on the
+    /// actor while the previous group's transaction runs: acceptance times follow the
+    /// order in which requests are written, and the transaction only adds sequence numbers.
     func submit(_ request: IngestRequest) async throws -> [IngestOutcome] {
-        try await withCheckedThrowingContinuation { continuation in
-            waiting.append((request, continuation))
+        let prepared = try request.prepared(acceptedAt: now())
+        return try await withCheckedThrowingContinuation { continuation in
+            waiting.append((prepared, continuation))
             if !writing {
                 writing = true
                 Task { await self.writeGroups() }
@@ -37,8 +42,8 @@ actor IngestWriter {
         while !waiting.isEmpty {
             var count = 0
             var take = 0
-            while take < waiting.count && (take == 0 || count + waiting[take].0.submissions.count <= Self.maxGroupSubmissions) {
-                count += waiting[take].0.submissions.count
+            while take < waiting.count && (take == 0 || count + waiting[take].0.request.submissions.count <= Self.maxGroupSubmissions) {
+                count += waiting[take].0.request.submissions.count
                 take += 1
             }
             let group = Array(waiting.prefix(take))

@@ -14,7 +14,7 @@ public final class Database: Sendable {
     public enum Dialect: Sendable { case sqlite, postgres }
 
     private enum Backend: Sendable {
-        case sqlite(SQLiteConnection, SerialLock)
+        case sqlite(SQLiteFile)
         case postgres(PostgresClient)
     }
 
@@ -28,22 +28,10 @@ public final class Database: Sendable {
         self.logger = logger
     }
 
-    /// Opens the SQLite file at `path` with WAL and `synchronous=FULL`: a committed
-    /// transaction is fsynced before the commit returns.
+    /// Opens the SQLite file at `path` in WAL mode with `synchronous=FULL`: a committed
+    /// transaction is fsynced before the commit returns. Reads run beside the writer.
     public static func sqlite(path: String, logger: Logger) async throws -> Database {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger).get()
-        let db = connection.sql()
-        do {
-            // 64 MiB of page cache: large group-commit transactions otherwise spill pages mid-transaction (measured).
-            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000",
-                           "PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY"] {
-                try await db.raw(SQLQueryString(pragma)).run()
-            }
-        } catch {
-            try? await connection.close().get()
-            throw error
-        }
-        return Database(dialect: .sqlite, backend: .sqlite(connection, SerialLock()), logger: logger)
+        Database(dialect: .sqlite, backend: .sqlite(try await SQLiteFile.open(path: path, logger: logger)), logger: logger)
     }
 
     /// Connects to PostgreSQL at a `postgres://user:pass@host:port/db` URL (or a
@@ -55,11 +43,13 @@ public final class Database: Sendable {
         return Database(dialect: .postgres, backend: .postgres(PostgresClient(configuration: configuration, backgroundLogger: logger)), logger: logger)
     }
 
-    /// Runs `body` with the database, outside a transaction.
+    /// Runs `body` with the database, outside a write transaction. On SQLite it is read
+    /// only and sees one snapshot (every transaction committed before it started, none
+    /// after); on PostgreSQL each statement sees what was committed when it started.
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
-        case .sqlite(let connection, let lock):
-            return try await lock.withLock { try await body(connection.sql()) }
+        case .sqlite(let file):
+            return try await file.read(body)
         case .postgres(let client):
             return try await client.withConnection { connection in try await body(connection.sql()) }
         }
@@ -68,31 +58,24 @@ public final class Database: Sendable {
     /// Runs `body` in one transaction: all of it commits (durably) or none of it does.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
-        case .sqlite(let connection, let lock):
-            return try await lock.withLock {
-                let db = connection.sql()
-                try await db.raw("BEGIN IMMEDIATE").run()
-                do {
-                    let result = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
-            }
+        case .sqlite(let file):
+            return try await file.transaction(body)
         case .postgres(let client):
             return try await client.withTransaction(logger: logger) { connection in try await body(connection.sql()) }
         }
     }
 
-    /// Runs the connection pool (PostgreSQL) or waits (SQLite) until graceful shutdown,
-    /// then closes the database.
+    /// Runs the connection pool (PostgreSQL) or the WAL checkpointer (SQLite) until
+    /// graceful shutdown, then closes the database.
     public func run() async throws {
         switch backend {
-        case .sqlite(let connection, let lock):
-            try? await gracefulShutdown()
-            try await lock.withLock { try await connection.close().get() }
+        case .sqlite(let file):
+            await withDiscardingTaskGroup { group in
+                group.addTask { await file.checkpointContinuously() }
+                try? await gracefulShutdown()
+                group.cancelAll()
+            }
+            try await file.close()
         case .postgres(let client):
             await client.run()
         }

@@ -119,6 +119,38 @@ public struct IngestRequest: Sendable {
     }
 }
 
+/// An ingest request whose submissions have their ids, acceptance time and canonical
+/// content ready. Preparing is the costly per-delta work of storing (JCS, ids); the
+/// writer does it before the write transaction, which then only adds sequence numbers.
+public struct PreparedIngest: Sendable {
+    public let request: IngestRequest
+    let deltas: [PreparedDelta]
+}
+
+/// One submission, prepared: what its record will hold except the sequence number.
+struct PreparedDelta: Sendable {
+    let recordID: String
+    let receiptID: String
+    /// Epoch milliseconds: when the writer accepted it.
+    let createdAt: Int64
+    let content: SequencedContent
+}
+
+extension IngestRequest {
+    /// Prepares every submission as accepted at `acceptedAt` (epoch milliseconds).
+    public func prepared(acceptedAt: Int64) throws -> PreparedIngest {
+        PreparedIngest(request: self, deltas: try submissions.map { submission in
+            let recordID = Identifier.makeOrdered("rec", millis: acceptedAt)
+            let content = DeltaContent(recordID: recordID, customerID: submission.customerID, sequenceNumber: 0,
+                                       delta: submission.amount, reason: submission.reason, referenceID: submission.referenceID,
+                                       metadata: submission.metadata.flatMap { try? JSONParser.parse(Array($0.utf8)) },
+                                       adjusts: submission.adjusts, createdAt: acceptedAt)
+            return PreparedDelta(recordID: recordID, receiptID: Identifier.makeOrdered("rcpt", millis: acceptedAt),
+                                 createdAt: acceptedAt, content: try content.sequenced())
+        })
+    }
+}
+
 /// A stored answer of an idempotent request.
 public struct IdempotencyRecord: Sendable, Equatable {
     public let requestHash: String

@@ -9,17 +9,19 @@ public struct DeltaStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// Stores a group of requests in one transaction (group commit): one fsync for all.
-    /// Outcomes come back per request, per submission, in order.
+    /// Stores a group of prepared requests in one transaction (group commit): one fsync
+    /// for all. Outcomes come back per request, per submission, in order. `now` stamps
+    /// the customers' activity, reservations and idempotency records.
     ///
     /// The work is set-based, not per delta: one lookup of the referenceIds named, one
     /// multi-row upsert of the customers' sequence counters, one reservation of queue
     /// positions per environment, multi-row inserts of the deltas.
-    public func ingest(_ requests: [IngestRequest], now: Int64) async throws -> [[IngestOutcome]] {
-        try await database.transaction { db in
+    public func ingest(_ prepared: [PreparedIngest], now: Int64) async throws -> [[IngestOutcome]] {
+        let requests = prepared.map(\.request)
+        return try await database.transaction { db in
             var known = try await existing(references: requests, db)
             var outcomes: [[IngestOutcome?]] = []
-            var fresh: [(request: Int, item: Int, environment: String, submission: DeltaSubmission)] = []
+            var fresh: [(request: Int, item: Int, environment: String, submission: DeltaSubmission, prepared: PreparedDelta)] = []
             // Decide in order. A referenceId first seen in this group is reserved (nil record)
             // and resolved once its record exists, so a repeat inside the group is a duplicate.
             // Production requests reserve their new deltas' cost, all or nothing per request;
@@ -55,10 +57,11 @@ public struct DeltaStore: Sendable {
                     outcomes.append(row.map { _ in .insufficientCredits })
                     continue
                 }
-                fresh += mine.map { (r, $0.item, request.environmentID, $0.submission) }
+                fresh += mine.map { (r, $0.item, request.environmentID, $0.submission, prepared[r].deltas[$0.item]) }
                 outcomes.append(row)
             }
-            let records = try await insert(fresh.map { ($0.environment, $0.submission, requests[$0.request].credits?.costPerDelta ?? 0) }, now: now, db)
+            let records = try await insert(fresh.map { ($0.environment, $0.submission, $0.prepared, requests[$0.request].credits?.costPerDelta ?? 0) },
+                                           now: now, db)
             for (slot, record) in zip(fresh, records) {
                 outcomes[slot.request][slot.item] = .queued(record)
                 if let reference = slot.submission.referenceID {
@@ -99,26 +102,33 @@ public struct DeltaStore: Sendable {
         }
     }
 
-    /// The stored deltas whose referenceId a submission names (as its own or in `adjusts`).
+    /// The stored deltas whose referenceId a submission names (as its own or in `adjusts`):
+    /// one index lookup per (customer, referenceId), joined with UNION ALL. (An IN list
+    /// of referenceIds alone cannot use the (environment, customer, reference) index and
+    /// reads every referenced delta of the environment.)
     private func existing(references requests: [IngestRequest], _ db: any SQLDatabase) async throws -> [ReferenceKey: DeltaRecord?] {
-        var wanted: [String: Set<String>] = [:]
+        var wanted: Set<ReferenceKey> = []
         for request in requests {
             for submission in request.submissions {
                 for reference in [submission.referenceID, submission.adjusts].compactMap({ $0 }) {
-                    wanted[request.environmentID, default: []].insert(reference)
+                    wanted.insert(ReferenceKey(request.environmentID, submission.customerID, reference))
                 }
             }
         }
         var found: [ReferenceKey: DeltaRecord?] = [:]
-        for (environment, references) in wanted {
-            for chunk in Array(references).chunked(500) {
-                let rows = try await db.raw("""
-                    SELECT * FROM deltas WHERE environment_id = \(bind: environment) AND reference_id IN (\(binds: Array(chunk)))
-                    """).all()
-                for row in rows {
-                    let record = try DeltaRecord(row: row)
-                    found[ReferenceKey(environment, record.customerID, record.referenceID ?? "")] = .some(record)
-                }
+        // SQLite allows at most 500 terms in one compound SELECT.
+        for chunk in Array(wanted).chunked(250) {
+            var query: SQLQueryString = ""
+            for (offset, key) in chunk.enumerated() {
+                if offset > 0 { query += " UNION ALL " }
+                query += """
+                    SELECT * FROM deltas WHERE environment_id = \(bind: key.environment) AND customer_id = \(bind: key.customer)
+                      AND reference_id = \(bind: key.reference)
+                    """
+            }
+            for row in try await db.raw(query).all() {
+                let record = try DeltaRecord(row: row)
+                found[ReferenceKey(record.environmentID, record.customerID, record.referenceID ?? "")] = .some(record)
             }
         }
         return found
@@ -131,7 +141,7 @@ public struct DeltaStore: Sendable {
 
     /// Inserts new deltas: sequence numbers from one multi-row upsert of the customers'
     /// counters, queue positions from one reservation per environment, rows in chunks.
-    private func insert(_ items: [(environment: String, submission: DeltaSubmission, cost: Int64)], now: Int64,
+    private func insert(_ items: [(environment: String, submission: DeltaSubmission, prepared: PreparedDelta, cost: Int64)], now: Int64,
                         _ db: any SQLDatabase) async throws -> [DeltaRecord] {
         guard !items.isEmpty else { return [] }
         var counts: [CustomerKey: Int64] = [:]
@@ -176,7 +186,7 @@ public struct DeltaStore: Sendable {
             nextSequence[key] = sequence + 1
             let position = nextPosition[item.environment]!
             nextPosition[item.environment] = position + 1
-            rows.append((try record(item.submission, environment: item.environment, sequence: sequence, now: now), position, item.cost))
+            rows.append((record(item.submission, item.prepared, environment: item.environment, sequence: sequence), position, item.cost))
         }
         for chunk in rows.chunked(400) {
             let insert = db.insert(into: "deltas").columns("record_id", "receipt_id", "environment_id", "customer_id", "sequence_number",
@@ -193,17 +203,13 @@ public struct DeltaStore: Sendable {
         return rows.map(\.0)
     }
 
-    /// A new QUEUED record with its ids and content hash.
-    private func record(_ submission: DeltaSubmission, environment: String, sequence: Int64, now: Int64) throws -> DeltaRecord {
-        let recordID = Identifier.make("rec")
-        let content = DeltaContent(recordID: recordID, customerID: submission.customerID, sequenceNumber: sequence,
-                                   delta: submission.amount, reason: submission.reason, referenceID: submission.referenceID,
-                                   metadata: submission.metadata.flatMap { try? JSONParser.parse(Array($0.utf8)) },
-                                   adjusts: submission.adjusts, createdAt: now)
-        return DeltaRecord(
-            recordID: recordID, receiptID: Identifier.make("rcpt"), environmentID: environment, customerID: submission.customerID,
+    /// A new QUEUED record: the prepared delta with its sequence number.
+    private func record(_ submission: DeltaSubmission, _ prepared: PreparedDelta, environment: String, sequence: Int64) -> DeltaRecord {
+        DeltaRecord(
+            recordID: prepared.recordID, receiptID: prepared.receiptID, environmentID: environment, customerID: submission.customerID,
             sequenceNumber: sequence, amount: submission.amount, reason: submission.reason, referenceID: submission.referenceID,
-            metadata: submission.metadata, adjusts: submission.adjusts, contentHash: try content.contentHash().prefixedHex,
-            status: "QUEUED", errorCode: nil, errorMessage: nil, createdAt: now, logIndex: nil, verifiedAt: nil, latencyMs: nil)
+            metadata: submission.metadata, adjusts: submission.adjusts,
+            contentHash: prepared.content.contentHash(sequenceNumber: sequence).prefixedHex,
+            status: "QUEUED", errorCode: nil, errorMessage: nil, createdAt: prepared.createdAt, logIndex: nil, verifiedAt: nil, latencyMs: nil)
     }
 }

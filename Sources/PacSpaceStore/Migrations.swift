@@ -10,6 +10,8 @@ public enum Migrations {
         let version: Int
         let name: String
         let statements: [String]
+        /// Run after `statements`, on SQLite only (storage layouts PostgreSQL lacks).
+        var sqliteStatements: [String] = []
     }
 
     static let all: [Migration] = [
@@ -197,17 +199,42 @@ public enum Migrations {
                 PRIMARY KEY (event_id, endpoint_id, attempt))
             """,
         ]),
+        Migration(version: 12, name: "write path layout", statements: [
+            // Deltas without a referenceId no longer get an entry (NULLs never conflicted anyway).
+            "DROP INDEX deltas_reference",
+            "CREATE UNIQUE INDEX deltas_reference ON deltas(environment_id, customer_id, reference_id) WHERE reference_id IS NOT NULL",
+        ], sqliteStatements: [
+            // The log tables keyed by their primary key alone: one B-tree per table instead of a
+            // rowid table plus its key index, so each appended node or leaf is written once.
+            """
+            CREATE TABLE log_nodes_keyed (
+                environment_id TEXT NOT NULL REFERENCES environments(id), level BIGINT NOT NULL, node_index BIGINT NOT NULL,
+                hash TEXT NOT NULL, PRIMARY KEY (environment_id, level, node_index)) WITHOUT ROWID
+            """,
+            "INSERT INTO log_nodes_keyed SELECT environment_id, level, node_index, hash FROM log_nodes ORDER BY environment_id, level, node_index",
+            "DROP TABLE log_nodes",
+            "ALTER TABLE log_nodes_keyed RENAME TO log_nodes",
+            """
+            CREATE TABLE log_entries_keyed (
+                environment_id TEXT NOT NULL REFERENCES environments(id), entry_index BIGINT NOT NULL, leaf_data TEXT NOT NULL,
+                PRIMARY KEY (environment_id, entry_index)) WITHOUT ROWID
+            """,
+            "INSERT INTO log_entries_keyed SELECT environment_id, entry_index, leaf_data FROM log_entries ORDER BY environment_id, entry_index",
+            "DROP TABLE log_entries",
+            "ALTER TABLE log_entries_keyed RENAME TO log_entries",
+        ]),
     ]
 
     /// The newest schema version this build knows.
     public static var latestVersion: Int { all.last?.version ?? 0 }
 
-    /// Applies every migration not yet applied; returns how many ran. Safe when several
-    /// servers start at once on one PostgreSQL database: each step holds an advisory lock.
+    /// Applies every migration not yet applied, up to `version` (tests build older
+    /// schemas); returns how many ran. Safe when several servers start at once on one
+    /// PostgreSQL database: each step holds an advisory lock.
     @discardableResult
-    public static func apply(to database: Database, logger: Logger, now: Int64) async throws -> Int {
+    public static func apply(to database: Database, through version: Int = latestVersion, logger: Logger, now: Int64) async throws -> Int {
         var applied = 0
-        while let version = try await applyNext(database, logger: logger, now: now) {
+        while let version = try await applyNext(database, through: version, logger: logger, now: now) {
             logger.info("applied migration", metadata: ["version": "\(version)"])
             applied += 1
         }
@@ -215,7 +242,7 @@ public enum Migrations {
     }
 
     /// Applies the next pending migration in one transaction; nil when none is pending.
-    private static func applyNext(_ database: Database, logger: Logger, now: Int64) async throws -> Int? {
+    private static func applyNext(_ database: Database, through last: Int, logger: Logger, now: Int64) async throws -> Int? {
         let dialect = database.dialect
         return try await database.transaction { db in
             if dialect == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(7270727)").run() }
@@ -225,9 +252,11 @@ public enum Migrations {
                 """).run()
             let current = try await db.raw("SELECT MAX(version) AS version FROM schema_migrations").first()?
                 .decode(column: "version", as: Int64?.self) ?? 0
-            guard let migration = all.first(where: { $0.version > current }) else { return nil }
+            guard let migration = all.first(where: { $0.version > current }), migration.version <= last else { return nil }
+            logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             do {
-                for statement in migration.statements { try await db.raw(SQLQueryString(statement)).run() }
+                let statements = migration.statements + (dialect == .sqlite ? migration.sqliteStatements : [])
+                for statement in statements { try await db.raw(SQLQueryString(statement)).run() }
                 try await db.raw("""
                     INSERT INTO schema_migrations (version, name, applied_at)
                     VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))

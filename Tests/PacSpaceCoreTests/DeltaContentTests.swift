@@ -15,6 +15,26 @@ import Testing
                 == #"{"contentHash":"0x429e425f82e6b8a4f56019fffd682fec06ca1a54cd8dc6c1c46bc146cb70cd7e","receiptId":"rcpt_x","type":"delta","v":1}"#)
     }
 
+    /// The writer's shortcut (canonical JSON written once, sequence number appended) gives
+    /// the same hash as the full canonicalisation, for the known answer and for contents
+    /// with and without optional fields, over sequence numbers of every width.
+    @Test func sequencedContentMatchesTheFullHash() throws {
+        #expect(try Self.example.sequenced().contentHash(sequenceNumber: 7).prefixedHex
+                == "0x429e425f82e6b8a4f56019fffd682fec06ca1a54cd8dc6c1c46bc146cb70cd7e")
+        let e = Self.example
+        let bare = DeltaContent(recordID: e.recordID, customerID: e.customerID, sequenceNumber: 99, delta: e.delta, reason: "r",
+                                referenceID: nil, metadata: nil, adjusts: nil, createdAt: e.createdAt)
+        for content in [Self.example, bare] {
+            let sequenced = try content.sequenced()
+            for sequence: Int64 in [1, 9, 10, 12_345, 1 << 40, .max] {
+                let full = DeltaContent(recordID: content.recordID, customerID: content.customerID, sequenceNumber: sequence,
+                                        delta: content.delta, reason: content.reason, referenceID: content.referenceID,
+                                        metadata: content.metadata, adjusts: content.adjusts, createdAt: content.createdAt)
+                #expect(sequenced.contentHash(sequenceNumber: sequence) == (try full.contentHash()))
+            }
+        }
+    }
+
     @Test func everyFieldChangesTheHash() throws {
         let base = try Self.example.contentHash()
         let e = Self.example

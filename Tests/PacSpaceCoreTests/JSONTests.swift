@@ -92,6 +92,23 @@ func canonical(_ json: String) throws -> String {
         #expect(!Identifier.isWellFormed("tnt_ABC", prefix: "tnt"))
     }
 
+    /// Ordered ids carry the time in fixed-width base 36 (known answers), so a later id
+    /// sorts after an earlier one, and keep 19 random characters (≥ 96 bits).
+    @Test func orderedIdentifiers() {
+        let id = Identifier.makeOrdered("rec", millis: 1_748_779_205_000)
+        #expect(id.hasPrefix("rec_0mbdlziiw"))
+        #expect(id.count == "rec_".count + 28)
+        #expect(Identifier.isWellFormed(id, prefix: "rec"))
+        #expect(Identifier.makeOrdered("rec", millis: 0).hasPrefix("rec_000000000"))
+        #expect(Identifier.makeOrdered("rec", millis: 1_748_779_205_000) != id)
+        var previous = ""
+        for millis in stride(from: Int64(0), to: 4_000_000_000_000, by: 97_654_321_123) {
+            let next = Identifier.makeOrdered("rcpt", millis: millis)
+            #expect(next > previous)
+            previous = next
+        }
+    }
+
     @Test func timestamps() {
         #expect(Timestamp.iso8601(millis: 0) == "1970-01-01T00:00:00.000Z")
         #expect(Timestamp.iso8601(millis: 1_748_779_205_000) == "2025-06-01T12:00:05.000Z")
