@@ -38,7 +38,7 @@ class Server:
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="pacspace-")
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, PACSPACE_BCRYPT_COST="4", PACSPACE_LOG_LEVEL="warning", **(env or {}))
+        self.env = dict(os.environ, PACSPACE_BCRYPT_COST="4", PACSPACE_LOG_LEVEL=os.environ.get("PACSPACE_LOG_LEVEL", "warning"), **(env or {}))
         self.process = None
         self.wrapper = wrapper or []  # e.g. strace with fault injection
 
@@ -111,3 +111,48 @@ class Server:
         assert status == 201, key
         contracts = call(self.base, "GET", "/dashboard/contracts", token=jwt)[1]["data"]
         return {"jwt": jwt, "tenant": tenant, "key": key["data"]["fullKey"], "contract": contracts[0]}
+
+
+def emit_until(server, key, stop, book, number, tag):
+    """A client for fault tests: emits deltas with fresh referenceIds until `stop` is set.
+    `book` collects acknowledged records (`acks`: referenceId → recordId), answers by
+    status, refused connections, and any 5xx other than 503 (`bad`)."""
+    attempt = 0
+    while not stop.is_set():
+        attempt += 1
+        reference = f"{tag}-f{number}-{attempt}"
+        try:
+            status, body = call(server.base, "POST", "/api/v1/balance/delta",
+                                {"customerId": f"fault-{number}", "delta": 1, "reason": "fault", "referenceId": reference},
+                                headers={"X-Api-Key": key})
+        except OSError as error:  # refused, reset or timed out: the server did not answer
+            book["refused"] += 1
+            book.setdefault("unanswered", set()).add(type(error).__name__)
+            time.sleep(0.02)
+            continue
+        book["statuses"][status] = book["statuses"].get(status, 0) + 1
+        if status == 201:
+            book["acks"][reference] = body["data"]["recordId"]
+        elif status >= 500 and status != 503:
+            book["bad"].append((status, body))
+
+
+def confirm_acknowledged(server, key, book, name, timeout=60):
+    """Every acknowledged delta of `book` is present and becomes VERIFIED; then the server
+    stops and `pacspace audit` (on its data directory, or DATABASE_URL in its environment)
+    must be clean. Exits with `name FAILED: …` otherwise."""
+    deadline = time.time() + timeout
+    for reference, record in book["acks"].items():
+        while True:
+            status, body = call(server.base, "GET", f"/api/v1/balance/delta/{record}", headers={"X-Api-Key": key})
+            if status != 200:
+                raise SystemExit(f"{name} FAILED: acknowledged delta {record} ({reference}) is gone")
+            if body["data"]["status"] == "VERIFIED":
+                break
+            if time.time() > deadline:
+                raise SystemExit(f"{name} FAILED: {record} is not VERIFIED after the faults")
+            time.sleep(0.05)
+    server.stop()
+    audit = subprocess.run([server.binary, "audit", "--data-dir", server.data_dir], capture_output=True, text=True, env=server.env)
+    if audit.returncode != 0:
+        raise SystemExit(f"{name} FAILED: the audit found mismatches:\n" + audit.stdout + audit.stderr)

@@ -81,7 +81,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
                               witnessDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("witness"),
                               interval: configuration.sequencerInterval, logger: logger, now: configuration.now)
     HealthController(database: database, sequencer: sequencer).addRoutes(to: router)
-    let writer = IngestWriter(deltas: deltas, now: configuration.now, committed: { sequencer.wake() })
+    let writer = IngestWriter(deltas: deltas, logger: logger, now: configuration.now, committed: { sequencer.wake() })
     let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, now: configuration.now))
     DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: receipts,
                     costPerDelta: configuration.creditsPerDelta.micros, creditsLowThreshold: configuration.creditsLowThreshold.micros)

@@ -95,7 +95,8 @@ struct DeltaController: Sendable {
             return try await writer.submit(request)
         } catch {
             throw APIError.retryLater(.serviceUnavailable, "SERVICE_UNAVAILABLE",
-                                      "The delta could not be stored; nothing was written. Retry (with the same Idempotency-Key).", after: 1)
+                                      "The delta could not be confirmed as stored. Retry with the same Idempotency-Key or referenceId: a retry never stores it twice.",
+                                      after: 1)
         }
     }
 

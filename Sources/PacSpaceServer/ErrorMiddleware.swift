@@ -2,9 +2,11 @@ import Synchronization
 import HTTPTypes
 import Hummingbird
 import Logging
+import PacSpaceStore
 
 /// Turns every error into the error envelope: ``APIError`` as it is, Hummingbird's
-/// routing errors into 404 / 405, anything else into a logged 500 that reveals nothing.
+/// routing errors into 404 / 405, an unavailable database into 503 with `Retry-After`,
+/// anything else into a logged 500 that reveals nothing.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     /// Every route the router knows, for telling 405 from 404.
@@ -24,6 +26,10 @@ struct ErrorMiddleware: RouterMiddleware {
                 return Envelope.failure(failure)
             }
             return Envelope.failure(.notFound("No route for \(request.method.rawValue) \(request.uri.path)."))
+        } catch DatabaseError.unavailable(let why) {
+            context.logger.warning("database unavailable; answering 503", metadata: ["error": .string(why)])
+            return Envelope.failure(.retryLater(.serviceUnavailable, "SERVICE_UNAVAILABLE",
+                                                "The database is unavailable; retry shortly (writes with the same Idempotency-Key).", after: 1))
         } catch let error as HTTPError {
             let status = error.status
             let code = status == .contentTooLarge ? "PAYLOAD_TOO_LARGE" : status.code < 500 ? "BAD_REQUEST" : "INTERNAL_ERROR"

@@ -10,14 +10,16 @@ actor IngestWriter {
     static let maxGroupSubmissions = 5_000
 
     private let deltas: DeltaStore
+    private let logger: Logger
     private let now: @Sendable () -> Int64
     private let committed: @Sendable () -> Void
     private var waiting: [(PreparedIngest, CheckedContinuation<[IngestOutcome], any Error>)] = []
     private var writing = false
 
     /// `committed` is called after every commit (it wakes the sequencer).
-    init(deltas: DeltaStore, now: @escaping @Sendable () -> Int64, committed: @escaping @Sendable () -> Void) {
+    init(deltas: DeltaStore, logger: Logger, now: @escaping @Sendable () -> Int64, committed: @escaping @Sendable () -> Void) {
         self.deltas = deltas
+        self.logger = logger
         self.now = now
         self.committed = committed
     }
@@ -53,6 +55,10 @@ actor IngestWriter {
                 committed()
                 for (entry, result) in zip(group, outcomes) { entry.1.resume(returning: result) }
             } catch {
+                // Every request of the group answers 503 (nothing of it was written); the cause is for the operator.
+                logger.error("ingest transaction failed; its requests answer 503",
+                             metadata: ["requests": .stringConvertible(group.count), "deltas": .stringConvertible(count),
+                                        "error": .string("\(error)")])
                 for entry in group { entry.1.resume(throwing: error) }
             }
         }

@@ -9,7 +9,7 @@ enum OpenAPIDocument {
   "info": {
     "title": "PacSpace Server",
     "version": "0.1.0",
-    "description": "Self-hostable, wire-compatible implementation of the PacSpace verification API. Every JSON answer is an envelope: success {success: true, statusCode, data, message?}; error {success: false, statusCode, error: {code, message, details?, retryAfterSeconds?}, message}. Every response carries X-Request-Id. Request bodies must be JSON objects sent with Content-Type: application/json, at most 1 MiB (413 PAYLOAD_TOO_LARGE); members a route does not know are rejected with 400 VALIDATION_ERROR naming them. Unknown routes are 404 NOT_FOUND; a known path with another method is 405 METHOD_NOT_ALLOWED with an Allow header."
+    "description": "Self-hostable, wire-compatible implementation of the PacSpace verification API. Every JSON answer is an envelope: success {success: true, statusCode, data, message?}; error {success: false, statusCode, error: {code, message, details?, retryAfterSeconds?}, message}. Every response carries X-Request-Id. Request bodies must be JSON objects sent with Content-Type: application/json, at most 1 MiB (413 PAYLOAD_TOO_LARGE); members a route does not know are rejected with 400 VALIDATION_ERROR naming them. Unknown routes are 404 NOT_FOUND; a known path with another method is 405 METHOD_NOT_ALLOWED with an Allow header. 503 SERVICE_UNAVAILABLE (with Retry-After) means the database could not be reached or did not answer in time (PostgreSQL: 5 s for a connection, 10 s for an answer); on a write it means not confirmed, never half-applied: retry with the same Idempotency-Key or referenceId, which never stores twice."
   },
   "servers": [{"url": "http://localhost:8080"}],
   "components": {

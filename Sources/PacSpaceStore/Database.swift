@@ -46,22 +46,35 @@ public final class Database: Sendable {
     /// Runs `body` with the database, outside a write transaction. On SQLite it is read
     /// only and sees one snapshot (every transaction committed before it started, none
     /// after); on PostgreSQL each statement sees what was committed when it started.
-    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(let file):
             return try await file.read(body)
         case .postgres(let client):
-            return try await client.withConnection { connection in try await body(connection.sql()) }
+            return try await Self.postgres(timeout: Self.operationTimeout) { leased in
+                try await client.withConnection { connection in
+                    leased(connection)
+                    return try await body(connection.sql())
+                }
+            }
         }
     }
 
     /// Runs `body` in one transaction: all of it commits (durably) or none of it does.
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// On PostgreSQL it fails (``DatabaseError/unavailable(_:)``) when it has not finished
+    /// within `timeout` (nil: no limit, for migrations), or no connection is free within
+    /// 5 s; SQLite has no connection to wait for and no network to lose.
+    public func transaction<T: Sendable>(timeout: Duration? = operationTimeout, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(let file):
             return try await file.transaction(body)
         case .postgres(let client):
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection.sql()) }
+            return try await Self.postgres(timeout: timeout) { leased in
+                try await client.withTransaction(logger: self.logger) { connection in
+                    leased(connection)
+                    return try await body(connection.sql())
+                }
+            }
         }
     }
 
@@ -103,15 +116,20 @@ extension PostgresClient.Configuration {
     }
 }
 
-/// Errors opening or configuring the database.
+/// Errors opening, configuring or reaching the database.
 public enum DatabaseError: Error, CustomStringConvertible {
     case invalidURL(String)
     case migrationFailed(version: Int, underlying: String)
+    /// The database could not be reached, or failed while answering (connection lost,
+    /// shutting down, I/O error, disk full). A write may or may not have committed; a
+    /// retry with the same Idempotency-Key or referenceId settles it. Answered with 503.
+    case unavailable(String)
 
     public var description: String {
         switch self {
         case .invalidURL(let why): why
         case .migrationFailed(let version, let underlying): "migration \(version) failed: \(underlying)"
+        case .unavailable(let why): "the database is unavailable: \(why)"
         }
     }
 }

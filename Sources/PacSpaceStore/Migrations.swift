@@ -244,7 +244,8 @@ public enum Migrations {
     /// Applies the next pending migration in one transaction; nil when none is pending.
     private static func applyNext(_ database: Database, through last: Int, logger: Logger, now: Int64) async throws -> Int? {
         let dialect = database.dialect
-        return try await database.transaction { db in
+        // No time limit: a migration may rebuild an index over millions of rows.
+        return try await database.transaction(timeout: nil) { db in
             if dialect == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(7270727)").run() }
             try await db.raw("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
