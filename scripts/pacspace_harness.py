@@ -1,7 +1,7 @@
 """Shared by the scripts and the end-to-end tests: run the real `pacspace` binary on a
 free loopback port with its own data directory, and set up accounts through the
 Dashboard API over HTTP. Standard library only."""
-import glob, json, os, re, signal, socket, subprocess, tempfile, time, urllib.error, urllib.request
+import atexit, glob, json, os, re, signal, socket, subprocess, tempfile, time, urllib.error, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "correct horse battery"
@@ -30,6 +30,18 @@ def call(base, method, path, body=None, token=None, headers=None):
         return error.code, json.loads(error.read() or b"null")
 
 
+# Servers run in their own process groups, so they outlive a script that stops early
+# (a failed check exits with SystemExit): whatever is still running is killed at exit.
+_running = set()
+
+
+@atexit.register
+def _kill_running():
+    for server in list(_running):
+        if server.process.poll() is None:
+            os.killpg(server.process.pid, signal.SIGKILL)
+
+
 class Server:
     """The built binary; `start` waits for /readyz. Extra environment in `env`."""
 
@@ -47,6 +59,7 @@ class Server:
         # Its own process group, so that SIGKILL reaches a wrapper's children too.
         self.process = subprocess.Popen(self.wrapper + [self.binary, "serve", "--data-dir", self.data_dir, "--port", str(self.port)],
                                         env=self.env, stdout=log, stderr=log, start_new_session=True)
+        _running.add(self)
         for _ in range(1000):
             try:
                 if call(self.base, "GET", "/readyz")[0] == 200:
