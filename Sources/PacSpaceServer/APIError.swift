@@ -28,6 +28,13 @@ public struct APIError: Error, Sendable {
     public static func forbidden(_ message: String) -> APIError { APIError(.forbidden, "FORBIDDEN", message) }
     public static func notFound(_ message: String) -> APIError { APIError(.notFound, "NOT_FOUND", message) }
 
+    /// The database failed or did not answer: 503 with Retry-After. On a write it means
+    /// "not confirmed" (a lost connection during COMMIT leaves the outcome unknown), never
+    /// half-applied; the same Idempotency-Key or referenceId makes the retry safe.
+    public static let storeUnavailable = retryLater(.serviceUnavailable, "SERVICE_UNAVAILABLE",
+        "The database is unavailable or did not confirm the write. Retry with the same Idempotency-Key or referenceId: a retry never stores twice.",
+        after: 1)
+
     /// 429 or 503 with `Retry-After`.
     public static func retryLater(_ status: HTTPResponse.Status, _ code: String, _ message: String, after seconds: Int) -> APIError {
         var error = APIError(status, code, message)

@@ -94,9 +94,7 @@ struct DeltaController: Sendable {
         do {
             return try await writer.submit(request)
         } catch {
-            throw APIError.retryLater(.serviceUnavailable, "SERVICE_UNAVAILABLE",
-                                      "The delta could not be confirmed as stored. Retry with the same Idempotency-Key or referenceId: a retry never stores it twice.",
-                                      after: 1)
+            throw APIError.storeUnavailable
         }
     }
 

@@ -28,8 +28,7 @@ struct ErrorMiddleware: RouterMiddleware {
             return Envelope.failure(.notFound("No route for \(request.method.rawValue) \(request.uri.path)."))
         } catch DatabaseError.unavailable(let why) {
             context.logger.warning("database unavailable; answering 503", metadata: ["error": .string(why)])
-            return Envelope.failure(.retryLater(.serviceUnavailable, "SERVICE_UNAVAILABLE",
-                                                "The database is unavailable; retry shortly (writes with the same Idempotency-Key).", after: 1))
+            return Envelope.failure(.storeUnavailable)
         } catch let error as HTTPError {
             let status = error.status
             let code = status == .contentTooLarge ? "PAYLOAD_TOO_LARGE" : status.code < 500 ? "BAD_REQUEST" : "INTERNAL_ERROR"

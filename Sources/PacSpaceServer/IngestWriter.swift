@@ -55,7 +55,8 @@ actor IngestWriter {
                 committed()
                 for (entry, result) in zip(group, outcomes) { entry.1.resume(returning: result) }
             } catch {
-                // Every request of the group answers 503 (nothing of it was written); the cause is for the operator.
+                // Every request of the group answers 503: not confirmed (rolled back, or on PostgreSQL
+                // possibly committed when the connection died during COMMIT). The cause is for the operator.
                 logger.error("ingest transaction failed; its requests answer 503",
                              metadata: ["requests": .stringConvertible(group.count), "deltas": .stringConvertible(count),
                                         "error": .string("\(error)")])

@@ -49,7 +49,7 @@ public struct Audit: Sendable {
     /// Runs every check; `witnessDirectory` holds the sequencer's last signed checkpoints.
     public func run(witnessDirectory: String?) async throws -> AuditReport {
         var report = AuditReport()
-        let environments = try await database.read { db in
+        let environments = try await database.read(timeout: nil) { db in
             try await db.raw("SELECT * FROM environments WHERE status = 'active' ORDER BY created_at, id").all().map(EnvironmentRecord.init(row:))
         }
         for environment in environments {
@@ -66,7 +66,7 @@ public struct Audit: Sendable {
     private func auditLog(_ environment: EnvironmentRecord, witnessDirectory: String?, _ report: inout AuditReport) async throws {
         let subject = "\(environment.id) log"
         func finding(_ problem: String) { report.findings.append(AuditFinding(subject: subject, problem: problem)) }
-        let checkpoints = try await database.read { db in
+        let checkpoints = try await database.read(timeout: nil) { db in
             try await db.raw("SELECT * FROM log_checkpoints WHERE environment_id = \(bind: environment.id) ORDER BY tree_size")
                 .all().map(SignedCheckpoint.init(row:))
         }
@@ -101,7 +101,7 @@ public struct Audit: Sendable {
         var start: Int64 = 0
         while start < size {
             let (lower, end) = (start, min(start + pageSize, size))
-            let rows = try await database.read { db in
+            let rows = try await database.read(timeout: nil) { db in
                 try await db.raw("""
                     SELECT entry_index, leaf_data FROM log_entries WHERE environment_id = \(bind: environment.id)
                       AND entry_index >= \(bind: lower) AND entry_index < \(bind: end) ORDER BY entry_index
@@ -160,7 +160,7 @@ public struct Audit: Sendable {
             ranges[subtree.level] = min(range?.lowerBound ?? .max, subtree.index)...max(range?.upperBound ?? 0, subtree.index)
         }
         let levels = ranges.sorted { $0.key < $1.key }
-        let stored = try await database.read { db in
+        let stored = try await database.read(timeout: nil) { db in
             // One index range per level, joined with UNION ALL (an OR would scan the environment).
             var query: SQLQueryString = ""
             for (offset, (l, range)) in levels.enumerated() {

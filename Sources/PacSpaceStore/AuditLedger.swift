@@ -20,7 +20,7 @@ extension Audit {
         var after: Int64 = -1
         while true {
             let cursor = after
-            let rows = try await database.read { db in
+            let rows = try await database.read(timeout: nil) { db in
                 try await db.raw("""
                     SELECT d.*, e.leaf_data FROM deltas d
                     LEFT JOIN log_entries e ON e.environment_id = d.environment_id AND e.entry_index = d.log_index
@@ -61,7 +61,7 @@ extension Audit {
             if report.deltas % 100_000 < 5000 { progress("\(environment.id): \(report.deltas) deltas") }
         }
         try await compareCustomers(environment, customers, &report)
-        let (checkpoints, usage) = try await database.read { db in
+        let (checkpoints, usage) = try await database.read(timeout: nil) { db in
             let checkpoints = try await db.raw("""
                 SELECT c.checkpoint_id, c.leaf_data AS own, e.leaf_data FROM checkpoints c
                 LEFT JOIN log_entries e ON e.environment_id = c.environment_id AND e.entry_index = c.log_index
@@ -82,7 +82,7 @@ extension Audit {
     }
 
     private func compareCustomers(_ environment: EnvironmentRecord, _ replayed: [String: Replay], _ report: inout AuditReport) async throws {
-        let rows = try await database.read { db in
+        let rows = try await database.read(timeout: nil) { db in
             try await db.raw("SELECT * FROM customers WHERE environment_id = \(bind: environment.id)").all()
         }
         var stored: Set<String> = []
@@ -114,7 +114,7 @@ extension Audit {
 
     /// Each tenant's credits against its ledger and its queued production deltas.
     func auditCredits(_ report: inout AuditReport) async throws {
-        let (accounts, sums, queued) = try await database.read { db in
+        let (accounts, sums, queued) = try await database.read(timeout: nil) { db in
             let accounts = try await db.raw("SELECT tenant_id, balance, reserved FROM credit_accounts").all()
             let sums = try await db.raw("""
                 SELECT tenant_id, type, CAST(SUM(amount) AS BIGINT) AS total FROM credit_entries GROUP BY tenant_id, type

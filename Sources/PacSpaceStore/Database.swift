@@ -45,13 +45,16 @@ public final class Database: Sendable {
 
     /// Runs `body` with the database, outside a write transaction. On SQLite it is read
     /// only and sees one snapshot (every transaction committed before it started, none
-    /// after); on PostgreSQL each statement sees what was committed when it started.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// after); on PostgreSQL each statement sees what was committed when it started, and
+    /// `timeout` bounds it as it bounds a transaction (nil: no limit, for the audit).
+    /// A failing database comes back as ``DatabaseError/unavailable(_:)`` on both.
+    public func read<T: Sendable>(timeout: Duration? = operationTimeout,
+                                  _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(let file):
-            return try await file.read(body)
+            do { return try await file.read(body) } catch { throw Self.classify(error) }
         case .postgres(let client):
-            return try await Self.postgres(timeout: Self.operationTimeout) { leased in
+            return try await Self.postgres(timeout: timeout) { leased in
                 try await client.withConnection { connection in
                     leased(connection)
                     return try await body(connection.sql())
@@ -67,7 +70,7 @@ public final class Database: Sendable {
     public func transaction<T: Sendable>(timeout: Duration? = operationTimeout, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
         case .sqlite(let file):
-            return try await file.transaction(body)
+            do { return try await file.transaction(body) } catch { throw Self.classify(error) }
         case .postgres(let client):
             return try await Self.postgres(timeout: timeout) { leased in
                 try await client.withTransaction(logger: self.logger) { connection in

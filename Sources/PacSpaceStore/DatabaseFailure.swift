@@ -29,20 +29,12 @@ extension Database {
         let outcome = Outcome<T>()
         return try await withCheckedThrowingContinuation { continuation in
             outcome.waiting(continuation)
-            let work = Task {
-                do {
-                    outcome.finish(.success(try await operation { lease.hold($0) }))
-                } catch {
-                    outcome.finish(.failure(lease.expired ? DatabaseError.unavailable("no answer within \(timeout ?? .zero); the connection was closed")
-                                                          : lease.connection == nil ? DatabaseError.unavailable("no PostgreSQL connection: \(error)")
-                                                          : classify(error)))
-                }
-            }
-            Task {
+            // The deadline; cancelled as soon as the operation ends, so fast operations leave no sleeping task behind.
+            let deadline = Task {
                 try? await Task.sleep(for: leaseTimeout)
                 guard !outcome.finished else { return }
                 guard let connection = lease.connection else {
-                    work.cancel()
+                    lease.cancelWaiting()  // a lease granted later must not run the operation after its caller was answered
                     return outcome.finish(.failure(DatabaseError.unavailable("no PostgreSQL connection within \(leaseTimeout)")))
                 }
                 guard let timeout else { return }
@@ -52,6 +44,16 @@ extension Database {
                 _ = connection.close() as EventLoopFuture<Void>  // fails the statement it waits for
                 outcome.finish(.failure(DatabaseError.unavailable("no answer within \(timeout); the connection was closed")))
             }
+            lease.waiting(Task {
+                do {
+                    outcome.finish(.success(try await operation { lease.hold($0) }))
+                } catch {
+                    outcome.finish(.failure(lease.expired ? DatabaseError.unavailable("no answer within \(timeout ?? .zero); the connection was closed")
+                                                          : lease.connection == nil ? DatabaseError.unavailable("no PostgreSQL connection: \(error)")
+                                                          : classify(error)))
+                }
+                deadline.cancel()
+            })
         }
     }
 
@@ -64,18 +66,23 @@ extension Database {
             return DatabaseError.unavailable(String(describing: error.commitError ?? error.beginError ?? error.rollbackError ?? error.closureError))
         case let error as PSQLError:
             let state = error.serverInfo?[.sqlState] ?? ""
-            // 08 connection exception, 53 insufficient resources (disk full), 57 operator
-            // intervention (shutdown, crash, not accepting connections), 58 system (I/O) error.
-            if error.code != .server || ["08", "53", "57", "58"].contains(String(state.prefix(2))) {
+            // 08 connection exception, 40 transaction rollback (deadlock, serialization: a retry
+            // may succeed), 53 insufficient resources (disk full), 57 operator intervention
+            // (shutdown, crash, not accepting connections), 58 system (I/O) error.
+            if error.code != .server || ["08", "40", "53", "57", "58"].contains(String(state.prefix(2))) {
                 return DatabaseError.unavailable("PostgreSQL: \(error.code) \(state)")
             }
             return error
-        case let error as SQLiteError where [.ioError, .full, .busy, .locked, .cantOpen].contains(error.reason):
-            return DatabaseError.unavailable("SQLite: \(error.message)")
+        case let error as SQLiteError where sqliteUnavailable.contains(where: String(describing: error.reason).hasPrefix):
+            return DatabaseError.unavailable("SQLite: \(error)")
         default:
             return error
         }
     }
+
+    /// SQLite result codes of a failing store, as `SQLiteError.Reason` names them. Connections
+    /// open with extended codes (`ioErrorFailedSync`, `busyTimeout`, …), so whole families match.
+    private static let sqliteUnavailable = ["ioError", "full", "busy", "locked", "cantOpen"]
 
     /// The result of an operation, delivered once, to whoever waits for it.
     private final class Outcome<T: Sendable>: Sendable {
@@ -96,6 +103,9 @@ extension Database {
     /// The connection an operation holds, once it holds one, and whether its time ran out.
     private final class Lease: Sendable {
         private let state = Mutex<(connection: PostgresConnection?, expired: Bool)>((nil, false))
+        private let operation = Mutex<Task<Void, Never>?>(nil)
+        func waiting(_ task: Task<Void, Never>) { operation.withLock { $0 = task } }
+        func cancelWaiting() { operation.withLock { $0?.cancel() } }
         var connection: PostgresConnection? { state.withLock { $0.connection } }
         var expired: Bool { state.withLock { $0.expired } }
         func hold(_ connection: PostgresConnection) { state.withLock { $0.connection = connection } }
