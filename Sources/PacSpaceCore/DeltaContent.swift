@@ -78,11 +78,16 @@ public struct SequencedContent: Sendable {
 
 /// The data of log leaves (verification.md, "Log entries"): JCS bytes of a small object.
 public enum LogEntry {
-    /// `{"type":"delta","v":1,"receiptId":…,"contentHash":…}`.
+    /// `{"type":"delta","v":1,"receiptId":…,"contentHash":…}` in canonical form: the
+    /// members in JCS order, written directly (the sequencer writes one per delta; the
+    /// known-answer test pins it to ``JSONWriter/canonical(_:)``).
     public static func delta(receiptID: String, contentHash: Hash) -> [UInt8] {
-        // Only strings and an integer: canonicalisation cannot fail.
-        try! JSONWriter.canonical([
-            "type": "delta", "v": 1, "receiptId": .string(receiptID), "contentHash": .string(contentHash.prefixedHex),
-        ])
+        var out = Array(#"{"contentHash":"0x"#.utf8)
+        out.reserveCapacity(160)
+        Hex.append(contentHash.bytes, to: &out)
+        out += Array(#"","receiptId":"#.utf8)
+        JSONWriter.appendString(receiptID, to: &out)
+        out += Array(#","type":"delta","v":1}"#.utf8)
+        return out
     }
 }

@@ -33,7 +33,7 @@ public enum JSONWriter {
         case .bool(let flag): out += Array((flag ? "true" : "false").utf8)
         case .number(let text):
             out += Array((canonical ? ECMAScriptNumber.format(Double(text)!) : text).utf8)
-        case .string(let text): writeString(text, into: &out)
+        case .string(let text): appendString(text, to: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
@@ -46,7 +46,7 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "{"))
             for (index, (key, member)) in ordered.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(key, into: &out)
+                appendString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 write(member, canonical: canonical, into: &out)
             }
@@ -54,7 +54,10 @@ public enum JSONWriter {
         }
     }
 
-    private static func writeString(_ text: String, into out: inout [UInt8]) {
+    /// Appends `text` as a JSON string literal, escaped as RFC 8785 requires (only `"`,
+    /// `\\` and control characters; everything else as UTF-8): the same bytes in plain
+    /// and canonical output.
+    public static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {

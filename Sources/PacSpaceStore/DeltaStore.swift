@@ -78,18 +78,17 @@ public struct DeltaStore: Sendable {
                 }
             }
             let results = outcomes.map { $0.map { $0! } }
-            // The answers of requests that carried an Idempotency-Key, in one multi-row insert per chunk.
+            // The answers of requests that carried an Idempotency-Key.
             let answered = zip(requests, results).compactMap { request, result in
                 request.idempotency.map { (request.environmentID, $0, request.answer(result)) }
             }
-            for chunk in answered.chunked(150) {
-                let insert = db.insert(into: "idempotency_keys")
-                    .columns("environment_id", "idempotency_key", "request_hash", "status_code", "response", "created_at")
-                for (environment, idempotency, answer) in chunk {
-                    insert.values(SQLBind(environment), SQLBind(idempotency.key), SQLBind(idempotency.requestHash),
-                                  SQLBind(answer.status), SQLBind(answer.body), SQLBind(now))
-                }
-                try await insert.run()
+            try await RowBatch.insert(into: "idempotency_keys", columns: [
+                ("environment_id", .text), ("idempotency_key", .text), ("request_hash", .text), ("status_code", .integer),
+                ("response", .text), ("created_at", .integer),
+            ], answered, db) { item, row in
+                let (environment, idempotency, answer) = item
+                row.text(environment); row.text(idempotency.key); row.text(idempotency.requestHash); row.integer(Int64(answer.status))
+                row.text(answer.body); row.integer(now)
             }
             return results
         }
@@ -196,20 +195,22 @@ public struct DeltaStore: Sendable {
             nextPosition[item.environment] = position + 1
             rows.append((record(item.submission, item.prepared, environment: item.environment, sequence: sequence), position, item.cost))
         }
-        for chunk in rows.chunked(400) {
-            let insert = db.insert(into: "deltas").columns("record_id", "receipt_id", "environment_id", "customer_id", "sequence_number",
-                                                           "queue_position", "amount", "reason", "reference_id", "metadata", "adjusts",
-                                                           "content_hash", "status", "created_at", "credit_cost")
-            for (record, position, cost) in chunk {
-                insert.values(SQLBind(record.recordID), SQLBind(record.receiptID), SQLBind(record.environmentID), SQLBind(record.customerID),
-                              SQLBind(record.sequenceNumber), SQLBind(position), SQLBind(record.amount.micros), SQLBind(record.reason),
-                              SQLBind(record.referenceID), SQLBind(record.metadata), SQLBind(record.adjusts), SQLBind(record.contentHash),
-                              SQLBind(record.status), SQLBind(record.createdAt), SQLBind(cost))
-            }
-            try await insert.run()
+        try await RowBatch.insert(into: "deltas", columns: Self.columns, rows, db) { item, row in
+            let (record, position, cost) = item
+            row.text(record.recordID); row.text(record.receiptID); row.text(record.environmentID); row.text(record.customerID)
+            row.integer(record.sequenceNumber); row.integer(position); row.integer(record.amount.micros); row.text(record.reason)
+            row.text(record.referenceID); row.text(record.metadata); row.text(record.adjusts); row.text(record.contentHash)
+            row.text(record.status); row.integer(record.createdAt); row.integer(cost)
         }
         return rows.map(\.0)
     }
+
+    /// The columns a new delta row is written with, in ``insert(_:now:_:)``'s order.
+    private static let columns: [(name: String, kind: RowBatch.Kind)] = [
+        ("record_id", .text), ("receipt_id", .text), ("environment_id", .text), ("customer_id", .text), ("sequence_number", .integer),
+        ("queue_position", .integer), ("amount", .integer), ("reason", .text), ("reference_id", .text), ("metadata", .text),
+        ("adjusts", .text), ("content_hash", .text), ("status", .text), ("created_at", .integer), ("credit_cost", .integer),
+    ]
 
     /// A new QUEUED record: the prepared delta with its sequence number.
     private func record(_ submission: DeltaSubmission, _ prepared: PreparedDelta, environment: String, sequence: Int64) -> DeltaRecord {

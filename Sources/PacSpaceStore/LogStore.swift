@@ -119,18 +119,13 @@ public struct LogStore: Sendable {
                                      amount: try row.decode(column: "amount", as: Int64.self), index: index,
                                      position: try row.decode(column: "queue_position", as: Int64.self)))
         }
-        // Multi-row inserts, in chunks that stay under the engines' bound-parameter limits.
-        for chunk in nodes.chunked(400) {
-            let insert = db.insert(into: "log_nodes").columns("environment_id", "level", "node_index", "hash")
-            for (subtree, hash) in chunk {
-                insert.values(SQLBind(environmentID), SQLBind(Int64(subtree.level)), SQLBind(Int64(subtree.index)), SQLBind(hash.base64))
-            }
-            try await insert.run()
+        try await RowBatch.insert(into: "log_nodes", columns: [("environment_id", .text), ("level", .integer), ("node_index", .integer), ("hash", .text)],
+                                  nodes, db) { node, row in
+            row.text(environmentID); row.integer(Int64(node.0.level)); row.integer(Int64(node.0.index)); row.text(node.1.base64)
         }
-        for chunk in entries.chunked(500) {
-            let insert = db.insert(into: "log_entries").columns("environment_id", "entry_index", "leaf_data")
-            for (index, leaf) in chunk { insert.values(SQLBind(environmentID), SQLBind(index), SQLBind(leaf)) }
-            try await insert.run()
+        try await RowBatch.insert(into: "log_entries", columns: [("environment_id", .text), ("entry_index", .integer), ("leaf_data", .text)],
+                                  entries, db) { entry, row in
+            row.text(environmentID); row.integer(entry.0); row.text(entry.1)
         }
         let newSize = Int64(frontier.size)
         // Belt and braces: the new tree must provably extend the last signed one.

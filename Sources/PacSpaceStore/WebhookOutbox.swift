@@ -111,21 +111,17 @@ public struct WebhookOutbox: Sendable {
             events.append((id, notice.type, String(decoding: JSONWriter.serialize(body), as: UTF8.self)))
             deliveries += wanting.map { (id, $0.id) }
         }
-        for chunk in events.chunked(300) {
-            let insert = db.insert(into: "webhook_events").columns("id", "tenant_id", "environment", "type", "body", "created_at")
-            for event in chunk {
-                insert.values(SQLBind(event.id), SQLBind(tenantID), SQLBind(environment), SQLBind(event.type), SQLBind(event.body), SQLBind(now))
-            }
-            try await insert.run()
+        try await RowBatch.insert(into: "webhook_events", columns: [
+            ("id", .text), ("tenant_id", .text), ("environment", .text), ("type", .text), ("body", .text), ("created_at", .integer),
+        ], events, db) { event, row in
+            row.text(event.id); row.text(tenantID); row.text(environment); row.text(event.type); row.text(event.body); row.integer(now)
         }
-        for chunk in deliveries.chunked(300) {
-            let insert = db.insert(into: "webhook_deliveries")
-                .columns("event_id", "endpoint_id", "tenant_id", "environment", "status", "attempts", "next_attempt_at", "created_at")
-            for delivery in chunk {
-                insert.values(SQLBind(delivery.event), SQLBind(delivery.endpoint), SQLBind(tenantID), SQLBind(environment),
-                              SQLBind("pending"), SQLBind(Int64(0)), SQLBind(now), SQLBind(now))
-            }
-            try await insert.run()
+        try await RowBatch.insert(into: "webhook_deliveries", columns: [
+            ("event_id", .text), ("endpoint_id", .text), ("tenant_id", .text), ("environment", .text), ("status", .text),
+            ("attempts", .integer), ("next_attempt_at", .integer), ("created_at", .integer),
+        ], deliveries, db) { delivery, row in
+            row.text(delivery.event); row.text(delivery.endpoint); row.text(tenantID); row.text(environment); row.text("pending")
+            row.integer(0); row.integer(now); row.integer(now)
         }
         return events.map(\.id)
     }
