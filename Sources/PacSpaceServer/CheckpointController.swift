@@ -42,7 +42,9 @@ struct CheckpointController: Sendable {
         let query = QueryParameters(request: request)
         let limit = try query.integer("limit", in: 1...100) ?? 20
         let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
-        let customerID = request.uri.queryParameters.get("customerId").map { String($0) }
+        let customerID = try request.uri.queryParameters.get("customerId").map { text in
+            try DeltaInput.customerID(RequestBody(object: [("customerId", .string(text))], allowed: ["customerId"]))
+        }
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
         let scopeKey = scope.key
         let (items, total) = try await checkpoints.list(environmentID: key.environmentID, customerID: customerID, scopeKey: scopeKey,

@@ -5,11 +5,13 @@ import PacSpaceCore
 struct QueryParameters {
     let request: Request
 
-    /// An optional integer in `range`; absent or empty is nil.
+    /// An optional integer in `range`; nil when absent. Given empty, given twice, or
+    /// not an integer in range is 400: a client that sends `?limit=` meant something.
     func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw APIError.invalid(name, "range", "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound).")
+        let values = request.uri.queryParameters.getAll(name)
+        guard !values.isEmpty else { return nil }
+        guard values.count == 1, let value = Int(values[0]), range.contains(value) else {
+            throw APIError.invalid(name, "range", "\(name) must be given once, as an integer from \(range.lowerBound) to \(range.upperBound).")
         }
         return value
     }

@@ -149,12 +149,23 @@ struct RequestBody {
         switch members[name] {
         case nil, .null?: return nil
         case .number(let text)?:
-            guard let value = Int(text), range.contains(value) else {
+            guard let value = Self.integral(text), range.contains(value) else {
                 throw APIError.invalid(name, "range", "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound).")
             }
             return value
         case let other?: throw APIError.invalid(name, "type", "\(name) must be an integer, not \(other.typeName).")
         }
+    }
+
+    /// The value of a JSON number that is a whole number, however written (`187`,
+    /// `187.0`, `1.87e2`: JSON Schema's integers), read exactly; nil otherwise.
+    static func integral(_ text: String) -> Int? {
+        if let value = Int(text) { return value }
+        guard text.count <= 40, let decimal = Decimal(string: text), decimal.isFinite else { return nil }
+        var value = decimal, whole = Decimal()
+        NSDecimalRound(&whole, &value, 0, .plain)
+        guard whole == decimal, whole.magnitude <= Decimal(Int.max) else { return nil }
+        return NSDecimalNumber(decimal: whole).intValue
     }
 
     /// A required string from a fixed set of values.

@@ -43,7 +43,8 @@ import Testing
             #expect(renamed.data["name"] == "prod runner")
             #expect(renamed.data["active"] == false)
 
-            let rotated = try await api.call(.post, "/dashboard/api-keys/\(id)/rotate", body: #"{"overlapSeconds":3600}"#, token: token)
+            // A whole number however written is an integer (JSON Schema's reading; found by schemathesis).
+            let rotated = try await api.call(.post, "/dashboard/api-keys/\(id)/rotate", body: #"{"overlapSeconds":3.6e3}"#, token: token)
             #expect(rotated.status == .ok)
             let newKey = try #require(APIKey(parsing: rotated.data["fullKey"]?.string ?? ""))
             #expect(newKey.publicID == parsed.publicID)
@@ -78,7 +79,7 @@ import Testing
             }
             #expect(try await api.call(.patch, "/dashboard/api-keys/\(id)", body: #"{"active":"no"}"#, token: alice.accessToken).status == .badRequest)
             #expect(try await api.call(.patch, "/dashboard/api-keys/\(id)", body: #"{}"#, token: alice.accessToken).status == .badRequest)
-            for overlap in ["-1", "604801", "1.5", "\"60\""] {
+            for overlap in ["-1", "604801", "1.5", "\"60\"", "6.048010e5", "1e400"] {
                 let reply = try await api.call(.post, "/dashboard/api-keys/\(id)/rotate", body: #"{"overlapSeconds":\#(overlap)}"#, token: alice.accessToken)
                 #expect(reply.status == .badRequest, "\(overlap)")
             }

@@ -73,7 +73,7 @@ import Testing
             let list = try await api.balance(.get, "/checkpoints?customerId=chk-c", key: key)
             #expect(list.data["total"] == 2)
             #expect(try await api.balance(.get, "/checkpoints", key: key).data["total"] == 3)
-            for bad in ["limit=0", "limit=101", "offset=-1", "period=2026-13"] {
+            for bad in ["limit=0", "limit=101", "offset=-1", "period=2026-13", "offset=", "limit=1&limit=2", "customerId=", "customerId=bad%20id"] {
                 #expect(try await api.balance(.get, "/checkpoints?\(bad)", key: key).status == .badRequest, "\(bad)")
             }
 
