@@ -38,15 +38,21 @@ public struct APIKey: Sendable, Equatable {
 
     /// Parses `pk_<env>_<publicId>.sk_<env>_<secret>`; nil for anything else, including
     /// a public and a secret part of different environments.
+    ///
+    /// Read as UTF-8 bytes: every API request parses its key.
     public init?(parsing text: String) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let bytes = Array(text.utf8)
+        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
-        let pk = parts[0].split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
-        let sk = parts[1].split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
-        guard pk.count == 3, sk.count == 3, pk[0] == "pk", sk[0] == "sk", pk[1] == sk[1],
-              Self.logEnvironments[String(pk[1])] != nil,
-              (1...64).contains(pk[2].count), pk[2].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),
-              (1...128).contains(sk[2].count), sk[2].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return nil }
-        self.init(environment: String(pk[1]), publicID: String(pk[2]), secret: String(sk[2]))
+        let pk = parts[0].split(separator: UInt8(ascii: "_"), maxSplits: 2, omittingEmptySubsequences: false)
+        let sk = parts[1].split(separator: UInt8(ascii: "_"), maxSplits: 2, omittingEmptySubsequences: false)
+        func alphanumeric(_ part: ArraySlice<UInt8>, upTo limit: Int) -> Bool {
+            (1...limit).contains(part.count) && part.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0) }
+        }
+        guard pk.count == 3, sk.count == 3, pk[0].elementsEqual("pk".utf8), sk[0].elementsEqual("sk".utf8), pk[1] == sk[1],
+              alphanumeric(pk[2], upTo: 64), alphanumeric(sk[2], upTo: 128) else { return nil }
+        let environment = String(decoding: pk[1], as: UTF8.self)
+        guard Self.logEnvironments[environment] != nil else { return nil }
+        self.init(environment: environment, publicID: String(decoding: pk[2], as: UTF8.self), secret: String(decoding: sk[2], as: UTF8.self))
     }
 }

@@ -42,20 +42,54 @@ public struct LogStore: Sendable {
     /// (throws ``LogError``) when the stored tree does not extend the last checkpoint it
     /// signed, or `lastSigned` (the witness kept outside the database) is not in the store.
     /// Returns nil when nothing is queued.
+    ///
+    /// The batch is worked out first on a read snapshot, beside the writer: the tree
+    /// checked, the queued deltas read and hashed into leaves and nodes. The write
+    /// transaction then stores it and checks that the tree did not grow meanwhile (nothing
+    /// else appends on SQLite; servers sharing a PostgreSQL database may). On SQLite, where
+    /// one connection writes, reading and hashing inside the transaction held up ingest.
     public func integrate(environmentID: String, limit: Int, now: Int64, lastSigned: (size: Int64, root: Hash)?,
                           sign: @escaping @Sendable (Checkpoint) throws -> String) async throws -> Integration? {
         // A batch of 10,000 entries may take seconds on a loaded PostgreSQL: a longer limit than requests get.
-        try await database.transaction(timeout: .seconds(120)) { db in
-            try await integrate(db, environmentID, limit, now, lastSigned, sign)
+        guard let plan = try await database.read(timeout: .seconds(120), { db in try await plan(db, environmentID, limit, lastSigned) }) else {
+            return nil
         }
+        return try await database.transaction(timeout: .seconds(120)) { db in try await write(plan, now, sign, db) }
     }
 
-    private func integrate(_ db: any SQLDatabase, _ environmentID: String, _ limit: Int, _ now: Int64, _ lastSigned: (size: Int64, root: Hash)?,
-                           _ sign: @Sendable (Checkpoint) throws -> String) async throws -> Integration? {
+    /// The tree grew between a batch's plan and its write: another sequencer integrated
+    /// this log meanwhile (servers sharing a PostgreSQL database). Nothing was written;
+    /// the next round plans again.
+    struct TreeMoved: Error, CustomStringConvertible {
+        let environmentID: String
+        var description: String { "the log of \(environmentID) grew while a batch was planned; planning again" }
+    }
+
+    /// A batch worked out on a read snapshot, ready to be stored.
+    struct Plan: Sendable {
+        let environmentID: String
+        let origin: String
+        let tenantID: String
+        let environment: String
+        /// The tree the batch extends.
+        let size: Int64
+        let root: Hash
+        /// The tree with the batch appended.
+        let frontier: MerkleFrontier
+        let nodes: [(Subtree, Hash)]
+        let entries: [(Int64, String)]
+        let verified: [Verified]
+        let checkpoints: [(id: String, index: Int64)]
+        let cost: Int64
+    }
+
+    /// Checks the stored tree against its last signed checkpoint and the witness, then
+    /// appends the next queued entries to a copy of its frontier. Nil when nothing is queued.
+    private func plan(_ db: any SQLDatabase, _ environmentID: String, _ limit: Int,
+                      _ lastSigned: (size: Int64, root: Hash)?) async throws -> Plan? {
         guard let env = try await db.raw("SELECT log_origin, tree_size, tenant_id, environment FROM environments WHERE id = \(bind: environmentID)").first(),
               let origin = try env.decode(column: "log_origin", as: String?.self) else { return nil }
         let size = try env.decode(column: "tree_size", as: Int64.self)
-        let tenantID = try env.decode(column: "tenant_id", as: String.self)
         let last = try await latestCheckpoint(environmentID, db)
         guard let last, last.treeSize == size, let lastRoot = Hash(base64: last.rootHash) else {
             throw LogError.inconsistent(environmentID: environmentID, detail: "no signed checkpoint for the stored tree size \(size)")
@@ -119,48 +153,66 @@ public struct LogStore: Sendable {
                                      amount: try row.decode(column: "amount", as: Int64.self), index: index,
                                      position: try row.decode(column: "queue_position", as: Int64.self)))
         }
-        try await RowBatch.insert(into: "log_nodes", columns: [("environment_id", .text), ("level", .integer), ("node_index", .integer), ("hash", .text)],
-                                  nodes, db) { node, row in
-            row.text(environmentID); row.integer(Int64(node.0.level)); row.integer(Int64(node.0.index)); row.text(node.1.base64)
-        }
-        try await RowBatch.insert(into: "log_entries", columns: [("environment_id", .text), ("entry_index", .integer), ("leaf_data", .text)],
-                                  entries, db) { entry, row in
-            row.text(environmentID); row.integer(entry.0); row.text(entry.1)
-        }
-        let newSize = Int64(frontier.size)
         // Belt and braces: the new tree must provably extend the last signed one.
-        let proof = try await Merkle.consistencyProof(oldSize: UInt64(size), newSize: UInt64(newSize)) { try await hashes(environmentID, $0, db) }
+        let newSize = Int64(frontier.size)
+        let planned = Dictionary(nodes, uniquingKeysWith: { first, _ in first })
+        let proof = try await Merkle.consistencyProof(oldSize: UInt64(size), newSize: UInt64(newSize)) { subtrees in
+            var stored = try await hashes(environmentID, subtrees.filter { planned[$0] == nil }, db).makeIterator()
+            return subtrees.map { planned[$0] ?? stored.next()! }
+        }
         guard Merkle.verifyConsistency(oldSize: UInt64(size), newSize: UInt64(newSize), oldRoot: lastRoot, newRoot: frontier.root, proof: proof) else {
             throw LogError.inconsistent(environmentID: environmentID, detail: "the appended tree does not extend the last checkpoint")
         }
-        let checkpoint = Checkpoint(origin: origin, size: UInt64(newSize), root: frontier.root)
-        let signed = SignedCheckpoint(environmentID: environmentID, treeSize: newSize, rootHash: frontier.root.base64,
+        return Plan(environmentID: environmentID, origin: origin, tenantID: try env.decode(column: "tenant_id", as: String.self),
+                    environment: try env.decode(column: "environment", as: String.self), size: size, root: lastRoot, frontier: frontier,
+                    nodes: nodes, entries: entries, verified: verified, checkpoints: checkpoints, cost: cost)
+    }
+
+    /// Stores a planned batch and signs its checkpoint, in the caller's transaction; throws
+    /// ``TreeMoved`` (rolling it back) when the stored tree is no longer the one the plan
+    /// extends. The tree size grows last: ingest takes the environment's row too (queue
+    /// positions), so on PostgreSQL it is held only from there to the commit.
+    private func write(_ plan: Plan, _ now: Int64, _ sign: @Sendable (Checkpoint) throws -> String,
+                       _ db: any SQLDatabase) async throws -> Integration {
+        let environmentID = plan.environmentID
+        let newSize = Int64(plan.frontier.size)
+        try await RowBatch.insert(into: "log_nodes", columns: [("environment_id", .text), ("level", .integer), ("node_index", .integer), ("hash", .text)],
+                                  plan.nodes, db) { node, row in
+            row.text(environmentID); row.integer(Int64(node.0.level)); row.integer(Int64(node.0.index)); row.text(node.1.base64)
+        }
+        try await RowBatch.insert(into: "log_entries", columns: [("environment_id", .text), ("entry_index", .integer), ("leaf_data", .text)],
+                                  plan.entries, db) { entry, row in
+            row.text(environmentID); row.integer(entry.0); row.text(entry.1)
+        }
+        let checkpoint = Checkpoint(origin: plan.origin, size: UInt64(newSize), root: plan.frontier.root)
+        let signed = SignedCheckpoint(environmentID: environmentID, treeSize: newSize, rootHash: plan.frontier.root.base64,
                                       note: try sign(checkpoint), signedAt: now)
         try await db.raw("""
             INSERT INTO log_checkpoints (environment_id, tree_size, root_hash, note, signed_at)
             VALUES (\(bind: environmentID), \(bind: newSize), \(bind: signed.rootHash), \(bind: signed.note), \(bind: now))
             """).run()
-        try await markVerified(verified, environmentID: environmentID, now: now, db)
-        if cost > 0 {
-            try await CreditStore.settle(tenantID, cost, "\(verified.count) production deltas verified", now, db)
+        try await markVerified(plan.verified, environmentID: environmentID, now: now, db)
+        if plan.cost > 0 {
+            try await CreditStore.settle(plan.tenantID, plan.cost, "\(plan.verified.count) production deltas verified", now, db)
         }
-        for checkpoint in checkpoints {
+        for checkpoint in plan.checkpoints {
             try await db.raw("""
                 UPDATE checkpoints SET status = 'VERIFIED', log_index = \(bind: checkpoint.index), verified_at = \(bind: now)
                 WHERE checkpoint_id = \(bind: checkpoint.id)
                 """).run()
         }
-        try await addToTotals(verified, environmentID: environmentID, db)
-        if !verified.isEmpty {
+        try await addToTotals(plan.verified, environmentID: environmentID, db)
+        if !plan.verified.isEmpty {
             try await db.raw("""
-                INSERT INTO usage_months (environment_id, period, verified_deltas) VALUES (\(bind: environmentID), \(bind: String(Timestamp.iso8601(millis: now).prefix(7))), \(bind: Int64(verified.count)))
+                INSERT INTO usage_months (environment_id, period, verified_deltas) VALUES (\(bind: environmentID), \(bind: String(Timestamp.iso8601(millis: now).prefix(7))), \(bind: Int64(plan.verified.count)))
                 ON CONFLICT (environment_id, period) DO UPDATE SET verified_deltas = usage_months.verified_deltas + excluded.verified_deltas
                 """).run()
         }
-        try await db.raw("UPDATE environments SET tree_size = \(bind: newSize) WHERE id = \(bind: environmentID)").run()
-        try await announce(verified, checkpoints: checkpoints.map(\.id), tenantID: tenantID,
-                           environment: try env.decode(column: "environment", as: String.self), now: now, db)
-        return Integration(entries: verified.count + checkpoints.count, treeSize: newSize, checkpoint: signed)
+        try await announce(plan.verified, checkpoints: plan.checkpoints.map(\.id), tenantID: plan.tenantID, environment: plan.environment, now: now, db)
+        guard try await db.raw("""
+            UPDATE environments SET tree_size = \(bind: newSize) WHERE id = \(bind: environmentID) AND tree_size = \(bind: plan.size) RETURNING tree_size
+            """).first() != nil else { throw TreeMoved(environmentID: environmentID) }
+        return Integration(entries: plan.verified.count + plan.checkpoints.count, treeSize: newSize, checkpoint: signed)
     }
 
     struct Verified {

@@ -133,7 +133,8 @@ func canonical(_ json: String) throws -> String {
         #expect(APIKey(parsing: key.fullKey) == key)
         #expect(key.secret.count == 64)
         for bad in ["", "pk_test_abc", "pk_test_abc.sk_live_def", "pk_prod_abc.sk_prod_def", "pk_test_a-b.sk_test_c",
-                    "pk_test_.sk_test_x", "sk_test_a.pk_test_b", "pk_test_a.sk_test_b.c", key.fullKey + " "] {
+                    "pk_test_.sk_test_x", "sk_test_a.pk_test_b", "pk_test_a.sk_test_b.c", key.fullKey + " ", "pk_test_\u{e9}.sk_test_x",
+                    "pk_test_a.sk_test_b_c", "pk_test_" + String(repeating: "a", count: 65) + ".sk_test_b", "pk_test_a.sk_test_" + String(repeating: "b", count: 129)] {
             #expect(APIKey(parsing: bad) == nil, "\(bad)")
         }
         #expect(ConstantTime.equals([1, 2, 3], [1, 2, 3]))
