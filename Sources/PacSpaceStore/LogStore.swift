@@ -71,9 +71,8 @@ public struct LogStore: Sendable {
         let origin: String
         let tenantID: String
         let environment: String
-        /// The tree the batch extends.
+        /// The size of the tree the batch extends.
         let size: Int64
-        let root: Hash
         /// The tree with the batch appended.
         let frontier: MerkleFrontier
         let nodes: [(Subtree, Hash)]
@@ -164,7 +163,7 @@ public struct LogStore: Sendable {
             throw LogError.inconsistent(environmentID: environmentID, detail: "the appended tree does not extend the last checkpoint")
         }
         return Plan(environmentID: environmentID, origin: origin, tenantID: try env.decode(column: "tenant_id", as: String.self),
-                    environment: try env.decode(column: "environment", as: String.self), size: size, root: lastRoot, frontier: frontier,
+                    environment: try env.decode(column: "environment", as: String.self), size: size, frontier: frontier,
                     nodes: nodes, entries: entries, verified: verified, checkpoints: checkpoints, cost: cost)
     }
 
