@@ -111,14 +111,16 @@ extension DeltaStore {
     }
 
     /// One page of the environment's customers (most recently active first), optionally
-    /// those whose id contains `search`.
+    /// those whose id contains `search`, ignoring case on both engines (customer ids are
+    /// ASCII: SQLite's LIKE folds ASCII case, PostgreSQL's ILIKE folds it too).
     public func customers(environmentID: String, search: String?, limit: Int, offset: Int) async throws -> (items: [CustomerTotals], total: Int) {
-        try await database.read { db in
+        let like = database.dialect == .postgres ? "ILIKE" : "LIKE"
+        return try await database.read { db in
             var filter: SQLQueryString = ""
             if let search, !search.isEmpty {
                 let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                     .replacingOccurrences(of: "_", with: "\\_") + "%"
-                filter = " AND customer_id LIKE \(bind: pattern) ESCAPE '\\'"
+                filter = " AND customer_id \(unsafeRaw: like) \(bind: pattern) ESCAPE '\\'"
             }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM customers WHERE environment_id = \(bind: environmentID)" + filter)
                 .first()?.decode(column: "n", as: Int64.self) ?? 0

@@ -41,6 +41,7 @@ import Testing
             let customers = try await api.balance(.get, "/customers?limit=10", key: key)
             #expect(customers.data["total"] == 2)
             #expect(try await api.balance(.get, "/customers?search=alpha", key: key).data["total"] == 1)
+            #expect(try await api.balance(.get, "/customers?search=ALPHA", key: key).data["total"] == 1, "case is ignored on both engines")
             #expect(try await api.balance(.get, "/customers?search=%25", key: key).data["total"] == 0, "% is matched literally")
             let customer = try await api.balance(.get, "/customers/alpha-1?deltaLimit=2", key: key)
             #expect(customer.data["totalDeltas"] == 3)
