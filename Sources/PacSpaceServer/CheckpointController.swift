@@ -42,9 +42,7 @@ struct CheckpointController: Sendable {
         let query = QueryParameters(request: request)
         let limit = try query.integer("limit", in: 1...100) ?? 20
         let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
-        let customerID = try request.uri.queryParameters.get("customerId").map { text in
-            try DeltaInput.customerID(RequestBody(object: [("customerId", .string(text))], allowed: ["customerId"]))
-        }
+        let customerID = try query.string("customerId").map(DeltaInput.customerID)
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
         let scopeKey = scope.key
         let (items, total) = try await checkpoints.list(environmentID: key.environmentID, customerID: customerID, scopeKey: scopeKey,

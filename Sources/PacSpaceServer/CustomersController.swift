@@ -22,8 +22,9 @@ struct CustomersController: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let (page, limit) = try QueryParameters(request: request).page()
-        let search = request.uri.queryParameters.get("search").map { String($0) }
+        let query = QueryParameters(request: request)
+        let (page, limit) = try query.page()
+        let search = try query.string("search")
         guard (search?.count ?? 0) <= 128 else { throw APIError.invalid("search", "too_long", "search must be at most 128 characters.") }
         let (items, total) = try await deltas.customers(environmentID: key.environmentID, search: search, limit: limit, offset: (page - 1) * limit)
         return Envelope.success(.ok, [
@@ -42,7 +43,7 @@ struct CustomersController: Sendable {
         let query = QueryParameters(request: request)
         let page = try query.integer("deltaPage", in: 1...1_000_000) ?? 1
         let limit = try query.integer("deltaLimit", in: 1...100) ?? 20
-        let scope = try ScopeInput(Scope.Fields(period: request.uri.queryParameters.get("period").map { String($0) }), now: now(), maxDays: maxScopeDays)
+        let scope = try ScopeInput(Scope.Fields(period: try query.string("period")), now: now(), maxDays: maxScopeDays)
         let customer = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID)
         let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints)
         let (items, total) = try await deltas.recentDeltas(environmentID: key.environmentID, customerID: customerID, selection: selection,

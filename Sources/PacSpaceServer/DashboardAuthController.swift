@@ -56,7 +56,7 @@ struct DashboardAuthController: Sendable {
     }
 
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let token = request.uri.queryParameters.get("token"), !token.isEmpty, token.count <= 200 else {
+        guard let token = try QueryParameters(request: request).string("token"), token.count <= 200 else {
             throw APIError.invalid("token", "required", "token is required: use the link from the verification mail.")
         }
         guard try await accounts.verifyEmail(tokenHash: AccessTokens.digest(token), now: now) else {

@@ -16,8 +16,12 @@ enum DeltaInput {
     }
 
     static func customerID(_ body: RequestBody) throws -> String {
-        let text = try body.secret("customerId", maxBytes: 128)
-        guard text.allSatisfy(customerIDCharacters.contains) else {
+        try customerID(body.secret("customerId", maxBytes: 128))
+    }
+
+    /// A customerId given as text (a query parameter): 1 to 128 of `A-Za-z0-9_-.:`.
+    static func customerID(_ text: String) throws -> String {
+        guard (1...128).contains(text.utf8.count), text.allSatisfy(customerIDCharacters.contains) else {
             throw APIError.invalid("customerId", "format", "customerId may hold only letters, digits and _ - . : (1 to 128 characters).")
         }
         return text

@@ -5,20 +5,29 @@ import PacSpaceCore
 struct QueryParameters {
     let request: Request
 
-    /// An optional integer in `range`; nil when absent. Given empty, given twice, or
-    /// not an integer in range is 400: a client that sends `?limit=` meant something.
-    func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+    /// A parameter's value; nil when absent. Given empty or more than once is 400 (a
+    /// client that sends `?limit=` or two periods meant something): every query
+    /// parameter is read through here.
+    func string(_ name: String) throws -> String? {
         let values = request.uri.queryParameters.getAll(name)
-        guard !values.isEmpty else { return nil }
-        guard values.count == 1, let value = Int(values[0]), range.contains(value) else {
-            throw APIError.invalid(name, "range", "\(name) must be given once, as an integer from \(range.lowerBound) to \(range.upperBound).")
+        guard let value = values.first else { return nil }
+        guard values.count == 1 else { throw APIError.invalid(name, "repeated", "\(name) must be given at most once.") }
+        guard !value.isEmpty else { throw APIError.invalid(name, "required", "\(name) must not be empty; leave it out instead.") }
+        return value
+    }
+
+    /// An optional integer in `range`.
+    func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = try string(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError.invalid(name, "range", "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound).")
         }
         return value
     }
 
     /// An optional amount (at most 6 decimal places, read exactly).
     func amount(_ name: String) throws -> Amount? {
-        guard let text = request.uri.queryParameters.get(name), !text.isEmpty else { return nil }
+        guard let text = try string(name) else { return nil }
         guard let value = try? Amount(parsing: String(text)) else {
             throw APIError.invalid(name, "format", "\(name) must be a number with at most 6 decimal places.")
         }

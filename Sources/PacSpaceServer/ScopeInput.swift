@@ -11,9 +11,8 @@ struct ScopeInput {
     let scope: Scope
 
     init(query request: Request, now: Int64, maxDays: Int) throws {
-        let get = { (name: String) -> String? in
-            request.uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : String($0) }
-        }
+        let query = QueryParameters(request: request)
+        let get = { (name: String) throws -> String? in try query.string(name) }
         try self.init(Scope.Fields(period: get("period"), timePreset: get("timePreset"), startDate: get("startDate"), endDate: get("endDate"),
                                    startingCheckpoint: get("startingCheckpoint"), startingCheckpointType: get("startingCheckpointType")),
                       now: now, maxDays: maxDays)

@@ -19,7 +19,7 @@ struct VerifyController: Sendable {
 
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let source = request.uri.queryParameters.get("source") ?? "db"
+        let source = try QueryParameters(request: request).string("source") ?? "db"
         guard ["db", "chain", "both"].contains(source) else {
             throw APIError.invalid("source", "enum", "source must be one of: db, chain, both.")
         }

@@ -23,7 +23,7 @@ struct WebhookDeliveriesController: Sendable {
         let key = try context.requireKey()
         let query = QueryParameters(request: request)
         var status: String?
-        if let text = request.uri.queryParameters.get("status"), !text.isEmpty {
+        if let text = try query.string("status") {
             guard let state = Self.statuses[text.lowercased()] else {
                 throw APIError.invalid("status", "enum", "status must be one of: pending, delivered, failed (or QUEUED, VERIFIED, FAILED).")
             }

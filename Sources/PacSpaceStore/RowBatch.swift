@@ -30,7 +30,7 @@ struct RowBatch {
         /// An integer cell; nil is NULL.
         mutating func integer(_ value: Int64?) {
             separate()
-            if let value { json += Array(String(value).utf8) } else { json += Self.null }
+            if let value { json.append(contentsOf: String(value).utf8) } else { json += Self.null }
         }
 
         private mutating func separate() {
@@ -52,16 +52,18 @@ struct RowBatch {
         while !remaining.isEmpty {
             let chunk = remaining.prefix(rowsPerStatement)
             remaining = remaining.dropFirst(chunk.count)
-            var row = Row(json: [UInt8(ascii: "[")])
-            for (offset, item) in chunk.enumerated() {
-                row.json += offset == 0 ? [UInt8(ascii: "[")] : [UInt8(ascii: ","), UInt8(ascii: "[")]
-                row.cells = 0
-                write(item, &row)
-                precondition(row.cells == columns.count, "a row of \(table) needs \(columns.count) cells, not \(row.cells)")
-                row.json.append(UInt8(ascii: "]"))
+            // One buffer for the whole statement; `Row` writes each row's cells into it.
+            var rows = Row(json: [UInt8(ascii: "[")])
+            for item in chunk {
+                if rows.json.count > 1 { rows.json.append(UInt8(ascii: ",")) }
+                rows.json.append(UInt8(ascii: "["))
+                rows.cells = 0
+                write(item, &rows)
+                precondition(rows.cells == columns.count, "a row of \(table) needs \(columns.count) cells, not \(rows.cells)")
+                rows.json.append(UInt8(ascii: "]"))
             }
-            row.json.append(UInt8(ascii: "]"))
-            try await db.raw(statement(table, columns, json: String(decoding: row.json, as: UTF8.self), db.dialect.name)).run()
+            rows.json.append(UInt8(ascii: "]"))
+            try await db.raw(statement(table, columns, json: String(decoding: rows.json, as: UTF8.self), db.dialect.name)).run()
         }
     }
 

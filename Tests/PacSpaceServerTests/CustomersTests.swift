@@ -43,6 +43,9 @@ import Testing
             #expect(try await api.balance(.get, "/customers?search=alpha", key: key).data["total"] == 1)
             #expect(try await api.balance(.get, "/customers?search=ALPHA", key: key).data["total"] == 1, "case is ignored on both engines")
             #expect(try await api.balance(.get, "/customers?search=%25", key: key).data["total"] == 0, "% is matched literally")
+            for bad in ["search=", "search=a&search=b"] {
+                #expect(try await api.balance(.get, "/customers?\(bad)", key: key).errorCode == "VALIDATION_ERROR", "\(bad)")
+            }
             let customer = try await api.balance(.get, "/customers/alpha-1?deltaLimit=2", key: key)
             #expect(customer.data["totalDeltas"] == 3)
             #expect(customer.data["computedBalance"] == .number("7.5"))

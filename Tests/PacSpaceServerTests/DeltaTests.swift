@@ -95,7 +95,9 @@ import Testing
             #expect(unknown.status == .notFound)
             #expect(unknown.errorCode == "CUSTOMER_NOT_FOUND")
             for bad in ["limit=0", "limit=1001", "offset=-1", "startingBalance=abc", "startingBalance=0.0000001", "period=2026-13",
-                        "period=2999-01", "timePreset=yesterday", "startDate=2026-11-02&endDate=2026-11-01"] {
+                        "period=2999-01", "timePreset=yesterday", "startDate=2026-11-02&endDate=2026-11-01",
+                        // Every query parameter, not only integers: given empty or twice is 400.
+                        "period=", "period=2026-01&period=2026-02", "startingBalance=1&startingBalance=2"] {
                 #expect(try await api.balance(.get, "/derive/acct-9?\(bad)", key: key).errorCode == "VALIDATION_ERROR", "\(bad)")
             }
         }

@@ -83,7 +83,9 @@ import Testing
             #expect(try await api.call(.get, "/api/v1/verify/rcpt_unknown").status == .notFound)
             #expect(try await api.call(.get, "/api/v1/verify/0x\(String(repeating: "ab", count: 32))").status == .notFound)
             #expect(try await api.call(.get, "/api/v1/verify/not-an-id").status == .badRequest)
-            #expect(try await api.call(.get, "/api/v1/verify/\(receiptID)?source=ledger").status == .badRequest)
+            for bad in ["source=ledger", "source=", "source=db&source=chain"] {
+                #expect(try await api.call(.get, "/api/v1/verify/\(receiptID)?\(bad)").status == .badRequest, "\(bad)")
+            }
         }
     }
 }
