@@ -1,18 +1,36 @@
 /// A money amount: a signed count of micro-units (10⁻⁶) in 64 bits.
 ///
 /// Amounts are parsed from JSON number text digit by digit, never through `Double`;
-/// more than six decimal places is an error, never a rounding. Sums report overflow.
+/// more than six decimal places is an error, never a rounding. Sums are taken in
+/// `Int128` (see ``Amount/init(exactly:)``) or report overflow.
 public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Decimal places kept.
     public static let scale = 6
     static let unit: Int64 = 1_000_000
+
+    /// The widest running total the server keeps: a customer's, and an environment's,
+    /// sum of every accepted delta stays within ±4,000,000,000,000 (4 × 10¹⁸ micro-units).
+    ///
+    /// Half the 64-bit range on purpose: the change between any two running totals (a
+    /// period's net change, a window's sum) is then within ±8 × 10¹⁸ and still fits, so no
+    /// read of a period can overflow once ingest keeps totals inside this bound.
+    public static let maxTotal = Amount(micros: 4_000_000_000_000 * 1_000_000)
 
     /// The value in micro-units.
     public let micros: Int64
 
     public init(micros: Int64) { self.micros = micros }
 
+    /// The amount of `micros` when it fits 64 bits, nil otherwise (a sum taken in `Int128`).
+    public init?(exactly micros: Int128) {
+        guard let narrow = Int64(exactly: micros) else { return nil }
+        self.init(micros: narrow)
+    }
+
     public static let zero = Amount(micros: 0)
+
+    /// Whether the amount lies within ±``maxTotal``.
+    public var isWithinTotalBound: Bool { micros.magnitude <= Self.maxTotal.micros.magnitude }
 
     /// Why a number is not an amount.
     public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -29,45 +47,72 @@ public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Parses JSON number text (`-12.5`, `1e-05`, `3E+2`) exactly.
+    /// Parses JSON number text (`-12.5`, `1e-05`, `3E+2`) exactly. Linear in the length of
+    /// the text whatever it holds (a megabyte of zeros, an exponent of any length).
     public init(parsing text: String) throws(ParseError) {
-        var chars = Substring(text)
-        let negative = chars.first == "-"
-        if negative { chars = chars.dropFirst() }
-        var exponent = 0
-        if let e = chars.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            var expText = chars[chars.index(after: e)...]
-            if expText.first == "+" { expText = expText.dropFirst() }
-            guard let value = Int(expText), expText.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }) else { throw .notANumber }
-            guard abs(value) < 1000 else { throw value < 0 ? .tooPrecise : .outOfRange }
-            exponent = value
-            chars = chars[..<e]
+        let bytes = Array(text.utf8)
+        var start = 0
+        let negative = bytes.first == UInt8(ascii: "-")
+        if negative { start = 1 }
+        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        let e = bytes[start...].firstIndex { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") } ?? bytes.endIndex
+        // The mantissa: digits, optionally a point and more digits.
+        let mantissa = bytes[start..<e]
+        let point = mantissa.firstIndex(of: UInt8(ascii: "."))
+        let whole = mantissa[..<(point ?? mantissa.endIndex)]
+        let fraction = point.map { mantissa[($0 + 1)...] } ?? []
+        guard !whole.isEmpty, whole.allSatisfy(isDigit), point == nil || (!fraction.isEmpty && fraction.allSatisfy(isDigit)) else {
+            throw .notANumber
         }
-        let pieces = chars.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(pieces.count), !pieces[0].isEmpty, pieces.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-              pieces.count == 1 || !pieces[1].isEmpty else { throw .notANumber }
-        var digits = Array((pieces[0] + (pieces.count == 2 ? pieces[1] : "")).utf8).map { Int64($0 - UInt8(ascii: "0")) }
-        // value = digits × 10^(exponent − fraction digits); shift to micro-units.
-        var shift = exponent - (pieces.count == 2 ? pieces[1].count : 0) + Self.scale
+        // The exponent: any number of digits is read without overflow; past three
+        // significant digits no non-zero amount is representable.
+        var exponent = 0
+        var exponentTooLarge = false
+        if e < bytes.endIndex {
+            var digits = bytes[(e + 1)...]
+            let exponentNegative = digits.first == UInt8(ascii: "-")
+            if exponentNegative || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
+            guard !digits.isEmpty, digits.allSatisfy(isDigit) else { throw .notANumber }
+            let significant = digits.drop { $0 == UInt8(ascii: "0") }
+            if significant.count > 3 {
+                exponentTooLarge = true
+            } else {
+                for digit in significant { exponent = exponent * 10 + Int(digit - UInt8(ascii: "0")) }
+            }
+            if exponentNegative { exponent = -exponent }
+            if exponentTooLarge, !(whole.allSatisfy { $0 == UInt8(ascii: "0") } && fraction.allSatisfy { $0 == UInt8(ascii: "0") }) {
+                throw exponentNegative ? .tooPrecise : .outOfRange
+            }
+        }
+        // value = digits × 10^shift, digits without leading zeros.
+        var digits = (Array(whole) + Array(fraction))[...]
+        digits = digits.drop { $0 == UInt8(ascii: "0") }
+        if digits.isEmpty || exponentTooLarge {
+            self.init(micros: 0)
+            return
+        }
+        var shift = exponent - fraction.count + Self.scale
         while shift < 0 {
-            guard digits.last == 0 else { throw .tooPrecise }
-            digits.removeLast()
+            guard digits.last == UInt8(ascii: "0") else { throw .tooPrecise }
+            digits = digits.dropLast()
             shift += 1
         }
-        while let first = digits.first, first == 0, digits.count > 1 { digits.removeFirst() }
-        if digits == [0] { self.init(micros: 0); return }
+        // At most 18 digits: below 10¹⁸, inside Int64 with room to spare.
         guard digits.count + shift <= 18 else { throw .outOfRange }
         var micros: Int64 = 0
-        for digit in digits { micros = micros * 10 + digit }
+        for digit in digits { micros = micros * 10 + Int64(digit - UInt8(ascii: "0")) }
         for _ in 0..<shift { micros *= 10 }
         self.init(micros: negative ? -micros : micros)
     }
 
     /// Decimal text with no exponent and no trailing zeros: `12.5`, `-0.000001`, `100`.
-    public var description: String {
+    public var description: String { Self.text(micros: Int128(micros)) }
+
+    /// Decimal text of any micro-unit count, as ``description`` writes amounts.
+    static func text(micros: Int128) -> String {
         let magnitude = micros.magnitude
-        let whole = magnitude / UInt64(Self.unit)
-        var fraction = String(magnitude % UInt64(Self.unit))
+        let whole = magnitude / UInt128(Self.unit)
+        var fraction = String(magnitude % UInt128(Self.unit))
         fraction = String(repeating: "0", count: Self.scale - fraction.count) + fraction
         while fraction.last == "0" { fraction.removeLast() }
         return (micros < 0 ? "-" : "") + String(whole) + (fraction.isEmpty ? "" : "." + fraction)
@@ -82,5 +127,17 @@ public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
         return overflow ? nil : Amount(micros: sum)
     }
 
+    /// The difference, or nil on overflow.
+    public func subtracting(_ other: Amount) -> Amount? {
+        let (difference, overflow) = micros.subtractingReportingOverflow(other.micros)
+        return overflow ? nil : Amount(micros: difference)
+    }
+
     public static func < (lhs: Amount, rhs: Amount) -> Bool { lhs.micros < rhs.micros }
+}
+
+extension Sequence where Element == Amount {
+    /// The exact sum in micro-units: `Int128` cannot overflow for any count of amounts a
+    /// process can hold (2⁶⁴ amounts of the largest magnitude are still below 2¹²⁷).
+    public var exactSum: Int128 { reduce(0) { $0 + Int128($1.micros) } }
 }

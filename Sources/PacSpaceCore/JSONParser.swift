@@ -195,7 +195,8 @@ public struct JSONParser {
                 offset += 2
                 let low = try hex4()
                 guard (0xDC00..<0xE000).contains(low) else { throw error("invalid low surrogate") }
-                return Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))!
+                guard let scalar = Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)) else { throw error("invalid surrogate pair") }
+                return scalar
             }
             guard let scalar = Unicode.Scalar(high) else { throw error("lone low surrogate") }
             return scalar

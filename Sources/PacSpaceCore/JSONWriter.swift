@@ -32,7 +32,8 @@ public enum JSONWriter {
         case .null: out += Array("null".utf8)
         case .bool(let flag): out += Array((flag ? "true" : "false").utf8)
         case .number(let text):
-            out += Array((canonical ? ECMAScriptNumber.format(Double(text)!) : text).utf8)
+            // `canonical` checked every number first (checkNumbers): the fallback is never taken.
+            out += Array((canonical ? Double(text).map(ECMAScriptNumber.format) ?? text : text).utf8)
         case .string(let text): appendString(text, to: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -82,15 +83,66 @@ public struct JCSError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { "the number \(number) is outside the range JSON canonicalisation (RFC 8785) allows" }
 }
 
+extension ECMAScriptNumber {
+    /// Whether JSON number text keeps its exact value through an IEEE-754 double (I-JSON,
+    /// RFC 7493 §2.2): `0.1`, `1.0`, `1e3` do; `12345678901234567891`, `1e400` and
+    /// `1.00000000000000000001` do not. Linear in the text; exponents of any length.
+    public static func roundTrips(_ text: String) -> Bool {
+        guard let double = Double(text), double.isFinite, let exact = Decimal(text) else { return false }
+        if double == 0 { return exact.digits.isEmpty }
+        return Decimal(format(double)) == exact
+    }
+
+    /// A decimal value as significant digits × 10^exponent, sign apart; zero has no digits.
+    struct Decimal: Equatable {
+        let negative: Bool
+        let digits: [UInt8]
+        let exponent: Int
+
+        init?(_ text: String) {
+            var bytes = Array(text.utf8)[...]
+            negative = bytes.first == UInt8(ascii: "-")
+            if negative { bytes = bytes.dropFirst() }
+            let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+            let e = bytes.firstIndex { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") } ?? bytes.endIndex
+            var exponent = 0
+            if e < bytes.endIndex {
+                var tail = bytes[(e + 1)...]
+                let down = tail.first == UInt8(ascii: "-")
+                if down || tail.first == UInt8(ascii: "+") { tail = tail.dropFirst() }
+                guard !tail.isEmpty, tail.allSatisfy(isDigit) else { return nil }
+                // Finite doubles need at most three exponent digits; more saturates (and never matches).
+                for digit in tail.drop(while: { $0 == UInt8(ascii: "0") }).prefix(7) { exponent = exponent * 10 + Int(digit - UInt8(ascii: "0")) }
+                if down { exponent = -exponent }
+            }
+            let mantissa = bytes[..<e]
+            let point = mantissa.firstIndex(of: UInt8(ascii: "."))
+            let whole = mantissa[..<(point ?? mantissa.endIndex)]
+            let fraction = point.map { mantissa[($0 + 1)...] } ?? []
+            guard !whole.isEmpty, whole.allSatisfy(isDigit), fraction.allSatisfy(isDigit) else { return nil }
+            var all = (Array(whole) + Array(fraction))[...]
+            all = all.drop { $0 == UInt8(ascii: "0") }
+            var trailing = 0
+            while all.last == UInt8(ascii: "0") {
+                all = all.dropLast()
+                trailing += 1
+            }
+            digits = Array(all)
+            self.exponent = digits.isEmpty ? 0 : exponent - fraction.count + trailing
+        }
+    }
+}
+
 /// `Number.prototype.toString()` of ECMAScript (ECMA-262 §6.1.6.1.20), as RFC 8785 requires.
-enum ECMAScriptNumber {
+public enum ECMAScriptNumber {
     static func format(_ value: Double) -> String {
         if value == 0 { return "0" }
         let sign = value < 0 ? "-" : ""
         // Swift's description prints the shortest round-trip digits; re-lay them out.
         let text = value.magnitude.description
         let parts = text.split(separator: "e")
-        let exponent = parts.count == 2 ? Int(parts[1])! : 0
+        // Swift writes a finite double's exponent as a small integer (e-324…e+308).
+        let exponent = parts.count == 2 ? Int(parts[1]) ?? 0 : 0
         let mantissa = parts[0].split(separator: ".", omittingEmptySubsequences: false)
         var digits = Array(mantissa[0]) + (mantissa.count == 2 ? Array(mantissa[1]) : [])
         var point = mantissa[0].count + exponent

@@ -59,7 +59,8 @@ public enum OfflineVerification {
             throw Failure("the checkpoint file needs checkpointId, proofRoot and scope")
         }
         func logIndex(_ delta: JSONValue) -> Int64? { if case .number(let text)? = delta["logIndex"] { Int64(text) } else { nil } }
-        let ordered = deltas.allSatisfy { logIndex($0) != nil } ? deltas.sorted { logIndex($0)! < logIndex($1)! } : deltas
+        let indexed = deltas.compactMap { delta in logIndex(delta).map { (index: $0, delta: delta) } }
+        let ordered = indexed.count == deltas.count ? indexed.sorted { $0.index < $1.index }.map(\.delta) : deltas
         var hashes: [Hash] = []
         var net = Amount.zero
         for (position, delta) in ordered.enumerated() {
@@ -74,9 +75,18 @@ public enum OfflineVerification {
             guard let sum = net.adding(content.delta) else { throw Failure("the period's net change overflows") }
             net = sum
         }
-        let root = PeriodRoot.root(of: hashes)
-        guard Hash(prefixedHex: statedRoot) == root else {
-            throw Failure("the deltas give proofRoot \(root.prefixedHex), not the checkpoint's \(statedRoot) (a delta is missing, extra, changed or out of order)")
+        // The version is the one whose root the checkpoint states: v2 binds the log's
+        // origin (the verifier key's name) and the scope; v1 is the deltas alone.
+        let origin = verifierKey.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+").first.map(String.init) ?? ""
+        var computed: [(PeriodRoot.Version, Hash)] = []
+        for version in PeriodRoot.Version.allCases.reversed() {
+            do { computed.append((version, try PeriodRoot.root(version, of: hashes, origin: origin, scope: scope))) } catch {
+                throw Failure("the checkpoint's scope cannot be canonicalised: \(error)")
+            }
+        }
+        guard let (version, root) = computed.first(where: { Hash(prefixedHex: statedRoot) == $0.1 }) else {
+            let expected = computed.map { "\($0.1.prefixedHex) (v\($0.0.rawValue))" }.joined(separator: " or ")
+            throw Failure("the deltas give proofRoot \(expected), not the checkpoint's \(statedRoot) (a delta is missing, extra, changed or out of order)")
         }
         if case .number(let count)? = fields["deltaCount"], Int(count) != hashes.count {
             throw Failure("the checkpoint says \(count) deltas; the file has \(hashes.count)")
@@ -84,7 +94,11 @@ public enum OfflineVerification {
         if case .number(let text)? = fields["netChange"], (try? Amount(parsing: text)) != net {
             throw Failure("the checkpoint's netChange \(text) is not the deltas' sum \(net)")
         }
-        let leaf = LogEntry.checkpoint(checkpointID: checkpointID, proofRoot: root, scope: scope, deltaCount: Int64(hashes.count), netChange: net)
+        let leaf: [UInt8]
+        do {
+            leaf = try LogEntry.checkpoint(version, checkpointID: checkpointID, proofRoot: root, scope: scope, deltaCount: Int64(hashes.count),
+                                           netChange: net)
+        } catch { throw Failure("the checkpoint's scope cannot be canonicalised: \(error)") }
         let (index, signed, name) = try inclusion(of: leaf, receipt: receipt, verifierKey: verifierKey)
         return PeriodReport(proofRoot: root, deltaCount: hashes.count, netChange: net, logIndex: index, checkpoint: signed, keyName: name)
     }

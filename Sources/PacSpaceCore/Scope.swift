@@ -94,7 +94,8 @@ public enum Scope: Sendable, Equatable {
         }
         guard end > start else { throw .invalid(field: "endDate", message: "endDate must be after startDate (the window is [startDate, endDate)).") }
         guard start <= now else { throw .invalid(field: "startDate", message: "startDate is in the future.") }
-        guard end - start <= Int64(maxDays) * 86_400_000 else {
+        let (widest, overflow) = Int64(maxDays).multipliedReportingOverflow(by: 86_400_000)
+        guard overflow || end - start <= widest else {
             throw .tooWide("The window is longer than the maximum of \(maxDays) days (GET /api/v1/balance/limits).")
         }
         return .window(start: start, end: end)
@@ -111,21 +112,20 @@ public enum Scope: Sendable, Equatable {
         }
     }
 
-    /// `[first instant, first instant of the next month)` of `YYYY-MM`.
+    /// `[first instant, first instant of the next month)` of `YYYY-MM` (years 0000…9999;
+    /// the end of 9999-12 is the first instant of year 10000, still a plain Int64).
     static func month(_ text: String) -> (Int64, Int64)? {
-        let parts = text.split(separator: "-")
-        guard text.count == 7, parts.count == 2, let year = Int64(parts[0]), let month = Int64(parts[1]),
-              parts[0].count == 4, (1...12).contains(month) else { return nil }
+        let bytes = Array(text.utf8)
+        guard bytes.count == 7, bytes[4] == UInt8(ascii: "-"),
+              bytes.enumerated().allSatisfy({ $0.offset == 4 || ($0.element >= UInt8(ascii: "0") && $0.element <= UInt8(ascii: "9")) }),
+              let year = Int64(String(decoding: bytes[0..<4], as: UTF8.self)), let month = Int64(String(decoding: bytes[5..<7], as: UTF8.self)),
+              (1...12).contains(month) else { return nil }
         return Self.month(year: year, month: month)
     }
 
     static func month(year: Int64, month: Int64) -> (Int64, Int64) {
         let next = month == 12 ? (year + 1, Int64(1)) : (year, month + 1)
-        return (instant(year: year, month: month), instant(year: next.0, month: next.1))
-    }
-
-    private static func instant(year: Int64, month: Int64) -> Int64 {
-        Timestamp.parse(String(format4(year)) + "-" + pad2(month) + "-01T00:00:00.000Z")!
+        return (Timestamp.days(year: year, month: month, day: 1) * 86_400_000, Timestamp.days(year: next.0, month: next.1, day: 1) * 86_400_000)
     }
 
     /// `YYYY-MM-DD` (midnight UTC) or an ISO 8601 time with `Z` or a numeric offset,
@@ -140,7 +140,8 @@ public enum Scope: Sendable, Equatable {
         } else {
             let zone = body.suffix(6)
             guard zone.count == 6, zone.first == "+" || zone.first == "-", zone.dropFirst(3).first == ":",
-                  let hours = Int64(zone.dropFirst().prefix(2)), let minutes = Int64(zone.suffix(2)) else { return nil }
+                  zone.dropFirst().prefix(2).allSatisfy({ $0.isASCII && $0.isNumber }), zone.suffix(2).allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let hours = Int64(zone.dropFirst().prefix(2)), let minutes = Int64(zone.suffix(2)), hours < 24, minutes < 60 else { return nil }
             offsetMillis = (hours * 60 + minutes) * 60_000 * (zone.first == "+" ? 1 : -1)
             body = body.dropLast(6)
         }
@@ -156,7 +157,5 @@ public enum Scope: Sendable, Equatable {
         return local - offsetMillis
     }
 
-    private static func pad2(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-    private static func format4(_ value: Int64) -> String { String(repeating: "0", count: max(0, 4 - String(value).count)) + String(value) }
     private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
 }

@@ -34,6 +34,19 @@ public enum Timestamp {
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
+    /// Days since the epoch of a proleptic Gregorian date (Howard Hinnant's days from
+    /// civil, the inverse of ``civil(fromDays:)``). Callers pass a four-digit year (or
+    /// 10000, the end of 9999-12), a month 1…12 and a day 1…31: every step stays far
+    /// inside Int64.
+    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
     /// Parses exactly the form ``iso8601(millis:)`` writes; nil for anything else, so
     /// that one instant has one spelling (content hashes depend on it).
     public static func parse(_ text: String) -> Int64? {
@@ -53,14 +66,7 @@ public enum Timestamp {
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
               let minute = number(14..<16), let second = number(17..<19), let ms = number(20..<23),
               (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { return nil }
-        // Days from civil (Howard Hinnant), the inverse of civil(fromDays:).
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        let millis = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms
+        let millis = days(year: year, month: month, day: day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + ms
         return iso8601(millis: millis) == text ? millis : nil
     }
 }

@@ -4,10 +4,15 @@ import Hummingbird
 import Logging
 
 extension HTTPField.Name {
-    static let apiKey = Self("X-Api-Key")!
-    static let chainID = Self("X-Chain-Id")!
-    static let idempotencyKey = Self("Idempotency-Key")!
-    static let idempotentReplayed = Self("Idempotent-Replayed")!
+    static let apiKey = literal("X-Api-Key")
+    static let chainID = literal("X-Chain-Id")
+    static let idempotencyKey = literal("Idempotency-Key")
+    static let idempotentReplayed = literal("Idempotent-Replayed")
+    static let requestID = literal("X-Request-Id")
+
+    /// A header name written as a literal here. Each is a valid token (RFC 9110 §5.6.2), so
+    /// the fallback is never taken; `ProtocolTests` pins every name, and would see `Via`.
+    private static func literal(_ name: String) -> Self { Self(name) ?? .via }
 }
 
 /// Authenticates Balance API requests by `X-Api-Key`; the key chooses the environment.

@@ -28,7 +28,7 @@ struct APIKeysController: Sendable {
         let body = try await RequestBody.decode(request, allowed: ["name", "environment"])
         let name = try body.optionalString("name", maxLength: 100) ?? "API key"
         let environment = try body.optionalChoice("environment", of: ["test", "live"]) ?? "test"
-        let logEnvironment = APIKey.logEnvironments[environment]!
+        let logEnvironment = environment == "live" ? "mainnet" : "testnet"
         let deployed = try await environments.environments(tenantID: user.tenantID)
             .contains { $0.environment == logEnvironment && $0.status == "active" }
         guard deployed else {
@@ -66,7 +66,7 @@ struct APIKeysController: Sendable {
         guard name != nil || active != nil else {
             throw APIError(.badRequest, "VALIDATION_ERROR", "Send name and/or active to change.")
         }
-        guard let record = try await keys.update(id: try context.parameters.require("id"), tenantID: user.tenantID, name: name, active: active) else {
+        guard let record = try await keys.update(id: try context.pathParameter("id"), tenantID: user.tenantID, name: name, active: active) else {
             throw APIError.notFound("No such API key.")
         }
         await authenticator.forget(publicID: record.publicID)
@@ -94,7 +94,7 @@ struct APIKeysController: Sendable {
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireManager(of: "API keys")
-        guard let record = try await keys.revoke(id: try context.parameters.require("id"), tenantID: user.tenantID, now: now()) else {
+        guard let record = try await keys.revoke(id: try context.pathParameter("id"), tenantID: user.tenantID, now: now()) else {
             throw APIError.notFound("No such API key.")
         }
         await authenticator.forget(publicID: record.publicID)
@@ -102,7 +102,7 @@ struct APIKeysController: Sendable {
     }
 
     private func owned(_ context: AppRequestContext, _ user: User) async throws -> APIKeyRecord {
-        guard let record = try await keys.key(id: try context.parameters.require("id"), tenantID: user.tenantID) else {
+        guard let record = try await keys.key(id: try context.pathParameter("id"), tenantID: user.tenantID) else {
             throw APIError.notFound("No such API key.")
         }
         return record

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import PacSpaceCore
 import PacSpaceStore
 import ServiceLifecycle
@@ -57,7 +59,6 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         accounts: accounts, tokens: tokens, passwords: passwords, mailer: mailer,
         limiter: RateLimiter(windowSeconds: configuration.loginWindowSeconds), configuration: configuration
     ).addRoutes(to: router, auth: auth)
-    ContractsController(environments: environments, provisioner: provisioner, now: configuration.now).addRoutes(to: router, auth: auth)
     let credits = CreditStore(database: database)
     CreditsController(credits: credits).addRoutes(to: router, auth: auth)
     let apiKeys = APIKeyStore(database: database)
@@ -81,9 +82,15 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
                               witnessDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("witness"),
                               interval: configuration.sequencerInterval, logger: logger, now: configuration.now)
     HealthController(database: database, sequencer: sequencer).addRoutes(to: router)
-    let writer = IngestWriter(deltas: deltas, logger: logger, now: configuration.now, committed: { sequencer.wake() })
+    ContractsController(environments: environments, provisioner: provisioner, sequencer: sequencer, now: configuration.now)
+        .addRoutes(to: router, auth: auth)
+    let writer = IngestWriter(deltas: deltas, logger: logger, now: configuration.now, committed: { queued in
+        for (environmentID, count) in queued { sequencer.queued(count, in: environmentID) }
+        sequencer.wake()
+    })
     let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, now: configuration.now))
     DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: receipts,
+                    sequencer: sequencer, maxBacklog: configuration.maxBacklog,
                     costPerDelta: configuration.creditsPerDelta.micros, creditsLowThreshold: configuration.creditsLowThreshold.micros)
         .addRoutes(to: balance)
     DeriveController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
@@ -95,7 +102,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     CustomersController(deltas: deltas, checkpoints: checkpoints, credits: credits, creditsPerDelta: configuration.creditsPerDelta,
                         checkpointAnswer: checkpointController,
                         maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
-    ReceiptController(deltas: deltas, checkpoints: checkpoints, publicURL: configuration.publicURL,
+    ReceiptController(deltas: deltas, checkpoints: checkpoints, environments: environments, publicURL: configuration.publicURL,
                       maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now).addRoutes(to: balance)
     LogController(environments: environments, log: log, deltas: deltas, receipts: receipts).addRoutes(to: router)
@@ -104,9 +111,13 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }
     routes.set(registered)
 
+    let requestTimeout = TimeAmount(configuration.httpRequestTimeout)
     var app = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PacSpace"),
+        server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadline(limit: requestTimeout)],
+                                            idleTimeout: TimeAmount(configuration.httpIdleTimeout))),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PacSpace",
+                             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
         services: [database, provisioner, sequencer, dispatcher],
         logger: logger)
     app.beforeServerStarts {

@@ -57,24 +57,22 @@ struct CheckpointController: Sendable {
     private func resolve(_ input: ScopeInput, customerID: String?, key: APIKeyIdentity) async throws
         -> (DeltaStore.Selection, DeltaStore.Selection?, JSONValue, String)
     {
-        var scope: [(String, JSONValue)] = customerID.map { [("customerId", .string($0))] } ?? []
+        let scope = input.checkpointScope(customerID: customerID)
         switch input.scope {
         case .window(let start, let end):
-            scope += [("startDate", .string(Timestamp.iso8601(millis: start))), ("endDate", .string(Timestamp.iso8601(millis: end)))]
             let selection = DeltaStore.Selection.accepted(from: start, until: end)
-            return (selection, selection.preceding, .object(scope), input.key ?? "")
-        case .after(_, let id):
+            return (selection, selection.preceding, scope, input.key ?? "")
+        case .after:
             guard let customerID else {
                 throw APIError.invalid("startingCheckpoint", "customer", "A checkpoint after startingCheckpoint needs customerId.")
             }
             guard case .afterSequence(let sequence) = try await input.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints) else {
                 throw APIError.invalid("startingCheckpoint", "unknown", "Unknown startingCheckpoint.")
             }
-            scope.append(("startingCheckpoint", .string(id)))
             let selection = DeltaStore.Selection.afterSequence(sequence)
-            return (selection, selection.preceding, .object(scope), input.key ?? "")
+            return (selection, selection.preceding, scope, input.key ?? "")
         case .allTime:
-            return (.all, nil, .object(scope), "all")
+            return (.all, nil, scope, "all")
         }
     }
 

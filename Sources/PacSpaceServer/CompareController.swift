@@ -39,8 +39,9 @@ struct CompareController: Sendable {
         var discrepancies: [(order: Int64, value: JSONValue)] = []
         for (side, claimed) in [("yours", yours), ("theirs", theirs)] {
             if let claimed, claimed != neutral {
+                guard let difference = claimed.subtracting(neutral) else { throw AmountOutOfRange("the difference from \(side)Balance") }
                 discrepancies.append((-1, ["type": "balance", "side": .string(side), "expected": neutral.json, "actual": claimed.json,
-                                           "difference": Amount(micros: claimed.micros - neutral.micros).json]))
+                                           "difference": difference.json]))
             }
         }
         if yourEntries != nil || theirEntries != nil {

@@ -54,6 +54,21 @@ public struct ServerConfiguration: Sendable {
     public var maxScopeDays = 366
     /// PostgreSQL pool size (stack-notes: size it explicitly).
     public var postgresConnections = 8
+    /// QUEUED entries an environment may hold before its writes answer 503 with
+    /// Retry-After (`PACSPACE_MAX_BACKLOG`). 100,000 is about 17 s of the sequencer's
+    /// measured 5.7–6k deltas/s: the VERIFIED latency a client can be made to wait.
+    public var maxBacklog: Int64 = 100_000
+    /// An HTTP connection with no request part for this long is closed, and so is one
+    /// whose request head does not arrive in time (`PACSPACE_HTTP_IDLE_TIMEOUT`, seconds).
+    public var httpIdleTimeout: Duration = .seconds(30)
+    /// The longest time a request may take to arrive whole, head to last body byte
+    /// (`PACSPACE_HTTP_REQUEST_TIMEOUT`, seconds): a body trickled byte by byte cannot hold
+    /// a connection longer.
+    public var httpRequestTimeout: Duration = .seconds(60)
+    /// Open connections accepted at once (`PACSPACE_MAX_CONNECTIONS`); past it new ones wait
+    /// in the kernel's backlog. Default: 4,096, or less to stay 128 below the process's
+    /// open-file limit (`ulimit -n`), which the database and log files share.
+    public var maxConnections = ServerConfiguration.defaultMaxConnections()
     /// Milliseconds since the epoch; injected so tests control time.
     public var now: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
@@ -86,7 +101,10 @@ public struct ServerConfiguration: Sendable {
             sequencerInterval = .milliseconds(millis)
         }
         if let value = environment["PACSPACE_CREDITS_PER_DELTA"] {
-            guard let cost = try? Amount(parsing: value), cost >= .zero else { throw ConfigurationError("PACSPACE_CREDITS_PER_DELTA must be a number ≥ 0") }
+            // Bounded so that a batch's cost (1,000 deltas) and a sequencer batch's (10,000) fit 64 bits.
+            guard let cost = try? Amount(parsing: value), cost >= .zero, cost.micros <= 1_000_000 * 1_000_000 else {
+                throw ConfigurationError("PACSPACE_CREDITS_PER_DELTA must be a number from 0 to 1000000")
+            }
             creditsPerDelta = cost
         }
         if let value = environment["PACSPACE_FREE_CREDITS"] {
@@ -120,10 +138,38 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["PACSPACE_WEBHOOK_ALLOWED_HOSTS"] {
             webhookAllowedHosts = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
         }
+        if let value = environment["PACSPACE_MAX_BACKLOG"] {
+            guard let count = Int64(value), (1...100_000_000).contains(count) else {
+                throw ConfigurationError("PACSPACE_MAX_BACKLOG must be 1...100000000 (queued entries per environment)")
+            }
+            maxBacklog = count
+        }
+        if let value = environment["PACSPACE_HTTP_IDLE_TIMEOUT"] {
+            guard let seconds = Int(value), (1...3600).contains(seconds) else { throw ConfigurationError("PACSPACE_HTTP_IDLE_TIMEOUT must be 1...3600 (seconds)") }
+            httpIdleTimeout = .seconds(seconds)
+        }
+        if let value = environment["PACSPACE_HTTP_REQUEST_TIMEOUT"] {
+            guard let seconds = Int(value), (1...3600).contains(seconds) else {
+                throw ConfigurationError("PACSPACE_HTTP_REQUEST_TIMEOUT must be 1...3600 (seconds)")
+            }
+            httpRequestTimeout = .seconds(seconds)
+        }
+        if let value = environment["PACSPACE_MAX_CONNECTIONS"] {
+            guard let count = Int(value), (1...1_000_000).contains(count) else { throw ConfigurationError("PACSPACE_MAX_CONNECTIONS must be 1...1000000") }
+            maxConnections = count
+        }
         if let value = environment["PACSPACE_BCRYPT_COST"] {
             guard let cost = Int(value), (4...31).contains(cost) else { throw ConfigurationError("PACSPACE_BCRYPT_COST must be 4...31") }
             bcryptCost = cost
         }
+    }
+
+    /// 4,096 connections, or 128 fewer than the open-file limit when that is lower.
+    static func defaultMaxConnections() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        let files = UInt64(limit.rlim_cur)
+        return Int(max(64, min(4096, files > 128 ? files - 128 : 64)))
     }
 
     /// A 32-byte key given as 64 hex digits or base64.

@@ -7,6 +7,7 @@ import PacSpaceStore
 struct ContractsController: Sendable {
     let environments: EnvironmentStore
     let provisioner: Provisioner
+    let sequencer: Sequencer
     let now: @Sendable () -> Int64
 
     /// Environment names in the order answers list them.
@@ -49,7 +50,7 @@ struct ContractsController: Sendable {
 
     @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let tenantID = try context.parameters.require("tenantId")
+        let tenantID = try context.pathParameter("tenantId")
         guard tenantID == user.tenantID else { throw APIError.notFound("No tenant \(tenantID) in your account.") }
         let records = try await environments.environments(tenantID: tenantID)
         let entries: [JSONValue] = Self.names.map { name in
@@ -59,6 +60,7 @@ struct ContractsController: Sendable {
             var entry: [(String, JSONValue)] = [("environment", .string(name)), ("status", .string(record.status))]
             if record.status == "active", let at = record.provisionedAt { entry.append(("provisionedAt", .string(Timestamp.iso8601(millis: at)))) }
             if record.status == "error" { entry.append(("error", .optional(record.error))) }
+            if let halted = haltedState(record.id) { entry.append(("sequencer", halted)) }
             return .object(entry)
         }
         return Envelope.success(.ok, ["tenantId": .string(tenantID), "environments": .array(entries)])
@@ -69,10 +71,19 @@ struct ContractsController: Sendable {
         let records = try await environments.environments(tenantID: user.tenantID)
         // testnet first, as in the status answer.
         let ordered = Self.names.flatMap { name in records.filter { $0.environment == name } }
-        return Envelope.success(.ok, .array(ordered.map(Self.json)))
+        return Envelope.success(.ok, .array(ordered.map { Self.json($0, halted: haltedState($0.id)) }))
     }
 
-    static func json(_ record: EnvironmentRecord) -> JSONValue {
+    /// `{state: "halted", reason, haltedSince, failures}` while the sequencer is not
+    /// verifying the environment (retried with backoff); nil — no member, the seed page's
+    /// shape — while it is.
+    func haltedState(_ environmentID: String) -> JSONValue? {
+        guard let halt = sequencer.halt(of: environmentID) else { return nil }
+        return ["state": "halted", "reason": .string(halt.reason), "haltedSince": .string(Timestamp.iso8601(millis: halt.since)),
+                "failures": .int(halt.failures)]
+    }
+
+    static func json(_ record: EnvironmentRecord, halted: JSONValue?) -> JSONValue {
         var entry: [(String, JSONValue)] = [
             ("id", .string(record.id)), ("tenantId", .string(record.tenantID)), ("environment", .string(record.environment)),
             ("status", .string(record.status)),
@@ -81,6 +92,7 @@ struct ContractsController: Sendable {
             ("treeSize", .int(record.treeSize)), ("chainId", .int(chainIDs[record.environment] ?? 0)),
         ]
         if record.status == "error" { entry.append(("error", .optional(record.error))) }
+        if let halted { entry.append(("sequencer", halted)) }
         return .object(entry)
     }
 }

@@ -39,7 +39,7 @@ struct CustomersController: Sendable {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let customerID = try context.parameters.require("customerId")
+        let customerID = try context.pathParameter("customerId")
         let query = QueryParameters(request: request)
         let page = try query.integer("deltaPage", in: 1...1_000_000) ?? 1
         let limit = try query.integer("deltaLimit", in: 1...100) ?? 20
@@ -68,7 +68,7 @@ struct CustomersController: Sendable {
     /// Sequence numbers in the range that are missing or FAILED, as runs `{from, to, reason}`.
     @Sendable func gaps(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let customerID = try context.parameters.require("customerId")
+        let customerID = try context.pathParameter("customerId")
         let customer = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID)
         let query = QueryParameters(request: request)
         let last = max(1, Int(customer.totalDeltas))

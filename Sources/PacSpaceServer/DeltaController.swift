@@ -11,6 +11,9 @@ struct DeltaController: Sendable {
     let deltas: DeltaStore
     let idempotency: IdempotencyGate
     let receipts: ReceiptReader
+    let sequencer: Sequencer
+    /// QUEUED entries an environment may hold before writes answer 503 (backpressure).
+    let maxBacklog: Int64
     /// Micro-credits one production delta costs.
     let costPerDelta: Int64
     /// Available credits below which a reservation announces `credits.low` (micro-credits).
@@ -65,7 +68,7 @@ struct DeltaController: Sendable {
 
     @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let recordID = try context.parameters.require("recordId")
+        let recordID = try context.pathParameter("recordId")
         guard let record = try await deltas.delta(recordID: recordID, environmentID: key.environmentID) else {
             throw APIError.notFound("No delta \(recordID) in this environment.")
         }
@@ -89,8 +92,18 @@ struct DeltaController: Sendable {
                                        "The tenant's available credits cannot cover this production write; nothing was stored. Add credits and retry.")
 
     /// Hands the request to the writer; a store failure is a 503 the client may retry
-    /// (with the same Idempotency-Key, safely).
+    /// (with the same Idempotency-Key, safely). While the environment's queue is longer
+    /// than ``maxBacklog`` the write is refused first — 503 `LOG_BACKLOG_FULL` with
+    /// Retry-After, nothing stored, no idempotency record — until the sequencer drains it.
     private func write(_ request: IngestRequest) async throws -> [IngestOutcome] {
+        let backlog = sequencer.backlog(of: request.environmentID)
+        if backlog >= maxBacklog {
+            // The sequencer verifies about 5,000 entries a second (bench): the wait for the excess.
+            let seconds = Int(min(30, 1 + (backlog - maxBacklog) / 5_000))
+            throw APIError.retryLater(.serviceUnavailable, "LOG_BACKLOG_FULL",
+                                      "This environment has \(backlog) deltas waiting to be verified (the limit is \(maxBacklog)); nothing was stored. Retry after \(seconds) s.",
+                                      after: seconds)
+        }
         do {
             return try await writer.submit(request)
         } catch {
@@ -112,7 +125,17 @@ struct DeltaController: Sendable {
             return (error.status, error.body)
         case .insufficientCredits:
             return (insufficient.status, insufficient.body)
+        case .totalOutOfRange(let scope):
+            let error = outOfRange(scope)
+            return (error.status, error.body)
         }
+    }
+
+    /// 422 `BALANCE_OUT_OF_RANGE`: the delta would take a running total past the bound.
+    static func outOfRange(_ scope: IngestOutcome.TotalScope) -> APIError {
+        let whose = scope == .customer ? "the customer's balance" : "the environment's total"
+        return APIError(.unprocessableContent, "BALANCE_OUT_OF_RANGE",
+                        "This delta would take \(whose) (the sum of every accepted delta) beyond ±\(Amount.maxTotal); nothing was stored.")
     }
 
     static func batchAnswer(_ checked: [Result<DeltaSubmission, APIError>], _ items: [JSONValue], _ outcomes: [IngestOutcome])
@@ -145,6 +168,9 @@ struct DeltaController: Sendable {
                     failed("VALIDATION_ERROR", "adjusts names referenceId \(reference), which no delta of this customer has.")
                 case .insufficientCredits:
                     failed("INSUFFICIENT_CREDITS", insufficient.message)
+                case .totalOutOfRange(let scope):
+                    let error = outOfRange(scope)
+                    failed(error.code, error.message)
                 }
             }
             results.append(.object(entry))

@@ -52,6 +52,10 @@ enum DeltaInput {
         switch body["metadata"] {
         case nil, .null?: return nil
         case let value? where value.typeName == "object":
+            if let path = inexactNumber(in: value, path: "metadata") {
+                throw APIError.invalid(path, "number",
+                                       "\(path) is a number a double cannot hold exactly (I-JSON, RFC 7493); it would be stored and hashed rounded. Send it as a string.")
+            }
             let canonical: [UInt8]
             do { canonical = try JSONWriter.canonical(value) } catch {
                 throw APIError.invalid("metadata", "number", "metadata: \(error).")
@@ -62,6 +66,26 @@ enum DeltaInput {
             return String(decoding: canonical, as: UTF8.self)
         case let value?:
             throw APIError.invalid("metadata", "type", "metadata must be a JSON object, not \(value.typeName).")
+        }
+    }
+
+    /// The path (`metadata.invoice`, `metadata.lines[2]`) of the first number in `value`
+    /// that does not keep its exact value through an IEEE-754 double; nil when all do.
+    /// JCS writes numbers as doubles, so such a number would be changed, not kept.
+    static func inexactNumber(in value: JSONValue, path: String) -> String? {
+        switch value {
+        case .number(let text): return ECMAScriptNumber.roundTrips(text) ? nil : path
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let found = inexactNumber(in: item, path: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        case .object(let members):
+            for (key, member) in members {
+                if let found = inexactNumber(in: member, path: "\(path).\(key)") { return found }
+            }
+            return nil
+        case .null, .bool, .string: return nil
         }
     }
 

@@ -19,7 +19,7 @@ struct DeriveController: Sendable {
 
     @Sendable func derive(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let customerID = try context.parameters.require("customerId")
+        let customerID = try context.pathParameter("customerId")
         let query = QueryParameters(request: request)
         let limit = try query.integer("limit", in: 1...1000) ?? 100
         let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0

@@ -26,6 +26,9 @@ struct ErrorMiddleware: RouterMiddleware {
                 return Envelope.failure(failure)
             }
             return Envelope.failure(.notFound("No route for \(request.method.rawValue) \(request.uri.path)."))
+        } catch let error as AmountOutOfRange {
+            return Envelope.failure(APIError(.unprocessableContent, "AMOUNT_OUT_OF_RANGE",
+                                             "The answer cannot be given: \(error). Narrow the scope."))
         } catch DatabaseError.unavailable(let why) {
             context.logger.warning("database unavailable; answering 503", metadata: ["error": .string(why)])
             return Envelope.failure(.storeUnavailable)

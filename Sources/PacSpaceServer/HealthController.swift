@@ -3,8 +3,8 @@ import PacSpaceCore
 import PacSpaceStore
 import SQLKit
 
-/// `/healthz` (the process answers) and `/readyz` (the store answers a query and no
-/// environment's log is halted as inconsistent).
+/// `/healthz` (the process answers) and `/readyz` (the store answers a query and the
+/// sequencer is verifying every environment: 503 names each halted one and why).
 struct HealthController: Sendable {
     let database: Database
     let sequencer: Sequencer
@@ -19,9 +19,11 @@ struct HealthController: Sendable {
             }
             let halted = sequencer.haltedEnvironments
             guard halted.isEmpty else {
+                // Environment ids and reasons only: no tenant data. Other environments go on meanwhile.
+                let reasons = halted.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.reason)" }
                 throw APIError.retryLater(.serviceUnavailable, "SERVICE_UNAVAILABLE",
-                                          "The log of \(halted.sorted().joined(separator: ", ")) disagrees with its last signed checkpoint; see the server log.",
-                                          after: 60)
+                                          "The sequencer is halted for \(halted.count) environment(s), retried with backoff: \(reasons.joined(separator: "; ")).",
+                                          after: 5)
             }
             return Envelope.success(.ok, ["status": "ready"])
         }

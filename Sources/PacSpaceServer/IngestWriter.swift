@@ -12,12 +12,13 @@ actor IngestWriter {
     private let deltas: DeltaStore
     private let logger: Logger
     private let now: @Sendable () -> Int64
-    private let committed: @Sendable () -> Void
+    private let committed: @Sendable ([String: Int]) -> Void
     private var waiting: [(PreparedIngest, CheckedContinuation<[IngestOutcome], any Error>)] = []
     private var writing = false
 
-    /// `committed` is called after every commit (it wakes the sequencer).
-    init(deltas: DeltaStore, logger: Logger, now: @escaping @Sendable () -> Int64, committed: @escaping @Sendable () -> Void) {
+    /// `committed` is called after every commit with the deltas queued per environment
+    /// (it counts the backlog and wakes the sequencer).
+    init(deltas: DeltaStore, logger: Logger, now: @escaping @Sendable () -> Int64, committed: @escaping @Sendable ([String: Int]) -> Void) {
         self.deltas = deltas
         self.logger = logger
         self.now = now
@@ -52,7 +53,12 @@ actor IngestWriter {
             waiting.removeFirst(take)
             do {
                 let outcomes = try await deltas.ingest(group.map(\.0), now: now())
-                committed()
+                var queued: [String: Int] = [:]
+                for (entry, result) in zip(group, outcomes) {
+                    let count = result.count { if case .queued = $0 { true } else { false } }
+                    if count > 0 { queued[entry.0.request.environmentID, default: 0] += count }
+                }
+                committed(queued)
                 for (entry, result) in zip(group, outcomes) { entry.1.resume(returning: result) }
             } catch {
                 // Every request of the group answers 503: not confirmed (rolled back, or on PostgreSQL

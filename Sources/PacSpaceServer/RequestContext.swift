@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -32,6 +33,17 @@ public struct AppRequestContext: RequestContext {
         let user = try requireUser()
         guard user.role != "viewer" else { throw APIError.forbidden("Viewers cannot manage \(what); ask an owner or admin.") }
         return user
+    }
+
+    /// The path parameter `name`, percent-decoded: clients quote ids (the SDK with
+    /// `quote(id, safe='')`), so `/derive/cust%3A1.x` names `cust:1.x`. Malformed
+    /// escapes and an empty value are 400.
+    func pathParameter(_ name: String) throws -> String {
+        let raw = try parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding, !decoded.isEmpty else {
+            throw APIError.invalid(name, "encoding", "The \(name) in the path is not valid percent-encoded UTF-8.")
+        }
+        return decoded
     }
 
     /// The authenticated user; only call on routes behind ``DashboardAuthMiddleware``.

@@ -4,9 +4,6 @@ import HTTPTypes
 import Hummingbird
 import PacSpaceCore
 
-extension HTTPField.Name {
-    static let requestID = Self("X-Request-Id")!
-}
 
 /// Gives every request an id (the caller's `X-Request-Id` when it is sane, else a new
 /// `req_…`), puts it in the logger metadata and on every response, and logs one line per

@@ -50,7 +50,7 @@ struct ScopeInput {
             }
             return .afterSequence(record.sequenceNumber)
         case .after(.proofRoot, let id):
-            guard let checkpoint = try await checkpoints.checkpoint(proofRoot: id.lowercased()), checkpoint.environmentID == environmentID,
+            guard let checkpoint = try await checkpoints.checkpoint(environmentID: environmentID, proofRoot: id.lowercased()),
                   checkpoint.customerID == nil || checkpoint.customerID == customerID else {
                 throw APIError.invalid("startingCheckpoint", "unknown", "No checkpoint with proofRoot \(id) for customer \(customerID) in this environment.")
             }
@@ -68,6 +68,22 @@ struct ScopeInput {
         case .after(_, let id): "after:\(id)"
         case .allTime: nil
         }
+    }
+
+    /// The scope a checkpoint of it states, in its log entry and its v2 period root:
+    /// `{customerId?, startDate, endDate}` for a window, `{customerId, startingCheckpoint}`
+    /// after a checkpoint, `{customerId?}` for all time.
+    func checkpointScope(customerID: String?) -> JSONValue {
+        var scope: [(String, JSONValue)] = customerID.map { [("customerId", .string($0))] } ?? []
+        switch self.scope {
+        case .window(let start, let end):
+            scope += [("startDate", .string(Timestamp.iso8601(millis: start))), ("endDate", .string(Timestamp.iso8601(millis: end)))]
+        case .after(_, let id):
+            scope.append(("startingCheckpoint", .string(id)))
+        case .allTime:
+            break
+        }
+        return .object(scope)
     }
 
     /// `{startDate, endDate}` of the answer (null for all time and checkpoint starts).

@@ -10,12 +10,28 @@ import Synchronization
 /// sequencer"): one transaction and one signed checkpoint per batch, at most one batch
 /// per environment every ``interval``, started as soon as work is waiting.
 ///
-/// Before signing it checks that the stored tree extends the last checkpoint it signed.
+/// Before signing it checks that the stored tree extends the last signed checkpoint.
 /// That checkpoint is also kept outside the database, in `<data dir>/witness/`, so a
-/// database restored from an older copy is detected and refused, not papered over: the
-/// environment stops verifying (its deltas stay QUEUED) and the error is logged.
+/// database restored from an older copy is detected and refused, not papered over.
+///
+/// Environments are isolated from each other: a round takes one batch of each in turn
+/// (a deep backlog does not hold up the others), and a failure halts only its own
+/// environment. A halted environment keeps its reason (shown by the contracts status and
+/// `/readyz`) and is tried again with exponential backoff, from 1 s up to 60 s; it
+/// resumes by itself once the cause is gone.
 final class Sequencer: Service {
     static let batchLimit = 10_000
+    static let firstRetry: Duration = .seconds(1)
+    static let longestRetry: Duration = .seconds(60)
+
+    /// Why an environment is not being verified, and when it is tried again.
+    struct Halt: Sendable {
+        let reason: String
+        /// When it first failed (epoch milliseconds).
+        let since: Int64
+        let failures: Int
+        let retryAt: ContinuousClock.Instant
+    }
 
     private let log: LogStore
     private let environments: EnvironmentStore
@@ -27,7 +43,8 @@ final class Sequencer: Service {
     private let wakeups: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
     private let signers = Mutex<[String: NoteSigner]>([:])
-    private let halted = Mutex<Set<String>>([])
+    private let halts = Mutex<[String: Halt]>([:])
+    private let backlogs = Mutex<[String: Int64]>([:])
 
     init(log: LogStore, environments: EnvironmentStore, sealer: KeySealer, witnessDirectory: String, interval: Duration,
          logger: Logger, now: @escaping @Sendable () -> Int64) {
@@ -44,9 +61,20 @@ final class Sequencer: Service {
     /// Asks for queued work to be integrated.
     func wake() { continuation.yield() }
 
-    /// Environments whose stored log disagrees with what was signed: nothing is signed for
-    /// them until an operator restores consistent data (and restarts the server).
-    var haltedEnvironments: Set<String> { halted.withLock { $0 } }
+    /// Environments the sequencer is not verifying, with why.
+    var haltedEnvironments: [String: Halt] { halts.withLock { $0 } }
+
+    /// Why the environment is halted; nil while it is verified normally.
+    func halt(of environmentID: String) -> Halt? { halts.withLock { $0[environmentID] } }
+
+    /// The environment's QUEUED entries as last seen: the count after the sequencer's
+    /// latest batch plus what ingest committed since. An estimate for backpressure.
+    func backlog(of environmentID: String) -> Int64 { backlogs.withLock { $0[environmentID] ?? 0 } }
+
+    /// Ingest committed `count` new entries to the environment's queue.
+    func queued(_ count: Int, in environmentID: String) {
+        backlogs.withLock { $0[environmentID, default: 0] += Int64(count) }
+    }
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: witnessDirectory, withIntermediateDirectories: true)
@@ -64,21 +92,63 @@ final class Sequencer: Service {
         }
     }
 
-    /// One round: every environment with queued work gets batches until none is left.
+    /// One round: every environment with queued work, one batch each in turn, until none
+    /// is left; halted environments only once their retry time has come.
     func integrateAll() async {
+        var pending: [String]
         do {
-            for environmentID in try await log.environmentsWithQueuedWork() where !halted.withLock({ $0.contains(environmentID) }) {
-                while let batch = try await integrate(environmentID), batch.entries == Self.batchLimit {}
-            }
-        } catch let error as LogError {
-            logger.critical("refusing to sign: \(error)")
-            if case .inconsistent(let environmentID, _) = error { _ = halted.withLock { $0.insert(environmentID) } }
+            pending = try await log.environmentsWithQueuedWork()
         } catch {
-            logger.error("sequencer round failed; retrying on the next wake-up", metadata: ["error": .string("\(error)")])
-            Task { [continuation] in
-                try? await Task.sleep(for: .seconds(1))
-                continuation.yield()
+            logger.error("sequencer cannot list queued work; retrying", metadata: ["error": .string("\(error)")])
+            wake(after: Self.firstRetry)
+            return
+        }
+        let clock = ContinuousClock.now
+        pending.removeAll { id in halts.withLock { $0[id].map { $0.retryAt > clock } ?? false } }
+        while !pending.isEmpty {
+            var again: [String] = []
+            for environmentID in pending {
+                do {
+                    let batch = try await integrate(environmentID)
+                    resumed(environmentID)
+                    if let batch, batch.entries == Self.batchLimit { again.append(environmentID) }
+                } catch {
+                    halted(environmentID, error)
+                }
             }
+            pending = again
+        }
+        if let next = halts.withLock({ $0.values.map(\.retryAt).min() }) { wake(after: next - ContinuousClock.now) }
+    }
+
+    private func halted(_ environmentID: String, _ error: any Error) {
+        let reason = "\(error)"
+        let previous = halts.withLock { $0[environmentID] }
+        let failures = (previous?.failures ?? 0) + 1
+        let delay = min(Self.longestRetry, Self.firstRetry * (1 << min(failures - 1, 6)))
+        halts.withLock {
+            $0[environmentID] = Halt(reason: reason, since: previous?.since ?? now(), failures: failures, retryAt: .now + delay)
+        }
+        // Logged when the reason changes, not on every retry.
+        guard previous?.reason != reason else { return }
+        let metadata: Logger.Metadata = ["environmentId": .string(environmentID), "error": .string(reason),
+                                         "retryInSeconds": .stringConvertible(delay.components.seconds)]
+        if error is LogError {
+            logger.critical("environment halted: refusing to sign", metadata: metadata)
+        } else {
+            logger.error("environment halted: its sequencer batch failed", metadata: metadata)
+        }
+    }
+
+    private func resumed(_ environmentID: String) {
+        guard let halt = halts.withLock({ $0.removeValue(forKey: environmentID) }) else { return }
+        logger.notice("environment resumed", metadata: ["environmentId": .string(environmentID), "failures": .stringConvertible(halt.failures)])
+    }
+
+    private func wake(after delay: Duration) {
+        Task { [continuation] in
+            try? await Task.sleep(for: max(delay, .milliseconds(10)))
+            continuation.yield()
         }
     }
 
@@ -90,8 +160,11 @@ final class Sequencer: Service {
         }
         if let integration {
             try record(integration.checkpoint)
+            backlogs.withLock { $0[environmentID] = integration.backlog }
             logger.debug("batch verified", metadata: ["environmentId": .string(environmentID), "entries": .stringConvertible(integration.entries),
                                                       "treeSize": .stringConvertible(integration.treeSize)])
+        } else {
+            backlogs.withLock { $0[environmentID] = 0 }
         }
         return integration
     }

@@ -3,7 +3,8 @@ import PacSpaceCore
 import PacSpaceStore
 
 /// `GET /api/v1/verify/:id` (api.md §6): public verification of a checkpoint by its
-/// proofRoot, or of a delta by receiptId or contentHash. Only hashes, amounts and proofs
+/// proofRoot or checkpointId, or of a delta by receiptId or contentHash. A proofRoot
+/// several checkpoints share (v1 roots, see ``PeriodRoot``) is refused as ambiguous. Only hashes, amounts and proofs
 /// are shown — never customerId, reason or metadata. `source=db` answers from the database; `chain` re-proves the entry
 /// against the latest signed checkpoint (inclusion proof recomputed, signature checked);
 /// `both` does both and says whether they agree.
@@ -18,7 +19,7 @@ struct VerifyController: Sendable {
     }
 
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = try context.pathParameter("id")
         let source = try QueryParameters(request: request).string("source") ?? "db"
         guard ["db", "chain", "both"].contains(source) else {
             throw APIError.invalid("source", "enum", "source must be one of: db, chain, both.")
@@ -26,18 +27,27 @@ struct VerifyController: Sendable {
         let entry: Entry
         if id.hasPrefix("rcpt_"), let record = try await deltas.delta(receiptID: id) {
             entry = Entry(delta: record)
+        } else if id.hasPrefix("chk_"), let checkpoint = try await checkpoints.checkpoint(id: id) {
+            entry = Entry(checkpoint: checkpoint)
         } else if let hash = Hash(prefixedHex: id.lowercased()) {
-            if let checkpoint = try await checkpoints.checkpoint(proofRoot: hash.prefixedHex) {
+            let sharing = try await checkpoints.checkpoints(proofRoot: hash.prefixedHex)
+            if sharing.count > 1 {
+                // A v1 root (sealed before v2) shared by several periods — every empty one among
+                // them: which checkpoint, and whose, is not for this answer to guess.
+                throw APIError(.conflict, "AMBIGUOUS_PROOF_ROOT",
+                               "Several checkpoints share proofRoot \(hash.prefixedHex) (it was computed before period roots named their log and scope). Verify by checkpointId (chk_…) instead.")
+            }
+            if let checkpoint = sharing.first {
                 entry = Entry(checkpoint: checkpoint)
             } else if let record = try await deltas.delta(contentHash: hash.prefixedHex) {
                 entry = Entry(delta: record)
             } else {
                 throw APIError.notFound("Nothing recorded under \(id).")
             }
-        } else if id.hasPrefix("rcpt_") {
+        } else if id.hasPrefix("rcpt_") || id.hasPrefix("chk_") {
             throw APIError.notFound("Nothing recorded under \(id).")
         } else {
-            throw APIError.invalid("id", "format", "id must be a proofRoot or content hash (0x-hex) or a receiptId (rcpt_…).")
+            throw APIError.invalid("id", "format", "id must be a proofRoot or content hash (0x-hex), a checkpointId (chk_…) or a receiptId (rcpt_…).")
         }
         guard let environment = try await environments.environment(id: entry.environmentID) else {
             throw APIError.notFound("Nothing recorded under \(id).")

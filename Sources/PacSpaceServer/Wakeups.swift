@@ -20,6 +20,15 @@ struct Wakeups: Sendable {
     /// Ends ``run(_:)`` after the round in progress (graceful shutdown).
     func finish() { continuation.finish() }
 
+    /// The wake-ups themselves, for a service that starts work of its own on each
+    /// (with ``poll()`` started after the first).
+    var signals: AsyncStream<Void> { stream }
+
+    /// Wakes every ``pollInterval`` until cancelled.
+    func poll() async {
+        while (try? await Task.sleep(for: pollInterval)) != nil { continuation.yield() }
+    }
+
     /// Runs `round` on every wake-up until ``finish()``.
     func run(_ round: @Sendable () async -> Void) async {
         await withDiscardingTaskGroup { group in
@@ -27,9 +36,7 @@ struct Wakeups: Sendable {
             for await _ in stream {
                 if !polling {
                     polling = true
-                    group.addTask { [pollInterval, continuation] in
-                        while (try? await Task.sleep(for: pollInterval)) != nil { continuation.yield() }
-                    }
+                    group.addTask { await poll() }
                 }
                 await round()
             }

@@ -5,20 +5,29 @@ import NIOPosix
 import NIOSSL
 import PacSpaceCore
 import PacSpaceStore
+import Synchronization
 
 /// Sends one webhook delivery: resolves the host, keeps only the addresses the
 /// ``OutboundPolicy`` permits, connects to the first that answers, posts the body and
 /// reads the status. One connection per delivery (`Connection: close`); redirects are not
-/// followed (a 3xx is a failed attempt); the whole exchange has ``timeout``.
+/// followed (a 3xx is a failed attempt). Connecting may take ``connectTimeout``, the
+/// answer's status line ``firstByteTimeout`` from then, the whole exchange ``timeout``:
+/// a receiver that accepts and never answers holds a delivery slot for seconds, not
+/// for the whole budget.
 struct WebhookClient: Sendable {
     let policy: OutboundPolicy
     /// api.md §7: 10 s.
     let timeout: Duration
+    let connectTimeout: Duration
+    let firstByteTimeout: Duration
     private let tls: NIOSSLContext?
 
-    init(policy: OutboundPolicy, timeout: Duration = .seconds(10)) {
+    init(policy: OutboundPolicy, timeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(3),
+         firstByteTimeout: Duration = .seconds(5)) {
         self.policy = policy
         self.timeout = timeout
+        self.connectTimeout = connectTimeout
+        self.firstByteTimeout = firstByteTimeout
         self.tls = try? NIOSSLContext(configuration: .makeClientConfiguration())
     }
 
@@ -55,6 +64,13 @@ struct WebhookClient: Sendable {
         return outcome(nil, lastError)
     }
 
+    /// Whether any part of the answer arrived (set by the reader, read by the timer).
+    private final class AnswerSeen: Sendable {
+        private let flag = Mutex(false)
+        var seen: Bool { flag.withLock { $0 } }
+        func mark() { flag.withLock { $0 = true } }
+    }
+
     private struct DeliveryTimeout: Error, CustomStringConvertible {
         let timeout: Duration
         var description: String { "no answer within \(timeout.components.seconds) s" }
@@ -64,7 +80,7 @@ struct WebhookClient: Sendable {
         let tls = target.secure ? self.tls : nil
         let sniName = NetworkAddress.parse(target.host) == nil ? target.host : nil
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(timeout.components.seconds))
+            .connectTimeout(TimeAmount(connectTimeout))
             .connect(to: address) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
@@ -83,6 +99,8 @@ struct WebhookClient: Sendable {
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         let request = head
         let timeout = self.timeout
+        let firstByteTimeout = self.firstByteTimeout
+        let answered = AnswerSeen()
         return try await withThrowingTaskGroup(of: Int?.self) { group in
             group.addTask {
                 try await channel.executeThenClose { inbound, outbound in
@@ -91,6 +109,7 @@ struct WebhookClient: Sendable {
                     try await outbound.write(.end(nil))
                     var status: Int?
                     for try await part in inbound {
+                        answered.mark()
                         switch part {
                         case .head(let response) where response.status.code >= 200 || status != nil: status = Int(response.status.code)
                         case .head: continue  // 1xx interim answers
@@ -102,7 +121,12 @@ struct WebhookClient: Sendable {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await Task.sleep(for: firstByteTimeout)
+                if !answered.seen {
+                    channel.channel.close(promise: nil)
+                    throw DeliveryTimeout(timeout: firstByteTimeout)
+                }
+                try await Task.sleep(for: timeout - firstByteTimeout)
                 channel.channel.close(promise: nil)
                 throw DeliveryTimeout(timeout: timeout)
             }

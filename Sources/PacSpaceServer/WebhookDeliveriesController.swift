@@ -41,7 +41,7 @@ struct WebhookDeliveriesController: Sendable {
     @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
         _ = try await RequestBody.decodeOptional(request, allowed: [])
-        let eventID = try context.parameters.require("eventId")
+        let eventID = try context.pathParameter("eventId")
         switch try await outbox.retry(eventID: eventID, tenantID: key.tenantID, environment: key.environment, now: now()) {
         case .notFound:
             throw APIError.notFound("No webhook event \(eventID) in this environment.")

@@ -2,6 +2,7 @@ import Logging
 import PacSpaceCore
 import PacSpaceStore
 import ServiceLifecycle
+import Synchronization
 
 /// Delivers the webhook outbox (api.md §7): claims due deliveries (a lease, so servers
 /// sharing a database do not send one twice), posts them signed, records each attempt,
@@ -11,11 +12,19 @@ import ServiceLifecycle
 /// Work lives in the database, so a restart loses nothing; a delivery whose server died
 /// mid-attempt is sent again once its lease expires (at least once: receivers
 /// deduplicate by `X-Event-ID`).
+///
+/// Deliveries run in a continuous pool of ``concurrency`` slots: a finished attempt frees
+/// its slot at once and the next due delivery takes it, without waiting for slower ones.
+/// Claims are fair per tenant and capped per tenant and per endpoint, counting what is in
+/// flight, so one tenant's never-answering receiver or burst of test events holds at most
+/// ``perTenant`` slots and the other tenants' deliveries go on.
 final class WebhookDispatcher: Service {
-    /// Deliveries claimed per round, and sent at once.
-    static let batchLimit = 32
-    /// At most this many of a round's deliveries go to one endpoint.
-    static let perEndpoint = 8
+    /// Attempts in flight at once, over all tenants.
+    static let concurrency = 32
+    /// Attempts in flight at once for one tenant.
+    static let perTenant = 8
+    /// Attempts in flight at once to one endpoint.
+    static let perEndpoint = 4
     /// Longer than the 10 s attempt timeout: a lease outlives its attempt.
     static let leaseMillis: Int64 = 60_000
 
@@ -28,6 +37,7 @@ final class WebhookDispatcher: Service {
     private let logger: Logger
     private let now: @Sendable () -> Int64
     private let wakeups: Wakeups
+    private let inFlight = Mutex<WebhookOutbox.InFlight>(.init())
 
     init(outbox: WebhookOutbox, client: WebhookClient, sealer: KeySealer, schedule: RetrySchedule, accounts: AccountStore,
          mailer: Mailer, logger: Logger, now: @escaping @Sendable () -> Int64, pollInterval: Duration = .milliseconds(500)) {
@@ -42,31 +52,61 @@ final class WebhookDispatcher: Service {
         self.wakeups = Wakeups(pollInterval: pollInterval)
     }
 
-    /// Asks for due deliveries to be sent now (new events, a manual retry).
+    /// Asks for due deliveries to be sent now (new events, a manual retry, a freed slot).
     func wake() { wakeups.wake() }
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            await wakeups.run { while await self.deliverDue() > 0 {} }
+            await withDiscardingTaskGroup { group in
+                var polling: Task<Void, Never>?
+                for await _ in wakeups.signals {
+                    if polling == nil { polling = Task { [wakeups] in await wakeups.poll() } }
+                    for delivery in await claim() {
+                        group.addTask {
+                            await self.deliver(delivery)
+                            self.finished(delivery)
+                        }
+                    }
+                }
+                polling?.cancel()
+                // Shutdown: the attempts in flight finish (each within its timeout).
+            }
         } onGracefulShutdown: {
             self.wakeups.finish()
         }
     }
 
-    /// One round: claims up to ``batchLimit`` due deliveries and sends them concurrently.
-    /// Returns how many were claimed.
-    func deliverDue() async -> Int {
+    /// Claims as many due deliveries as there are free slots, and marks them in flight.
+    func claim() async -> [DueDelivery] {
+        let (free, busy) = inFlight.withLock { state in
+            (Self.concurrency - state.perTenant.values.reduce(0, +), state)
+        }
+        guard free > 0 else { return [] }
         let due: [DueDelivery]
         do {
-            due = try await outbox.claimDue(now: now(), limit: Self.batchLimit, perEndpoint: Self.perEndpoint, leaseMillis: Self.leaseMillis)
+            due = try await outbox.claimDue(now: now(), limit: free, perTenant: Self.perTenant, perEndpoint: Self.perEndpoint,
+                                            inFlight: busy, leaseMillis: Self.leaseMillis)
         } catch {
             if !Task.isCancelled { logger.error("cannot read the webhook outbox", metadata: ["error": .string("\(error)")]) }
-            return 0
+            return []
         }
-        await withDiscardingTaskGroup { group in
-            for delivery in due { group.addTask { await self.deliver(delivery) } }
+        inFlight.withLock { state in
+            for delivery in due {
+                state.perTenant[delivery.tenantID, default: 0] += 1
+                state.perEndpoint[delivery.endpointID, default: 0] += 1
+            }
         }
-        return due.count
+        return due
+    }
+
+    private func finished(_ delivery: DueDelivery) {
+        inFlight.withLock { state in
+            state.perTenant[delivery.tenantID, default: 1] -= 1
+            if state.perTenant[delivery.tenantID] == 0 { state.perTenant[delivery.tenantID] = nil }
+            state.perEndpoint[delivery.endpointID, default: 1] -= 1
+            if state.perEndpoint[delivery.endpointID] == 0 { state.perEndpoint[delivery.endpointID] = nil }
+        }
+        wake()
     }
 
     private func deliver(_ delivery: DueDelivery) async {

@@ -14,11 +14,15 @@ struct WebhookTarget: Sendable, Equatable {
     let target: String
 
     static let maxLength = 2048
+    static let hostCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789-_.:".unicodeScalars)
 
     /// Parses `text`; the error says what to fix.
     init(_ text: String) throws(APIError) {
         let invalid = { (problem: String, message: String) in APIError.invalid("url", problem, message) }
         guard text.count <= Self.maxLength else { throw invalid("too_long", "url must be at most \(Self.maxLength) characters.") }
+        guard !text.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) else {
+            throw invalid("format", "url must not contain spaces or control characters.")
+        }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
             throw invalid("format", "url must be an absolute http:// or https:// URL.")
         }
@@ -31,6 +35,11 @@ struct WebhookTarget: Sendable, Equatable {
         if let port = components.port, !(1...65535).contains(port) { throw invalid("format", "url has an invalid port.") }
         var host = rawHost.lowercased()
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        // After percent-decoding: a host name's letters, digits, `-`, `_` and `.`, or an IPv6
+        // literal's. `%00` decoded to NUL once made deliveries unrecordable on PostgreSQL.
+        guard !host.isEmpty, host.unicodeScalars.allSatisfy({ Self.hostCharacters.contains($0) }) else {
+            throw invalid("format", "url's host may hold only letters, digits, '-', '_', '.' (or an IPv6 address in brackets).")
+        }
         self.url = text
         self.secure = scheme == "https"
         self.host = host

@@ -13,8 +13,13 @@ struct WebhooksController: Sendable {
     let sealer: KeySealer
     let policy: OutboundPolicy
     let dispatcher: WebhookDispatcher
+    /// Counts test events per tenant (``testsPerMinute``).
+    let testLimiter = RateLimiter(windowSeconds: 60)
     let now: @Sendable () -> Int64
 
+    /// Test events a tenant may queue per minute: enough to debug a receiver, too few to
+    /// flood the outbox (160 queued test events once delayed other tenants' deliveries).
+    static let testsPerMinute = 10
     /// How long the previous secret keeps signing after a rotation (api.md §7: 24 h).
     static let rotationOverlapMillis: Int64 = 24 * 3_600_000
     static let environments = ["testnet", "mainnet"]
@@ -77,7 +82,7 @@ struct WebhooksController: Sendable {
         guard change.url != nil || change.events != nil || change.environment != nil || change.description != nil || change.active != nil else {
             throw APIError(.badRequest, "VALIDATION_ERROR", "Send url, events, description, environment and/or active to change.")
         }
-        guard let updated = try await endpoints.update(id: try context.parameters.require("id"), tenantID: user.tenantID,
+        guard let updated = try await endpoints.update(id: try context.pathParameter("id"), tenantID: user.tenantID,
                                                        change: change, now: now()) else {
             throw APIError.notFound("No such webhook endpoint.")
         }
@@ -86,7 +91,7 @@ struct WebhooksController: Sendable {
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireManager(of: "webhooks")
-        let id = try context.parameters.require("id")
+        let id = try context.pathParameter("id")
         guard try await endpoints.delete(id: id, tenantID: user.tenantID, now: now()) else {
             throw APIError.notFound("No such webhook endpoint.")
         }
@@ -117,6 +122,10 @@ struct WebhooksController: Sendable {
         guard endpoint.active else {
             throw APIError(.conflict, "CONFLICT", "The endpoint is disabled; enable it with PATCH /dashboard/webhooks/\(endpoint.id) {\"active\": true} first.")
         }
+        if let wait = await testLimiter.attempt(user.tenantID, limit: Self.testsPerMinute, now: now()) {
+            throw APIError.retryLater(.tooManyRequests, "RATE_LIMITED",
+                                      "At most \(Self.testsPerMinute) test events per minute; retry in \(wait) s.", after: wait)
+        }
         let chosen = environment ?? endpoint.environment ?? "testnet"
         let eventID = try await outbox.enqueueTest(endpoint: endpoint, environment: chosen, data: [
             "endpointId": .string(endpoint.id), "message": "A test event from PacSpace: your endpoint receives and verifies webhooks.",
@@ -129,7 +138,7 @@ struct WebhooksController: Sendable {
     }
 
     private func owned(_ context: AppRequestContext, _ user: User) async throws -> WebhookEndpoint {
-        guard let endpoint = try await endpoints.endpoint(id: try context.parameters.require("id"), tenantID: user.tenantID) else {
+        guard let endpoint = try await endpoints.endpoint(id: try context.pathParameter("id"), tenantID: user.tenantID) else {
             throw APIError.notFound("No such webhook endpoint.")
         }
         return endpoint

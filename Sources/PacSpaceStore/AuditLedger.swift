@@ -7,7 +7,9 @@ extension Audit {
         var count: Int64 = 0
         var lastSequence: Int64 = 0
         var verified: Int64 = 0
-        var balance: Int64 = 0
+        /// Sums of micro-units, wide: a replay must not trap on what it checks.
+        var balance: Int128 = 0
+        var accepted: Int128 = 0
         var lastVerifiedIndex: Int64?
     }
 
@@ -44,17 +46,18 @@ extension Audit {
                 var replay = customers[record.customerID] ?? Replay()
                 replay.count += 1
                 replay.lastSequence = max(replay.lastSequence, record.sequenceNumber)
+                if record.status != "FAILED" { replay.accepted += Int128(record.amount.micros) }
                 if record.status == "VERIFIED" {
                     verified += 1
                     replay.verified += 1
-                    replay.balance += record.amount.micros
+                    replay.balance += Int128(record.amount.micros)
                     replay.lastVerifiedIndex = max(replay.lastVerifiedIndex ?? -1, record.logIndex ?? -1)
                     let leaf = String(decoding: LogEntry.delta(receiptID: record.receiptID, contentHash: hash), as: UTF8.self)
                     if try row.decode(column: "leaf_data", as: String?.self) != leaf {
                         finding("delta \(record.recordID)", "VERIFIED at log index \(record.logIndex.map(String.init) ?? "none"), but that leaf is not this delta's")
                     }
-                } else if record.logIndex != nil {
-                    finding("delta \(record.recordID)", "\(record.status) but has log index \(record.logIndex!)")
+                } else if let index = record.logIndex {
+                    finding("delta \(record.recordID)", "\(record.status) but has log index \(index)")
                 }
                 customers[record.customerID] = replay
             }
@@ -91,13 +94,19 @@ extension Audit {
             stored.insert(customer)
             report.customers += 1
             let replay = replayed[customer] ?? Replay()
-            let figures: [(String, Int64?, Int64?)] = [
-                ("totalDeltas", try row.decode(column: "total_deltas", as: Int64.self), replay.count),
-                ("lastSequence", try row.decode(column: "last_sequence", as: Int64.self), replay.lastSequence),
-                ("verifiedDeltas", try row.decode(column: "verified_deltas", as: Int64.self), replay.verified),
-                ("verifiedBalance (micros)", try row.decode(column: "verified_balance", as: Int64.self), replay.balance),
-                ("lastVerifiedIndex", try row.decode(column: "last_verified_index", as: Int64?.self), replay.lastVerifiedIndex),
-            ]
+            let totalDeltas = try row.decode(column: "total_deltas", as: Int64.self)
+            let lastSequence = try row.decode(column: "last_sequence", as: Int64.self)
+            let verifiedDeltas = try row.decode(column: "verified_deltas", as: Int64.self)
+            let verifiedBalance = try row.decode(column: "verified_balance", as: Int64.self)
+            let acceptedBalance = try row.decode(column: "accepted_balance", as: Int64.self)
+            let lastVerifiedIndex = try row.decode(column: "last_verified_index", as: Int64?.self)
+            var figures: [(String, Int128?, Int128?)] = []
+            figures.append(("totalDeltas", Int128(totalDeltas), Int128(replay.count)))
+            figures.append(("lastSequence", Int128(lastSequence), Int128(replay.lastSequence)))
+            figures.append(("verifiedDeltas", Int128(verifiedDeltas), Int128(replay.verified)))
+            figures.append(("verifiedBalance (micros)", Int128(verifiedBalance), replay.balance))
+            figures.append(("acceptedBalance (micros)", Int128(acceptedBalance), replay.accepted))
+            figures.append(("lastVerifiedIndex", lastVerifiedIndex.map { Int128($0) }, replay.lastVerifiedIndex.map { Int128($0) }))
             for (name, kept, computed) in figures where kept != computed {
                 report.findings.append(AuditFinding(subject: "\(environment.id) customer \(customer)",
                                                     problem: "\(name) is \(kept.map(String.init) ?? "null"), the deltas give \(computed.map(String.init) ?? "null")"))
@@ -109,6 +118,15 @@ extension Audit {
         }
         for customer in replayed.keys where !stored.contains(customer) {
             report.findings.append(AuditFinding(subject: "\(environment.id) customer \(customer)", problem: "has deltas but no totals row"))
+        }
+        let accepted = replayed.values.reduce(Int128(0)) { $0 + $1.accepted }
+        let kept = try await database.read(timeout: nil) { db in
+            try await db.raw("SELECT accepted_balance FROM environments WHERE id = \(bind: environment.id)").first()?
+                .decode(column: "accepted_balance", as: Int64.self)
+        }
+        if let kept, Int128(kept) != accepted {
+            report.findings.append(AuditFinding(subject: "\(environment.id) environment",
+                                                problem: "acceptedBalance (micros) is \(kept), the deltas give \(accepted)"))
         }
     }
 

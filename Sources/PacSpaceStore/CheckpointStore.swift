@@ -53,39 +53,48 @@ public struct CheckpointStore: Sendable {
                 SELECT content_hash, amount, created_at FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'VERIFIED'
                 """ + customerCondition + selection.condition() + " ORDER BY log_index").all()
             var hashes: [Hash] = []
-            var net: Int64 = 0
+            var net: Int128 = 0
             var times: [Int64] = []
             for row in covered {
                 guard let hash = Hash(prefixedHex: try row.decode(column: "content_hash", as: String.self)) else { continue }
                 hashes.append(hash)
-                net += try row.decode(column: "amount", as: Int64.self)
+                net += Int128(try row.decode(column: "amount", as: Int64.self))
                 times.append(try row.decode(column: "created_at", as: Int64.self))
             }
-            var starting: Int64 = 0
+            var starting: Int128 = 0
             if let before {
-                starting = try await db.raw("""
-                    SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM deltas
-                    WHERE environment_id = \(bind: environmentID) AND status = 'VERIFIED'
-                    """ + customerCondition + before.condition()).first()?.decode(column: "total", as: Int64.self) ?? 0
+                let query: SQLQueryString = "SELECT " + ExactSum.terms(as: "total") + """
+                     FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'VERIFIED'
+                    """ + customerCondition + before.condition()
+                if let row = try await db.raw(query).first() { starting = try ExactSum.decode(row, "total") }
+            }
+            // Inside the running-total bound ingest keeps these fit; older data may not.
+            guard let netChange = Amount(exactly: net) else { throw AmountOutOfRange("the period's net change") }
+            guard let startingBalance = Amount(exactly: starting) else { throw AmountOutOfRange("the period's starting balance") }
+            guard let endingBalance = Amount(exactly: starting + net) else { throw AmountOutOfRange("the period's ending balance") }
+            guard let env = try await db.raw("SELECT log_origin FROM environments WHERE id = \(bind: environmentID)").first(),
+                  let origin = try env.decode(column: "log_origin", as: String?.self) else {
+                throw StoreInvariant("environment \(environmentID) has no log origin")
             }
             let id = Identifier.make("chk")
-            let root = PeriodRoot.root(of: hashes)
-            let netChange = Amount(micros: net)
-            let leaf = LogEntry.checkpoint(checkpointID: id, proofRoot: root, scope: scope, deltaCount: Int64(hashes.count), netChange: netChange)
-            let position = try await db.raw("""
+            let root = try PeriodRoot.root(.v2, of: hashes, origin: origin, scope: scope)
+            let leaf = try LogEntry.checkpoint(.v2, checkpointID: id, proofRoot: root, scope: scope, deltaCount: Int64(hashes.count),
+                                               netChange: netChange)
+            guard let position = try await db.raw("""
                 UPDATE environments SET queue_position = queue_position + 1 WHERE id = \(bind: environmentID) RETURNING queue_position
-                """).first()!.decode(column: "queue_position", as: Int64.self)
+                """).first()?.decode(column: "queue_position", as: Int64.self) else { throw StoreInvariant("environment \(environmentID) vanished") }
             let record = CheckpointRecord(
                 checkpointID: id, environmentID: environmentID, customerID: customerID,
                 scope: String(decoding: try JSONWriter.canonical(scope), as: UTF8.self), proofRoot: root.prefixedHex,
-                deltaCount: Int64(hashes.count), netChange: netChange, startingBalance: Amount(micros: starting),
-                endingBalance: Amount(micros: starting + net), firstRecordAt: times.min(), lastRecordAt: times.max(),
+                deltaCount: Int64(hashes.count), netChange: netChange, startingBalance: startingBalance,
+                endingBalance: endingBalance, firstRecordAt: times.min(), lastRecordAt: times.max(),
                 leafData: String(decoding: leaf, as: UTF8.self), status: "QUEUED", logIndex: nil, createdAt: now, verifiedAt: nil)
             try await db.raw("""
                 INSERT INTO checkpoints (checkpoint_id, environment_id, customer_key, scope_key, scope, proof_root, delta_count, net_change,
                     starting_balance, ending_balance, first_record_at, last_record_at, leaf_data, queue_position, status, created_at)
                 VALUES (\(bind: id), \(bind: environmentID), \(bind: customerKey), \(bind: scopeKey), \(bind: record.scope),
-                        \(bind: record.proofRoot), \(bind: record.deltaCount), \(bind: net), \(bind: starting), \(bind: starting + net),
+                        \(bind: record.proofRoot), \(bind: record.deltaCount), \(bind: netChange.micros), \(bind: startingBalance.micros),
+                        \(bind: endingBalance.micros),
                         \(bind: record.firstRecordAt), \(bind: record.lastRecordAt), \(bind: record.leafData), \(bind: position), 'QUEUED', \(bind: now))
                 """).run()
             return (record, true)
@@ -122,11 +131,31 @@ public struct CheckpointStore: Sendable {
         try await list(environmentID: environmentID, customerID: customerID, limit: 1, offset: 0).items.first
     }
 
-    /// A checkpoint by its proof root, in any environment (public verification).
-    public func checkpoint(proofRoot: String) async throws -> CheckpointRecord? {
+    /// The checkpoint of the environment with this proof root (a `startingCheckpoint`).
+    /// A v1 root may be shared by several of its checkpoints (same deltas, other scope):
+    /// the oldest is taken, as before v2.
+    public func checkpoint(environmentID: String, proofRoot: String) async throws -> CheckpointRecord? {
         try await database.read { db in
-            try await db.raw("SELECT * FROM checkpoints WHERE proof_root = \(bind: proofRoot) ORDER BY created_at LIMIT 1")
-                .first().map(CheckpointRecord.init(row:))
+            try await db.raw("""
+                SELECT * FROM checkpoints WHERE environment_id = \(bind: environmentID) AND proof_root = \(bind: proofRoot)
+                ORDER BY created_at, checkpoint_id LIMIT 1
+                """).first().map(CheckpointRecord.init(row:))
+        }
+    }
+
+    /// Up to two checkpoints with this proof root, in any environment (public
+    /// verification): a v2 root names one; two mean a v1 root shared by several periods.
+    public func checkpoints(proofRoot: String) async throws -> [CheckpointRecord] {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM checkpoints WHERE proof_root = \(bind: proofRoot) ORDER BY created_at, checkpoint_id LIMIT 2")
+                .all().map(CheckpointRecord.init(row:))
+        }
+    }
+
+    /// A checkpoint by its id, in any environment (public verification).
+    public func checkpoint(id: String) async throws -> CheckpointRecord? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM checkpoints WHERE checkpoint_id = \(bind: id)").first().map(CheckpointRecord.init(row:))
         }
     }
 }

@@ -35,9 +35,16 @@ public struct CreditStore: Sendable {
     static func grant(_ tenantID: String, _ amount: Amount, _ type: String, _ description: String, _ now: Int64,
                       _ db: any SQLDatabase) async throws -> CreditBalance {
         try await ensureAccount(tenantID, db)
-        let row = try await db.raw("""
+        // Checked here, not in SQL: SQLite's `+` turns an overflow into a REAL.
+        guard let current = try await db.raw("SELECT balance, reserved FROM credit_accounts WHERE tenant_id = \(bind: tenantID)").first() else {
+            throw StoreInvariant("no credit account for tenant \(tenantID)")
+        }
+        guard Amount(exactly: Int128(try current.decode(column: "balance", as: Int64.self)) + Int128(amount.micros)) != nil else {
+            throw AmountOutOfRange("the tenant's credit balance after this grant")
+        }
+        guard let row = try await db.raw("""
             UPDATE credit_accounts SET balance = balance + \(bind: amount.micros) WHERE tenant_id = \(bind: tenantID) RETURNING balance, reserved
-            """).first()!
+            """).first() else { throw StoreInvariant("no credit account for tenant \(tenantID)") }
         let balance = try CreditBalance(row: row)
         try await entry(tenantID, type, amount, description, balance, now, db)
         return balance
@@ -92,10 +99,10 @@ public struct CreditStore: Sendable {
     /// Settles reserved credits inside a caller's transaction (the deltas were verified).
     static func settle(_ tenantID: String, _ amount: Int64, _ description: String, _ now: Int64, _ db: any SQLDatabase) async throws {
         guard amount > 0 else { return }
-        let row = try await db.raw("""
+        guard let row = try await db.raw("""
             UPDATE credit_accounts SET balance = balance - \(bind: amount), reserved = reserved - \(bind: amount)
             WHERE tenant_id = \(bind: tenantID) RETURNING balance, reserved
-            """).first()!
+            """).first() else { throw StoreInvariant("no credit account for tenant \(tenantID)") }
         try await entry(tenantID, "settlement", Amount(micros: -amount), description, try CreditBalance(row: row), now, db)
     }
 

@@ -75,11 +75,24 @@ extension DeltaStore {
             return (customer?.verifiedBalance ?? .zero, customer?.verifiedDeltas ?? 0)
         }
         return try await database.read { db in
+            let query: SQLQueryString = "SELECT " + ExactSum.terms(as: "total") + """
+                , COUNT(*) AS n FROM deltas
+                WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID) AND status = 'VERIFIED'
+                """ + selection.condition()
+            guard let row = try await db.raw(query).first() else { return (.zero, 0) }
+            return (try ExactSum.amount(row, "total", what: "the sum of the selected deltas"), try row.decode(column: "n", as: Int64.self))
+        }
+    }
+
+    /// How many VERIFIED deltas `selection` holds and how long their metadata is, from the
+    /// index range without loading a row: what a whole-scope answer would cost to build.
+    public func footprint(environmentID: String, customerID: String, selection: Selection) async throws -> (count: Int64, metadataBytes: Int64) {
+        try await database.read { db in
             let row = try await db.raw("""
-                SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total, COUNT(*) AS n FROM deltas
+                SELECT COUNT(*) AS n, CAST(COALESCE(SUM(LENGTH(metadata)), 0) AS BIGINT) AS bytes FROM deltas
                 WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID) AND status = 'VERIFIED'
                 """ + selection.condition()).first()
-            return (Amount(micros: try row?.decode(column: "total", as: Int64.self) ?? 0), try row?.decode(column: "n", as: Int64.self) ?? 0)
+            return (try row?.decode(column: "n", as: Int64.self) ?? 0, try row?.decode(column: "bytes", as: Int64.self) ?? 0)
         }
     }
 

@@ -75,6 +75,15 @@ public enum IngestOutcome: Sendable, Equatable {
     case unknownAdjusts(String)
     /// The tenant's available credits cannot cover the request: nothing of it stored.
     case insufficientCredits
+    /// The delta would take a running total (the customer's, or the whole environment's)
+    /// past ±``Amount/maxTotal``: nothing stored.
+    case totalOutOfRange(TotalScope)
+
+    /// Whose running total a delta would take out of range.
+    public enum TotalScope: String, Sendable, Equatable {
+        case customer
+        case environment
+    }
 }
 
 /// One API request's worth of submissions, stored in the writer's shared transaction,

@@ -20,6 +20,7 @@ public struct DeltaStore: Sendable {
         let requests = prepared.map(\.request)
         return try await database.transaction { db in
             var known = try await existing(references: requests, db)
+            var totals = try await acceptedTotals(requests, db)
             var outcomes: [[IngestOutcome?]] = []
             var fresh: [(request: Int, item: Int, environment: String, submission: DeltaSubmission, prepared: PreparedDelta)] = []
             // Decide in order. A referenceId first seen in this group is reserved (nil record)
@@ -30,6 +31,7 @@ public struct DeltaStore: Sendable {
                 var row: [IngestOutcome?] = []
                 var mine: [(item: Int, submission: DeltaSubmission)] = []
                 var reserved: [ReferenceKey] = []
+                let totalsBefore = totals
                 for (i, submission) in request.submissions.enumerated() {
                     let key = { (reference: String) in ReferenceKey(request.environmentID, submission.customerID, reference) }
                     if let reference = submission.referenceID, let existing = known[key(reference)] {
@@ -44,6 +46,10 @@ public struct DeltaStore: Sendable {
                         row.append(.unknownAdjusts(adjusts))
                         continue
                     }
+                    if let refused = totals.add(submission.amount, customer: submission.customerID, environment: request.environmentID) {
+                        row.append(.totalOutOfRange(refused))
+                        continue
+                    }
                     if let reference = submission.referenceID {
                         known[key(reference)] = .some(nil)
                         reserved.append(key(reference))
@@ -54,6 +60,7 @@ public struct DeltaStore: Sendable {
                 if let credits = request.credits, !mine.isEmpty,
                    try await !CreditStore.reserve(credits, Int64(mine.count) * credits.costPerDelta, "\(mine.count) production deltas", now, db) {
                     for key in reserved { known[key] = nil }
+                    totals = totalsBefore
                     outcomes.append(row.map { _ in .insufficientCredits })
                     continue
                 }
@@ -77,7 +84,13 @@ public struct DeltaStore: Sendable {
                     outcomes[r][i] = submission.sameContent(as: original) ? .duplicate(original) : .referenceConflict(reference)
                 }
             }
-            let results = outcomes.map { $0.map { $0! } }
+            // Every slot was decided above: the first pass, the inserted records, or their repeats.
+            let results = try outcomes.map { row in
+                try row.map { outcome in
+                    guard let outcome else { throw StoreInvariant("an ingest outcome was left undecided") }
+                    return outcome
+                }
+            }
             // The answers of requests that carried an Idempotency-Key.
             let answered = zip(requests, results).compactMap { request, result in
                 request.idempotency.map { (request.environmentID, $0, request.answer(result)) }
@@ -103,6 +116,70 @@ public struct DeltaStore: Sendable {
             self.customer = customer
             self.reference = reference
         }
+    }
+
+    /// Running totals of every accepted delta, as a group's decisions change them: each
+    /// new delta must keep its customer's and its environment's total inside
+    /// ±``Amount/maxTotal`` (so that every sum a read takes fits, see ``Amount/maxTotal``).
+    struct AcceptedTotals {
+        var customers: [CustomerKey: Int64]
+        var environments: [String: Int64]
+
+        /// Adds `amount` when both totals stay in bound; otherwise changes nothing and
+        /// names the total that would leave it. Totals already outside (written before
+        /// the bound) accept only deltas that bring them closer to zero.
+        mutating func add(_ amount: Amount, customer: String, environment: String) -> IngestOutcome.TotalScope? {
+            let key = CustomerKey(environment: environment, customer: customer)
+            let bound = Amount.maxTotal.micros.magnitude
+            func fits(_ old: Int64) -> Int64? {
+                let (new, overflow) = old.addingReportingOverflow(amount.micros)
+                guard !overflow, new.magnitude <= bound || new.magnitude < old.magnitude else { return nil }
+                return new
+            }
+            guard let customerTotal = fits(customers[key] ?? 0) else { return .customer }
+            guard let environmentTotal = fits(environments[environment] ?? 0) else { return .environment }
+            customers[key] = customerTotal
+            environments[environment] = environmentTotal
+            return nil
+        }
+    }
+
+    /// The accepted totals of the customers and environments a group names, read without
+    /// locking: one writer per server decides groups one after the other. (Servers sharing
+    /// a PostgreSQL database may each admit one group past the bound; locking the rows
+    /// here would take environments before customers, the reverse of the sequencer's order,
+    /// and deadlock. The sums below stay exact and the reads checked either way.)
+    private func acceptedTotals(_ requests: [IngestRequest], _ db: any SQLDatabase) async throws -> AcceptedTotals {
+        var totals = AcceptedTotals(customers: [:], environments: [:])
+        let environments = Set(requests.map(\.environmentID)).sorted()
+        for chunk in environments.chunked(500) {
+            var list: SQLQueryString = ""
+            for (offset, id) in chunk.enumerated() { list += offset == 0 ? "\(bind: id)" : ", \(bind: id)" }
+            for row in try await db.raw("SELECT id, accepted_balance FROM environments WHERE id IN (" + list + ")").all() {
+                totals.environments[try row.decode(column: "id", as: String.self)] = try row.decode(column: "accepted_balance", as: Int64.self)
+            }
+        }
+        var wanted: Set<CustomerKey> = []
+        for request in requests {
+            for submission in request.submissions { wanted.insert(CustomerKey(environment: request.environmentID, customer: submission.customerID)) }
+        }
+        // SQLite allows at most 500 terms in one compound SELECT.
+        for chunk in Array(wanted).chunked(250) {
+            var query: SQLQueryString = ""
+            for (offset, key) in chunk.enumerated() {
+                if offset > 0 { query += " UNION ALL " }
+                query += """
+                    SELECT environment_id, customer_id, accepted_balance FROM customers
+                    WHERE environment_id = \(bind: key.environment) AND customer_id = \(bind: key.customer)
+                    """
+            }
+            for row in try await db.raw(query).all() {
+                let key = CustomerKey(environment: try row.decode(column: "environment_id", as: String.self),
+                                      customer: try row.decode(column: "customer_id", as: String.self))
+                totals.customers[key] = try row.decode(column: "accepted_balance", as: Int64.self)
+            }
+        }
+        return totals
     }
 
     /// The stored deltas whose referenceId a submission names (as its own or in `adjusts`):
@@ -137,7 +214,7 @@ public struct DeltaStore: Sendable {
         return found
     }
 
-    private struct CustomerKey: Hashable {
+    struct CustomerKey: Hashable {
         let environment: String
         let customer: String
     }
@@ -148,11 +225,20 @@ public struct DeltaStore: Sendable {
                         _ db: any SQLDatabase) async throws -> [DeltaRecord] {
         guard !items.isEmpty else { return [] }
         var counts: [CustomerKey: Int64] = [:]
+        // Summed wide; a group of the writer's (≤ 5,000 deltas of ≤ 10¹⁵ micro-units) fits Int64.
+        var sums: [CustomerKey: Int128] = [:]
+        var environmentSums: [String: Int128] = [:]
         var order: [CustomerKey] = []
         for item in items {
             let key = CustomerKey(environment: item.environment, customer: item.submission.customerID)
             if counts[key] == nil { order.append(key) }
             counts[key, default: 0] += 1
+            sums[key, default: 0] += Int128(item.submission.amount.micros)
+            environmentSums[item.environment, default: 0] += Int128(item.submission.amount.micros)
+        }
+        func narrow(_ sum: Int128?) throws -> Int64 {
+            guard let value = Int64(exactly: sum ?? 0) else { throw StoreInvariant("an ingest group's sum exceeds 64 bits") }
+            return value
         }
         var nextSequence: [CustomerKey: Int64] = [:]
         // Rows are locked in key order, as the sequencer's running totals lock them: two
@@ -161,16 +247,17 @@ public struct DeltaStore: Sendable {
         order.sort { ($0.environment, $0.customer) < ($1.environment, $1.customer) }
         for chunk in order.chunked(500) {
             var query: SQLQueryString = """
-                INSERT INTO customers (environment_id, customer_id, last_sequence, total_deltas, created_at, last_activity_at) VALUES
+                INSERT INTO customers (environment_id, customer_id, last_sequence, total_deltas, accepted_balance, created_at, last_activity_at) VALUES
                 """
             for (offset, key) in chunk.enumerated() {
                 let count = counts[key] ?? 0
                 query += offset == 0 ? " " : ", "
-                query += "(\(bind: key.environment), \(bind: key.customer), \(bind: count), \(bind: count), \(bind: now), \(bind: now))"
+                query += "(\(bind: key.environment), \(bind: key.customer), \(bind: count), \(bind: count), \(bind: try narrow(sums[key])), \(bind: now), \(bind: now))"
             }
             query += """
                  ON CONFLICT (environment_id, customer_id) DO UPDATE SET last_sequence = customers.last_sequence + excluded.last_sequence,
-                    total_deltas = customers.total_deltas + excluded.total_deltas, last_activity_at = excluded.last_activity_at
+                    total_deltas = customers.total_deltas + excluded.total_deltas, last_activity_at = excluded.last_activity_at,
+                    accepted_balance = customers.accepted_balance + excluded.accepted_balance
                  RETURNING environment_id, customer_id, last_sequence
                 """
             for row in try await db.raw(query).all() {
@@ -182,16 +269,20 @@ public struct DeltaStore: Sendable {
         var nextPosition: [String: Int64] = [:]
         for (environment, group) in Dictionary(grouping: items, by: { $0.environment }) {
             let count = Int64(group.count)
-            nextPosition[environment] = try await db.raw("""
-                UPDATE environments SET queue_position = queue_position + \(bind: count) WHERE id = \(bind: environment) RETURNING queue_position
-                """).first()!.decode(column: "queue_position", as: Int64.self) - count + 1
+            guard let row = try await db.raw("""
+                UPDATE environments SET queue_position = queue_position + \(bind: count),
+                    accepted_balance = accepted_balance + \(bind: try narrow(environmentSums[environment]))
+                WHERE id = \(bind: environment) RETURNING queue_position
+                """).first() else { throw StoreInvariant("environment \(environment) vanished during ingest") }
+            nextPosition[environment] = try row.decode(column: "queue_position", as: Int64.self) - count + 1
         }
         var rows: [(DeltaRecord, Int64, Int64)] = []
         for item in items {
             let key = CustomerKey(environment: item.environment, customer: item.submission.customerID)
-            let sequence = nextSequence[key]!
+            guard let sequence = nextSequence[key], let position = nextPosition[item.environment] else {
+                throw StoreInvariant("no sequence number or queue position for a delta of \(item.environment)")
+            }
             nextSequence[key] = sequence + 1
-            let position = nextPosition[item.environment]!
             nextPosition[item.environment] = position + 1
             rows.append((record(item.submission, item.prepared, environment: item.environment, sequence: sequence), position, item.cost))
         }

@@ -81,9 +81,9 @@ public struct EnvironmentStore: Sendable {
                     RETURNING id
                     """).first() != nil
             }
-            let row = try await db.raw("""
+            guard let row = try await db.raw("""
                 SELECT * FROM environments WHERE tenant_id = \(bind: tenantID) AND environment = \(bind: environment)
-                """).first()!
+                """).first() else { throw StoreInvariant("the environment row written above is missing") }
             return (try EnvironmentRecord(row: row), started)
         }
     }

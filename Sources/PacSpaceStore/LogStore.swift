@@ -5,10 +5,15 @@ import SQLKit
 public enum LogError: Error, CustomStringConvertible {
     /// The stored tree does not match the last signed checkpoint (tampered or restored data).
     case inconsistent(environmentID: String, detail: String)
+    /// Verifying the next queued delta would take a customer's verified balance past the
+    /// 64-bit range (only deltas accepted before the running-total bound can).
+    case totalOutOfRange(environmentID: String, recordID: String)
 
     public var description: String {
         switch self {
         case .inconsistent(let id, let detail): "the log of \(id) is inconsistent with its last signed checkpoint: \(detail)"
+        case .totalOutOfRange(let id, let record):
+            "the log of \(id) cannot verify \(record): its customer's verified balance would leave the 64-bit range"
         }
     }
 }
@@ -18,6 +23,8 @@ public struct Integration: Sendable {
     public let entries: Int
     public let treeSize: Int64
     public let checkpoint: SignedCheckpoint
+    /// Entries still queued when the batch was planned, less the batch itself.
+    public let backlog: Int64
 }
 
 /// The environments' Merkle logs: stored subtree hashes, leaf data, signed checkpoints.
@@ -80,13 +87,17 @@ public struct LogStore: Sendable {
         let verified: [Verified]
         let checkpoints: [(id: String, index: Int64)]
         let cost: Int64
+        /// The environment's queue position on the snapshot: entries ever queued.
+        let queuePosition: Int64
+        /// Each customer's verified balance once the batch is stored, checked in `Int128`.
+        let balances: [String: Int64]
     }
 
     /// Checks the stored tree against its last signed checkpoint and the witness, then
     /// appends the next queued entries to a copy of its frontier. Nil when nothing is queued.
     private func plan(_ db: any SQLDatabase, _ environmentID: String, _ limit: Int,
                       _ lastSigned: (size: Int64, root: Hash)?) async throws -> Plan? {
-        guard let env = try await db.raw("SELECT log_origin, tree_size, tenant_id, environment FROM environments WHERE id = \(bind: environmentID)").first(),
+        guard let env = try await db.raw("SELECT log_origin, tree_size, queue_position, tenant_id, environment FROM environments WHERE id = \(bind: environmentID)").first(),
               let origin = try env.decode(column: "log_origin", as: String?.self) else { return nil }
         let size = try env.decode(column: "tree_size", as: Int64.self)
         let last = try await latestCheckpoint(environmentID, db)
@@ -152,19 +163,59 @@ public struct LogStore: Sendable {
                                      amount: try row.decode(column: "amount", as: Int64.self), index: index,
                                      position: try row.decode(column: "queue_position", as: Int64.self)))
         }
+        let balances = try await balances(after: verified, environmentID: environmentID, db)
         // Belt and braces: the new tree must provably extend the last signed one.
         let newSize = Int64(frontier.size)
         let planned = Dictionary(nodes, uniquingKeysWith: { first, _ in first })
         let proof = try await Merkle.consistencyProof(oldSize: UInt64(size), newSize: UInt64(newSize)) { subtrees in
             var stored = try await hashes(environmentID, subtrees.filter { planned[$0] == nil }, db).makeIterator()
-            return subtrees.map { planned[$0] ?? stored.next()! }
+            return try subtrees.map { subtree in
+                guard let hash = planned[subtree] ?? stored.next() else {
+                    throw LogError.inconsistent(environmentID: environmentID, detail: "a stored hash is missing from a consistency proof")
+                }
+                return hash
+            }
         }
         guard Merkle.verifyConsistency(oldSize: UInt64(size), newSize: UInt64(newSize), oldRoot: lastRoot, newRoot: frontier.root, proof: proof) else {
             throw LogError.inconsistent(environmentID: environmentID, detail: "the appended tree does not extend the last checkpoint")
         }
         return Plan(environmentID: environmentID, origin: origin, tenantID: try env.decode(column: "tenant_id", as: String.self),
                     environment: try env.decode(column: "environment", as: String.self), size: size, frontier: frontier,
-                    nodes: nodes, entries: entries, verified: verified, checkpoints: checkpoints, cost: cost)
+                    nodes: nodes, entries: entries, verified: verified, checkpoints: checkpoints, cost: cost,
+                    queuePosition: try env.decode(column: "queue_position", as: Int64.self), balances: balances)
+    }
+
+    /// The verified balances of the batch's customers once it is stored: read here, on the
+    /// snapshot (only the sequencer changes them, and ``TreeMoved`` catches a second one),
+    /// summed in `Int128` and refused (``LogError/totalOutOfRange``) past 64 bits. They
+    /// are written as values, so SQL never adds money (SQLite's `+` turns an overflow into a REAL).
+    private func balances(after batch: [Verified], environmentID: String, _ db: any SQLDatabase) async throws -> [String: Int64] {
+        var sums: [String: Int128] = [:]
+        for delta in batch { sums[delta.customer, default: 0] += Int128(delta.amount) }
+        var current: [String: Int64] = [:]
+        // SQLite allows at most 500 terms in one compound SELECT.
+        for chunk in Array(sums.keys).chunked(250) {
+            var query: SQLQueryString = ""
+            for (offset, customer) in chunk.enumerated() {
+                if offset > 0 { query += " UNION ALL " }
+                query += """
+                    SELECT customer_id, verified_balance FROM customers
+                    WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customer)
+                    """
+            }
+            for row in try await db.raw(query).all() {
+                current[try row.decode(column: "customer_id", as: String.self)] = try row.decode(column: "verified_balance", as: Int64.self)
+            }
+        }
+        var balances: [String: Int64] = [:]
+        for (customer, sum) in sums {
+            guard let balance = Int64(exactly: Int128(current[customer] ?? 0) + sum) else {
+                let record = batch.first { $0.customer == customer }?.record ?? "a delta"
+                throw LogError.totalOutOfRange(environmentID: environmentID, recordID: record)
+            }
+            balances[customer] = balance
+        }
+        return balances
     }
 
     /// Stores a planned batch and signs its checkpoint, in the caller's transaction; throws
@@ -200,7 +251,7 @@ public struct LogStore: Sendable {
                 WHERE checkpoint_id = \(bind: checkpoint.id)
                 """).run()
         }
-        try await addToTotals(plan.verified, environmentID: environmentID, db)
+        try await addToTotals(plan.verified, balances: plan.balances, environmentID: environmentID, db)
         if !plan.verified.isEmpty {
             try await db.raw("""
                 INSERT INTO usage_months (environment_id, period, verified_deltas) VALUES (\(bind: environmentID), \(bind: String(Timestamp.iso8601(millis: now).prefix(7))), \(bind: Int64(plan.verified.count)))
@@ -211,7 +262,8 @@ public struct LogStore: Sendable {
         guard try await db.raw("""
             UPDATE environments SET tree_size = \(bind: newSize) WHERE id = \(bind: environmentID) AND tree_size = \(bind: plan.size) RETURNING tree_size
             """).first() != nil else { throw TreeMoved(environmentID: environmentID) }
-        return Integration(entries: plan.verified.count + plan.checkpoints.count, treeSize: newSize, checkpoint: signed)
+        return Integration(entries: plan.verified.count + plan.checkpoints.count, treeSize: newSize, checkpoint: signed,
+                           backlog: max(0, plan.queuePosition - newSize))
     }
 
     struct Verified {
@@ -245,31 +297,31 @@ public struct LogStore: Sendable {
         }
     }
 
-    /// Adds a batch to its customers' running totals: one multi-row upsert per 500
-    /// customers (the rows exist since ingest; the insert arm never applies).
-    private func addToTotals(_ batch: [Verified], environmentID: String, _ db: any SQLDatabase) async throws {
-        var totals: [String: (amount: Int64, count: Int64, index: Int64, receipt: String)] = [:]
-        var order: [String] = []
+    /// Adds a batch to its customers' running totals: the balances worked out by the plan,
+    /// the counts added; one multi-row upsert per 500 customers (the rows exist since
+    /// ingest; the insert arm never applies).
+    private func addToTotals(_ batch: [Verified], balances: [String: Int64], environmentID: String, _ db: any SQLDatabase) async throws {
+        var totals: [String: (count: Int64, index: Int64, receipt: String)] = [:]
         for delta in batch {
-            let current = totals[delta.customer] ?? (0, 0, 0, "")
-            if totals[delta.customer] == nil { order.append(delta.customer) }
-            totals[delta.customer] = (current.amount + delta.amount, current.count + 1, delta.index, delta.receipt)
+            totals[delta.customer] = ((totals[delta.customer]?.count ?? 0) + 1, delta.index, delta.receipt)
         }
         // In key order, as ingest locks customers (see `DeltaStore.insert`): no deadlock on PostgreSQL.
-        order.sort()
+        let order = totals.keys.sorted()
         for chunk in order.chunked(500) {
             var query: SQLQueryString = """
                 INSERT INTO customers (environment_id, customer_id, last_sequence, total_deltas, verified_deltas, verified_balance,
                                        last_verified_index, latest_receipt_id, created_at, last_activity_at) VALUES
                 """
             for (offset, customer) in chunk.enumerated() {
-                let total = totals[customer]!
+                guard let total = totals[customer], let balance = balances[customer] else {
+                    throw StoreInvariant("no planned balance for a customer of \(environmentID)")
+                }
                 query += offset == 0 ? " " : ", "
-                query += "(\(bind: environmentID), \(bind: customer), 0, 0, \(bind: total.count), \(bind: total.amount), \(bind: total.index), \(bind: total.receipt), 0, 0)"
+                query += "(\(bind: environmentID), \(bind: customer), 0, 0, \(bind: total.count), \(bind: balance), \(bind: total.index), \(bind: total.receipt), 0, 0)"
             }
             query += """
                  ON CONFLICT (environment_id, customer_id) DO UPDATE SET
-                    verified_balance = customers.verified_balance + excluded.verified_balance,
+                    verified_balance = excluded.verified_balance,
                     verified_deltas = customers.verified_deltas + excluded.verified_deltas,
                     last_verified_index = excluded.last_verified_index, latest_receipt_id = excluded.latest_receipt_id
                 """

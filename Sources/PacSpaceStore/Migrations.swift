@@ -223,6 +223,30 @@ public enum Migrations {
             "DROP TABLE log_entries",
             "ALTER TABLE log_entries_keyed RENAME TO log_entries",
         ]),
+        Migration(version: 13, name: "accepted totals", statements: [
+            // The sum of every accepted delta (QUEUED or VERIFIED), per customer and per
+            // environment: what ingest keeps inside ±Amount.maxTotal. Backfilled with whole
+            // units and remainders summed apart (no engine overflows); a total already past
+            // the 64-bit range (written before the bound) is clamped near it, so that only
+            // deltas towards zero are accepted for it.
+            "ALTER TABLE customers ADD COLUMN accepted_balance BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE environments ADD COLUMN accepted_balance BIGINT NOT NULL DEFAULT 0",
+            """
+            UPDATE customers SET accepted_balance = COALESCE((
+                SELECT CASE WHEN SUM(d.amount / 1000000) > 9000000000000 THEN 9000000000000000000
+                            WHEN SUM(d.amount / 1000000) < -9000000000000 THEN -9000000000000000000
+                            ELSE SUM(d.amount / 1000000) * 1000000 + SUM(d.amount % 1000000) END
+                FROM deltas d WHERE d.environment_id = customers.environment_id AND d.customer_id = customers.customer_id
+                  AND d.status <> 'FAILED'), 0)
+            """,
+            """
+            UPDATE environments SET accepted_balance = COALESCE((
+                SELECT CASE WHEN SUM(d.amount / 1000000) > 9000000000000 THEN 9000000000000000000
+                            WHEN SUM(d.amount / 1000000) < -9000000000000 THEN -9000000000000000000
+                            ELSE SUM(d.amount / 1000000) * 1000000 + SUM(d.amount % 1000000) END
+                FROM deltas d WHERE d.environment_id = environments.id AND d.status <> 'FAILED'), 0)
+            """,
+        ]),
     ]
 
     /// The newest schema version this build knows.

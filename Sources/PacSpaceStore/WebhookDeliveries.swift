@@ -20,39 +20,74 @@ public enum RetryResult: Sendable {
 extension WebhookOutbox {
     // MARK: Dispatching
 
-    /// Leases up to `limit` deliveries that are due, oldest due first, for `leaseMillis`,
-    /// at most `perEndpoint` of them to one endpoint (a slow or dead receiver cannot take
-    /// every slot). Deliveries to disabled or deleted endpoints are never claimed.
-    public func claimDue(now: Int64, limit: Int, perEndpoint: Int, leaseMillis: Int64) async throws -> [DueDelivery] {
-        try await database.transaction { db in
-            let candidates = try await db.raw("""
-                SELECT d.event_id, d.endpoint_id FROM webhook_deliveries d
-                JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.active = 1 AND e.deleted_at IS NULL
+    /// What is being delivered right now, so that a claim leaves room for everyone.
+    public struct InFlight: Sendable {
+        public var perTenant: [String: Int] = [:]
+        public var perEndpoint: [String: Int] = [:]
+        public init() {}
+    }
+
+    /// Leases up to `limit` due deliveries for `leaseMillis`, fairly: tenants take turns
+    /// (oldest due first within each), and no tenant or endpoint goes past its cap
+    /// counting what is already `inFlight` — a dead receiver or one tenant's burst cannot
+    /// take the slots other tenants' deliveries need. Deliveries to disabled or deleted
+    /// endpoints are never claimed.
+    public func claimDue(now: Int64, limit: Int, perTenant: Int, perEndpoint: Int, inFlight: InFlight, leaseMillis: Int64) async throws
+        -> [DueDelivery]
+    {
+        guard limit > 0 else { return [] }
+        return try await database.transaction { db in
+            // The tenants with due work, the longest waiting first; then a few of each.
+            let tenants = try await db.raw("""
+                SELECT d.tenant_id, MIN(d.next_attempt_at) AS due FROM webhook_deliveries d
                 WHERE d.status = 'pending' AND d.next_attempt_at <= \(bind: now)
                   AND (d.claimed_until IS NULL OR d.claimed_until < \(bind: now))
-                ORDER BY d.next_attempt_at LIMIT \(bind: limit * perEndpoint)
-                """).all()
+                GROUP BY d.tenant_id ORDER BY due LIMIT 200
+                """).all().map { try $0.decode(column: "tenant_id", as: String.self) }
+            var queues: [[(event: String, endpoint: String, tenant: String)]] = []
+            for tenant in tenants {
+                let room = perTenant - (inFlight.perTenant[tenant] ?? 0)
+                guard room > 0 else { continue }
+                let rows = try await db.raw("""
+                    SELECT d.event_id, d.endpoint_id FROM webhook_deliveries d
+                    JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.active = 1 AND e.deleted_at IS NULL
+                    WHERE d.tenant_id = \(bind: tenant) AND d.status = 'pending' AND d.next_attempt_at <= \(bind: now)
+                      AND (d.claimed_until IS NULL OR d.claimed_until < \(bind: now))
+                    ORDER BY d.next_attempt_at LIMIT \(bind: room * perEndpoint)
+                    """).all()
+                var queue: [(event: String, endpoint: String, tenant: String)] = []
+                var endpoints = inFlight.perEndpoint
+                for row in rows where queue.count < room {
+                    let endpoint = try row.decode(column: "endpoint_id", as: String.self)
+                    guard endpoints[endpoint, default: 0] < perEndpoint else { continue }
+                    endpoints[endpoint, default: 0] += 1
+                    queue.append((try row.decode(column: "event_id", as: String.self), endpoint, tenant))
+                }
+                if !queue.isEmpty { queues.append(queue) }
+            }
+            // Round robin over the tenants' queues.
+            var order: [(event: String, endpoint: String, tenant: String)] = []
+            var round = 0
+            while order.count < limit, queues.contains(where: { $0.count > round }) {
+                for queue in queues where queue.count > round && order.count < limit { order.append(queue[round]) }
+                round += 1
+            }
             let claim = now + leaseMillis
             var claimed: [DueDelivery] = []
-            var perEndpointCount: [String: Int] = [:]
-            for row in candidates where claimed.count < limit {
-                let event = try row.decode(column: "event_id", as: String.self)
-                let endpoint = try row.decode(column: "endpoint_id", as: String.self)
-                guard perEndpointCount[endpoint, default: 0] < perEndpoint else { continue }
-                perEndpointCount[endpoint, default: 0] += 1
+            for candidate in order {
                 guard try await db.raw("""
                     UPDATE webhook_deliveries SET claimed_until = \(bind: claim)
-                    WHERE event_id = \(bind: event) AND endpoint_id = \(bind: endpoint) AND status = 'pending'
+                    WHERE event_id = \(bind: candidate.event) AND endpoint_id = \(bind: candidate.endpoint) AND status = 'pending'
                       AND (claimed_until IS NULL OR claimed_until < \(bind: now)) RETURNING event_id
                     """).first() != nil else { continue }  // another server took it
                 guard let due = try await db.raw("""
                     SELECT d.event_id, d.endpoint_id, d.tenant_id, d.attempts, d.created_at, v.type, v.body, e.url,
                            e.sealed_secret, e.sealed_previous_secret, e.previous_expires_at
                     FROM webhook_deliveries d JOIN webhook_events v ON v.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                    WHERE d.event_id = \(bind: event) AND d.endpoint_id = \(bind: endpoint)
+                    WHERE d.event_id = \(bind: candidate.event) AND d.endpoint_id = \(bind: candidate.endpoint)
                     """).first() else { continue }
                 claimed.append(DueDelivery(
-                    eventID: event, endpointID: endpoint, tenantID: try due.decode(column: "tenant_id", as: String.self),
+                    eventID: candidate.event, endpointID: candidate.endpoint, tenantID: try due.decode(column: "tenant_id", as: String.self),
                     type: try due.decode(column: "type", as: String.self), body: try due.decode(column: "body", as: String.self),
                     url: try due.decode(column: "url", as: String.self),
                     sealedSecret: try due.decode(column: "sealed_secret", as: String.self),

@@ -26,7 +26,7 @@ public struct WebhookEndpoint: Sendable, Equatable {
 
     /// True when the endpoint wants `event` from `environment`.
     public func wants(_ event: String, environment name: String) -> Bool {
-        (environment == nil || environment == name) && (events == nil || events!.contains(event))
+        (environment == nil || environment == name) && (events?.contains(event) ?? true)
     }
 }
 

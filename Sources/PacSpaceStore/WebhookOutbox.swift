@@ -38,10 +38,14 @@ public struct AttemptOutcome: Sendable {
     public let error: String?
     public var succeeded: Bool { statusCode.map { (200..<300).contains($0) } ?? false }
 
+    /// `error` is kept storable on both engines: control characters (NUL among them,
+    /// which PostgreSQL's TEXT refuses) become spaces, and at most 500 characters remain.
     public init(statusCode: Int?, latencyMillis: Int64, error: String?) {
         self.statusCode = statusCode
         self.latencyMillis = latencyMillis
-        self.error = error
+        self.error = error.map { text in
+            String(String.UnicodeScalarView(text.unicodeScalars.prefix(500).map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+        }
     }
 }
 

@@ -62,8 +62,8 @@ struct VerifyReceipt: ParsableCommand {
     private func list(_ value: JSONValue) throws -> [JSONValue] {
         switch value {
         case .array(let items): return items
-        case _ where value["data"] != nil: return try list(value["data"]!)
-        case _ where value["deltas"] != nil: return try list(value["deltas"]!)
+        case _ where value["data"] != nil: return try list(value["data"] ?? .null)
+        case _ where value["deltas"] != nil: return try list(value["deltas"] ?? .null)
         default: throw ValidationError("--deltas must hold an array of deltas or a derive answer")
         }
     }

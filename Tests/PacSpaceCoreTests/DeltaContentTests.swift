@@ -58,14 +58,38 @@ import Testing
 }
 
 @Suite struct PeriodRootTests {
+    static let origin = "pacspace.test/tnt_a/testnet"
+    static let scope: JSONValue = ["customerId": "c", "startDate": "2026-11-01T00:00:00.000Z", "endDate": "2026-12-01T00:00:00.000Z"]
+
     /// Known answers computed independently (Python, RFC 9162 MTH by its recursive definition).
-    @Test func periodRootAndCheckpointLeaf() {
+    @Test func periodRootAndCheckpointLeaf() throws {
         let hashes = (0..<5).map { Hash.sha256(Array("delta \($0)".utf8)) }
-        let root = PeriodRoot.root(of: hashes)
+        let root = try PeriodRoot.root(.v1, of: hashes, origin: Self.origin, scope: Self.scope)
         #expect(root.prefixedHex == "0xeb497accae1165708d3663ccce46987c666707b2c71fc2a8f509a15b8961ce8a")
-        #expect(PeriodRoot.root(of: []) == Merkle.emptyRoot)
-        let scope: JSONValue = ["customerId": "c", "startDate": "2026-11-01T00:00:00.000Z", "endDate": "2026-12-01T00:00:00.000Z"]
-        let leaf = LogEntry.checkpoint(checkpointID: "chk_x", proofRoot: root, scope: scope, deltaCount: 5, netChange: Amount(micros: 12_500_000))
+        #expect(try PeriodRoot.root(.v1, of: [], origin: Self.origin, scope: Self.scope) == Merkle.emptyRoot)
+        let leaf = try LogEntry.checkpoint(.v1, checkpointID: "chk_x", proofRoot: root, scope: Self.scope, deltaCount: 5,
+                                           netChange: Amount(micros: 12_500_000))
         #expect(String(decoding: leaf, as: UTF8.self) == #"{"checkpointId":"chk_x","deltaCount":5,"netChange":"12.5","proofRoot":"0xeb497accae1165708d3663ccce46987c666707b2c71fc2a8f509a15b8961ce8a","scope":{"customerId":"c","endDate":"2026-12-01T00:00:00.000Z","startDate":"2026-11-01T00:00:00.000Z"},"type":"checkpoint","v":1}"#)
+        #expect(LogEntry.periodRootVersion(ofCheckpointLeaf: String(decoding: leaf, as: UTF8.self)) == .v1)
+    }
+
+    /// v2: the first leaf is `{"origin","scope","type":"period","v":2}` (same Python).
+    @Test func versionTwoBindsOriginAndScope() throws {
+        let hashes = (0..<5).map { Hash.sha256(Array("delta \($0)".utf8)) }
+        #expect(String(decoding: try PeriodRoot.context(origin: Self.origin, scope: Self.scope), as: UTF8.self)
+                == #"{"origin":"pacspace.test/tnt_a/testnet","scope":{"customerId":"c","endDate":"2026-12-01T00:00:00.000Z","startDate":"2026-11-01T00:00:00.000Z"},"type":"period","v":2}"#)
+        let root = try PeriodRoot.root(.v2, of: hashes, origin: Self.origin, scope: Self.scope)
+        #expect(root.prefixedHex == "0xdacbe741088700ed8e761f7ecb4918648b9b12069cffdc370f249a2d83154af4")
+        let empty = try PeriodRoot.root(.v2, of: [], origin: Self.origin, scope: ["customerId": "c"])
+        #expect(empty.prefixedHex == "0xd75ccf3a2b0be2bf7bbb31e03719a4f2a88362f35b493f64133114baf011738d")
+        // No two environments, customers or windows share an empty period's root any more.
+        let others = [
+            try PeriodRoot.root(.v2, of: [], origin: "pacspace.test/tnt_b/testnet", scope: ["customerId": "c"]),
+            try PeriodRoot.root(.v2, of: [], origin: Self.origin, scope: ["customerId": "d"]),
+            try PeriodRoot.root(.v2, of: [], origin: Self.origin, scope: Self.scope),
+        ]
+        #expect(Set(others + [empty]).count == 4)
+        let leaf = try LogEntry.checkpoint(.v2, checkpointID: "chk_x", proofRoot: root, scope: Self.scope, deltaCount: 5, netChange: .zero)
+        #expect(LogEntry.periodRootVersion(ofCheckpointLeaf: String(decoding: leaf, as: UTF8.self)) == .v2)
     }
 }

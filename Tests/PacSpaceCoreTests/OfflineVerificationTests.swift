@@ -11,7 +11,7 @@ import Testing
         let verifierKey: String
     }
 
-    static func fixture() async throws -> Fixture {
+    static func fixture(_ version: PeriodRoot.Version = .v2) async throws -> Fixture {
         let signer = try NoteSigner(name: "pacspace.test/tnt_offline/testnet", privateKey: .init())
         let content = DeltaContent(recordID: "rec_offline0000000000000001", customerID: "cust-7", sequenceNumber: 3,
                                    delta: Amount(micros: 42_500_000), reason: "GPU hours", referenceID: "inv-3",
@@ -106,7 +106,7 @@ import Testing
         let key: String
     }
 
-    static func fixture() async throws -> Fixture {
+    static func fixture(_ version: PeriodRoot.Version = .v2) async throws -> Fixture {
         let signer = try NoteSigner(name: "pacspace.test/tnt_period/testnet", privateKey: .init())
         var deltas: [JSONValue] = []
         var hashes: [Hash] = []
@@ -119,9 +119,10 @@ import Testing
             members = members.map { $0.0 == "delta" ? ("delta", content.delta.json) : $0 }
             deltas.append(.object(members))
         }
-        let root = PeriodRoot.root(of: hashes)
         let scope: JSONValue = ["customerId": "c", "startDate": "2026-11-01T00:00:00.000Z", "endDate": "2026-12-01T00:00:00.000Z"]
-        let leaf = LogEntry.checkpoint(checkpointID: "chk_p", proofRoot: root, scope: scope, deltaCount: 3, netChange: Amount(micros: 6_000_000))
+        let root = try PeriodRoot.root(version, of: hashes, origin: signer.name, scope: scope)
+        let leaf = try LogEntry.checkpoint(version, checkpointID: "chk_p", proofRoot: root, scope: scope, deltaCount: 3,
+                                           netChange: Amount(micros: 6_000_000))
         let log = MemoryLog(leaves: [[1], [2], [3], leaf])
         let note = try signer.sign(Checkpoint(origin: signer.name, size: 4, root: log.frontier.root).body)
         let receipt = TlogProof(index: 3, hashes: try await Merkle.inclusionProof(index: 3, size: 4, read: log.reader), checkpoint: note).text
@@ -129,8 +130,10 @@ import Testing
         return Fixture(checkpoint: checkpoint, deltas: deltas, receipt: receipt, key: signer.verifierKey)
     }
 
-    @Test func periodVerifiesAndEveryChangeIsRejected() async throws {
-        let f = try await Self.fixture()
+    /// Both root versions verify: checkpoints sealed before v2 stay checkable.
+    @Test(arguments: PeriodRoot.Version.allCases)
+    func periodVerifiesAndEveryChangeIsRejected(version: PeriodRoot.Version) async throws {
+        let f = try await Self.fixture(version)
         let report = try OfflineVerification.verifyPeriod(checkpoint: f.checkpoint, deltas: f.deltas, receipt: f.receipt, verifierKey: f.key)
         #expect(report.deltaCount == 3)
         #expect(report.logIndex == 3)

@@ -29,7 +29,10 @@ import Testing
             #expect(data["scope"]?["customerId"] == "chk-c")
             // proofRoot recomputed from the deltas' own content hashes, in log order.
             let hashes = emitted.compactMap { $0["contentHash"]?.string.flatMap(Hash.init(prefixedHex:)) }
-            #expect(data["proofRoot"]?.string == PeriodRoot.root(of: hashes).prefixedHex)
+            // v2: bound to the environment's log origin and the checkpoint's scope as the answer states it.
+            let origin = try await api.logOrigin(account)
+            let scope = try #require(data["scope"])
+            #expect(data["proofRoot"]?.string == (try PeriodRoot.root(.v2, of: hashes, origin: origin, scope: scope)).prefixedHex)
 
             let again = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"chk-c","timePreset":"current_month"}"#)
             #expect(again.status == .ok)

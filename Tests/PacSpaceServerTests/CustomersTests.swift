@@ -9,7 +9,8 @@ import Testing
     @Test(arguments: Backend.all)
     func readRoutesAnswerFromTheRecord(backend: Backend) async throws {
         try await TestServer(backend).run { api in
-            let key = try await api.apiKey(try await api.account())
+            let account = try await api.account()
+            let key = try await api.apiKey(account)
             var last = ""
             for (customer, amount) in [("alpha-1", "5"), ("alpha-1", "2"), ("beta-2", "-1"), ("alpha-1", "0.5")] {
                 last = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"\#(customer)","delta":\#(amount),"reason":"r"}"#)
@@ -25,7 +26,10 @@ import Testing
                 #expect(receipt.data["finalBalance"] == .number("7.5"))
                 #expect(receipt.data["sealed"] == false)
                 guard case .array(let deltas)? = receipt.data["deltas"] else { throw TestFailure("no deltas") }
-                let root = PeriodRoot.root(of: deltas.compactMap { $0["contentHash"]?.string.flatMap(Hash.init(prefixedHex:)) })
+                let scope: JSONValue = ["customerId": "alpha-1", "startDate": receipt.data["scope"]?["startDate"] ?? .null,
+                                        "endDate": receipt.data["scope"]?["endDate"] ?? .null]
+                let root = try PeriodRoot.root(.v2, of: deltas.compactMap { $0["contentHash"]?.string.flatMap(Hash.init(prefixedHex:)) },
+                                               origin: try await api.logOrigin(account), scope: scope)
                 #expect(receipt.data["proofRoot"]?.string == root.prefixedHex)
                 #expect(receipt.data["verificationApiUrl"]?.string == "https://pacspace.test/api/v1/verify/\(root.prefixedHex)")
                 #expect(receipt.data.keys.isSuperset(of: ["accessHint", "customerLinkUrl", "customerLinkHost", "verifyUrl", "scope", "startingBalance"]))

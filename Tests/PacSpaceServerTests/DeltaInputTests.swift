@@ -108,7 +108,10 @@ import Testing
                 (#"{"customerId":"c","delta":1,"reason":"r","referenceId":"\#(String(repeating: "x", count: 256))"}"#, "referenceId", "too_long"),
                 (#"{"customerId":"c","delta":1,"reason":"r","metadata":[1]}"#, "metadata", "type"),
                 (#"{"customerId":"c","delta":1,"reason":"r","metadata":{"big":"\#(String(repeating: "m", count: 16400))"}}"#, "metadata", "too_large"),
-                (#"{"customerId":"c","delta":1,"reason":"r","metadata":{"n":1e999}}"#, "metadata", "number"),
+                (#"{"customerId":"c","delta":1,"reason":"r","metadata":{"n":1e999}}"#, "metadata.n", "number"),
+                // I-JSON: a number a double cannot hold exactly is refused, naming where it is.
+                (#"{"customerId":"c","delta":1,"reason":"r","metadata":{"invoice":12345678901234567891}}"#, "metadata.invoice", "number"),
+                (#"{"customerId":"c","delta":1,"reason":"r","metadata":{"a":[1,{"b":1.00000000000000000001}]}}"#, "metadata.a[1].b", "number"),
                 (#"{"customerId":"c","delta":1,"reason":"r","adjusts":"inv-1"}"#, "adjusts", "type"),
                 (#"{"customerId":"c","delta":1,"reason":"r","adjusts":{"ref":"x"}}"#, "adjusts", "format"),
                 (#"{"customerId":"c","delta":1,"reason":"r","status":"VERIFIED"}"#, "status", "unknown"),

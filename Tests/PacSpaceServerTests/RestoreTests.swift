@@ -39,7 +39,7 @@ import Testing
             #expect(status.data["status"] == "QUEUED", "nothing may be signed over the restored tree")
             let ready = try await api.call(.get, "/readyz")
             #expect(ready.status == .serviceUnavailable)
-            #expect(ready.errorMessage?.contains("disagrees with its last signed checkpoint") == true)
+            #expect(ready.errorMessage?.contains("inconsistent with its last signed checkpoint") == true)
         }
         #expect(server.logs.all.contains { $0.contains("refusing to sign") && $0.contains("size 3") && $0.contains("size 6") })
     }

@@ -212,6 +212,16 @@ struct API: Sendable {
         return key
     }
 
+    /// The log origin of the account's `environment` (contracts list).
+    func logOrigin(_ account: Account, environment: String = "testnet") async throws -> String {
+        let contracts = try await call(.get, "/dashboard/contracts", token: account.accessToken)
+        guard case .array(let items) = contracts.data,
+              let origin = items.first(where: { $0["environment"]?.string == environment })?["logOrigin"]?.string else {
+            throw TestFailure("no log origin: \(contracts.text)")
+        }
+        return origin
+    }
+
     /// A Balance API call with `X-Api-Key`.
     func balance(_ method: HTTPRequest.Method, _ path: String, key: String, body: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
         var headers = extra
