@@ -230,14 +230,14 @@ struct API: Sendable {
     }
 
     /// Polls a delta until it leaves QUEUED.
-    func waitForDelta(_ recordID: String, key: String) async throws -> Reply {
+    func waitForDelta(_ recordID: String, key: String, within limit: Duration = .seconds(10)) async throws -> Reply {
         let start = ContinuousClock.now
-        while ContinuousClock.now - start < .seconds(10) {
+        while ContinuousClock.now - start < limit {
             let reply = try await balance(.get, "/delta/\(recordID)", key: key)
             if reply.data["status"]?.string != "QUEUED" { return reply }
             try await Task.sleep(for: .milliseconds(5))
         }
-        throw TestFailure("\(recordID) still QUEUED after 10 s")
+        throw TestFailure("\(recordID) still QUEUED after \(limit)")
     }
 
     /// Polls the status route until `environment` leaves `provisioning`; returns its entry and the time taken.
