@@ -63,8 +63,13 @@ final class WebhookDispatcher: Service {
                     if polling == nil { polling = Task { [wakeups] in await wakeups.poll() } }
                     for delivery in await claim() {
                         group.addTask {
-                            await self.deliver(delivery)
+                            let next = await self.deliver(delivery)
                             self.finished(delivery)
+                            // A retry due before the next poll is woken for (short backoffs, tests).
+                            if let next, case let delay = next - self.now(), delay < 1_000 {
+                                try? await Task.sleep(for: .milliseconds(max(0, delay)))
+                                self.wake()
+                            }
                         }
                     }
                 }
@@ -109,7 +114,9 @@ final class WebhookDispatcher: Service {
         wake()
     }
 
-    private func deliver(_ delivery: DueDelivery) async {
+    /// Attempts one delivery and records it; returns when it is due again (nil: done).
+    @discardableResult
+    private func deliver(_ delivery: DueDelivery) async -> Int64? {
         let outcome = await attempt(delivery)
         let finished = now()
         var generator = SystemRandomNumberGenerator()
@@ -135,6 +142,7 @@ final class WebhookDispatcher: Service {
             // The lease expires and the delivery is attempted again: at least once.
             logger.error("cannot record a webhook attempt", metadata: metadata.merging(["error": .string("\(error)")]) { $1 })
         }
+        return next
     }
 
     /// Signs and posts one delivery.

@@ -9,8 +9,9 @@ import Testing
 
 /// Issue 11's findings, one test each: what an attacker holding a free testnet key sent,
 /// and what the server must answer instead of trapping, overflowing or leaking. Each
-/// failed (or took the process down) on 9c30317.
-@Suite struct HostileInputTests {
+/// failed (or took the process down) on 9c30317. Serialized: the heavy ones (thousands of
+/// maximum deltas, megabytes of metadata) would otherwise starve the suites running beside.
+@Suite(.serialized) struct HostileInputTests {
     /// 1. An exponent of Int.min trapped in `abs`. Every route that reads an amount.
     @Test(arguments: Backend.all)
     func extremeExponentsAreRefusedEverywhere(backend: Backend) async throws {
@@ -71,10 +72,10 @@ import Testing
     /// 3. Sums of legal values past the range: 9,224 deltas of 10⁹ overflowed Int64 in the
     /// checkpoint, receipt and compare sums. Now a running total stays within ±4 × 10¹²:
     /// the delta that would leave it is refused with 422, the rest of the batch is stored,
-    /// and every read of the full customer and environment answers.
-    @Test(arguments: Backend.all)
-    func runningTotalsStayInsideTheirBound(backend: Backend) async throws {
-        try await TestServer(backend).run { api in
+    /// and every read of the full customer and environment answers. (SQLite only: 4,000 real
+    /// deltas; the bound is engine-independent Swift, and the simulation covers the store.)
+    @Test func runningTotalsStayInsideTheirBound() async throws {
+        try await TestServer().run { api in
             let account = try await api.account()
             let key = try await api.apiKey(account)
             let item = #"{"customerId":"whale","delta":1000000000,"reason":"max"}"#
@@ -211,12 +212,12 @@ import Testing
                 try await Task.sleep(for: .milliseconds(300))
             }
             for (name, connection) in [("idle", idle), ("half head", halfHead), ("half body", halfBody), ("trickle", trickle)] {
-                #expect(connection.waitClosed(within: .seconds(3)), "\(name) connection still open")
+                #expect(try await connection.waitClosed(within: .seconds(3)), "\(name) connection still open")
             }
             // A new connection is served as ever (the test client's own idle one was closed too).
             let fresh = try RawConnection(port: port)
             try fresh.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(fresh.read(within: .seconds(3)).hasPrefix("HTTP/1.1 200"))
+            #expect(try await fresh.read(within: .seconds(3)).hasPrefix("HTTP/1.1 200"))
         }
     }
 
@@ -248,7 +249,8 @@ import Testing
                 let recordID = emitted.data["recordId"]?.string ?? ""
                 _ = try await receiver.wait(for: "the quiet tenant's delta.verified") { $0.event == "delta.verified" && $0.json["data"]?["recordId"]?.string == recordID }
                 let waited = ContinuousClock.now - started
-                #expect(waited < .seconds(3), "the quiet tenant waited \(waited)")
+                // Before: a round waited for the dead receiver's 10 s timeout (49.5 s with 160 test events).
+                #expect(waited < .seconds(5), "the quiet tenant waited \(waited)")
 
                 // Test events: ten a minute per tenant, then 429 with Retry-After.
                 let (endpointID, _) = try await WebhookTests.endpoint(api, quiet, url: url, extra: #","description":"second""#)
@@ -363,23 +365,23 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// What arrives within `limit` (the first read that returns data).
-    func read(within limit: Duration) -> String {
+    func read(within limit: Duration) async throws -> String {
         let start = ContinuousClock.now
         var buffer = [UInt8](repeating: 0, count: 4096)
         while ContinuousClock.now - start < limit {
             let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
             if count > 0 { return String(decoding: buffer.prefix(count), as: UTF8.self) }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))  // never block: the servers under test share these threads
         }
         return ""
     }
 
     /// Polls until the peer closes the connection; false if it is still open after `limit`.
-    func waitClosed(within limit: Duration) -> Bool {
+    func waitClosed(within limit: Duration) async throws -> Bool {
         let start = ContinuousClock.now
         while ContinuousClock.now - start < limit {
             if isClosed { return true }
-            usleep(50_000)
+            try await Task.sleep(for: .milliseconds(50))
         }
         return false
     }

@@ -247,7 +247,8 @@ import Testing
         var server = TestServer(backend)
         try await server.isolateDatabase()
         server.configuration.webhookAllowedHosts = ["127.0.0.1"]
-        server.configuration.webhookSchedule = RetrySchedule(base: 50, cap: 100, window: 800)
+        // A window long enough for a retry even on a loaded machine (800 ms once saw one attempt only).
+        server.configuration.webhookSchedule = RetrySchedule(base: 50, cap: 100, window: 3000)
         let receiver = WebhookReceiver()
         receiver.answer(.serviceUnavailable)
         try await receiver.run { [server] url in
