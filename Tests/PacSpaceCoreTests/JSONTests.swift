@@ -68,10 +68,57 @@ func canonical(_ json: String) throws -> String {
         #expect(throws: Amount.ParseError.tooPrecise) { try Amount(parsing: "1e-7") }
         #expect(throws: Amount.ParseError.outOfRange) { try Amount(parsing: "1e300") }
         #expect(throws: Amount.ParseError.outOfRange) { try Amount(parsing: "99999999999999999999") }
-        for bad in ["", "abc", "1.", ".1", "1e", "--1", "1.2.3"] {
+        for bad in ["", "abc", "1.", ".1", "1e", "--1", "1.2.3", "1e+-5", "1e--5", "1e5-", "-", "1e+", "١"] {
             #expect(throws: Amount.ParseError.notANumber, "\(bad)") { try Amount(parsing: bad) }
         }
     }
+
+    /// Exponents at and past Int64's edges trapped in `abs` (issue 11); now they are read
+    /// digit by digit: past three significant digits no non-zero amount is representable.
+    @Test func exponentsOfAnyLength() throws {
+        #expect(throws: Amount.ParseError.tooPrecise) { try Amount(parsing: "1e-9223372036854775808") }
+        #expect(throws: Amount.ParseError.outOfRange) { try Amount(parsing: "1e9223372036854775807") }
+        #expect(throws: Amount.ParseError.outOfRange) { try Amount(parsing: "-1E+" + String(repeating: "9", count: 100)) }
+        #expect(throws: Amount.ParseError.tooPrecise) { try Amount(parsing: "1e-1000") }
+        #expect(try Amount(parsing: "0e-9223372036854775808") == .zero)
+        #expect(try Amount(parsing: "-0.0e99999999999999999999") == .zero)
+        #expect(try Amount(parsing: "1e+0000000000000000000000006").micros == 1_000_000_000_000)
+        #expect(try Amount(parsing: "100000000e-14").micros == 1)
+        #expect(try Amount(parsing: "999999999999.999999").micros == 999_999_999_999_999_999)
+        #expect(throws: Amount.ParseError.outOfRange) { try Amount(parsing: "1000000000000") }
+    }
+
+    /// A megabyte of zeros is parsed in linear time (leading zeros were removed one
+    /// `removeFirst` at a time: quadratic).
+    @Test func longTextIsLinear() throws {
+        let zeros = String(repeating: "0", count: 1_000_000)
+        let started = ContinuousClock.now
+        #expect(try Amount(parsing: zeros + "1.5").micros == 1_500_000)
+        #expect(try Amount(parsing: "1." + "5" + zeros).micros == 1_500_000)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func sumsAreExactAndNarrowedOnlyWhenTheyFit() {
+        let extremes = [Amount(micros: .max), Amount(micros: .max), Amount(micros: .min)]
+        #expect(extremes.exactSum == Int128(Int64.max) - 1)
+        #expect(Amount(exactly: Int128(Int64.max) + 1) == nil)
+        #expect(Amount(exactly: Int128(Int64.min)) == Amount(micros: .min))
+        #expect(Amount(micros: .max).adding(Amount(micros: 1)) == nil)
+        #expect(Amount(micros: .min).subtracting(Amount(micros: 1)) == nil)
+        #expect(Amount(micros: .min).description == "-9223372036854.775808")
+        #expect(Amount.maxTotal.isWithinTotalBound && !Amount(micros: Amount.maxTotal.micros + 1).isWithinTotalBound)
+        #expect(Amount(micros: -Amount.maxTotal.micros).isWithinTotalBound)
+    }
+}
+
+/// I-JSON (RFC 7493 §2.2): which numbers keep their value through an IEEE-754 double.
+@Suite struct ExactNumberTests {
+    @Test(arguments: ["0", "-0", "0.1", "1.0", "1e3", "1E-7", "12.50", "9007199254740992", "5e-324", "1.7976931348623157e308", "-2.5", "0e-99999999999"])
+    func roundTrips(text: String) { #expect(ECMAScriptNumber.roundTrips(text), "\(text)") }
+
+    @Test(arguments: ["12345678901234567891", "9007199254740993", "1.00000000000000000001", "1e400", "-1e400", "1e-400",
+                      "0.1000000000000000055511151231257827", "1e99999999999999999999"])
+    func doesNotRoundTrip(text: String) { #expect(!ECMAScriptNumber.roundTrips(text), "\(text)") }
 
     @Test func formatsWithoutTrailingZeros() {
         #expect(Amount(micros: 12_500_000).description == "12.5")

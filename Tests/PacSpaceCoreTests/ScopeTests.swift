@@ -64,4 +64,24 @@ import Testing
             try Self.resolve(.init(startDate: "2026-01-01", endDate: "2026-03-01"), maxDays: 31)
         }
     }
+
+    /// The months at the ends of four-digit years (9999-12's end is year 10000, which
+    /// force-unwrapped a formatter; issue 11), and malformed months.
+    @Test func monthsAtTheEdgesOfTheCalendar() throws {
+        #expect(throws: Scope.Failure.self) { try Self.resolve(.init(period: "9999-12")) }
+        let december = try #require(Scope.month("9999-12"))
+        #expect(december.0 == Self.at("9999-12-01T00:00:00.000Z"))
+        #expect(december.1 - december.0 == 31 * 86_400_000)
+        #expect(try Self.resolve(.init(period: "0000-01")) == .window(start: -62_167_219_200_000, end: -62_164_540_800_000))
+        for bad in ["0000-00", "2026-13", "99999-1", "-001-01", "2026-1", "2026_01", "２０２６-01", "2026-01\u{0}", ""] {
+            #expect(Scope.month(bad) == nil, "\(bad)")
+        }
+        #expect(throws: Scope.Failure.self) { try Self.resolve(.init(startDate: "2026-01-01T00:00:00+99:99", endDate: "2026-01-02")) }
+        #expect(throws: Scope.Failure.self) { try Self.resolve(.init(startDate: "2026-01-01T00:00:00+-1:00", endDate: "2026-01-02")) }
+        #expect(throws: Scope.Failure.self) {
+            try Self.resolve(.init(startDate: "9999-12-31T23:59:59.999Z", endDate: "9999-12-31T23:59:59.999-23:59"))
+        }
+        // A maximum width too large to multiply is no width limit, not a trap.
+        #expect(try Self.resolve(.init(startDate: "2026-01-01", endDate: "2026-02-01"), maxDays: .max) != .allTime)
+    }
 }
