@@ -53,6 +53,30 @@ import Testing
         await simulation.close()
     }
 
+    /// Whales: nearly half the steps send up to 1,000 deltas of the largest magnitude, so
+    /// the customers' and the environment's running totals reach their bound and stay
+    /// there while deltas past it are refused alone (issue 11: such sums overflowed).
+    @Test(arguments: [UInt64(11), 12])
+    func runningTotalsHoldTheirBoundUnderWhales(seed: UInt64) async throws {
+        var simulation = try await Simulation(seed: seed)
+        simulation.whaleShare = 40
+        simulation.whaleSize = 400...1000
+        for step in 1...30 {
+            do {
+                try await simulation.step()
+                try await simulation.check()
+            } catch {
+                await simulation.close()
+                Issue.record("seed \(seed), step \(step) (\(simulation.lastAction)): \(error)")
+                return
+            }
+        }
+        let environment = simulation.acceptedTotals().environment
+        #expect(environment.magnitude > Int128(Amount.maxTotal.micros / 2).magnitude, "the run came near the bound")
+        #expect(simulation.refusedByBound > 0, "the bound refused deltas")
+        await simulation.close()
+    }
+
     /// A database written before migration 13 (accepted totals) migrates with its data:
     /// the backfill gives every customer and the environment the sum of its deltas (the
     /// audit compares them), and the simulation goes on. The data is written by today's
@@ -73,7 +97,7 @@ import Testing
             let total = try await simulation.database.read { db in
                 try await db.raw("SELECT accepted_balance FROM environments").first()?.decode(column: "accepted_balance", as: Int64.self)
             }
-            #expect(total == simulation.acknowledged.values.reduce(0) { $0 + $1.amount })
+            #expect(total.map { Int128($0) } == simulation.acceptedTotals().environment)
             try await simulation.check()
             for _ in 1...40 {
                 try await simulation.step()
@@ -109,6 +133,12 @@ struct Simulation {
     var verifiedCount = 0
     var witness: (size: Int64, root: Hash)?
     var lastAction = "setup"
+    /// Percent of steps that are whale ingests (of the 45 % that ingest).
+    var whaleShare = 2
+    /// Whale deltas refused because they would leave the running-total bound.
+    var refusedByBound = 0
+    /// How many deltas one whale request sends.
+    var whaleSize = 1...100
 
     init(seed: UInt64, schemaVersion: Int = Migrations.latestVersion) async throws {
         random = SimulationTests.Seeded(seed)
@@ -151,7 +181,8 @@ struct Simulation {
     /// One random action.
     mutating func step() async throws {
         switch pick(0...99) {
-        case 0..<45: try await ingest()
+        case 0..<(45 - whaleShare): try await ingest()
+        case (45 - whaleShare)..<45: try await ingest(whale: true)
         case 45..<75: try await integrate(dieBeforeCommit: false)
         case 75..<82: try await integrate(dieBeforeCommit: true)
         case 82..<90:
@@ -165,9 +196,25 @@ struct Simulation {
         }
     }
 
+    /// The accepted totals the model expects (every acknowledged delta), per customer and
+    /// for the environment, wide.
+    func acceptedTotals() -> (customers: [String: Int128], environment: Int128) {
+        var customers: [String: Int128] = [:]
+        var environment: Int128 = 0
+        for ack in acknowledged.values {
+            customers[ack.customer, default: 0] += Int128(ack.amount)
+            environment += Int128(ack.amount)
+        }
+        return (customers, environment)
+    }
+
     /// A group of requests, as the ingest writer commits them: fresh references, repeats
-    /// of acknowledged ones (same content → duplicate) and conflicting ones.
-    mutating func ingest() async throws {
+    /// of acknowledged ones (same content → duplicate) and conflicting ones. A `whale`
+    /// group is one request of up to 1,000 deltas of the largest magnitude (10⁹), mostly
+    /// credits and sometimes debits, on one or two customers: within a few steps the
+    /// running totals reach their bound, and the deltas past it must be refused alone.
+    mutating func ingest(whale: Bool = false) async throws {
+        if whale { return try await ingestWhale() }
         var requests: [IngestRequest] = []
         var expected: [[String]] = []  // per submission: "queued", "duplicate <ref>" or "conflict"
         var fresh: [(String, String, Int64)] = []
@@ -219,6 +266,47 @@ struct Simulation {
         }
     }
 
+    mutating func ingestWhale() async throws {
+        let bound = Int128(Amount.maxTotal.micros)
+        var (customers, environment) = acceptedTotals()
+        let sign: Int64 = pick(0...9) == 0 ? -1 : 1
+        var submissions: [DeltaSubmission] = []
+        var expected: [Bool] = []
+        for index in 0..<pick(whaleSize) {
+            let customer = index % 7 == 0 ? "w1" : "w0"
+            let amount = sign * 1_000_000_000_000_000 * (pick(0...9) == 0 ? -1 : 1)
+            submissions.append(DeltaSubmission(customerID: customer, amount: Amount(micros: amount), reason: "sim",
+                                               referenceID: "whale-\(random.next() % 1_000_000_000_000)", metadata: nil, adjusts: nil))
+            let customerTotal = (customers[customer] ?? 0) + Int128(amount)
+            let environmentTotal = environment + Int128(amount)
+            let fits = customerTotal.magnitude <= bound.magnitude && environmentTotal.magnitude <= bound.magnitude
+            if fits {
+                customers[customer] = customerTotal
+                environment = environmentTotal
+            }
+            expected.append(fits)
+        }
+        lastAction = "whale ingest of \(submissions.count) deltas of \(sign > 0 ? "+" : "-")10^9"
+        let request = IngestRequest(environmentID: environmentID, submissions: submissions, idempotency: nil) { _ in (201, "{}") }
+        guard let outcomes = try await DeltaStore(database: database).ingest([try request.prepared(acceptedAt: now)], now: now).first else {
+            throw SimulationTests.Failure(description: "no outcomes")
+        }
+        for (submission, (outcome, fits)) in zip(submissions, zip(outcomes, expected)) {
+            switch (outcome, fits) {
+            case (.queued(let record), true):
+                acknowledged[submission.referenceID ?? ""] = Acknowledged(customer: submission.customerID, amount: submission.amount.micros,
+                                                                          record: record.recordID, position: acknowledged.count)
+            case (.totalOutOfRange, false): refusedByBound += 1
+            default: throw SimulationTests.Failure(description: "a whale delta: expected \(fits ? "queued" : "out of range"), got \(outcome)")
+            }
+        }
+        // The bound held: every total the store keeps is inside it.
+        let (kept, keptEnvironment) = acceptedTotals()
+        guard kept.values.allSatisfy({ $0.magnitude <= bound.magnitude }), keptEnvironment.magnitude <= bound.magnitude else {
+            throw SimulationTests.Failure(description: "a running total left its bound")
+        }
+    }
+
     /// One sequencer batch; when it dies before commit, nothing of it may remain.
     mutating func integrate(dieBeforeCommit: Bool) async throws {
         let limit = pick(1...40)
@@ -265,14 +353,14 @@ struct Simulation {
                 throw SimulationTests.Failure(description: "delta \(index) is \(status); \(verifiedCount) verified")
             }
         }
-        var balances: [String: Int64] = [:]
-        for ack in inOrder.prefix(verifiedCount) { balances[ack.customer, default: 0] += ack.amount }
+        var balances: [String: Int128] = [:]
+        for ack in inOrder.prefix(verifiedCount) { balances[ack.customer, default: 0] += Int128(ack.amount) }
         let totals = try await database.read { db in
             try await db.raw("SELECT customer_id, verified_balance FROM customers").all()
         }
         for row in totals {
             let customer = try row.decode(column: "customer_id", as: String.self)
-            guard try row.decode(column: "verified_balance", as: Int64.self) == balances[customer] ?? 0 else {
+            guard Int128(try row.decode(column: "verified_balance", as: Int64.self)) == balances[customer] ?? 0 else {
                 throw SimulationTests.Failure(description: "\(customer)'s verified balance differs from the model")
             }
         }
