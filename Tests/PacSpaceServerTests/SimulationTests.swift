@@ -59,9 +59,9 @@ import Testing
     @Test(arguments: [UInt64(11), 12])
     func runningTotalsHoldTheirBoundUnderWhales(seed: UInt64) async throws {
         var simulation = try await Simulation(seed: seed)
-        simulation.whaleShare = 40
-        simulation.whaleSize = 400...1000
-        for step in 1...30 {
+        simulation.whaleShare = 45
+        simulation.whaleSize = 700...1000
+        for step in 1...40 {
             do {
                 try await simulation.step()
                 try await simulation.check()
