@@ -43,6 +43,10 @@ public struct AppRequestContext: RequestContext {
         guard let decoded = raw.removingPercentEncoding, !decoded.isEmpty else {
             throw APIError.invalid(name, "encoding", "The \(name) in the path is not valid percent-encoded UTF-8.")
         }
+        // No id holds a control character; NUL would not even reach PostgreSQL's TEXT (found by scripts/hostile-test).
+        guard !decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw APIError.invalid(name, "format", "The \(name) in the path holds a control character.")
+        }
         return decoded
     }
 

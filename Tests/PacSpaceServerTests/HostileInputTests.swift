@@ -324,6 +324,9 @@ import Testing
             #expect(derived.status == .ok, "\(derived.text)")
             #expect(derived.data["computedBalance"] == 3)
             #expect(try await api.balance(.get, "/derive/%ZZ", key: key).status == .badRequest)
+            // A decoded NUL reached PostgreSQL and answered 500 (found by scripts/hostile-test).
+            #expect(try await api.balance(.get, "/derive/a%00b", key: key).status == .badRequest)
+            #expect(try await api.call(.get, "/dashboard/webhooks/a%00b", token: account.accessToken).status == .badRequest)
             for url in ["http://exa%00mple.com/hook", "http://example.com%2500/hook", "http://exa mple.com/hook", "http://example.com/\u{7}"] {
                 let reply = try await api.call(.post, "/dashboard/webhooks", body: #"{"url":"\#(url)"}"#, token: account.accessToken)
                 #expect(reply.status == .badRequest, "\(url): \(reply.text)")
