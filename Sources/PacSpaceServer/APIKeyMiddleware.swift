@@ -11,7 +11,7 @@ extension HTTPField.Name {
     static let requestID = literal("X-Request-Id")
 
     /// A header name written as a literal here. Each is a valid token (RFC 9110 §5.6.2), so
-    /// the fallback is never taken; `ProtocolTests` pins every name, and would see `Via`.
+    /// the fallback is never taken; the HTTP tests of each header (ProtocolTests, DeltaInputTests) would see `Via`.
     private static func literal(_ name: String) -> Self { Self(name) ?? .via }
 }
 
