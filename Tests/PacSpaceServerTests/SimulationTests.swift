@@ -8,8 +8,9 @@ import Testing
 
 /// Deterministic simulation of the core (issue 5): the write path, the sequencer's log
 /// and the balances, driven by a seeded random workload with an injected clock, process
-/// crashes (the database reopened from its file) and sequencer transactions that die
-/// before commit. After every step the stored state must equal the model of what was
+/// crashes (the database reopened from its file), sequencer transactions that die
+/// before commit, and a second tenant's environment whose batches fail on purpose (dying,
+/// or refusing a balance past 64 bits) while the first goes on. After every step the stored state must equal the model of what was
 /// acknowledged, and `Audit` must find nothing. A failure names its seed and step;
 /// `PACSPACE_SIM_SEED=<seed>` replays it (`PACSPACE_SIM_SEEDS`, `PACSPACE_SIM_STEPS` size the run).
 @Suite struct SimulationTests {
@@ -77,6 +78,37 @@ import Testing
         await simulation.close()
     }
 
+    /// Per-environment failure injection, every round: the bystander environment's batches
+    /// die or are refused (a balance past 64 bits) between the first environment's writes
+    /// and batches; both models hold after every action and the audit stays clean.
+    @Test func aFailingEnvironmentLeavesTheOtherAlone() async throws {
+        var simulation = try await Simulation(seed: 777)
+        do {
+            for round in 1...12 {
+                for action in 0..<6 {
+                    switch action {
+                    case 0: try await simulation.ingest()
+                    case 1: simulation.lastAction = try await simulation.bystander.step(database: simulation.database, random: &simulation.random, now: simulation.now)
+                    case 2:
+                        try await simulation.bystander.integrate(database: simulation.database, now: simulation.now,
+                                                                 failure: round % 2 == 0 ? .balancePastRange : .dies)
+                    case 3: try await simulation.integrate(dieBeforeCommit: false)
+                    case 4:
+                        try await simulation.bystander.integrate(database: simulation.database, now: simulation.now, failure: .balancePastRange)
+                    default: try await simulation.bystander.integrate(database: simulation.database, now: simulation.now, failure: nil)
+                    }
+                    try await simulation.check()
+                }
+            }
+            #expect(simulation.bystander.injected > 0, "refusals were injected")
+            #expect(simulation.verifiedCount > 0, "the first environment went on")
+        } catch {
+            await simulation.close()
+            throw error
+        }
+        await simulation.close()
+    }
+
     /// A database written before migration 13 (accepted totals) migrates with its data:
     /// the backfill gives every customer and the environment the sum of its deltas (the
     /// audit compares them), and the simulation goes on. The data is written by today's
@@ -95,7 +127,8 @@ import Testing
             let applied = try await Migrations.apply(to: simulation.database, logger: simulation.logger, now: simulation.now)
             #expect(applied == Migrations.latestVersion - 12)
             let total = try await simulation.database.read { db in
-                try await db.raw("SELECT accepted_balance FROM environments").first()?.decode(column: "accepted_balance", as: Int64.self)
+                try await db.raw("SELECT accepted_balance FROM environments WHERE id = 'ctr_sim'").first()?
+                    .decode(column: "accepted_balance", as: Int64.self)
             }
             #expect(total.map { Int128($0) } == simulation.acceptedTotals().environment)
             try await simulation.check()
@@ -139,6 +172,8 @@ struct Simulation {
     var refusedByBound = 0
     /// How many deltas one whale request sends.
     var whaleSize = 1...100
+    /// Another tenant's environment, where failures are injected (`SimulationBystander.swift`).
+    var bystander: Bystander
 
     init(seed: UInt64, schemaVersion: Int = Migrations.latestVersion) async throws {
         random = SimulationTests.Seeded(seed)
@@ -163,6 +198,7 @@ struct Simulation {
             origin: signer.name, publicKey: signer.verifierKey, sealedSigningKey: "unused",
             checkpoint: SignedCheckpoint(environmentID: environmentID, treeSize: 0, rootHash: empty.root.base64,
                                          note: try signer.sign(empty.body), signedAt: now)), now: now)
+        bystander = try await Bystander(database: database, random: &random, now: now)
     }
 
     static func open(_ directory: String, _ logger: Logger) async throws -> (Database, Task<Void, any Error>) {
@@ -183,7 +219,9 @@ struct Simulation {
         switch pick(0...99) {
         case 0..<(45 - whaleShare): try await ingest()
         case (45 - whaleShare)..<45: try await ingest(whale: true)
-        case 45..<75: try await integrate(dieBeforeCommit: false)
+        case 45..<70: try await integrate(dieBeforeCommit: false)
+        case 70..<75:
+            lastAction = try await bystander.step(database: database, random: &random, now: now)
         case 75..<82: try await integrate(dieBeforeCommit: true)
         case 82..<90:
             lastAction = "crash and restart"
@@ -337,7 +375,10 @@ struct Simulation {
     /// The store equals the model, and the audit is clean.
     func check() async throws {
         let rows = try await database.read { db in
-            try await db.raw("SELECT record_id, reference_id, customer_id, amount, status, queue_position FROM deltas ORDER BY queue_position").all()
+            try await db.raw("""
+                SELECT record_id, reference_id, customer_id, amount, status, queue_position FROM deltas
+                WHERE environment_id = \(bind: environmentID) ORDER BY queue_position
+                """).all()
         }
         guard rows.count == acknowledged.count else {
             throw SimulationTests.Failure(description: "\(rows.count) deltas stored, \(acknowledged.count) acknowledged")
@@ -356,7 +397,7 @@ struct Simulation {
         var balances: [String: Int128] = [:]
         for ack in inOrder.prefix(verifiedCount) { balances[ack.customer, default: 0] += Int128(ack.amount) }
         let totals = try await database.read { db in
-            try await db.raw("SELECT customer_id, verified_balance FROM customers").all()
+            try await db.raw("SELECT customer_id, verified_balance FROM customers WHERE environment_id = \(bind: environmentID)").all()
         }
         for row in totals {
             let customer = try row.decode(column: "customer_id", as: String.self)
@@ -364,6 +405,7 @@ struct Simulation {
                 throw SimulationTests.Failure(description: "\(customer)'s verified balance differs from the model")
             }
         }
+        try await bystander.check(database: database)
         let report = try await Audit(database: database) { _ in }.run(witnessDirectory: nil)
         guard report.clean else { throw SimulationTests.Failure(description: "audit: \(report.findings)") }
     }
