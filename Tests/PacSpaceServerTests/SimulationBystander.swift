@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import PacSpaceCore
 import PacSpaceStore
@@ -20,21 +19,7 @@ struct Bystander {
     var injected = 0
 
     init(database: Database, random: inout SimulationTests.Seeded, now: Int64) async throws {
-        let tenant = Tenant(id: "tnt_sim_b", name: "Bystander", createdAt: now)
-        try await AccountStore(database: database).register(
-            tenant: tenant, owner: User(id: "usr_sim_b", tenantID: tenant.id, email: "b@example.com", passwordHash: "-", firstName: "B",
-                                        lastName: "Y", role: "owner", emailVerifiedAt: now),
-            verificationTokenHash: "sim-b", tokenExpiresAt: now, freeCredits: .zero)
-        let environments = EnvironmentStore(database: database)
-        _ = try await environments.requestProvisioning(tenantID: tenant.id, environment: "testnet", newID: environmentID, now: now)
-        var keyBytes: [UInt8] = []
-        for _ in 0..<4 { withUnsafeBytes(of: random.next()) { keyBytes += $0 } }
-        signer = try NoteSigner(name: "sim.example/\(environmentID)", privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes))
-        let empty = Checkpoint(origin: signer.name, size: 0, root: Merkle.emptyRoot)
-        _ = try await environments.activate(id: environmentID, log: ProvisionedLog(
-            origin: signer.name, publicKey: signer.verifierKey, sealedSigningKey: "unused",
-            checkpoint: SignedCheckpoint(environmentID: environmentID, treeSize: 0, rootHash: empty.root.base64,
-                                         note: try signer.sign(empty.body), signedAt: now)), now: now)
+        signer = try await Simulation.provision(database, tenant: "tnt_sim_b", environment: environmentID, random: &random, now: now)
     }
 
     /// One action on this environment; returns its description.
