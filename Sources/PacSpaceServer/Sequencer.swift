@@ -45,6 +45,7 @@ final class Sequencer: Service {
     private let signers = Mutex<[String: NoteSigner]>([:])
     private let halts = Mutex<[String: Halt]>([:])
     private let backlogs = Mutex<[String: Int64]>([:])
+    private let retryAlarm = RetryAlarm()
 
     init(log: LogStore, environments: EnvironmentStore, sealer: KeySealer, witnessDirectory: String, interval: Duration,
          logger: Logger, now: @escaping @Sendable () -> Int64) {
@@ -145,9 +146,15 @@ final class Sequencer: Service {
         logger.notice("environment resumed", metadata: ["environmentId": .string(environmentID), "failures": .stringConvertible(halt.failures)])
     }
 
+    /// Schedules a wake-up `delay` from now unless one at least as early is pending:
+    /// rounds come with every commit, and each would otherwise leave a sleeping task
+    /// behind while an environment stays halted.
     private func wake(after delay: Duration) {
-        Task { [continuation] in
-            try? await Task.sleep(for: max(delay, .milliseconds(10)))
+        let at = ContinuousClock.now + max(delay, .milliseconds(10))
+        guard retryAlarm.set(at) else { return }
+        Task { [continuation, retryAlarm] in
+            try? await Task.sleep(until: at)
+            retryAlarm.rang(at)
             continuation.yield()
         }
     }
@@ -205,5 +212,24 @@ final class Sequencer: Service {
         let synced = fsync(descriptor)
         close(descriptor)
         guard written == bytes.count, synced == 0, rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+}
+
+/// The earliest retry wake-up scheduled, shared with the task that sleeps for it.
+final class RetryAlarm: Sendable {
+    private let pending = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// Records a wake-up at `instant`; false when one at least as early is pending.
+    func set(_ instant: ContinuousClock.Instant) -> Bool {
+        pending.withLock { current in
+            if let current, current <= instant { return false }
+            current = instant
+            return true
+        }
+    }
+
+    /// The wake-up at `instant` happened.
+    func rang(_ instant: ContinuousClock.Instant) {
+        pending.withLock { current in if current == instant { current = nil } }
     }
 }
