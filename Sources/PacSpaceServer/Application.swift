@@ -95,7 +95,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         .addRoutes(to: balance)
     DeriveController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     CompareController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
-    LimitsController(maxScopeDays: configuration.maxScopeDays).addRoutes(to: balance)
+    LimitsController(maxScopeDays: configuration.maxScopeDays, maxBacklog: configuration.maxBacklog).addRoutes(to: balance)
     let checkpointController = CheckpointController(checkpoints: checkpoints, deltas: deltas, receipts: receipts, sequencer: sequencer,
                                                     maxScopeDays: configuration.maxScopeDays, now: configuration.now)
     checkpointController.addRoutes(to: balance)

@@ -4,6 +4,7 @@ import PacSpaceCore
 /// `GET /api/v1/balance/limits`: the limits this server applies, so clients can plan.
 struct LimitsController: Sendable {
     let maxScopeDays: Int
+    let maxBacklog: Int64
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("limits") { _, context in
@@ -13,6 +14,8 @@ struct LimitsController: Sendable {
                 "maxDeltaMagnitude": DeltaInput.maxMagnitude.json, "deltaDecimalPlaces": .int(Amount.scale),
                 "maxMetadataBytes": .int(DeltaInput.maxMetadataBytes), "maxRequestBytes": .int(RequestBody.maxBytes),
                 "maxCompareEntries": .int(CompareController.maxEntries), "maxIdempotencyKeyLength": .int(IdempotencyGate.maxKeyLength),
+                "maxRunningTotal": Amount.maxTotal.json, "maxReceiptDeltas": .int(ReceiptController.maxDeltas),
+                "maxReceiptMetadataBytes": .int(ReceiptController.maxMetadataBytes), "maxBacklog": .int(maxBacklog),
             ])
         }
     }

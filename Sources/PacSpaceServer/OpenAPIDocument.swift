@@ -245,7 +245,7 @@ enum OpenAPIDocument {
             "startingCheckpoint": {"type": "string", "minLength": 1}, "startingCheckpointType": {"type": "string", "enum": ["proofRoot", "recordId"]}}}}}},
         "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
     "/api/v1/balance/limits": {
-      "get": {"summary": "The limits this server applies: {maxScopeDays (PACSPACE_MAX_SCOPE_DAYS, default 366), maxBatchSize, maxDeltaMagnitude, deltaDecimalPlaces, maxMetadataBytes, maxRequestBytes, maxCompareEntries, maxIdempotencyKeyLength}.",
+      "get": {"summary": "The limits this server applies: {maxScopeDays (PACSPACE_MAX_SCOPE_DAYS, default 366), maxBatchSize, maxDeltaMagnitude, deltaDecimalPlaces, maxMetadataBytes, maxRequestBytes, maxCompareEntries, maxIdempotencyKeyLength, maxRunningTotal (a customer's and an environment's sum of accepted deltas stays within ±this), maxReceiptDeltas, maxReceiptMetadataBytes, maxBacklog (PACSPACE_MAX_BACKLOG)}.",
         "security": [{"apiKey": []}],
         "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}},
     "/api/v1/balance/checkpoint": {

@@ -72,6 +72,8 @@ import Testing
             let limits = try await api.balance(.get, "/limits", key: key)
             #expect(limits.data["maxScopeDays"] == 93)
             #expect(limits.data["maxBatchSize"] == 1000)
+            #expect(limits.data["maxRunningTotal"] == .number("4000000000000"))
+            #expect(limits.data["maxBacklog"] == 100_000)
             // The configured maximum applies: 151 days is too wide, 61 days is not.
             #expect(try await api.balance(.get, "/derive/x?startDate=2026-01-01&endDate=2026-06-01", key: key).errorCode == "SCOPE_TOO_WIDE")
             #expect(try await api.balance(.get, "/derive/x?startDate=2026-01-01&endDate=2026-03-03", key: key).errorCode == "CUSTOMER_NOT_FOUND")
