@@ -34,68 +34,56 @@ public struct CheckpointStore: Sendable {
     public init(database: Database) { self.database = database }
 
     /// The checkpoint of (environment, customer, scope): the existing one, or a new one
-    /// covering the VERIFIED deltas `selection` picks, in log order — in one transaction.
-    /// `before` selects the deltas that make up the starting balance (nil: zero).
+    /// covering the VERIFIED deltas `selection` picks, in log order. `before` selects the
+    /// deltas that make up the starting balance (nil: zero).
+    ///
+    /// The period is worked out first on a read snapshot, beside the writer, streaming the
+    /// deltas (``CheckpointPeriod``); the write transaction only stores it. A month of a
+    /// large environment would otherwise hold SQLite's one writer, and every ingest, for
+    /// as long as the pass takes.
     public func checkpoint(environmentID: String, customerID: String?, scopeKey: String, scope: JSONValue,
                            selection: DeltaStore.Selection, before: DeltaStore.Selection?, now: Int64) async throws
         -> (CheckpointRecord, created: Bool)
     {
         let customerKey = customerID ?? Self.wholeEnvironment
-        return try await database.transaction { db in
-            if let existing = try await db.raw("""
+        let existing: @Sendable (any SQLDatabase) async throws -> CheckpointRecord? = { db in
+            try await db.raw("""
                 SELECT * FROM checkpoints WHERE environment_id = \(bind: environmentID) AND customer_key = \(bind: customerKey)
                   AND scope_key = \(bind: scopeKey)
-                """).first() {
-                return (try CheckpointRecord(row: existing), false)
-            }
-            let customerCondition: SQLQueryString = customerID.map { " AND customer_id = \(bind: $0)" } ?? ""
-            let covered = try await db.raw("""
-                SELECT content_hash, amount, created_at FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'VERIFIED'
-                """ + customerCondition + selection.condition() + " ORDER BY log_index").all()
-            var hashes: [Hash] = []
-            var net: Int128 = 0
-            var times: [Int64] = []
-            for row in covered {
-                guard let hash = Hash(prefixedHex: try row.decode(column: "content_hash", as: String.self)) else { continue }
-                hashes.append(hash)
-                net += Int128(try row.decode(column: "amount", as: Int64.self))
-                times.append(try row.decode(column: "created_at", as: Int64.self))
-            }
-            var starting: Int128 = 0
-            if let before {
-                let query: SQLQueryString = "SELECT " + ExactSum.terms(as: "total") + """
-                     FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'VERIFIED'
-                    """ + customerCondition + before.condition()
-                if let row = try await db.raw(query).first() { starting = try ExactSum.decode(row, "total") }
-            }
-            // Inside the running-total bound ingest keeps these fit; older data may not.
-            guard let netChange = Amount(exactly: net) else { throw AmountOutOfRange("the period's net change") }
-            guard let startingBalance = Amount(exactly: starting) else { throw AmountOutOfRange("the period's starting balance") }
-            guard let endingBalance = Amount(exactly: starting + net) else { throw AmountOutOfRange("the period's ending balance") }
+                """).first().map(CheckpointRecord.init(row:))
+        }
+        if let found = try await database.read({ try await existing($0) }) { return (found, false) }
+        // A scan of millions of rows may take a while on a loaded server: a longer limit than requests get.
+        let period = try await database.read(timeout: .seconds(120)) { db in
             guard let env = try await db.raw("SELECT log_origin FROM environments WHERE id = \(bind: environmentID)").first(),
                   let origin = try env.decode(column: "log_origin", as: String?.self) else {
                 throw StoreInvariant("environment \(environmentID) has no log origin")
             }
-            let id = Identifier.make("chk")
-            let root = try PeriodRoot.root(.v2, of: hashes, origin: origin, scope: scope)
-            let leaf = try LogEntry.checkpoint(.v2, checkpointID: id, proofRoot: root, scope: scope, deltaCount: Int64(hashes.count),
-                                               netChange: netChange)
+            return try await CheckpointPeriod.compute(db, environmentID: environmentID, customerID: customerID, origin: origin, scope: scope,
+                                                      selection: selection, before: before)
+        }
+        let id = Identifier.make("chk")
+        let leaf = try LogEntry.checkpoint(.v2, checkpointID: id, proofRoot: period.root, scope: scope, deltaCount: period.deltaCount,
+                                           netChange: period.netChange)
+        let record = CheckpointRecord(
+            checkpointID: id, environmentID: environmentID, customerID: customerID,
+            scope: String(decoding: try JSONWriter.canonical(scope), as: UTF8.self), proofRoot: period.root.prefixedHex,
+            deltaCount: period.deltaCount, netChange: period.netChange, startingBalance: period.startingBalance,
+            endingBalance: period.endingBalance, firstRecordAt: period.firstRecordAt, lastRecordAt: period.lastRecordAt,
+            leafData: String(decoding: leaf, as: UTF8.self), status: "QUEUED", logIndex: nil, createdAt: now, verifiedAt: nil)
+        return try await database.transaction { db in
+            // The same scope sealed meanwhile (a concurrent request): that one stands.
+            if let found = try await existing(db) { return (found, false) }
             guard let position = try await db.raw("""
                 UPDATE environments SET queue_position = queue_position + 1 WHERE id = \(bind: environmentID) RETURNING queue_position
                 """).first()?.decode(column: "queue_position", as: Int64.self) else { throw StoreInvariant("environment \(environmentID) vanished") }
-            let record = CheckpointRecord(
-                checkpointID: id, environmentID: environmentID, customerID: customerID,
-                scope: String(decoding: try JSONWriter.canonical(scope), as: UTF8.self), proofRoot: root.prefixedHex,
-                deltaCount: Int64(hashes.count), netChange: netChange, startingBalance: startingBalance,
-                endingBalance: endingBalance, firstRecordAt: times.min(), lastRecordAt: times.max(),
-                leafData: String(decoding: leaf, as: UTF8.self), status: "QUEUED", logIndex: nil, createdAt: now, verifiedAt: nil)
             try await db.raw("""
                 INSERT INTO checkpoints (checkpoint_id, environment_id, customer_key, scope_key, scope, proof_root, delta_count, net_change,
                     starting_balance, ending_balance, first_record_at, last_record_at, leaf_data, queue_position, status, created_at)
                 VALUES (\(bind: id), \(bind: environmentID), \(bind: customerKey), \(bind: scopeKey), \(bind: record.scope),
-                        \(bind: record.proofRoot), \(bind: record.deltaCount), \(bind: netChange.micros), \(bind: startingBalance.micros),
-                        \(bind: endingBalance.micros),
-                        \(bind: record.firstRecordAt), \(bind: record.lastRecordAt), \(bind: record.leafData), \(bind: position), 'QUEUED', \(bind: now))
+                        \(bind: record.proofRoot), \(bind: record.deltaCount), \(bind: record.netChange.micros),
+                        \(bind: record.startingBalance.micros), \(bind: record.endingBalance.micros), \(bind: record.firstRecordAt),
+                        \(bind: record.lastRecordAt), \(bind: record.leafData), \(bind: position), 'QUEUED', \(bind: now))
                 """).run()
             return (record, true)
         }
