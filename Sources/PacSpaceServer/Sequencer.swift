@@ -113,6 +113,9 @@ final class Sequencer: Service {
                     let batch = try await integrate(environmentID)
                     resumed(environmentID)
                     if let batch, batch.entries == Self.batchLimit { again.append(environmentID) }
+                } catch is LogStore.TreeMoved {
+                    // Another server sharing the database integrated it meanwhile: not a failure.
+                    wake(after: .milliseconds(50))
                 } catch {
                     halted(environmentID, error)
                 }

@@ -130,10 +130,9 @@ public struct DeltaStore: Sendable {
         /// the bound) accept only deltas that bring them closer to zero.
         mutating func add(_ amount: Amount, customer: String, environment: String) -> IngestOutcome.TotalScope? {
             let key = CustomerKey(environment: environment, customer: customer)
-            let bound = Amount.maxTotal.micros.magnitude
             func fits(_ old: Int64) -> Int64? {
                 let (new, overflow) = old.addingReportingOverflow(amount.micros)
-                guard !overflow, new.magnitude <= bound || new.magnitude < old.magnitude else { return nil }
+                guard !overflow, Amount(micros: new).isWithinTotalBound || new.magnitude < old.magnitude else { return nil }
                 return new
             }
             guard let customerTotal = fits(customers[key] ?? 0) else { return .customer }

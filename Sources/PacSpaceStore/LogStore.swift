@@ -67,9 +67,9 @@ public struct LogStore: Sendable {
     /// The tree grew between a batch's plan and its write: another sequencer integrated
     /// this log meanwhile (servers sharing a PostgreSQL database). Nothing was written;
     /// the next round plans again.
-    struct TreeMoved: Error, CustomStringConvertible {
-        let environmentID: String
-        var description: String { "the log of \(environmentID) grew while a batch was planned; planning again" }
+    public struct TreeMoved: Error, CustomStringConvertible {
+        public let environmentID: String
+        public var description: String { "the log of \(environmentID) grew while a batch was planned; planning again" }
     }
 
     /// A batch worked out on a read snapshot, ready to be stored.
