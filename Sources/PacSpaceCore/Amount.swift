@@ -47,72 +47,31 @@ public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Parses JSON number text (`-12.5`, `1e-05`, `3E+2`) exactly. Linear in the length of
-    /// the text whatever it holds (a megabyte of zeros, an exponent of any length).
+    /// Parses JSON number text (`-12.5`, `1e-05`, `3E+2`) exactly, in time linear in the
+    /// text (a megabyte of zeros, an exponent of any length: ``DecimalText``).
     public init(parsing text: String) throws(ParseError) {
-        let bytes = Array(text.utf8)
-        var start = 0
-        let negative = bytes.first == UInt8(ascii: "-")
-        if negative { start = 1 }
-        let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        let e = bytes[start...].firstIndex { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") } ?? bytes.endIndex
-        // The mantissa: digits, optionally a point and more digits.
-        let mantissa = bytes[start..<e]
-        let point = mantissa.firstIndex(of: UInt8(ascii: "."))
-        let whole = mantissa[..<(point ?? mantissa.endIndex)]
-        let fraction = point.map { mantissa[($0 + 1)...] } ?? []
-        guard !whole.isEmpty, whole.allSatisfy(isDigit), point == nil || (!fraction.isEmpty && fraction.allSatisfy(isDigit)) else {
-            throw .notANumber
-        }
-        // The exponent: any number of digits is read without overflow; past three
-        // significant digits no non-zero amount is representable.
-        var exponent = 0
-        var exponentTooLarge = false
-        if e < bytes.endIndex {
-            var digits = bytes[(e + 1)...]
-            let exponentNegative = digits.first == UInt8(ascii: "-")
-            if exponentNegative || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
-            guard !digits.isEmpty, digits.allSatisfy(isDigit) else { throw .notANumber }
-            let significant = digits.drop { $0 == UInt8(ascii: "0") }
-            if significant.count > 3 {
-                exponentTooLarge = true
-            } else {
-                for digit in significant { exponent = exponent * 10 + Int(digit - UInt8(ascii: "0")) }
-            }
-            if exponentNegative { exponent = -exponent }
-            if exponentTooLarge, !(whole.allSatisfy { $0 == UInt8(ascii: "0") } && fraction.allSatisfy { $0 == UInt8(ascii: "0") }) {
-                throw exponentNegative ? .tooPrecise : .outOfRange
-            }
-        }
-        // value = digits × 10^shift, digits without leading zeros.
-        var digits = (Array(whole) + Array(fraction))[...]
-        digits = digits.drop { $0 == UInt8(ascii: "0") }
-        if digits.isEmpty || exponentTooLarge {
+        guard let number = DecimalText(text) else { throw .notANumber }
+        guard !number.digits.isEmpty else {
             self.init(micros: 0)
             return
         }
-        var shift = exponent - fraction.count + Self.scale
-        while shift < 0 {
-            guard digits.last == UInt8(ascii: "0") else { throw .tooPrecise }
-            digits = digits.dropLast()
-            shift += 1
-        }
+        // value = digits × 10^shift micro-units; the digits carry no trailing zeros, so a
+        // negative shift is a seventh decimal place.
+        let shift = number.exponent + Self.scale
+        guard shift >= 0 else { throw .tooPrecise }
         // At most 18 digits: below 10¹⁸, inside Int64 with room to spare.
-        guard digits.count + shift <= 18 else { throw .outOfRange }
+        guard number.digits.count + shift <= 18 else { throw .outOfRange }
         var micros: Int64 = 0
-        for digit in digits { micros = micros * 10 + Int64(digit - UInt8(ascii: "0")) }
+        for digit in number.digits { micros = micros * 10 + Int64(digit - UInt8(ascii: "0")) }
         for _ in 0..<shift { micros *= 10 }
-        self.init(micros: negative ? -micros : micros)
+        self.init(micros: number.negative ? -micros : micros)
     }
 
     /// Decimal text with no exponent and no trailing zeros: `12.5`, `-0.000001`, `100`.
-    public var description: String { Self.text(micros: Int128(micros)) }
-
-    /// Decimal text of any micro-unit count, as ``description`` writes amounts.
-    static func text(micros: Int128) -> String {
+    public var description: String {
         let magnitude = micros.magnitude
-        let whole = magnitude / UInt128(Self.unit)
-        var fraction = String(magnitude % UInt128(Self.unit))
+        let whole = magnitude / UInt64(Self.unit)
+        var fraction = String(magnitude % UInt64(Self.unit))
         fraction = String(repeating: "0", count: Self.scale - fraction.count) + fraction
         while fraction.last == "0" { fraction.removeLast() }
         return (micros < 0 ? "-" : "") + String(whole) + (fraction.isEmpty ? "" : "." + fraction)

@@ -88,48 +88,8 @@ extension ECMAScriptNumber {
     /// RFC 7493 §2.2): `0.1`, `1.0`, `1e3` do; `12345678901234567891`, `1e400` and
     /// `1.00000000000000000001` do not. Linear in the text; exponents of any length.
     public static func roundTrips(_ text: String) -> Bool {
-        guard let double = Double(text), double.isFinite, let exact = Decimal(text) else { return false }
-        if double == 0 { return exact.digits.isEmpty }
-        return Decimal(format(double)) == exact
-    }
-
-    /// A decimal value as significant digits × 10^exponent, sign apart; zero has no digits.
-    struct Decimal: Equatable {
-        let negative: Bool
-        let digits: [UInt8]
-        let exponent: Int
-
-        init?(_ text: String) {
-            var bytes = Array(text.utf8)[...]
-            negative = bytes.first == UInt8(ascii: "-")
-            if negative { bytes = bytes.dropFirst() }
-            let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-            let e = bytes.firstIndex { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") } ?? bytes.endIndex
-            var exponent = 0
-            if e < bytes.endIndex {
-                var tail = bytes[(e + 1)...]
-                let down = tail.first == UInt8(ascii: "-")
-                if down || tail.first == UInt8(ascii: "+") { tail = tail.dropFirst() }
-                guard !tail.isEmpty, tail.allSatisfy(isDigit) else { return nil }
-                // Finite doubles need at most three exponent digits; more saturates (and never matches).
-                for digit in tail.drop(while: { $0 == UInt8(ascii: "0") }).prefix(7) { exponent = exponent * 10 + Int(digit - UInt8(ascii: "0")) }
-                if down { exponent = -exponent }
-            }
-            let mantissa = bytes[..<e]
-            let point = mantissa.firstIndex(of: UInt8(ascii: "."))
-            let whole = mantissa[..<(point ?? mantissa.endIndex)]
-            let fraction = point.map { mantissa[($0 + 1)...] } ?? []
-            guard !whole.isEmpty, whole.allSatisfy(isDigit), fraction.allSatisfy(isDigit) else { return nil }
-            var all = (Array(whole) + Array(fraction))[...]
-            all = all.drop { $0 == UInt8(ascii: "0") }
-            var trailing = 0
-            while all.last == UInt8(ascii: "0") {
-                all = all.dropLast()
-                trailing += 1
-            }
-            digits = Array(all)
-            self.exponent = digits.isEmpty ? 0 : exponent - fraction.count + trailing
-        }
+        guard let double = Double(text), double.isFinite, let exact = DecimalText(text) else { return false }
+        return DecimalText(format(double)) == exact
     }
 }
 

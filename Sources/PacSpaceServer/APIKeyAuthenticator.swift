@@ -13,6 +13,8 @@ public struct APIKeyIdentity: Sendable, Equatable {
     public let environment: String
     /// The `ctr_…` id of the environment's log.
     public let environmentID: String
+    /// The log's origin (fixed at provisioning): what v2 period roots are bound to.
+    public let logOrigin: String
 }
 
 /// Checks `X-Api-Key` values. Keys and their environments are cached for a few seconds,
@@ -59,12 +61,12 @@ actor APIKeyAuthenticator {
         let current = ConstantTime.equals(hash, Array(key.secretHash.utf8))
         let previous = key.previousSecretHash.map { ConstantTime.equals(hash, Array($0.utf8)) } ?? false
         guard current || (previous && (key.previousExpiresAt ?? 0) > now) else { throw invalid }
-        guard let environment = entry?.environment, environment.status == "active" else {
+        guard let environment = entry?.environment, environment.status == "active", let logOrigin = environment.logOrigin else {
             throw APIError(.preconditionFailed, "CONTRACT_NOT_DEPLOYED", "The key's environment is not active; provision it first.")
         }
         touch(key, now: now)
         return APIKeyIdentity(keyID: key.id, tenantID: key.tenantID, keyEnvironment: key.environment,
-                              environment: environment.environment, environmentID: environment.id)
+                              environment: environment.environment, environmentID: environment.id, logOrigin: logOrigin)
     }
 
     private func lookup(_ publicID: String, now: Int64) async throws -> Entry? {

@@ -102,7 +102,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     CustomersController(deltas: deltas, checkpoints: checkpoints, credits: credits, creditsPerDelta: configuration.creditsPerDelta,
                         checkpointAnswer: checkpointController,
                         maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
-    ReceiptController(deltas: deltas, checkpoints: checkpoints, environments: environments, publicURL: configuration.publicURL,
+    ReceiptController(deltas: deltas, checkpoints: checkpoints, publicURL: configuration.publicURL,
                       maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now).addRoutes(to: balance)
     LogController(environments: environments, log: log, deltas: deltas, receipts: receipts).addRoutes(to: router)

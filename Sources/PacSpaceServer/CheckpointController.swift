@@ -31,7 +31,7 @@ struct CheckpointController: Sendable {
         let (selection, before, scopeJSON, scopeKey) = try await resolve(input, customerID: customerID, key: key)
         if let customerID { _ = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID) }
         let (record, created) = try await checkpoints.checkpoint(
-            environmentID: key.environmentID, customerID: customerID, scopeKey: scopeKey, scope: scopeJSON,
+            environmentID: key.environmentID, origin: key.logOrigin, customerID: customerID, scopeKey: scopeKey, scope: scopeJSON,
             selection: selection, before: before, now: now())
         if created { sequencer.wake() }
         return Envelope.success(created ? .created : .ok, try await json(record))

@@ -13,7 +13,6 @@ struct ReceiptController: Sendable {
 
     let deltas: DeltaStore
     let checkpoints: CheckpointStore
-    let environments: EnvironmentStore
     let publicURL: String
     let maxScopeDays: Int
     let now: @Sendable () -> Int64
@@ -46,9 +45,6 @@ struct ReceiptController: Sendable {
         guard let final = Amount(exactly: Int128(starting.micros) + page.map(\.amount).exactSum) else {
             throw AmountOutOfRange("the scope's final balance")
         }
-        guard let origin = try await environments.environment(id: key.environmentID)?.logOrigin else {
-            throw APIError.notFound("This environment has no log yet.")
-        }
         var sealed: CheckpointRecord?
         if let scopeKey = scope.key {
             sealed = try await checkpoints.checkpoint(environmentID: key.environmentID, customerID: customerID, scopeKey: scopeKey)
@@ -56,9 +52,9 @@ struct ReceiptController: Sendable {
         // The root as the scope's checkpoint computes it: v2, or v1 for a checkpoint sealed before v2.
         let hashes = page.compactMap { Hash(prefixedHex: $0.contentHash) }
         let scopeJSON = scope.checkpointScope(customerID: customerID)
-        var root = try PeriodRoot.root(.v2, of: hashes, origin: origin, scope: scopeJSON)
+        var root = try PeriodRoot.root(.v2, of: hashes, origin: key.logOrigin, scope: scopeJSON)
         if let sealed, LogEntry.periodRootVersion(ofCheckpointLeaf: sealed.leafData) == .v1 {
-            let legacy = try PeriodRoot.root(.v1, of: hashes, origin: origin, scope: scopeJSON)
+            let legacy = try PeriodRoot.root(.v1, of: hashes, origin: key.logOrigin, scope: scopeJSON)
             if sealed.proofRoot == legacy.prefixedHex { root = legacy }
         }
         // A sealed checkpoint speaks for the scope only while no delta has joined it since.

@@ -34,14 +34,14 @@ public struct CheckpointStore: Sendable {
     public init(database: Database) { self.database = database }
 
     /// The checkpoint of (environment, customer, scope): the existing one, or a new one
-    /// covering the VERIFIED deltas `selection` picks, in log order. `before` selects the
-    /// deltas that make up the starting balance (nil: zero).
+    /// covering the VERIFIED deltas `selection` picks, in log order, its root bound to the
+    /// log's `origin`. `before` selects the deltas that make up the starting balance (nil: zero).
     ///
     /// The period is worked out first on a read snapshot, beside the writer, streaming the
     /// deltas (``CheckpointPeriod``); the write transaction only stores it. A month of a
     /// large environment would otherwise hold SQLite's one writer, and every ingest, for
     /// as long as the pass takes.
-    public func checkpoint(environmentID: String, customerID: String?, scopeKey: String, scope: JSONValue,
+    public func checkpoint(environmentID: String, origin: String, customerID: String?, scopeKey: String, scope: JSONValue,
                            selection: DeltaStore.Selection, before: DeltaStore.Selection?, now: Int64) async throws
         -> (CheckpointRecord, created: Bool)
     {
@@ -55,11 +55,7 @@ public struct CheckpointStore: Sendable {
         if let found = try await database.read({ try await existing($0) }) { return (found, false) }
         // A scan of millions of rows may take a while on a loaded server: a longer limit than requests get.
         let period = try await database.read(timeout: .seconds(120)) { db in
-            guard let env = try await db.raw("SELECT log_origin FROM environments WHERE id = \(bind: environmentID)").first(),
-                  let origin = try env.decode(column: "log_origin", as: String?.self) else {
-                throw StoreInvariant("environment \(environmentID) has no log origin")
-            }
-            return try await CheckpointPeriod.compute(db, environmentID: environmentID, customerID: customerID, origin: origin, scope: scope,
+            try await CheckpointPeriod.compute(db, environmentID: environmentID, customerID: customerID, origin: origin, scope: scope,
                                                       selection: selection, before: before)
         }
         let id = Identifier.make("chk")

@@ -113,6 +113,67 @@ import Testing
         }
     }
 
+    /// Backpressure: past the backlog bound, writes answer 503 LOG_BACKLOG_FULL with
+    /// Retry-After and store nothing (no idempotency record either, so the same request
+    /// goes through once the sequencer has drained the queue).
+    @Test func aFullBacklogRefusesWrites() async throws {
+        var server = TestServer()
+        server.configuration.maxBacklog = 3
+        // The start-up round runs at once; the next comes a minute later: the queue only grows.
+        server.configuration.sequencerInterval = .seconds(60)
+        try await server.run { api in
+            let key = try await api.apiKey(try await api.account())
+            #expect(try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"r"}"#).status == .created)
+            let batch = try await api.balance(.post, "/delta/batch", key: key, body: """
+                {"deltas":[{"customerId":"c","delta":1,"reason":"a"},{"customerId":"c","delta":1,"reason":"b"},{"customerId":"c","delta":1,"reason":"c"}]}
+                """)
+            #expect(batch.data["totalQueued"] == 3)
+            var headers = HTTPFields()
+            headers[HTTPField.Name("Idempotency-Key")!] = "full-1"
+            let refused = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"d","referenceId":"d"}"#,
+                                                headers: headers)
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.errorCode == "LOG_BACKLOG_FULL")
+            #expect(refused.headers[.retryAfter] != nil)
+            let again = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"d","referenceId":"d"}"#,
+                                              headers: headers)
+            #expect(again.errorCode == "LOG_BACKLOG_FULL", "no answer was stored under the key: \(again.text)")
+            let batchRefused = try await api.balance(.post, "/delta/batch", key: key, body: #"{"deltas":[{"customerId":"c","delta":1,"reason":"e"}]}"#)
+            #expect(batchRefused.errorCode == "LOG_BACKLOG_FULL")
+            let customer = try await api.balance(.get, "/customers/c", key: key)
+            #expect(customer.data["totalDeltas"] == 4, "nothing of the refused writes was stored")
+        }
+    }
+
+    /// A read whose sum cannot be stated answers 422 AMOUNT_OUT_OF_RANGE, never a trap or
+    /// a 500. Ingest keeps new totals inside the bound, so the sums are forged here as data
+    /// written before it could hold them.
+    @Test func anUnrepresentableSumIsA422() async throws {
+        let server = TestServer()
+        try await server.run { api in
+            let key = try await api.apiKey(try await api.account())
+            var last = ""
+            for reason in ["a", "b"] {
+                last = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"big","delta":1,"reason":"\#(reason)"}"#)
+                    .data["recordId"]?.string ?? ""
+            }
+            _ = try await api.waitForDelta(last, key: key)
+            try await server.withDatabase { database in
+                try await database.transaction { db in
+                    try await db.raw("UPDATE deltas SET amount = 9000000000000000000 WHERE customer_id = 'big'").run()
+                }
+            }
+            let month = String(Timestamp.iso8601(millis: Int64(Date().timeIntervalSince1970 * 1000)).prefix(7))
+            for reply in [try await api.balance(.get, "/derive/big?period=\(month)", key: key),
+                          try await api.balance(.get, "/receipt/big?period=\(month)", key: key),
+                          try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"big","period":"\#(month)"}"#)] {
+                #expect(reply.status == .unprocessableContent, "\(reply.text)")
+                #expect(reply.errorCode == "AMOUNT_OUT_OF_RANGE")
+            }
+            #expect(try await api.call(.get, "/api/v1/verify/chk_doesnotexist000000000000").status == .notFound)
+        }
+    }
+
     /// 4 and 5. A customer's verified balance that the next batch would take past 64 bits
     /// (what a backlog accepted before the bound could hold): the sequencer halts that
     /// environment only, says why (contracts status, `/readyz`), the server keeps serving
