@@ -60,18 +60,26 @@ public enum JSONWriter {
     /// and canonical output.
     public static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
-            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0x0a: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0c: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
-            case 0x0d: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0..<0x20: out += Array("\\u00".utf8) + Array(Hex.encode([byte]).utf8)
-            default: out.append(byte)
+        var text = text
+        // Runs without an escape are copied whole: byte by byte, this was a tenth of the
+        // sequencer's CPU (perf, 10,000-delta batches: every node hash and leaf is a string).
+        text.withUTF8 { bytes in
+            var run = 0
+            for (offset, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                out.append(contentsOf: bytes[run..<offset])
+                out.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                case 0x0a: out.append(UInt8(ascii: "n"))
+                case 0x0c: out.append(UInt8(ascii: "f"))
+                case 0x0d: out.append(UInt8(ascii: "r"))
+                default: out.append(contentsOf: Array("u00".utf8) + Array(Hex.encode([byte]).utf8))
+                }
+                run = offset + 1
             }
+            out.append(contentsOf: bytes[run...])
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -139,7 +139,7 @@ extension Audit {
                 """).all()
             let queued = try await db.raw("""
                 SELECT e.tenant_id, CAST(SUM(d.credit_cost) AS BIGINT) AS total FROM deltas d JOIN environments e ON e.id = d.environment_id
-                WHERE d.status = 'QUEUED' GROUP BY e.tenant_id
+                WHERE d.queue_position > e.tree_size AND d.status = 'QUEUED' GROUP BY e.tenant_id
                 """).all()
             return (accounts, sums, queued)
         }

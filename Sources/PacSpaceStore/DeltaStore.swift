@@ -162,29 +162,22 @@ public struct DeltaStore: Sendable {
         for request in requests {
             for submission in request.submissions { wanted.insert(CustomerKey(environment: request.environmentID, customer: submission.customerID)) }
         }
-        // SQLite allows at most 500 terms in one compound SELECT.
-        for chunk in Array(wanted).chunked(250) {
-            var query: SQLQueryString = ""
-            for (offset, key) in chunk.enumerated() {
-                if offset > 0 { query += " UNION ALL " }
-                query += """
-                    SELECT environment_id, customer_id, accepted_balance FROM customers
-                    WHERE environment_id = \(bind: key.environment) AND customer_id = \(bind: key.customer)
-                    """
-            }
-            for row in try await db.raw(query).all() {
-                let key = CustomerKey(environment: try row.decode(column: "environment_id", as: String.self),
-                                      customer: try row.decode(column: "customer_id", as: String.self))
-                totals.customers[key] = try row.decode(column: "accepted_balance", as: Int64.self)
-            }
+        let rows = try await RowBatch.select("t.environment_id, t.customer_id, t.accepted_balance", from: "customers",
+                                             key: [("environment_id", .text), ("customer_id", .text)], in: wanted, db) { key, row in
+            row.text(key.environment); row.text(key.customer)
+        }
+        for row in rows {
+            let key = CustomerKey(environment: try row.decode(column: "environment_id", as: String.self),
+                                  customer: try row.decode(column: "customer_id", as: String.self))
+            totals.customers[key] = try row.decode(column: "accepted_balance", as: Int64.self)
         }
         return totals
     }
 
     /// The stored deltas whose referenceId a submission names (as its own or in `adjusts`):
-    /// one index lookup per (customer, referenceId), joined with UNION ALL. (An IN list
-    /// of referenceIds alone cannot use the (environment, customer, reference) index and
-    /// reads every referenced delta of the environment.)
+    /// one index lookup per (customer, referenceId). (An IN list of referenceIds alone
+    /// cannot use the (environment, customer, reference) index and reads every referenced
+    /// delta of the environment.)
     private func existing(references requests: [IngestRequest], _ db: any SQLDatabase) async throws -> [ReferenceKey: DeltaRecord?] {
         var wanted: Set<ReferenceKey> = []
         for request in requests {
@@ -194,21 +187,15 @@ public struct DeltaStore: Sendable {
                 }
             }
         }
+        guard !wanted.isEmpty else { return [:] }
+        let rows = try await RowBatch.select("t.*", from: "deltas", key: [("environment_id", .text), ("customer_id", .text), ("reference_id", .text)],
+                                             filter: "t.reference_id IS NOT NULL", in: wanted, db) { key, row in
+            row.text(key.environment); row.text(key.customer); row.text(key.reference)
+        }
         var found: [ReferenceKey: DeltaRecord?] = [:]
-        // SQLite allows at most 500 terms in one compound SELECT.
-        for chunk in Array(wanted).chunked(250) {
-            var query: SQLQueryString = ""
-            for (offset, key) in chunk.enumerated() {
-                if offset > 0 { query += " UNION ALL " }
-                query += """
-                    SELECT * FROM deltas WHERE environment_id = \(bind: key.environment) AND customer_id = \(bind: key.customer)
-                      AND reference_id = \(bind: key.reference)
-                    """
-            }
-            for row in try await db.raw(query).all() {
-                let record = try DeltaRecord(row: row)
-                found[ReferenceKey(record.environmentID, record.customerID, record.referenceID ?? "")] = .some(record)
-            }
+        for row in rows {
+            let record = try DeltaRecord(row: row)
+            found[ReferenceKey(record.environmentID, record.customerID, record.referenceID ?? "")] = .some(record)
         }
         return found
     }

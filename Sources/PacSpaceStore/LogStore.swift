@@ -33,14 +33,12 @@ public struct LogStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// Environments with QUEUED deltas.
+    /// Environments with QUEUED entries: more queue positions given out than entries in
+    /// the log (each position is one delta or checkpoint, appended in position order).
     public func environmentsWithQueuedWork() async throws -> [String] {
         try await database.read { db in
-            try await db.raw("""
-                SELECT DISTINCT environment_id FROM deltas WHERE status = 'QUEUED'
-                UNION SELECT DISTINCT environment_id FROM checkpoints WHERE status = 'QUEUED'
-                """).all()
-                .map { try $0.decode(column: "environment_id", as: String.self) }
+            try await db.raw("SELECT id FROM environments WHERE queue_position > tree_size").all()
+                .map { try $0.decode(column: "id", as: String.self) }
         }
     }
 
@@ -120,12 +118,15 @@ public struct LogStore: Sendable {
             }
         }
         // Deltas and checkpoint entries share one queue per environment.
-        // Each queue read in order through its partial index, then merged. (One ORDER BY over
-        // a UNION ALL of both sorted the whole backlog on PostgreSQL: seconds per batch with
-        // millions queued, measured by bench-scale.)
+        // Each queue read in order through its index, then merged. (One ORDER BY over a
+        // UNION ALL of both sorted the whole backlog on PostgreSQL: seconds per batch with
+        // millions queued, measured by bench-scale.) Every QUEUED delta's position is past
+        // the tree size: the `size` entries in the log hold `size` distinct positions from
+        // 1 up, all below any queued one. So the scan starts where the queue does.
         let queuedDeltas = try await db.raw("""
             SELECT 'delta' AS kind, record_id AS id, receipt_id, content_hash, customer_id, amount, queue_position, NULL AS leaf_data, credit_cost
-              FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
+              FROM deltas WHERE environment_id = \(bind: environmentID) AND queue_position > \(bind: size) AND status = 'QUEUED'
+              ORDER BY queue_position LIMIT \(bind: limit)
             """).all()
         let queuedCheckpoints = try await db.raw("""
             SELECT 'checkpoint' AS kind, checkpoint_id AS id, NULL AS receipt_id, NULL AS content_hash, NULL AS customer_id, 0 AS amount,
@@ -193,19 +194,12 @@ public struct LogStore: Sendable {
         var sums: [String: Int128] = [:]
         for delta in batch { sums[delta.customer, default: 0] += Int128(delta.amount) }
         var current: [String: Int64] = [:]
-        // SQLite allows at most 500 terms in one compound SELECT.
-        for chunk in Array(sums.keys).chunked(250) {
-            var query: SQLQueryString = ""
-            for (offset, customer) in chunk.enumerated() {
-                if offset > 0 { query += " UNION ALL " }
-                query += """
-                    SELECT customer_id, verified_balance FROM customers
-                    WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customer)
-                    """
-            }
-            for row in try await db.raw(query).all() {
-                current[try row.decode(column: "customer_id", as: String.self)] = try row.decode(column: "verified_balance", as: Int64.self)
-            }
+        let rows = try await RowBatch.select("t.customer_id, t.verified_balance", from: "customers",
+                                             key: [("environment_id", .text), ("customer_id", .text)], in: sums.keys, db) { customer, row in
+            row.text(environmentID); row.text(customer)
+        }
+        for row in rows {
+            current[try row.decode(column: "customer_id", as: String.self)] = try row.decode(column: "verified_balance", as: Int64.self)
         }
         var balances: [String: Int64] = [:]
         for (customer, sum) in sums {
@@ -336,22 +330,17 @@ public struct LogStore: Sendable {
 
     func hashes(_ environmentID: String, _ subtrees: [Subtree], _ db: any SQLDatabase) async throws -> [Hash] {
         var found: [Subtree: Hash] = [:]
-        // One primary-key lookup per subtree, joined with UNION ALL: an OR of (level, index)
-        // pairs makes SQLite scan every node of the environment (O(n), measured: 0.3 s at 1M).
-        for chunk in subtrees.chunked(200) {
-            var query: SQLQueryString = ""
-            for (offset, subtree) in chunk.enumerated() {
-                if offset > 0 { query += " UNION ALL " }
-                query += """
-                    SELECT level, node_index, hash FROM log_nodes WHERE environment_id = \(bind: environmentID)
-                      AND level = \(bind: Int64(subtree.level)) AND node_index = \(bind: Int64(subtree.index))
-                    """
-            }
-            for row in try await db.raw(query).all() {
-                let subtree = Subtree(level: Int(try row.decode(column: "level", as: Int64.self)),
-                                      index: UInt64(try row.decode(column: "node_index", as: Int64.self)))
-                found[subtree] = Hash(base64: try row.decode(column: "hash", as: String.self))
-            }
+        // One primary-key lookup per subtree. (An OR of (level, index) pairs makes SQLite
+        // scan every node of the environment: O(n), measured 0.3 s at 1M.)
+        let rows = try await RowBatch.select("t.level, t.node_index, t.hash", from: "log_nodes",
+                                             key: [("environment_id", .text), ("level", .integer), ("node_index", .integer)],
+                                             in: Set(subtrees), db) { subtree, row in
+            row.text(environmentID); row.integer(Int64(subtree.level)); row.integer(Int64(subtree.index))
+        }
+        for row in rows {
+            let subtree = Subtree(level: Int(try row.decode(column: "level", as: Int64.self)),
+                                  index: UInt64(try row.decode(column: "node_index", as: Int64.self)))
+            found[subtree] = Hash(base64: try row.decode(column: "hash", as: String.self))
         }
         return try subtrees.map { subtree in
             guard let hash = found[subtree] else {

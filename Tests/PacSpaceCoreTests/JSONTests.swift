@@ -31,6 +31,21 @@ func canonical(_ json: String) throws -> String {
         #expect(try canonical(input) == #"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#)
     }
 
+    /// Every control character escaped (the short forms where RFC 8785 has one), `"` and
+    /// `\\` escaped, nothing else: `/`, DEL and non-ASCII stay as UTF-8; escapes at the ends
+    /// and side by side.
+    @Test func stringEscapes() {
+        let controls = String(decoding: (0..<0x20).map { UInt8($0) }, as: UTF8.self)
+        var out: [UInt8] = []
+        JSONWriter.appendString("\"" + controls + "/\u{7f}é😀\\", to: &out)
+        let expected = #""\"\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f/"#
+            + "\u{7f}é😀" + #"\\""#
+        #expect(String(decoding: out, as: UTF8.self) == expected)
+        out = []
+        JSONWriter.appendString("", to: &out)
+        #expect(out == Array(#""""#.utf8))
+    }
+
     @Test func rfc8785Sorting() throws {
         let input = #"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#
         let keys = try canonical(input)
