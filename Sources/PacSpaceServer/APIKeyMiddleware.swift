@@ -9,6 +9,7 @@ extension HTTPField.Name {
     static let idempotencyKey = literal("Idempotency-Key")
     static let idempotentReplayed = literal("Idempotent-Replayed")
     static let requestID = literal("X-Request-Id")
+    static let referrerPolicy = literal("Referrer-Policy")
 
     /// A header name written as a literal here. Each is a valid token (RFC 9110 §5.6.2), so
     /// the fallback is never taken; the HTTP tests of each header (ProtocolTests, DeltaInputTests) would see `Via`.

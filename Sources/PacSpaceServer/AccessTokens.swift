@@ -3,17 +3,25 @@ import JWTKit
 import PacSpaceCore
 import PacSpaceStore
 
-/// The claims of a dashboard access token (api.md §2).
+/// The claims of a dashboard access token (api.md §2), plus `sid` (the session, so that
+/// revoking it ends the token at once), `iss` and `aud`.
 struct AccessClaims: JWTPayload {
     var sub: SubjectClaim
     var tid: String
     var role: String
+    var sid: String
+    var iss: IssuerClaim
+    var aud: AudienceClaim
     var exp: ExpirationClaim
     var iat: IssuedAtClaim
     var jti: IDClaim
 
+    /// Who issues and who accepts dashboard access tokens.
+    static let audience = "pacspace-dashboard"
+
     func verify(using algorithm: some JWTAlgorithm) throws {
         try exp.verifyNotExpired()
+        try aud.verifyIntendedAudience(includes: Self.audience)
     }
 }
 
@@ -21,27 +29,49 @@ struct AccessClaims: JWTPayload {
 /// (refresh, email) whose SHA-256 is all the database keeps.
 struct AccessTokens: Sendable {
     private let keys: JWTKeyCollection
+    private let keyID: JWKIdentifier
+    /// The `iss` of every token: this server's public URL.
+    let issuer: String
     let lifetimeSeconds: Int64
 
-    init(secret: [UInt8], lifetimeSeconds: Int64) async {
+    /// Tokens whose `iat` lies further ahead than this are refused (clock skew between
+    /// servers sharing a key).
+    static let skewSeconds: Double = 60
+
+    /// Why a well-signed token is still refused.
+    struct Refused: Error {}
+
+    init(secret: [UInt8], issuer: String, lifetimeSeconds: Int64) async {
         let keys = JWTKeyCollection()
-        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        // The key id names the key without revealing it (a hash of a ≥ 256-bit secret), so
+        // tokens say which key signed them and a rotated key can be told apart.
+        keyID = JWKIdentifier(string: "hs256-" + Hex.encode(Array(Hash.sha256(Array("pacspace-jwt-kid:".utf8) + secret).bytes.prefix(8))))
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: keyID)
         self.keys = keys
+        self.issuer = issuer
         self.lifetimeSeconds = lifetimeSeconds
     }
 
-    /// A signed access token for `user`, valid from `now` (epoch ms).
-    func issue(for user: User, now: Int64) async throws -> String {
+    /// A signed access token for `user` in `session`, valid from `now` (epoch ms).
+    func issue(for user: User, session: String, now: Int64) async throws -> String {
         let issued = Date(timeIntervalSince1970: Double(now) / 1000)
         return try await keys.sign(AccessClaims(
-            sub: .init(value: user.id), tid: user.tenantID, role: user.role,
+            sub: .init(value: user.id), tid: user.tenantID, role: user.role, sid: session,
+            iss: .init(value: issuer), aud: .init(value: [AccessClaims.audience]),
             exp: .init(value: issued.addingTimeInterval(Double(lifetimeSeconds))), iat: .init(value: issued),
-            jti: .init(value: Identifier.token(bytes: 16))))
+            jti: .init(value: Identifier.token(bytes: 16))), kid: keyID)
     }
 
-    /// The claims of a valid, unexpired token.
-    func verify(_ token: String) async throws -> AccessClaims {
-        try await keys.verify(token, as: AccessClaims.self)
+    /// The claims of a valid token: signed by our key, unexpired, ours (`iss`, `aud`), and
+    /// no longer-lived than we issue (a token signed with a leaked key for a century is
+    /// still refused), issued no later than now.
+    func verify(_ token: String, now: Int64) async throws -> AccessClaims {
+        let claims = try await keys.verify(token, as: AccessClaims.self)
+        let issuedAt = claims.iat.value.timeIntervalSince1970
+        guard claims.iss.value == issuer,
+              claims.exp.value.timeIntervalSince1970 - issuedAt <= Double(lifetimeSeconds) + Self.skewSeconds,
+              issuedAt <= Double(now) / 1000 + Self.skewSeconds else { throw Refused() }
+        return claims
     }
 
     /// A new opaque token with a prefix, e.g. `rt_…`.

@@ -9,7 +9,7 @@ import ServiceLifecycle
 
 /// Opens the database configured in `configuration` (creating the data directory).
 public func openDatabase(_ configuration: ServerConfiguration, logger: Logger) async throws -> Database {
-    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+    try DataDirectory.secure(configuration.dataDirectory)
     if let url = configuration.databaseURL {
         logger.info("using PostgreSQL", metadata: ["pool": .stringConvertible(configuration.postgresConnections)])
         return try Database.postgres(url: url, maximumConnections: configuration.postgresConnections, logger: logger)
@@ -28,7 +28,7 @@ public struct PacSpaceApplication {
 
 /// Builds the whole server: database, migrations, routes, background services.
 public func buildApplication(_ configuration: ServerConfiguration, logger: Logger) async throws -> PacSpaceApplication {
-    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+    try DataDirectory.secure(configuration.dataDirectory)
     let outbox = (configuration.dataDirectory as NSString).appendingPathComponent("outbox")
     try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
     let masterKey = try configuration.masterKey
@@ -42,21 +42,23 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let database = try await openDatabase(configuration, logger: logger)
     let accounts = AccountStore(database: database)
     let environments = EnvironmentStore(database: database)
-    let tokens = await AccessTokens(secret: jwtSecret, lifetimeSeconds: configuration.accessTokenSeconds)
+    let sessions = SessionStore(database: database)
+    let tokens = await AccessTokens(secret: jwtSecret, issuer: configuration.publicURL, lifetimeSeconds: configuration.accessTokenSeconds)
     let provisioner = Provisioner(environments: environments, sealer: sealer,
                                   originHost: configuration.originHost, logger: logger, now: configuration.now)
-    let auth = DashboardAuthMiddleware(tokens: tokens, accounts: accounts)
+    let auth = DashboardAuthMiddleware(tokens: tokens, sessions: sessions, now: configuration.now)
 
     let router = Router(context: AppRequestContext.self)
     // Router middleware wraps only routes added after it, so it comes first.
     let routes = RouteTable()
     router.middlewares.add(RequestIDMiddleware())
+    router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(ErrorMiddleware(routes: routes))
     OpenAPIController().addRoutes(to: router)
     let mailer = Mailer(transport: configuration.mailTransport, outbox: outbox, from: "PacSpace <no-reply@\(configuration.originHost)>",
                         logger: logger, now: configuration.now)
     DashboardAuthController(
-        accounts: accounts, tokens: tokens, passwords: passwords, mailer: mailer,
+        accounts: accounts, sessions: sessions, tokens: tokens, passwords: passwords, mailer: mailer,
         limiter: RateLimiter(windowSeconds: configuration.loginWindowSeconds), configuration: configuration
     ).addRoutes(to: router, auth: auth)
     let credits = CreditStore(database: database)

@@ -25,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     /// HS256 key for access tokens (≥ 32 bytes); generated under the data dir if absent.
     public var jwtSecret: [UInt8]?
     public var mailTransport = MailTransport.log
+    /// Whether `PACSPACE_MAIL_TRANSPORT` was set: the `log` default is for loopback only.
+    public var mailTransportChosen = false
     public var bcryptCost = 12
     /// Access token lifetime, seconds.
     public var accessTokenSeconds: Int64 = 15 * 60
@@ -90,6 +92,7 @@ public struct ServerConfiguration: Sendable {
             jwtSecret = Array(value.utf8)
         }
         if let value = environment["PACSPACE_MAIL_TRANSPORT"] {
+            mailTransportChosen = true
             switch value {
             case "log": mailTransport = .log
             case "sendmail": mailTransport = .sendmail(path: environment["PACSPACE_SENDMAIL_PATH"] ?? "/usr/sbin/sendmail")
@@ -185,6 +188,25 @@ public struct ServerConfiguration: Sendable {
         guard var url = URLComponents(string: databaseURL) else { return "PostgreSQL" }
         if url.password != nil { url.password = "***" }
         return "PostgreSQL at \(url.string ?? "?")"
+    }
+
+    /// Refuses the `log` mail transport by default when ``publicURL`` is not loopback: it
+    /// keeps live reset tokens in a file, a development default that a public server must
+    /// not fall into unasked (setting `PACSPACE_MAIL_TRANSPORT=log` says it is wanted).
+    public func checkMailTransport() throws {
+        guard case .log = mailTransport, !mailTransportChosen, !Self.isLoopback(publicURL) else { return }
+        throw ConfigurationError("""
+            PUBLIC_URL \(publicURL) is not a loopback address: set PACSPACE_MAIL_TRANSPORT=sendmail to send mail, \
+            or PACSPACE_MAIL_TRANSPORT=log to write it (live tokens included) to <data dir>/outbox
+            """)
+    }
+
+    /// Whether `url` names this machine: `localhost`, 127.0.0.0/8 or `::1`.
+    static func isLoopback(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return host == "localhost" || host.hasSuffix(".localhost") || host == "::1" || host == "[::1]"
+            || (octets.count == 4 && octets.first == "127" && octets.allSatisfy { UInt8($0) != nil })
     }
 
     /// The host (and port) of ``publicURL``: the first part of new log origins.

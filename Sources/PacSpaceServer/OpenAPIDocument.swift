@@ -15,7 +15,7 @@ enum OpenAPIDocument {
   "components": {
     "securitySchemes": {
       "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "pk_<test|live>_<publicId>.sk_<test|live>_<secret>; the key chooses the environment. Invalid, disabled or revoked: 401 INVALID_API_KEY; environment not active: 412 CONTRACT_NOT_DEPLOYED."},
-      "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Access token from POST /dashboard/auth/login (HS256, 15 minutes by default)."}
+      "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Access token from POST /dashboard/auth/login (HS256, 15 minutes by default). Claims: sub, tid, role, sid (the session), iss (the server's PUBLIC_URL), aud (pacspace-dashboard), exp, iat, jti; the header names the key (kid). A token is refused when its session has ended, its iss or aud differ, it lives longer than the server issues (+60 s) or its iat lies ahead."}
     },
     "schemas": {
       "Error": {
@@ -102,11 +102,11 @@ enum OpenAPIDocument {
       "responses": {"200": {"description": "A session", "content": {"application/json": {"schema": {"allOf": [{"$ref": "#/components/schemas/Success"}, {"properties": {"data": {"$ref": "#/components/schemas/Session"}}}]}}}},
         "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}}}},
     "/dashboard/auth/refresh": {"post": {
-      "summary": "Exchange a refresh token for a new pair; the presented token is spent. Reusing a spent token revokes its whole family (401).",
+      "summary": "Exchange a refresh token for a new pair; the presented token is spent (of concurrent refreshes with one token exactly one wins). Reusing a spent token signs its whole session out (401), its access tokens included.",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["refreshToken"], "additionalProperties": false, "properties": {"refreshToken": {"type": "string", "minLength": 1}}}}}},
       "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}}}},
     "/dashboard/auth/logout": {"post": {
-      "summary": "Revoke the refresh token and its session family. 200 even for an unknown token.",
+      "summary": "Sign the refresh token's session out: its refresh and access tokens stop working at once. 200 even for an unknown token.",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["refreshToken"], "additionalProperties": false, "properties": {"refreshToken": {"type": "string", "minLength": 1}}}}}},
       "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}}}},
     "/dashboard/auth/me": {"get": {"summary": "The user and tenant of the access token.", "security": [{"bearer": []}],
@@ -116,9 +116,21 @@ enum OpenAPIDocument {
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email"], "additionalProperties": false, "properties": {"email": {"type": "string", "format": "email", "minLength": 3, "maxLength": 254}}}}}},
       "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}}}},
     "/dashboard/auth/reset-password": {"post": {
-      "summary": "Set a new password with a reset token; every refresh token of the user is revoked.",
+      "summary": "Set a new password with a reset token (checked before any password is hashed); every reset token of the user is spent and every session signed out, access tokens included.",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["token", "password"], "additionalProperties": false, "properties": {"token": {"type": "string", "minLength": 1}, "password": {"type": "string", "minLength": 10, "maxLength": 72}}}}}},
       "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/sessions": {"get": {"summary": "The user's live sessions, most recently used first: {sessions: [{id (ses_…), current, createdAt, lastUsedAt, ipAddress, userAgent}]}. A session is one login and its refresh tokens; every access token names its session (claim sid), and ends with it.", "security": [{"bearer": []}],
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/sessions/{sessionId}": {"delete": {"summary": "Sign one of the user's sessions out: its refresh token and its access tokens stop working at once. 404 unless it is a live session of the user's.", "security": [{"bearer": []}],
+      "parameters": [{"name": "sessionId", "in": "path", "required": true, "schema": {"type": "string", "minLength": 1}}],
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/sessions/revoke-others": {"post": {"summary": "Sign every other session of the user out; this one stays. {revoked: n}.", "security": [{"bearer": []}],
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/logout-everywhere": {"post": {"summary": "Sign every session of the user out, this one too. {revoked: n}.", "security": [{"bearer": []}],
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}},
+    "/dashboard/auth/change-password": {"post": {"summary": "Change the password; the current one is required (400 naming currentPassword when wrong; 429 RATE_LIMITED past 10 attempts in 15 minutes). Every other session is signed out and every outstanding reset token spent; this session stays.", "security": [{"bearer": []}],
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["currentPassword", "newPassword"], "additionalProperties": false, "properties": {"currentPassword": {"type": "string", "minLength": 1}, "newPassword": {"type": "string", "minLength": 10, "maxLength": 72}}}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}}}},
     "/dashboard/contracts/provision": {"post": {
       "summary": "Provision an environment (the seed). 201 starts provisioning in the background; 200 when it is already provisioning or active (no second log is created, even for racing calls); an environment in error is provisioned again.",
       "description": "Provisioning creates the environment's verification log: an Ed25519 key (sealed with the master key), the origin line and the signed checkpoint of the empty tree. It survives a restart: an environment left provisioning is finished after the server starts again, or ends in error after 3 failed attempts.",

@@ -14,6 +14,8 @@ public struct AppRequestContext: RequestContext {
     public let remoteIP: String
     /// The dashboard user, set by ``DashboardAuthMiddleware``.
     public var user: User?
+    /// The user's session (`ses_…`), set with ``user``.
+    public var sessionID: String?
     /// The Balance API key, set by ``APIKeyMiddleware``.
     public var apiKey: APIKeyIdentity?
 

@@ -25,8 +25,10 @@ final class WebhookDispatcher: Service {
     static let perTenant = 8
     /// Attempts in flight at once to one endpoint.
     static let perEndpoint = 4
-    /// Longer than the 10 s attempt timeout: a lease outlives its attempt.
-    static let leaseMillis: Int64 = 60_000
+    /// Twice the 10 s attempt timeout: a lease outlives its attempt, and an attempt cut
+    /// short by a crash is taken up again 20 s later (at 60 s, an e2e test that restarts
+    /// the server mid-attempt waited out its 30 s for the one delivery leased at the kill).
+    static let leaseMillis: Int64 = 20_000
 
     private let outbox: WebhookOutbox
     private let client: WebhookClient

@@ -46,17 +46,7 @@ public enum EmailTokenPurpose: String, Sendable {
     case resetPassword = "reset"
 }
 
-/// The outcome of presenting a refresh token.
-public enum RefreshOutcome: Sendable, Equatable {
-    /// The token was live; it is now spent and the new one is stored.
-    case rotated(User)
-    /// Unknown or expired.
-    case invalid
-    /// Already spent or revoked: its whole family is now revoked.
-    case reused
-}
-
-/// Tenants, users, one-time email tokens and refresh-token families.
+/// Tenants, users and one-time email tokens (sessions: ``SessionStore``).
 public struct AccountStore: Sendable {
     let database: Database
 
@@ -142,15 +132,42 @@ public struct AccountStore: Sendable {
         }
     }
 
-    /// Spends a reset token, sets the new password hash and revokes every refresh token
-    /// of the user; false if the token is unknown, used or expired.
+    /// Whether a token is live (known, unused, unexpired): checked before the work its
+    /// request costs (a new password's bcrypt), which the spend then repeats atomically.
+    public func emailTokenIsLive(hash: String, purpose: EmailTokenPurpose, now: Int64) async throws -> Bool {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT 1 AS live FROM email_tokens
+                WHERE token_hash = \(bind: hash) AND purpose = \(bind: purpose.rawValue) AND used_at IS NULL AND expires_at > \(bind: now)
+                """).first() != nil
+        }
+    }
+
+    /// Spends a reset token and sets the new password hash; every other reset token of the
+    /// user is spent with it and every session revoked. False if the token is unknown,
+    /// used or expired.
     public func resetPassword(tokenHash: String, passwordHash: String, now: Int64) async throws -> Bool {
         try await database.transaction { db in
             guard let userID = try await spend(tokenHash, .resetPassword, now, db) else { return false }
-            try await db.raw("UPDATE users SET password_hash = \(bind: passwordHash) WHERE id = \(bind: userID)").run()
-            try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE user_id = \(bind: userID) AND revoked_at IS NULL").run()
+            try await setPassword(userID, passwordHash, keeping: nil, now, db)
             return true
         }
+    }
+
+    /// Sets a signed-in user's new password hash: every reset token of theirs is spent and
+    /// every session but `keeping` (the one that asked) revoked.
+    public func changePassword(userID: String, passwordHash: String, keeping session: String, now: Int64) async throws {
+        try await database.transaction { db in try await setPassword(userID, passwordHash, keeping: session, now, db) }
+    }
+
+    private func setPassword(_ userID: String, _ passwordHash: String, keeping session: String?, _ now: Int64,
+                             _ db: any SQLDatabase) async throws {
+        try await db.raw("UPDATE users SET password_hash = \(bind: passwordHash) WHERE id = \(bind: userID)").run()
+        try await db.raw("""
+            UPDATE email_tokens SET used_at = \(bind: now)
+            WHERE user_id = \(bind: userID) AND purpose = \(bind: EmailTokenPurpose.resetPassword.rawValue) AND used_at IS NULL
+            """).run()
+        _ = try await SessionStore.revokeAll(userID, except: session, now, db)
     }
 
     private func spend(_ hash: String, _ purpose: EmailTokenPurpose, _ now: Int64, _ db: any SQLDatabase) async throws -> String? {
@@ -159,48 +176,6 @@ public struct AccountStore: Sendable {
             WHERE token_hash = \(bind: hash) AND purpose = \(bind: purpose.rawValue) AND used_at IS NULL AND expires_at > \(bind: now)
             RETURNING user_id
             """).first()?.decode(column: "user_id", as: String.self)
-    }
-
-    /// Stores the hash of a new refresh token in `familyID`.
-    public func addRefreshToken(hash: String, userID: String, familyID: String, expiresAt: Int64, now: Int64) async throws {
-        try await database.transaction { db in try await insertRefresh(hash, userID, familyID, expiresAt, now, db) }
-    }
-
-    private func insertRefresh(_ hash: String, _ userID: String, _ familyID: String, _ expiresAt: Int64, _ now: Int64,
-                               _ db: any SQLDatabase) async throws {
-        try await db.raw("""
-            INSERT INTO refresh_tokens (token_hash, user_id, family_id, expires_at, spent_at, revoked_at, created_at)
-            VALUES (\(bind: hash), \(bind: userID), \(bind: familyID), \(bind: expiresAt), NULL, NULL, \(bind: now))
-            """).run()
-    }
-
-    /// Spends the presented token and stores its successor in the same family, or
-    /// revokes the family when a spent token comes back (reuse means theft).
-    public func rotateRefreshToken(hash: String, successorHash: String, expiresAt: Int64, now: Int64) async throws -> RefreshOutcome {
-        try await database.transaction { db in
-            guard let row = try await db.raw("SELECT * FROM refresh_tokens WHERE token_hash = \(bind: hash)").first() else { return .invalid }
-            let family = try row.decode(column: "family_id", as: String.self)
-            let userID = try row.decode(column: "user_id", as: String.self)
-            if try row.decode(column: "spent_at", as: Int64?.self) != nil || row.decode(column: "revoked_at", as: Int64?.self) != nil {
-                try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE family_id = \(bind: family) AND revoked_at IS NULL").run()
-                return .reused
-            }
-            guard try row.decode(column: "expires_at", as: Int64.self) > now,
-                  let user = try await db.raw("SELECT * FROM users WHERE id = \(bind: userID)").first().map(User.init(row:)) else { return .invalid }
-            try await db.raw("UPDATE refresh_tokens SET spent_at = \(bind: now) WHERE token_hash = \(bind: hash)").run()
-            try await insertRefresh(successorHash, userID, family, expiresAt, now, db)
-            return .rotated(user)
-        }
-    }
-
-    /// Revokes the family of the presented refresh token (logout); false if unknown.
-    public func revokeRefreshFamily(hash: String, now: Int64) async throws -> Bool {
-        try await database.transaction { db in
-            guard let family = try await db.raw("SELECT family_id FROM refresh_tokens WHERE token_hash = \(bind: hash)").first()?
-                .decode(column: "family_id", as: String.self) else { return false }
-            try await db.raw("UPDATE refresh_tokens SET revoked_at = \(bind: now) WHERE family_id = \(bind: family) AND revoked_at IS NULL").run()
-            return true
-        }
     }
 }
 

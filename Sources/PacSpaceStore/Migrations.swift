@@ -273,6 +273,25 @@ public enum Migrations {
             "ALTER TABLE log_nodes DROP CONSTRAINT log_nodes_environment_id_fkey",
             "ALTER TABLE log_entries DROP CONSTRAINT log_entries_environment_id_fkey",
         ]),
+        Migration(version: 15, name: "sessions", statements: [
+            // A session is a refresh-token family with a life of its own: access tokens name it
+            // (`sid`), so revoking it ends them at once, not when they expire.
+            """
+            CREATE TABLE sessions (
+                id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), created_at BIGINT NOT NULL,
+                last_used_at BIGINT NOT NULL, revoked_at BIGINT, client_address TEXT, user_agent TEXT)
+            """,
+            "CREATE INDEX sessions_user ON sessions(user_id, created_at)",
+            // A new password spends every outstanding reset token of its user.
+            "CREATE INDEX email_tokens_user ON email_tokens(user_id)",
+            // Every family so far; revocation revoked all of a family's tokens at once.
+            """
+            INSERT INTO sessions (id, user_id, created_at, last_used_at, revoked_at)
+            SELECT family_id, MIN(user_id), MIN(created_at), MAX(created_at),
+                   CASE WHEN COUNT(revoked_at) = COUNT(*) THEN MAX(revoked_at) END
+            FROM refresh_tokens GROUP BY family_id
+            """,
+        ]),
     ]
 
     /// The newest schema version this build knows.

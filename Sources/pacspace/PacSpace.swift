@@ -77,6 +77,7 @@ struct Serve: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         if let publicURL { configuration.publicURL = publicURL }
+        try configuration.checkMailTransport()
         let logger = try common.logger()
         logger.info("starting PacSpace Server", metadata: [
             "host": .string(configuration.host), "port": .stringConvertible(configuration.port),

@@ -143,8 +143,17 @@ import Testing
             let forged = try await JWTFixtures.token(for: alice, secret: Array("another-secret-0123456789abcdef-0123".utf8))
             let expired = try await JWTFixtures.token(for: alice, secret: TestServer.jwtSecret, expiresIn: -60)
             let otherTenant = try await JWTFixtures.token(for: alice, secret: TestServer.jwtSecret, tenantID: bob.tenantID)
+            let issuer = try await JWTFixtures.token(for: alice, secret: TestServer.jwtSecret, issuer: "https://elsewhere.test")
+            let audience = try await JWTFixtures.token(for: alice, secret: TestServer.jwtSecret, audience: "another-service")
+            let century = try await JWTFixtures.token(for: alice, secret: TestServer.jwtSecret, expiresIn: 100 * 365 * 86400)
+            let future = try await JWTFixtures.token(for: alice, secret: TestServer.jwtSecret, issuedAt: Date().addingTimeInterval(3600))
+            // The control: the same fixture with the server's own claims is accepted, so each refusal below is for its one change.
+            let genuine = try await JWTFixtures.token(for: alice, secret: TestServer.jwtSecret)
+            #expect(try await api.call(.get, "/dashboard/contracts", token: genuine).status == .ok)
             for (header, label) in [(nil, "missing"), ("Bearer", "empty"), ("Basic abc", "scheme"), ("Bearer not.a.jwt", "garbage"),
-                                    ("Bearer \(forged)", "forged"), ("Bearer \(expired)", "expired"), ("Bearer \(otherTenant)", "tenant swapped")] as [(String?, String)] {
+                                    ("Bearer \(forged)", "forged"), ("Bearer \(expired)", "expired"), ("Bearer \(otherTenant)", "tenant swapped"),
+                                    ("Bearer \(issuer)", "issuer"), ("Bearer \(audience)", "audience"), ("Bearer \(century)", "lifetime"),
+                                    ("Bearer \(future)", "issued in the future")] as [(String?, String)] {
                 var headers = HTTPFields()
                 if let header { headers[.authorization] = header }
                 for (method, path) in [(HTTPRequest.Method.get, "/dashboard/contracts"), (.get, statusPath), (.post, "/dashboard/contracts/provision")] {

@@ -29,6 +29,8 @@ import Testing
         "POST /dashboard/auth/register", "GET /dashboard/auth/verify", "POST /dashboard/auth/resend-verification",
         "POST /dashboard/auth/login", "POST /dashboard/auth/refresh", "POST /dashboard/auth/logout",
         "POST /dashboard/auth/forgot-password", "POST /dashboard/auth/reset-password",
+        // These act on the caller's own sessions and password; no id names anyone else's (SessionTests).
+        "POST /dashboard/auth/sessions/revoke-others", "POST /dashboard/auth/logout-everywhere", "POST /dashboard/auth/change-password",
         "POST /dashboard/contracts/provision", "POST /dashboard/api-keys", "POST /dashboard/webhooks",
         "POST /api/v1/balance/delta", "POST /api/v1/balance/delta/batch", "GET /api/v1/balance/limits",
     ]
@@ -56,14 +58,16 @@ import Testing
                                                  token: b.accessToken).data["eventId"]?.string ?? ""
             guard case .array(let keys)? = try await api.call(.get, "/dashboard/api-keys", token: b.accessToken).data["items"],
                   let keyID = keys.first?["id"]?.string else { throw TestFailure("no key of B") }
+            let bSession = JWTFixtures.session(of: b.accessToken)
             let secrets = ["secret-customer-b", "secret-reason-b", "secret-live-b", "secret-live-reason", "hooks.example.com/secret-b",
-                           b.tenantID, b.email, testRecord, liveRecord, webhookID, eventID, liveEventID, keyID]
+                           b.tenantID, b.email, testRecord, liveRecord, webhookID, eventID, liveEventID, keyID, bSession]
 
             // Tenant A.
             let a = try await api.account()
             let aTest = try await api.apiKey(a)
             let aToken = Credential.token(a.accessToken)
             let probes: [Probe] = [
+                Probe(method: .delete, path: "/dashboard/auth/sessions/\(bSession)", route: "DELETE /dashboard/auth/sessions/{sessionId}", credential: aToken),
                 Probe(method: .get, path: "/dashboard/api-keys/\(keyID)", route: "GET /dashboard/api-keys/{id}", credential: aToken),
                 Probe(method: .patch, path: "/dashboard/api-keys/\(keyID)", route: "PATCH /dashboard/api-keys/{id}", body: #"{"name":"mine"}"#, credential: aToken),
                 Probe(method: .post, path: "/dashboard/api-keys/\(keyID)/rotate", route: "POST /dashboard/api-keys/{id}/rotate", credential: aToken),
@@ -93,6 +97,7 @@ import Testing
             let lists: [(String, Credential)] = [
                 ("/dashboard/api-keys", aToken), ("/dashboard/webhooks", aToken), ("/dashboard/contracts", aToken),
                 ("/dashboard/credit/balances", aToken), ("/dashboard/credit/entries", aToken), ("/dashboard/auth/me", aToken),
+                ("/dashboard/auth/sessions", aToken),
                 ("/api/v1/balance/customers", .key(aTest)), ("/api/v1/balance/checkpoints", .key(aTest)),
                 ("/api/v1/balance/webhooks", .key(aTest)), ("/api/v1/balance/usage", .key(aTest)),
                 ("/api/v1/balance/customers", .key(bTest)), ("/api/v1/balance/checkpoints", .key(bTest)),
@@ -115,6 +120,7 @@ import Testing
             // B's data is untouched by all of it.
             #expect(try await api.call(.get, "/dashboard/webhooks/\(webhookID)", token: b.accessToken).data["active"] == true)
             #expect(try await api.call(.get, "/dashboard/api-keys/\(keyID)", token: b.accessToken).data["name"] != "mine")
+            #expect(try await api.call(.get, "/dashboard/auth/me", token: b.accessToken).status == .ok, "B's session survived")
         }
     }
 

@@ -85,4 +85,22 @@ import Testing
         // The reset token appears only in the mail line of the log transport.
         #expect(lines.filter { $0.contains(resetToken) }.allSatisfy { $0.contains("mail (log transport)") })
     }
+
+    /// Every answer, success or error, known route or not: no sniffing, no referrer, and
+    /// no cache keeps account data, keys or tokens.
+    @Test func everyAnswerCarriesTheSecurityHeaders() async throws {
+        try await TestServer().run { api in
+            let account = try await api.account()
+            let login = try await api.call(.post, "/dashboard/auth/login", body: #"{"email":"\#(account.email)","password":"\#(account.password)"}"#)
+            let answers = [
+                login, try await api.call(.get, "/dashboard/auth/me", token: account.accessToken),
+                try await api.call(.get, "/dashboard/auth/me"), try await api.call(.get, "/no/such/route"), try await api.call(.get, "/healthz"),
+            ]
+            for answer in answers {
+                #expect(answer.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff", "\(answer.status)")
+                #expect(answer.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer", "\(answer.status)")
+                #expect(answer.headers[.cacheControl] == "no-store", "\(answer.status)")
+            }
+        }
+    }
 }

@@ -116,9 +116,9 @@ import Testing
     /// A database written before migration 13 (accepted totals) migrates with its data:
     /// the backfill gives every customer and the environment the sum of its deltas (the
     /// audit compares them), and the simulation goes on. The data is written by today's
-    /// code, then the migrations from 13 on are taken back (their columns and index
-    /// dropped, the old index restored), since the write path of an older schema is no
-    /// longer here to write it.
+    /// code, then the migrations from 13 on are taken back (their columns, tables and
+    /// indexes dropped, the old index restored), since the write path of an older schema
+    /// is no longer here to write it.
     @Test func anOlderSchemaMigratesWithItsData() async throws {
         var simulation = try await Simulation(seed: 4_242)
         do {
@@ -129,6 +129,8 @@ import Testing
                 try await db.raw("ALTER TABLE environments DROP COLUMN accepted_balance").run()
                 try await db.raw("DROP INDEX deltas_position").run()
                 try await db.raw("CREATE INDEX deltas_queue ON deltas(environment_id, queue_position) WHERE status = 'QUEUED'").run()
+                try await db.raw("DROP TABLE sessions").run()
+                try await db.raw("DROP INDEX email_tokens_user").run()
                 try await db.raw("DELETE FROM schema_migrations WHERE version >= 13").run()
             }
             let applied = try await Migrations.apply(to: simulation.database, logger: simulation.logger, now: simulation.now)

@@ -66,6 +66,7 @@ final class LogRecorder: Sendable {
 /// A real server on a loopback port with its own data directory.
 struct TestServer {
     static let jwtSecret = Array("test-jwt-secret-0123456789abcdef-0123".utf8)
+    static let publicURL = "https://pacspace.test"
     static let masterKey = Array(repeating: UInt8(42), count: 32)
 
     var configuration = ServerConfiguration()
@@ -81,7 +82,7 @@ struct TestServer {
         configuration.jwtSecret = Self.jwtSecret
         configuration.masterKey = Self.masterKey
         configuration.bcryptCost = 4
-        configuration.publicURL = "https://pacspace.test"
+        configuration.publicURL = Self.publicURL
         configuration.sequencerInterval = .milliseconds(10)
     }
 
@@ -162,15 +163,20 @@ struct API: Sendable {
     /// The token of the newest mail to `email` whose body contains `marker` (polls the outbox).
     func mailToken(to email: String, marker: String = "token=") async throws -> String {
         for _ in 0..<500 {  // up to 10 s
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []
-            let texts = files.sorted().reversed().compactMap { try? String(contentsOfFile: "\(outbox)/\($0)", encoding: .utf8) }
-            if let text = texts.first(where: { $0.contains("To: \(email)\r\n") && $0.contains(marker) }),
-               let range = text.range(of: marker) {
-                return String(text[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
-            }
+            if let token = try mailTokens(to: email, marker: marker).last { return token }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw TestFailure("no mail to \(email) containing \(marker)")
+    }
+
+    /// The tokens of every mail to `email` whose body contains `marker`, oldest first.
+    func mailTokens(to email: String, marker: String) throws -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []
+        return files.sorted().compactMap { file in
+            guard let text = try? String(contentsOfFile: "\(outbox)/\(file)", encoding: .utf8), text.contains("To: \(email)\r\n"),
+                  let range = text.range(of: marker) else { return nil }
+            return String(text[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+        }
     }
 
     /// Registers a new account; returns its email.

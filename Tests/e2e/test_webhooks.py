@@ -105,7 +105,8 @@ def test_a_receiver_down_for_a_while_gets_every_event_after_it_comes_back():
         receiver.secrets = [rotated["data"]["secret"], first_secret]
 
         receiver.start()
-        receiver.wait("every delta.verified", lambda: len(receiver.of("delta.verified")) == 15)
+        # A delivery leased when the server was killed is taken up once its lease (20 s) runs out.
+        receiver.wait("every delta.verified", lambda: len(receiver.of("delta.verified")) == 15, seconds=45)
         receiver.wait("checkpoint.verified", lambda: receiver.of("checkpoint.verified"))
         assert sorted(e["data"]["recordId"] for e in receiver.of("delta.verified")) == sorted(emitted)
         assert receiver.of("checkpoint.verified")[0]["data"]["proofRoot"] == checkpoint["proofRoot"]
