@@ -35,6 +35,11 @@ public struct APIError: Error, Sendable {
         "The database is unavailable or did not confirm the write. Retry with the same Idempotency-Key or referenceId: a retry never stores twice.",
         after: 1)
 
+    /// 429 `RATE_LIMITED` with `Retry-After` (and `retryAfterSeconds`), as the official SDK reads it.
+    public static func rateLimited(after seconds: Int) -> APIError {
+        retryLater(.tooManyRequests, "RATE_LIMITED", "Too many requests; try again in \(max(1, seconds)) seconds.", after: seconds)
+    }
+
     /// 429 or 503 with `Retry-After`.
     public static func retryLater(_ status: HTTPResponse.Status, _ code: String, _ message: String, after seconds: Int) -> APIError {
         var error = APIError(status, code, message)

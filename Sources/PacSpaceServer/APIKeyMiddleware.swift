@@ -10,6 +10,7 @@ extension HTTPField.Name {
     static let idempotentReplayed = literal("Idempotent-Replayed")
     static let requestID = literal("X-Request-Id")
     static let referrerPolicy = literal("Referrer-Policy")
+    static let forwardedFor = literal("X-Forwarded-For")
 
     /// A header name written as a literal here. Each is a valid token (RFC 9110 §5.6.2), so
     /// the fallback is never taken; the HTTP tests of each header (ProtocolTests, DeltaInputTests) would see `Via`.
@@ -21,10 +22,23 @@ extension HTTPField.Name {
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let authenticator: APIKeyAuthenticator
+    let limiter: RateLimiter
+    let limits: RateLimits
     let now: @Sendable () -> Int64
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let identity = try await authenticator.authenticate(request.headers[.apiKey], now: now())
+        let now = now()
+        // An address that keeps failing is turned away before its next key is even looked up.
+        let address = RateLimiter.key(address: context.clientAddress)
+        if let wait = limiter.wait("auth-failure:" + address, limits.authFailures, now: now) { throw APIError.rateLimited(after: wait) }
+        let identity: APIKeyIdentity
+        do {
+            identity = try await authenticator.authenticate(request.headers[.apiKey], now: now)
+        } catch let error as APIError where error.status == .unauthorized {
+            _ = limiter.take("auth-failure:" + address, limits.authFailures, now: now)
+            throw error
+        }
+        if let wait = limiter.take("key:" + identity.keyID, limits.apiKey, now: now) { throw APIError.rateLimited(after: wait) }
         if let chain = request.headers[.chainID], let expected = ContractsController.chainIDs[identity.environment],
            chain.trimmingCharacters(in: .whitespaces) != String(expected) {
             throw APIError.invalid("X-Chain-Id", "mismatch",

@@ -54,12 +54,15 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     router.middlewares.add(RequestIDMiddleware())
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(ErrorMiddleware(routes: routes))
+    router.middlewares.add(ClientAddressMiddleware(trusted: configuration.trustedProxies))
+    // One limiter for every limit, each key prefixed by what it limits; bounded in memory.
+    let limiter = RateLimiter()
     OpenAPIController().addRoutes(to: router)
     let mailer = Mailer(transport: configuration.mailTransport, outbox: outbox, from: "PacSpace <no-reply@\(configuration.originHost)>",
                         logger: logger, now: configuration.now)
     DashboardAuthController(
         accounts: accounts, sessions: sessions, tokens: tokens, passwords: passwords, mailer: mailer,
-        limiter: RateLimiter(windowSeconds: configuration.loginWindowSeconds), configuration: configuration
+        limiter: limiter, configuration: configuration
     ).addRoutes(to: router, auth: auth)
     let credits = CreditStore(database: database)
     CreditsController(credits: credits).addRoutes(to: router, auth: auth)
@@ -90,7 +93,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         for (environmentID, count) in queued { sequencer.queued(count, in: environmentID) }
         sequencer.wake()
     })
-    let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, now: configuration.now))
+    let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, limiter: limiter, limits: configuration.rateLimits,
+                                                                                now: configuration.now))
     DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: receipts,
                     sequencer: sequencer, maxBacklog: configuration.maxBacklog,
                     costPerDelta: configuration.creditsPerDelta.micros, creditsLowThreshold: configuration.creditsLowThreshold.micros)

@@ -32,10 +32,11 @@ public struct ServerConfiguration: Sendable {
     public var accessTokenSeconds: Int64 = 15 * 60
     /// Refresh token lifetime, seconds.
     public var refreshTokenSeconds: Int64 = 30 * 24 * 3600
-    /// Login attempts allowed per email, and per IP, in each ``loginWindowSeconds``.
-    public var loginAttemptsPerEmail = 10
-    public var loginAttemptsPerIP = 100
-    public var loginWindowSeconds = 15 * 60
+    /// Rate limits (`PACSPACE_RATE_LIMIT_*`).
+    public var rateLimits = RateLimits()
+    /// Proxies whose `X-Forwarded-For` names the client (`PACSPACE_TRUSTED_PROXIES`, CIDRs
+    /// separated by commas). Empty: the peer is the client and the header is ignored.
+    public var trustedProxies: [NetworkRange] = []
     /// The shortest time between two sequencer batches of one environment (`SEQUENCER_INTERVAL`, ms).
     public var sequencerInterval: Duration = .milliseconds(200)
     /// Credits one production (mainnet) delta costs (`PACSPACE_CREDITS_PER_DELTA`).
@@ -97,6 +98,15 @@ public struct ServerConfiguration: Sendable {
             case "log": mailTransport = .log
             case "sendmail": mailTransport = .sendmail(path: environment["PACSPACE_SENDMAIL_PATH"] ?? "/usr/sbin/sendmail")
             default: throw ConfigurationError("PACSPACE_MAIL_TRANSPORT must be log or sendmail")
+            }
+        }
+        try rateLimits.apply(environment: environment)
+        if let value = environment["PACSPACE_TRUSTED_PROXIES"] {
+            trustedProxies = try value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
+                guard let range = NetworkRange(parsing: $0) else {
+                    throw ConfigurationError("PACSPACE_TRUSTED_PROXIES must be addresses or CIDR ranges separated by commas, not \($0)")
+                }
+                return range
             }
         }
         if let value = environment["SEQUENCER_INTERVAL"] {

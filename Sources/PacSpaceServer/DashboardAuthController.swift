@@ -17,7 +17,8 @@ struct DashboardAuthController: Sendable {
     static let resetTokenMillis: Int64 = 3600 * 1000
 
     func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
-        let group = router.group("dashboard/auth")
+        let group = router.group("dashboard/auth").add(middleware: RouteRateLimit(limiter: limiter, policy: configuration.rateLimits.authRoutes,
+                                                                                   now: configuration.now))
         group.post("register", use: register)
         group.get("verify", use: verify)
         group.post("resend-verification", use: resendVerification)
@@ -55,6 +56,7 @@ struct DashboardAuthController: Sendable {
             throw APIError(.conflict, "EMAIL_TAKEN", "An account with this email already exists; log in or reset the password.")
         }
         context.logger.info("account registered", metadata: ["tenantId": .string(tenant.id), "userId": .string(user.id)])
+        _ = mayMail(.verifyEmail, to: user.email)  // the first mail counts toward the limit of resends
         mailVerification(to: user, token: token)
         return Envelope.success(.created, Self.json(user), message: "Account created. Check your email to verify it.")
     }
@@ -81,13 +83,19 @@ struct DashboardAuthController: Sendable {
         let body = try await RequestBody.decode(request, allowed: ["email", "password"])
         let email = try body.email()
         let password = try body.secret("password", maxBytes: 1024)
-        for (key, limit) in [("email:" + email, configuration.loginAttemptsPerEmail), ("ip:" + context.remoteIP, configuration.loginAttemptsPerIP)] {
-            if let wait = await limiter.attempt("login:" + key, limit: limit, now: now) {
-                throw APIError.retryLater(.tooManyRequests, "RATE_LIMITED", "Too many login attempts; try again in \(wait) seconds.", after: wait)
-            }
+        // Failures only, per email and address: the owner elsewhere is never locked out by a
+        // stranger, and the stranger gets 10 guesses, then one every 90 s (defaults).
+        let now = now
+        let address = RateLimiter.key(address: context.clientAddress)
+        let failures = (login: "login:" + email + "|" + address, address: "auth-failure:" + address)
+        let limits = configuration.rateLimits
+        if let wait = limiter.wait(failures.login, limits.login, now: now) ?? limiter.wait(failures.address, limits.authFailures, now: now) {
+            throw APIError.retryLater(.tooManyRequests, "RATE_LIMITED", "Too many failed logins; try again in \(wait) seconds.", after: wait)
         }
         let user = try await accounts.user(email: email)
         guard try await passwords.verify(password, hash: user?.passwordHash), let user else {
+            _ = limiter.take(failures.login, limits.login, now: now)
+            _ = limiter.take(failures.address, limits.authFailures, now: now)
             throw APIError(.unauthorized, "INVALID_CREDENTIALS", "The email or password is wrong.")
         }
         guard user.emailVerified else {
@@ -132,6 +140,9 @@ struct DashboardAuthController: Sendable {
         let email = try await RequestBody.decode(request, allowed: ["email"]).email()
         if let user = try await accounts.user(email: email) {
             let token = Identifier.token()
+            guard mayMail(.resetPassword, to: user.email) else {
+                return Envelope.success(.ok, .object([]), message: "If an account exists for this email, a reset mail is on its way.")
+            }
             try await accounts.addEmailToken(hash: AccessTokens.digest(token), userID: user.id, purpose: .resetPassword,
                                              expiresAt: now + Self.resetTokenMillis, now: now)
             let link = "\(configuration.publicURL)/reset-password?token=\(token)"
@@ -154,7 +165,14 @@ struct DashboardAuthController: Sendable {
         return Envelope.success(.ok, .object([]), message: "Password changed. Every session was signed out; log in again.")
     }
 
+    /// One mail of a kind per recipient per interval (``RateLimits/mail``): past it the
+    /// request answers as usual and no mail leaves, so the limit tells nothing either.
+    private func mayMail(_ purpose: EmailTokenPurpose, to email: String) -> Bool {
+        limiter.take("mail:" + purpose.rawValue + ":" + email, configuration.rateLimits.mail, now: now) == nil
+    }
+
     private func sendVerification(to user: User) async throws {
+        guard mayMail(.verifyEmail, to: user.email) else { return }
         let token = Identifier.token()
         try await accounts.addEmailToken(hash: AccessTokens.digest(token), userID: user.id, purpose: .verifyEmail,
                                          expiresAt: now + Self.verifyTokenMillis, now: now)
@@ -177,7 +195,7 @@ struct DashboardAuthController: Sendable {
         let session = Identifier.make("ses")
         let refreshToken = AccessTokens.opaque("rt")
         try await sessions.start(sessionID: session, userID: user.id, refreshHash: AccessTokens.digest(refreshToken),
-                                 expiresAt: now + configuration.refreshTokenSeconds * 1000, clientAddress: context.remoteIP,
+                                 expiresAt: now + configuration.refreshTokenSeconds * 1000, clientAddress: context.clientAddress,
                                  userAgent: request.headers[.userAgent].map(SessionsController.printable), now: now)
         return try await sessionResponse(user: user, session: session, refreshToken: refreshToken)
     }

@@ -73,6 +73,7 @@ enum OpenAPIDocument {
     },
     "responses": {
       "Error": {"description": "Error envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "RateLimited": {"description": "429 RATE_LIMITED: a rate limit of the server (README, Accounts and sessions: per API key 100/s with bursts of 200; failed authentications 30 a minute per client address; each /dashboard/auth route 60 a minute per address; failed logins 40 an hour per email and address after 10). Wait Retry-After seconds (also error.retryAfterSeconds).", "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer", "minimum": 1}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Ok": {"description": "Success envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}}
     }
   },
@@ -97,10 +98,10 @@ enum OpenAPIDocument {
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email"], "additionalProperties": false, "properties": {"email": {"type": "string", "format": "email", "minLength": 3, "maxLength": 254}}}}}},
       "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}}}},
     "/dashboard/auth/login": {"post": {
-      "summary": "Log in. 401 INVALID_CREDENTIALS is the same for an unknown email and a wrong password; 403 EMAIL_NOT_VERIFIED before verification; 429 RATE_LIMITED after 10 attempts per email or 100 per IP in 15 minutes.",
+      "summary": "Log in. 401 INVALID_CREDENTIALS is the same for an unknown email and a wrong password; 403 EMAIL_NOT_VERIFIED before verification; 429 RATE_LIMITED after 10 failed attempts for one email from one client address (then one every 90 s; successful logins do not count, and other addresses are not affected) or 30 failures a minute from one address.",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email", "password"], "additionalProperties": false, "properties": {"email": {"type": "string", "format": "email", "minLength": 3, "maxLength": 254}, "password": {"type": "string", "minLength": 1}}}}}},
       "responses": {"200": {"description": "A session", "content": {"application/json": {"schema": {"allOf": [{"$ref": "#/components/schemas/Success"}, {"properties": {"data": {"$ref": "#/components/schemas/Session"}}}]}}}},
-        "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}}}},
+        "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/RateLimited"}}}},
     "/dashboard/auth/refresh": {"post": {
       "summary": "Exchange a refresh token for a new pair; the presented token is spent (of concurrent refreshes with one token exactly one wins). Reusing a spent token signs its whole session out (401), its access tokens included.",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["refreshToken"], "additionalProperties": false, "properties": {"refreshToken": {"type": "string", "minLength": 1}}}}}},
@@ -130,7 +131,7 @@ enum OpenAPIDocument {
       "responses": {"200": {"$ref": "#/components/responses/Ok"}, "401": {"$ref": "#/components/responses/Error"}}}},
     "/dashboard/auth/change-password": {"post": {"summary": "Change the password; the current one is required (400 naming currentPassword when wrong; 429 RATE_LIMITED past 10 attempts in 15 minutes). Every other session is signed out and every outstanding reset token spent; this session stays.", "security": [{"bearer": []}],
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["currentPassword", "newPassword"], "additionalProperties": false, "properties": {"currentPassword": {"type": "string", "minLength": 1}, "newPassword": {"type": "string", "minLength": 10, "maxLength": 72}}}}}},
-      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Ok"}, "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/RateLimited"}}}},
     "/dashboard/contracts/provision": {"post": {
       "summary": "Provision an environment (the seed). 201 starts provisioning in the background; 200 when it is already provisioning or active (no second log is created, even for racing calls); an environment in error is provisioned again.",
       "description": "Provisioning creates the environment's verification log: an Ed25519 key (sealed with the master key), the origin line and the signed checkpoint of the empty tree. It survives a restart: an environment left provisioning is finished after the server starts again, or ends in error after 3 failed attempts.",

@@ -1,25 +1,81 @@
-/// Fixed-window attempt counters held in memory (one server process owns its limits).
-actor RateLimiter {
-    private struct Window {
-        var start: Int64
-        var count: Int
+import Foundation
+import PacSpaceCore
+import Synchronization
+
+/// Rate limits held in memory (one server process owns its limits): one bucket per key,
+/// kept as the generic cell rate algorithm keeps it — a single instant per key, when the
+/// bucket is next full — so a key costs one entry and a check is a subtraction.
+///
+/// Memory is bounded: past ``capacity`` keys, those whose bucket is full again are
+/// dropped (they hold no information), then, if an attacker with many addresses still
+/// fills it, the half closest to full.
+final class RateLimiter: Sendable {
+    /// `burst` requests at once, then one every `intervalMillis`.
+    struct Policy: Sendable, Equatable, CustomStringConvertible {
+        let burst: Int
+        let intervalMillis: Int64
+
+        init(burst: Int, intervalMillis: Int64) {
+            self.burst = max(1, burst)
+            self.intervalMillis = max(1, intervalMillis)
+        }
+
+        /// `"100/s"`, `"30/min"` or `"40/h"`, optionally with a burst: `"100/s,200"` (the
+        /// burst defaults to the count). Nil when malformed or out of range.
+        init?(parsing text: String) {
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let rate = parts[0].split(separator: "/", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), rate.count == 2, let count = Int(rate[0]), (1...1_000_000).contains(count),
+                  let unit = ["s": Int64(1000), "min": 60_000, "h": 3_600_000][String(rate[1])] else { return nil }
+            let burst = parts.count == 2 ? Int(parts[1]) : count
+            guard let burst, (1...1_000_000).contains(burst) else { return nil }
+            self.init(burst: burst, intervalMillis: max(1, unit / Int64(count)))
+        }
+
+        var description: String { "\(burst) at once, then one every \(intervalMillis) ms" }
     }
 
-    private var windows: [String: Window] = [:]
-    private let windowMillis: Int64
+    let capacity: Int
+    private let full = Mutex<[String: Int64]>([:])
 
-    init(windowSeconds: Int) {
-        self.windowMillis = Int64(windowSeconds) * 1000
+    init(capacity: Int = 200_000) { self.capacity = capacity }
+
+    /// Counts a request for `key`: nil when allowed, else the whole seconds to wait.
+    func take(_ key: String, _ policy: Policy, now: Int64) -> Int? {
+        full.withLock { buckets in
+            let start = max(buckets[key] ?? now, now)
+            if let wait = Self.wait(start, policy, now) { return wait }
+            if buckets[key] == nil, buckets.count >= capacity { Self.shed(&buckets, now: now, keep: capacity / 2) }
+            buckets[key] = start + policy.intervalMillis
+            return nil
+        }
     }
 
-    /// Counts one attempt for `key`; returns nil if allowed, else seconds until the window resets.
-    func attempt(_ key: String, limit: Int, now: Int64) -> Int? {
-        if windows.count > 100_000 { windows = windows.filter { now - $0.value.start < windowMillis } }
-        var window = windows[key] ?? Window(start: now, count: 0)
-        if now - window.start >= windowMillis { window = Window(start: now, count: 0) }
-        window.count += 1
-        windows[key] = window
-        guard window.count > limit else { return nil }
-        return Int((window.start + windowMillis - now + 999) / 1000)
+    /// Whether a request for `key` would be refused now (seconds to wait), without counting it.
+    func wait(_ key: String, _ policy: Policy, now: Int64) -> Int? {
+        full.withLock { buckets in Self.wait(max(buckets[key] ?? now, now), policy, now) }
+    }
+
+    /// The limit key of a client address: IPv4 as it is, IPv6 by its /64 (one host is
+    /// given a whole /64 and would otherwise hold 2⁶⁴ keys).
+    static func key(address: String) -> String {
+        guard let bytes = NetworkAddress.parse(address).map(NetworkRange.unmapped), bytes.count == 16 else { return address }
+        return Hex.encode(Array(bytes.prefix(8))) + "::/64"
+    }
+
+    /// Keys tracked now (for tests of the bound).
+    var count: Int { full.withLock { $0.count } }
+
+    private static func wait(_ start: Int64, _ policy: Policy, _ now: Int64) -> Int? {
+        let tolerance = policy.intervalMillis * Int64(policy.burst - 1)
+        guard start - now > tolerance else { return nil }
+        return Int((start - tolerance - now + 999) / 1000)
+    }
+
+    private static func shed(_ buckets: inout [String: Int64], now: Int64, keep: Int) {
+        buckets = buckets.filter { $0.value > now }
+        guard buckets.count > keep else { return }
+        // The furthest from full stay: they are the ones limiting someone.
+        buckets = Dictionary(uniqueKeysWithValues: buckets.sorted { $0.value > $1.value }.prefix(keep).map { ($0.key, $0.value) })
     }
 }

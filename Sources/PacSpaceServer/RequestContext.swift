@@ -10,8 +10,11 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// `req_…`, echoed in the `X-Request-Id` header and every log line.
     public var requestID = ""
-    /// The peer address, for per-IP rate limits.
+    /// The peer address.
     public let remoteIP: String
+    /// The client's address: the peer, or behind a trusted proxy the address it names
+    /// (``ClientAddressMiddleware``). What rate limits and the sessions list use.
+    public var clientAddress: String
     /// The dashboard user, set by ``DashboardAuthMiddleware``.
     public var user: User?
     /// The user's session (`ses_…`), set with ``user``.
@@ -22,6 +25,7 @@ public struct AppRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteIP = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        self.clientAddress = remoteIP
     }
 
     /// The authenticated API key; only call on routes behind ``APIKeyMiddleware``.

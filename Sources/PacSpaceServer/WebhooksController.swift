@@ -14,12 +14,13 @@ struct WebhooksController: Sendable {
     let policy: OutboundPolicy
     let dispatcher: WebhookDispatcher
     /// Counts test events per tenant (``testsPerMinute``).
-    let testLimiter = RateLimiter(windowSeconds: 60)
+    let testLimiter = RateLimiter()
     let now: @Sendable () -> Int64
 
     /// Test events a tenant may queue per minute: enough to debug a receiver, too few to
     /// flood the outbox (160 queued test events once delayed other tenants' deliveries).
     static let testsPerMinute = 10
+    static let testPolicy = RateLimiter.Policy(burst: testsPerMinute, intervalMillis: 60_000 / Int64(testsPerMinute))
     /// How long the previous secret keeps signing after a rotation (api.md §7: 24 h).
     static let rotationOverlapMillis: Int64 = 24 * 3_600_000
     static let environments = ["testnet", "mainnet"]
@@ -122,7 +123,7 @@ struct WebhooksController: Sendable {
         guard endpoint.active else {
             throw APIError(.conflict, "CONFLICT", "The endpoint is disabled; enable it with PATCH /dashboard/webhooks/\(endpoint.id) {\"active\": true} first.")
         }
-        if let wait = await testLimiter.attempt(user.tenantID, limit: Self.testsPerMinute, now: now()) {
+        if let wait = testLimiter.take(user.tenantID, Self.testPolicy, now: now()) {
             throw APIError.retryLater(.tooManyRequests, "RATE_LIMITED",
                                       "At most \(Self.testsPerMinute) test events per minute; retry in \(wait) s.", after: wait)
         }

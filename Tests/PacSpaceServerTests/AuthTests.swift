@@ -1,7 +1,8 @@
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import PacSpaceCore
-import PacSpaceServer
+@testable import PacSpaceServer
 import Testing
 
 /// `/dashboard/auth/*`: registration, verification, sessions, passwords.
@@ -64,15 +65,23 @@ import Testing
         }
     }
 
-    @Test func loginIsRateLimitedPerEmail() async throws {
+    /// Failed logins are limited per email and client address: a stranger at 127.0.0.2
+    /// guessing the owner's password is stopped, and the owner at 127.0.0.1 still logs in
+    /// (the old per-email limit locked the owner out); successful logins never count.
+    @Test func aStrangerCannotLockTheOwnerOut() async throws {
         var server = TestServer()
-        server.configuration.loginAttemptsPerEmail = 3
+        server.configuration.rateLimits.login = RateLimiter.Policy(burst: 3, intervalMillis: 60_000)
         try await server.run { api in
+            guard let port = api.client.port else { throw TestFailure("no port") }
             let account = try await api.account()
-            for _ in 0..<2 {
-                #expect(try await api.call(.post, "/dashboard/auth/login", body: #"{"email":"\#(account.email)","password":"wrong password"}"#).status == .unauthorized)
-            }
-            let limited = try await api.call(.post, "/dashboard/auth/login", body: #"{"email":"\#(account.email)","password":"\#(account.password)"}"#)
+            let wrong = #"{"email":"\#(account.email)","password":"wrong password"}"#
+            var strangers: [Int] = []
+            for _ in 0..<5 { strangers.append(try await RawConnection(port: port, from: "127.0.0.2").status(of: "POST", "/dashboard/auth/login", body: wrong)) }
+            #expect(strangers == [401, 401, 401, 429, 429])
+            let right = #"{"email":"\#(account.email)","password":"\#(account.password)"}"#
+            for _ in 0..<5 { #expect(try await api.call(.post, "/dashboard/auth/login", body: right).status == .ok) }
+            for _ in 0..<3 { #expect(try await api.call(.post, "/dashboard/auth/login", body: wrong).status == .unauthorized) }
+            let limited = try await api.call(.post, "/dashboard/auth/login", body: right)
             #expect(limited.status == .tooManyRequests)
             #expect(limited.errorCode == "RATE_LIMITED")
             #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
@@ -161,7 +170,9 @@ import Testing
     }
 
     @Test func resendVerificationSendsANewLinkWithoutRevealingAccounts() async throws {
-        try await TestServer().run { api in
+        var server = TestServer()
+        server.configuration.rateLimits.mail = RateLimiter.Policy(burst: 10, intervalMillis: 1)  // a resend right after registering, on purpose
+        try await server.run { api in
             let email = "resend-\(UUID().uuidString.prefix(6).lowercased())@example.com"
             _ = try await api.register(email: email)
             let first = try await api.mailToken(to: email)

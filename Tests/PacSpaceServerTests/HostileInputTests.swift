@@ -400,8 +400,16 @@ import Testing
 final class RawConnection: @unchecked Sendable {
     private let descriptor: Int32
 
-    init(port: Int) throws {
+    /// Connects from `source` (any address of 127.0.0.0/8 is this machine: a second client address for tests).
+    init(port: Int, from source: String = "127.0.0.1") throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw TestFailure("cannot bind to \(source)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -419,6 +427,14 @@ final class RawConnection: @unchecked Sendable {
         guard bytes.withUnsafeBytes({ Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else {
             throw TestFailure("send failed")
         }
+    }
+
+    /// Sends one request (`Connection: close`) and returns the status code of its answer.
+    func status(of method: String, _ path: String, body: String) async throws -> Int {
+        try send("\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+        let head = try await read(within: .seconds(10))
+        guard let code = head.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { throw TestFailure("no answer: \(head)") }
+        return code
     }
 
     /// True once the peer closed (a read returns 0 or fails), without waiting.

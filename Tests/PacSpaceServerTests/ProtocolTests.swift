@@ -58,6 +58,9 @@ import Testing
             let entry = paths.first { $0.0 == path }?.1
             #expect(entry?[method] != nil, "\(route) is missing from /openapi.json")
             #expect(entry?[method]?["responses"]?["default"] != nil, "\(route) has no default (error envelope) response")
+            if path.hasPrefix("/api/v1/balance/") || path.hasPrefix("/dashboard/auth/") {
+                #expect(entry?[method]?["responses"]?["429"] != nil, "\(route) is rate limited but documents no 429")
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import PacSpaceCore
-import PacSpaceServer
+@testable import PacSpaceServer
 import Testing
 
 /// Sessions you can end: every revocation ends the session's access tokens at once, a
@@ -58,7 +58,9 @@ import Testing
 
     @Test(arguments: Backend.all)
     func aResetSpendsEveryResetTokenAndEndsEverySession(backend: Backend) async throws {
-        try await TestServer(backend).run { api in
+        var server = TestServer(backend)
+        server.configuration.rateLimits.mail = RateLimiter.Policy(burst: 10, intervalMillis: 1)  // two reset mails at once, on purpose
+        try await server.run { api in
             let account = try await api.account()
             for _ in 0..<2 {
                 #expect(try await api.call(.post, "/dashboard/auth/forgot-password", body: #"{"email":"\#(account.email)"}"#).status == .ok)
@@ -112,7 +114,9 @@ import Testing
     /// first and an unconditional update, several won on PostgreSQL and reuse went unseen.)
     @Test(arguments: Backend.all)
     func oneRefreshTokenRefreshesOnceUnderARace(backend: Backend) async throws {
-        try await TestServer(backend).run { api in
+        var server = TestServer(backend)
+        server.configuration.rateLimits.authRoutes = RateLimiter.Policy(burst: 1_000, intervalMillis: 1)  // 80 refreshes at once, on purpose
+        try await server.run { api in
             let account = try await api.account()
             for _ in 0..<5 {
                 let session = try await api.login(account)

@@ -1,0 +1,36 @@
+/// The rate limits a server applies (README, "Accounts and sessions"), each a
+/// ``RateLimiter/Policy`` read from `PACSPACE_RATE_LIMIT_<NAME>` as `count/unit[,burst]`.
+public struct RateLimits: Sendable {
+    /// Balance API requests per API key (`…_KEY`): 100/s, bursts of 200 — ten batch
+    /// requests a second already carry 10,000 deltas, past what the sequencer verifies.
+    var apiKey = RateLimiter.Policy(burst: 200, intervalMillis: 10)
+    /// Failed authentications (an unknown or revoked key, a wrong password) per client
+    /// address (`…_AUTH_FAILURES`): 30 a minute. A client with a working key never meets it.
+    var authFailures = RateLimiter.Policy(burst: 30, intervalMillis: 2_000)
+    /// Requests to each `/dashboard/auth/*` route per client address (`…_AUTH_ROUTES`):
+    /// 30 at once, then one a second — more than a person, less than a script.
+    var authRoutes = RateLimiter.Policy(burst: 30, intervalMillis: 1_000)
+    /// Failed logins per email and client address (`…_LOGIN`): 10, then one every 90 s
+    /// (40 an hour). Keyed by both, so a stranger elsewhere cannot lock the owner out;
+    /// successful logins do not count.
+    var login = RateLimiter.Policy(burst: 10, intervalMillis: 90_000)
+    /// Mails of one kind (verification, reset) per recipient (`…_MAIL`): one every 5 minutes.
+    /// Past it the request still answers 200 (no enumeration) and no mail leaves.
+    var mail = RateLimiter.Policy(burst: 1, intervalMillis: 300_000)
+
+    public init() {}
+
+    /// Reads `PACSPACE_RATE_LIMIT_KEY`, `…_AUTH_FAILURES`, `…_AUTH_ROUTES`, `…_LOGIN`, `…_MAIL`.
+    mutating func apply(environment: [String: String]) throws {
+        let names: [(String, WritableKeyPath<RateLimits, RateLimiter.Policy>)] = [
+            ("KEY", \.apiKey), ("AUTH_FAILURES", \.authFailures), ("AUTH_ROUTES", \.authRoutes), ("LOGIN", \.login), ("MAIL", \.mail),
+        ]
+        for (name, path) in names {
+            guard let value = environment["PACSPACE_RATE_LIMIT_" + name] else { continue }
+            guard let policy = RateLimiter.Policy(parsing: value) else {
+                throw ConfigurationError("PACSPACE_RATE_LIMIT_\(name) must be count/unit[,burst] with unit s, min or h (e.g. 100/s,200)")
+            }
+            self[keyPath: path] = policy
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import PacSpaceCore
+@testable import PacSpaceServer
+import Testing
+
+/// Abuse costs the abuser: token buckets per API key, per client address for failed
+/// authentication, per route on `/dashboard/auth/*`, per recipient for mail; 429
+/// `RATE_LIMITED` with `Retry-After` and `retryAfterSeconds`, as the official SDK reads them.
+@Suite struct RateLimitTests {
+    static func expectLimited(_ reply: Reply, _ comment: Comment? = nil) {
+        #expect(reply.status == .tooManyRequests, comment)
+        #expect(reply.errorCode == "RATE_LIMITED", comment)
+        #expect(Int(reply.headers[.retryAfter] ?? "") ?? 0 >= 1, comment)
+        #expect(reply.json["error"]?["retryAfterSeconds"] != nil, comment)
+    }
+
+    @Test func eachAPIKeyHasItsOwnBucket() async throws {
+        var server = TestServer()
+        server.configuration.rateLimits.apiKey = RateLimiter.Policy(burst: 5, intervalMillis: 60_000)
+        try await server.run { api in
+            let key = try await api.apiKey(try await api.account())
+            let other = try await api.apiKey(try await api.account())
+            for _ in 0..<5 { #expect(try await api.balance(.get, "/limits", key: key).status == .ok) }
+            Self.expectLimited(try await api.balance(.get, "/limits", key: key))
+            #expect(try await api.balance(.get, "/limits", key: other).status == .ok)
+        }
+    }
+
+    /// 500 invalid keys in 0.4 s were 500 × 401; now an address that keeps failing is
+    /// turned away before its next key is looked up.
+    @Test func failedAuthenticationIsLimitedPerAddress() async throws {
+        var server = TestServer()
+        server.configuration.rateLimits.authFailures = RateLimiter.Policy(burst: 5, intervalMillis: 60_000)
+        try await server.run { api in
+            guard let port = api.client.port else { throw TestFailure("no port") }
+            let key = try await api.apiKey(try await api.account())
+            var statuses: [HTTPResponse.Status] = []
+            for i in 0..<20 { statuses.append(try await api.balance(.get, "/limits", key: "pk_test_nonsense\(i)").status) }
+            #expect(statuses.prefix(5).allSatisfy { $0 == .unauthorized })
+            #expect(statuses.dropFirst(5).allSatisfy { $0 == .tooManyRequests })
+            Self.expectLimited(try await api.balance(.get, "/limits", key: key), "a valid key from the failing address waits too")
+            // Wrong passwords count toward the same address bucket; another address is untouched.
+            let elsewhere = try RawConnection(port: port, from: "127.0.0.3")
+            #expect(try await elsewhere.status(of: "POST", "/dashboard/auth/login", body: #"{"email":"a@example.com","password":"x"}"#) == 401)
+        }
+    }
+
+    @Test func everyAuthRouteIsLimitedPerAddress() async throws {
+        var server = TestServer()
+        server.configuration.rateLimits.authRoutes = RateLimiter.Policy(burst: 3, intervalMillis: 60_000)
+        try await server.run { api in
+            guard let port = api.client.port else { throw TestFailure("no port") }
+            let body = #"{"email":"nobody@example.com"}"#
+            for _ in 0..<3 { #expect(try await api.call(.post, "/dashboard/auth/forgot-password", body: body).status == .ok) }
+            Self.expectLimited(try await api.call(.post, "/dashboard/auth/forgot-password", body: body))
+            #expect(try await api.call(.post, "/dashboard/auth/resend-verification", body: body).status == .ok, "another route")
+            let elsewhere = try RawConnection(port: port, from: "127.0.0.4")
+            #expect(try await elsewhere.status(of: "POST", "/dashboard/auth/forgot-password", body: body) == 200, "another address")
+        }
+    }
+
+    /// Unlimited mails to one address were possible; now one of a kind per interval, and
+    /// the answer is the same either way.
+    @Test func mailIsLimitedPerRecipient() async throws {
+        try await TestServer().run { api in
+            let account = try await api.account()
+            let body = #"{"email":"\#(account.email)"}"#
+            let replies = [try await api.call(.post, "/dashboard/auth/forgot-password", body: body),
+                           try await api.call(.post, "/dashboard/auth/forgot-password", body: body)]
+            #expect(replies.map(\.status) == [.ok, .ok])
+            #expect(replies[0].json["message"] == replies[1].json["message"])
+            _ = try await api.mailToken(to: account.email, marker: "Reset token: ")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try api.mailTokens(to: account.email, marker: "Reset token: ").count == 1)
+        }
+    }
+
+    /// Behind a trusted proxy the client is the address it names; without one the header
+    /// is ignored (anyone can write it).
+    @Test(arguments: [true, false])
+    func forwardedForCountsOnlyFromTrustedProxies(trusted: Bool) async throws {
+        var server = TestServer()
+        server.configuration.rateLimits.login = RateLimiter.Policy(burst: 2, intervalMillis: 60_000)
+        if trusted, let loopback = NetworkRange(parsing: "127.0.0.0/8") { server.configuration.trustedProxies = [loopback] }
+        try await server.run { api in
+            let account = try await api.account()
+            let wrong = #"{"email":"\#(account.email)","password":"wrong password"}"#
+            func login(from client: String) async throws -> HTTPResponse.Status {
+                var headers = HTTPFields()
+                headers[HTTPField.Name("X-Forwarded-For") ?? .via] = "198.51.100.7, \(client)"
+                return try await api.call(.post, "/dashboard/auth/login", body: wrong, headers: headers).status
+            }
+            #expect(try await login(from: "203.0.113.9") == .unauthorized)
+            #expect(try await login(from: "203.0.113.9") == .unauthorized)
+            #expect(try await login(from: "203.0.113.9") == .tooManyRequests)
+            #expect(try await login(from: "203.0.113.10") == (trusted ? .unauthorized : .tooManyRequests))
+        }
+    }
+
+    @Test func theClientIsTheNearestUntrustedHop() throws {
+        let trusted = ["10.0.0.0/8", "fd00::/8"].compactMap(NetworkRange.init(parsing:))
+        #expect(ClientAddressMiddleware.client(peer: "10.1.1.1", forwardedFor: ["203.0.113.9, 10.2.2.2"], trusted: trusted) == "203.0.113.9")
+        #expect(ClientAddressMiddleware.client(peer: "10.1.1.1", forwardedFor: ["1.1.1.1", "203.0.113.9"], trusted: trusted) == "203.0.113.9")
+        #expect(ClientAddressMiddleware.client(peer: "203.0.113.1", forwardedFor: ["1.1.1.1"], trusted: trusted) == "203.0.113.1")
+        #expect(ClientAddressMiddleware.client(peer: "10.1.1.1", forwardedFor: ["garbage, 10.2.2.2"], trusted: trusted) == "10.2.2.2")
+        #expect(ClientAddressMiddleware.client(peer: "10.1.1.1", forwardedFor: [], trusted: trusted) == "10.1.1.1")
+        #expect(NetworkRange(parsing: "10.0.0.0/8")?.contains([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 9, 9, 9]) == true)
+        #expect(NetworkRange(parsing: "10.0.0.0/33") == nil)
+        #expect(NetworkRange(parsing: "10.0.0.0/-1") == nil)
+        #expect(RateLimiter.key(address: "2001:db8:1:2:3:4:5:6") == RateLimiter.key(address: "2001:db8:1:2:ffff::1"))
+        #expect(RateLimiter.key(address: "2001:db8:1:2::1") != RateLimiter.key(address: "2001:db8:1:3::1"))
+    }
+
+    @Test func policiesParseAndBucketsStayBounded() {
+        #expect(RateLimiter.Policy(parsing: "100/s,200") == RateLimiter.Policy(burst: 200, intervalMillis: 10))
+        #expect(RateLimiter.Policy(parsing: "30/min") == RateLimiter.Policy(burst: 30, intervalMillis: 2_000))
+        for bad in ["", "100", "100/day", "0/s", "-1/s", "100/s,0", "100/s,1,2", "1e9/s", "100/s,x"] {
+            #expect(RateLimiter.Policy(parsing: bad) == nil, "\(bad)")
+        }
+        let limiter = RateLimiter(capacity: 100)
+        let policy = RateLimiter.Policy(burst: 2, intervalMillis: 1_000)
+        for i in 0..<10_000 { _ = limiter.take("key-\(i)", policy, now: 0) }
+        #expect(limiter.count <= 100)
+        // A key kept over its limit survives the shedding of fuller buckets.
+        #expect(limiter.take("hot", policy, now: 0) == nil)
+        #expect(limiter.take("hot", policy, now: 0) == nil)
+        #expect(limiter.take("hot", policy, now: 0) != nil)
+        for i in 0..<1_000 { _ = limiter.take("flood-\(i)", policy, now: 0) }
+        #expect(limiter.wait("hot", policy, now: 0) != nil)
+    }
+}
