@@ -53,6 +53,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let routes = RouteTable()
     router.middlewares.add(RequestIDMiddleware())
     router.middlewares.add(SecurityHeadersMiddleware())
+    router.middlewares.add(CrossOriginMiddleware(allowed: configuration.corsOrigins))
     router.middlewares.add(ErrorMiddleware(routes: routes))
     router.middlewares.add(ClientAddressMiddleware(trusted: configuration.trustedProxies))
     // One limiter for every limit, each key prefixed by what it limits; bounded in memory.
@@ -80,7 +81,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
                        policy: outboundPolicy, dispatcher: dispatcher, now: configuration.now).addRoutes(to: router, auth: auth)
 
     let log = LogStore(database: database)
-    let deltas = DeltaStore(database: database)
+    let deltas = DeltaStore(database: database, idempotencyLifetimeMillis: Int64(configuration.idempotencyDays) * 86_400_000)
     let checkpoints = CheckpointStore(database: database)
     let receipts = ReceiptReader(log: log)
     let sequencer = Sequencer(log: log, environments: environments, sealer: sealer,
@@ -95,7 +96,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     })
     let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, limiter: limiter, limits: configuration.rateLimits,
                                                                                 now: configuration.now))
-    DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas), receipts: receipts,
+    DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas, now: configuration.now), receipts: receipts,
                     sequencer: sequencer, maxBacklog: configuration.maxBacklog,
                     costPerDelta: configuration.creditsPerDelta.micros, creditsLowThreshold: configuration.creditsLowThreshold.micros)
         .addRoutes(to: balance)
@@ -124,7 +125,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
                                             idleTimeout: TimeAmount(configuration.httpIdleTimeout))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PacSpace",
                              availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
-        services: [database, provisioner, sequencer, dispatcher],
+        services: [database, provisioner, sequencer, dispatcher,
+                   IdempotencyPurge(deltas: deltas, logger: logger, now: configuration.now)],
         logger: logger)
     app.beforeServerStarts {
         let applied: Int

@@ -37,6 +37,11 @@ public struct ServerConfiguration: Sendable {
     /// Proxies whose `X-Forwarded-For` names the client (`PACSPACE_TRUSTED_PROXIES`, CIDRs
     /// separated by commas). Empty: the peer is the client and the header is ignored.
     public var trustedProxies: [NetworkRange] = []
+    /// Browser origins allowed to call the API (`PACSPACE_CORS_ORIGINS`, exact
+    /// `scheme://host[:port]` values separated by commas). Empty: none.
+    public var corsOrigins: Set<String> = []
+    /// Days an Idempotency-Key's answer is kept (`PACSPACE_IDEMPOTENCY_DAYS`; api.md asks ≥ 30).
+    public var idempotencyDays = 30
     /// The shortest time between two sequencer batches of one environment (`SEQUENCER_INTERVAL`, ms).
     public var sequencerInterval: Duration = .milliseconds(200)
     /// Credits one production (mainnet) delta costs (`PACSPACE_CREDITS_PER_DELTA`).
@@ -108,6 +113,19 @@ public struct ServerConfiguration: Sendable {
                 }
                 return range
             }
+        }
+        if let value = environment["PACSPACE_CORS_ORIGINS"] {
+            corsOrigins = Set(try value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
+                guard let url = URLComponents(string: $0), ["http", "https"].contains(url.scheme), url.host?.isEmpty == false,
+                      url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil else {
+                    throw ConfigurationError("PACSPACE_CORS_ORIGINS must be origins (scheme://host[:port]) separated by commas, not \($0)")
+                }
+                return $0
+            })
+        }
+        if let value = environment["PACSPACE_IDEMPOTENCY_DAYS"] {
+            guard let days = Int(value), (30...3650).contains(days) else { throw ConfigurationError("PACSPACE_IDEMPOTENCY_DAYS must be 30...3650") }
+            idempotencyDays = days
         }
         if let value = environment["SEQUENCER_INTERVAL"] {
             guard let millis = Int(value), (1...60_000).contains(millis) else { throw ConfigurationError("SEQUENCER_INTERVAL must be 1...60000 (milliseconds)") }

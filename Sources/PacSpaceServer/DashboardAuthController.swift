@@ -73,8 +73,8 @@ struct DashboardAuthController: Sendable {
 
     @Sendable func resendVerification(_ request: Request, context: AppRequestContext) async throws -> Response {
         let email = try await RequestBody.decode(request, allowed: ["email"]).email()
-        if let user = try await accounts.user(email: email), !user.emailVerified {
-            try await sendVerification(to: user)
+        afterAnswering("resend-verification", context) {
+            if let user = try await accounts.user(email: email), !user.emailVerified { try await sendVerification(to: user) }
         }
         return Envelope.success(.ok, .object([]), message: "If an unverified account exists for this email, a new verification mail is on its way.")
     }
@@ -138,11 +138,9 @@ struct DashboardAuthController: Sendable {
 
     @Sendable func forgotPassword(_ request: Request, context: AppRequestContext) async throws -> Response {
         let email = try await RequestBody.decode(request, allowed: ["email"]).email()
-        if let user = try await accounts.user(email: email) {
+        afterAnswering("forgot-password", context) {
+            guard let user = try await accounts.user(email: email), mayMail(.resetPassword, to: user.email) else { return }
             let token = Identifier.token()
-            guard mayMail(.resetPassword, to: user.email) else {
-                return Envelope.success(.ok, .object([]), message: "If an account exists for this email, a reset mail is on its way.")
-            }
             try await accounts.addEmailToken(hash: AccessTokens.digest(token), userID: user.id, purpose: .resetPassword,
                                              expiresAt: now + Self.resetTokenMillis, now: now)
             let link = "\(configuration.publicURL)/reset-password?token=\(token)"
@@ -150,6 +148,16 @@ struct DashboardAuthController: Sendable {
                       body: "Someone asked to reset the password of this account.\r\n\r\nReset token: \(token)\r\nOr open: \(link)\r\n\r\nThe token is valid for one hour. If it was not you, ignore this mail."))
         }
         return Envelope.success(.ok, .object([]), message: "If an account exists for this email, a reset mail is on its way.")
+    }
+
+    /// Runs `work` after the answer leaves: the lookup, the fsynced token and the mail for
+    /// a known address cost what nothing costs for an unknown one, and one sample of the
+    /// answer's time told them apart 85–90 % of the time when they ran first.
+    private func afterAnswering(_ route: String, _ context: AppRequestContext, _ work: @escaping @Sendable () async throws -> Void) {
+        let logger = context.logger
+        Task {
+            do { try await work() } catch { logger.error("background work of a request failed", metadata: ["route": .string(route), "error": .string("\(error)")]) }
+        }
     }
 
     @Sendable func resetPassword(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -182,7 +190,9 @@ struct DashboardAuthController: Sendable {
     private func mailVerification(to user: User, token: String) {
         let link = "\(configuration.publicURL)/dashboard/auth/verify?token=\(token)"
         send(Mail(to: user.email, subject: "Verify your PacSpace email",
-                  body: "Welcome to PacSpace, \(user.firstName).\r\n\r\nVerify your email by opening:\r\n\(link)\r\n\r\nThe link is valid for 24 hours."))
+                  // Nothing the registrant typed: whoever registers may give someone else's address,
+                  // and a name like "Visit http://phish.example now" would reach that inbox in our voice.
+                  body: "Welcome to PacSpace.\r\n\r\nVerify your email by opening:\r\n\(link)\r\n\r\nThe link is valid for 24 hours. If you did not sign up, ignore this mail."))
     }
 
     /// Mail leaves in the background so that the answer's timing does not reveal whether an account exists.

@@ -11,14 +11,19 @@ import Synchronization
 /// `Idempotent-Replayed: true`. Same key while the first request is in flight: 202
 /// `IDEMPOTENCY_PENDING`. Same key + another body (or another route): 409
 /// `IDEMPOTENCY_CONFLICT`. A request refused before it was written (a 400) stores
-/// nothing, so a corrected retry may reuse its key.
+/// nothing, so a corrected retry may reuse its key. An answer is kept for
+/// `PACSPACE_IDEMPOTENCY_DAYS` (30); after that the key is new again.
 final class IdempotencyGate: Sendable {
     static let maxKeyLength = 255
 
     private let deltas: DeltaStore
+    private let now: @Sendable () -> Int64
     private let inFlight = Mutex<Set<String>>([])
 
-    init(deltas: DeltaStore) { self.deltas = deltas }
+    init(deltas: DeltaStore, now: @escaping @Sendable () -> Int64) {
+        self.deltas = deltas
+        self.now = now
+    }
 
     /// Runs `perform` at most once per key; `perform` receives what to store with the write.
     func run(_ request: Request, key identity: APIKeyIdentity, digest: String,
@@ -45,7 +50,7 @@ final class IdempotencyGate: Sendable {
     }
 
     private func replay(_ identity: APIKeyIdentity, _ key: String, _ requestHash: String) async throws -> Response? {
-        guard let stored = try await deltas.idempotencyRecord(environmentID: identity.environmentID, key: key) else { return nil }
+        guard let stored = try await deltas.idempotencyRecord(environmentID: identity.environmentID, key: key, now: now()) else { return nil }
         guard stored.requestHash == requestHash else {
             throw APIError(.conflict, "IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used with a different request; use a new key.")
         }

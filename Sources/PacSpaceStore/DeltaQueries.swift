@@ -180,16 +180,31 @@ extension DeltaStore {
         }
     }
 
-    /// The stored answer for an idempotency key of the environment.
-    public func idempotencyRecord(environmentID: String, key: String) async throws -> IdempotencyRecord? {
+    /// The stored answer for an idempotency key of the environment, unless it expired.
+    public func idempotencyRecord(environmentID: String, key: String, now: Int64) async throws -> IdempotencyRecord? {
         try await database.read { db in
             try await db.raw("""
                 SELECT * FROM idempotency_keys WHERE environment_id = \(bind: environmentID) AND idempotency_key = \(bind: key)
+                  AND created_at > \(bind: now - idempotencyLifetimeMillis)
                 """).first().map {
                 IdempotencyRecord(requestHash: try $0.decode(column: "request_hash", as: String.self),
                                   statusCode: Int(try $0.decode(column: "status_code", as: Int64.self)),
                                   response: try $0.decode(column: "response", as: String.self))
             }
+        }
+    }
+}
+
+extension DeltaStore {
+    /// Deletes up to `limit` idempotency answers stored before `cutoff`; returns how many.
+    /// Bounded, so that a purge of a large backlog holds the writer in short turns.
+    public func purgeIdempotencyKeys(before cutoff: Int64, limit: Int) async throws -> Int {
+        try await database.transaction { db in
+            try await db.raw("""
+                DELETE FROM idempotency_keys WHERE (environment_id, idempotency_key) IN (
+                    SELECT environment_id, idempotency_key FROM idempotency_keys WHERE created_at <= \(bind: cutoff) LIMIT \(bind: limit))
+                RETURNING created_at
+                """).all().count
         }
     }
 }

@@ -6,8 +6,16 @@ import SQLKit
 /// the write path (group-commit ingest); reads are in `DeltaQueries.swift`.
 public struct DeltaStore: Sendable {
     let database: Database
+    /// How long an Idempotency-Key's answer is kept (api.md: at least 30 days). Past it the
+    /// key is free again; ``purgeIdempotencyKeys(before:limit:)`` deletes the rows.
+    public let idempotencyLifetimeMillis: Int64
 
-    public init(database: Database) { self.database = database }
+    public static let defaultIdempotencyLifetimeMillis: Int64 = 30 * 86_400_000
+
+    public init(database: Database, idempotencyLifetimeMillis: Int64 = DeltaStore.defaultIdempotencyLifetimeMillis) {
+        self.database = database
+        self.idempotencyLifetimeMillis = idempotencyLifetimeMillis
+    }
 
     /// Stores a group of prepared requests in one transaction (group commit): one fsync
     /// for all. Outcomes come back per request, per submission, in order. `now` stamps
@@ -94,6 +102,11 @@ public struct DeltaStore: Sendable {
             // The answers of requests that carried an Idempotency-Key.
             let answered = zip(requests, results).compactMap { request, result in
                 request.idempotency.map { (request.environmentID, $0, request.answer(result)) }
+            }
+            // An expired answer not yet purged gives its key up to this request.
+            try await RowBatch.delete(from: "idempotency_keys", key: [("environment_id", .text), ("idempotency_key", .text)],
+                                      filter: "created_at <= \(now - idempotencyLifetimeMillis)", in: answered, db) { item, row in
+                row.text(item.0); row.text(item.1.key)
             }
             try await RowBatch.insert(into: "idempotency_keys", columns: [
                 ("environment_id", .text), ("idempotency_key", .text), ("request_hash", .text), ("status_code", .integer),

@@ -292,6 +292,10 @@ public enum Migrations {
             FROM refresh_tokens GROUP BY family_id
             """,
         ]),
+        Migration(version: 16, name: "idempotency expiry", statements: [
+            // Answers expire after PACSPACE_IDEMPOTENCY_DAYS (30): the purge finds them by age.
+            "CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

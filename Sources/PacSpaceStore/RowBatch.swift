@@ -76,6 +76,21 @@ struct RowBatch {
         return rows
     }
 
+    /// Deletes the rows of `table` whose `key` columns equal one of `keys` and that meet
+    /// `filter` (SQL on the table's own columns, unqualified).
+    static func delete<Keys: Collection>(from table: String, key: [(name: String, kind: Kind)], filter: String, in keys: Keys,
+                                         _ db: any SQLDatabase, write: (Keys.Element, inout Row) -> Void) async throws {
+        let postgres = db.dialect.name == "postgresql"
+        let names = key.map(\.name).joined(separator: ", ")
+        let cells = key.enumerated().map { offset, column in
+            postgres && column.kind == .integer ? "(value->>\(offset))::bigint" : "value->>\(offset)"
+        }.joined(separator: ", ")
+        for json in arrays(keys, cells: key.count, of: table, write: write) {
+            let source: SQLQueryString = postgres ? "jsonb_array_elements(\(bind: json)::jsonb)" : "json_each(\(bind: json))"
+            try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE \(unsafeRaw: filter) AND (\(unsafeRaw: names)) IN (SELECT \(unsafeRaw: cells) FROM " + source + ")").run()
+        }
+    }
+
     /// The items as JSON arrays of rows, ``rowsPerStatement`` rows each.
     private static func arrays<Items: Collection>(_ items: Items, cells: Int, of table: String,
                                                   write: (Items.Element, inout Row) -> Void) -> [String] {

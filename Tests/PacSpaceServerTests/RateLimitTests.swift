@@ -131,3 +131,48 @@ import Testing
         #expect(limiter.wait("hot", policy, now: 0) != nil)
     }
 }
+
+/// Cross-origin calls from browsers: none by default, listed origins only.
+@Suite struct CrossOriginTests {
+    static func call(_ api: API, _ method: HTTPRequest.Method, _ path: String, origin: String, preflight: Bool = false) async throws -> Reply {
+        var headers = HTTPFields()
+        headers[.origin] = origin
+        if preflight {
+            headers[.accessControlRequestMethod] = "POST"
+            headers[.accessControlRequestHeaders] = "x-api-key, content-type"
+        }
+        return try await api.call(method, path, headers: headers)
+    }
+
+    @Test func noOriginIsAllowedByDefault() async throws {
+        try await TestServer().run { api in
+            let simple = try await Self.call(api, .get, "/healthz", origin: "https://evil.example")
+            #expect(simple.status == .ok)
+            #expect(simple.headers[.accessControlAllowOrigin] == nil)
+            let preflight = try await Self.call(api, .options, "/api/v1/balance/delta", origin: "https://evil.example", preflight: true)
+            #expect(preflight.headers[.accessControlAllowOrigin] == nil)
+            #expect(preflight.status != .noContent)
+        }
+    }
+
+    @Test func listedOriginsAndOnlyThemAreAllowed() async throws {
+        var server = TestServer()
+        var configuration = ServerConfiguration()
+        try configuration.apply(environment: ["PACSPACE_CORS_ORIGINS": "https://app.example, http://localhost:3000"])
+        server.configuration.corsOrigins = configuration.corsOrigins
+        #expect(throws: (any Error).self) { try configuration.apply(environment: ["PACSPACE_CORS_ORIGINS": "https://app.example/path"]) }
+        #expect(throws: (any Error).self) { try configuration.apply(environment: ["PACSPACE_CORS_ORIGINS": "*"]) }
+        try await server.run { api in
+            let preflight = try await Self.call(api, .options, "/api/v1/balance/delta", origin: "https://app.example", preflight: true)
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[.accessControlAllowOrigin] == "https://app.example")
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("X-Api-Key") == true)
+            #expect(preflight.headers[.vary] == "Origin")
+            let simple = try await Self.call(api, .get, "/api/v1/balance/limits", origin: "http://localhost:3000")
+            #expect(simple.status == .unauthorized)
+            #expect(simple.headers[.accessControlAllowOrigin] == "http://localhost:3000", "errors carry it too, so the page can read them")
+            let other = try await Self.call(api, .options, "/api/v1/balance/delta", origin: "https://app.example.evil", preflight: true)
+            #expect(other.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
+}

@@ -109,6 +109,29 @@ import Testing
         }
     }
 
+    /// A bogus reset token costs a lookup, not a bcrypt: six at once answer before one hash
+    /// at cost 13 (about half a second here) could finish, while the control — a genuine
+    /// token — does hash. (Before, each bogus reset hashed first: 16 loops of them took a
+    /// real login from 0.24 s to 9.2 s.)
+    @Test func aBogusResetTokenCostsNoHash() async throws {
+        var server = TestServer()
+        server.configuration.bcryptCost = 13
+        try await server.run { api in
+            let body = #"{"token":"bogus-token-0123456789","password":"a brand new password"}"#
+            let started = ContinuousClock.now
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<6 { group.addTask { try await api.call(.post, "/dashboard/auth/reset-password", body: body).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let bogus = ContinuousClock.now - started
+            #expect(statuses == Array(repeating: .badRequest, count: 6))
+            let registered = ContinuousClock.now
+            _ = try await api.register(email: "hash-\(UUID().uuidString.prefix(6).lowercased())@example.com")
+            let oneHash = ContinuousClock.now - registered
+            #expect(bogus < oneHash, "six bogus resets took \(bogus); one registration (one hash) \(oneHash)")
+        }
+    }
+
     /// Sixteen refreshes with one token at once, five times: exactly one wins each time,
     /// the others count as reuse, and so the winner's successor is dead too. (With a read
     /// first and an unconditional update, several won on PostgreSQL and reuse went unseen.)
@@ -150,6 +173,20 @@ import Testing
             let lines = server.logs.all
             #expect(lines.contains { $0.contains("mail written to the outbox") })
             #expect(!lines.contains { $0.contains(verification) || $0.contains(reset) || $0.contains("Welcome to PacSpace") })
+        }
+    }
+
+    /// The registrant's text never reaches the mail: they may have typed a stranger's address.
+    @Test func mailsCarryNoAttackerText() async throws {
+        try await TestServer().run { api in
+            let email = "victim-\(UUID().uuidString.prefix(6).lowercased())@example.com"
+            let body = #"{"email":"\#(email)","password":"correct horse battery","firstName":"Visit http://phish.example now","lastName":"Lee","companyName":"Call +1 555 0100"}"#
+            #expect(try await api.call(.post, "/dashboard/auth/register", body: body).status == .created)
+            _ = try await api.mailToken(to: email)
+            let outbox = try FileManager.default.contentsOfDirectory(atPath: api.outbox)
+            let mails = try outbox.map { try String(contentsOfFile: api.outbox + "/" + $0, encoding: .utf8) }.filter { $0.contains("To: \(email)") }
+            #expect(mails.count == 1)
+            #expect(!mails.contains { $0.contains("phish") || $0.contains("555 0100") })
         }
     }
 

@@ -131,6 +131,7 @@ import Testing
                 try await db.raw("CREATE INDEX deltas_queue ON deltas(environment_id, queue_position) WHERE status = 'QUEUED'").run()
                 try await db.raw("DROP TABLE sessions").run()
                 try await db.raw("DROP INDEX email_tokens_user").run()
+                try await db.raw("DROP INDEX idempotency_keys_created").run()
                 try await db.raw("DELETE FROM schema_migrations WHERE version >= 13").run()
             }
             let applied = try await Migrations.apply(to: simulation.database, logger: simulation.logger, now: simulation.now)
