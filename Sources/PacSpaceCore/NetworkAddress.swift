@@ -30,7 +30,18 @@ public enum NetworkAddress {
         let zeroPrefix = b[0..<10].allSatisfy { $0 == 0 }
         if zeroPrefix && b[10] == 0xff && b[11] == 0xff { return isPublicIPv4(Array(b[12..<16])) }  // ::ffff:a.b.c.d
         if b[0..<12].allSatisfy({ $0 == 0 }) { return false }            // ::, ::1, IPv4-compatible
+        if b[0..<8].allSatisfy({ $0 == 0 }) && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0 {
+            return isPublicIPv4(Array(b[12..<16]))                      // IPv4-translated ::ffff:0:a.b.c.d (RFC 2765)
+        }
         if b[0..<12] == [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0][...] { return isPublicIPv4(Array(b[12..<16])) }  // NAT64
+        // Local-use NAT64 64:ff9b:1::/48 (RFC 8215): a network's own translator, which may
+        // reach its internal IPv4 — whatever IPv4 the address seems to carry.
+        if b[0..<6] == [0, 0x64, 0xff, 0x9b, 0, 0x01][...] { return false }
+        if b[0] == 0x01 && b[1..<8].allSatisfy({ $0 == 0 }) { return false }  // discard-only 100::/64
+        if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0 { return false }  // Teredo 2001::/32 tunnels to IPv4
+        if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && (b[3] == 0x02 || b[3] & 0xe0 == 0x20 || b[3] & 0xf0 == 0x10) {
+            return false                                                // benchmarking 2001:2::/48, ORCHID 2001:10::/28 and 2001:20::/28
+        }
         if b[0] & 0xfe == 0xfc { return false }                         // unique local fc00::/7
         if b[0] == 0xfe && b[1] & 0xc0 == 0x80 { return false }         // link-local fe80::/10
         if b[0] == 0xfe && b[1] & 0xc0 == 0xc0 { return false }         // site-local fec0::/10
