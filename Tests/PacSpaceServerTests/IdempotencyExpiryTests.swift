@@ -44,14 +44,17 @@ import Testing
                         .first()?.decode(column: "n", as: Int64.self) ?? -1
                 }
             }
-            #expect(try await count() == 2)
+            // The server's own purge (10 s after its start, then hourly) may have run already
+            // on a loaded machine: between it and this one, exactly the stale answer goes.
+            let before = try await count()
+            #expect((1...2).contains(before))
             var purged = 0
             while true {
                 let deleted = try await deltas.purgeIdempotencyKeys(before: start - deltas.idempotencyLifetimeMillis, limit: 1)
                 purged += deleted
                 if deleted == 0 { break }
             }
-            #expect(purged >= 1)
+            #expect(Int64(purged) == before - 1)
             return try await count()
         }
         #expect(remaining == 1, "the stale answer is purged, the fresh one kept")
