@@ -14,6 +14,8 @@ import Testing
     func answersExpireAfterThirtyDaysAndArePurged(backend: Backend) async throws {
         let offset = Mutex<Int64>(0)
         var server = TestServer(backend)
+        // Its own database: a purge with a clock 31 days ahead would take every other test's answers with it.
+        try await server.isolateDatabase()
         let clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) + offset.withLock { $0 } }
         server.configuration.now = clock
         let keys = (fresh: "expiry-\(UUID().uuidString)", stale: "expiry-\(UUID().uuidString)")
