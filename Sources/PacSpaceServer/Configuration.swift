@@ -232,9 +232,9 @@ public struct ServerConfiguration: Sendable {
     /// Whether `url` names this machine: `localhost`, 127.0.0.0/8 or `::1`.
     static func isLoopback(_ url: String) -> Bool {
         guard let host = URLComponents(string: url)?.host?.lowercased() else { return false }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        return host == "localhost" || host.hasSuffix(".localhost") || host == "::1" || host == "[::1]"
-            || (octets.count == 4 && octets.first == "127" && octets.allSatisfy { UInt8($0) != nil })
+        if host == "localhost" || host.hasSuffix(".localhost") { return true }
+        guard let address = NetworkAddress.parse(host) else { return false }
+        return ["127.0.0.0/8", "::1"].compactMap(NetworkRange.init(parsing:)).contains { $0.contains(address) }
     }
 
     /// The host (and port) of ``publicURL``: the first part of new log origins.

@@ -63,7 +63,7 @@ struct RowBatch {
                                          in keys: Keys, _ db: any SQLDatabase, write: (Keys.Element, inout Row) -> Void) async throws -> [any SQLRow] {
         let postgres = db.dialect.name == "postgresql"
         let match = key.enumerated().map { offset, column in
-            "t.\(column.name) = " + (postgres && column.kind == .integer ? "(k.value->>\(offset))::bigint" : "k.value->>\(offset)")
+            "t.\(column.name) = " + cell(offset, column.kind, of: "k.value", postgres: postgres)
         }.joined(separator: " AND ") + (filter.map { " AND \($0)" } ?? "")
         var rows: [any SQLRow] = []
         for json in arrays(keys, cells: key.count, of: table, write: write) {
@@ -82,13 +82,16 @@ struct RowBatch {
                                          _ db: any SQLDatabase, write: (Keys.Element, inout Row) -> Void) async throws {
         let postgres = db.dialect.name == "postgresql"
         let names = key.map(\.name).joined(separator: ", ")
-        let cells = key.enumerated().map { offset, column in
-            postgres && column.kind == .integer ? "(value->>\(offset))::bigint" : "value->>\(offset)"
-        }.joined(separator: ", ")
+        let cells = key.enumerated().map { cell($0, $1.kind, of: "value", postgres: postgres) }.joined(separator: ", ")
         for json in arrays(keys, cells: key.count, of: table, write: write) {
             let source: SQLQueryString = postgres ? "jsonb_array_elements(\(bind: json)::jsonb)" : "json_each(\(bind: json))"
             try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE \(unsafeRaw: filter) AND (\(unsafeRaw: names)) IN (SELECT \(unsafeRaw: cells) FROM " + source + ")").run()
         }
+    }
+
+    /// Cell `offset` of a JSON row `value` as SQL: PostgreSQL's `->>` gives text, so integers are cast back.
+    private static func cell(_ offset: Int, _ kind: Kind, of value: String, postgres: Bool) -> String {
+        postgres && kind == .integer ? "(\(value)->>\(offset))::bigint" : "\(value)->>\(offset)"
     }
 
     /// The items as JSON arrays of rows, ``rowsPerStatement`` rows each.
@@ -118,11 +121,11 @@ struct RowBatch {
     private static func statement(_ table: String, _ columns: [(name: String, kind: Kind)], json: String,
                                   _ dialect: String) -> SQLQueryString {
         let names = columns.map(\.name).joined(separator: ", ")
-        if dialect == "postgresql" {
-            let cells = columns.enumerated().map { $1.kind == .integer ? "(value->>\($0))::bigint" : "value->>\($0)" }.joined(separator: ", ")
+        let postgres = dialect == "postgresql"
+        let cells = columns.enumerated().map { cell($0, $1.kind, of: "value", postgres: postgres) }.joined(separator: ", ")
+        if postgres {
             return "INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: names)) SELECT \(unsafeRaw: cells) FROM jsonb_array_elements(\(bind: json)::jsonb)"
         }
-        let cells = columns.indices.map { "value->>\($0)" }.joined(separator: ", ")
         return "INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: names)) SELECT \(unsafeRaw: cells) FROM json_each(\(bind: json))"
     }
 }

@@ -77,6 +77,22 @@ import Testing
         }
     }
 
+    /// Wrong current passwords count like failed logins (per user): a stolen access token
+    /// cannot guess the password behind it without end.
+    @Test func changingThePasswordIsLimitedPerUser() async throws {
+        var server = TestServer()
+        server.configuration.rateLimits.login = RateLimiter.Policy(burst: 2, intervalMillis: 60_000)
+        try await server.run { api in
+            let account = try await api.account()
+            let wrong = #"{"currentPassword":"not it at all","newPassword":"a brand new password"}"#
+            for _ in 0..<2 {
+                #expect(try await api.call(.post, "/dashboard/auth/change-password", body: wrong, token: account.accessToken).status == .badRequest)
+            }
+            let right = #"{"currentPassword":"\#(account.password)","newPassword":"a brand new password"}"#
+            Self.expectLimited(try await api.call(.post, "/dashboard/auth/change-password", body: right, token: account.accessToken))
+        }
+    }
+
     /// Behind a trusted proxy the client is the address it names; without one the header
     /// is ignored (anyone can write it).
     @Test(arguments: [true, false])
