@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         // Already built for PostgreSQL's TLS; used directly by webhook delivery to https URLs.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure domain: no I/O, no NIO, no database. Time and randomness are injected.
@@ -59,6 +60,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], swiftSettings: swiftSettings),
         // The executable: argument parsing only.
         .executableTarget(name: "pacspace", dependencies: [
@@ -66,7 +68,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
-        .testTarget(name: "PacSpaceCoreTests", dependencies: ["PacSpaceCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PacSpaceCoreTests", dependencies: [
+            "PacSpaceCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "PacSpaceServerTests", dependencies: [
             "PacSpaceServer", "PacSpaceStore", "PacSpaceCore",
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -29,7 +29,8 @@ struct AccessClaims: JWTPayload {
 /// (refresh, email) whose SHA-256 is all the database keeps.
 struct AccessTokens: Sendable {
     private let keys: JWTKeyCollection
-    private let keyID: JWKIdentifier
+    /// The key id of the signing key (the ring's first).
+    let keyID: JWKIdentifier
     /// The `iss` of every token: this server's public URL.
     let issuer: String
     let lifetimeSeconds: Int64
@@ -41,15 +42,25 @@ struct AccessTokens: Sendable {
     /// Why a well-signed token is still refused.
     struct Refused: Error {}
 
-    init(secret: [UInt8], issuer: String, lifetimeSeconds: Int64) async {
+    /// Signs with `secrets[0]`; every secret of the ring verifies tokens whose `kid` names it
+    /// (a retired key, until the tokens it signed have expired).
+    init(secrets: [[UInt8]], issuer: String, lifetimeSeconds: Int64) async {
         let keys = JWTKeyCollection()
-        // The key id names the key without revealing it (a hash of a ≥ 256-bit secret), so
-        // tokens say which key signed them and a rotated key can be told apart.
-        keyID = JWKIdentifier(string: "hs256-" + Hex.encode(Array(Hash.sha256(Array("pacspace-jwt-kid:".utf8) + secret).bytes.prefix(8))))
-        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: keyID)
+        // The first added is JWTKit's default, which checks tokens without a kid or with an
+        // unknown one: the current key, so a dropped key's tokens fail.
+        for secret in secrets {
+            await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: JWKIdentifier(string: Self.keyID(secret)))
+        }
+        keyID = JWKIdentifier(string: Self.keyID(secrets.first ?? []))
         self.keys = keys
         self.issuer = issuer
         self.lifetimeSeconds = lifetimeSeconds
+    }
+
+    /// The key id names the key without revealing it (a hash of a ≥ 256-bit secret), so
+    /// tokens say which key signed them and a rotated key can be told apart.
+    static func keyID(_ secret: [UInt8]) -> String {
+        "hs256-" + Hex.encode(Array(Hash.sha256(Array("pacspace-jwt-kid:".utf8) + secret).bytes.prefix(8)))
     }
 
     /// A signed access token for `user` in `session`, valid from `now` (epoch ms).

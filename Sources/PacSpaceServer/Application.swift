@@ -31,33 +31,35 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     try DataDirectory.secure(configuration.dataDirectory)
     let outbox = (configuration.dataDirectory as NSString).appendingPathComponent("outbox")
     try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
-    let masterKey = try configuration.masterKey
-        ?? ServerConfiguration.secretFile("master.key", in: configuration.dataDirectory, bytes: 32, logger: logger)
-    let jwtSecret = try configuration.jwtSecret
-        ?? ServerConfiguration.secretFile("jwt.key", in: configuration.dataDirectory, bytes: 32, logger: logger)
+    let masterKeys = configuration.masterKeys.isEmpty
+        ? try ServerConfiguration.secretRing(.master, in: configuration.dataDirectory, logger: logger) : configuration.masterKeys
+    let jwtSecrets = configuration.jwtSecrets.isEmpty
+        ? try ServerConfiguration.secretRing(.jwt, in: configuration.dataDirectory, logger: logger) : configuration.jwtSecrets
 
-    let sealer = try KeySealer(masterKey: masterKey)
+    let sealer = try KeySealer(masterKeys: masterKeys)
     let passwords = try await Passwords(cost: configuration.bcryptCost)
     // Opened last: nothing below can fail, so an open connection is never left unclosed.
     let database = try await openDatabase(configuration, logger: logger)
     let accounts = AccountStore(database: database)
     let environments = EnvironmentStore(database: database)
     let sessions = SessionStore(database: database)
-    let tokens = await AccessTokens(secret: jwtSecret, issuer: configuration.publicURL, lifetimeSeconds: configuration.accessTokenSeconds)
+    let tokens = await AccessTokens(secrets: jwtSecrets, issuer: configuration.publicURL, lifetimeSeconds: configuration.accessTokenSeconds)
     let provisioner = Provisioner(environments: environments, sealer: sealer,
                                   originHost: configuration.originHost, logger: logger, now: configuration.now)
     let auth = DashboardAuthMiddleware(tokens: tokens, sessions: sessions, now: configuration.now)
 
+    let metrics = ServerMetrics()
     let router = Router(context: AppRequestContext.self)
     // Router middleware wraps only routes added after it, so it comes first.
     let routes = RouteTable()
     router.middlewares.add(RequestIDMiddleware())
+    router.middlewares.add(HTTPMetricsMiddleware(metrics: metrics))
     router.middlewares.add(SecurityHeadersMiddleware())
     router.middlewares.add(CrossOriginMiddleware(allowed: configuration.corsOrigins))
     router.middlewares.add(ErrorMiddleware(routes: routes))
     router.middlewares.add(ClientAddressMiddleware(trusted: configuration.trustedProxies))
     // One limiter for every limit, each key prefixed by what it limits; bounded in memory.
-    let limiter = RateLimiter()
+    let limiter = RateLimiter(refused: { metrics.rateLimited($0) })
     OpenAPIController().addRoutes(to: router)
     let mailer = Mailer(transport: configuration.mailTransport, outbox: outbox, from: "PacSpace <no-reply@\(configuration.originHost)>",
                         logger: logger, now: configuration.now)
@@ -76,9 +78,9 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let outboundPolicy = OutboundPolicy(allowedHosts: configuration.webhookAllowedHosts)
     let dispatcher = WebhookDispatcher(outbox: webhookOutbox, client: WebhookClient(policy: outboundPolicy), sealer: sealer,
                                        schedule: configuration.webhookSchedule, accounts: accounts, mailer: mailer,
-                                       logger: logger, now: configuration.now)
+                                       metrics: metrics, logger: logger, now: configuration.now)
     WebhooksController(endpoints: WebhookEndpointStore(database: database), outbox: webhookOutbox, sealer: sealer,
-                       policy: outboundPolicy, dispatcher: dispatcher, now: configuration.now).addRoutes(to: router, auth: auth)
+                       policy: outboundPolicy, dispatcher: dispatcher, limiter: limiter, now: configuration.now).addRoutes(to: router, auth: auth)
 
     let log = LogStore(database: database)
     let deltas = DeltaStore(database: database, idempotencyLifetimeMillis: Int64(configuration.idempotencyDays) * 86_400_000)
@@ -86,11 +88,13 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let receipts = ReceiptReader(log: log)
     let sequencer = Sequencer(log: log, environments: environments, sealer: sealer,
                               witnessDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("witness"),
-                              interval: configuration.sequencerInterval, logger: logger, now: configuration.now)
-    HealthController(database: database, sequencer: sequencer).addRoutes(to: router)
+                              interval: configuration.sequencerInterval, metrics: metrics, logger: logger, now: configuration.now)
+    HealthController(database: database, sequencer: sequencer, dispatcher: dispatcher, now: configuration.now).addRoutes(to: router)
+    MetricsController(metrics: metrics, token: configuration.metricsToken, sequencer: sequencer, dispatcher: dispatcher,
+                      outbox: webhookOutbox, limiter: limiter, limits: configuration.rateLimits, now: configuration.now).addRoutes(to: router)
     ContractsController(environments: environments, provisioner: provisioner, sequencer: sequencer, now: configuration.now)
         .addRoutes(to: router, auth: auth)
-    let writer = IngestWriter(deltas: deltas, logger: logger, now: configuration.now, committed: { queued in
+    let writer = IngestWriter(deltas: deltas, metrics: metrics, logger: logger, now: configuration.now, committed: { queued in
         for (environmentID, count) in queued { sequencer.queued(count, in: environmentID) }
         sequencer.wake()
     })
@@ -136,6 +140,11 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
             throw ConfigurationError("cannot prepare the database (\(configuration.databaseDescription)): \(error)")
         }
         logger.info("database ready", metadata: ["migrationsApplied": .stringConvertible(applied), "schemaVersion": .stringConvertible(Migrations.latestVersion)])
+        // Values sealed before sealing named their row are sealed again, bound to it. Only
+        // those: re-sealing under a new key is `pacspace keys reseal`, run once every server
+        // holds that key.
+        let resealed = try await SealedValues(database: database).reseal(with: sealer, selected: { SealedFormat($0).keyID == nil })
+        if resealed > 0 { logger.notice("sealed values bound to their rows", metadata: ["values": .stringConvertible(resealed)]) }
         provisioner.wake()
         sequencer.wake()
         dispatcher.wake()

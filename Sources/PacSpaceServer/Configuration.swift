@@ -20,10 +20,13 @@ public struct ServerConfiguration: Sendable {
     public var databaseURL: String?
     /// Base of links in mails, and the host part of new log origins.
     public var publicURL = "http://localhost:8080"
-    /// 32 bytes sealing environment signing keys; generated under the data dir if absent.
-    public var masterKey: [UInt8]?
-    /// HS256 key for access tokens (≥ 32 bytes); generated under the data dir if absent.
-    public var jwtSecret: [UInt8]?
+    /// The master key ring, current key first, each 32 bytes (``KeySealer``): from
+    /// `PACSPACE_MASTER_KEY` and `PACSPACE_MASTER_KEY_RETIRED`, else from
+    /// `<data dir>/master.key` (one hex key per line), generated there if absent.
+    public var masterKeys: [[UInt8]] = []
+    /// The HS256 keys of access tokens, current first, each ≥ 32 bytes: from
+    /// `PACSPACE_JWT_SECRET` and `PACSPACE_JWT_SECRET_RETIRED`, else from `<data dir>/jwt.key`.
+    public var jwtSecrets: [[UInt8]] = []
     public var mailTransport = MailTransport.log
     /// Whether `PACSPACE_MAIL_TRANSPORT` was set: the `log` default is for loopback only.
     public var mailTransportChosen = false
@@ -40,6 +43,9 @@ public struct ServerConfiguration: Sendable {
     /// Browser origins allowed to call the API (`PACSPACE_CORS_ORIGINS`, exact
     /// `scheme://host[:port]` values separated by commas). Empty: none.
     public var corsOrigins: Set<String> = []
+    /// The bearer token `/metrics` asks for (`PACSPACE_METRICS_TOKEN`, at least 16
+    /// characters); unset, `/metrics` answers 404.
+    public var metricsToken: String?
     /// Days an Idempotency-Key's answer is kept (`PACSPACE_IDEMPOTENCY_DAYS`; api.md asks ≥ 30).
     public var idempotencyDays = 30
     /// The shortest time between two sequencer batches of one environment (`SEQUENCER_INTERVAL`, ms).
@@ -92,10 +98,21 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["PACSPACE_DATA_DIR"] { dataDirectory = value }
         if let value = environment["DATABASE_URL"], !value.isEmpty { databaseURL = value }
         if let value = environment["PUBLIC_URL"] { publicURL = value }
-        if let value = environment["PACSPACE_MASTER_KEY"] { masterKey = try Self.key(value, name: "PACSPACE_MASTER_KEY", exactly: 32) }
+        if let value = environment["PACSPACE_MASTER_KEY"] {
+            masterKeys = [try Self.key(value, name: "PACSPACE_MASTER_KEY", exactly: 32)]
+            // Retired keys open values sealed before a rotation (hex and base64 hold no commas).
+            for retired in (environment["PACSPACE_MASTER_KEY_RETIRED"] ?? "").split(separator: ",") {
+                masterKeys.append(try Self.key(retired.trimmingCharacters(in: .whitespaces), name: "PACSPACE_MASTER_KEY_RETIRED", exactly: 32))
+            }
+        } else if environment["PACSPACE_MASTER_KEY_RETIRED"] != nil {
+            throw ConfigurationError("PACSPACE_MASTER_KEY_RETIRED needs PACSPACE_MASTER_KEY (the current key)")
+        }
         if let value = environment["PACSPACE_JWT_SECRET"] {
-            guard value.utf8.count >= 32 else { throw ConfigurationError("PACSPACE_JWT_SECRET must be at least 32 bytes") }
-            jwtSecret = Array(value.utf8)
+            jwtSecrets = [try Self.jwtSecret(value, name: "PACSPACE_JWT_SECRET")]
+            // One retired secret: its tokens live at most the access-token lifetime.
+            if let retired = environment["PACSPACE_JWT_SECRET_RETIRED"] { jwtSecrets.append(try Self.jwtSecret(retired, name: "PACSPACE_JWT_SECRET_RETIRED")) }
+        } else if environment["PACSPACE_JWT_SECRET_RETIRED"] != nil {
+            throw ConfigurationError("PACSPACE_JWT_SECRET_RETIRED needs PACSPACE_JWT_SECRET (the current secret)")
         }
         if let value = environment["PACSPACE_MAIL_TRANSPORT"] {
             mailTransportChosen = true
@@ -122,6 +139,12 @@ public struct ServerConfiguration: Sendable {
                 }
                 return $0
             })
+        }
+        if let value = environment["PACSPACE_METRICS_TOKEN"] {
+            guard value.utf8.count >= 16, value.utf8.count <= 256, value.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline }) else {
+                throw ConfigurationError("PACSPACE_METRICS_TOKEN must be 16 to 256 visible ASCII characters")
+            }
+            metricsToken = value
         }
         if let value = environment["PACSPACE_IDEMPOTENCY_DAYS"] {
             guard let days = Int(value), (30...3650).contains(days) else { throw ConfigurationError("PACSPACE_IDEMPOTENCY_DAYS must be 30...3650") }
@@ -204,6 +227,11 @@ public struct ServerConfiguration: Sendable {
     }
 
     /// A 32-byte key given as 64 hex digits or base64.
+    static func jwtSecret(_ text: String, name: String) throws -> [UInt8] {
+        guard text.utf8.count >= 32 else { throw ConfigurationError("\(name) must be at least 32 bytes") }
+        return Array(text.utf8)
+    }
+
     static func key(_ text: String, name: String, exactly count: Int) throws -> [UInt8] {
         if let bytes = Hex.decode(text), bytes.count == count { return bytes }
         if let bytes = Base64.decode(text), bytes.count == count { return bytes }
@@ -245,21 +273,15 @@ public struct ServerConfiguration: Sendable {
 
     /// Loads `name` from the data directory, creating it (mode 0600) with `count` random
     /// bytes on first start.
-    static func secretFile(_ name: String, in directory: String, bytes count: Int, logger: Logger) throws -> [UInt8] {
-        let path = (directory as NSString).appendingPathComponent(name)
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            guard let bytes = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == count else {
-                throw ConfigurationError("\(path) is damaged: it must hold \(count) bytes as hex")
-            }
-            return bytes
-        }
-        let bytes = Identifier.randomBytes(count)
-        guard FileManager.default.createFile(atPath: path, contents: Data((Hex.encode(bytes) + "\n").utf8),
-                                             attributes: [.posixPermissions: 0o600]) else {
-            throw ConfigurationError("cannot write \(path)")
-        }
-        logger.warning("generated a new secret; keep this file safe and back it up", metadata: ["file": .string(path)])
-        return bytes
+    /// The key ring in its file under `directory` (``KeyRingFile``), generated with one
+    /// random key when absent.
+    static func secretRing(_ ring: KeyRingFile.Ring, in directory: String, logger: Logger) throws -> [[UInt8]] {
+        let file = KeyRingFile(ring, in: directory)
+        if let keys = try file.read() { return keys }
+        let keys = [Identifier.randomBytes(file.keyBytes)]
+        try file.write(keys)
+        logger.warning("generated a new secret; keep this file safe and back it up", metadata: ["file": .string(file.path)])
+        return keys
     }
 }
 

@@ -13,13 +13,16 @@ actor IngestWriter {
     private let logger: Logger
     private let now: @Sendable () -> Int64
     private let committed: @Sendable ([String: Int]) -> Void
+    private let metrics: ServerMetrics
     private var waiting: [(PreparedIngest, CheckedContinuation<[IngestOutcome], any Error>)] = []
     private var writing = false
 
     /// `committed` is called after every commit with the deltas queued per environment
     /// (it counts the backlog and wakes the sequencer).
-    init(deltas: DeltaStore, logger: Logger, now: @escaping @Sendable () -> Int64, committed: @escaping @Sendable ([String: Int]) -> Void) {
+    init(deltas: DeltaStore, metrics: ServerMetrics, logger: Logger, now: @escaping @Sendable () -> Int64,
+         committed: @escaping @Sendable ([String: Int]) -> Void) {
         self.deltas = deltas
+        self.metrics = metrics
         self.logger = logger
         self.now = now
         self.committed = committed
@@ -51,8 +54,10 @@ actor IngestWriter {
             }
             let group = Array(waiting.prefix(take))
             waiting.removeFirst(take)
+            let started = ContinuousClock.now
             do {
                 let outcomes = try await deltas.ingest(group.map(\.0), now: now())
+                metrics.ingestGroup(deltas: count, duration: .now - started, failed: false)
                 var queued: [String: Int] = [:]
                 for (entry, result) in zip(group, outcomes) {
                     let count = result.count { if case .queued = $0 { true } else { false } }
@@ -61,6 +66,7 @@ actor IngestWriter {
                 committed(queued)
                 for (entry, result) in zip(group, outcomes) { entry.1.resume(returning: result) }
             } catch {
+                metrics.ingestGroup(deltas: count, duration: .now - started, failed: true)
                 // Every request of the group answers 503: not confirmed (rolled back, or on PostgreSQL
                 // possibly committed when the connection died during COMMIT). The cause is for the operator.
                 logger.error("ingest transaction failed; its requests answer 503",

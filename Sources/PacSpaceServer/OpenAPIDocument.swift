@@ -15,7 +15,8 @@ enum OpenAPIDocument {
   "components": {
     "securitySchemes": {
       "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "pk_<test|live>_<publicId>.sk_<test|live>_<secret>; the key chooses the environment. Invalid, disabled or revoked: 401 INVALID_API_KEY; environment not active: 412 CONTRACT_NOT_DEPLOYED."},
-      "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Access token from POST /dashboard/auth/login (HS256, 15 minutes by default). Claims: sub, tid, role, sid (the session), iss (the server's PUBLIC_URL), aud (pacspace-dashboard), exp, iat, jti; the header names the key (kid). A token is refused when its session has ended, its iss or aud differ, it lives longer than the server issues (+60 s) or its iat lies ahead."}
+      "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Access token from POST /dashboard/auth/login (HS256, 15 minutes by default). Claims: sub, tid, role, sid (the session), iss (the server's PUBLIC_URL), aud (pacspace-dashboard), exp, iat, jti; the header names the key (kid). A token is refused when its session has ended, its iss or aud differ, it lives longer than the server issues (+60 s) or its iat lies ahead."},
+      "metricsToken": {"type": "http", "scheme": "bearer", "description": "The operator's PACSPACE_METRICS_TOKEN, for a Prometheus scraper."}
     },
     "schemas": {
       "Error": {
@@ -79,7 +80,10 @@ enum OpenAPIDocument {
   },
   "paths": {
     "/healthz": {"get": {"summary": "Liveness: the process answers.", "responses": {"200": {"$ref": "#/components/responses/Ok"}}}},
-    "/readyz": {"get": {"summary": "Readiness: the database answers and the sequencer verifies every environment; 503 names each halted environment and why (inconsistent with its last signed checkpoint, a balance past 64 bits, a failing database…). A halted environment is retried with backoff (1 s doubling to 60 s) and resumes by itself; the others go on meanwhile.", "responses": {"200": {"$ref": "#/components/responses/Ok"}, "503": {"$ref": "#/components/responses/Error"}}}},
+    "/readyz": {"get": {"summary": "Readiness: the database answers, the sequencer verifies every environment and the webhook dispatcher reads its outbox; 503 names each halted environment and why (inconsistent with its last signed checkpoint, a balance past 64 bits, a failing database…) and a stuck outbox (not read for 60 s, with the last read's error). A halted environment is retried with backoff (1 s doubling to 60 s) and resumes by itself; the others go on meanwhile.", "responses": {"200": {"$ref": "#/components/responses/Ok"}, "503": {"$ref": "#/components/responses/Error"}}}},
+    "/metrics": {"get": {"summary": "Prometheus text format (README, Metrics): requests by route, method and status; ingest group sizes; sequencer batches, lag and backlog per environment (the first 50 by id, the rest as other); halted environments; webhook outbox and attempts; rate-limit refusals. 404 until PACSPACE_METRICS_TOKEN is set; then only with Authorization: Bearer <token>.",
+      "security": [{"metricsToken": []}],
+      "responses": {"200": {"description": "Prometheus exposition format 0.0.4", "content": {"text/plain": {"schema": {"type": "string"}}}}, "401": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/RateLimited"}}}},
     "/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1 JSON"}}}},
     "/dashboard/auth/register": {"post": {
       "summary": "Create an account: a tenant with this user as owner. Sends the verification mail.",

@@ -73,7 +73,7 @@ final class Provisioner: Service {
             let signedAt = now()
             let log = ProvisionedLog(
                 origin: origin, publicKey: signer.verifierKey,
-                sealedSigningKey: Base64.encode(try sealer.seal(Array(key.rawRepresentation))),
+                sealedSigningKey: try sealer.seal(Array(key.rawRepresentation), for: .signingKey(environmentID: record.id)),
                 checkpoint: SignedCheckpoint(environmentID: record.id, treeSize: 0, rootHash: checkpoint.root.base64,
                                              note: try signer.sign(checkpoint.body), signedAt: signedAt))
             if try await environments.activate(id: record.id, log: log, now: signedAt) {

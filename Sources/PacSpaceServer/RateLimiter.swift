@@ -9,6 +9,10 @@ import Synchronization
 /// Memory is bounded: past ``capacity`` keys, those whose bucket is full again are
 /// dropped (they hold no information), then, if an attacker with many addresses still
 /// fills it, the half closest to full.
+///
+/// Every key starts with the name of its limit and a colon (`key:`, `auth-failure:`,
+/// `route:`, `login:`, `password:`, `mail:`, `webhook-test:`): refusals are reported to
+/// `refused` under that name (the `rate_limited_total` metric).
 final class RateLimiter: Sendable {
     /// `burst` requests at once, then one every `intervalMillis`.
     struct Policy: Sendable, Equatable, CustomStringConvertible {
@@ -37,23 +41,31 @@ final class RateLimiter: Sendable {
 
     let capacity: Int
     private let full = Mutex<[String: Int64]>([:])
+    private let refused: @Sendable (_ limit: Substring) -> Void
 
-    init(capacity: Int = 200_000) { self.capacity = capacity }
+    init(capacity: Int = 200_000, refused: @escaping @Sendable (_ limit: Substring) -> Void = { _ in }) {
+        self.capacity = capacity
+        self.refused = refused
+    }
 
     /// Counts a request for `key`: nil when allowed, else the whole seconds to wait.
     func take(_ key: String, _ policy: Policy, now: Int64) -> Int? {
-        full.withLock { buckets in
+        let wait = full.withLock { buckets -> Int? in
             let start = max(buckets[key] ?? now, now)
             if let wait = Self.wait(start, policy, now) { return wait }
             if buckets[key] == nil, buckets.count >= capacity { Self.shed(&buckets, now: now, keep: capacity / 2) }
             buckets[key] = start + policy.intervalMillis
             return nil
         }
+        if wait != nil { refused(key.prefix { $0 != ":" }) }
+        return wait
     }
 
     /// Whether a request for `key` would be refused now (seconds to wait), without counting it.
     func wait(_ key: String, _ policy: Policy, now: Int64) -> Int? {
-        full.withLock { buckets in Self.wait(max(buckets[key] ?? now, now), policy, now) }
+        let wait = full.withLock { buckets in Self.wait(max(buckets[key] ?? now, now), policy, now) }
+        if wait != nil { refused(key.prefix { $0 != ":" }) }
+        return wait
     }
 
     /// The limit key of a client address: IPv4 as it is, IPv6 by its /64 (one host is

@@ -46,9 +46,11 @@ final class Sequencer: Service {
     private let halts = Mutex<[String: Halt]>([:])
     private let backlogs = Mutex<[String: Int64]>([:])
     private let retryAlarm = RetryAlarm()
+    private let metrics: ServerMetrics
 
     init(log: LogStore, environments: EnvironmentStore, sealer: KeySealer, witnessDirectory: String, interval: Duration,
-         logger: Logger, now: @escaping @Sendable () -> Int64) {
+         metrics: ServerMetrics, logger: Logger, now: @escaping @Sendable () -> Int64) {
+        self.metrics = metrics
         self.log = log
         self.environments = environments
         self.sealer = sealer
@@ -71,6 +73,9 @@ final class Sequencer: Service {
     /// The environment's QUEUED entries as last seen: the count after the sequencer's
     /// latest batch plus what ingest committed since. An estimate for backpressure.
     func backlog(of environmentID: String) -> Int64 { backlogs.withLock { $0[environmentID] ?? 0 } }
+
+    /// Every environment's ``backlog(of:)``.
+    var allBacklogs: [String: Int64] { backlogs.withLock { $0 } }
 
     /// Ingest committed `count` new entries to the environment's queue.
     func queued(_ count: Int, in environmentID: String) {
@@ -171,6 +176,8 @@ final class Sequencer: Service {
         if let integration {
             try record(integration.checkpoint)
             backlogs.withLock { $0[environmentID] = integration.backlog }
+            metrics.sequencerBatch(environmentID: environmentID, entries: integration.entries,
+                                   lag: integration.oldestAcceptedAt.map { .milliseconds(max(0, now() - $0)) })
             logger.debug("batch verified", metadata: ["environmentId": .string(environmentID), "entries": .stringConvertible(integration.entries),
                                                       "treeSize": .stringConvertible(integration.treeSize)])
         } else {
@@ -182,10 +189,10 @@ final class Sequencer: Service {
     private func signer(for environmentID: String) async throws -> NoteSigner {
         if let signer = signers.withLock({ $0[environmentID] }) { return signer }
         guard let record = try await environments.environment(id: environmentID), let origin = record.logOrigin,
-              let sealed = record.sealedSigningKey.flatMap(Base64.decode) else {
+              let sealed = record.sealedSigningKey else {
             throw LogError.inconsistent(environmentID: environmentID, detail: "the environment has no signing key")
         }
-        let signer = try NoteSigner(name: origin, privateKey: Curve25519.Signing.PrivateKey(rawRepresentation: try sealer.open(sealed)))
+        let signer = try NoteSigner(name: origin, privateKey: Curve25519.Signing.PrivateKey(rawRepresentation: try sealer.open(sealed, for: .signingKey(environmentID: environmentID))))
         signers.withLock { $0[environmentID] = signer }
         return signer
     }

@@ -29,6 +29,16 @@ final class WebhookDispatcher: Service {
     /// short by a crash is taken up again 20 s later (at 60 s, an e2e test that restarts
     /// the server mid-attempt waited out its 30 s for the one delivery leased at the kill).
     static let leaseMillis: Int64 = 20_000
+    /// The outbox is stuck when the dispatcher has not read it for this long: it reads it
+    /// every 500 ms, and an attempt frees its slot within its 10 s timeout.
+    static let stuckAfterMillis: Int64 = 60_000
+
+    /// When the dispatcher last read the outbox or finished an attempt, and why its
+    /// latest read failed.
+    private struct Progress {
+        var at: Int64
+        var error: String?
+    }
 
     private let outbox: WebhookOutbox
     private let client: WebhookClient
@@ -40,9 +50,12 @@ final class WebhookDispatcher: Service {
     private let now: @Sendable () -> Int64
     private let wakeups: Wakeups
     private let inFlight = Mutex<WebhookOutbox.InFlight>(.init())
+    private let progress: Mutex<Progress>
+    private let metrics: ServerMetrics
 
     init(outbox: WebhookOutbox, client: WebhookClient, sealer: KeySealer, schedule: RetrySchedule, accounts: AccountStore,
-         mailer: Mailer, logger: Logger, now: @escaping @Sendable () -> Int64, pollInterval: Duration = .milliseconds(500)) {
+         mailer: Mailer, metrics: ServerMetrics, logger: Logger, now: @escaping @Sendable () -> Int64,
+         pollInterval: Duration = .milliseconds(500)) {
         self.outbox = outbox
         self.client = client
         self.sealer = sealer
@@ -52,6 +65,17 @@ final class WebhookDispatcher: Service {
         self.logger = logger
         self.now = now
         self.wakeups = Wakeups(pollInterval: pollInterval)
+        self.metrics = metrics
+        self.progress = Mutex(Progress(at: now(), error: nil))
+    }
+
+    /// Why the outbox is stuck (for `/readyz`), nil while the dispatcher makes progress.
+    func stall(now: Int64) -> String? {
+        let progress = self.progress.withLock { $0 }
+        let idle = now - progress.at
+        guard idle > Self.stuckAfterMillis else { return nil }
+        return "the webhook dispatcher has not read the outbox for \(idle / 1000) s"
+            + (progress.error.map { " (its last read failed: \($0))" } ?? "")
     }
 
     /// Asks for due deliveries to be sent now (new events, a manual retry, a freed slot).
@@ -94,9 +118,14 @@ final class WebhookDispatcher: Service {
             due = try await outbox.claimDue(now: now(), limit: free, perTenant: Self.perTenant, perEndpoint: Self.perEndpoint,
                                             inFlight: busy, leaseMillis: Self.leaseMillis)
         } catch {
-            if !Task.isCancelled { logger.error("cannot read the webhook outbox", metadata: ["error": .string("\(error)")]) }
+            if !Task.isCancelled {
+                logger.error("cannot read the webhook outbox", metadata: ["error": .string("\(error)")])
+                progress.withLock { $0.error = "\(error)" }
+            }
             return []
         }
+        let read = now()
+        progress.withLock { $0 = Progress(at: read, error: nil) }
         inFlight.withLock { state in
             for delivery in due {
                 state.perTenant[delivery.tenantID, default: 0] += 1
@@ -107,6 +136,8 @@ final class WebhookDispatcher: Service {
     }
 
     private func finished(_ delivery: DueDelivery) {
+        let at = now()
+        progress.withLock { $0.at = max($0.at, at) }
         inFlight.withLock { state in
             state.perTenant[delivery.tenantID, default: 1] -= 1
             if state.perTenant[delivery.tenantID] == 0 { state.perTenant[delivery.tenantID] = nil }
@@ -136,7 +167,9 @@ final class WebhookDispatcher: Service {
             ]) { $1 })
         }
         do {
-            if let disabled = try await outbox.record(delivery, outcome, nextAttempt: next, disableAfter: schedule.window, now: finished) {
+            let disabled = try await outbox.record(delivery, outcome, nextAttempt: next, disableAfter: schedule.window, now: finished)
+            metrics.webhookAttempt(succeeded: outcome.succeeded, disabled: disabled != nil)
+            if let disabled {
                 logger.warning("webhook endpoint disabled", metadata: ["endpointId": .string(disabled.id)])
                 await notify(disabled)
             }
@@ -153,9 +186,9 @@ final class WebhookDispatcher: Service {
         var secrets: [String]
         do {
             target = try WebhookTarget(delivery.url)
-            secrets = [try open(delivery.sealedSecret)]
+            secrets = [try open(delivery.sealedSecret, delivery)]
             if let previous = delivery.sealedPreviousSecret, let until = delivery.previousExpiresAt, until > now() {
-                secrets.append(try open(previous))
+                secrets.append(try open(previous, delivery))
             }
         } catch {
             return AttemptOutcome(statusCode: nil, latencyMillis: 0, error: "cannot prepare the delivery: \(error)")
@@ -170,9 +203,8 @@ final class WebhookDispatcher: Service {
         ], body: body)
     }
 
-    private func open(_ sealed: String) throws -> String {
-        guard let bytes = Base64.decode(sealed) else { throw KeySealer.SealError.cannotOpen }
-        return String(decoding: try sealer.open(bytes), as: UTF8.self)
+    private func open(_ sealed: String, _ delivery: DueDelivery) throws -> String {
+        String(decoding: try sealer.open(sealed, for: .webhookSecret(endpointID: delivery.endpointID)), as: UTF8.self)
     }
 
     private func notify(_ endpoint: DisabledEndpoint) async {

@@ -13,8 +13,8 @@ struct WebhooksController: Sendable {
     let sealer: KeySealer
     let policy: OutboundPolicy
     let dispatcher: WebhookDispatcher
-    /// Counts test events per tenant (``testsPerMinute``).
-    let testLimiter = RateLimiter()
+    /// The server's limiter; counts test events per tenant (``testsPerMinute``).
+    let limiter: RateLimiter
     let now: @Sendable () -> Int64
 
     /// Test events a tenant may queue per minute: enough to debug a receiver, too few to
@@ -42,10 +42,11 @@ struct WebhooksController: Sendable {
         let target = try WebhookTarget(try body.string("url", maxLength: WebhookTarget.maxLength))
         try policy.check(target)
         let secret = WebhookSignature.makeSecret()
+        let id = Identifier.make("wh")
         let endpoint = WebhookEndpoint(
-            id: Identifier.make("wh"), tenantID: user.tenantID, url: target.url, events: try Self.events(body),
+            id: id, tenantID: user.tenantID, url: target.url, events: try Self.events(body),
             environment: try body.optionalChoice("environment", of: Self.environments),
-            description: try body.optionalString("description", maxLength: 500), sealedSecret: try seal(secret), now: now())
+            description: try body.optionalString("description", maxLength: 500), sealedSecret: try seal(secret, endpointID: id), now: now())
         guard let stored = try await endpoints.insert(endpoint) else {
             throw APIError(.conflict, "CONFLICT", "A tenant may have at most \(WebhookEndpointStore.maxPerTenant) webhook endpoints; delete one first.")
         }
@@ -105,7 +106,7 @@ struct WebhooksController: Sendable {
         let current = try await owned(context, user)
         let secret = WebhookSignature.makeSecret()
         let until = now() + Self.rotationOverlapMillis
-        guard let rotated = try await endpoints.rotate(id: current.id, tenantID: user.tenantID, sealedSecret: try seal(secret),
+        guard let rotated = try await endpoints.rotate(id: current.id, tenantID: user.tenantID, sealedSecret: try seal(secret, endpointID: current.id),
                                                        previousExpiresAt: until, now: now()) else {
             throw APIError.notFound("No such webhook endpoint.")
         }
@@ -123,7 +124,7 @@ struct WebhooksController: Sendable {
         guard endpoint.active else {
             throw APIError(.conflict, "CONFLICT", "The endpoint is disabled; enable it with PATCH /dashboard/webhooks/\(endpoint.id) {\"active\": true} first.")
         }
-        if let wait = testLimiter.take(user.tenantID, Self.testPolicy, now: now()) {
+        if let wait = limiter.take("webhook-test:" + user.tenantID, Self.testPolicy, now: now()) {
             throw APIError.retryLater(.tooManyRequests, "RATE_LIMITED",
                                       "At most \(Self.testsPerMinute) test events per minute; retry in \(wait) s.", after: wait)
         }
@@ -145,8 +146,8 @@ struct WebhooksController: Sendable {
         return endpoint
     }
 
-    private func seal(_ secret: String) throws -> String {
-        Base64.encode(try sealer.seal(Array(secret.utf8)))
+    private func seal(_ secret: String, endpointID: String) throws -> String {
+        try sealer.seal(Array(secret.utf8), for: .webhookSecret(endpointID: endpointID))
     }
 
     /// `events`: absent or null = every event; otherwise a non-empty list of known names.

@@ -25,6 +25,8 @@ public struct Integration: Sendable {
     public let checkpoint: SignedCheckpoint
     /// Entries still queued when the batch was planned, less the batch itself.
     public let backlog: Int64
+    /// When the batch's oldest delta was accepted (epoch milliseconds); nil for a batch of checkpoints only.
+    public let oldestAcceptedAt: Int64?
 }
 
 /// The environments' Merkle logs: stored subtree hashes, leaf data, signed checkpoints.
@@ -85,6 +87,7 @@ public struct LogStore: Sendable {
         let verified: [Verified]
         let checkpoints: [(id: String, index: Int64)]
         let cost: Int64
+        let oldestAcceptedAt: Int64?
         /// The environment's queue position on the snapshot: entries ever queued.
         let queuePosition: Int64
         /// Each customer's verified balance once the batch is stored, checked in `Int128`.
@@ -124,13 +127,14 @@ public struct LogStore: Sendable {
         // the tree size: the `size` entries in the log hold `size` distinct positions from
         // 1 up, all below any queued one. So the scan starts where the queue does.
         let queuedDeltas = try await db.raw("""
-            SELECT 'delta' AS kind, record_id AS id, receipt_id, content_hash, customer_id, amount, queue_position, NULL AS leaf_data, credit_cost
+            SELECT 'delta' AS kind, record_id AS id, receipt_id, content_hash, customer_id, amount, queue_position, NULL AS leaf_data, credit_cost,
+                   created_at
               FROM deltas WHERE environment_id = \(bind: environmentID) AND queue_position > \(bind: size) AND status = 'QUEUED'
               ORDER BY queue_position LIMIT \(bind: limit)
             """).all()
         let queuedCheckpoints = try await db.raw("""
             SELECT 'checkpoint' AS kind, checkpoint_id AS id, NULL AS receipt_id, NULL AS content_hash, NULL AS customer_id, 0 AS amount,
-                   queue_position, leaf_data, 0 AS credit_cost
+                   queue_position, leaf_data, 0 AS credit_cost, 0 AS created_at
               FROM checkpoints WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
             """).all()
         let queued = try (queuedDeltas + queuedCheckpoints)
@@ -143,6 +147,7 @@ public struct LogStore: Sendable {
         var verified: [Verified] = []
         var checkpoints: [(id: String, index: Int64)] = []
         var cost: Int64 = 0
+        var oldest: Int64?
         for row in queued {
             if try row.decode(column: "kind", as: String.self) == "checkpoint" {
                 let leaf = Array(try row.decode(column: "leaf_data", as: String.self).utf8)
@@ -153,6 +158,8 @@ public struct LogStore: Sendable {
                 continue
             }
             cost += try row.decode(column: "credit_cost", as: Int64.self)
+            let accepted = try row.decode(column: "created_at", as: Int64.self)
+            oldest = min(oldest ?? accepted, accepted)
             let receipt = try row.decode(column: "receipt_id", as: String.self)
             guard let contentHash = Hash(prefixedHex: try row.decode(column: "content_hash", as: String.self)) else { continue }
             let leaf = LogEntry.delta(receiptID: receipt, contentHash: contentHash)
@@ -182,7 +189,7 @@ public struct LogStore: Sendable {
         }
         return Plan(environmentID: environmentID, origin: origin, tenantID: try env.decode(column: "tenant_id", as: String.self),
                     environment: try env.decode(column: "environment", as: String.self), size: size, frontier: frontier,
-                    nodes: nodes, entries: entries, verified: verified, checkpoints: checkpoints, cost: cost,
+                    nodes: nodes, entries: entries, verified: verified, checkpoints: checkpoints, cost: cost, oldestAcceptedAt: oldest,
                     queuePosition: try env.decode(column: "queue_position", as: Int64.self), balances: balances)
     }
 
@@ -257,7 +264,7 @@ public struct LogStore: Sendable {
             UPDATE environments SET tree_size = \(bind: newSize) WHERE id = \(bind: environmentID) AND tree_size = \(bind: plan.size) RETURNING tree_size
             """).first() != nil else { throw TreeMoved(environmentID: environmentID) }
         return Integration(entries: plan.verified.count + plan.checkpoints.count, treeSize: newSize, checkpoint: signed,
-                           backlog: max(0, plan.queuePosition - newSize))
+                           backlog: max(0, plan.queuePosition - newSize), oldestAcceptedAt: plan.oldestAcceptedAt)
     }
 
     struct Verified {

@@ -100,14 +100,15 @@ extension WebhookOutbox {
         }
     }
 
-    /// The time of the earliest pending delivery to an active endpoint, if any.
-    public func nextDue() async throws -> Int64? {
+    /// Pending deliveries to active endpoints: how many, and when the earliest falls due.
+    public func backlog() async throws -> (pending: Int64, earliestDue: Int64?) {
         try await database.read { db in
-            try await db.raw("""
-                SELECT MIN(d.next_attempt_at) AS due FROM webhook_deliveries d
+            let row = try await db.raw("""
+                SELECT COUNT(*) AS pending, MIN(d.next_attempt_at) AS due FROM webhook_deliveries d
                 JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.active = 1 AND e.deleted_at IS NULL
                 WHERE d.status = 'pending'
-                """).first()?.decode(column: "due", as: Int64?.self)
+                """).first()
+            return (try row?.decode(column: "pending", as: Int64.self) ?? 0, try row?.decode(column: "due", as: Int64?.self))
         }
     }
 

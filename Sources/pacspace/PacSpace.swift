@@ -12,7 +12,7 @@ struct PacSpace: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pacspace",
         abstract: "PacSpace Server: usage-based settlement with verifiable receipts.",
-        subcommands: [Serve.self, Migrate.self, VerifyReceipt.self, Credits.self, AuditCommand.self],
+        subcommands: [Serve.self, Migrate.self, VerifyReceipt.self, Credits.self, AuditCommand.self, Keys.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import Testing
 @testable import PacSpaceCore
 
@@ -178,12 +180,35 @@ func canonical(_ json: String) throws -> String {
     }
 
     @Test func sealing() throws {
-        let sealer = try KeySealer(masterKey: Array(repeating: 7, count: 32))
-        var sealed = try sealer.seal([1, 2, 3])
-        #expect(try sealer.open(sealed) == [1, 2, 3])
-        sealed[sealed.count - 1] ^= 1
-        #expect(throws: KeySealer.SealError.cannotOpen) { try sealer.open(sealed) }
+        let old = Array(repeating: UInt8(7), count: 32), new = Array(repeating: UInt8(9), count: 32)
+        let sealer = try KeySealer(masterKey: old)
+        let row = KeySealer.Binding.webhookSecret(endpointID: "wh_1")
+        let sealed = try sealer.seal([1, 2, 3], for: row)
+        #expect(sealed.hasPrefix("v2.\(KeySealer.keyID(old))."))
+        #expect(try sealer.open(sealed, for: row) == [1, 2, 3])
+        // Bound to its row: the same value in another row, or of another kind, does not open.
+        #expect(throws: KeySealer.SealError.cannotOpen) { try sealer.open(sealed, for: .webhookSecret(endpointID: "wh_2")) }
+        #expect(throws: KeySealer.SealError.cannotOpen) { try sealer.open(sealed, for: .signingKey(environmentID: "wh_1")) }
+        var altered = Array(sealed.utf8)
+        altered[altered.count - 3] = altered[altered.count - 3] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        #expect(throws: KeySealer.SealError.cannotOpen) { try sealer.open(String(decoding: altered, as: UTF8.self), for: row) }
         #expect(throws: KeySealer.SealError.badMasterKey) { try KeySealer(masterKey: [1]) }
+        #expect(throws: KeySealer.SealError.badMasterKey) { try KeySealer(masterKeys: []) }
+
+        // A ring: the new key seals, the retired one still opens; without it the key id says why.
+        let ring = try KeySealer(masterKeys: [new, old])
+        #expect(try ring.open(sealed, for: row) == [1, 2, 3])
+        #expect(!ring.isCurrent(sealed) && sealer.isCurrent(sealed))
+        let resealed = try ring.seal([1, 2, 3], for: row)
+        #expect(ring.isCurrent(resealed))
+        #expect(throws: KeySealer.SealError.unknownKey(KeySealer.keyID(new))) { try sealer.open(resealed, for: row) }
+
+        // Values from before the ring: bare base64 without associated data, still opened.
+        let legacy = Base64.encode(Array(try AES.GCM.seal([4, 5], using: SymmetricKey(data: old)).combined ?? Data()))
+        #expect(SealedFormat(legacy).keyID == nil)
+        #expect(try ring.open(legacy, for: row) == [4, 5])
+        #expect(throws: KeySealer.SealError.cannotOpen) { try KeySealer(masterKey: new).open(legacy, for: row) }
+        #expect(SealedFormat("v2.short.AAAA") == .malformed)
     }
 }
 

@@ -17,13 +17,18 @@ enum JWTFixtures {
     }
 
     /// The `sid` claim of a token the server issued.
-    static func session(of token: String) -> String {
+    static func session(of token: String) -> String { part(1, of: token)["sid"] as? String ?? "" }
+
+    /// The `kid` of a token's header.
+    static func keyID(of token: String) -> String { part(0, of: token)["kid"] as? String ?? "" }
+
+    private static func part(_ index: Int, of token: String) -> [String: Any] {
         let parts = token.split(separator: ".")
-        guard parts.count == 3 else { return "" }
-        var payload = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        guard parts.count == 3 else { return [:] }
+        var payload = parts[index].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         payload += String(repeating: "=", count: (4 - payload.count % 4) % 4)
         guard let data = Data(base64Encoded: payload),
-              let claims = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return "" }
-        return claims["sid"] as? String ?? ""
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return object
     }
 }

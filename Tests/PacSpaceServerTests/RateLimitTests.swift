@@ -146,6 +146,37 @@ import Testing
         for i in 0..<1_000 { _ = limiter.take("flood-\(i)", policy, now: 0) }
         #expect(limiter.wait("hot", policy, now: 0) != nil)
     }
+
+    /// bcrypt runs on threads of its own behind a bounded queue: a flood of password checks
+    /// from many connections is refused at once (503, Retry-After) past 64 waiting, instead
+    /// of queueing without end, and the server answers a real login right after.
+    @Test func aFloodOfPasswordChecksIsRefusedNotQueued() async throws {
+        var server = TestServer()
+        server.configuration.bcryptCost = 8  // about 15 ms a hash here: a second's work for the 65 admitted, the rest refused
+        let unlimited = RateLimiter.Policy(burst: 1_000_000, intervalMillis: 1)  // the flood is about the queue, not the limits
+        server.configuration.rateLimits.authRoutes = unlimited
+        server.configuration.rateLimits.authFailures = unlimited
+        server.configuration.rateLimits.login = unlimited
+        try await server.run { api in
+            guard let port = api.client.port else { throw TestFailure("no port") }
+            let body = #"{"email":"nobody@example.com","password":"not the password"}"#
+            let connections = try (0..<200).map { _ in try RawConnection(port: port) }
+            for connection in connections {
+                try connection.send("POST /dashboard/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                                    + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+            }
+            var heads: [String] = []
+            for connection in connections { heads.append(try await connection.read(within: .seconds(30))) }
+            let refused = heads.filter { $0.hasPrefix("HTTP/1.1 503") }
+            let checked = heads.filter { $0.hasPrefix("HTTP/1.1 401") }
+            #expect(refused.count + checked.count == connections.count, "\(Set(heads.map { $0.prefix(12) }))")
+            #expect(!refused.isEmpty, "past 64 waiting, refused")
+            #expect(checked.count >= Passwords.maxWaiting, "the queue itself is served")
+            #expect(refused.allSatisfy { $0.lowercased().contains("retry-after: 1") })
+            let account = try await api.account()
+            #expect(!account.accessToken.isEmpty, "a real login right after the flood")
+        }
+    }
 }
 
 /// Cross-origin calls from browsers: none by default, listed origins only.

@@ -79,8 +79,8 @@ struct TestServer {
         configuration.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("pacspace-test-\(UUID().uuidString)").path
         if case .postgres(let url) = backend { configuration.databaseURL = url }
-        configuration.jwtSecret = Self.jwtSecret
-        configuration.masterKey = Self.masterKey
+        configuration.jwtSecrets = [Self.jwtSecret]
+        configuration.masterKeys = [Self.masterKey]
         configuration.bcryptCost = 4
         configuration.publicURL = Self.publicURL
         configuration.sequencerInterval = .milliseconds(10)
