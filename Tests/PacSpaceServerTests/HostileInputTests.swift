@@ -444,6 +444,13 @@ final class RawConnection: @unchecked Sendable {
         return read == 0 || (read < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
     }
 
+    /// What has arrived, if anything, without waiting.
+    func poll() -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : nil
+    }
+
     /// What arrives within `limit` (the first read that returns data).
     func read(within limit: Duration) async throws -> String {
         let start = ContinuousClock.now

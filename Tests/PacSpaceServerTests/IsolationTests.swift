@@ -23,7 +23,8 @@ import Testing
 
     /// Routes with no id to cross: public by design, or acting on the caller's own tenant.
     static let exempt: Set<String> = [
-        "GET /healthz", "GET /readyz", "GET /openapi.json", "GET /api/v1/verify/{id}",
+        // /metrics is the operator's, behind PACSPACE_METRICS_TOKEN, not a tenant's (MetricsTests).
+        "GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json", "GET /api/v1/verify/{id}",
         "GET /api/v1/log/{contractId}/checkpoint", "GET /api/v1/log/{contractId}/proof/inclusion",
         "GET /api/v1/log/{contractId}/proof/consistency", "GET /api/v1/log/{contractId}/receipt/{receiptId}",
         "POST /dashboard/auth/register", "GET /dashboard/auth/verify", "POST /dashboard/auth/resend-verification",
