@@ -78,12 +78,6 @@ public struct KeySealer: Sendable {
         }
     }
 
-    /// Whether `sealed` is already sealed with the current key in the current format.
-    public func isCurrent(_ sealed: String) -> Bool {
-        if case .current(let keyID, _) = SealedFormat(sealed) { return keyID == currentKeyID }
-        return false
-    }
-
     private static func open(_ bytes: [UInt8], _ key: SymmetricKey, _ associated: [UInt8]?) throws(SealError) -> [UInt8] {
         do {
             let box = try AES.GCM.SealedBox(combined: bytes)

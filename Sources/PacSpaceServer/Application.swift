@@ -37,7 +37,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         ? try ServerConfiguration.secretRing(.jwt, in: configuration.dataDirectory, logger: logger) : configuration.jwtSecrets
 
     let sealer = try KeySealer(masterKeys: masterKeys)
-    let passwords = try await Passwords(cost: configuration.bcryptCost)
+    let passwords = try await Passwords(cost: configuration.bcryptCost, threads: configuration.passwordThreads ?? Passwords.threads)
     // Opened last: nothing below can fail, so an open connection is never left unclosed.
     let database = try await openDatabase(configuration, logger: logger)
     let accounts = AccountStore(database: database)
@@ -143,7 +143,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         // Values sealed before sealing named their row are sealed again, bound to it. Only
         // those: re-sealing under a new key is `pacspace keys reseal`, run once every server
         // holds that key.
-        let resealed = try await SealedValues(database: database).reseal(with: sealer, selected: { SealedFormat($0).keyID == nil })
+        let resealed = try await SealedValues(database: database).reseal(with: sealer, .legacy)
         if resealed > 0 { logger.notice("sealed values bound to their rows", metadata: ["values": .stringConvertible(resealed)]) }
         provisioner.wake()
         sequencer.wake()

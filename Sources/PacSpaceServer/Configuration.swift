@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import PacSpaceCore
 
 /// Everything the server reads from flags and environment variables, with defaults
@@ -31,6 +32,9 @@ public struct ServerConfiguration: Sendable {
     /// Whether `PACSPACE_MAIL_TRANSPORT` was set: the `log` default is for loopback only.
     public var mailTransportChosen = false
     public var bcryptCost = 12
+    /// The threads bcrypt runs on; nil: half the cores, shared by every server of the
+    /// process (``Passwords/threads``). A pool of its own isolates one server's hashing.
+    public var passwordThreads: NIOThreadPool?
     /// Access token lifetime, seconds.
     public var accessTokenSeconds: Int64 = 15 * 60
     /// Refresh token lifetime, seconds.

@@ -26,14 +26,17 @@ final class Passwords: Sendable {
     }()
 
     let cost: Int
+    /// Where the hashes run.
+    let threads: NIOThreadPool
     /// A hash of a random password, verified against when the email is unknown so that
     /// both failures take the same time.
     let decoy: String
     private let pending = Mutex(0)
 
-    init(cost: Int) async throws {
+    init(cost: Int, threads: NIOThreadPool = Passwords.threads) async throws {
         self.cost = cost
-        self.decoy = try await Self.threads.runIfActive { Bcrypt.hash("decoy-\(UInt64.random(in: 0 ... .max))", cost: UInt8(cost)) }
+        self.threads = threads
+        self.decoy = try await threads.runIfActive { Bcrypt.hash("decoy-\(UInt64.random(in: 0 ... .max))", cost: UInt8(cost)) }
     }
 
     func hash(_ password: String) async throws -> String {
@@ -50,7 +53,7 @@ final class Passwords: Sendable {
 
     private func bounded<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
         let admitted = pending.withLock { count in
-            guard count < Self.maxWaiting + Self.threads.numberOfThreads else { return false }
+            guard count < Self.maxWaiting + threads.numberOfThreads else { return false }
             count += 1
             return true
         }
@@ -58,6 +61,6 @@ final class Passwords: Sendable {
             throw APIError.retryLater(.serviceUnavailable, "SERVICE_UNAVAILABLE", "The server is busy checking passwords; retry shortly.", after: 1)
         }
         defer { pending.withLock { $0 -= 1 } }
-        return try await Self.threads.runIfActive(work)
+        return try await threads.runIfActive(work)
     }
 }

@@ -36,13 +36,23 @@ public struct SealedValues: Sendable {
         return counts
     }
 
-    /// Seals every value `selected` picks again with `sealer`'s current key, bound to its
-    /// row, ``batch`` rows per transaction; `progress` hears the running total. A value
-    /// changed meanwhile (a secret rotated) is left to its new writer, who sealed it with
-    /// the current key. Returns how many were sealed again.
+    /// Which values ``reseal(with:_:progress:)`` seals again.
+    public enum Selection: Sendable {
+        /// Those from before the key ring, without associated data (at every start: a
+        /// query that finds none once they are done).
+        case legacy
+        /// Every value not sealed by the current key (`pacspace keys reseal`).
+        case notCurrent
+    }
+
+    /// Seals the `selected` values again with `sealer`'s current key, bound to their rows,
+    /// ``batch`` rows per transaction; `progress` hears the running total. A value changed
+    /// meanwhile (a secret rotated) is left to its new writer, who sealed it with the
+    /// current key. Returns how many were sealed again.
     @discardableResult
-    public func reseal(with sealer: KeySealer, selected: @escaping @Sendable (String) -> Bool = { _ in true },
-                       progress: (Int) -> Void = { _ in }) async throws -> Int {
+    public func reseal(with sealer: KeySealer, _ selected: Selection, progress: (Int) -> Void = { _ in }) async throws -> Int {
+        // Picked by prefix in SQL, so the check at start-up reads no row once nothing is left.
+        let pattern = selected == .legacy ? "v2.%" : "v2.\(sealer.currentKeyID).%"
         var total = 0
         for column in Self.columns {
             var after = ""
@@ -51,13 +61,13 @@ public struct SealedValues: Sendable {
                 let (count, last) = try await database.transaction { db -> (Int, String?) in
                     let rows = try await db.raw("""
                         SELECT id, \(unsafeRaw: column.column) AS value FROM \(unsafeRaw: column.table)
-                        WHERE \(unsafeRaw: column.column) IS NOT NULL AND id > \(bind: start) ORDER BY id LIMIT \(bind: Self.batch)
+                        WHERE \(unsafeRaw: column.column) IS NOT NULL AND \(unsafeRaw: column.column) NOT LIKE \(bind: pattern)
+                          AND id > \(bind: start) ORDER BY id LIMIT \(bind: Self.batch)
                         """).all()
                     var count = 0
                     for row in rows {
                         let id = try row.decode(column: "id", as: String.self)
                         let value = try row.decode(column: "value", as: String.self)
-                        guard !sealer.isCurrent(value), selected(value) else { continue }
                         let binding = column.binding(id)
                         let sealed = try sealer.seal(try sealer.open(value, for: binding), for: binding)
                         try await db.raw("""

@@ -109,7 +109,7 @@ struct Keys: AsyncParsableCommand {
             try await Keys.withDatabase(common) { configuration, database in
                 let sealer = try KeySealer(masterKeys: try Keys.keys(.master, configuration))
                 let values = SealedValues(database: database)
-                let total = try await values.reseal(with: sealer, progress: { done in print("  sealed again: \(done)") })
+                let total = try await values.reseal(with: sealer, .notCurrent, progress: { done in print("  sealed again: \(done)") })
                 print("done: \(total) value(s) sealed again under \(sealer.currentKeyID)")
             }
         }

@@ -65,19 +65,19 @@ import Testing
 
             // 3. Rotated: the new key seals, the retired one still opens the stored values.
             server.configuration.masterKeys = [Self.newKey, Self.oldKey]
-            let census = try await server.run { [server] api in
+            try await server.run { api in
                 let logged = try await api.login(account)
                 try await Self.signsAndDelivers(api, key: key, receiver: receiver, secret: secret)
                 let other = try await api.call(.post, "/dashboard/webhooks", body: #"{"url":"\#(url)"}"#, token: logged.accessToken)
                 #expect(other.status == .created)
-                return try await server.withDatabase { try await SealedValues(database: $0).census() }
             }
+            let census = try await server.withDatabase { try await SealedValues(database: $0).census() }
             let newID = KeySealer.keyID(Self.newKey)
             #expect(census == [oldID: 2, newID: 1], "\(census)")
 
             // 4. Sealed again under the new key; then the old key can go.
             let resealed = try await server.withDatabase { database in
-                try await SealedValues(database: database).reseal(with: try KeySealer(masterKeys: [Self.newKey, Self.oldKey]))
+                try await SealedValues(database: database).reseal(with: try KeySealer(masterKeys: [Self.newKey, Self.oldKey]), .notCurrent)
             }
             #expect(resealed == 2)
             #expect(try await server.withDatabase { try await SealedValues(database: $0).census() } == [newID: 3])

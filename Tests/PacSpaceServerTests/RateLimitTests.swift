@@ -152,25 +152,29 @@ import Testing
     /// from many connections is refused at once (503, Retry-After) past 64 waiting, instead
     /// of queueing without end, and the server answers a real login right after.
     ///
-    /// The test holds the bcrypt threads itself while the flood arrives, so exactly 64 wait
-    /// plus one per thread whatever the machine's load (with free threads the queue drains
-    /// as fast as a loaded machine delivers the requests, and once did not fill at all).
+    /// The server hashes on a thread of its own here, and the test holds it while the flood
+    /// arrives, so exactly 64 wait plus the one running whatever the machine's load. (With a
+    /// free thread the queue drains as fast as a loaded machine delivers the requests: in a
+    /// full run it never filled. Holding the process-wide threads instead stalled every other
+    /// suite's logins past their timeouts.)
     @Test func aFloodOfPasswordChecksIsRefusedNotQueued() async throws {
+        let threads = NIOThreadPool(numberOfThreads: 1)
+        threads.start()
+        defer { threads.shutdownGracefully { _ in } }
         var server = TestServer()
+        server.configuration.passwordThreads = threads
         let unlimited = RateLimiter.Policy(burst: 1_000_000, intervalMillis: 1)  // the flood is about the queue, not the limits
         server.configuration.rateLimits.authRoutes = unlimited
         server.configuration.rateLimits.authFailures = unlimited
         server.configuration.rateLimits.login = unlimited
         try await server.run { api in
             guard let port = api.client.port else { throw TestFailure("no port") }
-            let admitted = Passwords.maxWaiting + Passwords.threads.numberOfThreads
+            let admitted = Passwords.maxWaiting + threads.numberOfThreads
             let body = #"{"email":"nobody@example.com","password":"not the password"}"#
             let connections = try (0..<(admitted + 100)).map { _ in try RawConnection(port: port) }
-            // Every bcrypt thread busy until the refusals are in (other tests' hashes wait too, briefly).
+            // The server's bcrypt thread busy until the refusals are in.
             let gate = DispatchSemaphore(value: 0)
-            let holders = (0..<Passwords.threads.numberOfThreads).map { _ in
-                Task { try await Passwords.threads.runIfActive { gate.wait() } }
-            }
+            let holders = [Task { try await threads.runIfActive { gate.wait() } }]
             var held = true
             defer { if held { for _ in holders { gate.signal() } } }
             for connection in connections {
