@@ -30,15 +30,15 @@ struct APIKeyMiddleware: RouterMiddleware {
         let now = now()
         // An address that keeps failing is turned away before its next key is even looked up.
         let address = RateLimiter.key(address: context.clientAddress)
-        if let wait = limiter.wait("auth-failure:" + address, limits.authFailures, now: now) { throw APIError.rateLimited(after: wait) }
+        if let wait = limiter.wait(.authFailure, address, limits.authFailures, now: now) { throw APIError.rateLimited(after: wait) }
         let identity: APIKeyIdentity
         do {
             identity = try await authenticator.authenticate(request.headers[.apiKey], now: now)
         } catch let error as APIError where error.status == .unauthorized {
-            _ = limiter.take("auth-failure:" + address, limits.authFailures, now: now)
+            _ = limiter.take(.authFailure, address, limits.authFailures, now: now)
             throw error
         }
-        if let wait = limiter.take("key:" + identity.keyID, limits.apiKey, now: now) { throw APIError.rateLimited(after: wait) }
+        if let wait = limiter.take(.key, identity.keyID, limits.apiKey, now: now) { throw APIError.rateLimited(after: wait) }
         if let chain = request.headers[.chainID], let expected = ContractsController.chainIDs[identity.environment],
            chain.trimmingCharacters(in: .whitespaces) != String(expected) {
             throw APIError.invalid("X-Chain-Id", "mismatch",

@@ -144,7 +144,10 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         // those: re-sealing under a new key is `pacspace keys reseal`, run once every server
         // holds that key.
         let resealed = try await SealedValues(database: database).reseal(with: sealer, .legacy)
-        if resealed > 0 { logger.notice("sealed values bound to their rows", metadata: ["values": .stringConvertible(resealed)]) }
+        if resealed.sealedAgain > 0 { logger.notice("sealed values bound to their rows", metadata: ["values": .stringConvertible(resealed.sealedAgain)]) }
+        if !resealed.unopened.isEmpty {
+            logger.error("sealed values no master key opens; left as they were", metadata: ["values": .string(resealed.unopened.joined(separator: ", "))])
+        }
         provisioner.wake()
         sequencer.wake()
         dispatcher.wake()

@@ -87,15 +87,15 @@ struct DashboardAuthController: Sendable {
         // stranger, and the stranger gets 10 guesses, then one every 90 s (defaults).
         let now = now
         let address = RateLimiter.key(address: context.clientAddress)
-        let failures = (login: "login:" + email + "|" + address, address: "auth-failure:" + address)
+        let login = email + "|" + address
         let limits = configuration.rateLimits
-        if let wait = limiter.wait(failures.login, limits.login, now: now) ?? limiter.wait(failures.address, limits.authFailures, now: now) {
+        if let wait = limiter.wait(.login, login, limits.login, now: now) ?? limiter.wait(.authFailure, address, limits.authFailures, now: now) {
             throw APIError.retryLater(.tooManyRequests, "RATE_LIMITED", "Too many failed logins; try again in \(wait) seconds.", after: wait)
         }
         let user = try await accounts.user(email: email)
         guard try await passwords.verify(password, hash: user?.passwordHash), let user else {
-            _ = limiter.take(failures.login, limits.login, now: now)
-            _ = limiter.take(failures.address, limits.authFailures, now: now)
+            _ = limiter.take(.login, login, limits.login, now: now)
+            _ = limiter.take(.authFailure, address, limits.authFailures, now: now)
             throw APIError(.unauthorized, "INVALID_CREDENTIALS", "The email or password is wrong.")
         }
         guard user.emailVerified else {
@@ -176,7 +176,7 @@ struct DashboardAuthController: Sendable {
     /// One mail of a kind per recipient per interval (``RateLimits/mail``): past it the
     /// request answers as usual and no mail leaves, so the limit tells nothing either.
     private func mayMail(_ purpose: EmailTokenPurpose, to email: String) -> Bool {
-        limiter.take("mail:" + purpose.rawValue + ":" + email, configuration.rateLimits.mail, now: now) == nil
+        limiter.take(.mail, purpose.rawValue + ":" + email, configuration.rateLimits.mail, now: now) == nil
     }
 
     private func sendVerification(to user: User) async throws {

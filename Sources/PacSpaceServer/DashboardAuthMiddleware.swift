@@ -16,10 +16,10 @@ struct DashboardAuthMiddleware: RouterMiddleware {
     let now: @Sendable () -> Int64
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization] else {
+        guard request.headers[.authorization] != nil else {
             throw APIError.unauthorized("Send Authorization: Bearer <access token> (from POST /dashboard/auth/login).")
         }
-        guard header.lowercased().hasPrefix("bearer "), case let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces), !token.isEmpty else {
+        guard let token = request.bearerToken else {
             throw APIError.unauthorized("The Authorization header must be \"Bearer <access token>\".")
         }
         let claims: AccessClaims

@@ -43,11 +43,11 @@ struct MetricsController: Sendable {
             throw APIError(.notFound, "NOT_FOUND", "Metrics are off; set PACSPACE_METRICS_TOKEN to serve them to a scraper holding it.")
         }
         let now = now()
-        let address = "auth-failure:" + RateLimiter.key(address: context.clientAddress)
-        if let wait = limiter.wait(address, limits.authFailures, now: now) { throw APIError.rateLimited(after: wait) }
-        let sent = request.headers[.authorization].map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : "" } ?? ""
+        let address = RateLimiter.key(address: context.clientAddress)
+        if let wait = limiter.wait(.authFailure, address, limits.authFailures, now: now) { throw APIError.rateLimited(after: wait) }
+        let sent = request.bearerToken ?? ""
         guard ConstantTime.equals(Array(SHA256.hash(data: Array(sent.utf8))), tokenHash) else {
-            _ = limiter.take(address, limits.authFailures, now: now)
+            _ = limiter.take(.authFailure, address, limits.authFailures, now: now)
             throw APIError(.unauthorized, "UNAUTHORIZED", "Send the metrics token as Authorization: Bearer <PACSPACE_METRICS_TOKEN>.")
         }
         metrics.sequencerState(backlogs: sequencer.allBacklogs, halted: sequencer.haltedEnvironments.count)

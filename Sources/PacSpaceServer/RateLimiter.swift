@@ -10,10 +10,27 @@ import Synchronization
 /// dropped (they hold no information), then, if an attacker with many addresses still
 /// fills it, the half closest to full.
 ///
-/// Every key starts with the name of its limit and a colon (`key:`, `auth-failure:`,
-/// `route:`, `login:`, `password:`, `mail:`, `webhook-test:`): refusals are reported to
-/// `refused` under that name (the `rate_limited_total` metric).
+/// A bucket belongs to one ``Limit`` and one subject (a key id, an address…); refusals
+/// are reported to `refused` by limit (the `rate_limited_total` metric).
 final class RateLimiter: Sendable {
+    /// What a bucket limits: the closed set of limits (README, "Accounts and sessions").
+    enum Limit: String, Sendable, CaseIterable {
+        /// Balance API requests per API key.
+        case key
+        /// Failed authentications (keys, passwords, the metrics token) per client address.
+        case authFailure = "auth-failure"
+        /// Requests per `/dashboard/auth/*` route and client address.
+        case route
+        /// Failed logins per email and client address.
+        case login
+        /// Wrong current passwords per user (change of password).
+        case password
+        /// Mails of one kind per recipient.
+        case mail
+        /// Webhook test events per tenant.
+        case webhookTest = "webhook-test"
+    }
+
     /// `burst` requests at once, then one every `intervalMillis`.
     struct Policy: Sendable, Equatable, CustomStringConvertible {
         let burst: Int
@@ -41,15 +58,17 @@ final class RateLimiter: Sendable {
 
     let capacity: Int
     private let full = Mutex<[String: Int64]>([:])
-    private let refused: @Sendable (_ limit: Substring) -> Void
+    private let refused: @Sendable (Limit) -> Void
 
-    init(capacity: Int = 200_000, refused: @escaping @Sendable (_ limit: Substring) -> Void = { _ in }) {
+    init(capacity: Int = 200_000, refused: @escaping @Sendable (Limit) -> Void = { _ in }) {
         self.capacity = capacity
         self.refused = refused
     }
 
-    /// Counts a request for `key`: nil when allowed, else the whole seconds to wait.
-    func take(_ key: String, _ policy: Policy, now: Int64) -> Int? {
+    /// Counts a request of `subject` against `limit`: nil when allowed, else the whole
+    /// seconds to wait.
+    func take(_ limit: Limit, _ subject: String, _ policy: Policy, now: Int64) -> Int? {
+        let key = limit.rawValue + ":" + subject
         let wait = full.withLock { buckets -> Int? in
             let start = max(buckets[key] ?? now, now)
             if let wait = Self.wait(start, policy, now) { return wait }
@@ -57,14 +76,15 @@ final class RateLimiter: Sendable {
             buckets[key] = start + policy.intervalMillis
             return nil
         }
-        if wait != nil { refused(key.prefix { $0 != ":" }) }
+        if wait != nil { refused(limit) }
         return wait
     }
 
-    /// Whether a request for `key` would be refused now (seconds to wait), without counting it.
-    func wait(_ key: String, _ policy: Policy, now: Int64) -> Int? {
+    /// Whether a request of `subject` would be refused now (seconds to wait), without counting it.
+    func wait(_ limit: Limit, _ subject: String, _ policy: Policy, now: Int64) -> Int? {
+        let key = limit.rawValue + ":" + subject
         let wait = full.withLock { buckets in Self.wait(max(buckets[key] ?? now, now), policy, now) }
-        if wait != nil { refused(key.prefix { $0 != ":" }) }
+        if wait != nil { refused(limit) }
         return wait
     }
 

@@ -11,7 +11,7 @@ struct RouteRateLimit: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // The matched route, not the path: ids in the path do not make new buckets.
         let route = "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path)"
-        if let wait = limiter.take("route:" + route + "|" + RateLimiter.key(address: context.clientAddress), policy, now: now()) {
+        if let wait = limiter.take(.route, route + "|" + RateLimiter.key(address: context.clientAddress), policy, now: now()) {
             throw APIError.rateLimited(after: wait)
         }
         return try await next(request, context)

@@ -8,7 +8,7 @@ import Synchronization
 /// grow the registry: routes are the router's templates (unknown paths are `unmatched`),
 /// methods outside the standard set are `other` (NIO's parser already refuses methods it
 /// does not know: the connection is closed), statuses are the server's own, rate
-/// limits are a closed set, and environments are labelled by id only for the first
+/// limits are ``RateLimiter/Limit``, and environments are labelled by id only for the first
 /// ``labelledEnvironments`` seen; the rest share `environment="other"`.
 ///
 /// One registry per application, not the process-wide `MetricsSystem` (which can be
@@ -23,6 +23,17 @@ final class ServerMetrics: Sendable {
 
     let registry = PrometheusCollectorRegistry()
     private let environments = Mutex<[String: String]>([:])
+    /// The request histograms by label set, so a request costs a dictionary lookup, not the
+    /// registry's descriptor, name and label validation and allocations. GET /healthz with
+    /// wrk, 32 connections, release build, runs alternated: median 8.7k req/s with the cache
+    /// against 7.5k without, but each spread 6.8–9.2k, so within this machine's noise.
+    private let requestSeries = Mutex<[RequestLabels: DurationHistogram]>([:])
+
+    private struct RequestLabels: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
 
     /// Request time from the head to the end of the answer's body.
     static let requestBuckets: [Duration] = [
@@ -37,8 +48,6 @@ final class ServerMetrics: Sendable {
         .seconds(30), .seconds(60), .seconds(300), .seconds(1800),
     ]
     static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-    /// The limit names (a rate-limit key's prefix, ``RateLimiter``).
-    static let limits: Set<String> = ["key", "auth-failure", "route", "login", "password", "mail", "webhook-test"]
 
     private let inFlight: Gauge
     private let groupDeltas: ValueHistogram
@@ -81,13 +90,19 @@ final class ServerMetrics: Sendable {
     /// One answered request; `route` is the router's template, nil when no route matched.
     func request(route: String?, method: HTTPRequest.Method, status: HTTPResponse.Status, duration: Duration) {
         inFlight.decrement()
-        let method = Self.methods.contains(method.rawValue) ? method.rawValue : "other"
-        registry.makeDurationHistogram(
-            descriptor: Self.name("http_request_duration", unit: "seconds",
-                                  "Time to answer a request, by route template, method and status; _count is the request count."),
-            labels: [("route", route ?? "unmatched"), ("method", method), ("status", String(status.code))],
-            buckets: Self.requestBuckets
-        ).record(duration)
+        let labels = RequestLabels(route: route ?? "unmatched", method: Self.methods.contains(method.rawValue) ? method.rawValue : "other",
+                                   status: status.code)
+        let histogram = requestSeries.withLock { series in
+            if let known = series[labels] { return known }
+            let made = registry.makeDurationHistogram(
+                descriptor: Self.name("http_request_duration", unit: "seconds",
+                                      "Time to answer a request, by route template, method and status; _count is the request count."),
+                labels: [("route", labels.route), ("method", labels.method), ("status", String(labels.status))],
+                buckets: Self.requestBuckets)
+            series[labels] = made
+            return made
+        }
+        histogram.record(duration)
     }
 
     // MARK: Ingest and sequencer
@@ -141,11 +156,10 @@ final class ServerMetrics: Sendable {
         self.stuck.set(stuck ? 1.0 : 0.0)
     }
 
-    /// A request refused by the rate limit named `limit` (the prefix of its key).
-    func rateLimited(_ limit: Substring) {
-        let name = Self.limits.contains(String(limit)) ? String(limit) : "other"
+    /// A request refused by `limit`.
+    func rateLimited(_ limit: RateLimiter.Limit) {
         registry.makeCounter(descriptor: Self.name("rate_limited", unit: "total", "Requests refused by a rate limit, by limit."),
-                             labels: [("limit", name)]).increment()
+                             labels: [("limit", limit.rawValue)]).increment()
     }
 
     /// The text `/metrics` answers.

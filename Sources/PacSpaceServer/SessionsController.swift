@@ -66,12 +66,11 @@ struct SessionsController: Sendable {
         let body = try await RequestBody.decode(request, allowed: ["currentPassword", "newPassword"])
         let current = try body.secret("currentPassword", maxBytes: 1024)
         let new = try body.secret("newPassword", minBytes: Passwords.minLength, maxBytes: Passwords.maxBytes)
-        let failures = "password:" + user.id
-        if let wait = limiter.wait(failures, configuration.rateLimits.login, now: now) {
+        if let wait = limiter.wait(.password, user.id, configuration.rateLimits.login, now: now) {
             throw APIError.retryLater(.tooManyRequests, "RATE_LIMITED", "Too many wrong passwords; try again in \(wait) seconds.", after: wait)
         }
         guard try await passwords.verify(current, hash: user.passwordHash) else {
-            _ = limiter.take(failures, configuration.rateLimits.login, now: now)
+            _ = limiter.take(.password, user.id, configuration.rateLimits.login, now: now)
             throw APIError.invalid("currentPassword", "mismatch", "The current password is wrong.")
         }
         guard let session = context.sessionID else { throw APIError.unauthorized("Authentication required.") }

@@ -124,7 +124,7 @@ struct WebhooksController: Sendable {
         guard endpoint.active else {
             throw APIError(.conflict, "CONFLICT", "The endpoint is disabled; enable it with PATCH /dashboard/webhooks/\(endpoint.id) {\"active\": true} first.")
         }
-        if let wait = limiter.take("webhook-test:" + user.tenantID, Self.testPolicy, now: now()) {
+        if let wait = limiter.take(.webhookTest, user.tenantID, Self.testPolicy, now: now()) {
             throw APIError.retryLater(.tooManyRequests, "RATE_LIMITED",
                                       "At most \(Self.testsPerMinute) test events per minute; retry in \(wait) s.", after: wait)
         }

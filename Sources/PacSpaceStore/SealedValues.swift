@@ -45,46 +45,61 @@ public struct SealedValues: Sendable {
         case notCurrent
     }
 
+    /// What a ``reseal(with:_:progress:)`` came to.
+    public struct Resealing: Sendable {
+        /// Values sealed again under the current key.
+        public var sealedAgain = 0
+        /// Values no key of the ring opens (`table.column id`), left as they were: a retired
+        /// key dropped too early, or a damaged row. Each one's owner (an environment's
+        /// sequencer, an endpoint's deliveries) reports its own failure.
+        public var unopened: [String] = []
+    }
+
     /// Seals the `selected` values again with `sealer`'s current key, bound to their rows,
     /// ``batch`` rows per transaction; `progress` hears the running total. A value changed
     /// meanwhile (a secret rotated) is left to its new writer, who sealed it with the
-    /// current key. Returns how many were sealed again.
+    /// current key; one that does not open is listed and left, so one damaged row stops
+    /// neither the server's start nor the others.
     @discardableResult
-    public func reseal(with sealer: KeySealer, _ selected: Selection, progress: (Int) -> Void = { _ in }) async throws -> Int {
+    public func reseal(with sealer: KeySealer, _ selected: Selection, progress: (Int) -> Void = { _ in }) async throws -> Resealing {
         // Picked by prefix in SQL, so the check at start-up reads no row once nothing is left.
         let pattern = selected == .legacy ? "v2.%" : "v2.\(sealer.currentKeyID).%"
-        var total = 0
+        var outcome = Resealing()
         for column in Self.columns {
             var after = ""
             while true {
                 let start = after
-                let (count, last) = try await database.transaction { db -> (Int, String?) in
+                let (batch, last) = try await database.transaction { db -> (Resealing, String?) in
                     let rows = try await db.raw("""
                         SELECT id, \(unsafeRaw: column.column) AS value FROM \(unsafeRaw: column.table)
                         WHERE \(unsafeRaw: column.column) IS NOT NULL AND \(unsafeRaw: column.column) NOT LIKE \(bind: pattern)
                           AND id > \(bind: start) ORDER BY id LIMIT \(bind: Self.batch)
                         """).all()
-                    var count = 0
+                    var batch = Resealing()
                     for row in rows {
                         let id = try row.decode(column: "id", as: String.self)
                         let value = try row.decode(column: "value", as: String.self)
                         let binding = column.binding(id)
-                        let sealed = try sealer.seal(try sealer.open(value, for: binding), for: binding)
-                        try await db.raw("""
-                            UPDATE \(unsafeRaw: column.table) SET \(unsafeRaw: column.column) = \(bind: sealed)
-                            WHERE id = \(bind: id) AND \(unsafeRaw: column.column) = \(bind: value)
-                            """).run()
-                        count += 1
+                        guard let plaintext = try? sealer.open(value, for: binding) else {
+                            batch.unopened.append("\(column.table).\(column.column) \(id)")
+                            continue
+                        }
+                        let updated = try await db.raw("""
+                            UPDATE \(unsafeRaw: column.table) SET \(unsafeRaw: column.column) = \(bind: try sealer.seal(plaintext, for: binding))
+                            WHERE id = \(bind: id) AND \(unsafeRaw: column.column) = \(bind: value) RETURNING id
+                            """).first()
+                        if updated != nil { batch.sealedAgain += 1 }
                     }
-                    return (count, try rows.last?.decode(column: "id", as: String.self))
+                    return (batch, try rows.last?.decode(column: "id", as: String.self))
                 }
-                total += count
-                if count > 0 { progress(total) }
+                outcome.sealedAgain += batch.sealedAgain
+                outcome.unopened += batch.unopened
+                if batch.sealedAgain > 0 { progress(outcome.sealedAgain) }
                 guard let last else { break }
                 after = last
             }
         }
-        return total
+        return outcome
     }
 
     /// Calls `body` with the id and value of every row of `column` that holds a value.

@@ -18,9 +18,14 @@ struct Keys: AsyncParsableCommand {
         abstract: "Rotate the master key and the JWT key.",
         subcommands: [Status.self, Rotate.self, Reseal.self, Retire.self])
 
+    /// The ring the environment gives (``ServerConfiguration``); empty when it comes from the file.
+    static func configured(_ ring: KeyRingFile.Ring, _ configuration: ServerConfiguration) -> [[UInt8]] {
+        ring == .master ? configuration.masterKeys : configuration.jwtSecrets
+    }
+
     /// The ring file of `ring`, refusing when the key comes from the environment instead.
     static func file(_ ring: KeyRingFile.Ring, _ configuration: ServerConfiguration) throws -> KeyRingFile {
-        guard ProcessInfo.processInfo.environment[ring.environmentVariable] == nil else {
+        guard configured(ring, configuration).isEmpty else {
             throw ValidationError("""
                 \(ring.environmentVariable) is set, so the \(ring) key comes from the environment, not a file: \
                 put a new key in \(ring.environmentVariable) and the old one in \(ring.environmentVariable)_RETIRED instead
@@ -31,8 +36,8 @@ struct Keys: AsyncParsableCommand {
 
     /// The ring in use: the environment's, else the file's.
     static func keys(_ ring: KeyRingFile.Ring, _ configuration: ServerConfiguration) throws -> [[UInt8]] {
-        let configured = ring == .master ? configuration.masterKeys : configuration.jwtSecrets
-        if !configured.isEmpty { return configured }
+        let given = configured(ring, configuration)
+        if !given.isEmpty { return given }
         let file = KeyRingFile(ring, in: configuration.dataDirectory)
         guard let keys = try file.read() else { throw ValidationError("no \(file.path): start the server once to create it") }
         return keys
@@ -62,7 +67,8 @@ struct Keys: AsyncParsableCommand {
                 let census = try await SealedValues(database: database).census()
                 for ring in KeyRingFile.Ring.allCases {
                     let keys = try Keys.keys(ring, configuration)
-                    print("\(ring) key ring (\(ProcessInfo.processInfo.environment[ring.environmentVariable] == nil ? KeyRingFile(ring, in: configuration.dataDirectory).path : ring.environmentVariable)):")
+                    let source = Keys.configured(ring, configuration).isEmpty ? KeyRingFile(ring, in: configuration.dataDirectory).path : ring.environmentVariable
+                    print("\(ring) key ring (\(source)):")
                     for (index, key) in keys.enumerated() {
                         let id = ring.keyID(key)
                         let use = ring == .master ? ", seals \(census[id] ?? 0) value(s)" : ""
@@ -109,8 +115,11 @@ struct Keys: AsyncParsableCommand {
             try await Keys.withDatabase(common) { configuration, database in
                 let sealer = try KeySealer(masterKeys: try Keys.keys(.master, configuration))
                 let values = SealedValues(database: database)
-                let total = try await values.reseal(with: sealer, .notCurrent, progress: { done in print("  sealed again: \(done)") })
-                print("done: \(total) value(s) sealed again under \(sealer.currentKeyID)")
+                let outcome = try await values.reseal(with: sealer, .notCurrent, progress: { done in print("  sealed again: \(done)") })
+                print("done: \(outcome.sealedAgain) value(s) sealed again under \(sealer.currentKeyID)")
+                guard outcome.unopened.isEmpty else {
+                    throw ValidationError("\(outcome.unopened.count) value(s) no key of the ring opens, left as they were: \(outcome.unopened.joined(separator: ", "))")
+                }
             }
         }
     }

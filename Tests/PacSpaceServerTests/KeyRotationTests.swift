@@ -79,11 +79,70 @@ import Testing
             let resealed = try await server.withDatabase { database in
                 try await SealedValues(database: database).reseal(with: try KeySealer(masterKeys: [Self.newKey, Self.oldKey]), .notCurrent)
             }
-            #expect(resealed == 2)
+            #expect(resealed.sealedAgain == 2 && resealed.unopened.isEmpty)
             #expect(try await server.withDatabase { try await SealedValues(database: $0).census() } == [newID: 3])
             server.configuration.masterKeys = [Self.newKey]
             try await server.run { api in try await Self.signsAndDelivers(api, key: key, receiver: receiver, secret: secret) }
         }
+    }
+
+    /// A stored value no key opens (a damaged row, a key retired too early) stops neither
+    /// the server's start nor the re-seal of the others: it is named and left as it was.
+    @Test(arguments: Backend.all)
+    func aValueNoKeyOpensIsNamedAndLeft(backend: Backend) async throws {
+        var server = TestServer(backend)
+        try await server.isolateDatabase()
+        let endpoints = try await server.run { api in
+            let account = try await api.account()
+            var ids: [String] = []
+            for _ in 0..<2 {
+                let created = try await api.call(.post, "/dashboard/webhooks", body: #"{"url":"https://example.com/hook"}"#, token: account.accessToken)
+                ids.append(created.data["id"]?.string ?? "")
+            }
+            return ids
+        }
+        let foreign = Base64.encode(Array(try AES.GCM.seal([1, 2, 3], using: SymmetricKey(data: Self.newKey)).combined ?? Data()))
+        let legacy = Base64.encode(Array(try AES.GCM.seal([4, 5, 6], using: SymmetricKey(data: Self.oldKey)).combined ?? Data()))
+        try await server.withDatabase { database in
+            try await database.transaction { db in
+                try await db.raw("UPDATE webhook_endpoints SET sealed_secret = \(bind: foreign) WHERE id = \(bind: endpoints[0])").run()
+                try await db.raw("UPDATE webhook_endpoints SET sealed_secret = \(bind: legacy) WHERE id = \(bind: endpoints[1])").run()
+            }
+        }
+        try await server.run { api async throws -> Void in #expect(try await api.call(.get, "/readyz").status == .ok, "the server starts") }
+        let values = try await Self.sealed(server)
+        #expect(values["wh:" + endpoints[0]] == foreign, "left as it was")
+        #expect(values["wh:" + endpoints[1]]?.hasPrefix("v2.\(KeySealer.keyID(Self.oldKey)).") == true, "the other one is bound all the same")
+        #expect(server.logs.all.contains { $0.contains("sealed values no master key opens") && $0.contains("webhook_endpoints.sealed_secret \(endpoints[0])") })
+        let again = try await server.withDatabase { database in
+            try await SealedValues(database: database).reseal(with: try KeySealer(masterKeys: [Self.oldKey]), .notCurrent)
+        }
+        #expect(again.sealedAgain == 0 && again.unopened == ["webhook_endpoints.sealed_secret \(endpoints[0])"])
+    }
+
+    /// Key rings from the environment: the retired variables need the current one, and
+    /// every key is checked; a damaged key file stops the start with its path.
+    @Test func keyRingsAreChecked() throws {
+        var configuration = ServerConfiguration()
+        let hex = String(repeating: "ab", count: 32), other = String(repeating: "cd", count: 32)
+        try configuration.apply(environment: ["PACSPACE_MASTER_KEY": hex, "PACSPACE_MASTER_KEY_RETIRED": other + ", " + hex])
+        #expect(configuration.masterKeys.count == 3)
+        for bad in [["PACSPACE_MASTER_KEY_RETIRED": hex], ["PACSPACE_MASTER_KEY": hex, "PACSPACE_MASTER_KEY_RETIRED": "abc"],
+                    ["PACSPACE_JWT_SECRET_RETIRED": String(repeating: "x", count: 40)],
+                    ["PACSPACE_JWT_SECRET": String(repeating: "x", count: 40), "PACSPACE_JWT_SECRET_RETIRED": "short"],
+                    ["PACSPACE_METRICS_TOKEN": "short"], ["PACSPACE_METRICS_TOKEN": "sixteen chars, with spaces"]] {
+            var fresh = ServerConfiguration()
+            #expect(throws: ConfigurationError.self, "\(bad)") { try fresh.apply(environment: bad) }
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pacspace-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = KeyRingFile(.master, in: directory)
+        try file.write([Array(repeating: 1, count: 32), Array(repeating: 2, count: 32)])
+        #expect(try file.read() == [Array(repeating: 1, count: 32), Array(repeating: 2, count: 32)])
+        #expect((try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int) == 0o600)
+        try "\(hex)\nnot a key\n".write(toFile: file.path, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) { try file.read() }
     }
 
     /// The sequencer opens the environment's signing key (a delta is verified) and the

@@ -138,14 +138,14 @@ import Testing
         }
         let limiter = RateLimiter(capacity: 100)
         let policy = RateLimiter.Policy(burst: 2, intervalMillis: 1_000)
-        for i in 0..<10_000 { _ = limiter.take("key-\(i)", policy, now: 0) }
+        for i in 0..<10_000 { _ = limiter.take(.key, "key-\(i)", policy, now: 0) }
         #expect(limiter.count <= 100)
         // A key kept over its limit survives the shedding of fuller buckets.
-        #expect(limiter.take("hot", policy, now: 0) == nil)
-        #expect(limiter.take("hot", policy, now: 0) == nil)
-        #expect(limiter.take("hot", policy, now: 0) != nil)
-        for i in 0..<1_000 { _ = limiter.take("flood-\(i)", policy, now: 0) }
-        #expect(limiter.wait("hot", policy, now: 0) != nil)
+        #expect(limiter.take(.key, "hot", policy, now: 0) == nil)
+        #expect(limiter.take(.key, "hot", policy, now: 0) == nil)
+        #expect(limiter.take(.key, "hot", policy, now: 0) != nil)
+        for i in 0..<1_000 { _ = limiter.take(.key, "flood-\(i)", policy, now: 0) }
+        #expect(limiter.wait(.key, "hot", policy, now: 0) != nil)
     }
 
     /// bcrypt runs on threads of its own behind a bounded queue: a flood of password checks
