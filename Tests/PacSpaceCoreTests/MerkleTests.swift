@@ -23,20 +23,23 @@ struct MemoryLog {
 
     var reader: SubtreeReader {
         let stored = self.stored
-        return { subtrees in subtrees.map { stored[$0]! } }
+        return { subtrees in subtrees.map { stored[$0] ?? Merkle.emptyRoot } }
     }
 }
 
 /// The RFC 9162 definition, recursively, for checking the fast paths.
 func naiveRoot(_ leaves: ArraySlice<[UInt8]>) -> Hash {
     if leaves.isEmpty { return Merkle.emptyRoot }
-    if leaves.count == 1 { return Merkle.leafHash(leaves.first!) }
+    if leaves.count == 1 { return Merkle.leafHash(leaves[leaves.startIndex]) }
     let k = Int(Merkle.split(UInt64(leaves.count)))
     let start = leaves.startIndex
     return Merkle.nodeHash(naiveRoot(leaves[start..<start + k]), naiveRoot(leaves[(start + k)...]))
 }
 
-func hex(_ text: String) -> Hash { Hash(prefixedHex: "0x" + text)! }
+func hex(_ text: String) -> Hash {
+    guard let hash = Hash(prefixedHex: "0x" + text) else { preconditionFailure("not a hash: \(text)") }
+    return hash
+}
 
 @Suite struct MerkleTests {
     @Test func referenceRoots() async throws {

@@ -3,7 +3,7 @@ import Testing
 @testable import PacSpaceCore
 
 /// Go's `golang.org/x/mod/sumdb/note` documentation example key.
-let goSignerSeed = Array(Base64.decode("AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz")!.dropFirst())
+let goSignerSeed = Array((Base64.decode("AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz") ?? []).dropFirst())
 let goVerifierKey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 let goText = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
 

@@ -231,7 +231,7 @@ struct API: Sendable {
     /// A Balance API call with `X-Api-Key`.
     func balance(_ method: HTTPRequest.Method, _ path: String, key: String, body: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
         var headers = extra
-        headers[HTTPField.Name("X-Api-Key")!] = key
+        headers[HTTPField.Name("X-Api-Key") ?? .via] = key
         return try await call(method, "/api/v1/balance" + path, body: body, headers: headers)
     }
 

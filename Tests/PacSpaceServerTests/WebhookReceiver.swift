@@ -12,10 +12,10 @@ final class WebhookReceiver: Sendable {
         let headers: HTTPFields
         let body: [UInt8]
         var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
-        var eventID: String { headers[HTTPField.Name("X-Event-ID")!] ?? "" }
-        var event: String { headers[HTTPField.Name("X-Webhook-Event")!] ?? "" }
-        var signature: String { headers[HTTPField.Name("X-PacSpace-Signature")!] ?? "" }
-        var timestamp: Int64 { Int64(headers[HTTPField.Name("X-PacSpace-Timestamp")!] ?? "") ?? 0 }
+        var eventID: String { headers[HTTPField.Name("X-Event-ID") ?? .via] ?? "" }
+        var event: String { headers[HTTPField.Name("X-Webhook-Event") ?? .via] ?? "" }
+        var signature: String { headers[HTTPField.Name("X-PacSpace-Signature") ?? .via] ?? "" }
+        var timestamp: Int64 { Int64(headers[HTTPField.Name("X-PacSpace-Timestamp") ?? .via] ?? "") ?? 0 }
 
         /// True when the signature header verifies under `secret`.
         func verifies(_ secret: String) -> Bool {

@@ -24,7 +24,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
 let target = ProcessInfo.processInfo.environment["PACSPACE_FUZZ_TARGET"] ?? ""
 
 /// A fixed verifier key (Go's note example) for the note, checkpoint and receipt targets.
-let verifier = try! NoteVerifier(verifierKey: "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+let verifier: NoteVerifier = {
+    do {
+        return try NoteVerifier(verifierKey: "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+    } catch {
+        fatalError("the fixed verifier key does not parse: \(error)")
+    }
+}()
 
 func json(_ bytes: [UInt8]) {
     guard let value = try? JSONParser.parse(bytes) else { return }
