@@ -33,53 +33,77 @@ let package = Package(
     ],
     targets: [
         // Pure domain: no I/O, no NIO, no database. Time and randomness are injected.
-        .target(name: "PacSpaceCore", dependencies: [
-            .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: swiftSettings),
+        .target(
+            name: "PacSpaceCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Persistence: migrations and one store per aggregate, on SQLite or PostgreSQL.
-        .target(name: "PacSpaceStore", dependencies: [
-            "PacSpaceCore",
-            .product(name: "SQLKit", package: "sql-kit"),
-            .product(name: "SQLiteKit", package: "sqlite-kit"),
-            .product(name: "PostgresKit", package: "postgres-kit"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ], swiftSettings: swiftSettings),
+        .target(
+            name: "PacSpaceStore",
+            dependencies: [
+                "PacSpaceCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP: controllers, middleware, background services, configuration.
-        .target(name: "PacSpaceServer", dependencies: [
-            "PacSpaceCore", "PacSpaceStore",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-            .product(name: "JWTKit", package: "jwt-kit"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-        ], swiftSettings: swiftSettings),
+        .target(
+            name: "PacSpaceServer",
+            dependencies: [
+                "PacSpaceCore", "PacSpaceStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The executable: argument parsing only.
-        .executableTarget(name: "pacspace", dependencies: [
-            "PacSpaceCore", "PacSpaceStore", "PacSpaceServer",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: swiftSettings),
-        .testTarget(name: "PacSpaceCoreTests", dependencies: [
-            "PacSpaceCore",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: swiftSettings),
-        .testTarget(name: "PacSpaceServerTests", dependencies: [
-            "PacSpaceServer", "PacSpaceStore", "PacSpaceCore",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "JWTKit", package: "jwt-kit"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "SQLKit", package: "sql-kit"),
-        ], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "pacspace",
+            dependencies: [
+                "PacSpaceCore", "PacSpaceStore", "PacSpaceServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PacSpaceCoreTests",
+            dependencies: [
+                "PacSpaceCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PacSpaceServerTests",
+            dependencies: [
+                "PacSpaceServer", "PacSpaceStore", "PacSpaceCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -8,7 +8,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(name: "pacspace", path: "..")],
     targets: [
-        .executableTarget(name: "PacSpaceFuzz", dependencies: [.product(name: "PacSpaceCore", package: "pacspace")],
-                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(
+            name: "PacSpaceFuzz",
+            dependencies: [.product(name: "PacSpaceCore", package: "pacspace")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        )
     ]
 )

@@ -20,8 +20,11 @@ public struct APIKey: Sendable, Equatable {
 
     /// A fresh key for `environment` (`test` or `live`).
     public static func generate(environment: String) -> APIKey {
-        APIKey(environment: environment, publicID: String(Identifier.make("k").dropFirst(2)),
-               secret: Hex.encode(Identifier.randomBytes(32)))
+        APIKey(
+            environment: environment,
+            publicID: String(Identifier.make("k").dropFirst(2)),
+            secret: Hex.encode(Identifier.randomBytes(32))
+        )
     }
 
     /// `pk_<env>_<publicId>`.
@@ -47,10 +50,12 @@ public struct APIKey: Sendable, Equatable {
         let pk = parts[0].split(separator: UInt8(ascii: "_"), maxSplits: 2, omittingEmptySubsequences: false)
         let sk = parts[1].split(separator: UInt8(ascii: "_"), maxSplits: 2, omittingEmptySubsequences: false)
         func alphanumeric(_ part: ArraySlice<UInt8>, upTo limit: Int) -> Bool {
-            (1...limit).contains(part.count) && part.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0) }
+            (1...limit).contains(part.count)
+                && part.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0) }
         }
         guard pk.count == 3, sk.count == 3, pk[0].elementsEqual("pk".utf8), sk[0].elementsEqual("sk".utf8), pk[1] == sk[1],
-              alphanumeric(pk[2], upTo: 64), alphanumeric(sk[2], upTo: 128) else { return nil }
+            alphanumeric(pk[2], upTo: 64), alphanumeric(sk[2], upTo: 128)
+        else { return nil }
         let environment = String(decoding: pk[1], as: UTF8.self)
         guard Self.logEnvironments[environment] != nil else { return nil }
         self.init(environment: environment, publicID: String(decoding: pk[2], as: UTF8.self), secret: String(decoding: sk[2], as: UTF8.self))

@@ -17,8 +17,17 @@ public struct DeltaContent: Sendable, Equatable {
     /// Domain separation prefix of the hash.
     static let domain = Array("pacspace:delta:v1".utf8) + [0x00]
 
-    public init(recordID: String, customerID: String, sequenceNumber: Int64, delta: Amount, reason: String,
-                referenceID: String?, metadata: JSONValue?, adjusts: String?, createdAt: Int64) {
+    public init(
+        recordID: String,
+        customerID: String,
+        sequenceNumber: Int64,
+        delta: Amount,
+        reason: String,
+        referenceID: String?,
+        metadata: JSONValue?,
+        adjusts: String?,
+        createdAt: Int64
+    ) {
         self.recordID = recordID
         self.customerID = customerID
         self.sequenceNumber = sequenceNumber
@@ -56,8 +65,10 @@ public struct DeltaContent: Sendable, Equatable {
     public func sequenced() throws(JCSError) -> SequencedContent {
         let canonical = try JSONWriter.canonical(json)
         let ending = Array(#""sequenceNumber":\#(sequenceNumber)}"#.utf8)
-        precondition(canonical.count > ending.count && Array(canonical.suffix(ending.count)) == ending,
-                     "sequenceNumber must be the last member in canonical order")
+        precondition(
+            canonical.count > ending.count && Array(canonical.suffix(ending.count)) == ending,
+            "sequenceNumber must be the last member in canonical order"
+        )
         let sequenceKey = Array(#""sequenceNumber":"#.utf8)
         return SequencedContent(prefix: Self.domain + canonical.dropLast(ending.count) + sequenceKey)
     }

@@ -207,7 +207,8 @@ public struct JSONParser {
 
     private mutating func hex4() throws(JSONParseError) -> UInt32 {
         guard bytes.count - offset >= 4, let raw = Hex.decode("00" + String(decoding: bytes[offset..<offset + 4], as: UTF8.self)),
-              raw.count == 3 else {
+            raw.count == 3
+        else {
             throw error("\\u needs four hex digits")
         }
         offset += 4

@@ -9,7 +9,9 @@ public struct NetworkRange: Sendable, Equatable {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let bytes = NetworkAddress.parse(String(parts[0])) else { return nil }
         let length = parts.count == 2 ? Int(parts[1]) : bytes.count * 8
-        guard let length, (0...bytes.count * 8).contains(length), parts.count == 1 || parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        guard let length, (0...bytes.count * 8).contains(length), parts.count == 1 || parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            return nil
+        }
         self.bytes = bytes
         self.prefixLength = length
     }

@@ -52,10 +52,12 @@ public enum OfflineVerification {
     /// Verifies a sealed period: `checkpoint` (the checkpoint answer, or its envelope),
     /// `deltas` (the period's deltas as the API returns them, in log order, or with
     /// `logIndex` to order them), the checkpoint entry's receipt, and the verifier key.
-    public static func verifyPeriod(checkpoint: JSONValue, deltas: [JSONValue], receipt: String, verifierKey: String) throws(Failure) -> PeriodReport {
+    public static func verifyPeriod(checkpoint: JSONValue, deltas: [JSONValue], receipt: String, verifierKey: String) throws(Failure) -> PeriodReport
+    {
         let fields = checkpoint["success"] != nil ? (checkpoint["data"] ?? .null) : checkpoint
         guard case .string(let checkpointID)? = fields["checkpointId"], case .string(let statedRoot)? = fields["proofRoot"],
-              let scope = fields["scope"] else {
+            let scope = fields["scope"]
+        else {
             throw Failure("the checkpoint file needs checkpointId, proofRoot and scope")
         }
         func logIndex(_ delta: JSONValue) -> Int64? { if case .number(let text)? = delta["logIndex"] { Int64(text) } else { nil } }
@@ -86,7 +88,9 @@ public enum OfflineVerification {
         }
         guard let (version, root) = computed.first(where: { Hash(prefixedHex: statedRoot) == $0.1 }) else {
             let expected = computed.map { "\($0.1.prefixedHex) (v\($0.0.rawValue))" }.joined(separator: " or ")
-            throw Failure("the deltas give proofRoot \(expected), not the checkpoint's \(statedRoot) (a delta is missing, extra, changed or out of order)")
+            throw Failure(
+                "the deltas give proofRoot \(expected), not the checkpoint's \(statedRoot) (a delta is missing, extra, changed or out of order)"
+            )
         }
         if case .number(let count)? = fields["deltaCount"], Int(count) != hashes.count {
             throw Failure("the checkpoint says \(count) deltas; the file has \(hashes.count)")
@@ -96,8 +100,14 @@ public enum OfflineVerification {
         }
         let leaf: [UInt8]
         do {
-            leaf = try LogEntry.checkpoint(version, checkpointID: checkpointID, proofRoot: root, scope: scope, deltaCount: Int64(hashes.count),
-                                           netChange: net)
+            leaf = try LogEntry.checkpoint(
+                version,
+                checkpointID: checkpointID,
+                proofRoot: root,
+                scope: scope,
+                deltaCount: Int64(hashes.count),
+                netChange: net
+            )
         } catch { throw Failure("the checkpoint's scope cannot be canonicalised: \(error)") }
         let (index, signed, name) = try inclusion(of: leaf, receipt: receipt, verifierKey: verifierKey)
         return PeriodReport(proofRoot: root, deltaCount: hashes.count, netChange: net, logIndex: index, checkpoint: signed, keyName: name)
@@ -118,7 +128,9 @@ public enum OfflineVerification {
         guard checkpoint.origin == verifier.name else {
             throw Failure("the checkpoint's origin \(checkpoint.origin) is not the key's log \(verifier.name)")
         }
-        guard Merkle.verifyInclusion(leaf: Merkle.leafHash(leaf), index: proof.index, size: checkpoint.size, proof: proof.hashes, root: checkpoint.root) else {
+        guard
+            Merkle.verifyInclusion(leaf: Merkle.leafHash(leaf), index: proof.index, size: checkpoint.size, proof: proof.hashes, root: checkpoint.root)
+        else {
             throw Failure("the inclusion proof does not lead from this entry (\(proof.index)) to the signed root of size \(checkpoint.size)")
         }
         return (proof.index, checkpoint, verifier.name)
@@ -163,8 +175,16 @@ public enum OfflineVerification {
             adjusts = reference
         default: throw Failure("adjusts must be {\"referenceId\": \"…\"} or null")
         }
-        return DeltaContent(recordID: try string("recordId"), customerID: try string("customerId"), sequenceNumber: sequence,
-                            delta: amount, reason: try string("reason"), referenceID: try optionalString("referenceId"),
-                            metadata: metadata, adjusts: adjusts, createdAt: createdAt)
+        return DeltaContent(
+            recordID: try string("recordId"),
+            customerID: try string("customerId"),
+            sequenceNumber: sequence,
+            delta: amount,
+            reason: try string("reason"),
+            referenceID: try optionalString("referenceId"),
+            metadata: metadata,
+            adjusts: adjusts,
+            createdAt: createdAt
+        )
     }
 }

@@ -37,8 +37,14 @@ extension LogEntry {
     /// `{"type":"checkpoint","v":…,"checkpointId":…,"proofRoot":…,"scope":…,"deltaCount":…,"netChange":…}`;
     /// `v` is the period root's version, `scope` is `{customerId?, startDate?, endDate?,
     /// startingCheckpoint?}` as the checkpoint answer shows it.
-    public static func checkpoint(_ version: PeriodRoot.Version, checkpointID: String, proofRoot: Hash, scope: JSONValue, deltaCount: Int64,
-                                  netChange: Amount) throws(JCSError) -> [UInt8] {
+    public static func checkpoint(
+        _ version: PeriodRoot.Version,
+        checkpointID: String,
+        proofRoot: Hash,
+        scope: JSONValue,
+        deltaCount: Int64,
+        netChange: Amount
+    ) throws(JCSError) -> [UInt8] {
         try JSONWriter.canonical([
             "type": "checkpoint", "v": .int(version.rawValue), "checkpointId": .string(checkpointID), "proofRoot": .string(proofRoot.prefixedHex),
             "scope": scope, "deltaCount": .int(deltaCount), "netChange": .string(netChange.description),

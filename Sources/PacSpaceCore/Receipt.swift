@@ -43,7 +43,8 @@ public struct TlogProof: Sendable, Equatable {
             lines.removeFirst()
         }
         guard let line = lines.first, line.hasPrefix("index "), let index = UInt64(line.dropFirst(6)),
-              String(index) == line.dropFirst(6) else {
+            String(index) == line.dropFirst(6)
+        else {
             throw .malformedNote("expected \"index <N>\"")
         }
         lines.removeFirst()
@@ -58,8 +59,15 @@ public struct TlogProof: Sendable, Equatable {
     /// Verifies the checkpoint signature and the inclusion of `leafData`; returns the checkpoint.
     public func verify(leafData: [UInt8], verifier: NoteVerifier) throws(NoteError) -> Checkpoint {
         let checkpoint = try Checkpoint.open(self.checkpoint, verifier: verifier)
-        guard Merkle.verifyInclusion(leaf: Merkle.leafHash(leafData), index: index, size: checkpoint.size,
-                                     proof: hashes, root: checkpoint.root) else {
+        guard
+            Merkle.verifyInclusion(
+                leaf: Merkle.leafHash(leafData),
+                index: index,
+                size: checkpoint.size,
+                proof: hashes,
+                root: checkpoint.root
+            )
+        else {
             throw .malformedNote("the inclusion proof does not lead from the entry to the checkpoint's root")
         }
         return checkpoint

@@ -32,8 +32,12 @@ public struct RetrySchedule: Sendable, Equatable {
 
     /// The time of the next attempt after `failures` failed attempts, the last one at
     /// `now`; nil when the delivery has been retried for the whole window.
-    public func nextAttempt(afterFailures failures: Int, createdAt: Int64, now: Int64,
-                            using generator: inout some RandomNumberGenerator) -> Int64? {
+    public func nextAttempt(
+        afterFailures failures: Int,
+        createdAt: Int64,
+        now: Int64,
+        using generator: inout some RandomNumberGenerator
+    ) -> Int64? {
         let end = createdAt + window
         guard now < end else { return nil }
         let delay = nominalDelay(afterFailures: failures)

@@ -22,8 +22,14 @@ public enum Scope: Sendable, Equatable {
         public var startingCheckpoint: String?
         public var startingCheckpointType: String?
 
-        public init(period: String? = nil, timePreset: String? = nil, startDate: String? = nil, endDate: String? = nil,
-                    startingCheckpoint: String? = nil, startingCheckpointType: String? = nil) {
+        public init(
+            period: String? = nil,
+            timePreset: String? = nil,
+            startDate: String? = nil,
+            endDate: String? = nil,
+            startingCheckpoint: String? = nil,
+            startingCheckpointType: String? = nil
+        ) {
             self.period = period
             self.timePreset = timePreset
             self.startDate = startDate
@@ -117,9 +123,10 @@ public enum Scope: Sendable, Equatable {
     static func month(_ text: String) -> (Int64, Int64)? {
         let bytes = Array(text.utf8)
         guard bytes.count == 7, bytes[4] == UInt8(ascii: "-"),
-              bytes.enumerated().allSatisfy({ $0.offset == 4 || ($0.element >= UInt8(ascii: "0") && $0.element <= UInt8(ascii: "9")) }),
-              let year = Int64(String(decoding: bytes[0..<4], as: UTF8.self)), let month = Int64(String(decoding: bytes[5..<7], as: UTF8.self)),
-              (1...12).contains(month) else { return nil }
+            bytes.enumerated().allSatisfy({ $0.offset == 4 || ($0.element >= UInt8(ascii: "0") && $0.element <= UInt8(ascii: "9")) }),
+            let year = Int64(String(decoding: bytes[0..<4], as: UTF8.self)), let month = Int64(String(decoding: bytes[5..<7], as: UTF8.self)),
+            (1...12).contains(month)
+        else { return nil }
         return Self.month(year: year, month: month)
     }
 
@@ -140,8 +147,9 @@ public enum Scope: Sendable, Equatable {
         } else {
             let zone = body.suffix(6)
             guard zone.count == 6, zone.first == "+" || zone.first == "-", zone.dropFirst(3).first == ":",
-                  zone.dropFirst().prefix(2).allSatisfy({ $0.isASCII && $0.isNumber }), zone.suffix(2).allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let hours = Int64(zone.dropFirst().prefix(2)), let minutes = Int64(zone.suffix(2)), hours < 24, minutes < 60 else { return nil }
+                zone.dropFirst().prefix(2).allSatisfy({ $0.isASCII && $0.isNumber }), zone.suffix(2).allSatisfy({ $0.isASCII && $0.isNumber }),
+                let hours = Int64(zone.dropFirst().prefix(2)), let minutes = Int64(zone.suffix(2)), hours < 24, minutes < 60
+            else { return nil }
             offsetMillis = (hours * 60 + minutes) * 60_000 * (zone.first == "+" ? 1 : -1)
             body = body.dropLast(6)
         }

@@ -100,7 +100,10 @@ public enum SealedFormat: Equatable, Sendable {
     public init(_ text: String) {
         if text.hasPrefix("v2.") {
             let parts = text.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3, parts[1].count == 16, let bytes = Base64.decode(String(parts[2])) else { self = .malformed; return }
+            guard parts.count == 3, parts[1].count == 16, let bytes = Base64.decode(String(parts[2])) else {
+                self = .malformed
+                return
+            }
             self = .current(keyID: String(parts[1]), bytes: bytes)
         } else if let bytes = Base64.decode(text) {
             self = .legacy(bytes: bytes)

@@ -1,6 +1,5 @@
-import Foundation
-
 import Crypto
+import Foundation
 
 /// Why a signed note, key or signature was rejected.
 public enum NoteError: Error, Equatable, Sendable, CustomStringConvertible {

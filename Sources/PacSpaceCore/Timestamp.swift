@@ -17,7 +17,8 @@ public enum Timestamp {
     }
 
     private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
-        let q = a / b, r = a % b
+        let q = a / b
+        let r = a % b
         return r < 0 ? (q - 1, r + b) : (q, r)
     }
 
@@ -52,7 +53,8 @@ public enum Timestamp {
     public static func parse(_ text: String) -> Int64? {
         let chars = Array(text.utf8)
         guard chars.count == 24, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-"), chars[10] == UInt8(ascii: "T"),
-              chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":"), chars[19] == UInt8(ascii: "."), chars[23] == UInt8(ascii: "Z") else {
+            chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":"), chars[19] == UInt8(ascii: "."), chars[23] == UInt8(ascii: "Z")
+        else {
             return nil
         }
         func number(_ range: Range<Int>) -> Int64? {
@@ -64,8 +66,9 @@ public enum Timestamp {
             return value
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
-              let minute = number(14..<16), let second = number(17..<19), let ms = number(20..<23),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { return nil }
+            let minute = number(14..<16), let second = number(17..<19), let ms = number(20..<23),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+        else { return nil }
         let millis = days(year: year, month: month, day: day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + ms
         return iso8601(millis: millis) == text ? millis : nil
     }

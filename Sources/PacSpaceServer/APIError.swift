@@ -31,9 +31,12 @@ public struct APIError: Error, Sendable {
     /// The database failed or did not answer: 503 with Retry-After. On a write it means
     /// "not confirmed" (a lost connection during COMMIT leaves the outcome unknown), never
     /// half-applied; the same Idempotency-Key or referenceId makes the retry safe.
-    public static let storeUnavailable = retryLater(.serviceUnavailable, "SERVICE_UNAVAILABLE",
+    public static let storeUnavailable = retryLater(
+        .serviceUnavailable,
+        "SERVICE_UNAVAILABLE",
         "The database is unavailable or did not confirm the write. Retry with the same Idempotency-Key or referenceId: a retry never stores twice.",
-        after: 1)
+        after: 1
+    )
 
     /// 429 `RATE_LIMITED` with `Retry-After` (and `retryAfterSeconds`), as the official SDK reads it.
     public static func rateLimited(after seconds: Int) -> APIError {

@@ -65,8 +65,14 @@ actor APIKeyAuthenticator {
             throw APIError(.preconditionFailed, "CONTRACT_NOT_DEPLOYED", "The key's environment is not active; provision it first.")
         }
         touch(key, now: now)
-        return APIKeyIdentity(keyID: key.id, tenantID: key.tenantID, keyEnvironment: key.environment,
-                              environment: environment.environment, environmentID: environment.id, logOrigin: logOrigin)
+        return APIKeyIdentity(
+            keyID: key.id,
+            tenantID: key.tenantID,
+            keyEnvironment: key.environment,
+            environment: environment.environment,
+            environmentID: environment.id,
+            logOrigin: logOrigin
+        )
     }
 
     private func lookup(_ publicID: String, now: Int64) async throws -> Entry? {

@@ -40,9 +40,13 @@ struct APIKeyMiddleware: RouterMiddleware {
         }
         if let wait = limiter.take(.key, identity.keyID, limits.apiKey, now: now) { throw APIError.rateLimited(after: wait) }
         if let chain = request.headers[.chainID], let expected = ContractsController.chainIDs[identity.environment],
-           chain.trimmingCharacters(in: .whitespaces) != String(expected) {
-            throw APIError.invalid("X-Chain-Id", "mismatch",
-                                   "X-Chain-Id \(chain) does not match the key's environment \(identity.environment) (chain id \(expected)).")
+            chain.trimmingCharacters(in: .whitespaces) != String(expected)
+        {
+            throw APIError.invalid(
+                "X-Chain-Id",
+                "mismatch",
+                "X-Chain-Id \(chain) does not match the key's environment \(identity.environment) (chain id \(expected))."
+            )
         }
         var context = context
         context.apiKey = identity

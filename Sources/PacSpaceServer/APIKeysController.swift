@@ -1,5 +1,5 @@
-import Logging
 import Hummingbird
+import Logging
 import PacSpaceCore
 import PacSpaceStore
 
@@ -32,12 +32,22 @@ struct APIKeysController: Sendable {
         let deployed = try await environments.environments(tenantID: user.tenantID)
             .contains { $0.environment == logEnvironment && $0.status == "active" }
         guard deployed else {
-            throw APIError(.preconditionFailed, "CONTRACT_NOT_DEPLOYED",
-                           "The \(logEnvironment) environment is not active; provision it first (POST /dashboard/contracts/provision).")
+            throw APIError(
+                .preconditionFailed,
+                "CONTRACT_NOT_DEPLOYED",
+                "The \(logEnvironment) environment is not active; provision it first (POST /dashboard/contracts/provision)."
+            )
         }
         let key = APIKey.generate(environment: environment)
-        let record = APIKeyRecord(id: Identifier.make("key"), tenantID: user.tenantID, environment: environment, name: name,
-                                  publicID: key.publicID, secretHash: key.secretHash, createdAt: now())
+        let record = APIKeyRecord(
+            id: Identifier.make("key"),
+            tenantID: user.tenantID,
+            environment: environment,
+            name: name,
+            publicID: key.publicID,
+            secretHash: key.secretHash,
+            createdAt: now()
+        )
         try await keys.insert(record)
         context.logger.info("api key created", metadata: ["keyId": .string(record.id), "publicKey": .string(key.publicKey)])
         var data = Self.json(record)
@@ -75,13 +85,23 @@ struct APIKeysController: Sendable {
 
     @Sendable func rotate(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireManager(of: "API keys")
-        let overlap = try await RequestBody.decodeOptional(request, allowed: ["overlapSeconds"])?
+        let overlap =
+            try await RequestBody.decodeOptional(request, allowed: ["overlapSeconds"])?
             .optionalInteger("overlapSeconds", in: 0...Self.maxOverlapSeconds) ?? 0
         let current = try await owned(context, user)
-        let key = APIKey(environment: current.environment, publicID: current.publicID,
-                         secret: APIKey.generate(environment: current.environment).secret)
-        guard let record = try await keys.rotate(id: current.id, tenantID: user.tenantID, secretHash: key.secretHash,
-                                                 previousExpiresAt: now() + Int64(overlap) * 1000) else {
+        let key = APIKey(
+            environment: current.environment,
+            publicID: current.publicID,
+            secret: APIKey.generate(environment: current.environment).secret
+        )
+        guard
+            let record = try await keys.rotate(
+                id: current.id,
+                tenantID: user.tenantID,
+                secretHash: key.secretHash,
+                previousExpiresAt: now() + Int64(overlap) * 1000
+            )
+        else {
             throw APIError.notFound("No such API key.")
         }
         await authenticator.forget(publicID: record.publicID)

@@ -66,11 +66,20 @@ struct AccessTokens: Sendable {
     /// A signed access token for `user` in `session`, valid from `now` (epoch ms).
     func issue(for user: User, session: String, now: Int64) async throws -> String {
         let issued = Date(timeIntervalSince1970: Double(now) / 1000)
-        return try await keys.sign(AccessClaims(
-            sub: .init(value: user.id), tid: user.tenantID, role: user.role, sid: session,
-            iss: .init(value: issuer), aud: .init(value: [AccessClaims.audience]),
-            exp: .init(value: issued.addingTimeInterval(Double(lifetimeSeconds))), iat: .init(value: issued),
-            jti: .init(value: Identifier.token(bytes: 16))), kid: keyID)
+        return try await keys.sign(
+            AccessClaims(
+                sub: .init(value: user.id),
+                tid: user.tenantID,
+                role: user.role,
+                sid: session,
+                iss: .init(value: issuer),
+                aud: .init(value: [AccessClaims.audience]),
+                exp: .init(value: issued.addingTimeInterval(Double(lifetimeSeconds))),
+                iat: .init(value: issued),
+                jti: .init(value: Identifier.token(bytes: 16))
+            ),
+            kid: keyID
+        )
     }
 
     /// The claims of a valid token: signed by our key, unexpired, ours (`iss`, `aud`), and
@@ -80,8 +89,9 @@ struct AccessTokens: Sendable {
         let claims = try await keys.verify(token, as: AccessClaims.self)
         let issuedAt = claims.iat.value.timeIntervalSince1970
         guard claims.iss.value == issuer,
-              claims.exp.value.timeIntervalSince1970 - issuedAt <= Double(lifetimeSeconds) + Self.skewSeconds,
-              issuedAt <= Double(now) / 1000 + Self.skewSeconds else { throw Refused() }
+            claims.exp.value.timeIntervalSince1970 - issuedAt <= Double(lifetimeSeconds) + Self.skewSeconds,
+            issuedAt <= Double(now) / 1000 + Self.skewSeconds
+        else { throw Refused() }
         return claims
     }
 

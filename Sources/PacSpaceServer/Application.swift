@@ -31,9 +31,11 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     try DataDirectory.secure(configuration.dataDirectory)
     let outbox = (configuration.dataDirectory as NSString).appendingPathComponent("outbox")
     try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
-    let masterKeys = configuration.masterKeys.isEmpty
+    let masterKeys =
+        configuration.masterKeys.isEmpty
         ? try ServerConfiguration.secretRing(.master, in: configuration.dataDirectory, logger: logger) : configuration.masterKeys
-    let jwtSecrets = configuration.jwtSecrets.isEmpty
+    let jwtSecrets =
+        configuration.jwtSecrets.isEmpty
         ? try ServerConfiguration.secretRing(.jwt, in: configuration.dataDirectory, logger: logger) : configuration.jwtSecrets
 
     let sealer = try KeySealer(masterKeys: masterKeys)
@@ -44,8 +46,13 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let environments = EnvironmentStore(database: database)
     let sessions = SessionStore(database: database)
     let tokens = await AccessTokens(secrets: jwtSecrets, issuer: configuration.publicURL, lifetimeSeconds: configuration.accessTokenSeconds)
-    let provisioner = Provisioner(environments: environments, sealer: sealer,
-                                  originHost: configuration.originHost, logger: logger, now: configuration.now)
+    let provisioner = Provisioner(
+        environments: environments,
+        sealer: sealer,
+        originHost: configuration.originHost,
+        logger: logger,
+        now: configuration.now
+    )
     let auth = DashboardAuthMiddleware(tokens: tokens, sessions: sessions, now: configuration.now)
 
     let metrics = ServerMetrics()
@@ -61,11 +68,21 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     // One limiter for every limit, each key prefixed by what it limits; bounded in memory.
     let limiter = RateLimiter(refused: { metrics.rateLimited($0) })
     OpenAPIController().addRoutes(to: router)
-    let mailer = Mailer(transport: configuration.mailTransport, outbox: outbox, from: "PacSpace <no-reply@\(configuration.originHost)>",
-                        logger: logger, now: configuration.now)
+    let mailer = Mailer(
+        transport: configuration.mailTransport,
+        outbox: outbox,
+        from: "PacSpace <no-reply@\(configuration.originHost)>",
+        logger: logger,
+        now: configuration.now
+    )
     DashboardAuthController(
-        accounts: accounts, sessions: sessions, tokens: tokens, passwords: passwords, mailer: mailer,
-        limiter: limiter, configuration: configuration
+        accounts: accounts,
+        sessions: sessions,
+        tokens: tokens,
+        passwords: passwords,
+        mailer: mailer,
+        limiter: limiter,
+        configuration: configuration
     ).addRoutes(to: router, auth: auth)
     let credits = CreditStore(database: database)
     CreditsController(credits: credits).addRoutes(to: router, auth: auth)
@@ -76,45 +93,115 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
 
     let webhookOutbox = WebhookOutbox(database: database)
     let outboundPolicy = OutboundPolicy(allowedHosts: configuration.webhookAllowedHosts)
-    let dispatcher = WebhookDispatcher(outbox: webhookOutbox, client: WebhookClient(policy: outboundPolicy), sealer: sealer,
-                                       schedule: configuration.webhookSchedule, accounts: accounts, mailer: mailer,
-                                       metrics: metrics, logger: logger, now: configuration.now)
-    WebhooksController(endpoints: WebhookEndpointStore(database: database), outbox: webhookOutbox, sealer: sealer,
-                       policy: outboundPolicy, dispatcher: dispatcher, limiter: limiter, now: configuration.now).addRoutes(to: router, auth: auth)
+    let dispatcher = WebhookDispatcher(
+        outbox: webhookOutbox,
+        client: WebhookClient(policy: outboundPolicy),
+        sealer: sealer,
+        schedule: configuration.webhookSchedule,
+        accounts: accounts,
+        mailer: mailer,
+        metrics: metrics,
+        logger: logger,
+        now: configuration.now
+    )
+    WebhooksController(
+        endpoints: WebhookEndpointStore(database: database),
+        outbox: webhookOutbox,
+        sealer: sealer,
+        policy: outboundPolicy,
+        dispatcher: dispatcher,
+        limiter: limiter,
+        now: configuration.now
+    ).addRoutes(to: router, auth: auth)
 
     let log = LogStore(database: database)
     let deltas = DeltaStore(database: database, idempotencyLifetimeMillis: Int64(configuration.idempotencyDays) * 86_400_000)
     let checkpoints = CheckpointStore(database: database)
     let receipts = ReceiptReader(log: log)
-    let sequencer = Sequencer(log: log, environments: environments, sealer: sealer,
-                              witnessDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("witness"),
-                              interval: configuration.sequencerInterval, metrics: metrics, logger: logger, now: configuration.now)
+    let sequencer = Sequencer(
+        log: log,
+        environments: environments,
+        sealer: sealer,
+        witnessDirectory: (configuration.dataDirectory as NSString).appendingPathComponent("witness"),
+        interval: configuration.sequencerInterval,
+        metrics: metrics,
+        logger: logger,
+        now: configuration.now
+    )
     HealthController(database: database, sequencer: sequencer, dispatcher: dispatcher, now: configuration.now).addRoutes(to: router)
-    MetricsController(metrics: metrics, token: configuration.metricsToken, sequencer: sequencer, dispatcher: dispatcher,
-                      outbox: webhookOutbox, limiter: limiter, limits: configuration.rateLimits, now: configuration.now).addRoutes(to: router)
+    MetricsController(
+        metrics: metrics,
+        token: configuration.metricsToken,
+        sequencer: sequencer,
+        dispatcher: dispatcher,
+        outbox: webhookOutbox,
+        limiter: limiter,
+        limits: configuration.rateLimits,
+        now: configuration.now
+    ).addRoutes(to: router)
     ContractsController(environments: environments, provisioner: provisioner, sequencer: sequencer, now: configuration.now)
         .addRoutes(to: router, auth: auth)
-    let writer = IngestWriter(deltas: deltas, metrics: metrics, logger: logger, now: configuration.now, committed: { queued in
-        for (environmentID, count) in queued { sequencer.queued(count, in: environmentID) }
-        sequencer.wake()
-    })
-    let balance = router.group("api/v1/balance").add(middleware: APIKeyMiddleware(authenticator: keyAuthenticator, limiter: limiter, limits: configuration.rateLimits,
-                                                                                now: configuration.now))
-    DeltaController(writer: writer, deltas: deltas, idempotency: IdempotencyGate(deltas: deltas, now: configuration.now), receipts: receipts,
-                    sequencer: sequencer, maxBacklog: configuration.maxBacklog,
-                    costPerDelta: configuration.creditsPerDelta.micros, creditsLowThreshold: configuration.creditsLowThreshold.micros)
-        .addRoutes(to: balance)
-    DeriveController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
-    CompareController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
+    let writer = IngestWriter(
+        deltas: deltas,
+        metrics: metrics,
+        logger: logger,
+        now: configuration.now,
+        committed: { queued in
+            for (environmentID, count) in queued { sequencer.queued(count, in: environmentID) }
+            sequencer.wake()
+        }
+    )
+    let balance = router.group("api/v1/balance").add(
+        middleware: APIKeyMiddleware(
+            authenticator: keyAuthenticator,
+            limiter: limiter,
+            limits: configuration.rateLimits,
+            now: configuration.now
+        )
+    )
+    DeltaController(
+        writer: writer,
+        deltas: deltas,
+        idempotency: IdempotencyGate(deltas: deltas, now: configuration.now),
+        receipts: receipts,
+        sequencer: sequencer,
+        maxBacklog: configuration.maxBacklog,
+        costPerDelta: configuration.creditsPerDelta.micros,
+        creditsLowThreshold: configuration.creditsLowThreshold.micros
+    )
+    .addRoutes(to: balance)
+    DeriveController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(
+        to: balance
+    )
+    CompareController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(
+        to: balance
+    )
     LimitsController(maxScopeDays: configuration.maxScopeDays, maxBacklog: configuration.maxBacklog).addRoutes(to: balance)
-    let checkpointController = CheckpointController(checkpoints: checkpoints, deltas: deltas, receipts: receipts, sequencer: sequencer,
-                                                    maxScopeDays: configuration.maxScopeDays, now: configuration.now)
+    let checkpointController = CheckpointController(
+        checkpoints: checkpoints,
+        deltas: deltas,
+        receipts: receipts,
+        sequencer: sequencer,
+        maxScopeDays: configuration.maxScopeDays,
+        now: configuration.now
+    )
     checkpointController.addRoutes(to: balance)
-    CustomersController(deltas: deltas, checkpoints: checkpoints, credits: credits, creditsPerDelta: configuration.creditsPerDelta,
-                        checkpointAnswer: checkpointController,
-                        maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
-    ReceiptController(deltas: deltas, checkpoints: checkpoints, publicURL: configuration.publicURL,
-                      maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
+    CustomersController(
+        deltas: deltas,
+        checkpoints: checkpoints,
+        credits: credits,
+        creditsPerDelta: configuration.creditsPerDelta,
+        checkpointAnswer: checkpointController,
+        maxScopeDays: configuration.maxScopeDays,
+        now: configuration.now
+    ).addRoutes(to: balance)
+    ReceiptController(
+        deltas: deltas,
+        checkpoints: checkpoints,
+        publicURL: configuration.publicURL,
+        maxScopeDays: configuration.maxScopeDays,
+        now: configuration.now
+    ).addRoutes(to: balance)
     WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now).addRoutes(to: balance)
     LogController(environments: environments, log: log, deltas: deltas, receipts: receipts).addRoutes(to: router)
     VerifyController(environments: environments, deltas: deltas, checkpoints: checkpoints, receipts: receipts).addRoutes(to: router)
@@ -125,13 +212,23 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let requestTimeout = TimeAmount(configuration.httpRequestTimeout)
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [RequestDeadline(limit: requestTimeout)],
-                                            idleTimeout: TimeAmount(configuration.httpIdleTimeout))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PacSpace",
-                             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
-        services: [database, provisioner, sequencer, dispatcher,
-                   IdempotencyPurge(deltas: deltas, logger: logger, now: configuration.now)],
-        logger: logger)
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [RequestDeadline(limit: requestTimeout)],
+                idleTimeout: TimeAmount(configuration.httpIdleTimeout)
+            )
+        ),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "PacSpace",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
+        ),
+        services: [
+            database, provisioner, sequencer, dispatcher,
+            IdempotencyPurge(deltas: deltas, logger: logger, now: configuration.now),
+        ],
+        logger: logger
+    )
     app.beforeServerStarts {
         let applied: Int
         do {
@@ -139,14 +236,22 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         } catch {
             throw ConfigurationError("cannot prepare the database (\(configuration.databaseDescription)): \(error)")
         }
-        logger.info("database ready", metadata: ["migrationsApplied": .stringConvertible(applied), "schemaVersion": .stringConvertible(Migrations.latestVersion)])
+        logger.info(
+            "database ready",
+            metadata: ["migrationsApplied": .stringConvertible(applied), "schemaVersion": .stringConvertible(Migrations.latestVersion)]
+        )
         // Values sealed before sealing named their row are sealed again, bound to it. Only
         // those: re-sealing under a new key is `pacspace keys reseal`, run once every server
         // holds that key.
         let resealed = try await SealedValues(database: database).reseal(with: sealer, .legacy)
-        if resealed.sealedAgain > 0 { logger.notice("sealed values bound to their rows", metadata: ["values": .stringConvertible(resealed.sealedAgain)]) }
+        if resealed.sealedAgain > 0 {
+            logger.notice("sealed values bound to their rows", metadata: ["values": .stringConvertible(resealed.sealedAgain)])
+        }
         if !resealed.unopened.isEmpty {
-            logger.error("sealed values no master key opens; left as they were", metadata: ["values": .string(resealed.unopened.joined(separator: ", "))])
+            logger.error(
+                "sealed values no master key opens; left as they were",
+                metadata: ["values": .string(resealed.unopened.joined(separator: ", "))]
+            )
         }
         provisioner.wake()
         sequencer.wake()
@@ -154,4 +259,3 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     }
     return PacSpaceApplication(application: app, routes: registered.map { "\($0.method.rawValue) \($0.path)" })
 }
-

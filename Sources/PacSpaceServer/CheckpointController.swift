@@ -31,8 +31,15 @@ struct CheckpointController: Sendable {
         let (selection, before, scopeJSON, scopeKey) = try await resolve(input, customerID: customerID, key: key)
         if let customerID { _ = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID) }
         let (record, created) = try await checkpoints.checkpoint(
-            environmentID: key.environmentID, origin: key.logOrigin, customerID: customerID, scopeKey: scopeKey, scope: scopeJSON,
-            selection: selection, before: before, now: now())
+            environmentID: key.environmentID,
+            origin: key.logOrigin,
+            customerID: customerID,
+            scopeKey: scopeKey,
+            scope: scopeJSON,
+            selection: selection,
+            before: before,
+            now: now()
+        )
         if created { sequencer.wake() }
         return Envelope.success(created ? .created : .ok, try await json(record))
     }
@@ -45,8 +52,13 @@ struct CheckpointController: Sendable {
         let customerID = try query.string("customerId").map(DeltaInput.customerID)
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
         let scopeKey = scope.key
-        let (items, total) = try await checkpoints.list(environmentID: key.environmentID, customerID: customerID, scopeKey: scopeKey,
-                                                        limit: limit, offset: offset)
+        let (items, total) = try await checkpoints.list(
+            environmentID: key.environmentID,
+            customerID: customerID,
+            scopeKey: scopeKey,
+            limit: limit,
+            offset: offset
+        )
         var answers: [JSONValue] = []
         for item in items { answers.append(try await json(item)) }
         return Envelope.success(.ok, ["checkpoints": .array(answers), "total": .int(total), "limit": .int(limit), "offset": .int(offset)])
@@ -54,7 +66,11 @@ struct CheckpointController: Sendable {
 
     /// The covered and the starting-balance selections, the answer's scope, and the key
     /// that makes the same resolved scope the same checkpoint.
-    private func resolve(_ input: ScopeInput, customerID: String?, key: APIKeyIdentity) async throws
+    private func resolve(
+        _ input: ScopeInput,
+        customerID: String?,
+        key: APIKeyIdentity
+    ) async throws
         -> (DeltaStore.Selection, DeltaStore.Selection?, JSONValue, String)
     {
         let scope = input.checkpointScope(customerID: customerID)
@@ -66,7 +82,14 @@ struct CheckpointController: Sendable {
             guard let customerID else {
                 throw APIError.invalid("startingCheckpoint", "customer", "A checkpoint after startingCheckpoint needs customerId.")
             }
-            guard case .afterSequence(let sequence) = try await input.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints) else {
+            guard
+                case .afterSequence(let sequence) = try await input.selection(
+                    environmentID: key.environmentID,
+                    customerID: customerID,
+                    deltas: deltas,
+                    checkpoints: checkpoints
+                )
+            else {
                 throw APIError.invalid("startingCheckpoint", "unknown", "Unknown startingCheckpoint.")
             }
             let selection = DeltaStore.Selection.afterSequence(sequence)

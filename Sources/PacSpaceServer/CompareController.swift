@@ -22,8 +22,11 @@ struct CompareController: Sendable {
 
     @Sendable func compare(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let body = try await RequestBody.decode(request, allowed: ScopeInput.fieldNames.union(
-            ["customerId", "yourBalance", "theirBalance", "startingBalance", "yourEntries", "theirEntries"]))
+        let body = try await RequestBody.decode(
+            request,
+            allowed: ScopeInput.fieldNames.union(
+                ["customerId", "yourBalance", "theirBalance", "startingBalance", "yourEntries", "theirEntries"])
+        )
         let customerID = try DeltaInput.customerID(body)
         let yours = try body.optionalAmount("yourBalance")
         let theirs = try body.optionalAmount("theirBalance")
@@ -40,17 +43,31 @@ struct CompareController: Sendable {
         for (side, claimed) in [("yours", yours), ("theirs", theirs)] {
             if let claimed, claimed != neutral {
                 guard let difference = claimed.subtracting(neutral) else { throw AmountOutOfRange("the difference from \(side)Balance") }
-                discrepancies.append((-1, ["type": "balance", "side": .string(side), "expected": neutral.json, "actual": claimed.json,
-                                           "difference": difference.json]))
+                discrepancies.append(
+                    (
+                        -1,
+                        [
+                            "type": "balance", "side": .string(side), "expected": neutral.json, "actual": claimed.json,
+                            "difference": difference.json,
+                        ]
+                    )
+                )
             }
         }
         if yourEntries != nil || theirEntries != nil {
             guard count <= Int64(Self.maxEntries) else {
-                throw APIError(.badRequest, "SCOPE_TOO_WIDE",
-                               "Entry-by-entry comparison covers at most \(Self.maxEntries) deltas; this scope has \(count). Narrow it.")
+                throw APIError(
+                    .badRequest,
+                    "SCOPE_TOO_WIDE",
+                    "Entry-by-entry comparison covers at most \(Self.maxEntries) deltas; this scope has \(count). Narrow it."
+                )
             }
-            let recorded = try await deltas.entries(environmentID: key.environmentID, customerID: customerID, selection: selection,
-                                                    limit: Self.maxEntries)
+            let recorded = try await deltas.entries(
+                environmentID: key.environmentID,
+                customerID: customerID,
+                selection: selection,
+                limit: Self.maxEntries
+            )
             for (side, entries) in [("yours", yourEntries), ("theirs", theirEntries)] {
                 guard let entries else { continue }
                 discrepancies += Self.differences(side: side, entries: entries, recorded: recorded)
@@ -60,19 +77,25 @@ struct CompareController: Sendable {
         let firstDivergence = ordered.first { $0.order >= 0 }?.value ?? .null
         let matchesYours = yours.map { $0 == neutral } ?? false
         let matchesTheirs = theirs.map { $0 == neutral } ?? false
-        return Envelope.success(.ok, [
-            "customerId": .string(customerID), "neutralBalance": neutral.json, "startingBalance": starting.json,
-            "yourBalance": yours?.json ?? .null, "theirBalance": theirs?.json ?? .null,
-            "matchesYours": .bool(matchesYours), "matchesTheirs": .bool(matchesTheirs),
-            "match": .bool(matchesYours && matchesTheirs && ordered.isEmpty), "deltasCount": .int(count), "scope": scope.json,
-            "discrepancies": .array(ordered.map(\.value)), "firstDivergence": firstDivergence,
-        ])
+        return Envelope.success(
+            .ok,
+            [
+                "customerId": .string(customerID), "neutralBalance": neutral.json, "startingBalance": starting.json,
+                "yourBalance": yours?.json ?? .null, "theirBalance": theirs?.json ?? .null,
+                "matchesYours": .bool(matchesYours), "matchesTheirs": .bool(matchesTheirs),
+                "match": .bool(matchesYours && matchesTheirs && ordered.isEmpty), "deltasCount": .int(count), "scope": scope.json,
+                "discrepancies": .array(ordered.map(\.value)), "firstDivergence": firstDivergence,
+            ]
+        )
     }
 
     /// Entry differences of one side, each with its sequence number for ordering
     /// (entries the record does not know sort last).
-    static func differences(side: String, entries: [String: Amount],
-                            recorded: [(referenceID: String?, amount: Amount, sequenceNumber: Int64)]) -> [(order: Int64, value: JSONValue)] {
+    static func differences(
+        side: String,
+        entries: [String: Amount],
+        recorded: [(referenceID: String?, amount: Amount, sequenceNumber: Int64)]
+    ) -> [(order: Int64, value: JSONValue)] {
         var result: [(order: Int64, value: JSONValue)] = []
         var known = Set<String>()
         for record in recorded {
@@ -80,12 +103,26 @@ struct CompareController: Sendable {
             known.insert(reference)
             switch entries[reference] {
             case nil:
-                result.append((record.sequenceNumber, ["type": "missing", "side": .string(side), "referenceId": .string(reference),
-                                                       "recordedDelta": record.amount.json, "sequenceNumber": .int(record.sequenceNumber)]))
+                result.append(
+                    (
+                        record.sequenceNumber,
+                        [
+                            "type": "missing", "side": .string(side), "referenceId": .string(reference),
+                            "recordedDelta": record.amount.json, "sequenceNumber": .int(record.sequenceNumber),
+                        ]
+                    )
+                )
             case let amount? where amount != record.amount:
-                result.append((record.sequenceNumber, ["type": "amount", "side": .string(side), "referenceId": .string(reference),
-                                                       "recordedDelta": record.amount.json, "claimedDelta": amount.json,
-                                                       "sequenceNumber": .int(record.sequenceNumber)]))
+                result.append(
+                    (
+                        record.sequenceNumber,
+                        [
+                            "type": "amount", "side": .string(side), "referenceId": .string(reference),
+                            "recordedDelta": record.amount.json, "claimedDelta": amount.json,
+                            "sequenceNumber": .int(record.sequenceNumber),
+                        ]
+                    )
+                )
             default: break
             }
         }
@@ -104,9 +141,10 @@ struct CompareController: Sendable {
             var result: [String: Amount] = [:]
             for item in items {
                 guard case .object(let pairs) = item,
-                      let entry = try? RequestBody(object: pairs, allowed: ["referenceId", "delta"]),
-                      let reference = try? entry.string("referenceId", maxLength: 255),
-                      let amount = try? DeltaInput.amount(entry) else {
+                    let entry = try? RequestBody(object: pairs, allowed: ["referenceId", "delta"]),
+                    let reference = try? entry.string("referenceId", maxLength: 255),
+                    let amount = try? DeltaInput.amount(entry)
+                else {
                     throw APIError.invalid(name, "format", "Each of \(name) must be {\"referenceId\": \"…\", \"delta\": number}.")
                 }
                 guard result.updateValue(amount, forKey: reference) == nil else {

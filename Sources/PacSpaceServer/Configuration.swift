@@ -114,7 +114,9 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["PACSPACE_JWT_SECRET"] {
             jwtSecrets = [try Self.jwtSecret(value, name: "PACSPACE_JWT_SECRET")]
             // One retired secret: its tokens live at most the access-token lifetime.
-            if let retired = environment["PACSPACE_JWT_SECRET_RETIRED"] { jwtSecrets.append(try Self.jwtSecret(retired, name: "PACSPACE_JWT_SECRET_RETIRED")) }
+            if let retired = environment["PACSPACE_JWT_SECRET_RETIRED"] {
+                jwtSecrets.append(try Self.jwtSecret(retired, name: "PACSPACE_JWT_SECRET_RETIRED"))
+            }
         } else if environment["PACSPACE_JWT_SECRET_RETIRED"] != nil {
             throw ConfigurationError("PACSPACE_JWT_SECRET_RETIRED needs PACSPACE_JWT_SECRET (the current secret)")
         }
@@ -136,13 +138,16 @@ public struct ServerConfiguration: Sendable {
             }
         }
         if let value = environment["PACSPACE_CORS_ORIGINS"] {
-            corsOrigins = Set(try value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
-                guard let url = URLComponents(string: $0), ["http", "https"].contains(url.scheme), url.host?.isEmpty == false,
-                      url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil else {
-                    throw ConfigurationError("PACSPACE_CORS_ORIGINS must be origins (scheme://host[:port]) separated by commas, not \($0)")
+            corsOrigins = Set(
+                try value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
+                    guard let url = URLComponents(string: $0), ["http", "https"].contains(url.scheme), url.host?.isEmpty == false,
+                        url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil
+                    else {
+                        throw ConfigurationError("PACSPACE_CORS_ORIGINS must be origins (scheme://host[:port]) separated by commas, not \($0)")
+                    }
+                    return $0
                 }
-                return $0
-            })
+            )
         }
         if let value = environment["PACSPACE_METRICS_TOKEN"] {
             guard value.utf8.count >= 16, value.utf8.count <= 256, value.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline }) else {
@@ -155,7 +160,9 @@ public struct ServerConfiguration: Sendable {
             idempotencyDays = days
         }
         if let value = environment["SEQUENCER_INTERVAL"] {
-            guard let millis = Int(value), (1...60_000).contains(millis) else { throw ConfigurationError("SEQUENCER_INTERVAL must be 1...60000 (milliseconds)") }
+            guard let millis = Int(value), (1...60_000).contains(millis) else {
+                throw ConfigurationError("SEQUENCER_INTERVAL must be 1...60000 (milliseconds)")
+            }
             sequencerInterval = .milliseconds(millis)
         }
         if let value = environment["PACSPACE_CREDITS_PER_DELTA"] {
@@ -166,7 +173,9 @@ public struct ServerConfiguration: Sendable {
             creditsPerDelta = cost
         }
         if let value = environment["PACSPACE_FREE_CREDITS"] {
-            guard let grant = try? Amount(parsing: value), grant >= .zero else { throw ConfigurationError("PACSPACE_FREE_CREDITS must be a number ≥ 0") }
+            guard let grant = try? Amount(parsing: value), grant >= .zero else {
+                throw ConfigurationError("PACSPACE_FREE_CREDITS must be a number ≥ 0")
+            }
             freeCredits = grant
         }
         if let value = environment["PACSPACE_MAX_SCOPE_DAYS"] {
@@ -182,7 +191,8 @@ public struct ServerConfiguration: Sendable {
         if let value = environment["PACSPACE_WEBHOOK_BACKOFF_MS"] {
             let parts = value.split(separator: ",").map { Int64($0.trimmingCharacters(in: .whitespaces)) }
             guard (1...2).contains(parts.count), let base = parts[0], (1...86_400_000).contains(base),
-                  let cap = parts.count == 2 ? parts[1] : max(base, RetrySchedule.standard.cap), cap >= base else {
+                let cap = parts.count == 2 ? parts[1] : max(base, RetrySchedule.standard.cap), cap >= base
+            else {
                 throw ConfigurationError("PACSPACE_WEBHOOK_BACKOFF_MS must be base or base,cap in milliseconds (1...86400000, cap ≥ base)")
             }
             webhookSchedule = RetrySchedule(base: base, cap: cap, window: webhookSchedule.window)
@@ -203,7 +213,9 @@ public struct ServerConfiguration: Sendable {
             maxBacklog = count
         }
         if let value = environment["PACSPACE_HTTP_IDLE_TIMEOUT"] {
-            guard let seconds = Int(value), (1...3600).contains(seconds) else { throw ConfigurationError("PACSPACE_HTTP_IDLE_TIMEOUT must be 1...3600 (seconds)") }
+            guard let seconds = Int(value), (1...3600).contains(seconds) else {
+                throw ConfigurationError("PACSPACE_HTTP_IDLE_TIMEOUT must be 1...3600 (seconds)")
+            }
             httpIdleTimeout = .seconds(seconds)
         }
         if let value = environment["PACSPACE_HTTP_REQUEST_TIMEOUT"] {
@@ -213,7 +225,9 @@ public struct ServerConfiguration: Sendable {
             httpRequestTimeout = .seconds(seconds)
         }
         if let value = environment["PACSPACE_MAX_CONNECTIONS"] {
-            guard let count = Int(value), (1...1_000_000).contains(count) else { throw ConfigurationError("PACSPACE_MAX_CONNECTIONS must be 1...1000000") }
+            guard let count = Int(value), (1...1_000_000).contains(count) else {
+                throw ConfigurationError("PACSPACE_MAX_CONNECTIONS must be 1...1000000")
+            }
             maxConnections = count
         }
         if let value = environment["PACSPACE_BCRYPT_COST"] {
@@ -255,10 +269,12 @@ public struct ServerConfiguration: Sendable {
     /// not fall into unasked (setting `PACSPACE_MAIL_TRANSPORT=log` says it is wanted).
     public func checkMailTransport() throws {
         guard case .log = mailTransport, !mailTransportChosen, !Self.isLoopback(publicURL) else { return }
-        throw ConfigurationError("""
+        throw ConfigurationError(
+            """
             PUBLIC_URL \(publicURL) is not a loopback address: set PACSPACE_MAIL_TRANSPORT=sendmail to send mail, \
             or PACSPACE_MAIL_TRANSPORT=log to write it (live tokens included) to <data dir>/outbox
-            """)
+            """
+        )
     }
 
     /// Whether `url` names this machine: `localhost`, 127.0.0.0/8 or `::1`.

@@ -1,5 +1,5 @@
-import Logging
 import Hummingbird
+import Logging
 import PacSpaceCore
 import PacSpaceStore
 
@@ -30,14 +30,21 @@ struct ContractsController: Sendable {
         }
         guard user.role != "viewer" else { throw APIError.forbidden("Viewers cannot provision environments; ask an owner or admin.") }
         let (record, started) = try await environments.requestProvisioning(
-            tenantID: user.tenantID, environment: environment, newID: Identifier.make("ctr"), now: now())
+            tenantID: user.tenantID,
+            environment: environment,
+            newID: Identifier.make("ctr"),
+            now: now()
+        )
         if started {
             context.logger.info("provisioning requested", metadata: ["environmentId": .string(record.id), "environment": .string(environment)])
             provisioner.wake()
-            return Envelope.success(.created, [
-                "tenantId": .string(user.tenantID), "environment": .string(environment), "status": "provisioning",
-                "message": "Environment is being provisioned. This usually takes a few seconds.",
-            ])
+            return Envelope.success(
+                .created,
+                [
+                    "tenantId": .string(user.tenantID), "environment": .string(environment), "status": "provisioning",
+                    "message": "Environment is being provisioned. This usually takes a few seconds.",
+                ]
+            )
         }
         var data: [(String, JSONValue)] = [
             ("tenantId", .string(user.tenantID)), ("environment", .string(environment)), ("status", .string(record.status)),
@@ -79,8 +86,10 @@ struct ContractsController: Sendable {
     /// shape — while it is.
     func haltedState(_ environmentID: String) -> JSONValue? {
         guard let halt = sequencer.halt(of: environmentID) else { return nil }
-        return ["state": "halted", "reason": .string(halt.reason), "haltedSince": .string(Timestamp.iso8601(millis: halt.since)),
-                "failures": .int(halt.failures)]
+        return [
+            "state": "halted", "reason": .string(halt.reason), "haltedSince": .string(Timestamp.iso8601(millis: halt.since)),
+            "failures": .int(halt.failures),
+        ]
     }
 
     static func json(_ record: EnvironmentRecord, halted: JSONValue?) -> JSONValue {

@@ -27,14 +27,21 @@ struct CustomersController: Sendable {
         let search = try query.string("search")
         guard (search?.count ?? 0) <= 128 else { throw APIError.invalid("search", "too_long", "search must be at most 128 characters.") }
         let (items, total) = try await deltas.customers(environmentID: key.environmentID, search: search, limit: limit, offset: (page - 1) * limit)
-        return Envelope.success(.ok, [
-            "customers": .array(items.map { customer in
-                ["customerId": .string(customer.customerID), "totalDeltas": .int(customer.totalDeltas),
-                 "verifiedDeltas": .int(customer.verifiedDeltas), "computedBalance": customer.verifiedBalance.json,
-                 "lastActivityAt": .string(Timestamp.iso8601(millis: customer.lastActivityAt))]
-            }),
-            "total": .int(total), "page": .int(page), "limit": .int(limit),
-        ])
+        return Envelope.success(
+            .ok,
+            [
+                "customers": .array(
+                    items.map { customer in
+                        [
+                            "customerId": .string(customer.customerID), "totalDeltas": .int(customer.totalDeltas),
+                            "verifiedDeltas": .int(customer.verifiedDeltas), "computedBalance": customer.verifiedBalance.json,
+                            "lastActivityAt": .string(Timestamp.iso8601(millis: customer.lastActivityAt)),
+                        ]
+                    }
+                ),
+                "total": .int(total), "page": .int(page), "limit": .int(limit),
+            ]
+        )
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -46,23 +53,33 @@ struct CustomersController: Sendable {
         let scope = try ScopeInput(Scope.Fields(period: try query.string("period")), now: now(), maxDays: maxScopeDays)
         let customer = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID)
         let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints)
-        let (items, total) = try await deltas.recentDeltas(environmentID: key.environmentID, customerID: customerID, selection: selection,
-                                                           limit: limit, offset: (page - 1) * limit)
+        let (items, total) = try await deltas.recentDeltas(
+            environmentID: key.environmentID,
+            customerID: customerID,
+            selection: selection,
+            limit: limit,
+            offset: (page - 1) * limit
+        )
         var latest: JSONValue = .null
         if let checkpoint = try await checkpoints.latest(environmentID: key.environmentID, customerID: customerID) {
             latest = try await checkpointAnswer.json(checkpoint)
         }
-        return Envelope.success(.ok, [
-            "customerId": .string(customerID), "customerReference": .string(customerID), "totalDeltas": .int(customer.totalDeltas),
-            "verifiedDeltas": .int(customer.verifiedDeltas), "computedBalance": customer.verifiedBalance.json,
-            "lastActivityAt": .string(Timestamp.iso8601(millis: customer.lastActivityAt)),
-            "latestCheckpoint": latest,
-            "recentActivity": [
-                "items": .array(items.map { .object(DeltaController.json($0)) }),
-                "pagination": ["page": .int(page), "limit": .int(limit), "total": .int(total),
-                               "totalPages": .int((total + limit - 1) / limit)],
-            ],
-        ])
+        return Envelope.success(
+            .ok,
+            [
+                "customerId": .string(customerID), "customerReference": .string(customerID), "totalDeltas": .int(customer.totalDeltas),
+                "verifiedDeltas": .int(customer.verifiedDeltas), "computedBalance": customer.verifiedBalance.json,
+                "lastActivityAt": .string(Timestamp.iso8601(millis: customer.lastActivityAt)),
+                "latestCheckpoint": latest,
+                "recentActivity": [
+                    "items": .array(items.map { .object(DeltaController.json($0)) }),
+                    "pagination": [
+                        "page": .int(page), "limit": .int(limit), "total": .int(total),
+                        "totalPages": .int((total + limit - 1) / limit),
+                    ],
+                ],
+            ]
+        )
     }
 
     /// Sequence numbers in the range that are missing or FAILED, as runs `{from, to, reason}`.
@@ -83,11 +100,12 @@ struct CustomersController: Sendable {
         var runs: [JSONValue] = []
         var current: (from: Int64, to: Int64, reason: String)?
         for number in Int64(from)...Int64(to) {
-            let reason: String? = switch byNumber[number] {
-            case nil: "missing"
-            case "FAILED"?: "FAILED"
-            default: nil
-            }
+            let reason: String? =
+                switch byNumber[number] {
+                case nil: "missing"
+                case "FAILED"?: "FAILED"
+                default: nil
+                }
             if let reason, let run = current, run.reason == reason, run.to == number - 1 {
                 current = (run.from, number, reason)
                 continue
@@ -97,9 +115,12 @@ struct CustomersController: Sendable {
             if runs.count >= limit { break }
         }
         if let run = current, runs.count < limit { runs.append(["from": .int(run.from), "to": .int(run.to), "reason": .string(run.reason)]) }
-        return Envelope.success(.ok, [
-            "customerId": .string(customerID), "fromSequence": .int(from), "toSequence": .int(to), "gaps": .array(runs),
-        ])
+        return Envelope.success(
+            .ok,
+            [
+                "customerId": .string(customerID), "fromSequence": .int(from), "toSequence": .int(to), "gaps": .array(runs),
+            ]
+        )
     }
 
     /// This month's usage of the key's environment. Production reports its tenant's
@@ -109,7 +130,9 @@ struct CustomersController: Sendable {
         let key = try context.requireKey()
         let period = String(Timestamp.iso8601(millis: now()).prefix(7))
         let (verified, queued) = try await deltas.usage(environmentID: key.environmentID, period: period)
-        var available: JSONValue = .null, remaining: JSONValue = .null, allowed = true
+        var available: JSONValue = .null
+        var remaining: JSONValue = .null
+        var allowed = true
         if key.environment == "mainnet" {
             let balance = try await credits.balance(tenantID: key.tenantID).available
             available = balance.json
@@ -117,9 +140,12 @@ struct CustomersController: Sendable {
             remaining = .int(count)
             allowed = count > 0
         }
-        return Envelope.success(.ok, [
-            "environment": .string(key.environment), "period": .string(period), "verifiedDeltas": .int(verified),
-            "queuedDeltas": .int(queued), "creditsAvailable": available, "remaining": remaining, "allowed": .bool(allowed),
-        ])
+        return Envelope.success(
+            .ok,
+            [
+                "environment": .string(key.environment), "period": .string(period), "verifiedDeltas": .int(verified),
+                "queuedDeltas": .int(queued), "creditsAvailable": available, "remaining": remaining, "allowed": .bool(allowed),
+            ]
+        )
     }
 }

@@ -17,8 +17,13 @@ struct DashboardAuthController: Sendable {
     static let resetTokenMillis: Int64 = 3600 * 1000
 
     func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
-        let group = router.group("dashboard/auth").add(middleware: RouteRateLimit(limiter: limiter, policy: configuration.rateLimits.authRoutes,
-                                                                                   now: configuration.now))
+        let group = router.group("dashboard/auth").add(
+            middleware: RouteRateLimit(
+                limiter: limiter,
+                policy: configuration.rateLimits.authRoutes,
+                now: configuration.now
+            )
+        )
         group.post("register", use: register)
         group.get("verify", use: verify)
         group.post("resend-verification", use: resendVerification)
@@ -44,14 +49,27 @@ struct DashboardAuthController: Sendable {
         let companyName = try body.string("companyName", maxLength: 200)
         let createdAt = now
         let tenant = Tenant(id: Identifier.make("tnt"), name: companyName, createdAt: createdAt)
-        let user = User(id: Identifier.make("usr"), tenantID: tenant.id, email: email, passwordHash: try await passwords.hash(password),
-                        firstName: firstName, lastName: lastName, role: "owner", emailVerifiedAt: nil)
+        let user = User(
+            id: Identifier.make("usr"),
+            tenantID: tenant.id,
+            email: email,
+            passwordHash: try await passwords.hash(password),
+            firstName: firstName,
+            lastName: lastName,
+            role: "owner",
+            emailVerifiedAt: nil
+        )
         // The account, its verification token and its free credits commit together; the mail
         // leaves after the commit (if it is lost, resend-verification makes a new one).
         let token = Identifier.token()
         do {
-            try await accounts.register(tenant: tenant, owner: user, verificationTokenHash: AccessTokens.digest(token),
-                                        tokenExpiresAt: createdAt + Self.verifyTokenMillis, freeCredits: configuration.freeCredits)
+            try await accounts.register(
+                tenant: tenant,
+                owner: user,
+                verificationTokenHash: AccessTokens.digest(token),
+                tokenExpiresAt: createdAt + Self.verifyTokenMillis,
+                freeCredits: configuration.freeCredits
+            )
         } catch is AccountStore.EmailTaken {
             throw APIError(.conflict, "EMAIL_TAKEN", "An account with this email already exists; log in or reset the password.")
         }
@@ -99,7 +117,11 @@ struct DashboardAuthController: Sendable {
             throw APIError(.unauthorized, "INVALID_CREDENTIALS", "The email or password is wrong.")
         }
         guard user.emailVerified else {
-            throw APIError(.forbidden, "EMAIL_NOT_VERIFIED", "Verify your email first: follow the link in the verification mail, or ask for a new one.")
+            throw APIError(
+                .forbidden,
+                "EMAIL_NOT_VERIFIED",
+                "Verify your email first: follow the link in the verification mail, or ask for a new one."
+            )
         }
         context.logger.info("login", metadata: ["userId": .string(user.id)])
         return try await startSession(for: user, request: request, context: context)
@@ -109,8 +131,12 @@ struct DashboardAuthController: Sendable {
         let presented = try await RequestBody.decode(request, allowed: ["refreshToken"]).secret("refreshToken", maxBytes: 200)
         let successor = AccessTokens.opaque("rt")
         let issuedAt = now
-        switch try await sessions.rotate(hash: AccessTokens.digest(presented), successorHash: AccessTokens.digest(successor),
-                                         expiresAt: issuedAt + configuration.refreshTokenSeconds * 1000, now: issuedAt) {
+        switch try await sessions.rotate(
+            hash: AccessTokens.digest(presented),
+            successorHash: AccessTokens.digest(successor),
+            expiresAt: issuedAt + configuration.refreshTokenSeconds * 1000,
+            now: issuedAt
+        ) {
         case .rotated(let user, let session):
             return try await sessionResponse(user: user, session: session, refreshToken: successor)
         case .invalid:
@@ -130,10 +156,15 @@ struct DashboardAuthController: Sendable {
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         guard let tenant = try await accounts.tenant(id: user.tenantID) else { throw APIError.unauthorized("Unknown tenant.") }
-        return Envelope.success(.ok, [
-            "user": Self.json(user),
-            "tenant": ["id": .string(tenant.id), "name": .string(tenant.name), "createdAt": .string(Timestamp.iso8601(millis: tenant.createdAt))],
-        ])
+        return Envelope.success(
+            .ok,
+            [
+                "user": Self.json(user),
+                "tenant": [
+                    "id": .string(tenant.id), "name": .string(tenant.name), "createdAt": .string(Timestamp.iso8601(millis: tenant.createdAt)),
+                ],
+            ]
+        )
     }
 
     @Sendable func forgotPassword(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -141,11 +172,22 @@ struct DashboardAuthController: Sendable {
         afterAnswering("forgot-password", context) {
             guard let user = try await accounts.user(email: email), mayMail(.resetPassword, to: user.email) else { return }
             let token = Identifier.token()
-            try await accounts.addEmailToken(hash: AccessTokens.digest(token), userID: user.id, purpose: .resetPassword,
-                                             expiresAt: now + Self.resetTokenMillis, now: now)
+            try await accounts.addEmailToken(
+                hash: AccessTokens.digest(token),
+                userID: user.id,
+                purpose: .resetPassword,
+                expiresAt: now + Self.resetTokenMillis,
+                now: now
+            )
             let link = "\(configuration.publicURL)/reset-password?token=\(token)"
-            send(Mail(to: user.email, subject: "Reset your PacSpace password",
-                      body: "Someone asked to reset the password of this account.\r\n\r\nReset token: \(token)\r\nOr open: \(link)\r\n\r\nThe token is valid for one hour. If it was not you, ignore this mail."))
+            send(
+                Mail(
+                    to: user.email,
+                    subject: "Reset your PacSpace password",
+                    body:
+                        "Someone asked to reset the password of this account.\r\n\r\nReset token: \(token)\r\nOr open: \(link)\r\n\r\nThe token is valid for one hour. If it was not you, ignore this mail."
+                )
+            )
         }
         return Envelope.success(.ok, .object([]), message: "If an account exists for this email, a reset mail is on its way.")
     }
@@ -156,7 +198,9 @@ struct DashboardAuthController: Sendable {
     private func afterAnswering(_ route: String, _ context: AppRequestContext, _ work: @escaping @Sendable () async throws -> Void) {
         let logger = context.logger
         Task {
-            do { try await work() } catch { logger.error("background work of a request failed", metadata: ["route": .string(route), "error": .string("\(error)")]) }
+            do { try await work() } catch {
+                logger.error("background work of a request failed", metadata: ["route": .string(route), "error": .string("\(error)")])
+            }
         }
     }
 
@@ -182,17 +226,28 @@ struct DashboardAuthController: Sendable {
     private func sendVerification(to user: User) async throws {
         guard mayMail(.verifyEmail, to: user.email) else { return }
         let token = Identifier.token()
-        try await accounts.addEmailToken(hash: AccessTokens.digest(token), userID: user.id, purpose: .verifyEmail,
-                                         expiresAt: now + Self.verifyTokenMillis, now: now)
+        try await accounts.addEmailToken(
+            hash: AccessTokens.digest(token),
+            userID: user.id,
+            purpose: .verifyEmail,
+            expiresAt: now + Self.verifyTokenMillis,
+            now: now
+        )
         mailVerification(to: user, token: token)
     }
 
     private func mailVerification(to user: User, token: String) {
         let link = "\(configuration.publicURL)/dashboard/auth/verify?token=\(token)"
-        send(Mail(to: user.email, subject: "Verify your PacSpace email",
-                  // Nothing the registrant typed: whoever registers may give someone else's address,
-                  // and a name like "Visit http://phish.example now" would reach that inbox in our voice.
-                  body: "Welcome to PacSpace.\r\n\r\nVerify your email by opening:\r\n\(link)\r\n\r\nThe link is valid for 24 hours. If you did not sign up, ignore this mail."))
+        send(
+            Mail(
+                to: user.email,
+                subject: "Verify your PacSpace email",
+                // Nothing the registrant typed: whoever registers may give someone else's address,
+                // and a name like "Visit http://phish.example now" would reach that inbox in our voice.
+                body:
+                    "Welcome to PacSpace.\r\n\r\nVerify your email by opening:\r\n\(link)\r\n\r\nThe link is valid for 24 hours. If you did not sign up, ignore this mail."
+            )
+        )
     }
 
     /// Mail leaves in the background so that the answer's timing does not reveal whether an account exists.
@@ -204,20 +259,29 @@ struct DashboardAuthController: Sendable {
     private func startSession(for user: User, request: Request, context: AppRequestContext) async throws -> Response {
         let session = Identifier.make("ses")
         let refreshToken = AccessTokens.opaque("rt")
-        try await sessions.start(sessionID: session, userID: user.id, refreshHash: AccessTokens.digest(refreshToken),
-                                 expiresAt: now + configuration.refreshTokenSeconds * 1000, clientAddress: context.clientAddress,
-                                 userAgent: request.headers[.userAgent].map(SessionsController.printable), now: now)
+        try await sessions.start(
+            sessionID: session,
+            userID: user.id,
+            refreshHash: AccessTokens.digest(refreshToken),
+            expiresAt: now + configuration.refreshTokenSeconds * 1000,
+            clientAddress: context.clientAddress,
+            userAgent: request.headers[.userAgent].map(SessionsController.printable),
+            now: now
+        )
         return try await sessionResponse(user: user, session: session, refreshToken: refreshToken)
     }
 
     private func sessionResponse(user: User, session: String, refreshToken: String) async throws -> Response {
-        Envelope.success(.ok, [
-            "accessToken": .string(try await tokens.issue(for: user, session: session, now: now)),
-            "refreshToken": .string(refreshToken),
-            "tokenType": "Bearer",
-            "expiresIn": .int(tokens.lifetimeSeconds),
-            "user": Self.json(user),
-        ])
+        Envelope.success(
+            .ok,
+            [
+                "accessToken": .string(try await tokens.issue(for: user, session: session, now: now)),
+                "refreshToken": .string(refreshToken),
+                "tokenType": "Bearer",
+                "expiresIn": .int(tokens.lifetimeSeconds),
+                "user": Self.json(user),
+            ]
+        )
     }
 
     static func json(_ user: User) -> JSONValue {

@@ -1,8 +1,8 @@
-import Logging
-import JWTKit
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JWTKit
+import Logging
 import PacSpaceStore
 
 /// Requires `Authorization: Bearer <access token>` and loads the user of the live session

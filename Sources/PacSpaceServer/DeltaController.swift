@@ -30,8 +30,15 @@ struct DeltaController: Sendable {
         let body = try await RequestBody.decode(request, allowed: DeltaInput.fields)
         let submission = try DeltaInput.submission(body)
         return try await idempotency.run(request, key: key, digest: body.digest) { idempotency in
-            let outcomes = try await write(IngestRequest(environmentID: key.environmentID, submissions: [submission], idempotency: idempotency,
-                                                         credits: credits(key), answer: { Self.rendered(Self.emitAnswer($0[0])) }))
+            let outcomes = try await write(
+                IngestRequest(
+                    environmentID: key.environmentID,
+                    submissions: [submission],
+                    idempotency: idempotency,
+                    credits: credits(key),
+                    answer: { Self.rendered(Self.emitAnswer($0[0])) }
+                )
+            )
             return Self.response(Self.emitAnswer(outcomes[0]))
         }
     }
@@ -59,9 +66,18 @@ struct DeltaController: Sendable {
         let valid = checked.compactMap { try? $0.get() }
         let answer: @Sendable ([IngestOutcome]) -> (HTTPResponse.Status, JSONValue) = { Self.batchAnswer(checked, items, $0) }
         return try await idempotency.run(request, key: key, digest: body.digest) { idempotency in
-            let outcomes = valid.isEmpty ? [] : try await write(
-                IngestRequest(environmentID: key.environmentID, submissions: valid, idempotency: idempotency, credits: credits(key),
-                              answer: { Self.rendered(answer($0)) }))
+            let outcomes =
+                valid.isEmpty
+                ? []
+                : try await write(
+                    IngestRequest(
+                        environmentID: key.environmentID,
+                        submissions: valid,
+                        idempotency: idempotency,
+                        credits: credits(key),
+                        answer: { Self.rendered(answer($0)) }
+                    )
+                )
             return Self.response(answer(outcomes))
         }
     }
@@ -85,11 +101,15 @@ struct DeltaController: Sendable {
 
     /// Production (mainnet) writes are paid for in credits; sandbox writes are free.
     private func credits(_ key: APIKeyIdentity) -> IngestRequest.Credits? {
-        key.environment == "mainnet" ? IngestRequest.Credits(tenantID: key.tenantID, costPerDelta: costPerDelta, lowThreshold: creditsLowThreshold) : nil
+        key.environment == "mainnet"
+            ? IngestRequest.Credits(tenantID: key.tenantID, costPerDelta: costPerDelta, lowThreshold: creditsLowThreshold) : nil
     }
 
-    static let insufficient = APIError(HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), "INSUFFICIENT_CREDITS",
-                                       "The tenant's available credits cannot cover this production write; nothing was stored. Add credits and retry.")
+    static let insufficient = APIError(
+        HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"),
+        "INSUFFICIENT_CREDITS",
+        "The tenant's available credits cannot cover this production write; nothing was stored. Add credits and retry."
+    )
 
     /// Hands the request to the writer; a store failure is a 503 the client may retry
     /// (with the same Idempotency-Key, safely). While the environment's queue is longer
@@ -100,9 +120,12 @@ struct DeltaController: Sendable {
         if backlog >= maxBacklog {
             // The sequencer verifies about 5,000 entries a second (bench): the wait for the excess.
             let seconds = Int(min(30, 1 + (backlog - maxBacklog) / 5_000))
-            throw APIError.retryLater(.serviceUnavailable, "LOG_BACKLOG_FULL",
-                                      "This environment has \(backlog) deltas waiting to be verified (the limit is \(maxBacklog)); nothing was stored. Retry after \(seconds) s.",
-                                      after: seconds)
+            throw APIError.retryLater(
+                .serviceUnavailable,
+                "LOG_BACKLOG_FULL",
+                "This environment has \(backlog) deltas waiting to be verified (the limit is \(maxBacklog)); nothing was stored. Retry after \(seconds) s.",
+                after: seconds
+            )
         }
         do {
             return try await writer.submit(request)
@@ -118,7 +141,11 @@ struct DeltaController: Sendable {
         case .duplicate(let record):
             return (.ok, success(.ok, .object(json(record) + [("idempotent", true)])))
         case .referenceConflict(let reference):
-            let error = APIError(.conflict, "IDEMPOTENCY_CONFLICT", "referenceId \(reference) already exists for this customer with different content.")
+            let error = APIError(
+                .conflict,
+                "IDEMPOTENCY_CONFLICT",
+                "referenceId \(reference) already exists for this customer with different content."
+            )
             return (error.status, error.body)
         case .unknownAdjusts(let reference):
             let error = APIError.invalid("adjusts", "unknown", "adjusts names referenceId \(reference), which no delta of this customer has.")
@@ -134,11 +161,18 @@ struct DeltaController: Sendable {
     /// 422 `BALANCE_OUT_OF_RANGE`: the delta would take a running total past the bound.
     static func outOfRange(_ scope: IngestOutcome.TotalScope) -> APIError {
         let whose = scope == .customer ? "the customer's balance" : "the environment's total"
-        return APIError(.unprocessableContent, "BALANCE_OUT_OF_RANGE",
-                        "This delta would take \(whose) (the sum of every accepted delta) beyond ±\(Amount.maxTotal); nothing was stored.")
+        return APIError(
+            .unprocessableContent,
+            "BALANCE_OUT_OF_RANGE",
+            "This delta would take \(whose) (the sum of every accepted delta) beyond ±\(Amount.maxTotal); nothing was stored."
+        )
     }
 
-    static func batchAnswer(_ checked: [Result<DeltaSubmission, APIError>], _ items: [JSONValue], _ outcomes: [IngestOutcome])
+    static func batchAnswer(
+        _ checked: [Result<DeltaSubmission, APIError>],
+        _ items: [JSONValue],
+        _ outcomes: [IngestOutcome]
+    )
         -> (HTTPResponse.Status, JSONValue)
     {
         if outcomes.contains(.insufficientCredits) { return (insufficient.status, insufficient.body) }
@@ -148,8 +182,10 @@ struct DeltaController: Sendable {
         for (index, check) in checked.enumerated() {
             var entry: [(String, JSONValue)] = [("index", .int(index))]
             func failed(_ code: String, _ message: String) {
-                entry += [("customerId", items[index]["customerId"] ?? .null), ("delta", items[index]["delta"] ?? .null),
-                          ("status", "FAILED"), ("error", ["code": .string(code), "message": .string(message)])]
+                entry += [
+                    ("customerId", items[index]["customerId"] ?? .null), ("delta", items[index]["delta"] ?? .null),
+                    ("status", "FAILED"), ("error", ["code": .string(code), "message": .string(message)]),
+                ]
             }
             switch check {
             case .failure(let error):
@@ -175,15 +211,23 @@ struct DeltaController: Sendable {
             }
             results.append(.object(entry))
         }
-        return (.created, success(.created, [
-            "totalQueued": .int(queued), "totalFailed": .int(checked.count - queued), "results": .array(results),
-        ]))
+        return (
+            .created,
+            success(
+                .created,
+                [
+                    "totalQueued": .int(queued), "totalFailed": .int(checked.count - queued), "results": .array(results),
+                ]
+            )
+        )
     }
 
     static func batchFields(_ record: DeltaRecord) -> [(String, JSONValue)] {
-        [("recordId", .string(record.recordID)), ("receiptId", .string(record.receiptID)), ("customerId", .string(record.customerID)),
-         ("delta", record.amount.json), ("status", .string(record.status)), ("sequenceNumber", .int(record.sequenceNumber)),
-         ("contentHash", .string(record.contentHash))]
+        [
+            ("recordId", .string(record.recordID)), ("receiptId", .string(record.receiptID)), ("customerId", .string(record.customerID)),
+            ("delta", record.amount.json), ("status", .string(record.status)), ("sequenceNumber", .int(record.sequenceNumber)),
+            ("contentHash", .string(record.contentHash)),
+        ]
     }
 
     /// The emit answer's fields: everything the content hash commits to.

@@ -10,9 +10,14 @@ enum DeltaInput {
     static let customerIDCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:")
 
     static func submission(_ body: RequestBody) throws -> DeltaSubmission {
-        DeltaSubmission(customerID: try customerID(body), amount: try amount(body), reason: try body.string("reason", maxLength: 500),
-                        referenceID: try body.optionalString("referenceId", maxLength: 255), metadata: try metadata(body),
-                        adjusts: try adjusts(body))
+        DeltaSubmission(
+            customerID: try customerID(body),
+            amount: try amount(body),
+            reason: try body.string("reason", maxLength: 500),
+            referenceID: try body.optionalString("referenceId", maxLength: 255),
+            metadata: try metadata(body),
+            adjusts: try adjusts(body)
+        )
     }
 
     static func customerID(_ body: RequestBody) throws -> String {
@@ -53,8 +58,11 @@ enum DeltaInput {
         case nil, .null?: return nil
         case let value? where value.typeName == "object":
             if let path = inexactNumber(in: value, path: "metadata") {
-                throw APIError.invalid(path, "number",
-                                       "\(path) is a number a double cannot hold exactly (I-JSON, RFC 7493); it would be stored and hashed rounded. Send it as a string.")
+                throw APIError.invalid(
+                    path,
+                    "number",
+                    "\(path) is a number a double cannot hold exactly (I-JSON, RFC 7493); it would be stored and hashed rounded. Send it as a string."
+                )
             }
             let canonical: [UInt8]
             do { canonical = try JSONWriter.canonical(value) } catch {

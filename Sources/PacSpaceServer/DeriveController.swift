@@ -29,20 +29,30 @@ struct DeriveController: Sendable {
         let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints)
         let (sum, count) = try await deltas.totals(environmentID: key.environmentID, customerID: customerID, selection: selection)
         guard let balance = sum.adding(starting) else { throw APIError.invalid("startingBalance", "range", "startingBalance is too large.") }
-        let page = try await deltas.verifiedDeltas(environmentID: key.environmentID, customerID: customerID, selection: selection,
-                                                   limit: limit, offset: offset)
+        let page = try await deltas.verifiedDeltas(
+            environmentID: key.environmentID,
+            customerID: customerID,
+            selection: selection,
+            limit: limit,
+            offset: offset
+        )
         let items: [JSONValue] = page.map { record in
-            .object(DeltaController.json(record) + [
-                ("verifiedAt", record.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null),
-                ("logIndex", record.logIndex.map(JSONValue.int) ?? .null),
-            ])
+            .object(
+                DeltaController.json(record) + [
+                    ("verifiedAt", record.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null),
+                    ("logIndex", record.logIndex.map(JSONValue.int) ?? .null),
+                ]
+            )
         }
-        return Envelope.success(.ok, [
-            "customerId": .string(customerID), "computedBalance": balance.json, "startingBalance": starting.json,
-            "deltasCount": .int(count), "deltaCount": .int(count), "scope": scope.json,
-            "latestReceiptId": .optional(customer.latestReceiptID),
-            "lastVerifiedIndex": customer.lastVerifiedIndex.map(JSONValue.int) ?? .null,
-            "limit": .int(limit), "offset": .int(offset), "deltas": .array(items),
-        ])
+        return Envelope.success(
+            .ok,
+            [
+                "customerId": .string(customerID), "computedBalance": balance.json, "startingBalance": starting.json,
+                "deltasCount": .int(count), "deltaCount": .int(count), "scope": scope.json,
+                "latestReceiptId": .optional(customer.latestReceiptID),
+                "lastVerifiedIndex": customer.lastVerifiedIndex.map(JSONValue.int) ?? .null,
+                "limit": .int(limit), "offset": .int(offset), "deltas": .array(items),
+            ]
+        )
     }
 }

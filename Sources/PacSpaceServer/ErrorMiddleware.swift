@@ -1,8 +1,8 @@
-import Synchronization
 import HTTPTypes
 import Hummingbird
 import Logging
 import PacSpaceStore
+import Synchronization
 
 /// Turns every error into the error envelope: ``APIError`` as it is, Hummingbird's
 /// routing errors into 404 / 405, an unavailable database into 503 with `Retry-After`,
@@ -20,15 +20,23 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError where error.status == .notFound {
             let allowed = routes.methods(forPath: request.uri.path)
             if !allowed.isEmpty && !allowed.contains(request.method) {
-                var failure = APIError(.methodNotAllowed, "METHOD_NOT_ALLOWED",
-                                       "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(allowed.map(\.rawValue).sorted().joined(separator: ", ")).")
+                var failure = APIError(
+                    .methodNotAllowed,
+                    "METHOD_NOT_ALLOWED",
+                    "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(allowed.map(\.rawValue).sorted().joined(separator: ", "))."
+                )
                 failure.headers[.allow] = allowed.map(\.rawValue).sorted().joined(separator: ", ")
                 return Envelope.failure(failure)
             }
             return Envelope.failure(.notFound("No route for \(request.method.rawValue) \(request.uri.path)."))
         } catch let error as AmountOutOfRange {
-            return Envelope.failure(APIError(.unprocessableContent, "AMOUNT_OUT_OF_RANGE",
-                                             "The answer cannot be given: \(error). Narrow the scope."))
+            return Envelope.failure(
+                APIError(
+                    .unprocessableContent,
+                    "AMOUNT_OUT_OF_RANGE",
+                    "The answer cannot be given: \(error). Narrow the scope."
+                )
+            )
         } catch DatabaseError.unavailable(let why) {
             context.logger.warning("database unavailable; answering 503", metadata: ["error": .string(why)])
             return Envelope.failure(.storeUnavailable)
@@ -38,7 +46,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return Envelope.failure(APIError(status, code, error.body ?? status.reasonPhrase))
         } catch {
             context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error))])
-            return Envelope.failure(APIError(.internalServerError, "INTERNAL_ERROR", "Internal error; the request id identifies it in the server log."))
+            return Envelope.failure(
+                APIError(.internalServerError, "INTERNAL_ERROR", "Internal error; the request id identifies it in the server log.")
+            )
         }
     }
 }
@@ -56,11 +66,14 @@ final class RouteTable: Sendable {
     func methods(forPath path: String) -> Set<HTTPRequest.Method> {
         let parts = path.split(separator: "/")
         return entries.withLock { entries in
-            Set(entries.filter { entry in
-                entry.segments.count == parts.count && zip(entry.segments, parts).allSatisfy { pattern, part in
-                    pattern == part || pattern.hasPrefix(":") || pattern.hasPrefix("{")
-                }
-            }.map(\.method))
+            Set(
+                entries.filter { entry in
+                    entry.segments.count == parts.count
+                        && zip(entry.segments, parts).allSatisfy { pattern, part in
+                            pattern == part || pattern.hasPrefix(":") || pattern.hasPrefix("{")
+                        }
+                }.map(\.method)
+            )
         }
     }
 }

@@ -25,7 +25,9 @@ struct HealthController: Sendable {
             if !halted.isEmpty {
                 // Environment ids and reasons only: no tenant data. Other environments go on meanwhile.
                 let reasons = halted.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.reason)" }
-                problems.append("The sequencer is halted for \(halted.count) environment(s), retried with backoff: \(reasons.joined(separator: "; ")).")
+                problems.append(
+                    "The sequencer is halted for \(halted.count) environment(s), retried with backoff: \(reasons.joined(separator: "; "))."
+                )
             }
             if let stall = dispatcher.stall(now: now()) {
                 problems.append("The webhook outbox is stuck: \(stall).")

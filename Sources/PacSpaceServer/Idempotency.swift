@@ -26,8 +26,12 @@ final class IdempotencyGate: Sendable {
     }
 
     /// Runs `perform` at most once per key; `perform` receives what to store with the write.
-    func run(_ request: Request, key identity: APIKeyIdentity, digest: String,
-             perform: (IngestRequest.Idempotency?) async throws -> Response) async throws -> Response {
+    func run(
+        _ request: Request,
+        key identity: APIKeyIdentity,
+        digest: String,
+        perform: (IngestRequest.Idempotency?) async throws -> Response
+    ) async throws -> Response {
         guard let key = request.headers[.idempotencyKey] else { return try await perform(nil) }
         guard !key.isEmpty, key.count <= Self.maxKeyLength else {
             throw APIError.invalid("Idempotency-Key", "length", "Idempotency-Key must be 1 to \(Self.maxKeyLength) characters.")
@@ -36,10 +40,13 @@ final class IdempotencyGate: Sendable {
         if let stored = try await replay(identity, key, requestHash) { return stored }
         let slot = identity.environmentID + " " + key
         guard inFlight.withLock({ $0.insert(slot).inserted }) else {
-            var pending = Envelope.json(.accepted, [
-                "statusCode": 202, "code": "IDEMPOTENCY_PENDING", "retryAfterSeconds": 1,
-                "message": "A request with this Idempotency-Key is still being processed; retry in a second.",
-            ])
+            var pending = Envelope.json(
+                .accepted,
+                [
+                    "statusCode": 202, "code": "IDEMPOTENCY_PENDING", "retryAfterSeconds": 1,
+                    "message": "A request with this Idempotency-Key is still being processed; retry in a second.",
+                ]
+            )
             pending.headers[.retryAfter] = "1"
             return pending
         }
@@ -54,9 +61,11 @@ final class IdempotencyGate: Sendable {
         guard stored.requestHash == requestHash else {
             throw APIError(.conflict, "IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used with a different request; use a new key.")
         }
-        var response = Response(status: HTTPResponse.Status(code: stored.statusCode),
-                                headers: [.contentType: "application/json; charset=utf-8"],
-                                body: ResponseBody(byteBuffer: ByteBuffer(string: stored.response)))
+        var response = Response(
+            status: HTTPResponse.Status(code: stored.statusCode),
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: stored.response))
+        )
         response.headers[.idempotentReplayed] = "true"
         return response
     }

@@ -19,8 +19,13 @@ actor IngestWriter {
 
     /// `committed` is called after every commit with the deltas queued per environment
     /// (it counts the backlog and wakes the sequencer).
-    init(deltas: DeltaStore, metrics: ServerMetrics, logger: Logger, now: @escaping @Sendable () -> Int64,
-         committed: @escaping @Sendable ([String: Int]) -> Void) {
+    init(
+        deltas: DeltaStore,
+        metrics: ServerMetrics,
+        logger: Logger,
+        now: @escaping @Sendable () -> Int64,
+        committed: @escaping @Sendable ([String: Int]) -> Void
+    ) {
         self.deltas = deltas
         self.metrics = metrics
         self.logger = logger
@@ -69,9 +74,13 @@ actor IngestWriter {
                 metrics.ingestGroup(deltas: count, duration: .now - started, failed: true)
                 // Every request of the group answers 503: not confirmed (rolled back, or on PostgreSQL
                 // possibly committed when the connection died during COMMIT). The cause is for the operator.
-                logger.error("ingest transaction failed; its requests answer 503",
-                             metadata: ["requests": .stringConvertible(group.count), "deltas": .stringConvertible(count),
-                                        "error": .string("\(error)")])
+                logger.error(
+                    "ingest transaction failed; its requests answer 503",
+                    metadata: [
+                        "requests": .stringConvertible(group.count), "deltas": .stringConvertible(count),
+                        "error": .string("\(error)"),
+                    ]
+                )
                 for entry in group { entry.1.resume(throwing: error) }
             }
         }

@@ -9,14 +9,17 @@ struct LimitsController: Sendable {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("limits") { _, context in
             _ = try context.requireKey()
-            return Envelope.success(.ok, [
-                "maxScopeDays": .int(maxScopeDays), "maxBatchSize": .int(DeltaController.maxBatch),
-                "maxDeltaMagnitude": DeltaInput.maxMagnitude.json, "deltaDecimalPlaces": .int(Amount.scale),
-                "maxMetadataBytes": .int(DeltaInput.maxMetadataBytes), "maxRequestBytes": .int(RequestBody.maxBytes),
-                "maxCompareEntries": .int(CompareController.maxEntries), "maxIdempotencyKeyLength": .int(IdempotencyGate.maxKeyLength),
-                "maxRunningTotal": Amount.maxTotal.json, "maxReceiptDeltas": .int(ReceiptController.maxDeltas),
-                "maxReceiptMetadataBytes": .int(ReceiptController.maxMetadataBytes), "maxBacklog": .int(maxBacklog),
-            ])
+            return Envelope.success(
+                .ok,
+                [
+                    "maxScopeDays": .int(maxScopeDays), "maxBatchSize": .int(DeltaController.maxBatch),
+                    "maxDeltaMagnitude": DeltaInput.maxMagnitude.json, "deltaDecimalPlaces": .int(Amount.scale),
+                    "maxMetadataBytes": .int(DeltaInput.maxMetadataBytes), "maxRequestBytes": .int(RequestBody.maxBytes),
+                    "maxCompareEntries": .int(CompareController.maxEntries), "maxIdempotencyKeyLength": .int(IdempotencyGate.maxKeyLength),
+                    "maxRunningTotal": Amount.maxTotal.json, "maxReceiptDeltas": .int(ReceiptController.maxDeltas),
+                    "maxReceiptMetadataBytes": .int(ReceiptController.maxMetadataBytes), "maxBacklog": .int(maxBacklog),
+                ]
+            )
         }
     }
 }

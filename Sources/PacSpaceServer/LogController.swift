@@ -22,7 +22,8 @@ struct LogController: Sendable {
     private func current(_ context: AppRequestContext) async throws -> (EnvironmentRecord, SignedCheckpoint) {
         let id = try context.pathParameter("contractId")
         guard let environment = try await environments.environment(id: id), environment.status == "active",
-              let checkpoint = try await log.latestCheckpoint(environmentID: id) else {
+            let checkpoint = try await log.latestCheckpoint(environmentID: id)
+        else {
             throw APIError.notFound("No active log \(id).")
         }
         return (environment, checkpoint)
@@ -44,11 +45,14 @@ struct LogController: Sendable {
         let read = reader(environment.id)
         let proof = try await Merkle.inclusionProof(index: UInt64(index), size: UInt64(size), read: read)
         let leaf = try await read([Subtree(level: 0, index: UInt64(index))])[0]
-        return Envelope.success(.ok, [
-            "index": .int(index), "treeSize": .int(size), "leafHash": .string(leaf.prefixedHex),
-            "rootHash": .string(try await Merkle.root(size: UInt64(size), read: read).prefixedHex),
-            "proof": .array(proof.map { .string($0.prefixedHex) }),
-        ])
+        return Envelope.success(
+            .ok,
+            [
+                "index": .int(index), "treeSize": .int(size), "leafHash": .string(leaf.prefixedHex),
+                "rootHash": .string(try await Merkle.root(size: UInt64(size), read: read).prefixedHex),
+                "proof": .array(proof.map { .string($0.prefixedHex) }),
+            ]
+        )
     }
 
     @Sendable func consistency(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -62,12 +66,15 @@ struct LogController: Sendable {
         }
         let read = reader(environment.id)
         let proof = try await Merkle.consistencyProof(oldSize: UInt64(from), newSize: UInt64(to), read: read)
-        return Envelope.success(.ok, [
-            "from": .int(from), "to": .int(to),
-            "fromRoot": .string(try await Merkle.root(size: UInt64(from), read: read).prefixedHex),
-            "toRoot": .string(try await Merkle.root(size: UInt64(to), read: read).prefixedHex),
-            "proof": .array(proof.map { .string($0.prefixedHex) }),
-        ])
+        return Envelope.success(
+            .ok,
+            [
+                "from": .int(from), "to": .int(to),
+                "fromRoot": .string(try await Merkle.root(size: UInt64(from), read: read).prefixedHex),
+                "toRoot": .string(try await Merkle.root(size: UInt64(to), read: read).prefixedHex),
+                "proof": .array(proof.map { .string($0.prefixedHex) }),
+            ]
+        )
     }
 
     @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {

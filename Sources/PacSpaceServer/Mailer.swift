@@ -51,7 +51,8 @@ struct Mailer: Sendable {
             // place, so a reader never sees half a message.
             let temporary = path + ".partial"
             if !FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-                || (try? FileManager.default.moveItem(atPath: temporary, toPath: path)) == nil {
+                || (try? FileManager.default.moveItem(atPath: temporary, toPath: path)) == nil
+            {
                 logger.error("cannot write mail to the outbox", metadata: ["path": .string(path)])
             }
             // That a mail was written and where, never its text: it carries a live token, and log

@@ -22,8 +22,16 @@ struct MetricsController: Sendable {
     let limits: RateLimits
     let now: @Sendable () -> Int64
 
-    init(metrics: ServerMetrics, token: String?, sequencer: Sequencer, dispatcher: WebhookDispatcher, outbox: WebhookOutbox,
-         limiter: RateLimiter, limits: RateLimits, now: @escaping @Sendable () -> Int64) {
+    init(
+        metrics: ServerMetrics,
+        token: String?,
+        sequencer: Sequencer,
+        dispatcher: WebhookDispatcher,
+        outbox: WebhookOutbox,
+        limiter: RateLimiter,
+        limits: RateLimits,
+        now: @escaping @Sendable () -> Int64
+    ) {
         self.metrics = metrics
         self.tokenHash = token.map { Array(SHA256.hash(data: Array($0.utf8))) }
         self.sequencer = sequencer

@@ -9,7 +9,8 @@ struct OpenAPIController: Sendable {
     /// `Retry-After` header.
     static let served: [UInt8] = {
         guard case .object(var document)? = try? JSONParser.parse(Array(OpenAPIDocument.json.utf8)),
-              let index = document.firstIndex(where: { $0.0 == "paths" }), case .object(var paths) = document[index].1 else {
+            let index = document.firstIndex(where: { $0.0 == "paths" }), case .object(var paths) = document[index].1
+        else {
             return Array(OpenAPIDocument.json.utf8)
         }
         let methods: Set<String> = ["get", "post", "put", "patch", "delete"]
@@ -17,7 +18,8 @@ struct OpenAPIController: Sendable {
             guard case .object(var item) = paths[p].1 else { continue }
             for m in item.indices where methods.contains(item[m].0) {
                 guard case .object(var operation) = item[m].1, let r = operation.firstIndex(where: { $0.0 == "responses" }),
-                      case .object(var responses) = operation[r].1, !responses.contains(where: { $0.0 == "default" }) else { continue }
+                    case .object(var responses) = operation[r].1, !responses.contains(where: { $0.0 == "default" })
+                else { continue }
                 responses.append(("default", ["$ref": "#/components/responses/Error"]))
                 let path = paths[p].0
                 if path.hasPrefix("/api/v1/balance/") || path.hasPrefix("/dashboard/auth/"), !responses.contains(where: { $0.0 == "429" }) {
@@ -34,8 +36,11 @@ struct OpenAPIController: Sendable {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: Self.served)))
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/json; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: Self.served))
+            )
         }
     }
 }

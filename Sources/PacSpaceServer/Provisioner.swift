@@ -25,8 +25,14 @@ final class Provisioner: Service {
     private let now: @Sendable () -> Int64
     private let wakeups: Wakeups
 
-    init(environments: EnvironmentStore, sealer: KeySealer, originHost: String, logger: Logger,
-         now: @escaping @Sendable () -> Int64, pollInterval: Duration = .seconds(2)) {
+    init(
+        environments: EnvironmentStore,
+        sealer: KeySealer,
+        originHost: String,
+        logger: Logger,
+        now: @escaping @Sendable () -> Int64,
+        pollInterval: Duration = .seconds(2)
+    ) {
         self.environments = environments
         self.sealer = sealer
         self.originHost = originHost
@@ -62,7 +68,11 @@ final class Provisioner: Service {
                 return  // another server is on it (or it is done)
             }
             guard attempt <= Self.maxAttempts else {
-                try await environments.fail(id: record.id, error: "Provisioning failed \(Self.maxAttempts) times; provision the environment again to retry, or contact support.", now: now())
+                try await environments.fail(
+                    id: record.id,
+                    error: "Provisioning failed \(Self.maxAttempts) times; provision the environment again to retry, or contact support.",
+                    now: now()
+                )
                 logger.error("provisioning gave up", metadata: metadata)
                 return
             }
@@ -72,10 +82,17 @@ final class Provisioner: Service {
             let checkpoint = Checkpoint(origin: origin, size: 0, root: Merkle.emptyRoot)
             let signedAt = now()
             let log = ProvisionedLog(
-                origin: origin, publicKey: signer.verifierKey,
+                origin: origin,
+                publicKey: signer.verifierKey,
                 sealedSigningKey: try sealer.seal(Array(key.rawRepresentation), for: .signingKey(environmentID: record.id)),
-                checkpoint: SignedCheckpoint(environmentID: record.id, treeSize: 0, rootHash: checkpoint.root.base64,
-                                             note: try signer.sign(checkpoint.body), signedAt: signedAt))
+                checkpoint: SignedCheckpoint(
+                    environmentID: record.id,
+                    treeSize: 0,
+                    rootHash: checkpoint.root.base64,
+                    note: try signer.sign(checkpoint.body),
+                    signedAt: signedAt
+                )
+            )
             if try await environments.activate(id: record.id, log: log, now: signedAt) {
                 logger.info("environment provisioned", metadata: metadata.merging(["logOrigin": .string(origin)]) { $1 })
             }

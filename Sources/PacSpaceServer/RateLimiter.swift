@@ -47,7 +47,8 @@ final class RateLimiter: Sendable {
             let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             let rate = parts[0].split(separator: "/", omittingEmptySubsequences: false)
             guard (1...2).contains(parts.count), rate.count == 2, let count = Int(rate[0]), (1...1_000_000).contains(count),
-                  let unit = ["s": Int64(1000), "min": 60_000, "h": 3_600_000][String(rate[1])] else { return nil }
+                let unit = ["s": Int64(1000), "min": 60_000, "h": 3_600_000][String(rate[1])]
+            else { return nil }
             let burst = parts.count == 2 ? Int(parts[1]) : count
             guard let burst, (1...1_000_000).contains(burst) else { return nil }
             self.init(burst: burst, intervalMillis: max(1, unit / Int64(count)))

@@ -32,11 +32,19 @@ struct ReceiptController: Sendable {
         // bounded here (10,000 deltas with 16 KiB of metadata each took 355 MiB to build).
         let footprint = try await deltas.footprint(environmentID: key.environmentID, customerID: customerID, selection: selection)
         guard footprint.count <= Int64(Self.maxDeltas), footprint.metadataBytes <= Self.maxMetadataBytes else {
-            throw APIError(.badRequest, "SCOPE_TOO_WIDE",
-                           "A receipt lists at most \(Self.maxDeltas) deltas with at most \(Self.maxMetadataBytes / 1_048_576) MiB of metadata; this scope has \(footprint.count) deltas and \(footprint.metadataBytes) bytes. Narrow it.")
+            throw APIError(
+                .badRequest,
+                "SCOPE_TOO_WIDE",
+                "A receipt lists at most \(Self.maxDeltas) deltas with at most \(Self.maxMetadataBytes / 1_048_576) MiB of metadata; this scope has \(footprint.count) deltas and \(footprint.metadataBytes) bytes. Narrow it."
+            )
         }
-        let page = try await deltas.verifiedDeltas(environmentID: key.environmentID, customerID: customerID, selection: selection,
-                                                   limit: Self.maxDeltas, offset: 0)
+        let page = try await deltas.verifiedDeltas(
+            environmentID: key.environmentID,
+            customerID: customerID,
+            selection: selection,
+            limit: Self.maxDeltas,
+            offset: 0
+        )
         let count = page.count
         var starting = Amount.zero
         if let preceding = selection.preceding {
@@ -61,13 +69,16 @@ struct ReceiptController: Sendable {
         if sealed?.proofRoot != root.prefixedHex { sealed = nil }
         let proofRoot = root.prefixedHex
         let verifyURL = "\(publicURL)/api/v1/verify/\(proofRoot)"
-        return Envelope.success(.ok, [
-            "customerId": .string(customerID), "scope": scope.json, "proofRoot": .string(proofRoot),
-            "sealed": .bool(sealed != nil), "checkpointId": .optional(sealed?.checkpointID),
-            "deltaCount": .int(count), "startingBalance": starting.json, "finalBalance": final.json,
-            "deltas": .array(page.map { .object(DeltaController.json($0) + [("logIndex", $0.logIndex.map(JSONValue.int) ?? .null)]) }),
-            "verificationApiUrl": .string(verifyURL), "verifyUrl": .string(verifyURL + "?source=both"),
-            "accessHint": .null, "customerLinkUrl": .null, "customerLinkHost": .null,
-        ])
+        return Envelope.success(
+            .ok,
+            [
+                "customerId": .string(customerID), "scope": scope.json, "proofRoot": .string(proofRoot),
+                "sealed": .bool(sealed != nil), "checkpointId": .optional(sealed?.checkpointID),
+                "deltaCount": .int(count), "startingBalance": starting.json, "finalBalance": final.json,
+                "deltas": .array(page.map { .object(DeltaController.json($0) + [("logIndex", $0.logIndex.map(JSONValue.int) ?? .null)]) }),
+                "verificationApiUrl": .string(verifyURL), "verifyUrl": .string(verifyURL + "?source=both"),
+                "accessHint": .null, "customerLinkUrl": .null, "customerLinkHost": .null,
+            ]
+        )
     }
 }

@@ -32,8 +32,11 @@ struct ReceiptReader: Sendable {
         guard let index = record.logIndex, let contentHash = Hash(prefixedHex: record.contentHash) else {
             throw APIError(.internalServerError, "INTERNAL_ERROR", "The delta has no log entry.")
         }
-        return try await proof(environmentID: record.environmentID, index: index,
-                               leafData: LogEntry.delta(receiptID: record.receiptID, contentHash: contentHash))
+        return try await proof(
+            environmentID: record.environmentID,
+            index: index,
+            leafData: LogEntry.delta(receiptID: record.receiptID, contentHash: contentHash)
+        )
     }
 
     /// The receipt of the log entry at `index` with `leafData`, against the latest checkpoint.
@@ -44,7 +47,12 @@ struct ReceiptReader: Sendable {
         let proof = try await Merkle.inclusionProof(index: UInt64(index), size: UInt64(checkpoint.treeSize)) { subtrees in
             try await log.hashes(environmentID: environmentID, subtrees)
         }
-        return Receipt(leafData: leafData, logIndex: UInt64(index), treeSize: UInt64(checkpoint.treeSize), inclusionProof: proof,
-                       checkpoint: checkpoint.note)
+        return Receipt(
+            leafData: leafData,
+            logIndex: UInt64(index),
+            treeSize: UInt64(checkpoint.treeSize),
+            inclusionProof: proof,
+            checkpoint: checkpoint.note
+        )
     }
 }

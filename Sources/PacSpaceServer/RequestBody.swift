@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
-import NIOCore
 import Hummingbird
+import NIOCore
 import PacSpaceCore
 
 /// The members of a JSON object request body, read with precise errors.
@@ -86,8 +86,11 @@ struct RequestBody {
         case .string(let raw)?:
             let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             guard text.count >= minLength else {
-                throw APIError.invalid(name, minLength <= 1 ? "required" : "too_short",
-                                       minLength <= 1 ? "\(name) must not be empty." : "\(name) must be at least \(minLength) characters.")
+                throw APIError.invalid(
+                    name,
+                    minLength <= 1 ? "required" : "too_short",
+                    minLength <= 1 ? "\(name) must not be empty." : "\(name) must be at least \(minLength) characters."
+                )
             }
             guard text.count <= maxLength else { throw APIError.invalid(name, "too_long", "\(name) must be at most \(maxLength) characters.") }
             guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
@@ -105,7 +108,11 @@ struct RequestBody {
         case nil, .null?: throw APIError.invalid(name, "required", "\(name) is required.")
         case .string(let text)?:
             guard text.utf8.count >= minBytes else {
-                throw APIError.invalid(name, "too_short", minBytes <= 1 ? "\(name) must not be empty." : "\(name) must be at least \(minBytes) characters.")
+                throw APIError.invalid(
+                    name,
+                    "too_short",
+                    minBytes <= 1 ? "\(name) must not be empty." : "\(name) must be at least \(minBytes) characters."
+                )
             }
             guard text.utf8.count <= maxBytes else { throw APIError.invalid(name, "too_long", "\(name) must be at most \(maxBytes) bytes.") }
             return text
@@ -162,7 +169,8 @@ struct RequestBody {
     static func integral(_ text: String) -> Int? {
         if let value = Int(text) { return value }
         guard text.count <= 40, let decimal = Decimal(string: text), decimal.isFinite else { return nil }
-        var value = decimal, whole = Decimal()
+        var value = decimal
+        var whole = Decimal()
         NSDecimalRound(&whole, &value, 0, .plain)
         guard whole == decimal, whole.magnitude <= Decimal(Int.max) else { return nil }
         return NSDecimalNumber(decimal: whole).intValue
@@ -184,7 +192,8 @@ struct RequestBody {
         let text = try string(name, maxLength: 254).lowercased()
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              !text.contains(where: { $0.isWhitespace }) else {
+            !text.contains(where: { $0.isWhitespace })
+        else {
             throw APIError.invalid(name, "format", "\(name) must be an email address like name@example.com.")
         }
         return text

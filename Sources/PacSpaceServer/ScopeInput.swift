@@ -13,16 +13,34 @@ struct ScopeInput {
     init(query request: Request, now: Int64, maxDays: Int) throws {
         let query = QueryParameters(request: request)
         let get = { (name: String) throws -> String? in try query.string(name) }
-        try self.init(Scope.Fields(period: get("period"), timePreset: get("timePreset"), startDate: get("startDate"), endDate: get("endDate"),
-                                   startingCheckpoint: get("startingCheckpoint"), startingCheckpointType: get("startingCheckpointType")),
-                      now: now, maxDays: maxDays)
+        try self.init(
+            Scope.Fields(
+                period: get("period"),
+                timePreset: get("timePreset"),
+                startDate: get("startDate"),
+                endDate: get("endDate"),
+                startingCheckpoint: get("startingCheckpoint"),
+                startingCheckpointType: get("startingCheckpointType")
+            ),
+            now: now,
+            maxDays: maxDays
+        )
     }
 
     init(body: RequestBody, now: Int64, maxDays: Int) throws {
         let get = { (name: String) throws -> String? in try body.optionalString(name, maxLength: 200) }
-        try self.init(Scope.Fields(period: get("period"), timePreset: get("timePreset"), startDate: get("startDate"), endDate: get("endDate"),
-                                   startingCheckpoint: get("startingCheckpoint"), startingCheckpointType: get("startingCheckpointType")),
-                      now: now, maxDays: maxDays)
+        try self.init(
+            Scope.Fields(
+                period: get("period"),
+                timePreset: get("timePreset"),
+                startDate: get("startDate"),
+                endDate: get("endDate"),
+                startingCheckpoint: get("startingCheckpoint"),
+                startingCheckpointType: get("startingCheckpointType")
+            ),
+            now: now,
+            maxDays: maxDays
+        )
     }
 
     init(_ fields: Scope.Fields, now: Int64, maxDays: Int) throws {
@@ -51,10 +69,16 @@ struct ScopeInput {
             return .afterSequence(record.sequenceNumber)
         case .after(.proofRoot, let id):
             guard let checkpoint = try await checkpoints.checkpoint(environmentID: environmentID, proofRoot: id.lowercased()),
-                  checkpoint.customerID == nil || checkpoint.customerID == customerID else {
-                throw APIError.invalid("startingCheckpoint", "unknown", "No checkpoint with proofRoot \(id) for customer \(customerID) in this environment.")
+                checkpoint.customerID == nil || checkpoint.customerID == customerID
+            else {
+                throw APIError.invalid(
+                    "startingCheckpoint",
+                    "unknown",
+                    "No checkpoint with proofRoot \(id) for customer \(customerID) in this environment."
+                )
             }
-            guard case .string(let end)? = (try? JSONParser.parse(Array(checkpoint.scope.utf8)))?["endDate"], let endMillis = Timestamp.parse(end) else {
+            guard case .string(let end)? = (try? JSONParser.parse(Array(checkpoint.scope.utf8)))?["endDate"], let endMillis = Timestamp.parse(end)
+            else {
                 throw APIError.invalid("startingCheckpoint", "unsupported", "Checkpoint \(id) has no period end; start from a recordId instead.")
             }
             return .acceptedFrom(endMillis)

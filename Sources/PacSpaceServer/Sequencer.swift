@@ -48,8 +48,16 @@ final class Sequencer: Service {
     private let retryAlarm = RetryAlarm()
     private let metrics: ServerMetrics
 
-    init(log: LogStore, environments: EnvironmentStore, sealer: KeySealer, witnessDirectory: String, interval: Duration,
-         metrics: ServerMetrics, logger: Logger, now: @escaping @Sendable () -> Int64) {
+    init(
+        log: LogStore,
+        environments: EnvironmentStore,
+        sealer: KeySealer,
+        witnessDirectory: String,
+        interval: Duration,
+        metrics: ServerMetrics,
+        logger: Logger,
+        now: @escaping @Sendable () -> Int64
+    ) {
         self.metrics = metrics
         self.log = log
         self.environments = environments
@@ -140,8 +148,10 @@ final class Sequencer: Service {
         }
         // Logged when the reason changes, not on every retry.
         guard previous?.reason != reason else { return }
-        let metadata: Logger.Metadata = ["environmentId": .string(environmentID), "error": .string(reason),
-                                         "retryInSeconds": .stringConvertible(delay.components.seconds)]
+        let metadata: Logger.Metadata = [
+            "environmentId": .string(environmentID), "error": .string(reason),
+            "retryInSeconds": .stringConvertible(delay.components.seconds),
+        ]
         if error is LogError {
             logger.critical("environment halted: refusing to sign", metadata: metadata)
         } else {
@@ -169,17 +179,29 @@ final class Sequencer: Service {
 
     private func integrate(_ environmentID: String) async throws -> Integration? {
         let signer = try await signer(for: environmentID)
-        let integration = try await log.integrate(environmentID: environmentID, limit: Self.batchLimit, now: now(),
-                                                  lastSigned: try witness(environmentID)) { checkpoint in
+        let integration = try await log.integrate(
+            environmentID: environmentID,
+            limit: Self.batchLimit,
+            now: now(),
+            lastSigned: try witness(environmentID)
+        ) { checkpoint in
             try signer.sign(checkpoint.body)
         }
         if let integration {
             try record(integration.checkpoint)
             backlogs.withLock { $0[environmentID] = integration.backlog }
-            metrics.sequencerBatch(environmentID: environmentID, entries: integration.entries,
-                                   lag: integration.oldestAcceptedAt.map { .milliseconds(max(0, now() - $0)) })
-            logger.debug("batch verified", metadata: ["environmentId": .string(environmentID), "entries": .stringConvertible(integration.entries),
-                                                      "treeSize": .stringConvertible(integration.treeSize)])
+            metrics.sequencerBatch(
+                environmentID: environmentID,
+                entries: integration.entries,
+                lag: integration.oldestAcceptedAt.map { .milliseconds(max(0, now() - $0)) }
+            )
+            logger.debug(
+                "batch verified",
+                metadata: [
+                    "environmentId": .string(environmentID), "entries": .stringConvertible(integration.entries),
+                    "treeSize": .stringConvertible(integration.treeSize),
+                ]
+            )
         } else {
             backlogs.withLock { $0[environmentID] = 0 }
         }
@@ -189,10 +211,14 @@ final class Sequencer: Service {
     private func signer(for environmentID: String) async throws -> NoteSigner {
         if let signer = signers.withLock({ $0[environmentID] }) { return signer }
         guard let record = try await environments.environment(id: environmentID), let origin = record.logOrigin,
-              let sealed = record.sealedSigningKey else {
+            let sealed = record.sealedSigningKey
+        else {
             throw LogError.inconsistent(environmentID: environmentID, detail: "the environment has no signing key")
         }
-        let signer = try NoteSigner(name: origin, privateKey: Curve25519.Signing.PrivateKey(rawRepresentation: try sealer.open(sealed, for: .signingKey(environmentID: environmentID))))
+        let signer = try NoteSigner(
+            name: origin,
+            privateKey: Curve25519.Signing.PrivateKey(rawRepresentation: try sealer.open(sealed, for: .signingKey(environmentID: environmentID)))
+        )
         signers.withLock { $0[environmentID] = signer }
         return signer
     }

@@ -62,23 +62,32 @@ final class ServerMetrics: Sendable {
 
     init() {
         inFlight = registry.makeGauge(descriptor: Self.name("http_requests_in_flight", unit: "", "Requests being answered now."))
-        groupDeltas = registry.makeValueHistogram(descriptor: Self.name("ingest_group_deltas", unit: "", "Deltas written per ingest transaction."),
-                                                  buckets: Self.countBuckets)
+        groupDeltas = registry.makeValueHistogram(
+            descriptor: Self.name("ingest_group_deltas", unit: "", "Deltas written per ingest transaction."),
+            buckets: Self.countBuckets
+        )
         groupDuration = registry.makeDurationHistogram(
             descriptor: Self.name("ingest_group_duration", unit: "seconds", "Time to write and fsync one ingest transaction."),
-            buckets: Self.requestBuckets)
+            buckets: Self.requestBuckets
+        )
         groupFailures = registry.makeCounter(
-            descriptor: Self.name("ingest_group_failures", unit: "total", "Ingest transactions that failed (their requests answered 503)."))
+            descriptor: Self.name("ingest_group_failures", unit: "total", "Ingest transactions that failed (their requests answered 503).")
+        )
         endpointsDisabled = registry.makeCounter(
-            descriptor: Self.name("webhook_endpoints_disabled", unit: "total", "Endpoints disabled after failing for the whole retry window."))
+            descriptor: Self.name("webhook_endpoints_disabled", unit: "total", "Endpoints disabled after failing for the whole retry window.")
+        )
         backlogged = registry.makeGauge(
-            descriptor: Self.name("sequencer_environments_backlogged", unit: "", "Environments with queued entries (labelled or not)."))
+            descriptor: Self.name("sequencer_environments_backlogged", unit: "", "Environments with queued entries (labelled or not).")
+        )
         halted = registry.makeGauge(
-            descriptor: Self.name("sequencer_halted_environments", unit: "", "Environments the sequencer is not verifying (see /readyz)."))
+            descriptor: Self.name("sequencer_halted_environments", unit: "", "Environments the sequencer is not verifying (see /readyz).")
+        )
         pending = registry.makeGauge(
-            descriptor: Self.name("webhook_pending_deliveries", unit: "", "Deliveries waiting to be sent to active endpoints."))
+            descriptor: Self.name("webhook_pending_deliveries", unit: "", "Deliveries waiting to be sent to active endpoints.")
+        )
         oldestDue = registry.makeGauge(
-            descriptor: Self.name("webhook_oldest_due", unit: "seconds", "How long the longest-waiting due delivery has been due."))
+            descriptor: Self.name("webhook_oldest_due", unit: "seconds", "How long the longest-waiting due delivery has been due.")
+        )
         stuck = registry.makeGauge(descriptor: Self.name("webhook_outbox_stuck", unit: "", "1 while the dispatcher makes no progress (see /readyz)."))
     }
 
@@ -90,15 +99,22 @@ final class ServerMetrics: Sendable {
     /// One answered request; `route` is the router's template, nil when no route matched.
     func request(route: String?, method: HTTPRequest.Method, status: HTTPResponse.Status, duration: Duration) {
         inFlight.decrement()
-        let labels = RequestLabels(route: route ?? "unmatched", method: Self.methods.contains(method.rawValue) ? method.rawValue : "other",
-                                   status: status.code)
+        let labels = RequestLabels(
+            route: route ?? "unmatched",
+            method: Self.methods.contains(method.rawValue) ? method.rawValue : "other",
+            status: status.code
+        )
         let histogram = requestSeries.withLock { series in
             if let known = series[labels] { return known }
             let made = registry.makeDurationHistogram(
-                descriptor: Self.name("http_request_duration", unit: "seconds",
-                                      "Time to answer a request, by route template, method and status; _count is the request count."),
+                descriptor: Self.name(
+                    "http_request_duration",
+                    unit: "seconds",
+                    "Time to answer a request, by route template, method and status; _count is the request count."
+                ),
                 labels: [("route", labels.route), ("method", labels.method), ("status", String(labels.status))],
-                buckets: Self.requestBuckets)
+                buckets: Self.requestBuckets
+            )
             series[labels] = made
             return made
         }
@@ -117,12 +133,21 @@ final class ServerMetrics: Sendable {
     /// One sequencer batch: `entries` log entries, the oldest delta of which waited `lag`.
     func sequencerBatch(environmentID: String, entries: Int, lag: Duration?) {
         let labels = [("environment", environmentLabel(environmentID))]
-        registry.makeValueHistogram(descriptor: Self.name("sequencer_batch_entries", unit: "", "Log entries per signed batch."),
-                                    labels: labels, buckets: Self.countBuckets).record(Double(entries))
+        registry.makeValueHistogram(
+            descriptor: Self.name("sequencer_batch_entries", unit: "", "Log entries per signed batch."),
+            labels: labels,
+            buckets: Self.countBuckets
+        ).record(Double(entries))
         if let lag {
-            registry.makeDurationHistogram(descriptor: Self.name("sequencer_lag", unit: "seconds",
-                                                                 "Per batch, how long its oldest delta waited from acceptance (QUEUED) to VERIFIED."),
-                                           labels: labels, buckets: Self.lagBuckets).record(lag)
+            registry.makeDurationHistogram(
+                descriptor: Self.name(
+                    "sequencer_lag",
+                    unit: "seconds",
+                    "Per batch, how long its oldest delta waited from acceptance (QUEUED) to VERIFIED."
+                ),
+                labels: labels,
+                buckets: Self.lagBuckets
+            ).record(lag)
         }
     }
 
@@ -133,8 +158,10 @@ final class ServerMetrics: Sendable {
         // Every labelled environment is set, so one whose backlog drained shows 0, not its last value.
         for label in environments.withLock({ Set($0.values) }) where perLabel[label] == nil { perLabel[label] = 0 }
         for (label, backlog) in perLabel {
-            registry.makeGauge(descriptor: Self.name("sequencer_backlog", unit: "entries", "Entries QUEUED and not yet in the log, by environment."),
-                               labels: [("environment", label)]).set(Double(backlog))
+            registry.makeGauge(
+                descriptor: Self.name("sequencer_backlog", unit: "entries", "Entries QUEUED and not yet in the log, by environment."),
+                labels: [("environment", label)]
+            ).set(Double(backlog))
         }
         backlogged.set(Double(backlogs.values.count { $0 > 0 }))
         self.halted.set(Double(halted))
@@ -144,8 +171,10 @@ final class ServerMetrics: Sendable {
 
     /// One delivery attempt; `disabled` when it made the server disable its endpoint.
     func webhookAttempt(succeeded: Bool, disabled: Bool) {
-        registry.makeCounter(descriptor: Self.name("webhook_attempts", unit: "total", "Webhook delivery attempts, by outcome."),
-                             labels: [("outcome", succeeded ? "delivered" : "failed")]).increment()
+        registry.makeCounter(
+            descriptor: Self.name("webhook_attempts", unit: "total", "Webhook delivery attempts, by outcome."),
+            labels: [("outcome", succeeded ? "delivered" : "failed")]
+        ).increment()
         if disabled { endpointsDisabled.increment() }
     }
 
@@ -158,8 +187,10 @@ final class ServerMetrics: Sendable {
 
     /// A request refused by `limit`.
     func rateLimited(_ limit: RateLimiter.Limit) {
-        registry.makeCounter(descriptor: Self.name("rate_limited", unit: "total", "Requests refused by a rate limit, by limit."),
-                             labels: [("limit", limit.rawValue)]).increment()
+        registry.makeCounter(
+            descriptor: Self.name("rate_limited", unit: "total", "Requests refused by a rate limit, by limit."),
+            labels: [("limit", limit.rawValue)]
+        ).increment()
     }
 
     /// The text `/metrics` answers.

@@ -27,14 +27,21 @@ struct SessionsController: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let live = try await sessions.sessions(userID: user.id, activeSince: now - configuration.refreshTokenSeconds * 1000)
-        return Envelope.success(.ok, ["sessions": .array(live.map { session in
+        return Envelope.success(
+            .ok,
             [
-                "id": .string(session.id), "current": .bool(session.id == context.sessionID),
-                "createdAt": .string(Timestamp.iso8601(millis: session.createdAt)),
-                "lastUsedAt": .string(Timestamp.iso8601(millis: session.lastUsedAt)),
-                "ipAddress": .optional(session.clientAddress), "userAgent": .optional(session.userAgent),
+                "sessions": .array(
+                    live.map { session in
+                        [
+                            "id": .string(session.id), "current": .bool(session.id == context.sessionID),
+                            "createdAt": .string(Timestamp.iso8601(millis: session.createdAt)),
+                            "lastUsedAt": .string(Timestamp.iso8601(millis: session.lastUsedAt)),
+                            "ipAddress": .optional(session.clientAddress), "userAgent": .optional(session.userAgent),
+                        ]
+                    }
+                )
             ]
-        })])
+        )
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {

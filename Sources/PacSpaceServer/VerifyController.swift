@@ -34,8 +34,11 @@ struct VerifyController: Sendable {
             if sharing.count > 1 {
                 // A v1 root (sealed before v2) shared by several periods — every empty one among
                 // them: which checkpoint, and whose, is not for this answer to guess.
-                throw APIError(.conflict, "AMBIGUOUS_PROOF_ROOT",
-                               "Several checkpoints share proofRoot \(hash.prefixedHex) (it was computed before period roots named their log and scope). Verify by checkpointId (chk_…) instead.")
+                throw APIError(
+                    .conflict,
+                    "AMBIGUOUS_PROOF_ROOT",
+                    "Several checkpoints share proofRoot \(hash.prefixedHex) (it was computed before period roots named their log and scope). Verify by checkpointId (chk_…) instead."
+                )
             }
             if let checkpoint = sharing.first {
                 entry = Entry(checkpoint: checkpoint)
@@ -61,15 +64,18 @@ struct VerifyController: Sendable {
         var onChain: Bool?
         if inDatabase, let index = entry.logIndex {
             let receipt = try await receipts.proof(environmentID: entry.environmentID, index: index, leafData: entry.leafData)
-            verification += [("logIndex", .int(receipt.logIndex)), ("treeSize", .int(receipt.treeSize)),
-                             ("checkpoint", .string(receipt.checkpoint)),
-                             ("inclusionProof", .array(receipt.inclusionProof.map { .string($0.prefixedHex) })),
-                             ("receipt", .string(receipt.tlogProof.text))]
+            verification += [
+                ("logIndex", .int(receipt.logIndex)), ("treeSize", .int(receipt.treeSize)),
+                ("checkpoint", .string(receipt.checkpoint)),
+                ("inclusionProof", .array(receipt.inclusionProof.map { .string($0.prefixedHex) })),
+                ("receipt", .string(receipt.tlogProof.text)),
+            ]
             if source != "db" {
                 // Independently of the database's status: the proof, the root and the signature.
-                onChain = (try? environment.publicKey.map(NoteVerifier.init(verifierKey:)).map { verifier in
-                    try receipt.tlogProof.verify(leafData: receipt.leafData, verifier: verifier)
-                }) != nil
+                onChain =
+                    (try? environment.publicKey.map(NoteVerifier.init(verifierKey:)).map { verifier in
+                        try receipt.tlogProof.verify(leafData: receipt.leafData, verifier: verifier)
+                    }) != nil
             }
         } else if source != "db" {
             onChain = false
@@ -104,10 +110,14 @@ struct VerifyController: Sendable {
             logIndex = record.logIndex
             leafData = LogEntry.delta(receiptID: record.receiptID, contentHash: Hash(prefixedHex: record.contentHash) ?? Merkle.emptyRoot)
             reference = record.receiptID
-            fields = [("kind", "delta"), ("receiptId", .string(record.receiptID)), ("contentHash", .string(record.contentHash)),
-                      ("recordedAt", recordedAt)]
-            summary = ["recordCount": 1, "netChange": record.amount.json, "startingBalance": .null, "endingBalance": .null,
-                       "firstRecordAt": recordedAt, "lastRecordAt": recordedAt]
+            fields = [
+                ("kind", "delta"), ("receiptId", .string(record.receiptID)), ("contentHash", .string(record.contentHash)),
+                ("recordedAt", recordedAt),
+            ]
+            summary = [
+                "recordCount": 1, "netChange": record.amount.json, "startingBalance": .null, "endingBalance": .null,
+                "firstRecordAt": recordedAt, "lastRecordAt": recordedAt,
+            ]
         }
 
         init(checkpoint record: CheckpointRecord) {
@@ -117,11 +127,15 @@ struct VerifyController: Sendable {
             logIndex = record.logIndex
             leafData = Array(record.leafData.utf8)
             reference = record.checkpointID
-            fields = [("kind", "checkpoint"), ("proofRoot", .string(record.proofRoot)), ("checkpointId", .string(record.checkpointID)),
-                      ("recordedAt", time(record.createdAt))]
-            summary = ["recordCount": .int(record.deltaCount), "netChange": record.netChange.json,
-                       "startingBalance": record.startingBalance.json, "endingBalance": record.endingBalance.json,
-                       "firstRecordAt": time(record.firstRecordAt), "lastRecordAt": time(record.lastRecordAt)]
+            fields = [
+                ("kind", "checkpoint"), ("proofRoot", .string(record.proofRoot)), ("checkpointId", .string(record.checkpointID)),
+                ("recordedAt", time(record.createdAt)),
+            ]
+            summary = [
+                "recordCount": .int(record.deltaCount), "netChange": record.netChange.json,
+                "startingBalance": record.startingBalance.json, "endingBalance": record.endingBalance.json,
+                "firstRecordAt": time(record.firstRecordAt), "lastRecordAt": time(record.lastRecordAt),
+            ]
         }
     }
 }

@@ -22,8 +22,12 @@ struct WebhookClient: Sendable {
     let firstByteTimeout: Duration
     private let tls: NIOSSLContext?
 
-    init(policy: OutboundPolicy, timeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(3),
-         firstByteTimeout: Duration = .seconds(5)) {
+    init(
+        policy: OutboundPolicy,
+        timeout: Duration = .seconds(10),
+        connectTimeout: Duration = .seconds(3),
+        firstByteTimeout: Duration = .seconds(5)
+    ) {
         self.policy = policy
         self.timeout = timeout
         self.connectTimeout = connectTimeout
@@ -47,7 +51,10 @@ struct WebhookClient: Sendable {
         }
         let permitted = addresses.filter { policy.permits(target, address: $0) }
         guard !permitted.isEmpty else {
-            return outcome(nil, "refused: \(target.host) resolves only to loopback, private or link-local addresses (not in PACSPACE_WEBHOOK_ALLOWED_HOSTS)")
+            return outcome(
+                nil,
+                "refused: \(target.host) resolves only to loopback, private or link-local addresses (not in PACSPACE_WEBHOOK_ALLOWED_HOSTS)"
+            )
         }
         if target.secure && tls == nil { return outcome(nil, "TLS is not available on this server") }
         var lastError = "no address answered"
@@ -152,8 +159,10 @@ struct WebhookClient: Sendable {
             while let info = next?.pointee {
                 if let pointer = info.ai_addr {
                     switch Int32(info.ai_family) {
-                    case AF_INET: addresses.append(pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { SocketAddress($0.pointee, host: host) })
-                    case AF_INET6: addresses.append(pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { SocketAddress($0.pointee, host: host) })
+                    case AF_INET:
+                        addresses.append(pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { SocketAddress($0.pointee, host: host) })
+                    case AF_INET6:
+                        addresses.append(pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { SocketAddress($0.pointee, host: host) })
                     default: break
                     }
                 }

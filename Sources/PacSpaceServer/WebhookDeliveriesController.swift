@@ -11,8 +11,10 @@ struct WebhookDeliveriesController: Sendable {
 
     /// The `status` filter: a delivery state, or its name in the Balance API's status
     /// vocabulary (what the SDK shows).
-    static let statuses = ["pending": "pending", "delivered": "delivered", "failed": "failed",
-                           "queued": "pending", "verified": "delivered"]
+    static let statuses = [
+        "pending": "pending", "delivered": "delivered", "failed": "failed",
+        "queued": "pending", "verified": "delivered",
+    ]
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("webhooks", use: list)
@@ -31,11 +33,19 @@ struct WebhookDeliveriesController: Sendable {
         }
         let limit = try query.integer("limit", in: 1...100) ?? 20
         let offset = try query.integer("offset", in: 0...1_000_000_000) ?? 0
-        let (items, total) = try await outbox.deliveries(tenantID: key.tenantID, environment: key.environment, status: status,
-                                                         limit: limit, offset: offset)
-        return Envelope.success(.ok, [
-            "deliveries": .array(items.map { json($0) }), "total": .int(total), "limit": .int(limit), "offset": .int(offset),
-        ])
+        let (items, total) = try await outbox.deliveries(
+            tenantID: key.tenantID,
+            environment: key.environment,
+            status: status,
+            limit: limit,
+            offset: offset
+        )
+        return Envelope.success(
+            .ok,
+            [
+                "deliveries": .array(items.map { json($0) }), "total": .int(total), "limit": .int(limit), "offset": .int(offset),
+            ]
+        )
     }
 
     @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -46,13 +56,20 @@ struct WebhookDeliveriesController: Sendable {
         case .notFound:
             throw APIError.notFound("No webhook event \(eventID) in this environment.")
         case .noActiveEndpoint(let endpoints):
-            throw APIError(.conflict, "CONFLICT",
-                           "The event's endpoints are disabled or deleted (\(endpoints.joined(separator: ", "))); enable one with PATCH /dashboard/webhooks/:id {\"active\": true} first.")
+            throw APIError(
+                .conflict,
+                "CONFLICT",
+                "The event's endpoints are disabled or deleted (\(endpoints.joined(separator: ", "))); enable one with PATCH /dashboard/webhooks/:id {\"active\": true} first."
+            )
         case .scheduled(let deliveries):
             dispatcher.wake()
-            return Envelope.success(.accepted, [
-                "eventId": .string(eventID), "scheduled": .int(deliveries.count), "deliveries": .array(deliveries.map { json($0) }),
-            ], message: "A new attempt is scheduled now.")
+            return Envelope.success(
+                .accepted,
+                [
+                    "eventId": .string(eventID), "scheduled": .int(deliveries.count), "deliveries": .array(deliveries.map { json($0) }),
+                ],
+                message: "A new attempt is scheduled now."
+            )
         }
     }
 
@@ -70,12 +87,14 @@ struct WebhookDeliveriesController: Sendable {
             "lastStatusCode": delivery.lastStatusCode.map(JSONValue.int) ?? .null, "lastError": .optional(delivery.lastError),
             "lastLatencyMs": delivery.lastLatencyMillis.map(JSONValue.int) ?? .null, "lastAttemptAt": time(delivery.lastAttemptAt),
             "nextAttemptAt": time(delivery.nextAttemptAt), "deliveredAt": time(delivery.deliveredAt), "createdAt": time(delivery.createdAt),
-            "history": .array(delivery.history.map {
-                [
-                    "attempt": .int($0.number), "attemptedAt": time($0.at), "statusCode": $0.statusCode.map(JSONValue.int) ?? .null,
-                    "latencyMs": .int($0.latencyMillis), "error": .optional($0.error),
-                ]
-            }),
+            "history": .array(
+                delivery.history.map {
+                    [
+                        "attempt": .int($0.number), "attemptedAt": time($0.at), "statusCode": $0.statusCode.map(JSONValue.int) ?? .null,
+                        "latencyMs": .int($0.latencyMillis), "error": .optional($0.error),
+                    ]
+                }
+            ),
         ]
     }
 }

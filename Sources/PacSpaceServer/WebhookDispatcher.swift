@@ -53,9 +53,18 @@ final class WebhookDispatcher: Service {
     private let progress: Mutex<Progress>
     private let metrics: ServerMetrics
 
-    init(outbox: WebhookOutbox, client: WebhookClient, sealer: KeySealer, schedule: RetrySchedule, accounts: AccountStore,
-         mailer: Mailer, metrics: ServerMetrics, logger: Logger, now: @escaping @Sendable () -> Int64,
-         pollInterval: Duration = .milliseconds(500)) {
+    init(
+        outbox: WebhookOutbox,
+        client: WebhookClient,
+        sealer: KeySealer,
+        schedule: RetrySchedule,
+        accounts: AccountStore,
+        mailer: Mailer,
+        metrics: ServerMetrics,
+        logger: Logger,
+        now: @escaping @Sendable () -> Int64,
+        pollInterval: Duration = .milliseconds(500)
+    ) {
         self.outbox = outbox
         self.client = client
         self.sealer = sealer
@@ -115,8 +124,14 @@ final class WebhookDispatcher: Service {
         guard free > 0 else { return [] }
         let due: [DueDelivery]
         do {
-            due = try await outbox.claimDue(now: now(), limit: free, perTenant: Self.perTenant, perEndpoint: Self.perEndpoint,
-                                            inFlight: busy, leaseMillis: Self.leaseMillis)
+            due = try await outbox.claimDue(
+                now: now(),
+                limit: free,
+                perTenant: Self.perTenant,
+                perEndpoint: Self.perEndpoint,
+                inFlight: busy,
+                leaseMillis: Self.leaseMillis
+            )
         } catch {
             if !Task.isCancelled {
                 logger.error("cannot read the webhook outbox", metadata: ["error": .string("\(error)")])
@@ -153,7 +168,9 @@ final class WebhookDispatcher: Service {
         let outcome = await attempt(delivery)
         let finished = now()
         var generator = SystemRandomNumberGenerator()
-        let next = outcome.succeeded ? nil
+        let next =
+            outcome.succeeded
+            ? nil
             : schedule.nextAttempt(afterFailures: delivery.attempts + 1, createdAt: delivery.createdAt, now: finished, using: &generator)
         let metadata: Logger.Metadata = [
             "eventId": .string(delivery.eventID), "endpointId": .string(delivery.endpointID), "event": .string(delivery.type),
@@ -162,9 +179,12 @@ final class WebhookDispatcher: Service {
         if outcome.succeeded {
             logger.debug("webhook delivered", metadata: metadata)
         } else {
-            logger.info("webhook attempt failed", metadata: metadata.merging([
-                "error": .string(outcome.error ?? "-"), "retry": .string(next.map { Timestamp.iso8601(millis: $0) } ?? "given up"),
-            ]) { $1 })
+            logger.info(
+                "webhook attempt failed",
+                metadata: metadata.merging([
+                    "error": .string(outcome.error ?? "-"), "retry": .string(next.map { Timestamp.iso8601(millis: $0) } ?? "given up"),
+                ]) { $1 }
+            )
         }
         do {
             let disabled = try await outbox.record(delivery, outcome, nextAttempt: next, disableAfter: schedule.window, now: finished)
@@ -195,12 +215,16 @@ final class WebhookDispatcher: Service {
         }
         let body = Array(delivery.body.utf8)
         let timestamp = now() / 1000
-        return await client.post(target, headers: [
-            ("X-PacSpace-Signature", WebhookSignature.header(secrets: secrets, timestamp: timestamp, body: body)),
-            ("X-PacSpace-Timestamp", String(timestamp)),
-            ("X-Webhook-Event", delivery.type),
-            ("X-Event-ID", delivery.eventID),
-        ], body: body)
+        return await client.post(
+            target,
+            headers: [
+                ("X-PacSpace-Signature", WebhookSignature.header(secrets: secrets, timestamp: timestamp, body: body)),
+                ("X-PacSpace-Timestamp", String(timestamp)),
+                ("X-Webhook-Event", delivery.type),
+                ("X-Event-ID", delivery.eventID),
+            ],
+            body: body
+        )
     }
 
     private func open(_ sealed: String, _ delivery: DueDelivery) throws -> String {
@@ -210,15 +234,21 @@ final class WebhookDispatcher: Service {
     private func notify(_ endpoint: DisabledEndpoint) async {
         do {
             for user in try await accounts.administrators(tenantID: endpoint.tenantID) {
-                await mailer.send(Mail(to: user.email, subject: "PacSpace disabled a webhook endpoint", body: """
-                    Deliveries to your webhook endpoint \(endpoint.id) (\(endpoint.url)) have failed for \(schedule.window / 3_600_000) hours, \
-                    so PacSpace disabled it and stopped retrying its pending events.
+                await mailer.send(
+                    Mail(
+                        to: user.email,
+                        subject: "PacSpace disabled a webhook endpoint",
+                        body: """
+                            Deliveries to your webhook endpoint \(endpoint.id) (\(endpoint.url)) have failed for \(schedule.window / 3_600_000) hours, \
+                            so PacSpace disabled it and stopped retrying its pending events.
 
-                    \(endpoint.reason)
+                            \(endpoint.reason)
 
-                    The delivery log (GET /api/v1/balance/webhooks) shows every attempt; once the endpoint is fixed and \
-                    enabled again, retry events with POST /api/v1/balance/webhooks/<eventId>/retry.
-                    """))
+                            The delivery log (GET /api/v1/balance/webhooks) shows every attempt; once the endpoint is fixed and \
+                            enabled again, retry events with POST /api/v1/balance/webhooks/<eventId>/retry.
+                            """
+                    )
+                )
             }
         } catch {
             logger.error("cannot notify about a disabled webhook endpoint", metadata: ["error": .string("\(error)")])

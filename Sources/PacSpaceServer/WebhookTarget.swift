@@ -68,11 +68,19 @@ struct OutboundPolicy: Sendable {
     func check(_ target: WebhookTarget) throws(APIError) {
         guard !allowedHosts.contains(target.host) else { return }
         if let bytes = NetworkAddress.parse(target.host), !NetworkAddress.isPublic(bytes) {
-            throw APIError.invalid("url", "private_address",
-                                   "url points at a loopback, private or link-local address (\(target.host)); webhooks go to public addresses only.")
+            throw APIError.invalid(
+                "url",
+                "private_address",
+                "url points at a loopback, private or link-local address (\(target.host)); webhooks go to public addresses only."
+            )
         }
-        if target.host == "localhost" || target.host.hasSuffix(".localhost") || target.host.hasSuffix(".local") || target.host.hasSuffix(".internal") {
-            throw APIError.invalid("url", "private_address", "url points at an internal host name (\(target.host)); webhooks go to public addresses only.")
+        if target.host == "localhost" || target.host.hasSuffix(".localhost") || target.host.hasSuffix(".local") || target.host.hasSuffix(".internal")
+        {
+            throw APIError.invalid(
+                "url",
+                "private_address",
+                "url points at an internal host name (\(target.host)); webhooks go to public addresses only."
+            )
         }
     }
 

@@ -44,11 +44,21 @@ struct WebhooksController: Sendable {
         let secret = WebhookSignature.makeSecret()
         let id = Identifier.make("wh")
         let endpoint = WebhookEndpoint(
-            id: id, tenantID: user.tenantID, url: target.url, events: try Self.events(body),
+            id: id,
+            tenantID: user.tenantID,
+            url: target.url,
+            events: try Self.events(body),
             environment: try body.optionalChoice("environment", of: Self.environments),
-            description: try body.optionalString("description", maxLength: 500), sealedSecret: try seal(secret, endpointID: id), now: now())
+            description: try body.optionalString("description", maxLength: 500),
+            sealedSecret: try seal(secret, endpointID: id),
+            now: now()
+        )
         guard let stored = try await endpoints.insert(endpoint) else {
-            throw APIError(.conflict, "CONFLICT", "A tenant may have at most \(WebhookEndpointStore.maxPerTenant) webhook endpoints; delete one first.")
+            throw APIError(
+                .conflict,
+                "CONFLICT",
+                "A tenant may have at most \(WebhookEndpointStore.maxPerTenant) webhook endpoints; delete one first."
+            )
         }
         context.logger.info("webhook endpoint created", metadata: ["endpointId": .string(stored.id)])
         var data = Self.json(stored)
@@ -84,8 +94,14 @@ struct WebhooksController: Sendable {
         guard change.url != nil || change.events != nil || change.environment != nil || change.description != nil || change.active != nil else {
             throw APIError(.badRequest, "VALIDATION_ERROR", "Send url, events, description, environment and/or active to change.")
         }
-        guard let updated = try await endpoints.update(id: try context.pathParameter("id"), tenantID: user.tenantID,
-                                                       change: change, now: now()) else {
+        guard
+            let updated = try await endpoints.update(
+                id: try context.pathParameter("id"),
+                tenantID: user.tenantID,
+                change: change,
+                now: now()
+            )
+        else {
             throw APIError.notFound("No such webhook endpoint.")
         }
         return Envelope.success(.ok, .object(Self.json(updated)))
@@ -106,14 +122,25 @@ struct WebhooksController: Sendable {
         let current = try await owned(context, user)
         let secret = WebhookSignature.makeSecret()
         let until = now() + Self.rotationOverlapMillis
-        guard let rotated = try await endpoints.rotate(id: current.id, tenantID: user.tenantID, sealedSecret: try seal(secret, endpointID: current.id),
-                                                       previousExpiresAt: until, now: now()) else {
+        guard
+            let rotated = try await endpoints.rotate(
+                id: current.id,
+                tenantID: user.tenantID,
+                sealedSecret: try seal(secret, endpointID: current.id),
+                previousExpiresAt: until,
+                now: now()
+            )
+        else {
             throw APIError.notFound("No such webhook endpoint.")
         }
         var data = Self.json(rotated)
         data.append(("secret", .string(secret)))
-        return Envelope.success(.ok, .object(data),
-                                message: "Store the new signing secret now: it is shown only once. The previous one keeps signing until \(Timestamp.iso8601(millis: until)).")
+        return Envelope.success(
+            .ok,
+            .object(data),
+            message:
+                "Store the new signing secret now: it is shown only once. The previous one keeps signing until \(Timestamp.iso8601(millis: until))."
+        )
     }
 
     @Sendable func test(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -122,21 +149,38 @@ struct WebhooksController: Sendable {
             .optionalChoice("environment", of: Self.environments)
         let endpoint = try await owned(context, user)
         guard endpoint.active else {
-            throw APIError(.conflict, "CONFLICT", "The endpoint is disabled; enable it with PATCH /dashboard/webhooks/\(endpoint.id) {\"active\": true} first.")
+            throw APIError(
+                .conflict,
+                "CONFLICT",
+                "The endpoint is disabled; enable it with PATCH /dashboard/webhooks/\(endpoint.id) {\"active\": true} first."
+            )
         }
         if let wait = limiter.take(.webhookTest, user.tenantID, Self.testPolicy, now: now()) {
-            throw APIError.retryLater(.tooManyRequests, "RATE_LIMITED",
-                                      "At most \(Self.testsPerMinute) test events per minute; retry in \(wait) s.", after: wait)
+            throw APIError.retryLater(
+                .tooManyRequests,
+                "RATE_LIMITED",
+                "At most \(Self.testsPerMinute) test events per minute; retry in \(wait) s.",
+                after: wait
+            )
         }
         let chosen = environment ?? endpoint.environment ?? "testnet"
-        let eventID = try await outbox.enqueueTest(endpoint: endpoint, environment: chosen, data: [
-            "endpointId": .string(endpoint.id), "message": "A test event from PacSpace: your endpoint receives and verifies webhooks.",
-        ], now: now())
+        let eventID = try await outbox.enqueueTest(
+            endpoint: endpoint,
+            environment: chosen,
+            data: [
+                "endpointId": .string(endpoint.id), "message": "A test event from PacSpace: your endpoint receives and verifies webhooks.",
+            ],
+            now: now()
+        )
         dispatcher.wake()
-        return Envelope.success(.accepted, [
-            "eventId": .string(eventID), "endpointId": .string(endpoint.id), "event": .string(WebhookEventType.test),
-            "environment": .string(chosen), "status": "pending",
-        ], message: "The test event is queued; GET /api/v1/balance/webhooks shows its delivery.")
+        return Envelope.success(
+            .accepted,
+            [
+                "eventId": .string(eventID), "endpointId": .string(endpoint.id), "event": .string(WebhookEventType.test),
+                "environment": .string(chosen), "status": "pending",
+            ],
+            message: "The test event is queued; GET /api/v1/balance/webhooks shows its delivery."
+        )
     }
 
     private func owned(_ context: AppRequestContext, _ user: User) async throws -> WebhookEndpoint {

@@ -17,9 +17,20 @@ public struct APIKeyRecord: Sendable, Equatable {
     public let createdAt: Int64
     public let lastUsedAt: Int64?
 
-    public init(id: String, tenantID: String, environment: String, name: String, publicID: String, secretHash: String,
-                previousSecretHash: String? = nil, previousExpiresAt: Int64? = nil, active: Bool = true, revokedAt: Int64? = nil,
-                createdAt: Int64, lastUsedAt: Int64? = nil) {
+    public init(
+        id: String,
+        tenantID: String,
+        environment: String,
+        name: String,
+        publicID: String,
+        secretHash: String,
+        previousSecretHash: String? = nil,
+        previousExpiresAt: Int64? = nil,
+        active: Bool = true,
+        revokedAt: Int64? = nil,
+        createdAt: Int64,
+        lastUsedAt: Int64? = nil
+    ) {
         self.id = id
         self.tenantID = tenantID
         self.environment = environment
@@ -43,24 +54,29 @@ public struct APIKeyStore: Sendable {
 
     public func insert(_ key: APIKeyRecord) async throws {
         try await database.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO api_keys (id, tenant_id, environment, name, public_id, secret_hash, previous_secret_hash,
                                       previous_expires_at, active, revoked_at, created_at, last_used_at)
                 VALUES (\(bind: key.id), \(bind: key.tenantID), \(bind: key.environment), \(bind: key.name), \(bind: key.publicID),
                         \(bind: key.secretHash), NULL, NULL, 1, NULL, \(bind: key.createdAt), NULL)
-                """).run()
+                """
+            ).run()
         }
     }
 
     /// The tenant's keys that are not revoked, newest first, one page.
     public func list(tenantID: String, limit: Int, offset: Int) async throws -> (items: [APIKeyRecord], total: Int) {
         try await database.read { db in
-            let total = try await db.raw("SELECT COUNT(*) AS n FROM api_keys WHERE tenant_id = \(bind: tenantID) AND revoked_at IS NULL")
+            let total =
+                try await db.raw("SELECT COUNT(*) AS n FROM api_keys WHERE tenant_id = \(bind: tenantID) AND revoked_at IS NULL")
                 .first()?.decode(column: "n", as: Int64.self) ?? 0
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 SELECT * FROM api_keys WHERE tenant_id = \(bind: tenantID) AND revoked_at IS NULL
                 ORDER BY created_at DESC, id LIMIT \(bind: limit) OFFSET \(bind: offset)
-                """).all()
+                """
+            ).all()
             return (try rows.map(APIKeyRecord.init(row:)), Int(total))
         }
     }
@@ -83,8 +99,10 @@ public struct APIKeyStore: Sendable {
     /// Renames and/or enables/disables; returns the updated key, nil if not the tenant's.
     public func update(id: String, tenantID: String, name: String?, active: Bool?) async throws -> APIKeyRecord? {
         try await database.transaction { db in
-            guard try await db.raw("SELECT id FROM api_keys WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND revoked_at IS NULL")
-                .first() != nil else { return nil }
+            guard
+                try await db.raw("SELECT id FROM api_keys WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND revoked_at IS NULL")
+                    .first() != nil
+            else { return nil }
             if let name { try await db.raw("UPDATE api_keys SET name = \(bind: name) WHERE id = \(bind: id)").run() }
             if let active { try await db.raw("UPDATE api_keys SET active = \(bind: active ? 1 : 0) WHERE id = \(bind: id)").run() }
             return try await db.raw("SELECT * FROM api_keys WHERE id = \(bind: id)").first().map(APIKeyRecord.init(row:))
@@ -94,21 +112,25 @@ public struct APIKeyStore: Sendable {
     /// Sets a new secret; the old one stays valid until `previousExpiresAt` (if later than now).
     public func rotate(id: String, tenantID: String, secretHash: String, previousExpiresAt: Int64) async throws -> APIKeyRecord? {
         try await database.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE api_keys SET previous_secret_hash = secret_hash, previous_expires_at = \(bind: previousExpiresAt),
                     secret_hash = \(bind: secretHash)
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND revoked_at IS NULL RETURNING *
-                """).first().map(APIKeyRecord.init(row:))
+                """
+            ).first().map(APIKeyRecord.init(row:))
         }
     }
 
     /// Revokes for good; false if not the tenant's (or already revoked).
     public func revoke(id: String, tenantID: String, now: Int64) async throws -> APIKeyRecord? {
         try await database.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE api_keys SET revoked_at = \(bind: now), active = 0
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND revoked_at IS NULL RETURNING *
-                """).first().map(APIKeyRecord.init(row:))
+                """
+            ).first().map(APIKeyRecord.init(row:))
         }
     }
 
@@ -134,6 +156,7 @@ extension APIKeyRecord {
             active: try row.decode(column: "active", as: Int64.self) != 0,
             revokedAt: try row.decode(column: "revoked_at", as: Int64?.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
-            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self))
+            lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self)
+        )
     }
 }

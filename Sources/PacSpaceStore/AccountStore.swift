@@ -14,8 +14,16 @@ public struct User: Sendable, Equatable {
 
     public var emailVerified: Bool { emailVerifiedAt != nil }
 
-    public init(id: String, tenantID: String, email: String, passwordHash: String, firstName: String, lastName: String,
-                role: String, emailVerifiedAt: Int64?) {
+    public init(
+        id: String,
+        tenantID: String,
+        email: String,
+        passwordHash: String,
+        firstName: String,
+        lastName: String,
+        role: String,
+        emailVerifiedAt: Int64?
+    ) {
         self.id = id
         self.tenantID = tenantID
         self.email = email
@@ -61,14 +69,18 @@ public struct AccountStore: Sendable {
         do {
             try await database.transaction { db in
                 if try await db.raw("SELECT id FROM users WHERE email = \(bind: owner.email)").first() != nil { throw EmailTaken() }
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO tenants (id, name, created_at) VALUES (\(bind: tenant.id), \(bind: tenant.name), \(bind: tenant.createdAt))
-                    """).run()
-                try await db.raw("""
+                    """
+                ).run()
+                try await db.raw(
+                    """
                     INSERT INTO users (id, tenant_id, email, password_hash, first_name, last_name, role, email_verified_at, created_at)
                     VALUES (\(bind: owner.id), \(bind: tenant.id), \(bind: owner.email), \(bind: owner.passwordHash),
                             \(bind: owner.firstName), \(bind: owner.lastName), \(bind: owner.role), NULL, \(bind: tenant.createdAt))
-                    """).run()
+                    """
+                ).run()
                 try await insertEmailToken(verificationTokenHash, owner.id, .verifyEmail, tokenExpiresAt, tenant.createdAt, db)
                 if freeCredits > .zero {
                     _ = try await CreditStore.grant(tenant.id, freeCredits, "grant", "Free credits at registration", tenant.createdAt, db)
@@ -94,17 +106,22 @@ public struct AccountStore: Sendable {
     /// The tenant's owners and admins: who hears about operational problems.
     public func administrators(tenantID: String) async throws -> [User] {
         try await database.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT * FROM users WHERE tenant_id = \(bind: tenantID) AND role IN ('owner', 'admin') ORDER BY created_at
-                """).all().map(User.init(row:))
+                """
+            ).all().map(User.init(row:))
         }
     }
 
     public func tenant(id: String) async throws -> Tenant? {
         try await database.read { db in
             try await db.raw("SELECT * FROM tenants WHERE id = \(bind: id)").first().map {
-                Tenant(id: try $0.decode(column: "id", as: String.self), name: try $0.decode(column: "name", as: String.self),
-                       createdAt: try $0.decode(column: "created_at", as: Int64.self))
+                Tenant(
+                    id: try $0.decode(column: "id", as: String.self),
+                    name: try $0.decode(column: "name", as: String.self),
+                    createdAt: try $0.decode(column: "created_at", as: Int64.self)
+                )
             }
         }
     }
@@ -114,12 +131,20 @@ public struct AccountStore: Sendable {
         try await database.transaction { db in try await insertEmailToken(hash, userID, purpose, expiresAt, now, db) }
     }
 
-    private func insertEmailToken(_ hash: String, _ userID: String, _ purpose: EmailTokenPurpose, _ expiresAt: Int64, _ now: Int64,
-                                  _ db: any SQLDatabase) async throws {
-        try await db.raw("""
+    private func insertEmailToken(
+        _ hash: String,
+        _ userID: String,
+        _ purpose: EmailTokenPurpose,
+        _ expiresAt: Int64,
+        _ now: Int64,
+        _ db: any SQLDatabase
+    ) async throws {
+        try await db.raw(
+            """
             INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at, used_at, created_at)
             VALUES (\(bind: hash), \(bind: userID), \(bind: purpose.rawValue), \(bind: expiresAt), NULL, \(bind: now))
-            """).run()
+            """
+        ).run()
     }
 
     /// Spends a verification token and marks the user's email verified; false if the
@@ -136,10 +161,12 @@ public struct AccountStore: Sendable {
     /// request costs (a new password's bcrypt), which the spend then repeats atomically.
     public func emailTokenIsLive(hash: String, purpose: EmailTokenPurpose, now: Int64) async throws -> Bool {
         try await database.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT 1 AS live FROM email_tokens
                 WHERE token_hash = \(bind: hash) AND purpose = \(bind: purpose.rawValue) AND used_at IS NULL AND expires_at > \(bind: now)
-                """).first() != nil
+                """
+            ).first() != nil
         }
     }
 
@@ -160,22 +187,31 @@ public struct AccountStore: Sendable {
         try await database.transaction { db in try await setPassword(userID, passwordHash, keeping: session, now, db) }
     }
 
-    private func setPassword(_ userID: String, _ passwordHash: String, keeping session: String?, _ now: Int64,
-                             _ db: any SQLDatabase) async throws {
+    private func setPassword(
+        _ userID: String,
+        _ passwordHash: String,
+        keeping session: String?,
+        _ now: Int64,
+        _ db: any SQLDatabase
+    ) async throws {
         try await db.raw("UPDATE users SET password_hash = \(bind: passwordHash) WHERE id = \(bind: userID)").run()
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE email_tokens SET used_at = \(bind: now)
             WHERE user_id = \(bind: userID) AND purpose = \(bind: EmailTokenPurpose.resetPassword.rawValue) AND used_at IS NULL
-            """).run()
+            """
+        ).run()
         _ = try await SessionStore.revokeAll(userID, except: session, now, db)
     }
 
     private func spend(_ hash: String, _ purpose: EmailTokenPurpose, _ now: Int64, _ db: any SQLDatabase) async throws -> String? {
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE email_tokens SET used_at = \(bind: now)
             WHERE token_hash = \(bind: hash) AND purpose = \(bind: purpose.rawValue) AND used_at IS NULL AND expires_at > \(bind: now)
             RETURNING user_id
-            """).first()?.decode(column: "user_id", as: String.self)
+            """
+        ).first()?.decode(column: "user_id", as: String.self)
     }
 }
 
@@ -189,6 +225,7 @@ extension User {
             firstName: try row.decode(column: "first_name", as: String.self),
             lastName: try row.decode(column: "last_name", as: String.self),
             role: try row.decode(column: "role", as: String.self),
-            emailVerifiedAt: try row.decode(column: "email_verified_at", as: Int64?.self))
+            emailVerifiedAt: try row.decode(column: "email_verified_at", as: Int64?.self)
+        )
     }
 }

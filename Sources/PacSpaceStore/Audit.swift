@@ -87,7 +87,9 @@ public struct Audit: Sendable {
                 do {
                     let opened = try Checkpoint.open(next.note, verifier: verifier)
                     if opened.size != UInt64(treeSize) || opened.root.base64 != next.rootHash || opened.origin != environment.logOrigin {
-                        finding("checkpoint \(treeSize): the signed note says size \(opened.size), root \(opened.root.base64), origin \(opened.origin)")
+                        finding(
+                            "checkpoint \(treeSize): the signed note says size \(opened.size), root \(opened.root.base64), origin \(opened.origin)"
+                        )
                     }
                 } catch {
                     finding("checkpoint \(treeSize): the signature does not verify (\(error))")
@@ -102,21 +104,29 @@ public struct Audit: Sendable {
         while start < size {
             let (lower, end) = (start, min(start + pageSize, size))
             let rows = try await database.read(timeout: nil) { db in
-                try await db.raw("""
+                try await db.raw(
+                    """
                     SELECT entry_index, leaf_data FROM log_entries WHERE environment_id = \(bind: environment.id)
                       AND entry_index >= \(bind: lower) AND entry_index < \(bind: end) ORDER BY entry_index
-                    """).all()
+                    """
+                ).all()
             }
             var leaves: [Hash] = []
             for (offset, row) in rows.enumerated() {
                 let index = try row.decode(column: "entry_index", as: Int64.self)
-                guard index == start + Int64(offset) else { finding("leaf \(start + Int64(offset)) is missing"); return }
+                guard index == start + Int64(offset) else {
+                    finding("leaf \(start + Int64(offset)) is missing")
+                    return
+                }
                 let leaf = Merkle.leafHash(Array(try row.decode(column: "leaf_data", as: String.self).utf8))
                 leaves.append(leaf)
                 _ = frontier.append(leaf: leaf)
                 checkRoot(at: Int64(frontier.size), frontier.root)
             }
-            guard leaves.count == end - start else { finding("leaves \(start + Int64(leaves.count))..<\(end) are missing"); return }
+            guard leaves.count == end - start else {
+                finding("leaves \(start + Int64(leaves.count))..<\(end) are missing")
+                return
+            }
             report.leaves += Int64(leaves.count)
             if let top = try await checkNodes(environment.id, leaves: leaves, from: start, upTo: Self.pageLevel, &report) { tops.append(top) }
             start = end
@@ -139,8 +149,14 @@ public struct Audit: Sendable {
     /// index `from`, a whole aligned block unless it is the log's end — with the hashes
     /// recomputed from them, up to `upTo` levels above; returns the block's root when
     /// the block is a whole subtree of that height.
-    private func checkNodes(_ environmentID: String, leaves hashes: [Hash], from first: Int64, upTo height: Int, baseLevel: Int = 0,
-                            _ report: inout AuditReport) async throws -> Hash? {
+    private func checkNodes(
+        _ environmentID: String,
+        leaves hashes: [Hash],
+        from first: Int64,
+        upTo height: Int,
+        baseLevel: Int = 0,
+        _ report: inout AuditReport
+    ) async throws -> Hash? {
         var expected: [Subtree: Hash] = [:]
         var level = hashes
         var index = first
@@ -174,19 +190,29 @@ public struct Audit: Sendable {
         }
         var seen = 0
         for row in stored {
-            let subtree = Subtree(level: Int(try row.decode(column: "level", as: Int64.self)),
-                                  index: UInt64(try row.decode(column: "node_index", as: Int64.self)))
+            let subtree = Subtree(
+                level: Int(try row.decode(column: "level", as: Int64.self)),
+                index: UInt64(try row.decode(column: "node_index", as: Int64.self))
+            )
             guard let want = expected[subtree] else { continue }
             seen += 1
             if Hash(base64: try row.decode(column: "hash", as: String.self)) != want {
-                report.findings.append(AuditFinding(subject: "\(environmentID) log",
-                                                    problem: "the stored hash at level \(subtree.level) index \(subtree.index) is not the hash of its children"))
+                report.findings.append(
+                    AuditFinding(
+                        subject: "\(environmentID) log",
+                        problem: "the stored hash at level \(subtree.level) index \(subtree.index) is not the hash of its children"
+                    )
+                )
             }
         }
         report.nodes += Int64(seen)
         if seen != expected.count {
-            report.findings.append(AuditFinding(subject: "\(environmentID) log",
-                                                problem: "\(expected.count - seen) subtree hashes from level \(baseLevel) index \(first) up are missing"))
+            report.findings.append(
+                AuditFinding(
+                    subject: "\(environmentID) log",
+                    problem: "\(expected.count - seen) subtree hashes from level \(baseLevel) index \(first) up are missing"
+                )
+            )
         }
         return depth == height && level.count == 1 ? level[0] : nil
     }

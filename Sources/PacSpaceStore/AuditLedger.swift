@@ -23,12 +23,14 @@ extension Audit {
         while true {
             let cursor = after
             let rows = try await database.read(timeout: nil) { db in
-                try await db.raw("""
+                try await db.raw(
+                    """
                     SELECT d.*, e.leaf_data FROM deltas d
                     LEFT JOIN log_entries e ON e.environment_id = d.environment_id AND e.entry_index = d.log_index
                     WHERE d.environment_id = \(bind: environment.id) AND d.queue_position > \(bind: cursor)
                     ORDER BY d.queue_position LIMIT 5000
-                    """).all()
+                    """
+                ).all()
             }
             guard let last = rows.last else { break }
             after = try last.decode(column: "queue_position", as: Int64.self)
@@ -36,9 +38,17 @@ extension Audit {
                 let record = try DeltaRecord(row: row)
                 report.deltas += 1
                 let metadata = try record.metadata.map { try JSONParser.parse(Array($0.utf8)) }
-                let content = DeltaContent(recordID: record.recordID, customerID: record.customerID, sequenceNumber: record.sequenceNumber,
-                                           delta: record.amount, reason: record.reason, referenceID: record.referenceID,
-                                           metadata: metadata, adjusts: record.adjusts, createdAt: record.createdAt)
+                let content = DeltaContent(
+                    recordID: record.recordID,
+                    customerID: record.customerID,
+                    sequenceNumber: record.sequenceNumber,
+                    delta: record.amount,
+                    reason: record.reason,
+                    referenceID: record.referenceID,
+                    metadata: metadata,
+                    adjusts: record.adjusts,
+                    createdAt: record.createdAt
+                )
                 let hash = try content.contentHash()
                 if hash.prefixedHex != record.contentHash {
                     finding("delta \(record.recordID)", "stored content hash \(record.contentHash), the content gives \(hash.prefixedHex)")
@@ -54,7 +64,10 @@ extension Audit {
                     replay.lastVerifiedIndex = max(replay.lastVerifiedIndex ?? -1, record.logIndex ?? -1)
                     let leaf = String(decoding: LogEntry.delta(receiptID: record.receiptID, contentHash: hash), as: UTF8.self)
                     if try row.decode(column: "leaf_data", as: String?.self) != leaf {
-                        finding("delta \(record.recordID)", "VERIFIED at log index \(record.logIndex.map(String.init) ?? "none"), but that leaf is not this delta's")
+                        finding(
+                            "delta \(record.recordID)",
+                            "VERIFIED at log index \(record.logIndex.map(String.init) ?? "none"), but that leaf is not this delta's"
+                        )
                     }
                 } else if let index = record.logIndex {
                     finding("delta \(record.recordID)", "\(record.status) but has log index \(index)")
@@ -65,14 +78,19 @@ extension Audit {
         }
         try await compareCustomers(environment, customers, &report)
         let (checkpoints, usage) = try await database.read(timeout: nil) { db in
-            let checkpoints = try await db.raw("""
+            let checkpoints = try await db.raw(
+                """
                 SELECT c.checkpoint_id, c.leaf_data AS own, e.leaf_data FROM checkpoints c
                 LEFT JOIN log_entries e ON e.environment_id = c.environment_id AND e.entry_index = c.log_index
                 WHERE c.environment_id = \(bind: environment.id) AND c.status = 'VERIFIED'
-                """).all()
-            let usage = try await db.raw("""
-                SELECT CAST(COALESCE(SUM(verified_deltas), 0) AS BIGINT) AS n FROM usage_months WHERE environment_id = \(bind: environment.id)
-                """).first()?.decode(column: "n", as: Int64.self) ?? 0
+                """
+            ).all()
+            let usage =
+                try await db.raw(
+                    """
+                    SELECT CAST(COALESCE(SUM(verified_deltas), 0) AS BIGINT) AS n FROM usage_months WHERE environment_id = \(bind: environment.id)
+                    """
+                ).first()?.decode(column: "n", as: Int64.self) ?? 0
             return (checkpoints, usage)
         }
         for row in checkpoints where try row.decode(column: "own", as: String.self) != row.decode(column: "leaf_data", as: String?.self) {
@@ -108,12 +126,20 @@ extension Audit {
             figures.append(("acceptedBalance (micros)", Int128(acceptedBalance), replay.accepted))
             figures.append(("lastVerifiedIndex", lastVerifiedIndex.map { Int128($0) }, replay.lastVerifiedIndex.map { Int128($0) }))
             for (name, kept, computed) in figures where kept != computed {
-                report.findings.append(AuditFinding(subject: "\(environment.id) customer \(customer)",
-                                                    problem: "\(name) is \(kept.map(String.init) ?? "null"), the deltas give \(computed.map(String.init) ?? "null")"))
+                report.findings.append(
+                    AuditFinding(
+                        subject: "\(environment.id) customer \(customer)",
+                        problem: "\(name) is \(kept.map(String.init) ?? "null"), the deltas give \(computed.map(String.init) ?? "null")"
+                    )
+                )
             }
             if replay.count != replay.lastSequence {
-                report.findings.append(AuditFinding(subject: "\(environment.id) customer \(customer)",
-                                                    problem: "\(replay.count) deltas but sequence numbers up to \(replay.lastSequence)"))
+                report.findings.append(
+                    AuditFinding(
+                        subject: "\(environment.id) customer \(customer)",
+                        problem: "\(replay.count) deltas but sequence numbers up to \(replay.lastSequence)"
+                    )
+                )
             }
         }
         for customer in replayed.keys where !stored.contains(customer) {
@@ -125,8 +151,12 @@ extension Audit {
                 .decode(column: "accepted_balance", as: Int64.self)
         }
         if let kept, Int128(kept) != accepted {
-            report.findings.append(AuditFinding(subject: "\(environment.id) environment",
-                                                problem: "acceptedBalance (micros) is \(kept), the deltas give \(accepted)"))
+            report.findings.append(
+                AuditFinding(
+                    subject: "\(environment.id) environment",
+                    problem: "acceptedBalance (micros) is \(kept), the deltas give \(accepted)"
+                )
+            )
         }
     }
 
@@ -134,13 +164,17 @@ extension Audit {
     func auditCredits(_ report: inout AuditReport) async throws {
         let (accounts, sums, queued) = try await database.read(timeout: nil) { db in
             let accounts = try await db.raw("SELECT tenant_id, balance, reserved FROM credit_accounts").all()
-            let sums = try await db.raw("""
+            let sums = try await db.raw(
+                """
                 SELECT tenant_id, type, CAST(SUM(amount) AS BIGINT) AS total FROM credit_entries GROUP BY tenant_id, type
-                """).all()
-            let queued = try await db.raw("""
+                """
+            ).all()
+            let queued = try await db.raw(
+                """
                 SELECT e.tenant_id, CAST(SUM(d.credit_cost) AS BIGINT) AS total FROM deltas d JOIN environments e ON e.id = d.environment_id
                 WHERE d.queue_position > e.tree_size AND d.status = 'QUEUED' GROUP BY e.tenant_id
-                """).all()
+                """
+            ).all()
             return (accounts, sums, queued)
         }
         var ledger: [String: [String: Int64]] = [:]

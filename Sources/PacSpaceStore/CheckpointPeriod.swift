@@ -17,27 +17,44 @@ struct CheckpointPeriod: Sendable {
     /// Streams the VERIFIED deltas `selection` picks, in log order, into a v2 period root
     /// bound to `origin` and `scope`; sums in Int128; `before` selects the deltas of the
     /// starting balance. Throws ``AmountOutOfRange`` for totals that cannot be stated.
-    static func compute(_ db: any SQLDatabase, environmentID: String, customerID: String?, origin: String, scope: JSONValue,
-                        selection: DeltaStore.Selection, before: DeltaStore.Selection?) async throws -> CheckpointPeriod {
+    static func compute(
+        _ db: any SQLDatabase,
+        environmentID: String,
+        customerID: String?,
+        origin: String,
+        scope: JSONValue,
+        selection: DeltaStore.Selection,
+        before: DeltaStore.Selection?
+    ) async throws -> CheckpointPeriod {
         let customerCondition: SQLQueryString = customerID.map { " AND customer_id = \(bind: $0)" } ?? ""
         let fold = Fold(context: try PeriodRoot.context(origin: origin, scope: scope))
-        try await db.raw("""
+        try await db.raw(
+            """
             SELECT content_hash, amount, created_at FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'VERIFIED'
-            """ + customerCondition + selection.condition() + " ORDER BY log_index").run { row in fold.add(row) }
+            """ + customerCondition + selection.condition() + " ORDER BY log_index"
+        ).run { row in fold.add(row) }
         let state = try fold.result()
         var starting: Int128 = 0
         if let before {
-            let query: SQLQueryString = "SELECT " + ExactSum.terms(as: "total") + """
-                 FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'VERIFIED'
-                """ + customerCondition + before.condition()
+            let query: SQLQueryString =
+                "SELECT " + ExactSum.terms(as: "total") + """
+                     FROM deltas WHERE environment_id = \(bind: environmentID) AND status = 'VERIFIED'
+                    """ + customerCondition + before.condition()
             if let row = try await db.raw(query).first() { starting = try ExactSum.decode(row, "total") }
         }
         // Inside the running-total bound that ingest keeps these fit; older data may not.
         guard let netChange = Amount(exactly: state.net) else { throw AmountOutOfRange("the period's net change") }
         guard let startingBalance = Amount(exactly: starting) else { throw AmountOutOfRange("the period's starting balance") }
         guard let endingBalance = Amount(exactly: starting + state.net) else { throw AmountOutOfRange("the period's ending balance") }
-        return CheckpointPeriod(root: state.frontier.root, deltaCount: state.count, netChange: netChange, startingBalance: startingBalance,
-                                endingBalance: endingBalance, firstRecordAt: state.first, lastRecordAt: state.last)
+        return CheckpointPeriod(
+            root: state.frontier.root,
+            deltaCount: state.count,
+            netChange: netChange,
+            startingBalance: startingBalance,
+            endingBalance: endingBalance,
+            firstRecordAt: state.first,
+            lastRecordAt: state.last
+        )
     }
 
     /// The running state of the pass; rows arrive through a `@Sendable` callback.

@@ -40,7 +40,11 @@ public final class Database: Sendable {
         var configuration = try PostgresClient.Configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 0
-        return Database(dialect: .postgres, backend: .postgres(PostgresClient(configuration: configuration, backgroundLogger: logger)), logger: logger)
+        return Database(
+            dialect: .postgres,
+            backend: .postgres(PostgresClient(configuration: configuration, backgroundLogger: logger)),
+            logger: logger
+        )
     }
 
     /// Runs `body` with the database, outside a write transaction. On SQLite it is read
@@ -48,8 +52,10 @@ public final class Database: Sendable {
     /// after); on PostgreSQL each statement sees what was committed when it started, and
     /// `timeout` bounds it as it bounds a transaction (nil: no limit, for the audit).
     /// A failing database comes back as ``DatabaseError/unavailable(_:)`` on both.
-    public func read<T: Sendable>(timeout: Duration? = operationTimeout,
-                                  _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func read<T: Sendable>(
+        timeout: Duration? = operationTimeout,
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
         switch backend {
         case .sqlite(let file):
             do { return try await file.read(body) } catch { throw Self.classify(error) }
@@ -67,7 +73,10 @@ public final class Database: Sendable {
     /// On PostgreSQL it fails (``DatabaseError/unavailable(_:)``) when it has not finished
     /// within `timeout` (nil: no limit, for migrations), or no connection is free within
     /// 5 s; SQLite has no connection to wait for and no network to lose.
-    public func transaction<T: Sendable>(timeout: Duration? = operationTimeout, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(
+        timeout: Duration? = operationTimeout,
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
         switch backend {
         case .sqlite(let file):
             do { return try await file.transaction(body) } catch { throw Self.classify(error) }

@@ -23,8 +23,10 @@ extension Database {
     /// The caller is answered by whichever comes first, the operation or its deadline,
     /// and does not wait for the other: neither a lease request nor a statement of
     /// PostgresNIO is guaranteed to end promptly when cancelled.
-    static func postgres<T: Sendable>(timeout: Duration?,
-                                      _ operation: @escaping @Sendable (@escaping @Sendable (PostgresConnection) -> Void) async throws -> T) async throws -> T {
+    static func postgres<T: Sendable>(
+        timeout: Duration?,
+        _ operation: @escaping @Sendable (@escaping @Sendable (PostgresConnection) -> Void) async throws -> T
+    ) async throws -> T {
         let lease = Lease()
         let outcome = Outcome<T>()
         return try await withCheckedThrowingContinuation { continuation in
@@ -44,16 +46,24 @@ extension Database {
                 _ = connection.close() as EventLoopFuture<Void>  // fails the statement it waits for
                 outcome.finish(.failure(DatabaseError.unavailable("no answer within \(timeout); the connection was closed")))
             }
-            lease.waiting(Task {
-                do {
-                    outcome.finish(.success(try await operation { lease.hold($0) }))
-                } catch {
-                    outcome.finish(.failure(lease.expired ? DatabaseError.unavailable("no answer within \(timeout ?? .zero); the connection was closed")
-                                                          : lease.connection == nil ? DatabaseError.unavailable("no PostgreSQL connection: \(error)")
-                                                          : classify(error)))
+            lease.waiting(
+                Task {
+                    do {
+                        outcome.finish(.success(try await operation { lease.hold($0) }))
+                    } catch {
+                        outcome.finish(
+                            .failure(
+                                lease.expired
+                                    ? DatabaseError.unavailable("no answer within \(timeout ?? .zero); the connection was closed")
+                                    : lease.connection == nil
+                                        ? DatabaseError.unavailable("no PostgreSQL connection: \(error)")
+                                        : classify(error)
+                            )
+                        )
+                    }
+                    deadline.cancel()
                 }
-                deadline.cancel()
-            })
+            )
         }
     }
 

@@ -29,9 +29,11 @@ extension DeltaStore {
     /// The customer's running totals (nil if the customer has no delta in the environment).
     public func customer(environmentID: String, customerID: String) async throws -> CustomerTotals? {
         try await database.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT * FROM customers WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
-                """).first().map(CustomerTotals.init(row:))
+                """
+            ).first().map(CustomerTotals.init(row:))
         }
     }
 
@@ -75,10 +77,11 @@ extension DeltaStore {
             return (customer?.verifiedBalance ?? .zero, customer?.verifiedDeltas ?? 0)
         }
         return try await database.read { db in
-            let query: SQLQueryString = "SELECT " + ExactSum.terms(as: "total") + """
-                , COUNT(*) AS n FROM deltas
-                WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID) AND status = 'VERIFIED'
-                """ + selection.condition()
+            let query: SQLQueryString =
+                "SELECT " + ExactSum.terms(as: "total") + """
+                    , COUNT(*) AS n FROM deltas
+                    WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID) AND status = 'VERIFIED'
+                    """ + selection.condition()
             guard let row = try await db.raw(query).first() else { return (.zero, 0) }
             return (try ExactSum.amount(row, "total", what: "the sum of the selected deltas"), try row.decode(column: "n", as: Int64.self))
         }
@@ -88,38 +91,52 @@ extension DeltaStore {
     /// index range without loading a row: what a whole-scope answer would cost to build.
     public func footprint(environmentID: String, customerID: String, selection: Selection) async throws -> (count: Int64, metadataBytes: Int64) {
         try await database.read { db in
-            let row = try await db.raw("""
+            let row = try await db.raw(
+                """
                 SELECT COUNT(*) AS n, CAST(COALESCE(SUM(LENGTH(metadata)), 0) AS BIGINT) AS bytes FROM deltas
                 WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID) AND status = 'VERIFIED'
-                """ + selection.condition()).first()
+                """ + selection.condition()
+            ).first()
             return (try row?.decode(column: "n", as: Int64.self) ?? 0, try row?.decode(column: "bytes", as: Int64.self) ?? 0)
         }
     }
 
     /// The (referenceId, amount, sequence number) of up to `limit` VERIFIED deltas in
     /// `selection`, in sequence order, for entry-by-entry comparison.
-    public func entries(environmentID: String, customerID: String, selection: Selection, limit: Int) async throws
+    public func entries(
+        environmentID: String,
+        customerID: String,
+        selection: Selection,
+        limit: Int
+    ) async throws
         -> [(referenceID: String?, amount: Amount, sequenceNumber: Int64)]
     {
         try await database.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT reference_id, amount, sequence_number FROM deltas WHERE environment_id = \(bind: environmentID)
                   AND customer_id = \(bind: customerID) AND status = 'VERIFIED'
-                """ + selection.condition() + " ORDER BY sequence_number LIMIT \(bind: limit)").all().map {
-                (try $0.decode(column: "reference_id", as: String?.self), Amount(micros: try $0.decode(column: "amount", as: Int64.self)),
-                 try $0.decode(column: "sequence_number", as: Int64.self))
+                """ + selection.condition() + " ORDER BY sequence_number LIMIT \(bind: limit)"
+            ).all().map {
+                (
+                    try $0.decode(column: "reference_id", as: String?.self), Amount(micros: try $0.decode(column: "amount", as: Int64.self)),
+                    try $0.decode(column: "sequence_number", as: Int64.self)
+                )
             }
         }
     }
 
     /// One page of the customer's VERIFIED deltas in `selection`, in sequence (= log) order.
-    public func verifiedDeltas(environmentID: String, customerID: String, selection: Selection, limit: Int, offset: Int) async throws -> [DeltaRecord] {
+    public func verifiedDeltas(environmentID: String, customerID: String, selection: Selection, limit: Int, offset: Int) async throws -> [DeltaRecord]
+    {
         try await database.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT * FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
                   AND status = 'VERIFIED'
-                """ + selection.condition() + " ORDER BY sequence_number LIMIT \(bind: limit) OFFSET \(bind: offset)")
-                .all().map(DeltaRecord.init(row:))
+                """ + selection.condition() + " ORDER BY sequence_number LIMIT \(bind: limit) OFFSET \(bind: offset)"
+            )
+            .all().map(DeltaRecord.init(row:))
         }
     }
 
@@ -131,27 +148,40 @@ extension DeltaStore {
         return try await database.read { db in
             var filter: SQLQueryString = ""
             if let search, !search.isEmpty {
-                let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                let pattern =
+                    "%"
+                    + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                     .replacingOccurrences(of: "_", with: "\\_") + "%"
                 filter = " AND customer_id \(unsafeRaw: like) \(bind: pattern) ESCAPE '\\'"
             }
-            let total = try await db.raw("SELECT COUNT(*) AS n FROM customers WHERE environment_id = \(bind: environmentID)" + filter)
+            let total =
+                try await db.raw("SELECT COUNT(*) AS n FROM customers WHERE environment_id = \(bind: environmentID)" + filter)
                 .first()?.decode(column: "n", as: Int64.self) ?? 0
-            let rows = try await db.raw("SELECT * FROM customers WHERE environment_id = \(bind: environmentID)" + filter
-                + " ORDER BY last_activity_at DESC, customer_id LIMIT \(bind: limit) OFFSET \(bind: offset)").all()
+            let rows = try await db.raw(
+                "SELECT * FROM customers WHERE environment_id = \(bind: environmentID)" + filter
+                    + " ORDER BY last_activity_at DESC, customer_id LIMIT \(bind: limit) OFFSET \(bind: offset)"
+            ).all()
             return (try rows.map(CustomerTotals.init(row:)), Int(total))
         }
     }
 
     /// One page of a customer's deltas of any status, newest first, optionally in `selection`.
-    public func recentDeltas(environmentID: String, customerID: String, selection: Selection, limit: Int, offset: Int) async throws
+    public func recentDeltas(
+        environmentID: String,
+        customerID: String,
+        selection: Selection,
+        limit: Int,
+        offset: Int
+    ) async throws
         -> (items: [DeltaRecord], total: Int)
     {
         try await database.read { db in
             let base: SQLQueryString = "FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)"
             let total = try await db.raw("SELECT COUNT(*) AS n " + base + selection.condition()).first()?.decode(column: "n", as: Int64.self) ?? 0
-            let rows = try await db.raw("SELECT * " + base + selection.condition()
-                + " ORDER BY sequence_number DESC LIMIT \(bind: limit) OFFSET \(bind: offset)").all()
+            let rows = try await db.raw(
+                "SELECT * " + base + selection.condition()
+                    + " ORDER BY sequence_number DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
+            ).all()
             return (try rows.map(DeltaRecord.init(row:)), Int(total))
         }
     }
@@ -159,23 +189,31 @@ extension DeltaStore {
     /// (sequence number, status) of a customer's deltas in `range`, in order.
     public func sequenceStatuses(environmentID: String, customerID: String, range: ClosedRange<Int64>) async throws -> [(Int64, String)] {
         try await database.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT sequence_number, status FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
                   AND sequence_number >= \(bind: range.lowerBound) AND sequence_number <= \(bind: range.upperBound) ORDER BY sequence_number
-                """).all().map { (try $0.decode(column: "sequence_number", as: Int64.self), try $0.decode(column: "status", as: String.self)) }
+                """
+            ).all().map { (try $0.decode(column: "sequence_number", as: Int64.self), try $0.decode(column: "status", as: String.self)) }
         }
     }
 
     /// Verified deltas of the environment in a UTC month (`YYYY-MM`), and QUEUED ones now.
     public func usage(environmentID: String, period: String) async throws -> (verified: Int64, queued: Int64) {
         try await database.read { db in
-            let verified = try await db.raw("""
-                SELECT verified_deltas FROM usage_months WHERE environment_id = \(bind: environmentID) AND period = \(bind: period)
-                """).first()?.decode(column: "verified_deltas", as: Int64.self) ?? 0
-            let queued = try await db.raw("""
-                SELECT COUNT(*) AS n FROM deltas d JOIN environments e ON e.id = d.environment_id
-                WHERE d.environment_id = \(bind: environmentID) AND d.queue_position > e.tree_size AND d.status = 'QUEUED'
-                """).first()?.decode(column: "n", as: Int64.self) ?? 0
+            let verified =
+                try await db.raw(
+                    """
+                    SELECT verified_deltas FROM usage_months WHERE environment_id = \(bind: environmentID) AND period = \(bind: period)
+                    """
+                ).first()?.decode(column: "verified_deltas", as: Int64.self) ?? 0
+            let queued =
+                try await db.raw(
+                    """
+                    SELECT COUNT(*) AS n FROM deltas d JOIN environments e ON e.id = d.environment_id
+                    WHERE d.environment_id = \(bind: environmentID) AND d.queue_position > e.tree_size AND d.status = 'QUEUED'
+                    """
+                ).first()?.decode(column: "n", as: Int64.self) ?? 0
             return (verified, queued)
         }
     }
@@ -183,13 +221,17 @@ extension DeltaStore {
     /// The stored answer for an idempotency key of the environment, unless it expired.
     public func idempotencyRecord(environmentID: String, key: String, now: Int64) async throws -> IdempotencyRecord? {
         try await database.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT * FROM idempotency_keys WHERE environment_id = \(bind: environmentID) AND idempotency_key = \(bind: key)
                   AND created_at > \(bind: now - idempotencyLifetimeMillis)
-                """).first().map {
-                IdempotencyRecord(requestHash: try $0.decode(column: "request_hash", as: String.self),
-                                  statusCode: Int(try $0.decode(column: "status_code", as: Int64.self)),
-                                  response: try $0.decode(column: "response", as: String.self))
+                """
+            ).first().map {
+                IdempotencyRecord(
+                    requestHash: try $0.decode(column: "request_hash", as: String.self),
+                    statusCode: Int(try $0.decode(column: "status_code", as: Int64.self)),
+                    response: try $0.decode(column: "response", as: String.self)
+                )
             }
         }
     }
@@ -200,11 +242,13 @@ extension DeltaStore {
     /// Bounded, so that a purge of a large backlog holds the writer in short turns.
     public func purgeIdempotencyKeys(before cutoff: Int64, limit: Int) async throws -> Int {
         try await database.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 DELETE FROM idempotency_keys WHERE (environment_id, idempotency_key) IN (
                     SELECT environment_id, idempotency_key FROM idempotency_keys WHERE created_at <= \(bind: cutoff) LIMIT \(bind: limit))
                 RETURNING created_at
-                """).all().count
+                """
+            ).all().count
         }
     }
 }

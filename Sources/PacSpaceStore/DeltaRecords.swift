@@ -118,8 +118,13 @@ public struct IngestRequest: Sendable {
         }
     }
 
-    public init(environmentID: String, submissions: [DeltaSubmission], idempotency: Idempotency?, credits: Credits? = nil,
-                answer: @escaping @Sendable ([IngestOutcome]) -> (status: Int, body: String)) {
+    public init(
+        environmentID: String,
+        submissions: [DeltaSubmission],
+        idempotency: Idempotency?,
+        credits: Credits? = nil,
+        answer: @escaping @Sendable ([IngestOutcome]) -> (status: Int, body: String)
+    ) {
         self.environmentID = environmentID
         self.submissions = submissions
         self.idempotency = idempotency
@@ -148,15 +153,29 @@ struct PreparedDelta: Sendable {
 extension IngestRequest {
     /// Prepares every submission as accepted at `acceptedAt` (epoch milliseconds).
     public func prepared(acceptedAt: Int64) throws -> PreparedIngest {
-        PreparedIngest(request: self, deltas: try submissions.map { submission in
-            let recordID = Identifier.makeOrdered("rec", millis: acceptedAt)
-            let content = DeltaContent(recordID: recordID, customerID: submission.customerID, sequenceNumber: 0,
-                                       delta: submission.amount, reason: submission.reason, referenceID: submission.referenceID,
-                                       metadata: submission.metadata.flatMap { try? JSONParser.parse(Array($0.utf8)) },
-                                       adjusts: submission.adjusts, createdAt: acceptedAt)
-            return PreparedDelta(recordID: recordID, receiptID: Identifier.makeOrdered("rcpt", millis: acceptedAt),
-                                 createdAt: acceptedAt, content: try content.sequenced())
-        })
+        PreparedIngest(
+            request: self,
+            deltas: try submissions.map { submission in
+                let recordID = Identifier.makeOrdered("rec", millis: acceptedAt)
+                let content = DeltaContent(
+                    recordID: recordID,
+                    customerID: submission.customerID,
+                    sequenceNumber: 0,
+                    delta: submission.amount,
+                    reason: submission.reason,
+                    referenceID: submission.referenceID,
+                    metadata: submission.metadata.flatMap { try? JSONParser.parse(Array($0.utf8)) },
+                    adjusts: submission.adjusts,
+                    createdAt: acceptedAt
+                )
+                return PreparedDelta(
+                    recordID: recordID,
+                    receiptID: Identifier.makeOrdered("rcpt", millis: acceptedAt),
+                    createdAt: acceptedAt,
+                    content: try content.sequenced()
+                )
+            }
+        )
     }
 }
 
@@ -169,13 +188,15 @@ public struct IdempotencyRecord: Sendable, Equatable {
 
 extension CustomerTotals {
     init(row: any SQLRow) throws {
-        self.init(customerID: try row.decode(column: "customer_id", as: String.self),
-                  totalDeltas: try row.decode(column: "total_deltas", as: Int64.self),
-                  verifiedDeltas: try row.decode(column: "verified_deltas", as: Int64.self),
-                  verifiedBalance: Amount(micros: try row.decode(column: "verified_balance", as: Int64.self)),
-                  lastVerifiedIndex: try row.decode(column: "last_verified_index", as: Int64?.self),
-                  latestReceiptID: try row.decode(column: "latest_receipt_id", as: String?.self),
-                  lastActivityAt: try row.decode(column: "last_activity_at", as: Int64.self))
+        self.init(
+            customerID: try row.decode(column: "customer_id", as: String.self),
+            totalDeltas: try row.decode(column: "total_deltas", as: Int64.self),
+            verifiedDeltas: try row.decode(column: "verified_deltas", as: Int64.self),
+            verifiedBalance: Amount(micros: try row.decode(column: "verified_balance", as: Int64.self)),
+            lastVerifiedIndex: try row.decode(column: "last_verified_index", as: Int64?.self),
+            latestReceiptID: try row.decode(column: "latest_receipt_id", as: String?.self),
+            lastActivityAt: try row.decode(column: "last_activity_at", as: Int64.self)
+        )
     }
 }
 
@@ -199,6 +220,7 @@ extension DeltaRecord {
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             logIndex: try row.decode(column: "log_index", as: Int64?.self),
             verifiedAt: try row.decode(column: "verified_at", as: Int64?.self),
-            latencyMs: try row.decode(column: "latency_ms", as: Int64?.self))
+            latencyMs: try row.decode(column: "latency_ms", as: Int64?.self)
+        )
     }
 }

@@ -66,7 +66,8 @@ public struct DeltaStore: Sendable {
                     row.append(nil)
                 }
                 if let credits = request.credits, !mine.isEmpty,
-                   try await !CreditStore.reserve(credits, Int64(mine.count) * credits.costPerDelta, "\(mine.count) production deltas", now, db) {
+                    try await !CreditStore.reserve(credits, Int64(mine.count) * credits.costPerDelta, "\(mine.count) production deltas", now, db)
+                {
                     for key in reserved { known[key] = nil }
                     totals = totalsBefore
                     outcomes.append(row.map { _ in .insufficientCredits })
@@ -75,8 +76,11 @@ public struct DeltaStore: Sendable {
                 fresh += mine.map { (r, $0.item, request.environmentID, $0.submission, prepared[r].deltas[$0.item]) }
                 outcomes.append(row)
             }
-            let records = try await insert(fresh.map { ($0.environment, $0.submission, $0.prepared, requests[$0.request].credits?.costPerDelta ?? 0) },
-                                           now: now, db)
+            let records = try await insert(
+                fresh.map { ($0.environment, $0.submission, $0.prepared, requests[$0.request].credits?.costPerDelta ?? 0) },
+                now: now,
+                db
+            )
             for (slot, record) in zip(fresh, records) {
                 outcomes[slot.request][slot.item] = .queued(record)
                 if let reference = slot.submission.referenceID {
@@ -86,7 +90,8 @@ public struct DeltaStore: Sendable {
             for (r, request) in requests.enumerated() {
                 for (i, submission) in request.submissions.enumerated() where outcomes[r][i] == nil {
                     guard let reference = submission.referenceID,
-                          case .some(.some(let original)) = known[ReferenceKey(request.environmentID, submission.customerID, reference)] else {
+                        case .some(.some(let original)) = known[ReferenceKey(request.environmentID, submission.customerID, reference)]
+                    else {
                         continue
                     }
                     outcomes[r][i] = submission.sameContent(as: original) ? .duplicate(original) : .referenceConflict(reference)
@@ -104,17 +109,32 @@ public struct DeltaStore: Sendable {
                 request.idempotency.map { (request.environmentID, $0, request.answer(result)) }
             }
             // An expired answer not yet purged gives its key up to this request.
-            try await RowBatch.delete(from: "idempotency_keys", key: [("environment_id", .text), ("idempotency_key", .text)],
-                                      filter: "created_at <= \(now - idempotencyLifetimeMillis)", in: answered, db) { item, row in
-                row.text(item.0); row.text(item.1.key)
+            try await RowBatch.delete(
+                from: "idempotency_keys",
+                key: [("environment_id", .text), ("idempotency_key", .text)],
+                filter: "created_at <= \(now - idempotencyLifetimeMillis)",
+                in: answered,
+                db
+            ) { item, row in
+                row.text(item.0)
+                row.text(item.1.key)
             }
-            try await RowBatch.insert(into: "idempotency_keys", columns: [
-                ("environment_id", .text), ("idempotency_key", .text), ("request_hash", .text), ("status_code", .integer),
-                ("response", .text), ("created_at", .integer),
-            ], answered, db) { item, row in
+            try await RowBatch.insert(
+                into: "idempotency_keys",
+                columns: [
+                    ("environment_id", .text), ("idempotency_key", .text), ("request_hash", .text), ("status_code", .integer),
+                    ("response", .text), ("created_at", .integer),
+                ],
+                answered,
+                db
+            ) { item, row in
                 let (environment, idempotency, answer) = item
-                row.text(environment); row.text(idempotency.key); row.text(idempotency.requestHash); row.integer(Int64(answer.status))
-                row.text(answer.body); row.integer(now)
+                row.text(environment)
+                row.text(idempotency.key)
+                row.text(idempotency.requestHash)
+                row.integer(Int64(answer.status))
+                row.text(answer.body)
+                row.integer(now)
             }
             return results
         }
@@ -175,13 +195,21 @@ public struct DeltaStore: Sendable {
         for request in requests {
             for submission in request.submissions { wanted.insert(CustomerKey(environment: request.environmentID, customer: submission.customerID)) }
         }
-        let rows = try await RowBatch.select("t.environment_id, t.customer_id, t.accepted_balance", from: "customers",
-                                             key: [("environment_id", .text), ("customer_id", .text)], in: wanted, db) { key, row in
-            row.text(key.environment); row.text(key.customer)
+        let rows = try await RowBatch.select(
+            "t.environment_id, t.customer_id, t.accepted_balance",
+            from: "customers",
+            key: [("environment_id", .text), ("customer_id", .text)],
+            in: wanted,
+            db
+        ) { key, row in
+            row.text(key.environment)
+            row.text(key.customer)
         }
         for row in rows {
-            let key = CustomerKey(environment: try row.decode(column: "environment_id", as: String.self),
-                                  customer: try row.decode(column: "customer_id", as: String.self))
+            let key = CustomerKey(
+                environment: try row.decode(column: "environment_id", as: String.self),
+                customer: try row.decode(column: "customer_id", as: String.self)
+            )
             totals.customers[key] = try row.decode(column: "accepted_balance", as: Int64.self)
         }
         return totals
@@ -201,9 +229,17 @@ public struct DeltaStore: Sendable {
             }
         }
         guard !wanted.isEmpty else { return [:] }
-        let rows = try await RowBatch.select("t.*", from: "deltas", key: [("environment_id", .text), ("customer_id", .text), ("reference_id", .text)],
-                                             filter: "t.reference_id IS NOT NULL", in: wanted, db) { key, row in
-            row.text(key.environment); row.text(key.customer); row.text(key.reference)
+        let rows = try await RowBatch.select(
+            "t.*",
+            from: "deltas",
+            key: [("environment_id", .text), ("customer_id", .text), ("reference_id", .text)],
+            filter: "t.reference_id IS NOT NULL",
+            in: wanted,
+            db
+        ) { key, row in
+            row.text(key.environment)
+            row.text(key.customer)
+            row.text(key.reference)
         }
         var found: [ReferenceKey: DeltaRecord?] = [:]
         for row in rows {
@@ -220,8 +256,11 @@ public struct DeltaStore: Sendable {
 
     /// Inserts new deltas: sequence numbers from one multi-row upsert of the customers'
     /// counters, queue positions from one reservation per environment, rows in chunks.
-    private func insert(_ items: [(environment: String, submission: DeltaSubmission, prepared: PreparedDelta, cost: Int64)], now: Int64,
-                        _ db: any SQLDatabase) async throws -> [DeltaRecord] {
+    private func insert(
+        _ items: [(environment: String, submission: DeltaSubmission, prepared: PreparedDelta, cost: Int64)],
+        now: Int64,
+        _ db: any SQLDatabase
+    ) async throws -> [DeltaRecord] {
         guard !items.isEmpty else { return [] }
         var counts: [CustomerKey: Int64] = [:]
         // Summed wide; a group of the writer's (≤ 5,000 deltas of ≤ 10¹⁵ micro-units) fits Int64.
@@ -251,7 +290,8 @@ public struct DeltaStore: Sendable {
             for (offset, key) in chunk.enumerated() {
                 let count = counts[key] ?? 0
                 query += offset == 0 ? " " : ", "
-                query += "(\(bind: key.environment), \(bind: key.customer), \(bind: count), \(bind: count), \(bind: try narrow(sums[key])), \(bind: now), \(bind: now))"
+                query +=
+                    "(\(bind: key.environment), \(bind: key.customer), \(bind: count), \(bind: count), \(bind: try narrow(sums[key])), \(bind: now), \(bind: now))"
             }
             query += """
                  ON CONFLICT (environment_id, customer_id) DO UPDATE SET last_sequence = customers.last_sequence + excluded.last_sequence,
@@ -260,19 +300,25 @@ public struct DeltaStore: Sendable {
                  RETURNING environment_id, customer_id, last_sequence
                 """
             for row in try await db.raw(query).all() {
-                let key = CustomerKey(environment: try row.decode(column: "environment_id", as: String.self),
-                                      customer: try row.decode(column: "customer_id", as: String.self))
+                let key = CustomerKey(
+                    environment: try row.decode(column: "environment_id", as: String.self),
+                    customer: try row.decode(column: "customer_id", as: String.self)
+                )
                 nextSequence[key] = try row.decode(column: "last_sequence", as: Int64.self) - (counts[key] ?? 0) + 1
             }
         }
         var nextPosition: [String: Int64] = [:]
         for (environment, group) in Dictionary(grouping: items, by: { $0.environment }) {
             let count = Int64(group.count)
-            guard let row = try await db.raw("""
-                UPDATE environments SET queue_position = queue_position + \(bind: count),
-                    accepted_balance = accepted_balance + \(bind: try narrow(environmentSums[environment]))
-                WHERE id = \(bind: environment) RETURNING queue_position
-                """).first() else { throw StoreInvariant("environment \(environment) vanished during ingest") }
+            guard
+                let row = try await db.raw(
+                    """
+                    UPDATE environments SET queue_position = queue_position + \(bind: count),
+                        accepted_balance = accepted_balance + \(bind: try narrow(environmentSums[environment]))
+                    WHERE id = \(bind: environment) RETURNING queue_position
+                    """
+                ).first()
+            else { throw StoreInvariant("environment \(environment) vanished during ingest") }
             nextPosition[environment] = try row.decode(column: "queue_position", as: Int64.self) - count + 1
         }
         var rows: [(DeltaRecord, Int64, Int64)] = []
@@ -287,10 +333,21 @@ public struct DeltaStore: Sendable {
         }
         try await RowBatch.insert(into: "deltas", columns: Self.columns, rows, db) { item, row in
             let (record, position, cost) = item
-            row.text(record.recordID); row.text(record.receiptID); row.text(record.environmentID); row.text(record.customerID)
-            row.integer(record.sequenceNumber); row.integer(position); row.integer(record.amount.micros); row.text(record.reason)
-            row.text(record.referenceID); row.text(record.metadata); row.text(record.adjusts); row.text(record.contentHash)
-            row.text(record.status); row.integer(record.createdAt); row.integer(cost)
+            row.text(record.recordID)
+            row.text(record.receiptID)
+            row.text(record.environmentID)
+            row.text(record.customerID)
+            row.integer(record.sequenceNumber)
+            row.integer(position)
+            row.integer(record.amount.micros)
+            row.text(record.reason)
+            row.text(record.referenceID)
+            row.text(record.metadata)
+            row.text(record.adjusts)
+            row.text(record.contentHash)
+            row.text(record.status)
+            row.integer(record.createdAt)
+            row.integer(cost)
         }
         return rows.map(\.0)
     }
@@ -305,10 +362,24 @@ public struct DeltaStore: Sendable {
     /// A new QUEUED record: the prepared delta with its sequence number.
     private func record(_ submission: DeltaSubmission, _ prepared: PreparedDelta, environment: String, sequence: Int64) -> DeltaRecord {
         DeltaRecord(
-            recordID: prepared.recordID, receiptID: prepared.receiptID, environmentID: environment, customerID: submission.customerID,
-            sequenceNumber: sequence, amount: submission.amount, reason: submission.reason, referenceID: submission.referenceID,
-            metadata: submission.metadata, adjusts: submission.adjusts,
+            recordID: prepared.recordID,
+            receiptID: prepared.receiptID,
+            environmentID: environment,
+            customerID: submission.customerID,
+            sequenceNumber: sequence,
+            amount: submission.amount,
+            reason: submission.reason,
+            referenceID: submission.referenceID,
+            metadata: submission.metadata,
+            adjusts: submission.adjusts,
             contentHash: prepared.content.contentHash(sequenceNumber: sequence).prefixedHex,
-            status: "QUEUED", errorCode: nil, errorMessage: nil, createdAt: prepared.createdAt, logIndex: nil, verifiedAt: nil, latencyMs: nil)
+            status: "QUEUED",
+            errorCode: nil,
+            errorMessage: nil,
+            createdAt: prepared.createdAt,
+            logIndex: nil,
+            verifiedAt: nil,
+            latencyMs: nil
+        )
     }
 }

@@ -64,26 +64,41 @@ public struct EnvironmentStore: Sendable {
     /// whether this call started provisioning (false: it was already provisioning or
     /// active, and nothing changed). Racing calls start it once: the unique
     /// (tenant, environment) index and the conditional update decide the one winner.
-    public func requestProvisioning(tenantID: String, environment: String, newID: String, now: Int64) async throws
+    public func requestProvisioning(
+        tenantID: String,
+        environment: String,
+        newID: String,
+        now: Int64
+    ) async throws
         -> (EnvironmentRecord, started: Bool)
     {
         try await database.transaction { db in
-            let inserted = try await db.raw("""
-                INSERT INTO environments (id, tenant_id, environment, status, attempts, tree_size, requested_at, created_at)
-                VALUES (\(bind: newID), \(bind: tenantID), \(bind: environment), 'provisioning', 0, 0, \(bind: now), \(bind: now))
-                ON CONFLICT (tenant_id, environment) DO NOTHING RETURNING id
-                """).first() != nil
+            let inserted =
+                try await db.raw(
+                    """
+                    INSERT INTO environments (id, tenant_id, environment, status, attempts, tree_size, requested_at, created_at)
+                    VALUES (\(bind: newID), \(bind: tenantID), \(bind: environment), 'provisioning', 0, 0, \(bind: now), \(bind: now))
+                    ON CONFLICT (tenant_id, environment) DO NOTHING RETURNING id
+                    """
+                ).first() != nil
             var started = inserted
             if !inserted {
-                started = try await db.raw("""
-                    UPDATE environments SET status = 'provisioning', error = NULL, attempts = 0, claimed_until = NULL, requested_at = \(bind: now)
-                    WHERE tenant_id = \(bind: tenantID) AND environment = \(bind: environment) AND status = 'error'
-                    RETURNING id
-                    """).first() != nil
+                started =
+                    try await db.raw(
+                        """
+                        UPDATE environments SET status = 'provisioning', error = NULL, attempts = 0, claimed_until = NULL, requested_at = \(bind: now)
+                        WHERE tenant_id = \(bind: tenantID) AND environment = \(bind: environment) AND status = 'error'
+                        RETURNING id
+                        """
+                    ).first() != nil
             }
-            guard let row = try await db.raw("""
-                SELECT * FROM environments WHERE tenant_id = \(bind: tenantID) AND environment = \(bind: environment)
-                """).first() else { throw StoreInvariant("the environment row written above is missing") }
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT * FROM environments WHERE tenant_id = \(bind: tenantID) AND environment = \(bind: environment)
+                    """
+                ).first()
+            else { throw StoreInvariant("the environment row written above is missing") }
             return (try EnvironmentRecord(row: row), started)
         }
     }
@@ -115,11 +130,13 @@ public struct EnvironmentStore: Sendable {
     /// attempt; nil when it is no longer provisioning or another server holds the lease.
     public func claim(id: String, now: Int64, leaseMillis: Int64) async throws -> Int64? {
         try await database.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE environments SET attempts = attempts + 1, claimed_until = \(bind: now + leaseMillis)
                 WHERE id = \(bind: id) AND status = 'provisioning' AND (claimed_until IS NULL OR claimed_until < \(bind: now))
                 RETURNING attempts
-                """).first()?.decode(column: "attempts", as: Int64.self)
+                """
+            ).first()?.decode(column: "attempts", as: Int64.self)
         }
     }
 
@@ -127,20 +144,33 @@ public struct EnvironmentStore: Sendable {
     /// of the empty tree — in one transaction. False if it was no longer provisioning.
     public func activate(id: String, log: ProvisionedLog, now: Int64) async throws -> Bool {
         try await database.transaction { db in
-            let updated = try await db.raw("""
+            let updated = try await db.raw(
+                """
                 UPDATE environments SET status = 'active', error = NULL, log_origin = \(bind: log.origin),
                     public_key = \(bind: log.publicKey), sealed_signing_key = \(bind: log.sealedSigningKey),
                     tree_size = \(bind: log.checkpoint.treeSize), provisioned_at = \(bind: now)
                 WHERE id = \(bind: id) AND status = 'provisioning' RETURNING tenant_id, environment
-                """).first()
+                """
+            ).first()
             guard let updated else { return false }
             try await insert(log.checkpoint, db)
             let environment = try updated.decode(column: "environment", as: String.self)
-            try await WebhookOutbox.announce([WebhookNotice(WebhookEventType.environmentProvisioned.rawValue, [
-                "contractId": .string(id), "environment": .string(environment), "status": "active",
-                "logOrigin": .string(log.origin), "publicKey": .string(log.publicKey),
-                "provisionedAt": .string(Timestamp.iso8601(millis: now)),
-            ])], tenantID: try updated.decode(column: "tenant_id", as: String.self), environment: environment, now: now, db)
+            try await WebhookOutbox.announce(
+                [
+                    WebhookNotice(
+                        WebhookEventType.environmentProvisioned.rawValue,
+                        [
+                            "contractId": .string(id), "environment": .string(environment), "status": "active",
+                            "logOrigin": .string(log.origin), "publicKey": .string(log.publicKey),
+                            "provisionedAt": .string(Timestamp.iso8601(millis: now)),
+                        ]
+                    )
+                ],
+                tenantID: try updated.decode(column: "tenant_id", as: String.self),
+                environment: environment,
+                now: now,
+                db
+            )
             return true
         }
     }
@@ -148,24 +178,41 @@ public struct EnvironmentStore: Sendable {
     /// Marks a provisioning environment failed with a sentence for the owner.
     public func fail(id: String, error: String, now: Int64) async throws {
         try await database.transaction { db in
-            guard let failed = try await db.raw("""
-                UPDATE environments SET status = 'error', error = \(bind: error) WHERE id = \(bind: id) AND status = 'provisioning'
-                RETURNING tenant_id, environment
-                """).first() else { return }
+            guard
+                let failed = try await db.raw(
+                    """
+                    UPDATE environments SET status = 'error', error = \(bind: error) WHERE id = \(bind: id) AND status = 'provisioning'
+                    RETURNING tenant_id, environment
+                    """
+                ).first()
+            else { return }
             let environment = try failed.decode(column: "environment", as: String.self)
-            try await WebhookOutbox.announce([WebhookNotice(WebhookEventType.environmentFailed.rawValue, [
-                "contractId": .string(id), "environment": .string(environment), "status": "error", "error": .string(error),
-                "failedAt": .string(Timestamp.iso8601(millis: now)),
-            ])], tenantID: try failed.decode(column: "tenant_id", as: String.self), environment: environment, now: now, db)
+            try await WebhookOutbox.announce(
+                [
+                    WebhookNotice(
+                        WebhookEventType.environmentFailed.rawValue,
+                        [
+                            "contractId": .string(id), "environment": .string(environment), "status": "error", "error": .string(error),
+                            "failedAt": .string(Timestamp.iso8601(millis: now)),
+                        ]
+                    )
+                ],
+                tenantID: try failed.decode(column: "tenant_id", as: String.self),
+                environment: environment,
+                now: now,
+                db
+            )
         }
     }
 
     private func insert(_ checkpoint: SignedCheckpoint, _ db: any SQLDatabase) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO log_checkpoints (environment_id, tree_size, root_hash, note, signed_at)
             VALUES (\(bind: checkpoint.environmentID), \(bind: checkpoint.treeSize), \(bind: checkpoint.rootHash),
                     \(bind: checkpoint.note), \(bind: checkpoint.signedAt))
-            """).run()
+            """
+        ).run()
     }
 }
 
@@ -183,7 +230,8 @@ extension EnvironmentRecord {
             sealedSigningKey: try row.decode(column: "sealed_signing_key", as: String?.self),
             treeSize: try row.decode(column: "tree_size", as: Int64.self),
             requestedAt: try row.decode(column: "requested_at", as: Int64.self),
-            provisionedAt: try row.decode(column: "provisioned_at", as: Int64?.self))
+            provisionedAt: try row.decode(column: "provisioned_at", as: Int64?.self)
+        )
     }
 }
 
@@ -194,6 +242,7 @@ extension SignedCheckpoint {
             treeSize: try row.decode(column: "tree_size", as: Int64.self),
             rootHash: try row.decode(column: "root_hash", as: String.self),
             note: try row.decode(column: "note", as: String.self),
-            signedAt: try row.decode(column: "signed_at", as: Int64.self))
+            signedAt: try row.decode(column: "signed_at", as: Int64.self)
+        )
     }
 }

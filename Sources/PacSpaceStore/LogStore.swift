@@ -55,8 +55,13 @@ public struct LogStore: Sendable {
     /// transaction then stores it and checks that the tree did not grow meanwhile (nothing
     /// else appends on SQLite; servers sharing a PostgreSQL database may). On SQLite, where
     /// one connection writes, reading and hashing inside the transaction held up ingest.
-    public func integrate(environmentID: String, limit: Int, now: Int64, lastSigned: (size: Int64, root: Hash)?,
-                          sign: @escaping @Sendable (Checkpoint) throws -> String) async throws -> Integration? {
+    public func integrate(
+        environmentID: String,
+        limit: Int,
+        now: Int64,
+        lastSigned: (size: Int64, root: Hash)?,
+        sign: @escaping @Sendable (Checkpoint) throws -> String
+    ) async throws -> Integration? {
         // A batch of 10,000 entries may take seconds on a loaded PostgreSQL: a longer limit than requests get.
         guard let plan = try await database.read(timeout: .seconds(120), { db in try await plan(db, environmentID, limit, lastSigned) }) else {
             return nil
@@ -96,10 +101,18 @@ public struct LogStore: Sendable {
 
     /// Checks the stored tree against its last signed checkpoint and the witness, then
     /// appends the next queued entries to a copy of its frontier. Nil when nothing is queued.
-    private func plan(_ db: any SQLDatabase, _ environmentID: String, _ limit: Int,
-                      _ lastSigned: (size: Int64, root: Hash)?) async throws -> Plan? {
-        guard let env = try await db.raw("SELECT log_origin, tree_size, queue_position, tenant_id, environment FROM environments WHERE id = \(bind: environmentID)").first(),
-              let origin = try env.decode(column: "log_origin", as: String?.self) else { return nil }
+    private func plan(
+        _ db: any SQLDatabase,
+        _ environmentID: String,
+        _ limit: Int,
+        _ lastSigned: (size: Int64, root: Hash)?
+    ) async throws -> Plan? {
+        guard
+            let env = try await db.raw(
+                "SELECT log_origin, tree_size, queue_position, tenant_id, environment FROM environments WHERE id = \(bind: environmentID)"
+            ).first(),
+            let origin = try env.decode(column: "log_origin", as: String?.self)
+        else { return nil }
         let size = try env.decode(column: "tree_size", as: Int64.self)
         let last = try await latestCheckpoint(environmentID, db)
         guard let last, last.treeSize == size, let lastRoot = Hash(base64: last.rootHash) else {
@@ -107,16 +120,23 @@ public struct LogStore: Sendable {
         }
         let covering = Subtree.covering(0..<UInt64(size))
         guard var frontier = MerkleFrontier(size: UInt64(size), hashes: try await hashes(environmentID, covering, db)),
-              frontier.root == lastRoot else {
+            frontier.root == lastRoot
+        else {
             throw LogError.inconsistent(environmentID: environmentID, detail: "stored hashes do not give the signed root of size \(size)")
         }
         if let witness = lastSigned, witness.size != size || witness.root != lastRoot {
             guard witness.size < size else {
-                throw LogError.inconsistent(environmentID: environmentID,
-                                            detail: "the store has size \(size) but a checkpoint of size \(witness.size) was signed")
+                throw LogError.inconsistent(
+                    environmentID: environmentID,
+                    detail: "the store has size \(size) but a checkpoint of size \(witness.size) was signed"
+                )
             }
-            let proof = try await Merkle.consistencyProof(oldSize: UInt64(witness.size), newSize: UInt64(size)) { try await hashes(environmentID, $0, db) }
-            guard Merkle.verifyConsistency(oldSize: UInt64(witness.size), newSize: UInt64(size), oldRoot: witness.root, newRoot: lastRoot, proof: proof) else {
+            let proof = try await Merkle.consistencyProof(oldSize: UInt64(witness.size), newSize: UInt64(size)) {
+                try await hashes(environmentID, $0, db)
+            }
+            guard
+                Merkle.verifyConsistency(oldSize: UInt64(witness.size), newSize: UInt64(size), oldRoot: witness.root, newRoot: lastRoot, proof: proof)
+            else {
                 throw LogError.inconsistent(environmentID: environmentID, detail: "the stored tree does not extend the last signed checkpoint")
             }
         }
@@ -126,17 +146,21 @@ public struct LogStore: Sendable {
         // millions queued, measured by bench-scale.) Every QUEUED delta's position is past
         // the tree size: the `size` entries in the log hold `size` distinct positions from
         // 1 up, all below any queued one. So the scan starts where the queue does.
-        let queuedDeltas = try await db.raw("""
+        let queuedDeltas = try await db.raw(
+            """
             SELECT 'delta' AS kind, record_id AS id, receipt_id, content_hash, customer_id, amount, queue_position, NULL AS leaf_data, credit_cost,
                    created_at
               FROM deltas WHERE environment_id = \(bind: environmentID) AND queue_position > \(bind: size) AND status = 'QUEUED'
               ORDER BY queue_position LIMIT \(bind: limit)
-            """).all()
-        let queuedCheckpoints = try await db.raw("""
+            """
+        ).all()
+        let queuedCheckpoints = try await db.raw(
+            """
             SELECT 'checkpoint' AS kind, checkpoint_id AS id, NULL AS receipt_id, NULL AS content_hash, NULL AS customer_id, 0 AS amount,
                    queue_position, leaf_data, 0 AS credit_cost, 0 AS created_at
               FROM checkpoints WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
-            """).all()
+            """
+        ).all()
         let queued = try (queuedDeltas + queuedCheckpoints)
             .map { (position: try $0.decode(column: "queue_position", as: Int64.self), row: $0) }
             .sorted { $0.position < $1.position }.prefix(limit).map(\.row)
@@ -166,10 +190,16 @@ public struct LogStore: Sendable {
             let index = Int64(frontier.size)
             nodes += frontier.append(leaf: Merkle.leafHash(leaf))
             entries.append((index, String(decoding: leaf, as: UTF8.self)))
-            verified.append(Verified(record: try row.decode(column: "id", as: String.self), receipt: receipt,
-                                     customer: try row.decode(column: "customer_id", as: String.self),
-                                     amount: try row.decode(column: "amount", as: Int64.self), index: index,
-                                     position: try row.decode(column: "queue_position", as: Int64.self)))
+            verified.append(
+                Verified(
+                    record: try row.decode(column: "id", as: String.self),
+                    receipt: receipt,
+                    customer: try row.decode(column: "customer_id", as: String.self),
+                    amount: try row.decode(column: "amount", as: Int64.self),
+                    index: index,
+                    position: try row.decode(column: "queue_position", as: Int64.self)
+                )
+            )
         }
         let balances = try await balances(after: verified, environmentID: environmentID, db)
         // Belt and braces: the new tree must provably extend the last signed one.
@@ -184,13 +214,26 @@ public struct LogStore: Sendable {
                 return hash
             }
         }
-        guard Merkle.verifyConsistency(oldSize: UInt64(size), newSize: UInt64(newSize), oldRoot: lastRoot, newRoot: frontier.root, proof: proof) else {
+        guard Merkle.verifyConsistency(oldSize: UInt64(size), newSize: UInt64(newSize), oldRoot: lastRoot, newRoot: frontier.root, proof: proof)
+        else {
             throw LogError.inconsistent(environmentID: environmentID, detail: "the appended tree does not extend the last checkpoint")
         }
-        return Plan(environmentID: environmentID, origin: origin, tenantID: try env.decode(column: "tenant_id", as: String.self),
-                    environment: try env.decode(column: "environment", as: String.self), size: size, frontier: frontier,
-                    nodes: nodes, entries: entries, verified: verified, checkpoints: checkpoints, cost: cost, oldestAcceptedAt: oldest,
-                    queuePosition: try env.decode(column: "queue_position", as: Int64.self), balances: balances)
+        return Plan(
+            environmentID: environmentID,
+            origin: origin,
+            tenantID: try env.decode(column: "tenant_id", as: String.self),
+            environment: try env.decode(column: "environment", as: String.self),
+            size: size,
+            frontier: frontier,
+            nodes: nodes,
+            entries: entries,
+            verified: verified,
+            checkpoints: checkpoints,
+            cost: cost,
+            oldestAcceptedAt: oldest,
+            queuePosition: try env.decode(column: "queue_position", as: Int64.self),
+            balances: balances
+        )
     }
 
     /// The verified balances of the batch's customers once it is stored: read here, on the
@@ -201,9 +244,15 @@ public struct LogStore: Sendable {
         var sums: [String: Int128] = [:]
         for delta in batch { sums[delta.customer, default: 0] += Int128(delta.amount) }
         var current: [String: Int64] = [:]
-        let rows = try await RowBatch.select("t.customer_id, t.verified_balance", from: "customers",
-                                             key: [("environment_id", .text), ("customer_id", .text)], in: sums.keys, db) { customer, row in
-            row.text(environmentID); row.text(customer)
+        let rows = try await RowBatch.select(
+            "t.customer_id, t.verified_balance",
+            from: "customers",
+            key: [("environment_id", .text), ("customer_id", .text)],
+            in: sums.keys,
+            db
+        ) { customer, row in
+            row.text(environmentID)
+            row.text(customer)
         }
         for row in rows {
             current[try row.decode(column: "customer_id", as: String.self)] = try row.decode(column: "verified_balance", as: Int64.self)
@@ -223,48 +272,92 @@ public struct LogStore: Sendable {
     /// ``TreeMoved`` (rolling it back) when the stored tree is no longer the one the plan
     /// extends. The tree size grows last: ingest takes the environment's row too (queue
     /// positions), so on PostgreSQL it is held only from there to the commit.
-    private func write(_ plan: Plan, _ now: Int64, _ sign: @Sendable (Checkpoint) throws -> String,
-                       _ db: any SQLDatabase) async throws -> Integration {
+    private func write(
+        _ plan: Plan,
+        _ now: Int64,
+        _ sign: @Sendable (Checkpoint) throws -> String,
+        _ db: any SQLDatabase
+    ) async throws -> Integration {
         let environmentID = plan.environmentID
         let newSize = Int64(plan.frontier.size)
-        try await RowBatch.insert(into: "log_nodes", columns: [("environment_id", .text), ("level", .integer), ("node_index", .integer), ("hash", .text)],
-                                  plan.nodes, db) { node, row in
-            row.text(environmentID); row.integer(Int64(node.0.level)); row.integer(Int64(node.0.index)); row.text(node.1.base64)
+        try await RowBatch.insert(
+            into: "log_nodes",
+            columns: [("environment_id", .text), ("level", .integer), ("node_index", .integer), ("hash", .text)],
+            plan.nodes,
+            db
+        ) { node, row in
+            row.text(environmentID)
+            row.integer(Int64(node.0.level))
+            row.integer(Int64(node.0.index))
+            row.text(node.1.base64)
         }
-        try await RowBatch.insert(into: "log_entries", columns: [("environment_id", .text), ("entry_index", .integer), ("leaf_data", .text)],
-                                  plan.entries, db) { entry, row in
-            row.text(environmentID); row.integer(entry.0); row.text(entry.1)
+        try await RowBatch.insert(
+            into: "log_entries",
+            columns: [("environment_id", .text), ("entry_index", .integer), ("leaf_data", .text)],
+            plan.entries,
+            db
+        ) { entry, row in
+            row.text(environmentID)
+            row.integer(entry.0)
+            row.text(entry.1)
         }
         let checkpoint = Checkpoint(origin: plan.origin, size: UInt64(newSize), root: plan.frontier.root)
-        let signed = SignedCheckpoint(environmentID: environmentID, treeSize: newSize, rootHash: plan.frontier.root.base64,
-                                      note: try sign(checkpoint), signedAt: now)
-        try await db.raw("""
+        let signed = SignedCheckpoint(
+            environmentID: environmentID,
+            treeSize: newSize,
+            rootHash: plan.frontier.root.base64,
+            note: try sign(checkpoint),
+            signedAt: now
+        )
+        try await db.raw(
+            """
             INSERT INTO log_checkpoints (environment_id, tree_size, root_hash, note, signed_at)
             VALUES (\(bind: environmentID), \(bind: newSize), \(bind: signed.rootHash), \(bind: signed.note), \(bind: now))
-            """).run()
+            """
+        ).run()
         try await markVerified(plan.verified, environmentID: environmentID, now: now, db)
         if plan.cost > 0 {
             try await CreditStore.settle(plan.tenantID, plan.cost, "\(plan.verified.count) production deltas verified", now, db)
         }
         for checkpoint in plan.checkpoints {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE checkpoints SET status = 'VERIFIED', log_index = \(bind: checkpoint.index), verified_at = \(bind: now)
                 WHERE checkpoint_id = \(bind: checkpoint.id)
-                """).run()
+                """
+            ).run()
         }
         try await addToTotals(plan.verified, balances: plan.balances, environmentID: environmentID, db)
         if !plan.verified.isEmpty {
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO usage_months (environment_id, period, verified_deltas) VALUES (\(bind: environmentID), \(bind: String(Timestamp.iso8601(millis: now).prefix(7))), \(bind: Int64(plan.verified.count)))
                 ON CONFLICT (environment_id, period) DO UPDATE SET verified_deltas = usage_months.verified_deltas + excluded.verified_deltas
-                """).run()
+                """
+            ).run()
         }
-        try await announce(plan.verified, checkpoints: plan.checkpoints.map(\.id), tenantID: plan.tenantID, environment: plan.environment, now: now, db)
-        guard try await db.raw("""
-            UPDATE environments SET tree_size = \(bind: newSize) WHERE id = \(bind: environmentID) AND tree_size = \(bind: plan.size) RETURNING tree_size
-            """).first() != nil else { throw TreeMoved(environmentID: environmentID) }
-        return Integration(entries: plan.verified.count + plan.checkpoints.count, treeSize: newSize, checkpoint: signed,
-                           backlog: max(0, plan.queuePosition - newSize), oldestAcceptedAt: plan.oldestAcceptedAt)
+        try await announce(
+            plan.verified,
+            checkpoints: plan.checkpoints.map(\.id),
+            tenantID: plan.tenantID,
+            environment: plan.environment,
+            now: now,
+            db
+        )
+        guard
+            try await db.raw(
+                """
+                UPDATE environments SET tree_size = \(bind: newSize) WHERE id = \(bind: environmentID) AND tree_size = \(bind: plan.size) RETURNING tree_size
+                """
+            ).first() != nil
+        else { throw TreeMoved(environmentID: environmentID) }
+        return Integration(
+            entries: plan.verified.count + plan.checkpoints.count,
+            treeSize: newSize,
+            checkpoint: signed,
+            backlog: max(0, plan.queuePosition - newSize),
+            oldestAcceptedAt: plan.oldestAcceptedAt
+        )
     }
 
     struct Verified {
@@ -282,19 +375,23 @@ public struct LogStore: Sendable {
         guard let first = batch.first, let last = batch.last else { return }
         let consecutive = zip(batch, batch.dropFirst()).allSatisfy { $1.position == $0.position + 1 && $1.index == $0.index + 1 }
         if consecutive {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE deltas SET status = 'VERIFIED', log_index = queue_position - \(bind: first.position - first.index),
                     verified_at = \(bind: now), latency_ms = \(bind: now) - created_at
                 WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED'
                   AND queue_position >= \(bind: first.position) AND queue_position <= \(bind: last.position)
-                """).run()
+                """
+            ).run()
             return
         }
         for delta in batch {
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE deltas SET status = 'VERIFIED', log_index = \(bind: delta.index), verified_at = \(bind: now),
                     latency_ms = \(bind: now) - created_at WHERE record_id = \(bind: delta.record)
-                """).run()
+                """
+            ).run()
         }
     }
 
@@ -318,7 +415,8 @@ public struct LogStore: Sendable {
                     throw StoreInvariant("no planned balance for a customer of \(environmentID)")
                 }
                 query += offset == 0 ? " " : ", "
-                query += "(\(bind: environmentID), \(bind: customer), 0, 0, \(bind: total.count), \(bind: balance), \(bind: total.index), \(bind: total.receipt), 0, 0)"
+                query +=
+                    "(\(bind: environmentID), \(bind: customer), 0, 0, \(bind: total.count), \(bind: balance), \(bind: total.index), \(bind: total.receipt), 0, 0)"
             }
             query += """
                  ON CONFLICT (environment_id, customer_id) DO UPDATE SET
@@ -339,19 +437,30 @@ public struct LogStore: Sendable {
         var found: [Subtree: Hash] = [:]
         // One primary-key lookup per subtree. (An OR of (level, index) pairs makes SQLite
         // scan every node of the environment: O(n), measured 0.3 s at 1M.)
-        let rows = try await RowBatch.select("t.level, t.node_index, t.hash", from: "log_nodes",
-                                             key: [("environment_id", .text), ("level", .integer), ("node_index", .integer)],
-                                             in: Set(subtrees), db) { subtree, row in
-            row.text(environmentID); row.integer(Int64(subtree.level)); row.integer(Int64(subtree.index))
+        let rows = try await RowBatch.select(
+            "t.level, t.node_index, t.hash",
+            from: "log_nodes",
+            key: [("environment_id", .text), ("level", .integer), ("node_index", .integer)],
+            in: Set(subtrees),
+            db
+        ) { subtree, row in
+            row.text(environmentID)
+            row.integer(Int64(subtree.level))
+            row.integer(Int64(subtree.index))
         }
         for row in rows {
-            let subtree = Subtree(level: Int(try row.decode(column: "level", as: Int64.self)),
-                                  index: UInt64(try row.decode(column: "node_index", as: Int64.self)))
+            let subtree = Subtree(
+                level: Int(try row.decode(column: "level", as: Int64.self)),
+                index: UInt64(try row.decode(column: "node_index", as: Int64.self))
+            )
             found[subtree] = Hash(base64: try row.decode(column: "hash", as: String.self))
         }
         return try subtrees.map { subtree in
             guard let hash = found[subtree] else {
-                throw LogError.inconsistent(environmentID: environmentID, detail: "missing stored hash at level \(subtree.level) index \(subtree.index)")
+                throw LogError.inconsistent(
+                    environmentID: environmentID,
+                    detail: "missing stored hash at level \(subtree.level) index \(subtree.index)"
+                )
             }
             return hash
         }
@@ -363,9 +472,11 @@ public struct LogStore: Sendable {
     }
 
     private func latestCheckpoint(_ environmentID: String, _ db: any SQLDatabase) async throws -> SignedCheckpoint? {
-        try await db.raw("""
+        try await db.raw(
+            """
             SELECT * FROM log_checkpoints WHERE environment_id = \(bind: environmentID) ORDER BY tree_size DESC LIMIT 1
-            """).first().map(SignedCheckpoint.init(row:))
+            """
+        ).first().map(SignedCheckpoint.init(row:))
     }
 
 }

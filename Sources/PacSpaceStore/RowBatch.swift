@@ -48,8 +48,13 @@ struct RowBatch {
 
     /// Inserts one row per element of `items` into `table`; `write` fills each row's
     /// cells in the order of `columns`.
-    static func insert<Items: Collection>(into table: String, columns: [(name: String, kind: Kind)], _ items: Items,
-                                          _ db: any SQLDatabase, write: (Items.Element, inout Row) -> Void) async throws {
+    static func insert<Items: Collection>(
+        into table: String,
+        columns: [(name: String, kind: Kind)],
+        _ items: Items,
+        _ db: any SQLDatabase,
+        write: (Items.Element, inout Row) -> Void
+    ) async throws {
         for json in arrays(items, cells: columns.count, of: table, write: write) {
             try await db.raw(statement(table, columns, json: json, db.dialect.name)).run()
         }
@@ -59,16 +64,25 @@ struct RowBatch {
     /// key's cells in the order of `key`. `columns` is the select list, its columns
     /// qualified with `t.` (the table's alias); `filter`, when given, is one more condition
     /// on `t` (a partial index's predicate). Each row comes back at most once per key given.
-    static func select<Keys: Collection>(_ columns: String, from table: String, key: [(name: String, kind: Kind)], filter: String? = nil,
-                                         in keys: Keys, _ db: any SQLDatabase, write: (Keys.Element, inout Row) -> Void) async throws -> [any SQLRow] {
+    static func select<Keys: Collection>(
+        _ columns: String,
+        from table: String,
+        key: [(name: String, kind: Kind)],
+        filter: String? = nil,
+        in keys: Keys,
+        _ db: any SQLDatabase,
+        write: (Keys.Element, inout Row) -> Void
+    ) async throws -> [any SQLRow] {
         let postgres = db.dialect.name == "postgresql"
-        let match = key.enumerated().map { offset, column in
-            "t.\(column.name) = " + cell(offset, column.kind, of: "k.value", postgres: postgres)
-        }.joined(separator: " AND ") + (filter.map { " AND \($0)" } ?? "")
+        let match =
+            key.enumerated().map { offset, column in
+                "t.\(column.name) = " + cell(offset, column.kind, of: "k.value", postgres: postgres)
+            }.joined(separator: " AND ") + (filter.map { " AND \($0)" } ?? "")
         var rows: [any SQLRow] = []
         for json in arrays(keys, cells: key.count, of: table, write: write) {
             // The array drives the join: one index lookup per key (SQLite plans a CROSS JOIN in the order written).
-            let statement: SQLQueryString = postgres
+            let statement: SQLQueryString =
+                postgres
                 ? "SELECT \(unsafeRaw: columns) FROM jsonb_array_elements(\(bind: json)::jsonb) AS k(value) JOIN \(unsafeRaw: table) AS t ON \(unsafeRaw: match)"
                 : "SELECT \(unsafeRaw: columns) FROM json_each(\(bind: json)) AS k CROSS JOIN \(unsafeRaw: table) AS t ON \(unsafeRaw: match)"
             rows += try await db.raw(statement).all()
@@ -78,14 +92,23 @@ struct RowBatch {
 
     /// Deletes the rows of `table` whose `key` columns equal one of `keys` and that meet
     /// `filter` (SQL on the table's own columns, unqualified).
-    static func delete<Keys: Collection>(from table: String, key: [(name: String, kind: Kind)], filter: String, in keys: Keys,
-                                         _ db: any SQLDatabase, write: (Keys.Element, inout Row) -> Void) async throws {
+    static func delete<Keys: Collection>(
+        from table: String,
+        key: [(name: String, kind: Kind)],
+        filter: String,
+        in keys: Keys,
+        _ db: any SQLDatabase,
+        write: (Keys.Element, inout Row) -> Void
+    ) async throws {
         let postgres = db.dialect.name == "postgresql"
         let names = key.map(\.name).joined(separator: ", ")
         let cells = key.enumerated().map { cell($0, $1.kind, of: "value", postgres: postgres) }.joined(separator: ", ")
         for json in arrays(keys, cells: key.count, of: table, write: write) {
             let source: SQLQueryString = postgres ? "jsonb_array_elements(\(bind: json)::jsonb)" : "json_each(\(bind: json))"
-            try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE \(unsafeRaw: filter) AND (\(unsafeRaw: names)) IN (SELECT \(unsafeRaw: cells) FROM " + source + ")").run()
+            try await db.raw(
+                "DELETE FROM \(unsafeRaw: table) WHERE \(unsafeRaw: filter) AND (\(unsafeRaw: names)) IN (SELECT \(unsafeRaw: cells) FROM " + source
+                    + ")"
+            ).run()
         }
     }
 
@@ -95,8 +118,12 @@ struct RowBatch {
     }
 
     /// The items as JSON arrays of rows, ``rowsPerStatement`` rows each.
-    private static func arrays<Items: Collection>(_ items: Items, cells: Int, of table: String,
-                                                  write: (Items.Element, inout Row) -> Void) -> [String] {
+    private static func arrays<Items: Collection>(
+        _ items: Items,
+        cells: Int,
+        of table: String,
+        write: (Items.Element, inout Row) -> Void
+    ) -> [String] {
         var arrays: [String] = []
         var remaining = items[...]
         while !remaining.isEmpty {
@@ -118,8 +145,12 @@ struct RowBatch {
         return arrays
     }
 
-    private static func statement(_ table: String, _ columns: [(name: String, kind: Kind)], json: String,
-                                  _ dialect: String) -> SQLQueryString {
+    private static func statement(
+        _ table: String,
+        _ columns: [(name: String, kind: Kind)],
+        json: String,
+        _ dialect: String
+    ) -> SQLQueryString {
         let names = columns.map(\.name).joined(separator: ", ")
         let postgres = dialect == "postgresql"
         let cells = columns.enumerated().map { cell($0, $1.kind, of: "value", postgres: postgres) }.joined(separator: ", ")

@@ -36,8 +36,13 @@ final class SQLiteFile: Sendable {
     private let checkpointer: SQLiteConnection
     private let logger: Logger
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection], checkpointer: SQLiteConnection, threads: [NIOThreadPool],
-                 logger: Logger) {
+    private init(
+        writer: SQLiteConnection,
+        readers: [SQLiteConnection],
+        checkpointer: SQLiteConnection,
+        threads: [NIOThreadPool],
+        logger: Logger
+    ) {
         self.writer = writer
         self.threads = threads
         self.readers = readers.map { ($0, SerialLock()) }
@@ -53,16 +58,39 @@ final class SQLiteFile: Sendable {
         do {
             // The writer first: it switches the file to WAL before the others open it.
             // 64 MiB of page cache: large group-commit transactions otherwise spill pages mid-transaction (measured).
-            let writer = try await connect(path, ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-                                                  "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY",
-                                                  "PRAGMA wal_autocheckpoint=\(writerCheckpointPages)"], threads[0], logger, &opened)
+            let writer = try await connect(
+                path,
+                [
+                    "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                    "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY",
+                    "PRAGMA wal_autocheckpoint=\(writerCheckpointPages)",
+                ],
+                threads[0],
+                logger,
+                &opened
+            )
             var readers: [SQLiteConnection] = []
             for _ in 0..<readerCount {
-                readers.append(try await connect(path, ["PRAGMA query_only=1", "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-16384",
-                                                        "PRAGMA temp_store=MEMORY"], .singleton, logger, &opened))
+                readers.append(
+                    try await connect(
+                        path,
+                        [
+                            "PRAGMA query_only=1", "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-16384",
+                            "PRAGMA temp_store=MEMORY",
+                        ],
+                        .singleton,
+                        logger,
+                        &opened
+                    )
+                )
             }
-            let checkpointer = try await connect(path, ["PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000", "PRAGMA wal_autocheckpoint=0"],
-                                                 threads[1], logger, &opened)
+            let checkpointer = try await connect(
+                path,
+                ["PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000", "PRAGMA wal_autocheckpoint=0"],
+                threads[1],
+                logger,
+                &opened
+            )
             return SQLiteFile(writer: writer, readers: readers, checkpointer: checkpointer, threads: threads, logger: logger)
         } catch {
             for connection in opened { try? await connection.close().get() }
@@ -71,10 +99,19 @@ final class SQLiteFile: Sendable {
         }
     }
 
-    private static func connect(_ path: String, _ pragmas: [String], _ thread: NIOThreadPool, _ logger: Logger,
-                                _ opened: inout [SQLiteConnection]) async throws -> SQLiteConnection {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: thread, logger: logger,
-                                                         on: MultiThreadedEventLoopGroup.singleton.any()).get()
+    private static func connect(
+        _ path: String,
+        _ pragmas: [String],
+        _ thread: NIOThreadPool,
+        _ logger: Logger,
+        _ opened: inout [SQLiteConnection]
+    ) async throws -> SQLiteConnection {
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path),
+            threadPool: thread,
+            logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton.any()
+        ).get()
         opened.append(connection)
         for pragma in pragmas { try await connection.sql().raw(SQLQueryString(pragma)).run() }
         return connection
@@ -92,8 +129,11 @@ final class SQLiteFile: Sendable {
     }
 
     /// `begin`, `body`, then COMMIT — or ROLLBACK when `body` throws.
-    private static func inTransaction<T: Sendable>(_ begin: SQLQueryString, _ db: any SQLDatabase,
-                                                   _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    private static func inTransaction<T: Sendable>(
+        _ begin: SQLQueryString,
+        _ db: any SQLDatabase,
+        _ body: @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
         try await db.raw(begin).run()
         do {
             let result = try await body(db)
@@ -127,4 +167,3 @@ final class SQLiteFile: Sendable {
         for thread in threads { try await thread.shutdownGracefully() }
     }
 }
-

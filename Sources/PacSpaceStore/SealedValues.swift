@@ -70,11 +70,13 @@ public struct SealedValues: Sendable {
             while true {
                 let start = after
                 let (batch, last) = try await database.transaction { db -> (Resealing, String?) in
-                    let rows = try await db.raw("""
+                    let rows = try await db.raw(
+                        """
                         SELECT id, \(unsafeRaw: column.column) AS value FROM \(unsafeRaw: column.table)
                         WHERE \(unsafeRaw: column.column) IS NOT NULL AND \(unsafeRaw: column.column) NOT LIKE \(bind: pattern)
                           AND id > \(bind: start) ORDER BY id LIMIT \(bind: Self.batch)
-                        """).all()
+                        """
+                    ).all()
                     var batch = Resealing()
                     for row in rows {
                         let id = try row.decode(column: "id", as: String.self)
@@ -84,10 +86,12 @@ public struct SealedValues: Sendable {
                             batch.unopened.append("\(column.table).\(column.column) \(id)")
                             continue
                         }
-                        let updated = try await db.raw("""
+                        let updated = try await db.raw(
+                            """
                             UPDATE \(unsafeRaw: column.table) SET \(unsafeRaw: column.column) = \(bind: try sealer.seal(plaintext, for: binding))
                             WHERE id = \(bind: id) AND \(unsafeRaw: column.column) = \(bind: value) RETURNING id
-                            """).first()
+                            """
+                        ).first()
                         if updated != nil { batch.sealedAgain += 1 }
                     }
                     return (batch, try rows.last?.decode(column: "id", as: String.self))
@@ -105,9 +109,11 @@ public struct SealedValues: Sendable {
     /// Calls `body` with the id and value of every row of `column` that holds a value.
     private func each(_ column: Column, _ body: (String, String) -> Void) async throws {
         let rows = try await database.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT id, \(unsafeRaw: column.column) AS value FROM \(unsafeRaw: column.table) WHERE \(unsafeRaw: column.column) IS NOT NULL
-                """).all()
+                """
+            ).all()
         }
         for row in rows { body(try row.decode(column: "id", as: String.self), try row.decode(column: "value", as: String.self)) }
     }

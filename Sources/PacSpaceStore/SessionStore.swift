@@ -31,13 +31,22 @@ public struct SessionStore: Sendable {
     public init(database: Database) { self.database = database }
 
     /// Starts a session for `userID` with its first refresh token.
-    public func start(sessionID: String, userID: String, refreshHash: String, expiresAt: Int64, clientAddress: String?,
-                      userAgent: String?, now: Int64) async throws {
+    public func start(
+        sessionID: String,
+        userID: String,
+        refreshHash: String,
+        expiresAt: Int64,
+        clientAddress: String?,
+        userAgent: String?,
+        now: Int64
+    ) async throws {
         try await database.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO sessions (id, user_id, created_at, last_used_at, revoked_at, client_address, user_agent)
                 VALUES (\(bind: sessionID), \(bind: userID), \(bind: now), \(bind: now), NULL, \(bind: clientAddress), \(bind: userAgent))
-                """).run()
+                """
+            ).run()
             try await insertRefresh(refreshHash, userID, sessionID, expiresAt, now, db)
         }
     }
@@ -51,15 +60,18 @@ public struct SessionStore: Sendable {
     /// reuse. (A `SELECT` first and an unconditional `UPDATE` let both succeed there.)
     public func rotate(hash: String, successorHash: String, expiresAt: Int64, now: Int64) async throws -> RefreshOutcome {
         try await database.transaction { db in
-            let spent = try await db.raw("""
+            let spent = try await db.raw(
+                """
                 UPDATE refresh_tokens SET spent_at = \(bind: now)
                 WHERE token_hash = \(bind: hash) AND spent_at IS NULL AND expires_at > \(bind: now)
                   AND family_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL)
                 RETURNING user_id, family_id
-                """).first()
+                """
+            ).first()
             guard let spent else {
                 guard let row = try await db.raw("SELECT family_id, spent_at FROM refresh_tokens WHERE token_hash = \(bind: hash)").first(),
-                      try row.decode(column: "spent_at", as: Int64?.self) != nil else { return .invalid }
+                    try row.decode(column: "spent_at", as: Int64?.self) != nil
+                else { return .invalid }
                 try await revoke(sessionID: try row.decode(column: "family_id", as: String.self), now, db)
                 return .reused
             }
@@ -77,8 +89,10 @@ public struct SessionStore: Sendable {
     /// Ends the session of the presented refresh token (logout); false if the token is unknown.
     public func end(refreshHash: String, now: Int64) async throws -> Bool {
         try await database.transaction { db in
-            guard let session = try await db.raw("SELECT family_id FROM refresh_tokens WHERE token_hash = \(bind: refreshHash)").first()?
-                .decode(column: "family_id", as: String.self) else { return false }
+            guard
+                let session = try await db.raw("SELECT family_id FROM refresh_tokens WHERE token_hash = \(bind: refreshHash)").first()?
+                    .decode(column: "family_id", as: String.self)
+            else { return false }
             try await revoke(sessionID: session, now, db)
             return true
         }
@@ -87,25 +101,32 @@ public struct SessionStore: Sendable {
     /// The user of a live session: nil when the session is revoked, unknown or not the user's.
     public func user(sessionID: String, userID: String) async throws -> User? {
         try await database.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.id = \(bind: sessionID) AND s.user_id = \(bind: userID) AND s.revoked_at IS NULL
-                """).first().map(User.init(row:))
+                """
+            ).first().map(User.init(row:))
         }
     }
 
     /// The user's live sessions used since `activeSince`, newest first.
     public func sessions(userID: String, activeSince: Int64) async throws -> [Session] {
         try await database.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT * FROM sessions WHERE user_id = \(bind: userID) AND revoked_at IS NULL AND last_used_at >= \(bind: activeSince)
                 ORDER BY last_used_at DESC LIMIT 200
-                """).all().map {
-                Session(id: try $0.decode(column: "id", as: String.self), userID: try $0.decode(column: "user_id", as: String.self),
-                        createdAt: try $0.decode(column: "created_at", as: Int64.self),
-                        lastUsedAt: try $0.decode(column: "last_used_at", as: Int64.self),
-                        clientAddress: try $0.decode(column: "client_address", as: String?.self),
-                        userAgent: try $0.decode(column: "user_agent", as: String?.self))
+                """
+            ).all().map {
+                Session(
+                    id: try $0.decode(column: "id", as: String.self),
+                    userID: try $0.decode(column: "user_id", as: String.self),
+                    createdAt: try $0.decode(column: "created_at", as: Int64.self),
+                    lastUsedAt: try $0.decode(column: "last_used_at", as: Int64.self),
+                    clientAddress: try $0.decode(column: "client_address", as: String?.self),
+                    userAgent: try $0.decode(column: "user_agent", as: String?.self)
+                )
             }
         }
     }
@@ -113,10 +134,12 @@ public struct SessionStore: Sendable {
     /// Revokes one of the user's sessions; false when it is not a live session of theirs.
     public func revoke(sessionID: String, userID: String, now: Int64) async throws -> Bool {
         try await database.transaction { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE sessions SET revoked_at = \(bind: now)
                 WHERE id = \(bind: sessionID) AND user_id = \(bind: userID) AND revoked_at IS NULL RETURNING id
-                """).first() != nil
+                """
+            ).first() != nil
         }
     }
 
@@ -127,21 +150,31 @@ public struct SessionStore: Sendable {
     }
 
     static func revokeAll(_ userID: String, except: String?, _ now: Int64, _ db: any SQLDatabase) async throws -> Int {
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE sessions SET revoked_at = \(bind: now)
             WHERE user_id = \(bind: userID) AND revoked_at IS NULL AND id <> \(bind: except ?? "") RETURNING id
-            """).all().count
+            """
+        ).all().count
     }
 
     private func revoke(sessionID: String, _ now: Int64, _ db: any SQLDatabase) async throws {
         try await db.raw("UPDATE sessions SET revoked_at = \(bind: now) WHERE id = \(bind: sessionID) AND revoked_at IS NULL").run()
     }
 
-    private func insertRefresh(_ hash: String, _ userID: String, _ sessionID: String, _ expiresAt: Int64, _ now: Int64,
-                               _ db: any SQLDatabase) async throws {
-        try await db.raw("""
+    private func insertRefresh(
+        _ hash: String,
+        _ userID: String,
+        _ sessionID: String,
+        _ expiresAt: Int64,
+        _ now: Int64,
+        _ db: any SQLDatabase
+    ) async throws {
+        try await db.raw(
+            """
             INSERT INTO refresh_tokens (token_hash, user_id, family_id, expires_at, spent_at, revoked_at, created_at)
             VALUES (\(bind: hash), \(bind: userID), \(bind: sessionID), \(bind: expiresAt), NULL, NULL, \(bind: now))
-            """).run()
+            """
+        ).run()
     }
 }

@@ -32,29 +32,40 @@ extension WebhookOutbox {
     /// counting what is already `inFlight` — a dead receiver or one tenant's burst cannot
     /// take the slots other tenants' deliveries need. Deliveries to disabled or deleted
     /// endpoints are never claimed.
-    public func claimDue(now: Int64, limit: Int, perTenant: Int, perEndpoint: Int, inFlight: InFlight, leaseMillis: Int64) async throws
+    public func claimDue(
+        now: Int64,
+        limit: Int,
+        perTenant: Int,
+        perEndpoint: Int,
+        inFlight: InFlight,
+        leaseMillis: Int64
+    ) async throws
         -> [DueDelivery]
     {
         guard limit > 0 else { return [] }
         return try await database.transaction { db in
             // The tenants with due work, the longest waiting first; then a few of each.
-            let tenants = try await db.raw("""
+            let tenants = try await db.raw(
+                """
                 SELECT d.tenant_id, MIN(d.next_attempt_at) AS due FROM webhook_deliveries d
                 WHERE d.status = 'pending' AND d.next_attempt_at <= \(bind: now)
                   AND (d.claimed_until IS NULL OR d.claimed_until < \(bind: now))
                 GROUP BY d.tenant_id ORDER BY due LIMIT 200
-                """).all().map { try $0.decode(column: "tenant_id", as: String.self) }
+                """
+            ).all().map { try $0.decode(column: "tenant_id", as: String.self) }
             var queues: [[(event: String, endpoint: String, tenant: String)]] = []
             for tenant in tenants {
                 let room = perTenant - (inFlight.perTenant[tenant] ?? 0)
                 guard room > 0 else { continue }
-                let rows = try await db.raw("""
+                let rows = try await db.raw(
+                    """
                     SELECT d.event_id, d.endpoint_id FROM webhook_deliveries d
                     JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.active = 1 AND e.deleted_at IS NULL
                     WHERE d.tenant_id = \(bind: tenant) AND d.status = 'pending' AND d.next_attempt_at <= \(bind: now)
                       AND (d.claimed_until IS NULL OR d.claimed_until < \(bind: now))
                     ORDER BY d.next_attempt_at LIMIT \(bind: room * perEndpoint)
-                    """).all()
+                    """
+                ).all()
                 var queue: [(event: String, endpoint: String, tenant: String)] = []
                 var endpoints = inFlight.perEndpoint
                 for row in rows where queue.count < room {
@@ -75,26 +86,41 @@ extension WebhookOutbox {
             let claim = now + leaseMillis
             var claimed: [DueDelivery] = []
             for candidate in order {
-                guard try await db.raw("""
-                    UPDATE webhook_deliveries SET claimed_until = \(bind: claim)
-                    WHERE event_id = \(bind: candidate.event) AND endpoint_id = \(bind: candidate.endpoint) AND status = 'pending'
-                      AND (claimed_until IS NULL OR claimed_until < \(bind: now)) RETURNING event_id
-                    """).first() != nil else { continue }  // another server took it
-                guard let due = try await db.raw("""
-                    SELECT d.event_id, d.endpoint_id, d.tenant_id, d.attempts, d.created_at, v.type, v.body, e.url,
-                           e.sealed_secret, e.sealed_previous_secret, e.previous_expires_at
-                    FROM webhook_deliveries d JOIN webhook_events v ON v.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                    WHERE d.event_id = \(bind: candidate.event) AND d.endpoint_id = \(bind: candidate.endpoint)
-                    """).first() else { continue }
-                claimed.append(DueDelivery(
-                    eventID: candidate.event, endpointID: candidate.endpoint, tenantID: try due.decode(column: "tenant_id", as: String.self),
-                    type: try due.decode(column: "type", as: String.self), body: try due.decode(column: "body", as: String.self),
-                    url: try due.decode(column: "url", as: String.self),
-                    sealedSecret: try due.decode(column: "sealed_secret", as: String.self),
-                    sealedPreviousSecret: try due.decode(column: "sealed_previous_secret", as: String?.self),
-                    previousExpiresAt: try due.decode(column: "previous_expires_at", as: Int64?.self),
-                    attempts: Int(try due.decode(column: "attempts", as: Int64.self)),
-                    createdAt: try due.decode(column: "created_at", as: Int64.self), claim: claim))
+                guard
+                    try await db.raw(
+                        """
+                        UPDATE webhook_deliveries SET claimed_until = \(bind: claim)
+                        WHERE event_id = \(bind: candidate.event) AND endpoint_id = \(bind: candidate.endpoint) AND status = 'pending'
+                          AND (claimed_until IS NULL OR claimed_until < \(bind: now)) RETURNING event_id
+                        """
+                    ).first() != nil
+                else { continue }  // another server took it
+                guard
+                    let due = try await db.raw(
+                        """
+                        SELECT d.event_id, d.endpoint_id, d.tenant_id, d.attempts, d.created_at, v.type, v.body, e.url,
+                               e.sealed_secret, e.sealed_previous_secret, e.previous_expires_at
+                        FROM webhook_deliveries d JOIN webhook_events v ON v.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id
+                        WHERE d.event_id = \(bind: candidate.event) AND d.endpoint_id = \(bind: candidate.endpoint)
+                        """
+                    ).first()
+                else { continue }
+                claimed.append(
+                    DueDelivery(
+                        eventID: candidate.event,
+                        endpointID: candidate.endpoint,
+                        tenantID: try due.decode(column: "tenant_id", as: String.self),
+                        type: try due.decode(column: "type", as: String.self),
+                        body: try due.decode(column: "body", as: String.self),
+                        url: try due.decode(column: "url", as: String.self),
+                        sealedSecret: try due.decode(column: "sealed_secret", as: String.self),
+                        sealedPreviousSecret: try due.decode(column: "sealed_previous_secret", as: String?.self),
+                        previousExpiresAt: try due.decode(column: "previous_expires_at", as: Int64?.self),
+                        attempts: Int(try due.decode(column: "attempts", as: Int64.self)),
+                        createdAt: try due.decode(column: "created_at", as: Int64.self),
+                        claim: claim
+                    )
+                )
             }
             return claimed
         }
@@ -103,11 +129,13 @@ extension WebhookOutbox {
     /// Pending deliveries to active endpoints: how many, and when the earliest falls due.
     public func backlog() async throws -> (pending: Int64, earliestDue: Int64?) {
         try await database.read { db in
-            let row = try await db.raw("""
+            let row = try await db.raw(
+                """
                 SELECT COUNT(*) AS pending, MIN(d.next_attempt_at) AS due FROM webhook_deliveries d
                 JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.active = 1 AND e.deleted_at IS NULL
                 WHERE d.status = 'pending'
-                """).first()
+                """
+            ).first()
             return (try row?.decode(column: "pending", as: Int64.self) ?? 0, try row?.decode(column: "due", as: Int64?.self))
         }
     }
@@ -116,10 +144,16 @@ extension WebhookOutbox {
     /// again at `nextAttempt`, or `failed` when `nextAttempt` is nil. An endpoint whose
     /// deliveries have failed for `disableAfter` milliseconds straight is disabled (its
     /// pending deliveries end `failed`) and returned for notification.
-    public func record(_ delivery: DueDelivery, _ outcome: AttemptOutcome, nextAttempt: Int64?, disableAfter: Int64,
-                       now: Int64) async throws -> DisabledEndpoint? {
+    public func record(
+        _ delivery: DueDelivery,
+        _ outcome: AttemptOutcome,
+        nextAttempt: Int64?,
+        disableAfter: Int64,
+        now: Int64
+    ) async throws -> DisabledEndpoint? {
         try await database.transaction { db in
-            let updated = try await db.raw("""
+            let updated = try await db.raw(
+                """
                 UPDATE webhook_deliveries SET attempts = attempts + 1, claimed_until = NULL, last_attempt_at = \(bind: now),
                     last_status_code = \(bind: outcome.statusCode.map(Int64.init)), last_error = \(bind: outcome.error),
                     last_latency_ms = \(bind: outcome.latencyMillis),
@@ -128,56 +162,81 @@ extension WebhookOutbox {
                     delivered_at = \(bind: outcome.succeeded ? now : nil)
                 WHERE event_id = \(bind: delivery.eventID) AND endpoint_id = \(bind: delivery.endpointID)
                   AND claimed_until = \(bind: delivery.claim) RETURNING attempts
-                """).first()
+                """
+            ).first()
             guard let attempt = try updated?.decode(column: "attempts", as: Int64.self) else { return nil }  // the lease was lost
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO webhook_attempts (event_id, endpoint_id, attempt, attempted_at, status_code, latency_ms, error)
                 VALUES (\(bind: delivery.eventID), \(bind: delivery.endpointID), \(bind: attempt), \(bind: now),
                         \(bind: outcome.statusCode.map(Int64.init)), \(bind: outcome.latencyMillis), \(bind: outcome.error))
-                """).run()
+                """
+            ).run()
             if outcome.succeeded {
                 try await db.raw("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = \(bind: delivery.endpointID)").run()
                 return nil
             }
-            let since = try await db.raw("""
+            let since = try await db.raw(
+                """
                 UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, \(bind: now))
                 WHERE id = \(bind: delivery.endpointID) RETURNING failing_since, url, active
-                """).first()
+                """
+            ).first()
             guard let since, let failingSince = try since.decode(column: "failing_since", as: Int64?.self),
-                  try since.decode(column: "active", as: Int64.self) != 0 else { return nil }
+                try since.decode(column: "active", as: Int64.self) != 0
+            else { return nil }
             // Failing for the whole window: a streak that long, or a delivery given up
             // after its window with every one of its attempts in the streak.
-            let firstAttempt = try await db.raw("""
-                SELECT MIN(attempted_at) AS first FROM webhook_attempts
-                WHERE event_id = \(bind: delivery.eventID) AND endpoint_id = \(bind: delivery.endpointID)
-                """).first()?.decode(column: "first", as: Int64?.self) ?? now
+            let firstAttempt =
+                try await db.raw(
+                    """
+                    SELECT MIN(attempted_at) AS first FROM webhook_attempts
+                    WHERE event_id = \(bind: delivery.eventID) AND endpoint_id = \(bind: delivery.endpointID)
+                    """
+                ).first()?.decode(column: "first", as: Int64?.self) ?? now
             guard now - failingSince >= disableAfter || (nextAttempt == nil && failingSince <= firstAttempt) else { return nil }
-            let reason = "Every delivery since \(Timestamp.iso8601(millis: failingSince)) failed (last: \(outcome.error ?? "HTTP \(outcome.statusCode ?? 0)")); re-enable it with PATCH /dashboard/webhooks/\(delivery.endpointID) {\"active\": true}."
-            try await db.raw("""
+            let reason =
+                "Every delivery since \(Timestamp.iso8601(millis: failingSince)) failed (last: \(outcome.error ?? "HTTP \(outcome.statusCode ?? 0)")); re-enable it with PATCH /dashboard/webhooks/\(delivery.endpointID) {\"active\": true}."
+            try await db.raw(
+                """
                 UPDATE webhook_endpoints SET active = 0, disabled_reason = \(bind: reason), updated_at = \(bind: now)
                 WHERE id = \(bind: delivery.endpointID)
-                """).run()
+                """
+            ).run()
             try await Self.abandon(endpointID: delivery.endpointID, reason: "endpoint disabled", now: now, db)
-            return DisabledEndpoint(id: delivery.endpointID, tenantID: delivery.tenantID,
-                                    url: try since.decode(column: "url", as: String.self), reason: reason)
+            return DisabledEndpoint(
+                id: delivery.endpointID,
+                tenantID: delivery.tenantID,
+                url: try since.decode(column: "url", as: String.self),
+                reason: reason
+            )
         }
     }
 
     // MARK: The delivery log
 
     /// One environment's deliveries, newest first, with their attempts.
-    public func deliveries(tenantID: String, environment: String, status: String?, limit: Int, offset: Int) async throws
+    public func deliveries(
+        tenantID: String,
+        environment: String,
+        status: String?,
+        limit: Int,
+        offset: Int
+    ) async throws
         -> (items: [DeliveryRecord], total: Int)
     {
         try await database.read { db in
             var filter: SQLQueryString = "d.tenant_id = \(bind: tenantID) AND d.environment = \(bind: environment)"
             if let status { filter += " AND d.status = \(bind: status)" }
-            let total = try await db.raw("SELECT COUNT(*) AS n FROM webhook_deliveries d WHERE " + filter).first()?
+            let total =
+                try await db.raw("SELECT COUNT(*) AS n FROM webhook_deliveries d WHERE " + filter).first()?
                 .decode(column: "n", as: Int64.self) ?? 0
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 SELECT d.*, v.type, e.url FROM webhook_deliveries d
                 JOIN webhook_events v ON v.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE
-                """ + " " + filter + " ORDER BY d.created_at DESC, d.event_id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)").all()
+                """ + " " + filter + " ORDER BY d.created_at DESC, d.event_id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
+            ).all()
             return (try await Self.withHistory(try rows.map(DeliveryRecord.init(row:)), db), Int(total))
         }
     }
@@ -185,26 +244,32 @@ extension WebhookOutbox {
     /// Schedules a new attempt now for every delivery of the event to an active endpoint.
     public func retry(eventID: String, tenantID: String, environment: String, now: Int64) async throws -> RetryResult {
         try await database.transaction { db in
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 SELECT d.endpoint_id, e.active, e.deleted_at FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
                 WHERE d.event_id = \(bind: eventID) AND d.tenant_id = \(bind: tenantID) AND d.environment = \(bind: environment)
-                """).all()
+                """
+            ).all()
             guard !rows.isEmpty else { return .notFound }
             let usable = try rows.filter {
                 try $0.decode(column: "active", as: Int64.self) != 0 && $0.decode(column: "deleted_at", as: Int64?.self) == nil
             }
             guard !usable.isEmpty else { return .noActiveEndpoint(try rows.map { try $0.decode(column: "endpoint_id", as: String.self) }) }
             for row in usable {
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = \(bind: now), delivered_at = NULL
                     WHERE event_id = \(bind: eventID) AND endpoint_id = \(bind: try row.decode(column: "endpoint_id", as: String.self))
-                    """).run()
+                    """
+                ).run()
             }
-            let records = try await db.raw("""
+            let records = try await db.raw(
+                """
                 SELECT d.*, v.type, e.url FROM webhook_deliveries d
                 JOIN webhook_events v ON v.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id
                 WHERE d.event_id = \(bind: eventID) ORDER BY d.endpoint_id
-                """).all().map(DeliveryRecord.init(row:))
+                """
+            ).all().map(DeliveryRecord.init(row:))
             return .scheduled(try await Self.withHistory(records, db))
         }
     }
@@ -223,10 +288,15 @@ extension WebhookOutbox {
         var history: [String: [DeliveryRecord.Attempt]] = [:]
         for row in try await db.raw(query).all() {
             let key = try row.decode(column: "event_id", as: String.self) + "/" + row.decode(column: "endpoint_id", as: String.self)
-            history[key, default: []].append(DeliveryRecord.Attempt(
-                number: Int(try row.decode(column: "attempt", as: Int64.self)), at: try row.decode(column: "attempted_at", as: Int64.self),
-                statusCode: try row.decode(column: "status_code", as: Int64?.self).map(Int.init),
-                latencyMillis: try row.decode(column: "latency_ms", as: Int64.self), error: try row.decode(column: "error", as: String?.self)))
+            history[key, default: []].append(
+                DeliveryRecord.Attempt(
+                    number: Int(try row.decode(column: "attempt", as: Int64.self)),
+                    at: try row.decode(column: "attempted_at", as: Int64.self),
+                    statusCode: try row.decode(column: "status_code", as: Int64?.self).map(Int.init),
+                    latencyMillis: try row.decode(column: "latency_ms", as: Int64.self),
+                    error: try row.decode(column: "error", as: String?.self)
+                )
+            )
         }
         return records.map { record in
             var record = record
@@ -239,9 +309,12 @@ extension WebhookOutbox {
 extension DeliveryRecord {
     init(row: any SQLRow) throws {
         self.init(
-            eventID: try row.decode(column: "event_id", as: String.self), type: try row.decode(column: "type", as: String.self),
-            endpointID: try row.decode(column: "endpoint_id", as: String.self), url: try row.decode(column: "url", as: String.self),
-            status: try row.decode(column: "status", as: String.self), attempts: Int(try row.decode(column: "attempts", as: Int64.self)),
+            eventID: try row.decode(column: "event_id", as: String.self),
+            type: try row.decode(column: "type", as: String.self),
+            endpointID: try row.decode(column: "endpoint_id", as: String.self),
+            url: try row.decode(column: "url", as: String.self),
+            status: try row.decode(column: "status", as: String.self),
+            attempts: Int(try row.decode(column: "attempts", as: Int64.self)),
             nextAttemptAt: try row.decode(column: "next_attempt_at", as: Int64?.self),
             lastAttemptAt: try row.decode(column: "last_attempt_at", as: Int64?.self),
             lastStatusCode: try row.decode(column: "last_status_code", as: Int64?.self).map(Int.init),
@@ -249,6 +322,8 @@ extension DeliveryRecord {
             lastLatencyMillis: try row.decode(column: "last_latency_ms", as: Int64?.self),
             deliveredAt: try row.decode(column: "delivered_at", as: Int64?.self),
             claimedUntil: try row.decode(column: "claimed_until", as: Int64?.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self), history: [])
+            createdAt: try row.decode(column: "created_at", as: Int64.self),
+            history: []
+        )
     }
 }

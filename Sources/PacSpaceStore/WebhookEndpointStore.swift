@@ -56,16 +56,21 @@ public struct WebhookEndpointStore: Sendable {
     /// Stores a new endpoint; nil when the tenant already has ``maxPerTenant``.
     public func insert(_ endpoint: WebhookEndpoint) async throws -> WebhookEndpoint? {
         try await database.transaction { db in
-            let count = try await db.raw("""
-                SELECT COUNT(*) AS n FROM webhook_endpoints WHERE tenant_id = \(bind: endpoint.tenantID) AND deleted_at IS NULL
-                """).first()?.decode(column: "n", as: Int64.self) ?? 0
+            let count =
+                try await db.raw(
+                    """
+                    SELECT COUNT(*) AS n FROM webhook_endpoints WHERE tenant_id = \(bind: endpoint.tenantID) AND deleted_at IS NULL
+                    """
+                ).first()?.decode(column: "n", as: Int64.self) ?? 0
             guard count < Self.maxPerTenant else { return nil }
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO webhook_endpoints (id, tenant_id, url, events, environment, description, sealed_secret, active, created_at, updated_at)
                 VALUES (\(bind: endpoint.id), \(bind: endpoint.tenantID), \(bind: endpoint.url), \(bind: Self.encode(endpoint.events)),
                         \(bind: endpoint.environment), \(bind: endpoint.description), \(bind: endpoint.sealedSecret),
                         \(bind: endpoint.active ? 1 : 0), \(bind: endpoint.createdAt), \(bind: endpoint.updatedAt))
-                """).run()
+                """
+            ).run()
             return endpoint
         }
     }
@@ -73,13 +78,18 @@ public struct WebhookEndpointStore: Sendable {
     /// The tenant's endpoints, newest first.
     public func list(tenantID: String, limit: Int, offset: Int) async throws -> (items: [WebhookEndpoint], total: Int) {
         try await database.read { db in
-            let total = try await db.raw("""
-                SELECT COUNT(*) AS n FROM webhook_endpoints WHERE tenant_id = \(bind: tenantID) AND deleted_at IS NULL
-                """).first()?.decode(column: "n", as: Int64.self) ?? 0
-            let rows = try await db.raw("""
+            let total =
+                try await db.raw(
+                    """
+                    SELECT COUNT(*) AS n FROM webhook_endpoints WHERE tenant_id = \(bind: tenantID) AND deleted_at IS NULL
+                    """
+                ).first()?.decode(column: "n", as: Int64.self) ?? 0
+            let rows = try await db.raw(
+                """
                 SELECT * FROM webhook_endpoints WHERE tenant_id = \(bind: tenantID) AND deleted_at IS NULL
                 ORDER BY created_at DESC, id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)
-                """).all()
+                """
+            ).all()
             return (try rows.map(WebhookEndpoint.init(row:)), Int(total))
         }
     }
@@ -100,13 +110,15 @@ public struct WebhookEndpointStore: Sendable {
             let reenabled = active && !current.active
             // The server's reason stays only while the endpoint stays disabled by the server.
             let reason = change.active == nil && !active ? current.disabledReason : nil
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE webhook_endpoints SET url = \(bind: change.url ?? current.url), events = \(bind: Self.encode(events)),
                     environment = \(bind: environment), description = \(bind: description), active = \(bind: active ? 1 : 0),
                     disabled_reason = \(bind: reason),
                     failing_since = \(bind: reenabled ? nil : current.failingSince), updated_at = \(bind: now)
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID)
-                """).run()
+                """
+            ).run()
             return try await Self.endpoint(id, tenantID, db)
         }
     }
@@ -115,11 +127,13 @@ public struct WebhookEndpointStore: Sendable {
     public func rotate(id: String, tenantID: String, sealedSecret: String, previousExpiresAt: Int64, now: Int64) async throws -> WebhookEndpoint? {
         try await database.transaction { db in
             guard try await Self.endpoint(id, tenantID, db) != nil else { return nil }
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE webhook_endpoints SET sealed_previous_secret = sealed_secret, previous_expires_at = \(bind: previousExpiresAt),
                     sealed_secret = \(bind: sealedSecret), updated_at = \(bind: now)
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID)
-                """).run()
+                """
+            ).run()
             return try await Self.endpoint(id, tenantID, db)
         }
     }
@@ -127,19 +141,25 @@ public struct WebhookEndpointStore: Sendable {
     /// Deletes the endpoint; its pending deliveries end `failed`. False when unknown.
     public func delete(id: String, tenantID: String, now: Int64) async throws -> Bool {
         try await database.transaction { db in
-            guard try await db.raw("""
-                UPDATE webhook_endpoints SET deleted_at = \(bind: now), active = 0, updated_at = \(bind: now)
-                WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND deleted_at IS NULL RETURNING id
-                """).first() != nil else { return false }
+            guard
+                try await db.raw(
+                    """
+                    UPDATE webhook_endpoints SET deleted_at = \(bind: now), active = 0, updated_at = \(bind: now)
+                    WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND deleted_at IS NULL RETURNING id
+                    """
+                ).first() != nil
+            else { return false }
             try await WebhookOutbox.abandon(endpointID: id, reason: "endpoint deleted", now: now, db)
             return true
         }
     }
 
     static func endpoint(_ id: String, _ tenantID: String, _ db: any SQLDatabase) async throws -> WebhookEndpoint? {
-        try await db.raw("""
+        try await db.raw(
+            """
             SELECT * FROM webhook_endpoints WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID) AND deleted_at IS NULL
-            """).first().map(WebhookEndpoint.init(row:))
+            """
+        ).first().map(WebhookEndpoint.init(row:))
     }
 
     /// Event lists are stored as comma-separated names (names never contain commas).
@@ -147,11 +167,32 @@ public struct WebhookEndpointStore: Sendable {
 }
 
 extension WebhookEndpoint {
-    public init(id: String, tenantID: String, url: String, events: [String]?, environment: String?, description: String?,
-                sealedSecret: String, now: Int64) {
-        self.init(id: id, tenantID: tenantID, url: url, events: events, environment: environment, description: description,
-                  sealedSecret: sealedSecret, sealedPreviousSecret: nil, previousExpiresAt: nil, active: true,
-                  disabledReason: nil, failingSince: nil, createdAt: now, updatedAt: now)
+    public init(
+        id: String,
+        tenantID: String,
+        url: String,
+        events: [String]?,
+        environment: String?,
+        description: String?,
+        sealedSecret: String,
+        now: Int64
+    ) {
+        self.init(
+            id: id,
+            tenantID: tenantID,
+            url: url,
+            events: events,
+            environment: environment,
+            description: description,
+            sealedSecret: sealedSecret,
+            sealedPreviousSecret: nil,
+            previousExpiresAt: nil,
+            active: true,
+            disabledReason: nil,
+            failingSince: nil,
+            createdAt: now,
+            updatedAt: now
+        )
     }
 
     init(row: any SQLRow) throws {
@@ -169,6 +210,7 @@ extension WebhookEndpoint {
             disabledReason: try row.decode(column: "disabled_reason", as: String?.self),
             failingSince: try row.decode(column: "failing_since", as: Int64?.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
-            updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+            updatedAt: try row.decode(column: "updated_at", as: Int64.self)
+        )
     }
 }

@@ -91,17 +91,26 @@ public struct WebhookOutbox: Sendable {
 
     /// The tenant's active endpoints: read once per transaction that may announce events.
     static func subscribers(tenantID: String, _ db: any SQLDatabase) async throws -> [WebhookEndpoint] {
-        try await db.raw("""
+        try await db.raw(
+            """
             SELECT * FROM webhook_endpoints WHERE tenant_id = \(bind: tenantID) AND active = 1 AND deleted_at IS NULL
-            """).all().map(WebhookEndpoint.init(row:))
+            """
+        ).all().map(WebhookEndpoint.init(row:))
     }
 
     /// Writes `notices` and a pending delivery for each endpoint that wants one (every
     /// endpoint given, when `filtered` is false); an event nobody wants is not written.
     /// Returns the ids of the events written.
     @discardableResult
-    static func enqueue(_ notices: [WebhookNotice], tenantID: String, environment: String, endpoints: [WebhookEndpoint],
-                        filtered: Bool = true, now: Int64, _ db: any SQLDatabase) async throws -> [String] {
+    static func enqueue(
+        _ notices: [WebhookNotice],
+        tenantID: String,
+        environment: String,
+        endpoints: [WebhookEndpoint],
+        filtered: Bool = true,
+        now: Int64,
+        _ db: any SQLDatabase
+    ) async throws -> [String] {
         var events: [(id: String, type: String, body: String)] = []
         var deliveries: [(event: String, endpoint: String)] = []
         for notice in notices {
@@ -115,24 +124,50 @@ public struct WebhookOutbox: Sendable {
             events.append((id, notice.type, String(decoding: JSONWriter.serialize(body), as: UTF8.self)))
             deliveries += wanting.map { (id, $0.id) }
         }
-        try await RowBatch.insert(into: "webhook_events", columns: [
-            ("id", .text), ("tenant_id", .text), ("environment", .text), ("type", .text), ("body", .text), ("created_at", .integer),
-        ], events, db) { event, row in
-            row.text(event.id); row.text(tenantID); row.text(environment); row.text(event.type); row.text(event.body); row.integer(now)
+        try await RowBatch.insert(
+            into: "webhook_events",
+            columns: [
+                ("id", .text), ("tenant_id", .text), ("environment", .text), ("type", .text), ("body", .text), ("created_at", .integer),
+            ],
+            events,
+            db
+        ) { event, row in
+            row.text(event.id)
+            row.text(tenantID)
+            row.text(environment)
+            row.text(event.type)
+            row.text(event.body)
+            row.integer(now)
         }
-        try await RowBatch.insert(into: "webhook_deliveries", columns: [
-            ("event_id", .text), ("endpoint_id", .text), ("tenant_id", .text), ("environment", .text), ("status", .text),
-            ("attempts", .integer), ("next_attempt_at", .integer), ("created_at", .integer),
-        ], deliveries, db) { delivery, row in
-            row.text(delivery.event); row.text(delivery.endpoint); row.text(tenantID); row.text(environment); row.text("pending")
-            row.integer(0); row.integer(now); row.integer(now)
+        try await RowBatch.insert(
+            into: "webhook_deliveries",
+            columns: [
+                ("event_id", .text), ("endpoint_id", .text), ("tenant_id", .text), ("environment", .text), ("status", .text),
+                ("attempts", .integer), ("next_attempt_at", .integer), ("created_at", .integer),
+            ],
+            deliveries,
+            db
+        ) { delivery, row in
+            row.text(delivery.event)
+            row.text(delivery.endpoint)
+            row.text(tenantID)
+            row.text(environment)
+            row.text("pending")
+            row.integer(0)
+            row.integer(now)
+            row.integer(now)
         }
         return events.map(\.id)
     }
 
     /// Announces `notices` in the caller's transaction, reading the subscribers itself.
-    static func announce(_ notices: [WebhookNotice], tenantID: String, environment: String, now: Int64,
-                         _ db: any SQLDatabase) async throws {
+    static func announce(
+        _ notices: [WebhookNotice],
+        tenantID: String,
+        environment: String,
+        now: Int64,
+        _ db: any SQLDatabase
+    ) async throws {
         let endpoints = try await subscribers(tenantID: tenantID, db)
         guard !endpoints.isEmpty else { return }
         try await enqueue(notices, tenantID: tenantID, environment: environment, endpoints: endpoints, now: now, db)
@@ -141,16 +176,25 @@ public struct WebhookOutbox: Sendable {
     /// Queues a `webhook.test` event for one endpoint only; returns its event id.
     public func enqueueTest(endpoint: WebhookEndpoint, environment: String, data: JSONValue, now: Int64) async throws -> String {
         try await database.transaction { db in
-            try await Self.enqueue([WebhookNotice(WebhookEventType.test, data)], tenantID: endpoint.tenantID,
-                                   environment: environment, endpoints: [endpoint], filtered: false, now: now, db)[0]
+            try await Self.enqueue(
+                [WebhookNotice(WebhookEventType.test, data)],
+                tenantID: endpoint.tenantID,
+                environment: environment,
+                endpoints: [endpoint],
+                filtered: false,
+                now: now,
+                db
+            )[0]
         }
     }
 
     /// Ends an endpoint's pending deliveries as `failed` (it was deleted or disabled).
     static func abandon(endpointID: String, reason: String, now: Int64, _ db: any SQLDatabase) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, last_error = \(bind: reason)
             WHERE endpoint_id = \(bind: endpointID) AND status = 'pending'
-            """).run()
+            """
+        ).run()
     }
 }

@@ -31,8 +31,13 @@ struct Credits: AsyncParsableCommand {
                 guard try await AccountStore(database: database).tenant(id: tenant) != nil else {
                     throw ValidationError("no tenant \(tenant) in \(configuration.databaseDescription)")
                 }
-                let balance = try await CreditStore(database: database).grant(tenantID: tenant, amount: credits, type: "topup",
-                                                                            description: description, now: configuration.now())
+                let balance = try await CreditStore(database: database).grant(
+                    tenantID: tenant,
+                    amount: credits,
+                    type: "topup",
+                    description: description,
+                    now: configuration.now()
+                )
                 print("granted \(credits) credits to \(tenant): balance \(balance.balance), available \(balance.available)")
             }
         }

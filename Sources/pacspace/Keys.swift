@@ -16,7 +16,8 @@ extension KeyRingFile.Ring: ExpressibleByArgument {}
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rotate the master key and the JWT key.",
-        subcommands: [Status.self, Rotate.self, Reseal.self, Retire.self])
+        subcommands: [Status.self, Rotate.self, Reseal.self, Retire.self]
+    )
 
     /// The ring the environment gives (``ServerConfiguration``); empty when it comes from the file.
     static func configured(_ ring: KeyRingFile.Ring, _ configuration: ServerConfiguration) -> [[UInt8]] {
@@ -26,10 +27,12 @@ struct Keys: AsyncParsableCommand {
     /// The ring file of `ring`, refusing when the key comes from the environment instead.
     static func file(_ ring: KeyRingFile.Ring, _ configuration: ServerConfiguration) throws -> KeyRingFile {
         guard configured(ring, configuration).isEmpty else {
-            throw ValidationError("""
+            throw ValidationError(
+                """
                 \(ring.environmentVariable) is set, so the \(ring) key comes from the environment, not a file: \
                 put a new key in \(ring.environmentVariable) and the old one in \(ring.environmentVariable)_RETIRED instead
-                """)
+                """
+            )
         }
         return KeyRingFile(ring, in: configuration.dataDirectory)
     }
@@ -44,14 +47,20 @@ struct Keys: AsyncParsableCommand {
     }
 
     /// Runs `body` with the configured database open and migrated.
-    static func withDatabase<T: Sendable>(_ common: CommonOptions, _ body: @escaping @Sendable (ServerConfiguration, Database) async throws -> T)
+    static func withDatabase<T: Sendable>(
+        _ common: CommonOptions,
+        _ body: @escaping @Sendable (ServerConfiguration, Database) async throws -> T
+    )
         async throws -> T
     {
         let configuration = try common.configuration()
         let logger = try common.logger()
         let database = try await openDatabase(configuration, logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await database.run(); return nil }
+            group.addTask {
+                try await database.run()
+                return nil
+            }
             defer { group.cancelAll() }
             try await Migrations.apply(to: database, logger: logger, now: configuration.now())
             return try await body(configuration, database)
@@ -67,7 +76,9 @@ struct Keys: AsyncParsableCommand {
                 let census = try await SealedValues(database: database).census()
                 for ring in KeyRingFile.Ring.allCases {
                     let keys = try Keys.keys(ring, configuration)
-                    let source = Keys.configured(ring, configuration).isEmpty ? KeyRingFile(ring, in: configuration.dataDirectory).path : ring.environmentVariable
+                    let source =
+                        Keys.configured(ring, configuration).isEmpty
+                        ? KeyRingFile(ring, in: configuration.dataDirectory).path : ring.environmentVariable
                     print("\(ring) key ring (\(source)):")
                     for (index, key) in keys.enumerated() {
                         let id = ring.keyID(key)
@@ -77,8 +88,11 @@ struct Keys: AsyncParsableCommand {
                 }
                 let known = Set(try Keys.keys(.master, configuration).map(KeySealer.keyID))
                 for (id, count) in census.sorted(by: { $0.key < $1.key }) where !known.contains(id) {
-                    print(id == "legacy" ? "  \(count) value(s) from before the key ring (sealed again at the server's next start)"
-                                         : "  \(count) value(s) sealed by \(id), which the ring does not hold")
+                    print(
+                        id == "legacy"
+                            ? "  \(count) value(s) from before the key ring (sealed again at the server's next start)"
+                            : "  \(count) value(s) sealed by \(id), which the ring does not hold"
+                    )
                 }
             }
         }
@@ -87,7 +101,8 @@ struct Keys: AsyncParsableCommand {
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Put a new current key in front of a ring; the old one stays as retired.",
-            discussion: "Restart every server so it signs or seals with the new key; then, for the master key, run `pacspace keys reseal`.")
+            discussion: "Restart every server so it signs or seals with the new key; then, for the master key, run `pacspace keys reseal`."
+        )
         @OptionGroup var common: CommonOptions
         @Argument(help: "master or jwt") var ring: KeyRingFile.Ring
 
@@ -108,7 +123,8 @@ struct Keys: AsyncParsableCommand {
     struct Reseal: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Seal every stored secret again under the current master key.",
-            discussion: "Run once every server holds the current key (restarted after `pacspace keys rotate master`).")
+            discussion: "Run once every server holds the current key (restarted after `pacspace keys rotate master`)."
+        )
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
@@ -118,7 +134,9 @@ struct Keys: AsyncParsableCommand {
                 let outcome = try await values.reseal(with: sealer, .notCurrent, progress: { done in print("  sealed again: \(done)") })
                 print("done: \(outcome.sealedAgain) value(s) sealed again under \(sealer.currentKeyID)")
                 guard outcome.unopened.isEmpty else {
-                    throw ValidationError("\(outcome.unopened.count) value(s) no key of the ring opens, left as they were: \(outcome.unopened.joined(separator: ", "))")
+                    throw ValidationError(
+                        "\(outcome.unopened.count) value(s) no key of the ring opens, left as they were: \(outcome.unopened.joined(separator: ", "))"
+                    )
                 }
             }
         }
@@ -127,7 +145,9 @@ struct Keys: AsyncParsableCommand {
     struct Retire: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Drop a ring's retired keys, once nothing needs them.",
-            discussion: "master: refused while any stored value is sealed by a retired key. jwt: refused until the access-token lifetime has passed since the rotation.")
+            discussion:
+                "master: refused while any stored value is sealed by a retired key. jwt: refused until the access-token lifetime has passed since the rotation."
+        )
         @OptionGroup var common: CommonOptions
         @Argument(help: "master or jwt") var ring: KeyRingFile.Ring
 
@@ -136,7 +156,10 @@ struct Keys: AsyncParsableCommand {
             try await Keys.withDatabase(common) { configuration, database in
                 let file = try Keys.file(ring, configuration)
                 guard let keys = try file.read(), let current = keys.first else { throw ValidationError("no \(file.path)") }
-                guard keys.count > 1 else { print("\(ring): no retired keys"); return }
+                guard keys.count > 1 else {
+                    print("\(ring): no retired keys")
+                    return
+                }
                 switch ring {
                 case .master:
                     let census = try await SealedValues(database: database).census()

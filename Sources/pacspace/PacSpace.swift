@@ -13,7 +13,8 @@ struct PacSpace: AsyncParsableCommand {
         commandName: "pacspace",
         abstract: "PacSpace Server: usage-based settlement with verifiable receipts.",
         subcommands: [Serve.self, Migrate.self, VerifyReceipt.self, Credits.self, AuditCommand.self, Keys.self],
-        defaultSubcommand: Serve.self)
+        defaultSubcommand: Serve.self
+    )
 }
 
 /// Options every command that touches the data shares. A flag beats its environment
@@ -79,10 +80,13 @@ struct Serve: AsyncParsableCommand {
         if let publicURL { configuration.publicURL = publicURL }
         try configuration.checkMailTransport()
         let logger = try common.logger()
-        logger.info("starting PacSpace Server", metadata: [
-            "host": .string(configuration.host), "port": .stringConvertible(configuration.port),
-            "dataDir": .string(configuration.dataDirectory), "publicURL": .string(configuration.publicURL),
-        ])
+        logger.info(
+            "starting PacSpace Server",
+            metadata: [
+                "host": .string(configuration.host), "port": .stringConvertible(configuration.port),
+                "dataDir": .string(configuration.dataDirectory), "publicURL": .string(configuration.publicURL),
+            ]
+        )
         let app = try await buildApplication(configuration, logger: logger)
         try await app.application.runService()
         logger.info("stopped")
@@ -101,7 +105,10 @@ struct Migrate: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await database.run() }
             let applied = try await Migrations.apply(to: database, logger: logger, now: configuration.now())
-            logger.info("migrations done", metadata: ["applied": .stringConvertible(applied), "schemaVersion": .stringConvertible(Migrations.latestVersion)])
+            logger.info(
+                "migrations done",
+                metadata: ["applied": .stringConvertible(applied), "schemaVersion": .stringConvertible(Migrations.latestVersion)]
+            )
             group.cancelAll()
         }
     }

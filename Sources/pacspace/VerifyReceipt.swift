@@ -15,7 +15,8 @@ struct VerifyReceipt: ParsableCommand {
             --receipt is the entry's receipt (proof.receipt or logCheckpoint.receipt, a C2SP tlog-proof); \
             --key is the environment's verifier key (publicKey in GET /dashboard/contracts), as text or a file holding it. \
             Exit status 0 when every check passes, 1 when one fails (with the reason).
-            """)
+            """
+    )
 
     @Option(help: "JSON file with the delta's fields.") var delta: String?
     @Option(help: "JSON file with the checkpoint.") var checkpoint: String?
@@ -39,8 +40,12 @@ struct VerifyReceipt: ParsableCommand {
                 print("✓ checkpoint signed by \(report.keyName): tree size \(report.checkpoint.size), root \(report.checkpoint.root.prefixedHex)")
                 print("✓ entry \(report.logIndex) is included in that tree")
             } else if let checkpoint, let deltas {
-                let report = try OfflineVerification.verifyPeriod(checkpoint: try json(checkpoint), deltas: try list(json(deltas)),
-                                                                  receipt: receiptText, verifierKey: keyText)
+                let report = try OfflineVerification.verifyPeriod(
+                    checkpoint: try json(checkpoint),
+                    deltas: try list(json(deltas)),
+                    receipt: receiptText,
+                    verifierKey: keyText
+                )
                 print("✓ proofRoot \(report.proofRoot.prefixedHex) recomputed from \(report.deltaCount) deltas (net change \(report.netChange))")
                 print("✓ checkpoint signed by \(report.keyName): tree size \(report.checkpoint.size), root \(report.checkpoint.root.prefixedHex)")
                 print("✓ the checkpoint entry \(report.logIndex) is included in that tree")

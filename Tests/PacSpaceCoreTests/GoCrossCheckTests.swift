@@ -1,13 +1,18 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import PacSpaceCore
 
 /// Go's `golang.org/x/mod/sumdb/tlog` and `sumdb/note` (Debian `golang-go` +
 /// `golang-golang-x-mod-dev`) must agree with us both ways. Runs wherever `go` is
 /// installed; under CI its absence is a failure, not a skip.
-@Suite(.enabled(if: GoCrossCheck.isAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
-                "needs go and golang-golang-x-mod-dev (scripts/test installs them)"))
+@Suite(
+    .enabled(
+        if: GoCrossCheck.isAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
+        "needs go and golang-golang-x-mod-dev (scripts/test installs them)"
+    )
+)
 struct GoCrossCheckTests {
     static let leafCount = 64
 
@@ -51,8 +56,9 @@ struct GoCrossCheckTests {
         let vectors = try JSONParser.parse(Array(output.utf8))
         let log = MemoryLog(leaves: (0..<40).map(Self.leaf))
         guard case .object(let roots)? = vectors["roots"], case .array(let inclusion)? = vectors["inclusion"],
-              case .array(let consistency)? = vectors["consistency"], case .array(let notes)? = vectors["notes"],
-              case .string(let verifierKey)? = vectors["verifierKey"], case .string(let signerKey)? = vectors["signerKey"] else {
+            case .array(let consistency)? = vectors["consistency"], case .array(let notes)? = vectors["notes"],
+            case .string(let verifierKey)? = vectors["verifierKey"], case .string(let signerKey)? = vectors["signerKey"]
+        else {
             throw GoCrossCheck.Failure("unexpected vectors from go")
         }
         func number(_ value: JSONValue?) -> UInt64 { if case .number(let text)? = value { return UInt64(text)! } else { return .max } }
@@ -66,14 +72,28 @@ struct GoCrossCheckTests {
         for entry in inclusion {
             let (index, size, proof) = (number(entry["index"]), number(entry["size"]), hashes(entry["proof"]))
             #expect(try await Merkle.inclusionProof(index: index, size: size, read: log.reader) == proof, "inclusion \(index) in \(size)")
-            #expect(Merkle.verifyInclusion(leaf: Merkle.leafHash(Self.leaf(Int(index))), index: index, size: size, proof: proof,
-                                           root: try await Merkle.root(size: size, read: log.reader)))
+            #expect(
+                Merkle.verifyInclusion(
+                    leaf: Merkle.leafHash(Self.leaf(Int(index))),
+                    index: index,
+                    size: size,
+                    proof: proof,
+                    root: try await Merkle.root(size: size, read: log.reader)
+                )
+            )
         }
         for entry in consistency {
             let (old, new, proof) = (number(entry["old"]), number(entry["new"]), hashes(entry["proof"]))
             #expect(try await Merkle.consistencyProof(oldSize: old, newSize: new, read: log.reader) == proof, "consistency \(old) → \(new)")
-            #expect(Merkle.verifyConsistency(oldSize: old, newSize: new, oldRoot: try await Merkle.root(size: old, read: log.reader),
-                                             newRoot: try await Merkle.root(size: new, read: log.reader), proof: proof))
+            #expect(
+                Merkle.verifyConsistency(
+                    oldSize: old,
+                    newSize: new,
+                    oldRoot: try await Merkle.root(size: old, read: log.reader),
+                    newRoot: try await Merkle.root(size: new, read: log.reader),
+                    proof: proof
+                )
+            )
         }
         // Go's notes open with our verifier, and our signer with Go's key writes the same bytes.
         let verifier = try NoteVerifier(verifierKey: verifierKey)

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import PacSpaceCore
 
 func canonical(_ json: String) throws -> String {
@@ -9,28 +10,34 @@ func canonical(_ json: String) throws -> String {
 
 @Suite struct JSONTests {
     /// RFC 8785 §3.2.2 / Appendix B number samples, as IEEE 754 bit patterns.
-    @Test(arguments: [
-        (0x0000000000000000, "0"), (0x8000000000000000, "0"), (0x0000000000000001, "5e-324"),
-        (0x8000000000000001, "-5e-324"), (0x7fefffffffffffff, "1.7976931348623157e+308"),
-        (0xffefffffffffffff, "-1.7976931348623157e+308"), (0x4340000000000000, "9007199254740992"),
-        (0xc340000000000000, "-9007199254740992"), (0x4430000000000000, "295147905179352830000"),
-        (0x44b52d02c7e14af5, "9.999999999999997e+22"), (0x44b52d02c7e14af6, "1e+23"),
-        // The next value was checked against V8 (node).
-        (0x44b52d02c7e14af7, "1.0000000000000001e+23"), (0x444b1ae4d6e2ef4e, "999999999999999700000"),
-        (0x444b1ae4d6e2ef4f, "999999999999999900000"), (0x444b1ae4d6e2ef50, "1e+21"),
-        (0x3eb0c6f7a0b5ed8c, "9.999999999999997e-7"), (0x3eb0c6f7a0b5ed8d, "0.000001"),
-        (0x41b3de4355555553, "333333333.3333332"), (0x41b3de4355555554, "333333333.33333325"),
-        (0x41b3de4355555555, "333333333.3333333"), (0x41b3de4355555556, "333333333.3333334"),
-        (0x41b3de4355555557, "333333333.33333343"), (0xbecbf647612f3696, "-0.0000033333333333333333"),
-        (0x43143ff3c1cb0959, "1424953923781206.2"),
-    ] as [(UInt64, String)])
+    @Test(
+        arguments: [
+            (0x0000_0000_0000_0000, "0"), (0x8000_0000_0000_0000, "0"), (0x0000_0000_0000_0001, "5e-324"),
+            (0x8000_0000_0000_0001, "-5e-324"), (0x7fef_ffff_ffff_ffff, "1.7976931348623157e+308"),
+            (0xffef_ffff_ffff_ffff, "-1.7976931348623157e+308"), (0x4340_0000_0000_0000, "9007199254740992"),
+            (0xc340_0000_0000_0000, "-9007199254740992"), (0x4430_0000_0000_0000, "295147905179352830000"),
+            (0x44b5_2d02_c7e1_4af5, "9.999999999999997e+22"), (0x44b5_2d02_c7e1_4af6, "1e+23"),
+            // The next value was checked against V8 (node).
+            (0x44b5_2d02_c7e1_4af7, "1.0000000000000001e+23"), (0x444b_1ae4_d6e2_ef4e, "999999999999999700000"),
+            (0x444b_1ae4_d6e2_ef4f, "999999999999999900000"), (0x444b_1ae4_d6e2_ef50, "1e+21"),
+            (0x3eb0_c6f7_a0b5_ed8c, "9.999999999999997e-7"), (0x3eb0_c6f7_a0b5_ed8d, "0.000001"),
+            (0x41b3_de43_5555_5553, "333333333.3333332"), (0x41b3_de43_5555_5554, "333333333.33333325"),
+            (0x41b3_de43_5555_5555, "333333333.3333333"), (0x41b3_de43_5555_5556, "333333333.3333334"),
+            (0x41b3_de43_5555_5557, "333333333.33333343"), (0xbecb_f647_612f_3696, "-0.0000033333333333333333"),
+            (0x4314_3ff3_c1cb_0959, "1424953923781206.2"),
+        ] as [(UInt64, String)]
+    )
     func ecmaScriptNumbers(bits: UInt64, expected: String) {
         #expect(ECMAScriptNumber.format(Double(bitPattern: bits)) == expected)
     }
 
     @Test func rfc8785Example() throws {
-        let input = #"{ "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/", "literals": [null, true, false] }"#
-        #expect(try canonical(input) == #"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#)
+        let input =
+            #"{ "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001], "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/", "literals": [null, true, false] }"#
+        #expect(
+            try canonical(input)
+                == #"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#
+        )
     }
 
     /// Every control character escaped (the short forms where RFC 8785 has one), `"` and
@@ -40,7 +47,8 @@ func canonical(_ json: String) throws -> String {
         let controls = String(decoding: (0..<0x20).map { UInt8($0) }, as: UTF8.self)
         var out: [UInt8] = []
         JSONWriter.appendString("\"" + controls + "/\u{7f}é😀\\", to: &out)
-        let expected = #""\"\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f/"#
+        let expected =
+            #""\"\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\t\n\u000b\f\r\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f/"#
             + "\u{7f}é😀" + #"\\""#
         #expect(String(decoding: out, as: UTF8.self) == expected)
         out = []
@@ -49,19 +57,27 @@ func canonical(_ json: String) throws -> String {
     }
 
     @Test func rfc8785Sorting() throws {
-        let input = #"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#
+        let input =
+            #"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#
         let keys = try canonical(input)
-        #expect(keys == "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u{80}\":\"Control\",\"ö\":\"Latin Small Letter O With Diaeresis\",\"€\":\"Euro Sign\",\"😀\":\"Emoji: Grinning Face\",\"דּ\":\"Hebrew Letter Dalet With Dagesh\"}")
+        #expect(
+            keys
+                == "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u{80}\":\"Control\",\"ö\":\"Latin Small Letter O With Diaeresis\",\"€\":\"Euro Sign\",\"😀\":\"Emoji: Grinning Face\",\"דּ\":\"Hebrew Letter Dalet With Dagesh\"}"
+        )
     }
 
     @Test func strictParsing() {
-        for bad in ["", "{", "{\"a\":1,}", "[1,]", "{\"a\":1,\"a\":2}", "01", "1.", ".5", "-", "\"\\ud800\"", "\"a\u{01}\"",
-                    "nul", "{\"a\" 1}", "1 2", "\"\\x\"", String(repeating: "[", count: 100) + String(repeating: "]", count: 100)] {
+        for bad in [
+            "", "{", "{\"a\":1,}", "[1,]", "{\"a\":1,\"a\":2}", "01", "1.", ".5", "-", "\"\\ud800\"", "\"a\u{01}\"",
+            "nul", "{\"a\" 1}", "1 2", "\"\\x\"", String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
+        ] {
             #expect(throws: JSONParseError.self, "\(bad)") { try JSONParser.parse(Array(bad.utf8)) }
         }
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xff, 0x22]) }
-        #expect(try! JSONParser.parse(Array("{\"a\":[1.50,\"x\\u00e9\",true,null]}".utf8))
-                == ["a": [.number("1.50"), "xé", true, .null]])
+        #expect(
+            try! JSONParser.parse(Array("{\"a\":[1.50,\"x\\u00e9\",true,null]}".utf8))
+                == ["a": [.number("1.50"), "xé", true, .null]]
+        )
     }
 
     @Test func serializeKeepsOrderAndNumberText() {
@@ -72,10 +88,12 @@ func canonical(_ json: String) throws -> String {
 }
 
 @Suite struct AmountTests {
-    @Test(arguments: [
-        ("0", 0), ("-0", 0), ("12", 12_000_000), ("12.5", 12_500_000), ("-0.000001", -1), ("1e-05", 10),
-        ("1.5E+2", 150_000_000), ("1000000000", 1_000_000_000_000_000), ("0.100000", 100_000), ("2.50e-1", 250_000),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("0", 0), ("-0", 0), ("12", 12_000_000), ("12.5", 12_500_000), ("-0.000001", -1), ("1e-05", 10),
+            ("1.5E+2", 150_000_000), ("1000000000", 1_000_000_000_000_000), ("0.100000", 100_000), ("2.50e-1", 250_000),
+        ] as [(String, Int64)]
+    )
     func parses(text: String, micros: Int64) throws {
         #expect(try Amount(parsing: text).micros == micros)
     }
@@ -130,11 +148,15 @@ func canonical(_ json: String) throws -> String {
 
 /// I-JSON (RFC 7493 §2.2): which numbers keep their value through an IEEE-754 double.
 @Suite struct ExactNumberTests {
-    @Test(arguments: ["0", "-0", "0.1", "1.0", "1e3", "1E-7", "12.50", "9007199254740992", "5e-324", "1.7976931348623157e308", "-2.5", "0e-99999999999"])
+    @Test(arguments: [
+        "0", "-0", "0.1", "1.0", "1e3", "1E-7", "12.50", "9007199254740992", "5e-324", "1.7976931348623157e308", "-2.5", "0e-99999999999",
+    ])
     func roundTrips(text: String) { #expect(ECMAScriptNumber.roundTrips(text), "\(text)") }
 
-    @Test(arguments: ["12345678901234567891", "9007199254740993", "1.00000000000000000001", "1e400", "-1e400", "1e-400",
-                      "0.1000000000000000055511151231257827", "1e99999999999999999999"])
+    @Test(arguments: [
+        "12345678901234567891", "9007199254740993", "1.00000000000000000001", "1e400", "-1e400", "1e-400",
+        "0.1000000000000000055511151231257827", "1e99999999999999999999",
+    ])
     func doesNotRoundTrip(text: String) { #expect(!ECMAScriptNumber.roundTrips(text), "\(text)") }
 
     @Test func formatsWithoutTrailingZeros() {
@@ -180,7 +202,8 @@ func canonical(_ json: String) throws -> String {
     }
 
     @Test func sealing() throws {
-        let old = Array(repeating: UInt8(7), count: 32), new = Array(repeating: UInt8(9), count: 32)
+        let old = Array(repeating: UInt8(7), count: 32)
+        let new = Array(repeating: UInt8(9), count: 32)
         let sealer = try KeySealer(masterKey: old)
         let row = KeySealer.Binding.webhookSecret(endpointID: "wh_1")
         let sealed = try sealer.seal([1, 2, 3], for: row)
@@ -219,9 +242,12 @@ func canonical(_ json: String) throws -> String {
         #expect(key.fullKey.contains(".sk_test_"))
         #expect(APIKey(parsing: key.fullKey) == key)
         #expect(key.secret.count == 64)
-        for bad in ["", "pk_test_abc", "pk_test_abc.sk_live_def", "pk_prod_abc.sk_prod_def", "pk_test_a-b.sk_test_c",
-                    "pk_test_.sk_test_x", "sk_test_a.pk_test_b", "pk_test_a.sk_test_b.c", key.fullKey + " ", "pk_test_\u{e9}.sk_test_x",
-                    "pk_test_a.sk_test_b_c", "pk_test_" + String(repeating: "a", count: 65) + ".sk_test_b", "pk_test_a.sk_test_" + String(repeating: "b", count: 129)] {
+        for bad in [
+            "", "pk_test_abc", "pk_test_abc.sk_live_def", "pk_prod_abc.sk_prod_def", "pk_test_a-b.sk_test_c",
+            "pk_test_.sk_test_x", "sk_test_a.pk_test_b", "pk_test_a.sk_test_b.c", key.fullKey + " ", "pk_test_\u{e9}.sk_test_x",
+            "pk_test_a.sk_test_b_c", "pk_test_" + String(repeating: "a", count: 65) + ".sk_test_b",
+            "pk_test_a.sk_test_" + String(repeating: "b", count: 129),
+        ] {
             #expect(APIKey(parsing: bad) == nil, "\(bad)")
         }
         #expect(ConstantTime.equals([1, 2, 3], [1, 2, 3]))

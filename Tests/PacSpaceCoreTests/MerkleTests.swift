@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PacSpaceCore
 
 /// The leaves of the RFC 6962 reference test suite (certificate-transparency).
@@ -64,29 +65,37 @@ func hex(_ text: String) -> Hash {
     @Test func referenceInclusionProof() async throws {
         let log = MemoryLog(leaves: referenceLeaves)
         let proof = try await Merkle.inclusionProof(index: 0, size: 8, read: log.reader)
-        #expect(proof == [
-            hex("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
-            hex("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            hex("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
-        ])
+        #expect(
+            proof == [
+                hex("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
+                hex("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
+                hex("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
+            ]
+        )
     }
 
     @Test func referenceConsistencyProofs() async throws {
         let log = MemoryLog(leaves: referenceLeaves)
-        #expect(try await Merkle.consistencyProof(oldSize: 1, newSize: 8, read: log.reader) == [
-            hex("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
-            hex("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            hex("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
-        ])
-        #expect(try await Merkle.consistencyProof(oldSize: 6, newSize: 8, read: log.reader) == [
-            hex("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
-            hex("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
-            hex("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
-        ])
-        #expect(try await Merkle.consistencyProof(oldSize: 2, newSize: 5, read: log.reader) == [
-            hex("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            hex("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
-        ])
+        #expect(
+            try await Merkle.consistencyProof(oldSize: 1, newSize: 8, read: log.reader) == [
+                hex("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
+                hex("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
+                hex("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
+            ]
+        )
+        #expect(
+            try await Merkle.consistencyProof(oldSize: 6, newSize: 8, read: log.reader) == [
+                hex("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
+                hex("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
+                hex("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
+            ]
+        )
+        #expect(
+            try await Merkle.consistencyProof(oldSize: 2, newSize: 5, read: log.reader) == [
+                hex("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
+                hex("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
+            ]
+        )
     }
 
     /// Every proof of every tree up to 70 leaves verifies, and no altered proof does.
@@ -109,8 +118,10 @@ func hex(_ text: String) -> Hash {
             for old in 0...size {
                 let oldRoot = naiveRoot(leaves[..<Int(old)])
                 let proof = try await Merkle.consistencyProof(oldSize: old, newSize: size, read: log.reader)
-                #expect(Merkle.verifyConsistency(oldSize: old, newSize: size, oldRoot: oldRoot, newRoot: root, proof: proof),
-                        "\(old) → \(size)")
+                #expect(
+                    Merkle.verifyConsistency(oldSize: old, newSize: size, oldRoot: oldRoot, newRoot: root, proof: proof),
+                    "\(old) → \(size)"
+                )
                 if old > 0 && old < size {
                     #expect(!Merkle.verifyConsistency(oldSize: old, newSize: size, oldRoot: Merkle.leafHash([9]), newRoot: root, proof: proof))
                     #expect(!Merkle.verifyConsistency(oldSize: old, newSize: size, oldRoot: oldRoot, newRoot: root, proof: proof.dropLast()))

@@ -1,5 +1,6 @@
 import Crypto
 import Testing
+
 @testable import PacSpaceCore
 
 /// `pacspace verify-receipt`'s logic: a genuine receipt passes; every single-byte change
@@ -13,9 +14,17 @@ import Testing
 
     static func fixture(_ version: PeriodRoot.Version = .v2) async throws -> Fixture {
         let signer = try NoteSigner(name: "pacspace.test/tnt_offline/testnet", privateKey: .init())
-        let content = DeltaContent(recordID: "rec_offline0000000000000001", customerID: "cust-7", sequenceNumber: 3,
-                                   delta: Amount(micros: 42_500_000), reason: "GPU hours", referenceID: "inv-3",
-                                   metadata: ["region": "eu", "units": 3], adjusts: "inv-2", createdAt: 1_795_000_000_123)
+        let content = DeltaContent(
+            recordID: "rec_offline0000000000000001",
+            customerID: "cust-7",
+            sequenceNumber: 3,
+            delta: Amount(micros: 42_500_000),
+            reason: "GPU hours",
+            referenceID: "inv-3",
+            metadata: ["region": "eu", "units": 3],
+            adjusts: "inv-2",
+            createdAt: 1_795_000_000_123
+        )
         let receiptID = "rcpt_offline00000000000001"
         let contentHash = try content.contentHash()
         var leaves = (0..<9).map { [UInt8(truncatingIfNeeded: $0)] }
@@ -111,9 +120,17 @@ import Testing
         var deltas: [JSONValue] = []
         var hashes: [Hash] = []
         for index in 0..<3 {
-            let content = DeltaContent(recordID: "rec_period000000000000000\(index)", customerID: "c", sequenceNumber: Int64(index + 1),
-                                       delta: Amount(micros: Int64(index + 1) * 1_000_000), reason: "r", referenceID: nil, metadata: nil,
-                                       adjusts: nil, createdAt: 1_795_000_000_000 + Int64(index))
+            let content = DeltaContent(
+                recordID: "rec_period000000000000000\(index)",
+                customerID: "c",
+                sequenceNumber: Int64(index + 1),
+                delta: Amount(micros: Int64(index + 1) * 1_000_000),
+                reason: "r",
+                referenceID: nil,
+                metadata: nil,
+                adjusts: nil,
+                createdAt: 1_795_000_000_000 + Int64(index)
+            )
             hashes.append(try content.contentHash())
             guard case .object(var members) = content.json else { continue }
             members = members.map { $0.0 == "delta" ? ("delta", content.delta.json) : $0 }
@@ -121,12 +138,20 @@ import Testing
         }
         let scope: JSONValue = ["customerId": "c", "startDate": "2026-11-01T00:00:00.000Z", "endDate": "2026-12-01T00:00:00.000Z"]
         let root = try PeriodRoot.root(version, of: hashes, origin: signer.name, scope: scope)
-        let leaf = try LogEntry.checkpoint(version, checkpointID: "chk_p", proofRoot: root, scope: scope, deltaCount: 3,
-                                           netChange: Amount(micros: 6_000_000))
+        let leaf = try LogEntry.checkpoint(
+            version,
+            checkpointID: "chk_p",
+            proofRoot: root,
+            scope: scope,
+            deltaCount: 3,
+            netChange: Amount(micros: 6_000_000)
+        )
         let log = MemoryLog(leaves: [[1], [2], [3], leaf])
         let note = try signer.sign(Checkpoint(origin: signer.name, size: 4, root: log.frontier.root).body)
         let receipt = TlogProof(index: 3, hashes: try await Merkle.inclusionProof(index: 3, size: 4, read: log.reader), checkpoint: note).text
-        let checkpoint: JSONValue = ["checkpointId": "chk_p", "proofRoot": .string(root.prefixedHex), "scope": scope, "deltaCount": 3, "netChange": 6]
+        let checkpoint: JSONValue = [
+            "checkpointId": "chk_p", "proofRoot": .string(root.prefixedHex), "scope": scope, "deltaCount": 3, "netChange": 6,
+        ]
         return Fixture(checkpoint: checkpoint, deltas: deltas, receipt: receipt, key: signer.verifierKey)
     }
 
@@ -138,7 +163,12 @@ import Testing
         #expect(report.deltaCount == 3)
         #expect(report.logIndex == 3)
         var changed = f.deltas
-        changed[1] = .object({ guard case .object(let m) = f.deltas[1] else { return [] }; return m.map { $0.0 == "delta" ? ("delta", .number("2.5")) : $0 } }())
+        changed[1] = .object(
+            {
+                guard case .object(let m) = f.deltas[1] else { return [] }
+                return m.map { $0.0 == "delta" ? ("delta", .number("2.5")) : $0 }
+            }()
+        )
         let variants: [[JSONValue]] = [Array(f.deltas.dropLast()), f.deltas + [f.deltas[0]], [f.deltas[1], f.deltas[0], f.deltas[2]], changed]
         for deltas in variants {
             #expect(throws: OfflineVerification.Failure.self) {

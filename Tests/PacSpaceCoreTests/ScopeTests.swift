@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PacSpaceCore
 
 @Suite struct ScopeTests {
@@ -11,13 +12,26 @@ import Testing
 
     @Test func resolvesEachForm() throws {
         #expect(try Self.resolve(.init()) == .allTime)
-        #expect(try Self.resolve(.init(period: "2026-02")) == .window(start: Self.at("2026-02-01T00:00:00.000Z"), end: Self.at("2026-03-01T00:00:00.000Z")))
-        #expect(try Self.resolve(.init(period: "2025-12")) == .window(start: Self.at("2025-12-01T00:00:00.000Z"), end: Self.at("2026-01-01T00:00:00.000Z")))
-        #expect(try Self.resolve(.init(timePreset: "current_month")) == .window(start: Self.at("2026-11-01T00:00:00.000Z"), end: Self.at("2026-12-01T00:00:00.000Z")))
-        #expect(try Self.resolve(.init(timePreset: "custom", startDate: "2026-09-01T00:00:00Z", endDate: "2026-12-01T00:00:00Z"))
-                == .window(start: Self.at("2026-09-01T00:00:00.000Z"), end: Self.at("2026-12-01T00:00:00.000Z")))
-        #expect(try Self.resolve(.init(startDate: "2026-11-01", endDate: "2026-11-02T01:30:00.5+01:00"))
-                == .window(start: Self.at("2026-11-01T00:00:00.000Z"), end: Self.at("2026-11-02T00:30:00.500Z")))
+        #expect(
+            try Self.resolve(.init(period: "2026-02"))
+                == .window(start: Self.at("2026-02-01T00:00:00.000Z"), end: Self.at("2026-03-01T00:00:00.000Z"))
+        )
+        #expect(
+            try Self.resolve(.init(period: "2025-12"))
+                == .window(start: Self.at("2025-12-01T00:00:00.000Z"), end: Self.at("2026-01-01T00:00:00.000Z"))
+        )
+        #expect(
+            try Self.resolve(.init(timePreset: "current_month"))
+                == .window(start: Self.at("2026-11-01T00:00:00.000Z"), end: Self.at("2026-12-01T00:00:00.000Z"))
+        )
+        #expect(
+            try Self.resolve(.init(timePreset: "custom", startDate: "2026-09-01T00:00:00Z", endDate: "2026-12-01T00:00:00Z"))
+                == .window(start: Self.at("2026-09-01T00:00:00.000Z"), end: Self.at("2026-12-01T00:00:00.000Z"))
+        )
+        #expect(
+            try Self.resolve(.init(startDate: "2026-11-01", endDate: "2026-11-02T01:30:00.5+01:00"))
+                == .window(start: Self.at("2026-11-01T00:00:00.000Z"), end: Self.at("2026-11-02T00:30:00.500Z"))
+        )
         #expect(try Self.resolve(.init(startingCheckpoint: "rec_abc")) == .after(kind: .recordId, id: "rec_abc"))
         #expect(try Self.resolve(.init(startingCheckpoint: "0xab", startingCheckpointType: "proofRoot")) == .after(kind: .proofRoot, id: "0xab"))
     }
@@ -56,7 +70,10 @@ import Testing
         for (fields, field) in cases {
             #expect(throws: Scope.Failure.self, "\(fields)") { try Self.resolve(fields) }
             do { _ = try Self.resolve(fields) } catch {
-                guard case .invalid(let name, _) = error else { Issue.record("\(fields): \(error)"); continue }
+                guard case .invalid(let name, _) = error else {
+                    Issue.record("\(fields): \(error)")
+                    continue
+                }
                 #expect(name == field)
             }
         }

@@ -1,5 +1,6 @@
 import Crypto
 import Testing
+
 @testable import PacSpaceCore
 
 /// Go's `golang.org/x/mod/sumdb/note` documentation example key.
@@ -16,7 +17,7 @@ let goText = "If you think cryptography is the answer to your problem,\nthen you
         let signer = try goSigner()
         #expect(signer.verifierKey == goVerifierKey)
         let verifier = try NoteVerifier(verifierKey: goVerifierKey)
-        #expect(verifier.keyID == 0xc74f20a3)
+        #expect(verifier.keyID == 0xc74f_20a3)
     }
 
     @Test func signatureMatchesGoExample() throws {
@@ -37,10 +38,12 @@ let goText = "If you think cryptography is the answer to your problem,\nthen you
     }
 
     @Test func malformedVerifierKeys() {
-        for key in ["", "a+b", "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-                    "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-                    "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-                    "PeterNeumann+c74f20a3+Apc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"] {
+        for key in [
+            "", "a+b", "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            "PeterNeumann+c74f20a3+Apc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        ] {
             #expect(throws: NoteError.self, "\(key)") { try NoteVerifier(verifierKey: key) }
         }
     }
@@ -51,7 +54,9 @@ let goText = "If you think cryptography is the answer to your problem,\nthen you
         #expect(checkpoint.body == "pacspace.example/tnt_x/testnet\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n")
         let note = try signer.sign(checkpoint.body)
         #expect(try Checkpoint.open(note, verifier: NoteVerifier(verifierKey: signer.verifierKey)) == checkpoint)
-        for bad in ["o\n01\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", "o\n1\nAAAA\n", "\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", "o\n1\n"] {
+        for bad in [
+            "o\n01\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", "o\n1\nAAAA\n", "\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", "o\n1\n",
+        ] {
             #expect(throws: NoteError.self) { try Checkpoint(body: bad) }
         }
     }

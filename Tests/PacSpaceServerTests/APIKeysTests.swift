@@ -29,7 +29,9 @@ import Testing
             #expect(Identifier.isWellFormed(id, prefix: "key"))
 
             // live needs mainnet.
-            #expect(try await api.call(.post, "/dashboard/api-keys", body: #"{"environment":"live"}"#, token: token).errorCode == "CONTRACT_NOT_DEPLOYED")
+            #expect(
+                try await api.call(.post, "/dashboard/api-keys", body: #"{"environment":"live"}"#, token: token).errorCode == "CONTRACT_NOT_DEPLOYED"
+            )
 
             let list = try await api.call(.get, "/dashboard/api-keys?page=1&limit=10", token: token)
             #expect(list.data["total"] == 1)
@@ -69,26 +71,37 @@ import Testing
             let id = created.data["id"]?.string ?? ""
             #expect(created.data["name"] == "API key")
 
-            for (body, field) in [(#"{"environment":"prod"}"#, "environment"), (#"{"environment":1}"#, "environment"),
-                                  (#"{"name":""}"#, "name"), (#"{"name":"\#(String(repeating: "n", count: 101))"}"#, "name"),
-                                  (#"{"secret":"x"}"#, "secret")] {
+            for (body, field) in [
+                (#"{"environment":"prod"}"#, "environment"), (#"{"environment":1}"#, "environment"),
+                (#"{"name":""}"#, "name"), (#"{"name":"\#(String(repeating: "n", count: 101))"}"#, "name"),
+                (#"{"secret":"x"}"#, "secret"),
+            ] {
                 let reply = try await api.call(.post, "/dashboard/api-keys", body: body, token: alice.accessToken)
                 #expect(reply.status == .badRequest, "\(body)")
                 #expect(reply.json["error"]?["details"]?.count == 1, "\(body)")
                 _ = field
             }
-            #expect(try await api.call(.patch, "/dashboard/api-keys/\(id)", body: #"{"active":"no"}"#, token: alice.accessToken).status == .badRequest)
+            #expect(
+                try await api.call(.patch, "/dashboard/api-keys/\(id)", body: #"{"active":"no"}"#, token: alice.accessToken).status == .badRequest
+            )
             #expect(try await api.call(.patch, "/dashboard/api-keys/\(id)", body: #"{}"#, token: alice.accessToken).status == .badRequest)
             for overlap in ["-1", "604801", "1.5", "\"60\"", "6.048010e5", "1e400"] {
-                let reply = try await api.call(.post, "/dashboard/api-keys/\(id)/rotate", body: #"{"overlapSeconds":\#(overlap)}"#, token: alice.accessToken)
+                let reply = try await api.call(
+                    .post,
+                    "/dashboard/api-keys/\(id)/rotate",
+                    body: #"{"overlapSeconds":\#(overlap)}"#,
+                    token: alice.accessToken
+                )
                 #expect(reply.status == .badRequest, "\(overlap)")
             }
             #expect(try await api.call(.get, "/dashboard/api-keys?limit=0", token: alice.accessToken).status == .badRequest)
             #expect(try await api.call(.get, "/dashboard/api-keys?page=x", token: alice.accessToken).status == .badRequest)
 
             // Bob sees none of Alice's key, whatever the route.
-            for (method, path, body) in [(HTTPRequest.Method.get, "/dashboard/api-keys/\(id)", nil), (.patch, "/dashboard/api-keys/\(id)", #"{"name":"x"}"#),
-                                         (.post, "/dashboard/api-keys/\(id)/rotate", #"{}"#), (.delete, "/dashboard/api-keys/\(id)", nil)] as [(HTTPRequest.Method, String, String?)] {
+            for (method, path, body) in [
+                (HTTPRequest.Method.get, "/dashboard/api-keys/\(id)", nil), (.patch, "/dashboard/api-keys/\(id)", #"{"name":"x"}"#),
+                (.post, "/dashboard/api-keys/\(id)/rotate", #"{}"#), (.delete, "/dashboard/api-keys/\(id)", nil),
+            ] as [(HTTPRequest.Method, String, String?)] {
                 let reply = try await api.call(method, path, body: body, token: bob.accessToken)
                 #expect(reply.status == .notFound, "\(method) \(path)")
             }

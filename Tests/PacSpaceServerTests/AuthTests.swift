@@ -2,8 +2,9 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import PacSpaceCore
-@testable import PacSpaceServer
 import Testing
+
+@testable import PacSpaceServer
 
 /// `/dashboard/auth/*`: registration, verification, sessions, passwords.
 @Suite struct AuthTests {
@@ -76,7 +77,9 @@ import Testing
             let account = try await api.account()
             let wrong = #"{"email":"\#(account.email)","password":"wrong password"}"#
             var strangers: [Int] = []
-            for _ in 0..<5 { strangers.append(try await RawConnection(port: port, from: "127.0.0.2").status(of: "POST", "/dashboard/auth/login", body: wrong)) }
+            for _ in 0..<5 {
+                strangers.append(try await RawConnection(port: port, from: "127.0.0.2").status(of: "POST", "/dashboard/auth/login", body: wrong))
+            }
             #expect(strangers == [401, 401, 401, 429, 429])
             let right = #"{"email":"\#(account.email)","password":"\#(account.password)"}"#
             for _ in 0..<5 { #expect(try await api.call(.post, "/dashboard/auth/login", body: right).status == .ok) }
@@ -95,7 +98,9 @@ import Testing
     @Test func registrationRejectsBadInput() async throws {
         try await TestServer().run { api in
             let path = "/dashboard/auth/register"
-            let good: [String: String] = ["email": "\"ok@example.com\"", "password": "\"long enough pw\"", "firstName": "\"A\"", "lastName": "\"B\"", "companyName": "\"C\""]
+            let good: [String: String] = [
+                "email": "\"ok@example.com\"", "password": "\"long enough pw\"", "firstName": "\"A\"", "lastName": "\"B\"", "companyName": "\"C\"",
+            ]
             func body(_ changes: [String: String?]) -> String {
                 var fields = good
                 for (key, value) in changes { fields[key] = value }
@@ -163,9 +168,17 @@ import Testing
             let again = try await api.call(.post, "/dashboard/auth/reset-password", body: #"{"token":"\#(token)","password":"another new password"}"#)
             #expect(again.errorCode == "INVALID_TOKEN")
 
-            #expect(try await api.call(.post, "/dashboard/auth/refresh", body: #"{"refreshToken":"\#(account.refreshToken)"}"#).status == .unauthorized)
-            #expect(try await api.call(.post, "/dashboard/auth/login", body: #"{"email":"\#(account.email)","password":"\#(account.password)"}"#).status == .unauthorized)
-            #expect(try await api.call(.post, "/dashboard/auth/login", body: #"{"email":"\#(account.email)","password":"a brand new password"}"#).status == .ok)
+            #expect(
+                try await api.call(.post, "/dashboard/auth/refresh", body: #"{"refreshToken":"\#(account.refreshToken)"}"#).status == .unauthorized
+            )
+            #expect(
+                try await api.call(.post, "/dashboard/auth/login", body: #"{"email":"\#(account.email)","password":"\#(account.password)"}"#).status
+                    == .unauthorized
+            )
+            #expect(
+                try await api.call(.post, "/dashboard/auth/login", body: #"{"email":"\#(account.email)","password":"a brand new password"}"#).status
+                    == .ok
+            )
         }
     }
 

@@ -13,7 +13,9 @@ import Testing
             let key = try await api.apiKey(account)
             var emitted: [JSONValue] = []
             for amount in ["4", "-1.5", "10"] {
-                emitted.append(try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"chk-c","delta":\#(amount),"reason":"r"}"#).data)
+                emitted.append(
+                    try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"chk-c","delta":\#(amount),"reason":"r"}"#).data
+                )
             }
             _ = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"other","delta":99,"reason":"r"}"#)
             let lastRecord = emitted.last?["recordId"]?.string ?? ""
@@ -69,7 +71,12 @@ import Testing
             #expect(whole.status == .created)
             #expect(whole.data["deltaCount"] == 4)
             #expect(whole.data["customerId"] == .null)
-            let after = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"chk-c","startingCheckpoint":"\#(emitted[0]["recordId"]?.string ?? "")"}"#)
+            let after = try await api.balance(
+                .post,
+                "/checkpoint",
+                key: key,
+                body: #"{"customerId":"chk-c","startingCheckpoint":"\#(emitted[0]["recordId"]?.string ?? "")"}"#
+            )
             #expect(after.data["deltaCount"] == 2)
             #expect(after.data["startingBalance"] == 4)
             #expect(after.data["endingBalance"] == .number("12.5"))
@@ -80,9 +87,11 @@ import Testing
                 #expect(try await api.balance(.get, "/checkpoints?\(bad)", key: key).status == .badRequest, "\(bad)")
             }
 
-            for (body, code) in [(#"{"customerId":"nobody"}"#, "CUSTOMER_NOT_FOUND"), (#"{"period":"2026-10","timePreset":"custom"}"#, "INVALID_SCOPE_COMBINATION"),
-                                 (#"{"customerId":"chk-c","period":"2999-01"}"#, "VALIDATION_ERROR"), (#"{"startingCheckpoint":"rec_x"}"#, "VALIDATION_ERROR"),
-                                 (#"{"customerId":"bad id"}"#, "VALIDATION_ERROR"), (#"{"mode":"x"}"#, "VALIDATION_ERROR")] {
+            for (body, code) in [
+                (#"{"customerId":"nobody"}"#, "CUSTOMER_NOT_FOUND"), (#"{"period":"2026-10","timePreset":"custom"}"#, "INVALID_SCOPE_COMBINATION"),
+                (#"{"customerId":"chk-c","period":"2999-01"}"#, "VALIDATION_ERROR"), (#"{"startingCheckpoint":"rec_x"}"#, "VALIDATION_ERROR"),
+                (#"{"customerId":"bad id"}"#, "VALIDATION_ERROR"), (#"{"mode":"x"}"#, "VALIDATION_ERROR"),
+            ] {
                 #expect(try await api.balance(.post, "/checkpoint", key: key, body: body).errorCode == code, "\(body)")
             }
             // Deltas after the checkpoint entry still verify (the queue is shared).
@@ -102,19 +111,31 @@ import Testing
             let now = Date()
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            let sealed = try await api.balance(.post, "/checkpoint", key: key, body: """
-                {"customerId":"cs","startDate":"\(formatter.string(from: now.addingTimeInterval(-3600)))","endDate":"\(formatter.string(from: now.addingTimeInterval(0.001)))"}
-                """)
+            let sealed = try await api.balance(
+                .post,
+                "/checkpoint",
+                key: key,
+                body: """
+                    {"customerId":"cs","startDate":"\(formatter.string(from: now.addingTimeInterval(-3600)))","endDate":"\(formatter.string(from: now.addingTimeInterval(0.001)))"}
+                    """
+            )
             #expect(sealed.data["deltaCount"] == 1)
             try await Task.sleep(for: .milliseconds(20))
             let later = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"cs","delta":4,"reason":"after"}"#)
             _ = try await api.waitForDelta(later.data["recordId"]?.string ?? "", key: key)
             let root = sealed.data["proofRoot"]?.string ?? ""
-            let derived = try await api.balance(.get, "/derive/cs?startingCheckpoint=\(root)&startingCheckpointType=proofRoot&startingBalance=3", key: key)
+            let derived = try await api.balance(
+                .get,
+                "/derive/cs?startingCheckpoint=\(root)&startingCheckpointType=proofRoot&startingBalance=3",
+                key: key
+            )
             #expect(derived.status == .ok, "\(derived.text)")
             #expect(derived.data["deltasCount"] == 1)
             #expect(derived.data["computedBalance"] == 7)
-            #expect(try await api.balance(.get, "/derive/cs?startingCheckpoint=0x\(String(repeating: "ab", count: 32))", key: key).errorCode == "VALIDATION_ERROR")
+            #expect(
+                try await api.balance(.get, "/derive/cs?startingCheckpoint=0x\(String(repeating: "ab", count: 32))", key: key).errorCode
+                    == "VALIDATION_ERROR"
+            )
         }
     }
 }

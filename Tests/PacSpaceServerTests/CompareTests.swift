@@ -12,23 +12,39 @@ import Testing
             let key = try await api.apiKey(try await api.account())
             var last = ""
             for (reference, amount) in [("a", "10"), ("b", "2.5"), ("c", "-1"), ("d", "4")] {
-                last = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"cmp","delta":\#(amount),"reason":"r","referenceId":"\#(reference)"}"#)
+                last =
+                    try await api.balance(
+                        .post,
+                        "/delta",
+                        key: key,
+                        body: #"{"customerId":"cmp","delta":\#(amount),"reason":"r","referenceId":"\#(reference)"}"#
+                    )
                     .data["recordId"]?.string ?? ""
             }
             _ = try await api.waitForDelta(last, key: key)
 
-            let agree = try await api.balance(.post, "/compare", key: key, body: #"{"customerId":"cmp","yourBalance":15.5,"theirBalance":15.5,"startingBalance":0}"#)
+            let agree = try await api.balance(
+                .post,
+                "/compare",
+                key: key,
+                body: #"{"customerId":"cmp","yourBalance":15.5,"theirBalance":15.5,"startingBalance":0}"#
+            )
             #expect(agree.status == .ok)
             #expect(agree.data["neutralBalance"] == .number("15.5"))
             #expect(agree.data["match"] == true)
             #expect(agree.data["discrepancies"] == [])
             #expect(agree.data["deltasCount"] == 4)
 
-            let differ = try await api.balance(.post, "/compare", key: key, body: """
-                {"customerId":"cmp","yourBalance":15.5,"theirBalance":14.5,
-                 "yourEntries":[{"referenceId":"a","delta":10},{"referenceId":"b","delta":2.5},{"referenceId":"c","delta":-1},{"referenceId":"d","delta":4}],
-                 "theirEntries":[{"referenceId":"a","delta":10},{"referenceId":"b","delta":1.5},{"referenceId":"d","delta":4},{"referenceId":"z","delta":-1}]}
-                """)
+            let differ = try await api.balance(
+                .post,
+                "/compare",
+                key: key,
+                body: """
+                    {"customerId":"cmp","yourBalance":15.5,"theirBalance":14.5,
+                     "yourEntries":[{"referenceId":"a","delta":10},{"referenceId":"b","delta":2.5},{"referenceId":"c","delta":-1},{"referenceId":"d","delta":4}],
+                     "theirEntries":[{"referenceId":"a","delta":10},{"referenceId":"b","delta":1.5},{"referenceId":"d","delta":4},{"referenceId":"z","delta":-1}]}
+                    """
+            )
             #expect(differ.status == .ok)
             #expect(differ.data["matchesYours"] == true)
             #expect(differ.data["matchesTheirs"] == false)
@@ -42,7 +58,12 @@ import Testing
             #expect(differ.data["firstDivergence"]?["referenceId"] == "b")
             #expect(differ.data["firstDivergence"]?["sequenceNumber"] == 2)
 
-            let scoped = try await api.balance(.post, "/compare", key: key, body: #"{"customerId":"cmp","yourBalance":1,"startingBalance":1,"period":"2020-01"}"#)
+            let scoped = try await api.balance(
+                .post,
+                "/compare",
+                key: key,
+                body: #"{"customerId":"cmp","yourBalance":1,"startingBalance":1,"period":"2020-01"}"#
+            )
             #expect(scoped.data["neutralBalance"] == 1)
             #expect(scoped.data["matchesYours"] == true)
 

@@ -12,8 +12,12 @@ import Testing
         try await TestServer(backend).run { api in
             let account = try await api.account()
             // curl -X POST …/dashboard/contracts/provision -H "Authorization: Bearer …" -H "Content-Type: application/json" -d '{…}'
-            let provision = try await api.call(.post, "/dashboard/contracts/provision", body: "{\n    \"environment\": \"testnet\"\n  }",
-                                               token: account.accessToken)
+            let provision = try await api.call(
+                .post,
+                "/dashboard/contracts/provision",
+                body: "{\n    \"environment\": \"testnet\"\n  }",
+                token: account.accessToken
+            )
             #expect(provision.status == .created)
             #expect(provision.json["statusCode"] == 201)
             #expect(provision.json["success"] == true)
@@ -84,7 +88,8 @@ import Testing
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<12 {
                     group.addTask {
-                        try await api.call(.post, "/dashboard/contracts/provision", body: #"{"environment":"testnet"}"#, token: account.accessToken).status
+                        try await api.call(.post, "/dashboard/contracts/provision", body: #"{"environment":"testnet"}"#, token: account.accessToken)
+                            .status
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -109,10 +114,12 @@ import Testing
             #expect(devnet.errorCode == "VALIDATION_ERROR")
             #expect(devnet.errorMessage?.contains("testnet") == true && devnet.errorMessage?.contains("mainnet") == true)
             #expect(devnet.json["error"]?["details"] == [["field": "environment", "problem": "enum"]])
-            for (body, code) in [(#"{}"#, "VALIDATION_ERROR"), (#"{"environment":7}"#, "VALIDATION_ERROR"), (#"{"environment":null}"#, "VALIDATION_ERROR"),
-                                 (#"{"environment":"testnet","extra":1}"#, "VALIDATION_ERROR"), (#"["testnet"]"#, "VALIDATION_ERROR"),
-                                 (#"{"environment":"testnet""#, "VALIDATION_ERROR"), ("", "VALIDATION_ERROR"),
-                                 (#"{"environment":"TESTNET"}"#, "VALIDATION_ERROR")] {
+            for (body, code) in [
+                (#"{}"#, "VALIDATION_ERROR"), (#"{"environment":7}"#, "VALIDATION_ERROR"), (#"{"environment":null}"#, "VALIDATION_ERROR"),
+                (#"{"environment":"testnet","extra":1}"#, "VALIDATION_ERROR"), (#"["testnet"]"#, "VALIDATION_ERROR"),
+                (#"{"environment":"testnet""#, "VALIDATION_ERROR"), ("", "VALIDATION_ERROR"),
+                (#"{"environment":"TESTNET"}"#, "VALIDATION_ERROR"),
+            ] {
                 let reply = try await api.call(.post, path, body: body, token: token)
                 #expect(reply.status == .badRequest, "\(body)")
                 #expect(reply.errorCode == code, "\(body)")
@@ -150,13 +157,17 @@ import Testing
             // The control: the same fixture with the server's own claims is accepted, so each refusal below is for its one change.
             let genuine = try await JWTFixtures.token(for: alice, secret: TestServer.jwtSecret)
             #expect(try await api.call(.get, "/dashboard/contracts", token: genuine).status == .ok)
-            for (header, label) in [(nil, "missing"), ("Bearer", "empty"), ("Basic abc", "scheme"), ("Bearer not.a.jwt", "garbage"),
-                                    ("Bearer \(forged)", "forged"), ("Bearer \(expired)", "expired"), ("Bearer \(otherTenant)", "tenant swapped"),
-                                    ("Bearer \(issuer)", "issuer"), ("Bearer \(audience)", "audience"), ("Bearer \(century)", "lifetime"),
-                                    ("Bearer \(future)", "issued in the future")] as [(String?, String)] {
+            for (header, label) in [
+                (nil, "missing"), ("Bearer", "empty"), ("Basic abc", "scheme"), ("Bearer not.a.jwt", "garbage"),
+                ("Bearer \(forged)", "forged"), ("Bearer \(expired)", "expired"), ("Bearer \(otherTenant)", "tenant swapped"),
+                ("Bearer \(issuer)", "issuer"), ("Bearer \(audience)", "audience"), ("Bearer \(century)", "lifetime"),
+                ("Bearer \(future)", "issued in the future"),
+            ] as [(String?, String)] {
                 var headers = HTTPFields()
                 if let header { headers[.authorization] = header }
-                for (method, path) in [(HTTPRequest.Method.get, "/dashboard/contracts"), (.get, statusPath), (.post, "/dashboard/contracts/provision")] {
+                for (method, path) in [
+                    (HTTPRequest.Method.get, "/dashboard/contracts"), (.get, statusPath), (.post, "/dashboard/contracts/provision"),
+                ] {
                     let reply = try await api.call(method, path, body: method == .post ? #"{"environment":"testnet"}"# : nil, headers: headers)
                     #expect(reply.status == .unauthorized, "\(label) \(path)")
                     #expect(reply.errorCode == "UNAUTHORIZED", "\(label) \(path)")

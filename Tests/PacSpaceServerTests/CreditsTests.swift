@@ -6,7 +6,10 @@ import Testing
 
 /// Credits (api.md §8): production writes reserve, verification settles, 402 stores nothing.
 @Suite struct CreditsTests {
-    static func ledger(_ api: API, _ account: Account) async throws -> (balance: JSONValue, available: JSONValue, reserved: JSONValue, entries: [JSONValue]) {
+    static func ledger(
+        _ api: API,
+        _ account: Account
+    ) async throws -> (balance: JSONValue, available: JSONValue, reserved: JSONValue, entries: [JSONValue]) {
         let balances = try await api.call(.get, "/dashboard/credit/balances", token: account.accessToken).data
         let entries = try await api.call(.get, "/dashboard/credit/entries?limit=100", token: account.accessToken).data
         guard case .array(let items)? = entries["items"] else { throw TestFailure("no entries") }
@@ -32,7 +35,12 @@ import Testing
             let refused = try await api.balance(.post, "/delta", key: liveKey, body: #"{"customerId":"paid","delta":1,"reason":"one too many"}"#)
             #expect(refused.status.code == 402)
             #expect(refused.errorCode == "INSUFFICIENT_CREDITS")
-            let batch = try await api.balance(.post, "/delta/batch", key: liveKey, body: #"{"deltas":[{"customerId":"fresh","delta":1,"reason":"r"}]}"#)
+            let batch = try await api.balance(
+                .post,
+                "/delta/batch",
+                key: liveKey,
+                body: #"{"deltas":[{"customerId":"fresh","delta":1,"reason":"r"}]}"#
+            )
             #expect(batch.status.code == 402)
             #expect(try await api.balance(.get, "/derive/fresh", key: liveKey).errorCode == "CUSTOMER_NOT_FOUND", "a 402 stores nothing")
             // The sandbox stays free.
@@ -66,7 +74,9 @@ import Testing
             let liveKey = try await api.apiKey(account, environment: "mainnet")
             let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
                 for index in 0..<80 {
-                    group.addTask { try await api.balance(.post, "/delta", key: liveKey, body: #"{"customerId":"c\#(index % 7)","delta":1,"reason":"r"}"#) }
+                    group.addTask {
+                        try await api.balance(.post, "/delta", key: liveKey, body: #"{"customerId":"c\#(index % 7)","delta":1,"reason":"r"}"#)
+                    }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -84,7 +94,10 @@ import Testing
             #expect(sum == 0)
             let stored = try await api.balance(.get, "/customers?limit=100", key: liveKey)
             guard case .array(let customers)? = stored.data["customers"] else { throw TestFailure("no customers") }
-            #expect(customers.compactMap { customer -> Int? in if case .number(let n)? = customer["totalDeltas"] { Int(n) } else { nil } }.reduce(0, +) == 50)
+            #expect(
+                customers.compactMap { customer -> Int? in if case .number(let n)? = customer["totalDeltas"] { Int(n) } else { nil } }.reduce(0, +)
+                    == 50
+            )
         }
     }
 }

@@ -13,7 +13,8 @@ import Testing
             let key = try await api.apiKey(account)
             var last = ""
             for (customer, amount) in [("alpha-1", "5"), ("alpha-1", "2"), ("beta-2", "-1"), ("alpha-1", "0.5")] {
-                last = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"\#(customer)","delta":\#(amount),"reason":"r"}"#)
+                last =
+                    try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"\#(customer)","delta":\#(amount),"reason":"r"}"#)
                     .data["recordId"]?.string ?? ""
             }
             _ = try await api.waitForDelta(last, key: key)
@@ -26,13 +27,21 @@ import Testing
                 #expect(receipt.data["finalBalance"] == .number("7.5"))
                 #expect(receipt.data["sealed"] == false)
                 guard case .array(let deltas)? = receipt.data["deltas"] else { throw TestFailure("no deltas") }
-                let scope: JSONValue = ["customerId": "alpha-1", "startDate": receipt.data["scope"]?["startDate"] ?? .null,
-                                        "endDate": receipt.data["scope"]?["endDate"] ?? .null]
-                let root = try PeriodRoot.root(.v2, of: deltas.compactMap { $0["contentHash"]?.string.flatMap(Hash.init(prefixedHex:)) },
-                                               origin: try await api.logOrigin(account), scope: scope)
+                let scope: JSONValue = [
+                    "customerId": "alpha-1", "startDate": receipt.data["scope"]?["startDate"] ?? .null,
+                    "endDate": receipt.data["scope"]?["endDate"] ?? .null,
+                ]
+                let root = try PeriodRoot.root(
+                    .v2,
+                    of: deltas.compactMap { $0["contentHash"]?.string.flatMap(Hash.init(prefixedHex:)) },
+                    origin: try await api.logOrigin(account),
+                    scope: scope
+                )
                 #expect(receipt.data["proofRoot"]?.string == root.prefixedHex)
                 #expect(receipt.data["verificationApiUrl"]?.string == "https://pacspace.test/api/v1/verify/\(root.prefixedHex)")
-                #expect(receipt.data.keys.isSuperset(of: ["accessHint", "customerLinkUrl", "customerLinkHost", "verifyUrl", "scope", "startingBalance"]))
+                #expect(
+                    receipt.data.keys.isSuperset(of: ["accessHint", "customerLinkUrl", "customerLinkHost", "verifyUrl", "scope", "startingBalance"])
+                )
             }
             // Sealing the scope makes the receipt name its checkpoint.
             let sealed = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"alpha-1","period":"\#(month)"}"#)
@@ -67,10 +76,12 @@ import Testing
             #expect(gaps.data["gaps"] == [["from": 4, "to": 5, "reason": "missing"]])
             #expect(try await api.balance(.get, "/gaps/alpha-1", key: key).data["gaps"] == [])
 
-            for (path, code) in [("/customers/nobody", "CUSTOMER_NOT_FOUND"), ("/gaps/nobody", "CUSTOMER_NOT_FOUND"), ("/receipt/nobody", "CUSTOMER_NOT_FOUND"),
-                                 ("/gaps/alpha-1?fromSequence=5&toSequence=2", "VALIDATION_ERROR"), ("/customers?limit=101", "VALIDATION_ERROR"),
-                                 ("/customers/alpha-1?period=2999-01", "VALIDATION_ERROR"), ("/receipt/alpha-1?period=x", "VALIDATION_ERROR"),
-                                 ("/invoice-proof/alpha-1?period=2026-01&timePreset=current_month", "INVALID_SCOPE_COMBINATION")] {
+            for (path, code) in [
+                ("/customers/nobody", "CUSTOMER_NOT_FOUND"), ("/gaps/nobody", "CUSTOMER_NOT_FOUND"), ("/receipt/nobody", "CUSTOMER_NOT_FOUND"),
+                ("/gaps/alpha-1?fromSequence=5&toSequence=2", "VALIDATION_ERROR"), ("/customers?limit=101", "VALIDATION_ERROR"),
+                ("/customers/alpha-1?period=2999-01", "VALIDATION_ERROR"), ("/receipt/alpha-1?period=x", "VALIDATION_ERROR"),
+                ("/invoice-proof/alpha-1?period=2026-01&timePreset=current_month", "INVALID_SCOPE_COMBINATION"),
+            ] {
                 #expect(try await api.balance(.get, path, key: key).errorCode == code, "\(path)")
             }
         }

@@ -10,14 +10,19 @@ import Testing
     func batchAcceptsGoodItemsAndReportsBadOnes(backend: Backend) async throws {
         try await TestServer(backend).run { api in
             let key = try await api.apiKey(try await api.account())
-            let reply = try await api.balance(.post, "/delta/batch", key: key, body: """
-                {"deltas":[{"customerId":"c1","delta":5,"reason":"a","referenceId":"r1"},
-                           {"customerId":"c1","delta":0,"reason":"zero"},
-                           {"customerId":"c1","delta":5,"reason":"a","referenceId":"r1"},
-                           "not an object",
-                           {"customerId":"c1","delta":1.5,"reason":"b","adjusts":{"referenceId":"r1"}},
-                           {"customerId":"c1","delta":6,"reason":"a","referenceId":"r1"}]}
-                """)
+            let reply = try await api.balance(
+                .post,
+                "/delta/batch",
+                key: key,
+                body: """
+                    {"deltas":[{"customerId":"c1","delta":5,"reason":"a","referenceId":"r1"},
+                               {"customerId":"c1","delta":0,"reason":"zero"},
+                               {"customerId":"c1","delta":5,"reason":"a","referenceId":"r1"},
+                               "not an object",
+                               {"customerId":"c1","delta":1.5,"reason":"b","adjusts":{"referenceId":"r1"}},
+                               {"customerId":"c1","delta":6,"reason":"a","referenceId":"r1"}]}
+                    """
+            )
             #expect(reply.status == .created)
             #expect(reply.data["totalQueued"] == 3)
             #expect(reply.data["totalFailed"] == 3)
@@ -28,7 +33,10 @@ import Testing
             #expect(results[2]["recordId"] == results[0]["recordId"])
             #expect(results[5]["error"]?["code"] == "IDEMPOTENCY_CONFLICT")
             #expect(results[4]["sequenceNumber"] == 2)
-            for body in [#"{"deltas":[]}"#, #"{"deltas":{}}"#, #"{}"#, #"{"deltas":[\#(Array(repeating: #"{"customerId":"c","delta":1,"reason":"r"}"#, count: 1001).joined(separator: ","))]}"#] {
+            for body in [
+                #"{"deltas":[]}"#, #"{"deltas":{}}"#, #"{}"#,
+                #"{"deltas":[\#(Array(repeating: #"{"customerId":"c","delta":1,"reason":"r"}"#, count: 1001).joined(separator: ","))]}"#,
+            ] {
                 #expect(try await api.balance(.post, "/delta/batch", key: key, body: body).status == .badRequest)
             }
         }
@@ -47,11 +55,24 @@ import Testing
             #expect(changed.status == .conflict)
             #expect(changed.errorCode == "IDEMPOTENCY_CONFLICT")
             // The same referenceId for another customer is another delta.
-            #expect(try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"d","delta":10,"reason":"x","referenceId":"inv-1"}"#).status == .created)
-            let unknown = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":-1,"reason":"fix","adjusts":{"referenceId":"nope"}}"#)
+            #expect(
+                try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"d","delta":10,"reason":"x","referenceId":"inv-1"}"#).status
+                    == .created
+            )
+            let unknown = try await api.balance(
+                .post,
+                "/delta",
+                key: key,
+                body: #"{"customerId":"c","delta":-1,"reason":"fix","adjusts":{"referenceId":"nope"}}"#
+            )
             #expect(unknown.status == .badRequest)
             #expect(unknown.json["error"]?["details"] == [["field": "adjusts", "problem": "unknown"]])
-            let adjust = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":-1,"reason":"fix","adjusts":{"referenceId":"inv-1"}}"#)
+            let adjust = try await api.balance(
+                .post,
+                "/delta",
+                key: key,
+                body: #"{"customerId":"c","delta":-1,"reason":"fix","adjusts":{"referenceId":"inv-1"}}"#
+            )
             #expect(adjust.status == .created)
             #expect(adjust.data["adjusts"] == ["referenceId": "inv-1"])
             #expect(adjust.data["sequenceNumber"] == 2)
@@ -85,7 +106,9 @@ import Testing
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses.allSatisfy { $0 == .created || $0 == .accepted })
-            let sequence = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"y"}"#).data["sequenceNumber"]
+            let sequence = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"y"}"#).data[
+                "sequenceNumber"
+            ]
             #expect(sequence == 3, "exactly one write for the racing key")
         }
     }
@@ -107,7 +130,10 @@ import Testing
                 (#"{"customerId":"c","delta":1,"reason":"\#(String(repeating: "r", count: 501))"}"#, "reason", "too_long"),
                 (#"{"customerId":"c","delta":1,"reason":"r","referenceId":"\#(String(repeating: "x", count: 256))"}"#, "referenceId", "too_long"),
                 (#"{"customerId":"c","delta":1,"reason":"r","metadata":[1]}"#, "metadata", "type"),
-                (#"{"customerId":"c","delta":1,"reason":"r","metadata":{"big":"\#(String(repeating: "m", count: 16400))"}}"#, "metadata", "too_large"),
+                (
+                    #"{"customerId":"c","delta":1,"reason":"r","metadata":{"big":"\#(String(repeating: "m", count: 16400))"}}"#, "metadata",
+                    "too_large"
+                ),
                 (#"{"customerId":"c","delta":1,"reason":"r","metadata":{"n":1e999}}"#, "metadata.n", "number"),
                 // I-JSON: a number a double cannot hold exactly is refused, naming where it is.
                 (#"{"customerId":"c","delta":1,"reason":"r","metadata":{"invoice":12345678901234567891}}"#, "metadata.invoice", "number"),
@@ -119,10 +145,17 @@ import Testing
             for (body, field, problem) in cases {
                 let reply = try await api.balance(.post, "/delta", key: key, body: body)
                 #expect(reply.status == .badRequest, "\(body.prefix(80))")
-                #expect(reply.json["error"]?["details"] == [["field": .string(field), "problem": .string(problem)]], "\(body.prefix(80)): \(reply.text.prefix(200))")
+                #expect(
+                    reply.json["error"]?["details"] == [["field": .string(field), "problem": .string(problem)]],
+                    "\(body.prefix(80)): \(reply.text.prefix(200))"
+                )
             }
-            #expect(try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":-1000000000,"reason":"r"}"#).status == .created)
-            #expect(try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c.d:e_f-9","delta":1e-6,"reason":"r"}"#).status == .created)
+            #expect(
+                try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":-1000000000,"reason":"r"}"#).status == .created
+            )
+            #expect(
+                try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c.d:e_f-9","delta":1e-6,"reason":"r"}"#).status == .created
+            )
         }
     }
 
@@ -139,8 +172,10 @@ import Testing
             #expect(try await api.balance(.get, "/delta/rec_unknown", key: aliceKey).status == .notFound)
 
             let parsed = try #require(APIKey(parsing: aliceKey))
-            for bad in ["", "garbage", "pk_test_\(parsed.publicID).sk_test_wrongsecret", "pk_live_\(parsed.publicID).sk_live_\(parsed.secret)",
-                        "pk_test_unknown.sk_test_\(parsed.secret)"] {
+            for bad in [
+                "", "garbage", "pk_test_\(parsed.publicID).sk_test_wrongsecret", "pk_live_\(parsed.publicID).sk_live_\(parsed.secret)",
+                "pk_test_unknown.sk_test_\(parsed.secret)",
+            ] {
                 let reply = try await api.balance(.get, path, key: bad)
                 #expect(reply.status == .unauthorized, "\(bad.prefix(20))")
                 #expect(reply.errorCode == "INVALID_API_KEY")

@@ -11,20 +11,36 @@ import Testing
         try await TestServer(backend).run { api in
             let account = try await api.account()
             let key = try await api.apiKey(account)
-            let emitted = try await api.balance(.post, "/delta", key: key, body: """
-                {"customerId":"cust_1","delta":12.50,"reason":"GPU hours","referenceId":"inv-1","metadata":{"units":3,"region":"eu"}}
-                """)
+            let emitted = try await api.balance(
+                .post,
+                "/delta",
+                key: key,
+                body: """
+                    {"customerId":"cust_1","delta":12.50,"reason":"GPU hours","referenceId":"inv-1","metadata":{"units":3,"region":"eu"}}
+                    """
+            )
             #expect(emitted.status == .created)
             let data = emitted.data
-            #expect(data.keys.isSuperset(of: ["recordId", "receiptId", "status", "customerId", "delta", "reason", "referenceId", "sequenceNumber", "contentHash", "createdAt"]))
+            #expect(
+                data.keys.isSuperset(of: [
+                    "recordId", "receiptId", "status", "customerId", "delta", "reason", "referenceId", "sequenceNumber", "contentHash", "createdAt",
+                ])
+            )
             #expect(data["status"] == "QUEUED")
             #expect(data["delta"] == .number("12.5"))
             #expect(data["sequenceNumber"] == 1)
             // The content hash is recomputable from the answer's own fields.
-            let content = DeltaContent(recordID: data["recordId"]?.string ?? "", customerID: "cust_1", sequenceNumber: 1,
-                                       delta: try Amount(parsing: "12.5"), reason: "GPU hours", referenceID: "inv-1",
-                                       metadata: data["metadata"], adjusts: nil,
-                                       createdAt: try #require(Self.millis(data["createdAt"]?.string)))
+            let content = DeltaContent(
+                recordID: data["recordId"]?.string ?? "",
+                customerID: "cust_1",
+                sequenceNumber: 1,
+                delta: try Amount(parsing: "12.5"),
+                reason: "GPU hours",
+                referenceID: "inv-1",
+                metadata: data["metadata"],
+                adjusts: nil,
+                createdAt: try #require(Self.millis(data["createdAt"]?.string))
+            )
             #expect(try content.contentHash().prefixedHex == data["contentHash"]?.string)
 
             let verified = try await api.waitForDelta(data["recordId"]?.string ?? "", key: key)
@@ -77,7 +93,8 @@ import Testing
             let key = try await api.apiKey(try await api.account())
             var last = ""
             for amount in ["10.25", "-3.000001", "0.75", "100"] {
-                last = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"acct-9","delta":\#(amount),"reason":"usage"}"#)
+                last =
+                    try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"acct-9","delta":\#(amount),"reason":"usage"}"#)
                     .data["recordId"]?.string ?? ""
             }
             _ = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"other","delta":5,"reason":"usage"}"#)
@@ -94,16 +111,17 @@ import Testing
             let unknown = try await api.balance(.get, "/derive/nobody", key: key)
             #expect(unknown.status == .notFound)
             #expect(unknown.errorCode == "CUSTOMER_NOT_FOUND")
-            for bad in ["limit=0", "limit=1001", "offset=-1", "startingBalance=abc", "startingBalance=0.0000001", "period=2026-13",
-                        "period=2999-01", "timePreset=yesterday", "startDate=2026-11-02&endDate=2026-11-01",
-                        // Every query parameter, not only integers: given empty or twice is 400.
-                        "period=", "period=2026-01&period=2026-02", "startingBalance=1&startingBalance=2"] {
+            for bad in [
+                "limit=0", "limit=1001", "offset=-1", "startingBalance=abc", "startingBalance=0.0000001", "period=2026-13",
+                "period=2999-01", "timePreset=yesterday", "startDate=2026-11-02&endDate=2026-11-01",
+                // Every query parameter, not only integers: given empty or twice is 400.
+                "period=", "period=2026-01&period=2026-02", "startingBalance=1&startingBalance=2",
+            ] {
                 #expect(try await api.balance(.get, "/derive/acct-9?\(bad)", key: key).errorCode == "VALIDATION_ERROR", "\(bad)")
             }
         }
     }
 }
-
 
 @Suite struct ScopedDeriveTests {
     @Test(arguments: Backend.all)
@@ -112,19 +130,24 @@ import Testing
             let key = try await api.apiKey(try await api.account())
             var records: [String] = []
             for amount in [5, 7, -2] {
-                records.append(try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"s","delta":\#(amount),"reason":"r"}"#)
-                    .data["recordId"]?.string ?? "")
+                records.append(
+                    try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"s","delta":\#(amount),"reason":"r"}"#)
+                        .data["recordId"]?.string ?? ""
+                )
             }
             _ = try await api.waitForDelta(records[2], key: key)
             let now = Date()
             let formatter = ISO8601DateFormatter()
             let month = String(formatter.string(from: now).prefix(7))
             let previous = String(formatter.string(from: now.addingTimeInterval(-40 * 86_400)).prefix(7))
-            let start = formatter.string(from: now.addingTimeInterval(-3600)), end = formatter.string(from: now.addingTimeInterval(3600))
+            let start = formatter.string(from: now.addingTimeInterval(-3600))
+            let end = formatter.string(from: now.addingTimeInterval(3600))
             let expectations: [(String, JSONValue, Int)] = [
                 ("", 10, 3), ("period=\(month)", 10, 3), ("timePreset=current_month", 10, 3), ("period=\(previous)", 0, 0),
-                ("timePreset=custom&startDate=\(start)&endDate=\(end)", 10, 3), ("startDate=\(start)&endDate=\(end)&startingBalance=1.5", .number("11.5"), 3),
-                ("startingCheckpoint=\(records[0])", 5, 2), ("startingCheckpoint=\(records[1])&startingCheckpointType=recordId&startingBalance=12", 10, 1),
+                ("timePreset=custom&startDate=\(start)&endDate=\(end)", 10, 3),
+                ("startDate=\(start)&endDate=\(end)&startingBalance=1.5", .number("11.5"), 3),
+                ("startingCheckpoint=\(records[0])", 5, 2),
+                ("startingCheckpoint=\(records[1])&startingCheckpointType=recordId&startingBalance=12", 10, 1),
             ]
             for (query, balance, count) in expectations {
                 let reply = try await api.balance(.get, "/derive/s?\(query)", key: key)
@@ -134,8 +157,10 @@ import Testing
                 #expect(reply.data["deltas"]?.count == count, "\(query)")
             }
             #expect(try await api.balance(.get, "/derive/s?period=\(month)", key: key).data["scope"]?["startDate"]?.string?.hasPrefix(month) == true)
-            for query in ["period=\(month)&timePreset=current_month", "startingCheckpoint=\(records[0])&period=\(month)",
-                          "startDate=\(start)", "timePreset=custom&endDate=\(end)", "timePreset=current_month&startDate=\(start)&endDate=\(end)"] {
+            for query in [
+                "period=\(month)&timePreset=current_month", "startingCheckpoint=\(records[0])&period=\(month)",
+                "startDate=\(start)", "timePreset=custom&endDate=\(end)", "timePreset=current_month&startDate=\(start)&endDate=\(end)",
+            ] {
                 #expect(try await api.balance(.get, "/derive/s?\(query)", key: key).errorCode == "INVALID_SCOPE_COMBINATION", "\(query)")
             }
             #expect(try await api.balance(.get, "/derive/s?startDate=2020-01-01&endDate=2026-01-01", key: key).errorCode == "SCOPE_TOO_WIDE")

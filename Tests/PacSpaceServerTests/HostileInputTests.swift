@@ -21,8 +21,12 @@ import Testing
             for exponent in ["1e-9223372036854775808", "1e9223372036854775807", "1e-99999999999999999999999", "-1E+000000000000000001000"] {
                 let emit = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c1","delta":\#(exponent),"reason":"x"}"#)
                 #expect(emit.status == .badRequest, "\(exponent): \(emit.text)")
-                let batch = try await api.balance(.post, "/delta/batch", key: key,
-                                                  body: #"{"deltas":[{"customerId":"c1","delta":\#(exponent),"reason":"x"},{"customerId":"c1","delta":2,"reason":"y"}]}"#)
+                let batch = try await api.balance(
+                    .post,
+                    "/delta/batch",
+                    key: key,
+                    body: #"{"deltas":[{"customerId":"c1","delta":\#(exponent),"reason":"x"},{"customerId":"c1","delta":2,"reason":"y"}]}"#
+                )
                 #expect(batch.status == .created)
                 #expect(batch.data["totalFailed"] == 1)
                 let derive = try await api.balance(.get, "/derive/c1?startingBalance=\(exponent)", key: key)
@@ -63,7 +67,11 @@ import Testing
             let ancient = try await api.balance(.get, "/derive/c1?period=0000-01", key: key)
             #expect(ancient.status == .ok, "year 0000 is a past month with nothing in it: \(ancient.text)")
             for (start, end) in [("9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999-23:59"), ("2026-01-01T00:00:00+99:99", "2026-01-02")] {
-                let reply = try await api.balance(.get, "/derive/c1?startDate=\(start)&endDate=\(end)".replacingOccurrences(of: "+", with: "%2B"), key: key)
+                let reply = try await api.balance(
+                    .get,
+                    "/derive/c1?startDate=\(start)&endDate=\(end)".replacingOccurrences(of: "+", with: "%2B"),
+                    key: key
+                )
                 #expect(reply.status == .badRequest, "\(start) – \(end): \(reply.text)")
             }
         }
@@ -88,9 +96,14 @@ import Testing
             let over = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"whale","delta":0.000001,"reason":"one more"}"#)
             #expect(over.status == .unprocessableContent)
             #expect(over.errorCode == "BALANCE_OUT_OF_RANGE")
-            let mixed = try await api.balance(.post, "/delta/batch", key: key, body: """
-                {"deltas":[{"customerId":"whale","delta":5,"reason":"over"},{"customerId":"whale","delta":-7,"reason":"back"},{"customerId":"whale","delta":7,"reason":"again"}]}
-                """)
+            let mixed = try await api.balance(
+                .post,
+                "/delta/batch",
+                key: key,
+                body: """
+                    {"deltas":[{"customerId":"whale","delta":5,"reason":"over"},{"customerId":"whale","delta":-7,"reason":"back"},{"customerId":"whale","delta":7,"reason":"again"}]}
+                    """
+            )
             #expect(mixed.data["totalQueued"] == 2)
             guard case .array(let results)? = mixed.data["results"] else { throw TestFailure("no results") }
             #expect(results[0]["error"]?["code"] == "BALANCE_OUT_OF_RANGE")
@@ -124,21 +137,41 @@ import Testing
         try await server.run { api in
             let key = try await api.apiKey(try await api.account())
             #expect(try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"r"}"#).status == .created)
-            let batch = try await api.balance(.post, "/delta/batch", key: key, body: """
-                {"deltas":[{"customerId":"c","delta":1,"reason":"a"},{"customerId":"c","delta":1,"reason":"b"},{"customerId":"c","delta":1,"reason":"c"}]}
-                """)
+            let batch = try await api.balance(
+                .post,
+                "/delta/batch",
+                key: key,
+                body: """
+                    {"deltas":[{"customerId":"c","delta":1,"reason":"a"},{"customerId":"c","delta":1,"reason":"b"},{"customerId":"c","delta":1,"reason":"c"}]}
+                    """
+            )
             #expect(batch.data["totalQueued"] == 3)
             var headers = HTTPFields()
             headers[HTTPField.Name("Idempotency-Key")!] = "full-1"
-            let refused = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"d","referenceId":"d"}"#,
-                                                headers: headers)
+            let refused = try await api.balance(
+                .post,
+                "/delta",
+                key: key,
+                body: #"{"customerId":"c","delta":1,"reason":"d","referenceId":"d"}"#,
+                headers: headers
+            )
             #expect(refused.status == .serviceUnavailable)
             #expect(refused.errorCode == "LOG_BACKLOG_FULL")
             #expect(refused.headers[.retryAfter] != nil)
-            let again = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"d","referenceId":"d"}"#,
-                                              headers: headers)
+            let again = try await api.balance(
+                .post,
+                "/delta",
+                key: key,
+                body: #"{"customerId":"c","delta":1,"reason":"d","referenceId":"d"}"#,
+                headers: headers
+            )
             #expect(again.errorCode == "LOG_BACKLOG_FULL", "no answer was stored under the key: \(again.text)")
-            let batchRefused = try await api.balance(.post, "/delta/batch", key: key, body: #"{"deltas":[{"customerId":"c","delta":1,"reason":"e"}]}"#)
+            let batchRefused = try await api.balance(
+                .post,
+                "/delta/batch",
+                key: key,
+                body: #"{"deltas":[{"customerId":"c","delta":1,"reason":"e"}]}"#
+            )
             #expect(batchRefused.errorCode == "LOG_BACKLOG_FULL")
             let customer = try await api.balance(.get, "/customers/c", key: key)
             #expect(customer.data["totalDeltas"] == 4, "nothing of the refused writes was stored")
@@ -154,7 +187,8 @@ import Testing
             let key = try await api.apiKey(try await api.account())
             var last = ""
             for reason in ["a", "b"] {
-                last = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"big","delta":1,"reason":"\#(reason)"}"#)
+                last =
+                    try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"big","delta":1,"reason":"\#(reason)"}"#)
                     .data["recordId"]?.string ?? ""
             }
             _ = try await api.waitForDelta(last, key: key)
@@ -164,9 +198,11 @@ import Testing
                 }
             }
             let month = String(Timestamp.iso8601(millis: Int64(Date().timeIntervalSince1970 * 1000)).prefix(7))
-            for reply in [try await api.balance(.get, "/derive/big?period=\(month)", key: key),
-                          try await api.balance(.get, "/receipt/big?period=\(month)", key: key),
-                          try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"big","period":"\#(month)"}"#)] {
+            for reply in [
+                try await api.balance(.get, "/derive/big?period=\(month)", key: key),
+                try await api.balance(.get, "/receipt/big?period=\(month)", key: key),
+                try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"big","period":"\#(month)"}"#),
+            ] {
                 #expect(reply.status == .unprocessableContent, "\(reply.text)")
                 #expect(reply.errorCode == "AMOUNT_OUT_OF_RANGE")
             }
@@ -240,7 +276,12 @@ import Testing
             let item = #"{"customerId":"heavy","delta":1,"reason":"r","metadata":\#(metadata)}"#
             var last = ""
             for _ in 0..<12 {
-                let reply = try await api.balance(.post, "/delta/batch", key: key, body: #"{"deltas":[\#(Array(repeating: item, count: 50).joined(separator: ","))]}"#)
+                let reply = try await api.balance(
+                    .post,
+                    "/delta/batch",
+                    key: key,
+                    body: #"{"deltas":[\#(Array(repeating: item, count: 50).joined(separator: ","))]}"#
+                )
                 guard case .array(let results)? = reply.data["results"] else { throw TestFailure(reply.text) }
                 last = results.last?["recordId"]?.string ?? ""
             }
@@ -299,7 +340,12 @@ import Testing
                 let noisyKey = try await api.apiKey(noisy)
                 _ = try await WebhookTests.endpoint(api, noisy, url: "http://127.0.0.1:\(silent.port)/hook")
                 let item = #"{"customerId":"c","delta":1,"reason":"r"}"#
-                _ = try await api.balance(.post, "/delta/batch", key: noisyKey, body: #"{"deltas":[\#(Array(repeating: item, count: 60).joined(separator: ","))]}"#)
+                _ = try await api.balance(
+                    .post,
+                    "/delta/batch",
+                    key: noisyKey,
+                    body: #"{"deltas":[\#(Array(repeating: item, count: 60).joined(separator: ","))]}"#
+                )
                 try await Task.sleep(for: .seconds(1))  // its deliveries are now hanging on the silent receiver
 
                 let quiet = try await api.account()
@@ -308,7 +354,9 @@ import Testing
                 let started = ContinuousClock.now
                 let emitted = try await api.balance(.post, "/delta", key: quietKey, body: item)
                 let recordID = emitted.data["recordId"]?.string ?? ""
-                _ = try await receiver.wait(for: "the quiet tenant's delta.verified") { $0.event == "delta.verified" && $0.json["data"]?["recordId"]?.string == recordID }
+                _ = try await receiver.wait(for: "the quiet tenant's delta.verified") {
+                    $0.event == "delta.verified" && $0.json["data"]?["recordId"]?.string == recordID
+                }
                 let waited = ContinuousClock.now - started
                 // Before: a round waited for the dead receiver's 10 s timeout (49.5 s with 160 test events).
                 #expect(waited < .seconds(5), "the quiet tenant waited \(waited)")
@@ -353,8 +401,11 @@ import Testing
                 #expect(verified.data["checkpointId"]?.string == entry.id)
             }
             // Tenant 1 cannot start from tenant 0's checkpoint.
-            let foreign = try await api.balance(.get, "/derive/same?startingCheckpoint=\(sealed[0].root)&startingCheckpointType=proofRoot",
-                                                key: sealed[1].key)
+            let foreign = try await api.balance(
+                .get,
+                "/derive/same?startingCheckpoint=\(sealed[0].root)&startingCheckpointType=proofRoot",
+                key: sealed[1].key
+            )
             #expect(foreign.status == .badRequest)
             // Two v1 checkpoints (sealed before v2) with one root: ambiguous, never the first one found.
             let (sharedRoot, secondID) = (sealed[0].root, sealed[1].id)
@@ -431,7 +482,9 @@ final class RawConnection: @unchecked Sendable {
 
     /// Sends one request (`Connection: close`) and returns the status code of its answer.
     func status(of method: String, _ path: String, body: String) async throws -> Int {
-        try send("\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+        try send(
+            "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        )
         let head = try await read(within: .seconds(10))
         guard let code = head.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { throw TestFailure("no answer: \(head)") }
         return code
@@ -489,8 +542,10 @@ final class SilentListener: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && listen(descriptor, 1024) == 0
-                && getsockname(descriptor, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && listen(descriptor, 1024) == 0
+                    && getsockname(descriptor, $0, &length) == 0
+            }
         }
         guard bound else { throw TestFailure("cannot listen") }
         port = Int(UInt16(bigEndian: address.sin_port))

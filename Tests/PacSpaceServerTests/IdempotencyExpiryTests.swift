@@ -1,11 +1,12 @@
 import Foundation
 import HTTPTypes
 import PacSpaceCore
-@testable import PacSpaceServer
 import PacSpaceStore
 import SQLKit
 import Synchronization
 import Testing
+
+@testable import PacSpaceServer
 
 /// Idempotency-Key answers are kept 30 days (api.md: at least 30), then the key is free
 /// again and the purge deletes them in bounded batches. They used to be kept forever.
@@ -24,7 +25,13 @@ import Testing
             func emit(_ idempotency: String, _ amount: String) async throws -> Reply {
                 var headers = HTTPFields()
                 headers[HTTPField.Name("Idempotency-Key") ?? .via] = idempotency
-                return try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c1","delta":\#(amount),"reason":"x"}"#, headers: headers)
+                return try await api.balance(
+                    .post,
+                    "/delta",
+                    key: key,
+                    body: #"{"customerId":"c1","delta":\#(amount),"reason":"x"}"#,
+                    headers: headers
+                )
             }
             #expect(try await emit(keys.fresh, "1").status == .created)
             #expect(try await emit(keys.stale, "1").status == .created)

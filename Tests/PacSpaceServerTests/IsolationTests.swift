@@ -45,48 +45,110 @@ import Testing
             let b = try await api.account()
             let bTest = try await api.apiKey(b)
             let bLive = try await api.apiKey(b, environment: "mainnet")
-            let testRecord = try await api.balance(.post, "/delta", key: bTest,
-                                                   body: #"{"customerId":"secret-customer-b","delta":5,"reason":"secret-reason-b"}"#).data["recordId"]?.string ?? ""
-            let liveRecord = try await api.balance(.post, "/delta", key: bLive,
-                                                   body: #"{"customerId":"secret-live-b","delta":7,"reason":"secret-live-reason"}"#).data["recordId"]?.string ?? ""
+            let testRecord =
+                try await api.balance(
+                    .post,
+                    "/delta",
+                    key: bTest,
+                    body: #"{"customerId":"secret-customer-b","delta":5,"reason":"secret-reason-b"}"#
+                ).data["recordId"]?.string ?? ""
+            let liveRecord =
+                try await api.balance(
+                    .post,
+                    "/delta",
+                    key: bLive,
+                    body: #"{"customerId":"secret-live-b","delta":7,"reason":"secret-live-reason"}"#
+                ).data["recordId"]?.string ?? ""
             _ = try await api.waitForDelta(testRecord, key: bTest)
             _ = try await api.waitForDelta(liveRecord, key: bLive)
             _ = try await api.balance(.post, "/checkpoint", key: bTest, body: #"{"customerId":"secret-customer-b"}"#)
-            let webhook = try await api.call(.post, "/dashboard/webhooks", body: #"{"url":"https://hooks.example.com/secret-b"}"#, token: b.accessToken)
+            let webhook = try await api.call(
+                .post,
+                "/dashboard/webhooks",
+                body: #"{"url":"https://hooks.example.com/secret-b"}"#,
+                token: b.accessToken
+            )
             let webhookID = webhook.data["id"]?.string ?? ""
             let eventID = try await api.call(.post, "/dashboard/webhooks/\(webhookID)/test", token: b.accessToken).data["eventId"]?.string ?? ""
-            let liveEventID = try await api.call(.post, "/dashboard/webhooks/\(webhookID)/test", body: #"{"environment":"mainnet"}"#,
-                                                 token: b.accessToken).data["eventId"]?.string ?? ""
+            let liveEventID =
+                try await api.call(
+                    .post,
+                    "/dashboard/webhooks/\(webhookID)/test",
+                    body: #"{"environment":"mainnet"}"#,
+                    token: b.accessToken
+                ).data["eventId"]?.string ?? ""
             guard case .array(let keys)? = try await api.call(.get, "/dashboard/api-keys", token: b.accessToken).data["items"],
-                  let keyID = keys.first?["id"]?.string else { throw TestFailure("no key of B") }
+                let keyID = keys.first?["id"]?.string
+            else { throw TestFailure("no key of B") }
             let bSession = JWTFixtures.session(of: b.accessToken)
-            let secrets = ["secret-customer-b", "secret-reason-b", "secret-live-b", "secret-live-reason", "hooks.example.com/secret-b",
-                           b.tenantID, b.email, testRecord, liveRecord, webhookID, eventID, liveEventID, keyID, bSession]
+            let secrets = [
+                "secret-customer-b", "secret-reason-b", "secret-live-b", "secret-live-reason", "hooks.example.com/secret-b",
+                b.tenantID, b.email, testRecord, liveRecord, webhookID, eventID, liveEventID, keyID, bSession,
+            ]
 
             // Tenant A.
             let a = try await api.account()
             let aTest = try await api.apiKey(a)
             let aToken = Credential.token(a.accessToken)
-            let probes: [Probe] = [
-                Probe(method: .delete, path: "/dashboard/auth/sessions/\(bSession)", route: "DELETE /dashboard/auth/sessions/{sessionId}", credential: aToken),
-                Probe(method: .get, path: "/dashboard/api-keys/\(keyID)", route: "GET /dashboard/api-keys/{id}", credential: aToken),
-                Probe(method: .patch, path: "/dashboard/api-keys/\(keyID)", route: "PATCH /dashboard/api-keys/{id}", body: #"{"name":"mine"}"#, credential: aToken),
-                Probe(method: .post, path: "/dashboard/api-keys/\(keyID)/rotate", route: "POST /dashboard/api-keys/{id}/rotate", credential: aToken),
-                Probe(method: .delete, path: "/dashboard/api-keys/\(keyID)", route: "DELETE /dashboard/api-keys/{id}", credential: aToken),
-                Probe(method: .get, path: "/dashboard/contracts/\(b.tenantID)/status", route: "GET /dashboard/contracts/{tenantId}/status", credential: aToken),
-                Probe(method: .get, path: "/dashboard/webhooks/\(webhookID)", route: "GET /dashboard/webhooks/{id}", credential: aToken),
-                Probe(method: .patch, path: "/dashboard/webhooks/\(webhookID)", route: "PATCH /dashboard/webhooks/{id}", body: #"{"active":false}"#, credential: aToken),
-                Probe(method: .delete, path: "/dashboard/webhooks/\(webhookID)", route: "DELETE /dashboard/webhooks/{id}", credential: aToken),
-                Probe(method: .post, path: "/dashboard/webhooks/\(webhookID)/rotate-secret", route: "POST /dashboard/webhooks/{id}/rotate-secret", credential: aToken),
-                Probe(method: .post, path: "/dashboard/webhooks/\(webhookID)/test", route: "POST /dashboard/webhooks/{id}/test", credential: aToken),
-            ] + Self.balanceProbes(record: testRecord, customer: "secret-customer-b", event: eventID, key: aTest)
-              + Self.balanceProbes(record: liveRecord, customer: "secret-live-b", event: liveEventID, key: bTest)  // sandbox key, production data
+            let probes: [Probe] =
+                [
+                    Probe(
+                        method: .delete,
+                        path: "/dashboard/auth/sessions/\(bSession)",
+                        route: "DELETE /dashboard/auth/sessions/{sessionId}",
+                        credential: aToken
+                    ),
+                    Probe(method: .get, path: "/dashboard/api-keys/\(keyID)", route: "GET /dashboard/api-keys/{id}", credential: aToken),
+                    Probe(
+                        method: .patch,
+                        path: "/dashboard/api-keys/\(keyID)",
+                        route: "PATCH /dashboard/api-keys/{id}",
+                        body: #"{"name":"mine"}"#,
+                        credential: aToken
+                    ),
+                    Probe(
+                        method: .post,
+                        path: "/dashboard/api-keys/\(keyID)/rotate",
+                        route: "POST /dashboard/api-keys/{id}/rotate",
+                        credential: aToken
+                    ),
+                    Probe(method: .delete, path: "/dashboard/api-keys/\(keyID)", route: "DELETE /dashboard/api-keys/{id}", credential: aToken),
+                    Probe(
+                        method: .get,
+                        path: "/dashboard/contracts/\(b.tenantID)/status",
+                        route: "GET /dashboard/contracts/{tenantId}/status",
+                        credential: aToken
+                    ),
+                    Probe(method: .get, path: "/dashboard/webhooks/\(webhookID)", route: "GET /dashboard/webhooks/{id}", credential: aToken),
+                    Probe(
+                        method: .patch,
+                        path: "/dashboard/webhooks/\(webhookID)",
+                        route: "PATCH /dashboard/webhooks/{id}",
+                        body: #"{"active":false}"#,
+                        credential: aToken
+                    ),
+                    Probe(method: .delete, path: "/dashboard/webhooks/\(webhookID)", route: "DELETE /dashboard/webhooks/{id}", credential: aToken),
+                    Probe(
+                        method: .post,
+                        path: "/dashboard/webhooks/\(webhookID)/rotate-secret",
+                        route: "POST /dashboard/webhooks/{id}/rotate-secret",
+                        credential: aToken
+                    ),
+                    Probe(
+                        method: .post,
+                        path: "/dashboard/webhooks/\(webhookID)/test",
+                        route: "POST /dashboard/webhooks/{id}/test",
+                        credential: aToken
+                    ),
+                ] + Self.balanceProbes(record: testRecord, customer: "secret-customer-b", event: eventID, key: aTest)
+                + Self.balanceProbes(record: liveRecord, customer: "secret-live-b", event: liveEventID, key: bTest)  // sandbox key, production data
 
             for probe in probes {
                 let reply: Reply
                 switch probe.credential {
                 case .token(let token): reply = try await api.call(probe.method, probe.path, body: probe.body, token: token)
-                case .key(let key): reply = try await api.balance(probe.method, String(probe.path.dropFirst("/api/v1/balance".count)), key: key, body: probe.body)
+                case .key(let key):
+                    reply = try await api.balance(probe.method, String(probe.path.dropFirst("/api/v1/balance".count)), key: key, body: probe.body)
                 }
                 #expect([401, 403, 404].contains(reply.status.code), "\(probe.method) \(probe.path): \(reply.status) \(reply.text)")
                 // What the caller sent may come back (a 404 naming the customer asked for); nothing else may.
@@ -135,10 +197,27 @@ import Testing
             Probe(method: .get, path: "\(base)/gaps/\(customer)", route: "GET \(base)/gaps/{customerId}", credential: credential),
             Probe(method: .get, path: "\(base)/receipt/\(customer)", route: "GET \(base)/receipt/{customerId}", credential: credential),
             Probe(method: .get, path: "\(base)/invoice-proof/\(customer)", route: "GET \(base)/invoice-proof/{customerId}", credential: credential),
-            Probe(method: .post, path: "\(base)/compare", route: "POST \(base)/compare",
-                  body: #"{"customerId":"\#(customer)","yourBalance":5,"theirBalance":5}"#, credential: credential),
-            Probe(method: .post, path: "\(base)/checkpoint", route: "POST \(base)/checkpoint", body: #"{"customerId":"\#(customer)"}"#, credential: credential),
-            Probe(method: .post, path: "\(base)/webhooks/\(event)/retry", route: "POST \(base)/webhooks/{eventId}/retry", body: "{}", credential: credential),
+            Probe(
+                method: .post,
+                path: "\(base)/compare",
+                route: "POST \(base)/compare",
+                body: #"{"customerId":"\#(customer)","yourBalance":5,"theirBalance":5}"#,
+                credential: credential
+            ),
+            Probe(
+                method: .post,
+                path: "\(base)/checkpoint",
+                route: "POST \(base)/checkpoint",
+                body: #"{"customerId":"\#(customer)"}"#,
+                credential: credential
+            ),
+            Probe(
+                method: .post,
+                path: "\(base)/webhooks/\(event)/retry",
+                route: "POST \(base)/webhooks/{eventId}/retry",
+                body: "{}",
+                credential: credential
+            ),
         ]
     }
 }

@@ -2,10 +2,11 @@ import Crypto
 import Foundation
 import HTTPTypes
 import PacSpaceCore
-@testable import PacSpaceServer
 import PacSpaceStore
 import SQLKit
 import Testing
+
+@testable import PacSpaceServer
 
 /// Sealed values are bound to their rows, values from before that are bound at start-up,
 /// and both key rings rotate without a running server meeting a value or token it cannot
@@ -53,7 +54,9 @@ import Testing
             //    one copied from another row does not open.
             let legacy = Base64.encode(Array(try AES.GCM.seal(Array(secret.utf8), using: SymmetricKey(data: Self.oldKey)).combined ?? Data()))
             try await server.withDatabase { database in
-                try await database.transaction { try await $0.raw("UPDATE webhook_endpoints SET sealed_secret = \(bind: legacy) WHERE id = \(bind: endpointID)").run() }
+                try await database.transaction {
+                    try await $0.raw("UPDATE webhook_endpoints SET sealed_secret = \(bind: legacy) WHERE id = \(bind: endpointID)").run()
+                }
             }
             try await server.run { _ in }
             values = try await Self.sealed(server)
@@ -96,7 +99,12 @@ import Testing
             let account = try await api.account()
             var ids: [String] = []
             for _ in 0..<2 {
-                let created = try await api.call(.post, "/dashboard/webhooks", body: #"{"url":"https://example.com/hook"}"#, token: account.accessToken)
+                let created = try await api.call(
+                    .post,
+                    "/dashboard/webhooks",
+                    body: #"{"url":"https://example.com/hook"}"#,
+                    token: account.accessToken
+                )
                 ids.append(created.data["id"]?.string ?? "")
             }
             return ids
@@ -113,7 +121,11 @@ import Testing
         let values = try await Self.sealed(server)
         #expect(values["wh:" + endpoints[0]] == foreign, "left as it was")
         #expect(values["wh:" + endpoints[1]]?.hasPrefix("v2.\(KeySealer.keyID(Self.oldKey)).") == true, "the other one is bound all the same")
-        #expect(server.logs.all.contains { $0.contains("sealed values no master key opens") && $0.contains("webhook_endpoints.sealed_secret \(endpoints[0])") })
+        #expect(
+            server.logs.all.contains {
+                $0.contains("sealed values no master key opens") && $0.contains("webhook_endpoints.sealed_secret \(endpoints[0])")
+            }
+        )
         let again = try await server.withDatabase { database in
             try await SealedValues(database: database).reseal(with: try KeySealer(masterKeys: [Self.oldKey]), .notCurrent)
         }
@@ -124,13 +136,16 @@ import Testing
     /// every key is checked; a damaged key file stops the start with its path.
     @Test func keyRingsAreChecked() throws {
         var configuration = ServerConfiguration()
-        let hex = String(repeating: "ab", count: 32), other = String(repeating: "cd", count: 32)
+        let hex = String(repeating: "ab", count: 32)
+        let other = String(repeating: "cd", count: 32)
         try configuration.apply(environment: ["PACSPACE_MASTER_KEY": hex, "PACSPACE_MASTER_KEY_RETIRED": other + ", " + hex])
         #expect(configuration.masterKeys.count == 3)
-        for bad in [["PACSPACE_MASTER_KEY_RETIRED": hex], ["PACSPACE_MASTER_KEY": hex, "PACSPACE_MASTER_KEY_RETIRED": "abc"],
-                    ["PACSPACE_JWT_SECRET_RETIRED": String(repeating: "x", count: 40)],
-                    ["PACSPACE_JWT_SECRET": String(repeating: "x", count: 40), "PACSPACE_JWT_SECRET_RETIRED": "short"],
-                    ["PACSPACE_METRICS_TOKEN": "short"], ["PACSPACE_METRICS_TOKEN": "sixteen chars, with spaces"]] {
+        for bad in [
+            ["PACSPACE_MASTER_KEY_RETIRED": hex], ["PACSPACE_MASTER_KEY": hex, "PACSPACE_MASTER_KEY_RETIRED": "abc"],
+            ["PACSPACE_JWT_SECRET_RETIRED": String(repeating: "x", count: 40)],
+            ["PACSPACE_JWT_SECRET": String(repeating: "x", count: 40), "PACSPACE_JWT_SECRET_RETIRED": "short"],
+            ["PACSPACE_METRICS_TOKEN": "short"], ["PACSPACE_METRICS_TOKEN": "sixteen chars, with spaces"],
+        ] {
             var fresh = ServerConfiguration()
             #expect(throws: ConfigurationError.self, "\(bad)") { try fresh.apply(environment: bad) }
         }

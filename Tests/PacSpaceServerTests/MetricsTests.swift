@@ -1,11 +1,12 @@
 import Foundation
 import HTTPTypes
 import PacSpaceCore
-@testable import PacSpaceServer
 import PacSpaceStore
 import SQLKit
 import Synchronization
 import Testing
+
+@testable import PacSpaceServer
 
 /// `/metrics` (Prometheus text, behind `PACSPACE_METRICS_TOKEN`) and `/readyz` on a
 /// stuck webhook outbox.
@@ -42,9 +43,14 @@ import Testing
             #expect(try await scrape(api, token: Self.token + "x").status == .unauthorized)
 
             let key = try await api.apiKey(try await api.account())
-            let emitted = try await api.balance(.post, "/delta/batch", key: key, body: """
-                {"deltas":[{"customerId":"m1","delta":1,"reason":"a"},{"customerId":"m2","delta":2,"reason":"b"},{"customerId":"m3","delta":3,"reason":"c"}]}
-                """)
+            let emitted = try await api.balance(
+                .post,
+                "/delta/batch",
+                key: key,
+                body: """
+                    {"deltas":[{"customerId":"m1","delta":1,"reason":"a"},{"customerId":"m2","delta":2,"reason":"b"},{"customerId":"m3","delta":3,"reason":"c"}]}
+                    """
+            )
             #expect(emitted.data["totalQueued"] == 3, "\(emitted.text)")
             // The batch and three more fill the key's bucket of four; the fifth is refused.
             for _ in 0..<3 { #expect(try await api.balance(.get, "/limits", key: key).status == .ok) }
@@ -63,9 +69,14 @@ import Testing
             text = reply.text
             let limited = #"pacspace_http_request_duration_seconds_count{route="/api/v1/balance/limits",method="GET",status="429"}"#
             #expect(Self.value(text, limited) == 1, "\(text)")
-            #expect(Self.value(text, #"pacspace_http_request_duration_seconds_count{route="/api/v1/balance/delta/batch",method="POST",status="201"}"#) == 1)
-            #expect(Self.value(text, #"pacspace_http_request_duration_seconds_count{route="unmatched",method="GET",status="404"}"#) == 1,
-                    "an unknown path is one series, not one per path")
+            #expect(
+                Self.value(text, #"pacspace_http_request_duration_seconds_count{route="/api/v1/balance/delta/batch",method="POST",status="201"}"#)
+                    == 1
+            )
+            #expect(
+                Self.value(text, #"pacspace_http_request_duration_seconds_count{route="unmatched",method="GET",status="404"}"#) == 1,
+                "an unknown path is one series, not one per path"
+            )
             #expect(!text.contains("/no/such/"))
             #expect(Self.value(text, #"pacspace_rate_limited_total{limit="key"}"#) == 1)
             #expect(Self.value(text, #"pacspace_rate_limited_total{limit="auth-failure"}"#) == nil, "two wrong tokens stay under the limit")
@@ -129,8 +140,10 @@ import Testing
             offset.withLock { $0 = 61_000 }
             let stuck = try await api.call(.get, "/readyz")
             #expect(stuck.status == .serviceUnavailable)
-            #expect(stuck.errorMessage?.contains("The webhook outbox is stuck: the webhook dispatcher has not read the outbox for") == true,
-                    "\(stuck.text)")
+            #expect(
+                stuck.errorMessage?.contains("The webhook outbox is stuck: the webhook dispatcher has not read the outbox for") == true,
+                "\(stuck.text)"
+            )
             #expect(stuck.errorMessage?.contains("its last read failed") == true, "with the failing read's error: \(stuck.text)")
             if case .sqlite = backend {  // PostgresNIO's errors do not describe themselves (a redacted generic text)
                 #expect(stuck.errorMessage?.contains("no such table: webhook_deliveries") == true, "\(stuck.text)")

@@ -79,9 +79,11 @@ import Testing
         }
         let lines = server.logs.all
         #expect(lines.contains { $0.contains("request") && $0.contains("requestId=req_") })
-        let secrets = [account.password, "fresh password 123", account.refreshToken, account.accessToken,
-                       refreshed.data["refreshToken"]?.string ?? "-", refreshed.data["accessToken"]?.string ?? "-",
-                       "secret-looking-token-in-a-query"]
+        let secrets = [
+            account.password, "fresh password 123", account.refreshToken, account.accessToken,
+            refreshed.data["refreshToken"]?.string ?? "-", refreshed.data["accessToken"]?.string ?? "-",
+            "secret-looking-token-in-a-query",
+        ]
         for secret in secrets {
             #expect(!lines.contains { $0.contains(secret) }, "a log line contains \(secret.prefix(12))…")
         }

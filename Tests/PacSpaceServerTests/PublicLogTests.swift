@@ -12,9 +12,14 @@ import Testing
         let key = try await api.apiKey(account)
         var emitted: [JSONValue] = []
         for index in 0..<count {
-            let reply = try await api.balance(.post, "/delta", key: key, body: """
-                {"customerId":"secret-customer","delta":\(index + 1),"reason":"private reason \(index)","metadata":{"note":"private-metadata"}}
-                """)
+            let reply = try await api.balance(
+                .post,
+                "/delta",
+                key: key,
+                body: """
+                    {"customerId":"secret-customer","delta":\(index + 1),"reason":"private reason \(index)","metadata":{"note":"private-metadata"}}
+                    """
+            )
             emitted.append(reply.data)
             _ = try await api.waitForDelta(reply.data["recordId"]?.string ?? "", key: key)
         }
@@ -38,7 +43,10 @@ import Testing
                 #expect(reply.status == .ok)
                 guard case .array(let items)? = reply.data["proof"] else { throw TestFailure("no proof") }
                 let proof = items.compactMap { $0.string.flatMap(Hash.init(prefixedHex:)) }
-                let leaf = LogEntry.delta(receiptID: delta["receiptId"]?.string ?? "", contentHash: Hash(prefixedHex: delta["contentHash"]?.string ?? "")!)
+                let leaf = LogEntry.delta(
+                    receiptID: delta["receiptId"]?.string ?? "",
+                    contentHash: Hash(prefixedHex: delta["contentHash"]?.string ?? "")!
+                )
                 #expect(Merkle.verifyInclusion(leaf: Merkle.leafHash(leaf), index: UInt64(index), size: 5, proof: proof, root: checkpoint.root))
 
                 let receipt = try await api.call(.get, "/api/v1/log/\(contract)/receipt/\(delta["receiptId"]?.string ?? "")")
@@ -46,14 +54,17 @@ import Testing
             }
             for from in 1...5 {
                 let reply = try await api.call(.get, "/api/v1/log/\(contract)/proof/consistency?from=\(from)&to=5")
-                guard case .array(let items)? = reply.data["proof"], let fromRoot = reply.data["fromRoot"]?.string.flatMap(Hash.init(prefixedHex:)) else {
+                guard case .array(let items)? = reply.data["proof"], let fromRoot = reply.data["fromRoot"]?.string.flatMap(Hash.init(prefixedHex:))
+                else {
                     throw TestFailure("no proof")
                 }
                 let proof = items.compactMap { $0.string.flatMap(Hash.init(prefixedHex:)) }
                 #expect(Merkle.verifyConsistency(oldSize: UInt64(from), newSize: 5, oldRoot: fromRoot, newRoot: checkpoint.root, proof: proof))
             }
-            for bad in ["proof/inclusion?index=5&treeSize=5", "proof/inclusion?treeSize=5", "proof/inclusion?index=0&treeSize=6",
-                        "proof/inclusion?index=-1", "proof/consistency?from=0&to=5", "proof/consistency?from=3&to=2", "proof/consistency?from=1"] {
+            for bad in [
+                "proof/inclusion?index=5&treeSize=5", "proof/inclusion?treeSize=5", "proof/inclusion?index=0&treeSize=6",
+                "proof/inclusion?index=-1", "proof/consistency?from=0&to=5", "proof/consistency?from=3&to=2", "proof/consistency?from=1",
+            ] {
                 #expect(try await api.call(.get, "/api/v1/log/\(contract)/\(bad)").status == .badRequest, "\(bad)")
             }
             #expect(try await api.call(.get, "/api/v1/log/ctr_unknown/checkpoint").status == .notFound)

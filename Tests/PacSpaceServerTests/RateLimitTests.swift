@@ -3,8 +3,9 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOPosix
 import PacSpaceCore
-@testable import PacSpaceServer
 import Testing
+
+@testable import PacSpaceServer
 
 /// Abuse costs the abuser: token buckets per API key, per client address for failed
 /// authentication, per route on `/dashboard/auth/*`, per recipient for mail; 429
@@ -68,8 +69,10 @@ import Testing
         try await TestServer().run { api in
             let account = try await api.account()
             let body = #"{"email":"\#(account.email)"}"#
-            let replies = [try await api.call(.post, "/dashboard/auth/forgot-password", body: body),
-                           try await api.call(.post, "/dashboard/auth/forgot-password", body: body)]
+            let replies = [
+                try await api.call(.post, "/dashboard/auth/forgot-password", body: body),
+                try await api.call(.post, "/dashboard/auth/forgot-password", body: body),
+            ]
             #expect(replies.map(\.status) == [.ok, .ok])
             #expect(replies[0].json["message"] == replies[1].json["message"])
             _ = try await api.mailToken(to: account.email, marker: "Reset token: ")
@@ -178,8 +181,10 @@ import Testing
             var held = true
             defer { if held { for _ in holders { gate.signal() } } }
             for connection in connections {
-                try connection.send("POST /dashboard/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                                    + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)")
+                try connection.send(
+                    "POST /dashboard/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+                )
             }
             var heads: [Int: String] = [:]
             let start = ContinuousClock.now
@@ -188,7 +193,10 @@ import Testing
                 try await Task.sleep(for: .milliseconds(20))
             }
             #expect(heads.count == 100, "the refusals come at once, while the admitted wait")
-            #expect(heads.values.allSatisfy { $0.hasPrefix("HTTP/1.1 503") && $0.lowercased().contains("retry-after: 1") }, "\(heads.values.first ?? "")")
+            #expect(
+                heads.values.allSatisfy { $0.hasPrefix("HTTP/1.1 503") && $0.lowercased().contains("retry-after: 1") },
+                "\(heads.values.first ?? "")"
+            )
             for _ in holders { gate.signal() }
             held = false
             for (index, connection) in connections.enumerated() where heads[index] == nil {

@@ -16,11 +16,13 @@ import Testing
         // One statement, so that no other server sharing the database sees the row half made.
         try await server.withDatabase { database in
             try await database.transaction { db in
-                try await db.raw("""
+                try await db.raw(
+                    """
                     INSERT INTO environments (id, tenant_id, environment, status, attempts, tree_size, requested_at, created_at)
                     VALUES (\(bind: Identifier.make("ctr")), \(bind: account.tenantID), \(bind: environment), 'provisioning',
                             \(bind: attempts), 0, 1, 1)
-                    """).run()
+                    """
+                ).run()
             }
         }
         return account

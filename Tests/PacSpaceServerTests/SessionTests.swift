@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTypes
 import PacSpaceCore
-@testable import PacSpaceServer
 import Testing
+
+@testable import PacSpaceServer
 
 /// Sessions you can end: every revocation ends the session's access tokens at once, a
 /// reset spends every reset token, and one refresh token refreshes once under any race.
@@ -33,7 +34,11 @@ import Testing
 
             // Another user's session is not ours to end.
             let stranger = try await api.account()
-            let foreign = try await api.call(.delete, "/dashboard/auth/sessions/\(JWTFixtures.session(of: stranger.accessToken))", token: a.accessToken)
+            let foreign = try await api.call(
+                .delete,
+                "/dashboard/auth/sessions/\(JWTFixtures.session(of: stranger.accessToken))",
+                token: a.accessToken
+            )
             #expect(foreign.status == .notFound)
             #expect(try await me(stranger) == .ok)
 
@@ -42,7 +47,8 @@ import Testing
             #expect(try await me(a) == .unauthorized)
 
             // Revoke the others: this one stays.
-            let c = try await api.login(a), d = try await api.login(a)
+            let c = try await api.login(a)
+            let d = try await api.login(a)
             let others = try await api.call(.post, "/dashboard/auth/sessions/revoke-others", token: c.accessToken)
             #expect(others.data["revoked"] == 1)
             #expect(try await me(c) == .ok)
@@ -73,10 +79,18 @@ import Testing
             }
             #expect(tokens.count == 2)
             let (first, second) = (tokens.first ?? "", tokens.last ?? "")
-            let reset = try await api.call(.post, "/dashboard/auth/reset-password", body: #"{"token":"\#(second)","password":"a brand new password"}"#)
+            let reset = try await api.call(
+                .post,
+                "/dashboard/auth/reset-password",
+                body: #"{"token":"\#(second)","password":"a brand new password"}"#
+            )
             #expect(reset.status == .ok)
             #expect(try await api.call(.get, "/dashboard/auth/me", token: account.accessToken).status == .unauthorized)
-            let older = try await api.call(.post, "/dashboard/auth/reset-password", body: #"{"token":"\#(first)","password":"the attacker's password"}"#)
+            let older = try await api.call(
+                .post,
+                "/dashboard/auth/reset-password",
+                body: #"{"token":"\#(first)","password":"the attacker's password"}"#
+            )
             #expect(older.errorCode == "INVALID_TOKEN")
             let login = #"{"email":"\#(account.email)","password":"a brand new password"}"#
             #expect(try await api.call(.post, "/dashboard/auth/login", body: login).status == .ok)
@@ -91,21 +105,41 @@ import Testing
             _ = try await api.call(.post, "/dashboard/auth/forgot-password", body: #"{"email":"\#(account.email)"}"#)
             let resetToken = try await api.mailToken(to: account.email, marker: "Reset token: ")
             let path = "/dashboard/auth/change-password"
-            let wrong = try await api.call(.post, path, body: #"{"currentPassword":"not it at all","newPassword":"a brand new password"}"#,
-                                           token: account.accessToken)
+            let wrong = try await api.call(
+                .post,
+                path,
+                body: #"{"currentPassword":"not it at all","newPassword":"a brand new password"}"#,
+                token: account.accessToken
+            )
             #expect(wrong.status == .badRequest)
             #expect(wrong.json["error"]?["details"] == [["field": "currentPassword", "problem": "mismatch"]])
-            #expect(try await api.call(.post, path, body: #"{"currentPassword":"\#(account.password)","newPassword":"short"}"#,
-                                       token: account.accessToken).status == .badRequest)
-            let changed = try await api.call(.post, path, body: #"{"currentPassword":"\#(account.password)","newPassword":"a brand new password"}"#,
-                                             token: account.accessToken)
+            #expect(
+                try await api.call(
+                    .post,
+                    path,
+                    body: #"{"currentPassword":"\#(account.password)","newPassword":"short"}"#,
+                    token: account.accessToken
+                ).status == .badRequest
+            )
+            let changed = try await api.call(
+                .post,
+                path,
+                body: #"{"currentPassword":"\#(account.password)","newPassword":"a brand new password"}"#,
+                token: account.accessToken
+            )
             #expect(changed.status == .ok)
             #expect(try await api.call(.get, "/dashboard/auth/me", token: account.accessToken).status == .ok)
             #expect(try await api.call(.get, "/dashboard/auth/me", token: other.accessToken).status == .unauthorized)
-            let stale = try await api.call(.post, "/dashboard/auth/reset-password", body: #"{"token":"\#(resetToken)","password":"the attacker's password"}"#)
+            let stale = try await api.call(
+                .post,
+                "/dashboard/auth/reset-password",
+                body: #"{"token":"\#(resetToken)","password":"the attacker's password"}"#
+            )
             #expect(stale.errorCode == "INVALID_TOKEN")
-            #expect(try await api.call(.post, path, body: #"{"currentPassword":"a brand new password","newPassword":"another new password"}"#).status
-                    == .unauthorized)
+            #expect(
+                try await api.call(.post, path, body: #"{"currentPassword":"a brand new password","newPassword":"another new password"}"#).status
+                    == .unauthorized
+            )
         }
     }
 
@@ -180,7 +214,8 @@ import Testing
     @Test func mailsCarryNoAttackerText() async throws {
         try await TestServer().run { api in
             let email = "victim-\(UUID().uuidString.prefix(6).lowercased())@example.com"
-            let body = #"{"email":"\#(email)","password":"correct horse battery","firstName":"Visit http://phish.example now","lastName":"Lee","companyName":"Call +1 555 0100"}"#
+            let body =
+                #"{"email":"\#(email)","password":"correct horse battery","firstName":"Visit http://phish.example now","lastName":"Lee","companyName":"Call +1 555 0100"}"#
             #expect(try await api.call(.post, "/dashboard/auth/register", body: body).status == .created)
             _ = try await api.mailToken(to: email)
             let outbox = try FileManager.default.contentsOfDirectory(atPath: api.outbox)

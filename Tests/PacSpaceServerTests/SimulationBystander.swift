@@ -56,18 +56,24 @@ struct Bystander {
         let signer = signer
         let setBalance = { (micros: Int64) in
             try await database.transaction { db in
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE customers SET verified_balance = \(bind: micros) WHERE environment_id = 'ctr_sim_b' AND customer_id = 'b0'
-                    """).run()
+                    """
+                ).run()
             }
         }
         if failure == .balancePastRange { try await setBalance(Int64.max - 10) }
         do {
             let integration = try await LogStore(database: database).integrate(
-                environmentID: environmentID, limit: 7, now: now, lastSigned: witness) { checkpoint in
-                    if failure == .dies { throw Died() }
-                    return try signer.sign(checkpoint.body)
-                }
+                environmentID: environmentID,
+                limit: 7,
+                now: now,
+                lastSigned: witness
+            ) { checkpoint in
+                if failure == .dies { throw Died() }
+                return try signer.sign(checkpoint.body)
+            }
             if failure == .balancePastRange {
                 try await setBalance(Int64(verified) * 1_000_000)
                 guard integration == nil, acknowledged == verified else {
@@ -93,18 +99,22 @@ struct Bystander {
     /// Stored exactly what was acknowledged, verified in order, the balance of what was verified.
     func check(database: Database) async throws {
         let (stored, verifiedRows, balance) = try await database.read { db in
-            let counts = try await db.raw("""
+            let counts = try await db.raw(
+                """
                 SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN status = 'VERIFIED' THEN 1 ELSE 0 END), 0) AS v FROM deltas
                 WHERE environment_id = 'ctr_sim_b'
-                """).first()
+                """
+            ).first()
             let balance = try await db.raw("SELECT verified_balance FROM customers WHERE environment_id = 'ctr_sim_b' AND customer_id = 'b0'")
                 .first()?.decode(column: "verified_balance", as: Int64.self)
             return (try counts?.decode(column: "n", as: Int64.self) ?? -1, try counts?.decode(column: "v", as: Int64.self) ?? -1, balance ?? 0)
         }
         guard stored == Int64(acknowledged), verifiedRows == Int64(verified), balance == Int64(verified) * 1_000_000 else {
-            throw SimulationTests.Failure(description: """
-                bystander: \(stored) stored / \(acknowledged) acknowledged, \(verifiedRows) verified / \(verified) expected, balance \(balance)
-                """)
+            throw SimulationTests.Failure(
+                description: """
+                    bystander: \(stored) stored / \(acknowledged) acknowledged, \(verifiedRows) verified / \(verified) expected, balance \(balance)
+                    """
+            )
         }
     }
 }

@@ -92,10 +92,18 @@ import Testing
                 for action in 0..<6 {
                     switch action {
                     case 0: try await simulation.ingest()
-                    case 1: simulation.lastAction = try await simulation.bystander.step(database: simulation.database, random: &simulation.random, now: simulation.now)
+                    case 1:
+                        simulation.lastAction = try await simulation.bystander.step(
+                            database: simulation.database,
+                            random: &simulation.random,
+                            now: simulation.now
+                        )
                     case 2:
-                        try await simulation.bystander.integrate(database: simulation.database, now: simulation.now,
-                                                                 failure: round % 2 == 0 ? .balancePastRange : .dies)
+                        try await simulation.bystander.integrate(
+                            database: simulation.database,
+                            now: simulation.now,
+                            failure: round % 2 == 0 ? .balancePastRange : .dies
+                        )
                     case 3: try await simulation.integrate(dieBeforeCommit: false)
                     case 4:
                         try await simulation.bystander.integrate(database: simulation.database, now: simulation.now, failure: .balancePastRange)
@@ -197,23 +205,52 @@ struct Simulation {
     }
 
     /// A tenant with one active testnet environment whose log is signed by a key drawn from `random`.
-    static func provision(_ database: Database, tenant id: String, environment: String, random: inout SimulationTests.Seeded,
-                          now: Int64) async throws -> NoteSigner {
+    static func provision(
+        _ database: Database,
+        tenant id: String,
+        environment: String,
+        random: inout SimulationTests.Seeded,
+        now: Int64
+    ) async throws -> NoteSigner {
         let tenant = Tenant(id: id, name: "Simulated \(id)", createdAt: now)
         try await AccountStore(database: database).register(
-            tenant: tenant, owner: User(id: "usr_\(id)", tenantID: tenant.id, email: "\(id)@example.com", passwordHash: "-", firstName: "S",
-                                        lastName: "M", role: "owner", emailVerifiedAt: now),
-            verificationTokenHash: "token-\(id)", tokenExpiresAt: now, freeCredits: .zero)
+            tenant: tenant,
+            owner: User(
+                id: "usr_\(id)",
+                tenantID: tenant.id,
+                email: "\(id)@example.com",
+                passwordHash: "-",
+                firstName: "S",
+                lastName: "M",
+                role: "owner",
+                emailVerifiedAt: now
+            ),
+            verificationTokenHash: "token-\(id)",
+            tokenExpiresAt: now,
+            freeCredits: .zero
+        )
         let environments = EnvironmentStore(database: database)
         _ = try await environments.requestProvisioning(tenantID: tenant.id, environment: "testnet", newID: environment, now: now)
         var keyBytes: [UInt8] = []
         for _ in 0..<4 { withUnsafeBytes(of: random.next()) { keyBytes += $0 } }
         let signer = try NoteSigner(name: "sim.example/\(environment)", privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes))
         let empty = Checkpoint(origin: signer.name, size: 0, root: Merkle.emptyRoot)
-        _ = try await environments.activate(id: environment, log: ProvisionedLog(
-            origin: signer.name, publicKey: signer.verifierKey, sealedSigningKey: "unused",
-            checkpoint: SignedCheckpoint(environmentID: environment, treeSize: 0, rootHash: empty.root.base64,
-                                         note: try signer.sign(empty.body), signedAt: now)), now: now)
+        _ = try await environments.activate(
+            id: environment,
+            log: ProvisionedLog(
+                origin: signer.name,
+                publicKey: signer.verifierKey,
+                sealedSigningKey: "unused",
+                checkpoint: SignedCheckpoint(
+                    environmentID: environment,
+                    treeSize: 0,
+                    rootHash: empty.root.base64,
+                    note: try signer.sign(empty.body),
+                    signedAt: now
+                )
+            ),
+            now: now
+        )
         return signer
     }
 
@@ -281,8 +318,16 @@ struct Simulation {
                 if roll < 15, let reference = known.randomElement(using: &random), let original = acknowledged[reference] {
                     let conflicting = roll < 5
                     let amount = conflicting ? original.amount + 1 : original.amount
-                    submissions.append(DeltaSubmission(customerID: original.customer, amount: Amount(micros: amount),
-                                                       reason: "sim", referenceID: reference, metadata: nil, adjusts: nil))
+                    submissions.append(
+                        DeltaSubmission(
+                            customerID: original.customer,
+                            amount: Amount(micros: amount),
+                            reason: "sim",
+                            referenceID: reference,
+                            metadata: nil,
+                            adjusts: nil
+                        )
+                    )
                     outcomes.append(conflicting ? "conflict" : "duplicate \(reference)")
                     continue
                 }
@@ -291,8 +336,16 @@ struct Simulation {
                 let customer = "c\(pick(0...4))"
                 var amount = Int64(pick(-2_000_000...5_000_000))
                 if amount == 0 { amount = 1 }
-                submissions.append(DeltaSubmission(customerID: customer, amount: Amount(micros: amount), reason: "sim",
-                                                   referenceID: reference, metadata: nil, adjusts: nil))
+                submissions.append(
+                    DeltaSubmission(
+                        customerID: customer,
+                        amount: Amount(micros: amount),
+                        reason: "sim",
+                        referenceID: reference,
+                        metadata: nil,
+                        adjusts: nil
+                    )
+                )
                 outcomes.append("queued")
                 fresh.append((reference, customer, amount))
             }
@@ -308,8 +361,12 @@ struct Simulation {
                 let reference = submission.referenceID ?? ""
                 switch (outcome, want) {
                 case (.queued(let record), "queued"):
-                    acknowledged[reference] = Acknowledged(customer: submission.customerID, amount: submission.amount.micros,
-                                                                         record: record.recordID, position: acknowledged.count)
+                    acknowledged[reference] = Acknowledged(
+                        customer: submission.customerID,
+                        amount: submission.amount.micros,
+                        record: record.recordID,
+                        position: acknowledged.count
+                    )
                 case (.duplicate(let record), _) where want == "duplicate \(reference)":
                     guard record.recordID == acknowledged[reference]?.record else {
                         throw SimulationTests.Failure(description: "a repeat answered another record")
@@ -330,8 +387,16 @@ struct Simulation {
         for index in 0..<pick(whaleSize) {
             let customer = index % 7 == 0 ? "w1" : "w0"
             let amount = sign * 1_000_000_000_000_000 * (pick(0...9) == 0 ? -1 : 1)
-            submissions.append(DeltaSubmission(customerID: customer, amount: Amount(micros: amount), reason: "sim",
-                                               referenceID: "whale-\(random.next() % 1_000_000_000_000)", metadata: nil, adjusts: nil))
+            submissions.append(
+                DeltaSubmission(
+                    customerID: customer,
+                    amount: Amount(micros: amount),
+                    reason: "sim",
+                    referenceID: "whale-\(random.next() % 1_000_000_000_000)",
+                    metadata: nil,
+                    adjusts: nil
+                )
+            )
             let customerTotal = (customers[customer] ?? 0) + Int128(amount)
             let environmentTotal = environment + Int128(amount)
             let fits = customerTotal.magnitude <= bound.magnitude && environmentTotal.magnitude <= bound.magnitude
@@ -349,8 +414,12 @@ struct Simulation {
         for (submission, (outcome, fits)) in zip(submissions, zip(outcomes, expected)) {
             switch (outcome, fits) {
             case (.queued(let record), true):
-                acknowledged[submission.referenceID ?? ""] = Acknowledged(customer: submission.customerID, amount: submission.amount.micros,
-                                                                          record: record.recordID, position: acknowledged.count)
+                acknowledged[submission.referenceID ?? ""] = Acknowledged(
+                    customer: submission.customerID,
+                    amount: submission.amount.micros,
+                    record: record.recordID,
+                    position: acknowledged.count
+                )
             case (.totalOutOfRange, false): refusedByBound += 1
             default: throw SimulationTests.Failure(description: "a whale delta: expected \(fits ? "queued" : "out of range"), got \(outcome)")
             }
@@ -370,10 +439,14 @@ struct Simulation {
         let signer = signer
         do {
             let integration = try await LogStore(database: database).integrate(
-                environmentID: environmentID, limit: limit, now: now, lastSigned: witness) { checkpoint in
-                    if dieBeforeCommit { throw Died() }
-                    return try signer.sign(checkpoint.body)
-                }
+                environmentID: environmentID,
+                limit: limit,
+                now: now,
+                lastSigned: witness
+            ) { checkpoint in
+                if dieBeforeCommit { throw Died() }
+                return try signer.sign(checkpoint.body)
+            }
             guard let integration else {
                 if acknowledged.count > verifiedCount { throw SimulationTests.Failure(description: "queued deltas but no batch") }
                 return
@@ -392,10 +465,12 @@ struct Simulation {
     /// The store equals the model, and the audit is clean.
     func check() async throws {
         let rows = try await database.read { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 SELECT record_id, reference_id, customer_id, amount, status, queue_position FROM deltas
                 WHERE environment_id = \(bind: environmentID) ORDER BY queue_position
-                """).all()
+                """
+            ).all()
         }
         guard rows.count == acknowledged.count else {
             throw SimulationTests.Failure(description: "\(rows.count) deltas stored, \(acknowledged.count) acknowledged")
@@ -403,7 +478,8 @@ struct Simulation {
         let inOrder = acknowledged.values.sorted { $0.position < $1.position }
         for (index, (row, ack)) in zip(rows, inOrder).enumerated() {
             guard try row.decode(column: "record_id", as: String.self) == ack.record,
-                  try row.decode(column: "amount", as: Int64.self) == ack.amount else {
+                try row.decode(column: "amount", as: Int64.self) == ack.amount
+            else {
                 throw SimulationTests.Failure(description: "delta \(index) in queue order is not the one acknowledged")
             }
             let status = try row.decode(column: "status", as: String.self)

@@ -58,7 +58,9 @@ final class LogRecorder: Sendable {
 
         func log(event: LogEvent) {
             let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            recorder.append("\(event.level) \(event.message) \(all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+            recorder.append(
+                "\(event.level) \(event.message) \(all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"
+            )
         }
     }
 }
@@ -76,7 +78,9 @@ struct TestServer {
     init(_ backend: Backend = .sqlite, dataDirectory: String? = nil) {
         self.backend = backend
         configuration.port = 0
-        configuration.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory
+        configuration.dataDirectory =
+            dataDirectory
+            ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("pacspace-test-\(UUID().uuidString)").path
         if case .postgres(let url) = backend { configuration.databaseURL = url }
         configuration.jwtSecrets = [Self.jwtSecret]
@@ -102,7 +106,10 @@ struct TestServer {
     func withDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
         let database = try await openDatabase(configuration, logger: logs.logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await database.run(); return nil }
+            group.addTask {
+                try await database.run()
+                return nil
+            }
             defer { group.cancelAll() }
             _ = try await Migrations.apply(to: database, logger: logs.logger, now: 0)
             return try await body(database)
@@ -148,13 +155,23 @@ struct API: Sendable {
     let routes: [String]
 
     /// Sends `body` as raw text (so malformed JSON can be sent too).
-    func call(_ method: HTTPRequest.Method, _ path: String, body: String? = nil, token: String? = nil,
-              contentType: String? = "application/json", headers extra: HTTPFields = [:]) async throws -> Reply {
+    func call(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        body: String? = nil,
+        token: String? = nil,
+        contentType: String? = "application/json",
+        headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         if body != nil, let contentType { headers[.contentType] = contentType }
-        let response = try await client.executeRequest(uri: path, method: method, headers: headers,
-                                                       body: body.map { ByteBuffer(string: $0) })
+        let response = try await client.executeRequest(
+            uri: path,
+            method: method,
+            headers: headers,
+            body: body.map { ByteBuffer(string: $0) }
+        )
         let text = String(buffer: response.body)
         let json = (try? JSONParser.parse(Array(text.utf8))) ?? .null
         return Reply(status: response.status, headers: response.headers, text: text, json: json)
@@ -174,17 +191,24 @@ struct API: Sendable {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []
         return files.sorted().compactMap { file in
             guard let text = try? String(contentsOfFile: "\(outbox)/\(file)", encoding: .utf8), text.contains("To: \(email)\r\n"),
-                  let range = text.range(of: marker) else { return nil }
+                let range = text.range(of: marker)
+            else { return nil }
             return String(text[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
         }
     }
 
     /// Registers a new account; returns its email.
-    func register(email: String = "user-\(UUID().uuidString.prefix(8).lowercased())@example.com",
-                  password: String = "correct horse battery") async throws -> Reply {
-        try await call(.post, "/dashboard/auth/register", body: """
-            {"email":"\(email)","password":"\(password)","firstName":"Ann","lastName":"Lee","companyName":"Acme GPU"}
-            """)
+    func register(
+        email: String = "user-\(UUID().uuidString.prefix(8).lowercased())@example.com",
+        password: String = "correct horse battery"
+    ) async throws -> Reply {
+        try await call(
+            .post,
+            "/dashboard/auth/register",
+            body: """
+                {"email":"\(email)","password":"\(password)","firstName":"Ann","lastName":"Lee","companyName":"Acme GPU"}
+                """
+        )
     }
 
     /// Registers, verifies through the mailed link and logs in.
@@ -196,16 +220,27 @@ struct API: Sendable {
         #expect(try await call(.get, "/dashboard/auth/verify?token=\(token)").status == .ok)
         let login = try await call(.post, "/dashboard/auth/login", body: #"{"email":"\#(email)","password":"\#(password)"}"#)
         #expect(login.status == .ok)
-        return Account(email: email, password: password, userID: login.data["user"]?["id"]?.string ?? "",
-                       tenantID: login.data["user"]?["tenantId"]?.string ?? "", accessToken: login.data["accessToken"]?.string ?? "",
-                       refreshToken: login.data["refreshToken"]?.string ?? "")
+        return Account(
+            email: email,
+            password: password,
+            userID: login.data["user"]?["id"]?.string ?? "",
+            tenantID: login.data["user"]?["tenantId"]?.string ?? "",
+            accessToken: login.data["accessToken"]?.string ?? "",
+            refreshToken: login.data["refreshToken"]?.string ?? ""
+        )
     }
 
     /// Logs the account in again (e.g. after a restart); the same account with a new session.
     func login(_ account: Account) async throws -> Account {
         let login = try await call(.post, "/dashboard/auth/login", body: #"{"email":"\#(account.email)","password":"\#(account.password)"}"#)
-        return Account(email: account.email, password: account.password, userID: account.userID, tenantID: account.tenantID,
-                       accessToken: login.data["accessToken"]?.string ?? "", refreshToken: login.data["refreshToken"]?.string ?? "")
+        return Account(
+            email: account.email,
+            password: account.password,
+            userID: account.userID,
+            tenantID: account.tenantID,
+            accessToken: login.data["accessToken"]?.string ?? "",
+            refreshToken: login.data["refreshToken"]?.string ?? ""
+        )
     }
 
     /// Provisions `environment` for the account and creates a key for it; returns the full key.
@@ -222,14 +257,21 @@ struct API: Sendable {
     func logOrigin(_ account: Account, environment: String = "testnet") async throws -> String {
         let contracts = try await call(.get, "/dashboard/contracts", token: account.accessToken)
         guard case .array(let items) = contracts.data,
-              let origin = items.first(where: { $0["environment"]?.string == environment })?["logOrigin"]?.string else {
+            let origin = items.first(where: { $0["environment"]?.string == environment })?["logOrigin"]?.string
+        else {
             throw TestFailure("no log origin: \(contracts.text)")
         }
         return origin
     }
 
     /// A Balance API call with `X-Api-Key`.
-    func balance(_ method: HTTPRequest.Method, _ path: String, key: String, body: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+    func balance(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        key: String,
+        body: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
         var headers = extra
         headers[HTTPField.Name("X-Api-Key") ?? .via] = key
         return try await call(method, "/api/v1/balance" + path, body: body, headers: headers)
@@ -252,8 +294,9 @@ struct API: Sendable {
         while ContinuousClock.now - start < .seconds(10) {
             let status = try await call(.get, "/dashboard/contracts/\(account.tenantID)/status", token: account.accessToken)
             if case .array(let entries)? = status.data["environments"],
-               let entry = entries.first(where: { $0["environment"]?.string == environment }),
-               entry["status"]?.string != "provisioning" {
+                let entry = entries.first(where: { $0["environment"]?.string == environment }),
+                entry["status"]?.string != "provisioning"
+            {
                 return (entry, ContinuousClock.now - start)
             }
             try await Task.sleep(for: .milliseconds(10))

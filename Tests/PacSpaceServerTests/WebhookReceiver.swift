@@ -51,10 +51,16 @@ final class WebhookReceiver: Sendable {
             }
         }
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) })
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) }
+        )
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await app.run(); return nil }
+            group.addTask {
+                try await app.run()
+                return nil
+            }
             defer { group.cancelAll() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw TestFailure("the receiver did not start") }

@@ -28,9 +28,14 @@ import Testing
         server.configuration.webhookAllowedHosts = ["127.0.0.1"]
         try await server.run { api in
             let account = try await api.account()
-            let created = try await api.call(.post, "/dashboard/webhooks", body: """
-                {"url":"https://hooks.example.com/pacspace","events":["delta.verified","credits.low"],"description":"billing","environment":"mainnet"}
-                """, token: account.accessToken)
+            let created = try await api.call(
+                .post,
+                "/dashboard/webhooks",
+                body: """
+                    {"url":"https://hooks.example.com/pacspace","events":["delta.verified","credits.low"],"description":"billing","environment":"mainnet"}
+                    """,
+                token: account.accessToken
+            )
             #expect(created.status == .created)
             let id = created.data["id"]?.string ?? ""
             #expect(Identifier.isWellFormed(id, prefix: "wh"))
@@ -46,8 +51,12 @@ import Testing
             let listed = try await api.call(.get, "/dashboard/webhooks", token: account.accessToken)
             #expect(listed.data["total"] == 1)
 
-            let patched = try await api.call(.patch, "/dashboard/webhooks/\(id)",
-                                             body: #"{"events":null,"description":null,"environment":null,"active":false}"#, token: account.accessToken)
+            let patched = try await api.call(
+                .patch,
+                "/dashboard/webhooks/\(id)",
+                body: #"{"events":null,"description":null,"environment":null,"active":false}"#,
+                token: account.accessToken
+            )
             #expect(patched.status == .ok)
             #expect(patched.data["allEvents"] == true)
             #expect(patched.data["events"]?.count == WebhookEventType.allCases.count)
@@ -95,20 +104,33 @@ import Testing
             for (method, path, body, problem) in badChanges {
                 let reply = try await api.call(method, "/dashboard/webhooks/\(id)\(path)", body: body, token: account.accessToken)
                 #expect(reply.status == .badRequest, "\(method) \(path) \(body)")
-                #expect(reply.errorCode == problem || reply.json["error"]?["details"]?.count == 1 && reply.text.contains(problem), "\(body): \(reply.text)")
+                #expect(
+                    reply.errorCode == problem || reply.json["error"]?["details"]?.count == 1 && reply.text.contains(problem),
+                    "\(body): \(reply.text)"
+                )
             }
             let unchanged = try await api.call(.get, "/dashboard/webhooks/\(id)", token: account.accessToken)
             #expect(unchanged.data["url"] == "https://hooks.example.com/pacspace" && unchanged.data["active"] == false)
             // The allowlist lets an operator reach a loopback receiver.
-            #expect(try await api.call(.post, "/dashboard/webhooks", body: #"{"url":"http://127.0.0.1:9/hook"}"#,
-                                       token: account.accessToken).status == .created)
+            #expect(
+                try await api.call(
+                    .post,
+                    "/dashboard/webhooks",
+                    body: #"{"url":"http://127.0.0.1:9/hook"}"#,
+                    token: account.accessToken
+                ).status == .created
+            )
             #expect(try await api.call(.post, "/dashboard/webhooks", body: #"{"url":"https://example.com/x"}"#).status == .unauthorized)
 
             // Another tenant sees none of it.
             let other = try await api.account()
             for (method, path) in [(HTTPRequest.Method.get, ""), (.patch, ""), (.delete, ""), (.post, "/rotate-secret"), (.post, "/test")] {
-                let reply = try await api.call(method, "/dashboard/webhooks/\(id)\(path)", body: method == .patch ? #"{"active":true}"# : nil,
-                                               token: other.accessToken)
+                let reply = try await api.call(
+                    method,
+                    "/dashboard/webhooks/\(id)\(path)",
+                    body: method == .patch ? #"{"active":true}"# : nil,
+                    token: other.accessToken
+                )
                 #expect(reply.status == .notFound, "\(method) \(path)")
             }
             #expect(try await api.call(.get, "/dashboard/webhooks", token: other.accessToken).data["total"] == 0)
@@ -136,7 +158,12 @@ import Testing
                 #expect(provisioned.json["data"]?["status"] == "active")
                 #expect(provisioned.json["tenantId"]?.string == account.tenantID)
 
-                let emitted = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c1","delta":12.5,"reason":"gpu","referenceId":"r1"}"#)
+                let emitted = try await api.balance(
+                    .post,
+                    "/delta",
+                    key: key,
+                    body: #"{"customerId":"c1","delta":12.5,"reason":"gpu","referenceId":"r1"}"#
+                )
                 let recordID = emitted.data["recordId"]?.string ?? ""
                 let verified = try await receiver.wait(for: "delta.verified") { $0.json["data"]?["recordId"]?.string == recordID }
                 #expect(verified.verifies(secret))
@@ -172,7 +199,9 @@ import Testing
                 #expect(logged["history"]?.count ?? 0 >= 2)
                 #expect(logged["nextAttemptAt"]?.string != nil)
                 receiver.answer(.noContent)
-                _ = try await receiver.wait(for: "the retried delta.verified") { $0.json["data"]?["recordId"]?.string == failingID && $0.event == "delta.verified" }
+                _ = try await receiver.wait(for: "the retried delta.verified") {
+                    $0.json["data"]?["recordId"]?.string == failingID && $0.event == "delta.verified"
+                }
                 let eventID = logged["eventId"]?.string ?? ""
                 var settled: JSONValue = .null
                 for _ in 0..<500 where settled["state"] != "delivered" {
@@ -181,7 +210,10 @@ import Testing
                 }
                 #expect(settled["state"] == "delivered")
                 #expect(settled["status"] == "VERIFIED", "the SDK's vocabulary")
-                #expect(try await Self.deliveries(api, key: key, query: "?status=VERIFIED").count == (try await Self.deliveries(api, key: key, query: "?status=delivered")).count)
+                #expect(
+                    try await Self.deliveries(api, key: key, query: "?status=VERIFIED").count
+                        == (try await Self.deliveries(api, key: key, query: "?status=delivered")).count
+                )
                 #expect(settled["lastStatusCode"] == 204)
 
                 // A manual retry sends the same event again, same id and body.
@@ -202,8 +234,10 @@ import Testing
                 #expect(try await api.balance(.get, "/webhooks?status=lost", key: key).status == .badRequest)
                 #expect(try await api.balance(.get, "/webhooks?limit=0", key: key).status == .badRequest)
                 let live = try await api.apiKey(account, environment: "mainnet")
-                #expect(try await api.balance(.post, "/webhooks/\(eventID)/retry", key: live, body: "{}").status == .notFound,
-                        "a production key does not reach sandbox events")
+                #expect(
+                    try await api.balance(.post, "/webhooks/\(eventID)/retry", key: live, body: "{}").status == .notFound,
+                    "a production key does not reach sandbox events"
+                )
                 let other = try await api.account()
                 let otherKey = try await api.apiKey(other)
                 #expect(try await Self.deliveries(api, key: otherKey).isEmpty)
@@ -230,12 +264,19 @@ import Testing
 
                 let rotated = try await api.call(.post, "/dashboard/webhooks/\(id)/rotate-secret", token: account.accessToken)
                 let newSecret = rotated.data["secret"]?.string ?? ""
-                let second = try await api.call(.post, "/dashboard/webhooks/\(id)/test", body: #"{"environment":"mainnet"}"#, token: account.accessToken)
+                let second = try await api.call(
+                    .post,
+                    "/dashboard/webhooks/\(id)/test",
+                    body: #"{"environment":"mainnet"}"#,
+                    token: account.accessToken
+                )
                 let secondID = second.data["eventId"]?.string ?? ""
                 let overlap = try await receiver.wait(for: "the test after rotation") { $0.eventID == secondID }
                 #expect(overlap.signature.split(separator: ",").count == 2, "both secrets sign for 24 h")
-                #expect(overlap.signature.hasPrefix(WebhookSignature.sign(secret: newSecret, timestamp: overlap.timestamp, body: overlap.body)),
-                        "newest first")
+                #expect(
+                    overlap.signature.hasPrefix(WebhookSignature.sign(secret: newSecret, timestamp: overlap.timestamp, body: overlap.body)),
+                    "newest first"
+                )
                 #expect(overlap.verifies(newSecret) && overlap.verifies(oldSecret))
                 #expect(overlap.json["environment"] == "mainnet")
             }
@@ -329,7 +370,10 @@ import Testing
                 _ = try await Self.endpoint(api, account, url: url, extra: #","events":["credits.low"]"#)
                 let live = try await api.apiKey(account, environment: "mainnet")
                 for index in 0..<4 {
-                    #expect(try await api.balance(.post, "/delta", key: live, body: #"{"customerId":"c","delta":1,"reason":"r\#(index)"}"#).status == .created)
+                    #expect(
+                        try await api.balance(.post, "/delta", key: live, body: #"{"customerId":"c","delta":1,"reason":"r\#(index)"}"#).status
+                            == .created
+                    )
                 }
                 let low = try await receiver.wait(for: "credits.low") { $0.event == "credits.low" }
                 #expect(low.json["data"]?["availableBalance"] == 1)

@@ -60,7 +60,8 @@ func amount(_ bytes: [UInt8]) {
 func number(_ bytes: [UInt8]) {
     guard let text = String(validating: bytes, as: UTF8.self), ECMAScriptNumber.roundTrips(text) else { return }
     guard let canonical = try? JSONWriter.canonical(.number(text)),
-          ECMAScriptNumber.roundTrips(String(decoding: canonical, as: UTF8.self)) else {
+        ECMAScriptNumber.roundTrips(String(decoding: canonical, as: UTF8.self))
+    else {
         fatalError("\(text) round-trips, but its JCS form does not")
     }
 }
@@ -73,8 +74,14 @@ func scope(_ bytes: [UInt8]) {
     guard let text = String(validating: bytes, as: UTF8.self) else { return }
     var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? nil : String($0) }
     while parts.count < 6 { parts.append(nil) }
-    let fields = Scope.Fields(period: parts[0], timePreset: parts[1], startDate: parts[2], endDate: parts[3],
-                              startingCheckpoint: parts[4], startingCheckpointType: parts[5])
+    let fields = Scope.Fields(
+        period: parts[0],
+        timePreset: parts[1],
+        startDate: parts[2],
+        endDate: parts[3],
+        startingCheckpoint: parts[4],
+        startingCheckpointType: parts[5]
+    )
     let now: Int64 = 1_795_000_000_000
     let maxDays = 366
     guard case .window(let start, let end)? = try? Scope.resolve(fields, now: now, maxDays: maxDays) else { return }
@@ -109,8 +116,11 @@ func receipt(_ bytes: [UInt8]) {
 
 /// SwiftPM links an executable's `main` to `<Target>_main`; hand control to libFuzzer's driver.
 @_silgen_name("LLVMFuzzerRunDriver")
-func runDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-               _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+func runDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
 
 @_cdecl("PacSpaceFuzz_main")
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
