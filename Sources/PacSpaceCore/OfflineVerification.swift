@@ -171,7 +171,9 @@ public enum OfflineVerification {
         switch fields["adjusts"] {
         case nil, .null?: adjusts = nil
         case .object(let members)? where members.count == 1:
-            guard case .string(let reference)? = fields["adjusts"]?["referenceId"] else { throw Failure("adjusts must be {\"referenceId\": \"…\"}") }
+            guard case .string(let reference)? = fields["adjusts"]?["referenceId"] else {
+                throw Failure("adjusts must be {\"referenceId\": \"…\"}")
+            }
             adjusts = reference
         default: throw Failure("adjusts must be {\"referenceId\": \"…\"} or null")
         }

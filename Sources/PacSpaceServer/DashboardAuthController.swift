@@ -185,7 +185,8 @@ struct DashboardAuthController: Sendable {
                     to: user.email,
                     subject: "Reset your PacSpace password",
                     body:
-                        "Someone asked to reset the password of this account.\r\n\r\nReset token: \(token)\r\nOr open: \(link)\r\n\r\nThe token is valid for one hour. If it was not you, ignore this mail."
+                        "Someone asked to reset the password of this account.\r\n\r\nReset token: \(token)\r\nOr open: \(link)"
+                        + "\r\n\r\nThe token is valid for one hour. If it was not you, ignore this mail."
                 )
             )
         }
@@ -245,7 +246,8 @@ struct DashboardAuthController: Sendable {
                 // Nothing the registrant typed: whoever registers may give someone else's address,
                 // and a name like "Visit http://phish.example now" would reach that inbox in our voice.
                 body:
-                    "Welcome to PacSpace.\r\n\r\nVerify your email by opening:\r\n\(link)\r\n\r\nThe link is valid for 24 hours. If you did not sign up, ignore this mail."
+                    "Welcome to PacSpace.\r\n\r\nVerify your email by opening:\r\n\(link)"
+                    + "\r\n\r\nThe link is valid for 24 hours. If you did not sign up, ignore this mail."
             )
         )
     }

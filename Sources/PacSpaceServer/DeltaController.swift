@@ -123,7 +123,8 @@ struct DeltaController: Sendable {
             throw APIError.retryLater(
                 .serviceUnavailable,
                 "LOG_BACKLOG_FULL",
-                "This environment has \(backlog) deltas waiting to be verified (the limit is \(maxBacklog)); nothing was stored. Retry after \(seconds) s.",
+                "This environment has \(backlog) deltas waiting to be verified (the limit is \(maxBacklog)); "
+                    + "nothing was stored. Retry after \(seconds) s.",
                 after: seconds
             )
         }

@@ -23,7 +23,8 @@ struct ErrorMiddleware: RouterMiddleware {
                 var failure = APIError(
                     .methodNotAllowed,
                     "METHOD_NOT_ALLOWED",
-                    "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(allowed.map(\.rawValue).sorted().joined(separator: ", "))."
+                    "\(request.method.rawValue) is not allowed on \(request.uri.path); "
+                        + "use \(allowed.map(\.rawValue).sorted().joined(separator: ", "))."
                 )
                 failure.headers[.allow] = allowed.map(\.rawValue).sorted().joined(separator: ", ")
                 return Envelope.failure(failure)

@@ -35,7 +35,8 @@ struct ReceiptController: Sendable {
             throw APIError(
                 .badRequest,
                 "SCOPE_TOO_WIDE",
-                "A receipt lists at most \(Self.maxDeltas) deltas with at most \(Self.maxMetadataBytes / 1_048_576) MiB of metadata; this scope has \(footprint.count) deltas and \(footprint.metadataBytes) bytes. Narrow it."
+                "A receipt lists at most \(Self.maxDeltas) deltas with at most \(Self.maxMetadataBytes / 1_048_576) MiB of metadata; "
+                    + "this scope has \(footprint.count) deltas and \(footprint.metadataBytes) bytes. Narrow it."
             )
         }
         let page = try await deltas.verifiedDeltas(

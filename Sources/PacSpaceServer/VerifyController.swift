@@ -37,7 +37,8 @@ struct VerifyController: Sendable {
                 throw APIError(
                     .conflict,
                     "AMBIGUOUS_PROOF_ROOT",
-                    "Several checkpoints share proofRoot \(hash.prefixedHex) (it was computed before period roots named their log and scope). Verify by checkpointId (chk_…) instead."
+                    "Several checkpoints share proofRoot \(hash.prefixedHex) (it was computed before period roots named their log and scope). "
+                        + "Verify by checkpointId (chk_…) instead."
                 )
             }
             if let checkpoint = sharing.first {
@@ -50,7 +51,11 @@ struct VerifyController: Sendable {
         } else if id.hasPrefix("rcpt_") || id.hasPrefix("chk_") {
             throw APIError.notFound("Nothing recorded under \(id).")
         } else {
-            throw APIError.invalid("id", "format", "id must be a proofRoot or content hash (0x-hex), a checkpointId (chk_…) or a receiptId (rcpt_…).")
+            throw APIError.invalid(
+                "id",
+                "format",
+                "id must be a proofRoot or content hash (0x-hex), a checkpointId (chk_…) or a receiptId (rcpt_…)."
+            )
         }
         guard let environment = try await environments.environment(id: entry.environmentID) else {
             throw APIError.notFound("Nothing recorded under \(id).")

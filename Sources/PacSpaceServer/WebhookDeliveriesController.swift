@@ -59,7 +59,8 @@ struct WebhookDeliveriesController: Sendable {
             throw APIError(
                 .conflict,
                 "CONFLICT",
-                "The event's endpoints are disabled or deleted (\(endpoints.joined(separator: ", "))); enable one with PATCH /dashboard/webhooks/:id {\"active\": true} first."
+                "The event's endpoints are disabled or deleted (\(endpoints.joined(separator: ", "))); "
+                    + "enable one with PATCH /dashboard/webhooks/:id {\"active\": true} first."
             )
         case .scheduled(let deliveries):
             dispatcher.wake()

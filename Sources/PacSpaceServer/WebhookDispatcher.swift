@@ -239,7 +239,8 @@ final class WebhookDispatcher: Service {
                         to: user.email,
                         subject: "PacSpace disabled a webhook endpoint",
                         body: """
-                            Deliveries to your webhook endpoint \(endpoint.id) (\(endpoint.url)) have failed for \(schedule.window / 3_600_000) hours, \
+                            Deliveries to your webhook endpoint \(endpoint.id) (\(endpoint.url)) \
+                            have failed for \(schedule.window / 3_600_000) hours, \
                             so PacSpace disabled it and stopped retrying its pending events.
 
                             \(endpoint.reason)

@@ -155,7 +155,8 @@ public struct CheckpointStore: Sendable {
         try await database.read { db in
             try await db.raw(
                 """
-                SELECT * FROM checkpoints WHERE environment_id = \(bind: environmentID) AND customer_key = \(bind: customerID ?? Self.wholeEnvironment)
+                SELECT * FROM checkpoints WHERE environment_id = \(bind: environmentID)
+                AND customer_key = \(bind: customerID ?? Self.wholeEnvironment)
                   AND scope_key = \(bind: scopeKey)
                 """
             ).first().map(CheckpointRecord.init(row:))

@@ -285,13 +285,15 @@ public struct DeltaStore: Sendable {
         order.sort { ($0.environment, $0.customer) < ($1.environment, $1.customer) }
         for chunk in order.chunked(500) {
             var query: SQLQueryString = """
-                INSERT INTO customers (environment_id, customer_id, last_sequence, total_deltas, accepted_balance, created_at, last_activity_at) VALUES
+                INSERT INTO customers (environment_id, customer_id, last_sequence, total_deltas,
+                accepted_balance, created_at, last_activity_at) VALUES
                 """
             for (offset, key) in chunk.enumerated() {
                 let count = counts[key] ?? 0
                 query += offset == 0 ? " " : ", "
                 query +=
-                    "(\(bind: key.environment), \(bind: key.customer), \(bind: count), \(bind: count), \(bind: try narrow(sums[key])), \(bind: now), \(bind: now))"
+                    "(\(bind: key.environment), \(bind: key.customer), \(bind: count), \(bind: count), "
+                    + "\(bind: try narrow(sums[key])), \(bind: now), \(bind: now))"
             }
             query += """
                  ON CONFLICT (environment_id, customer_id) DO UPDATE SET last_sequence = customers.last_sequence + excluded.last_sequence,

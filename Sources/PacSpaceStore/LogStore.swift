@@ -331,7 +331,8 @@ public struct LogStore: Sendable {
         if !plan.verified.isEmpty {
             try await db.raw(
                 """
-                INSERT INTO usage_months (environment_id, period, verified_deltas) VALUES (\(bind: environmentID), \(bind: String(Timestamp.iso8601(millis: now).prefix(7))), \(bind: Int64(plan.verified.count)))
+                INSERT INTO usage_months (environment_id, period, verified_deltas)
+                VALUES (\(bind: environmentID), \(bind: String(Timestamp.iso8601(millis: now).prefix(7))), \(bind: Int64(plan.verified.count)))
                 ON CONFLICT (environment_id, period) DO UPDATE SET verified_deltas = usage_months.verified_deltas + excluded.verified_deltas
                 """
             ).run()
@@ -347,7 +348,8 @@ public struct LogStore: Sendable {
         guard
             try await db.raw(
                 """
-                UPDATE environments SET tree_size = \(bind: newSize) WHERE id = \(bind: environmentID) AND tree_size = \(bind: plan.size) RETURNING tree_size
+                UPDATE environments SET tree_size = \(bind: newSize)
+                WHERE id = \(bind: environmentID) AND tree_size = \(bind: plan.size) RETURNING tree_size
                 """
             ).first() != nil
         else { throw TreeMoved(environmentID: environmentID) }
@@ -416,7 +418,8 @@ public struct LogStore: Sendable {
                 }
                 query += offset == 0 ? " " : ", "
                 query +=
-                    "(\(bind: environmentID), \(bind: customer), 0, 0, \(bind: total.count), \(bind: balance), \(bind: total.index), \(bind: total.receipt), 0, 0)"
+                    "(\(bind: environmentID), \(bind: customer), 0, 0, \(bind: total.count), "
+                    + "\(bind: balance), \(bind: total.index), \(bind: total.receipt), 0, 0)"
             }
             query += """
                  ON CONFLICT (environment_id, customer_id) DO UPDATE SET

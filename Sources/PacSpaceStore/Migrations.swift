@@ -261,7 +261,8 @@ public enum Migrations {
                     environment_id TEXT NOT NULL REFERENCES environments(id), level BIGINT NOT NULL, node_index BIGINT NOT NULL,
                     hash TEXT NOT NULL, PRIMARY KEY (environment_id, level, node_index)) WITHOUT ROWID
                 """,
-                "INSERT INTO log_nodes_keyed SELECT environment_id, level, node_index, hash FROM log_nodes ORDER BY environment_id, level, node_index",
+                "INSERT INTO log_nodes_keyed SELECT environment_id, level, node_index, hash "
+                    + "FROM log_nodes ORDER BY environment_id, level, node_index",
                 "DROP TABLE log_nodes",
                 "ALTER TABLE log_nodes_keyed RENAME TO log_nodes",
                 """

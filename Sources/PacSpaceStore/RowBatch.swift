@@ -83,7 +83,8 @@ struct RowBatch {
             // The array drives the join: one index lookup per key (SQLite plans a CROSS JOIN in the order written).
             let statement: SQLQueryString =
                 postgres
-                ? "SELECT \(unsafeRaw: columns) FROM jsonb_array_elements(\(bind: json)::jsonb) AS k(value) JOIN \(unsafeRaw: table) AS t ON \(unsafeRaw: match)"
+                ? "SELECT \(unsafeRaw: columns) FROM jsonb_array_elements(\(bind: json)::jsonb) AS k(value) "
+                    + "JOIN \(unsafeRaw: table) AS t ON \(unsafeRaw: match)"
                 : "SELECT \(unsafeRaw: columns) FROM json_each(\(bind: json)) AS k CROSS JOIN \(unsafeRaw: table) AS t ON \(unsafeRaw: match)"
             rows += try await db.raw(statement).all()
         }

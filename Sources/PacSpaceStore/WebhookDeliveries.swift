@@ -196,7 +196,9 @@ extension WebhookOutbox {
                 ).first()?.decode(column: "first", as: Int64?.self) ?? now
             guard now - failingSince >= disableAfter || (nextAttempt == nil && failingSince <= firstAttempt) else { return nil }
             let reason =
-                "Every delivery since \(Timestamp.iso8601(millis: failingSince)) failed (last: \(outcome.error ?? "HTTP \(outcome.statusCode ?? 0)")); re-enable it with PATCH /dashboard/webhooks/\(delivery.endpointID) {\"active\": true}."
+                "Every delivery since \(Timestamp.iso8601(millis: failingSince)) failed "
+                + "(last: \(outcome.error ?? "HTTP \(outcome.statusCode ?? 0)")); "
+                + "re-enable it with PATCH /dashboard/webhooks/\(delivery.endpointID) {\"active\": true}."
             try await db.raw(
                 """
                 UPDATE webhook_endpoints SET active = 0, disabled_reason = \(bind: reason), updated_at = \(bind: now)

@@ -31,7 +31,8 @@ struct AuditCommand: AsyncParsableCommand {
         print(
             """
             audited \(configuration.databaseDescription) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))):
-              \(report.environments) environments, \(report.leaves) leaves, \(report.nodes) subtree hashes, \(report.signedCheckpoints) signed checkpoints,
+              \(report.environments) environments, \(report.leaves) leaves, \(report.nodes) subtree hashes, \
+            \(report.signedCheckpoints) signed checkpoints,
               \(report.deltas) deltas, \(report.customers) customers, \(report.tenants) credit accounts
             """
         )

@@ -146,7 +146,8 @@ struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Drop a ring's retired keys, once nothing needs them.",
             discussion:
-                "master: refused while any stored value is sealed by a retired key. jwt: refused until the access-token lifetime has passed since the rotation."
+                "master: refused while any stored value is sealed by a retired key. "
+                + "jwt: refused until the access-token lifetime has passed since the rotation."
         )
         @OptionGroup var common: CommonOptions
         @Argument(help: "master or jwt") var ring: KeyRingFile.Ring

@@ -205,7 +205,10 @@ import Testing
         )
         #expect(
             String(decoding: leaf, as: UTF8.self)
-                == #"{"checkpointId":"chk_x","deltaCount":5,"netChange":"12.5","proofRoot":"0xeb497accae1165708d3663ccce46987c666707b2c71fc2a8f509a15b8961ce8a","scope":{"customerId":"c","endDate":"2026-12-01T00:00:00.000Z","startDate":"2026-11-01T00:00:00.000Z"},"type":"checkpoint","v":1}"#
+                == #"{"checkpointId":"chk_x","deltaCount":5,"netChange":"12.5","#
+                + #""proofRoot":"0xeb497accae1165708d3663ccce46987c666707b2c71fc2a8f509a15b8961ce8a","#
+                + #""scope":{"customerId":"c","endDate":"2026-12-01T00:00:00.000Z","startDate":"2026-11-01T00:00:00.000Z"},"#
+                + #""type":"checkpoint","v":1}"#
         )
         #expect(LogEntry.periodRootVersion(ofCheckpointLeaf: String(decoding: leaf, as: UTF8.self)) == .v1)
     }
@@ -215,7 +218,9 @@ import Testing
         let hashes = (0..<5).map { Hash.sha256(Array("delta \($0)".utf8)) }
         #expect(
             String(decoding: try PeriodRoot.context(origin: Self.origin, scope: Self.scope), as: UTF8.self)
-                == #"{"origin":"pacspace.test/tnt_a/testnet","scope":{"customerId":"c","endDate":"2026-12-01T00:00:00.000Z","startDate":"2026-11-01T00:00:00.000Z"},"type":"period","v":2}"#
+                == #"{"origin":"pacspace.test/tnt_a/testnet","#
+                + #""scope":{"customerId":"c","endDate":"2026-12-01T00:00:00.000Z","startDate":"2026-11-01T00:00:00.000Z"},"#
+                + #""type":"period","v":2}"#
         )
         let root = try PeriodRoot.root(.v2, of: hashes, origin: Self.origin, scope: Self.scope)
         #expect(root.prefixedHex == "0xdacbe741088700ed8e761f7ecb4918648b9b12069cffdc370f249a2d83154af4")

@@ -116,7 +116,8 @@ import Testing
                 "/checkpoint",
                 key: key,
                 body: """
-                    {"customerId":"cs","startDate":"\(formatter.string(from: now.addingTimeInterval(-3600)))","endDate":"\(formatter.string(from: now.addingTimeInterval(0.001)))"}
+                    {"customerId":"cs","startDate":"\(formatter.string(from: now.addingTimeInterval(-3600)))",
+                    "endDate":"\(formatter.string(from: now.addingTimeInterval(0.001)))"}
                     """
             )
             #expect(sealed.data["deltaCount"] == 1)

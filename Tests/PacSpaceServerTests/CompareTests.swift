@@ -41,8 +41,10 @@ import Testing
                 key: key,
                 body: """
                     {"customerId":"cmp","yourBalance":15.5,"theirBalance":14.5,
-                     "yourEntries":[{"referenceId":"a","delta":10},{"referenceId":"b","delta":2.5},{"referenceId":"c","delta":-1},{"referenceId":"d","delta":4}],
-                     "theirEntries":[{"referenceId":"a","delta":10},{"referenceId":"b","delta":1.5},{"referenceId":"d","delta":4},{"referenceId":"z","delta":-1}]}
+                     "yourEntries":[{"referenceId":"a","delta":10},{"referenceId":"b","delta":2.5},
+                     {"referenceId":"c","delta":-1},{"referenceId":"d","delta":4}],
+                     "theirEntries":[{"referenceId":"a","delta":10},{"referenceId":"b","delta":1.5},
+                     {"referenceId":"d","delta":4},{"referenceId":"z","delta":-1}]}
                     """
             )
             #expect(differ.status == .ok)

@@ -101,7 +101,8 @@ import Testing
                 "/delta/batch",
                 key: key,
                 body: """
-                    {"deltas":[{"customerId":"whale","delta":5,"reason":"over"},{"customerId":"whale","delta":-7,"reason":"back"},{"customerId":"whale","delta":7,"reason":"again"}]}
+                    {"deltas":[{"customerId":"whale","delta":5,"reason":"over"},
+                    {"customerId":"whale","delta":-7,"reason":"back"},{"customerId":"whale","delta":7,"reason":"again"}]}
                     """
             )
             #expect(mixed.data["totalQueued"] == 2)
@@ -142,7 +143,8 @@ import Testing
                 "/delta/batch",
                 key: key,
                 body: """
-                    {"deltas":[{"customerId":"c","delta":1,"reason":"a"},{"customerId":"c","delta":1,"reason":"b"},{"customerId":"c","delta":1,"reason":"c"}]}
+                    {"deltas":[{"customerId":"c","delta":1,"reason":"a"},{"customerId":"c","delta":1,"reason":"b"},
+                    {"customerId":"c","delta":1,"reason":"c"}]}
                     """
             )
             #expect(batch.data["totalQueued"] == 3)
@@ -483,7 +485,8 @@ final class RawConnection: @unchecked Sendable {
     /// Sends one request (`Connection: close`) and returns the status code of its answer.
     func status(of method: String, _ path: String, body: String) async throws -> Int {
         try send(
-            "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
         )
         let head = try await read(within: .seconds(10))
         guard let code = head.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { throw TestFailure("no answer: \(head)") }

@@ -48,7 +48,8 @@ import Testing
                 "/delta/batch",
                 key: key,
                 body: """
-                    {"deltas":[{"customerId":"m1","delta":1,"reason":"a"},{"customerId":"m2","delta":2,"reason":"b"},{"customerId":"m3","delta":3,"reason":"c"}]}
+                    {"deltas":[{"customerId":"m1","delta":1,"reason":"a"},{"customerId":"m2","delta":2,"reason":"b"},
+                    {"customerId":"m3","delta":3,"reason":"c"}]}
                     """
             )
             #expect(emitted.data["totalQueued"] == 3, "\(emitted.text)")

@@ -215,7 +215,8 @@ import Testing
         try await TestServer().run { api in
             let email = "victim-\(UUID().uuidString.prefix(6).lowercased())@example.com"
             let body =
-                #"{"email":"\#(email)","password":"correct horse battery","firstName":"Visit http://phish.example now","lastName":"Lee","companyName":"Call +1 555 0100"}"#
+                #"{"email":"\#(email)","password":"correct horse battery","#
+                + #""firstName":"Visit http://phish.example now","lastName":"Lee","companyName":"Call +1 555 0100"}"#
             #expect(try await api.call(.post, "/dashboard/auth/register", body: body).status == .created)
             _ = try await api.mailToken(to: email)
             let outbox = try FileManager.default.contentsOfDirectory(atPath: api.outbox)

@@ -32,7 +32,8 @@ import Testing
                 .post,
                 "/dashboard/webhooks",
                 body: """
-                    {"url":"https://hooks.example.com/pacspace","events":["delta.verified","credits.low"],"description":"billing","environment":"mainnet"}
+                    {"url":"https://hooks.example.com/pacspace","events":["delta.verified","credits.low"],
+                    "description":"billing","environment":"mainnet"}
                     """,
                 token: account.accessToken
             )
