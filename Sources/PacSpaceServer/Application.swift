@@ -67,7 +67,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     router.middlewares.add(ClientAddressMiddleware(trusted: configuration.trustedProxies))
     // One limiter for every limit, each key prefixed by what it limits; bounded in memory.
     let limiter = RateLimiter(refused: { metrics.rateLimited($0) })
-    OpenAPIController().addRoutes(to: router)
+    OpenAPIController(publicURL: configuration.publicURL).addRoutes(to: router)
     let mailer = Mailer(
         transport: configuration.mailTransport,
         outbox: outbox,

@@ -43,13 +43,18 @@ import Testing
         }
     }
 
-    /// Every registered route is in the OpenAPI document, the document is what the
-    /// server serves, and it parses as an OpenAPI 3.1 object.
+    /// Every registered route is in the OpenAPI document, and the document served is the
+    /// file in Resources byte for byte but for its server URL, which is the PUBLIC_URL.
     @Test func openAPIDocumentCoversEveryRoute() async throws {
         let (routes, served) = try await TestServer().run { api in (api.routes, try await api.call(.get, "/openapi.json")) }
         #expect(routes.count >= 14)
         #expect(served.status == .ok)
         #expect(served.json["openapi"] == "3.1.0")
+        #expect(served.json["servers"] == [["url": .string(TestServer.publicURL)]])
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/PacSpaceServer/Resources/openapi.json")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.replacingOccurrences(of: #""url": "http://localhost:8080""#, with: #""url": "\#(TestServer.publicURL)""#) == served.text)
         guard case .object(let paths)? = served.json["paths"] else { throw TestFailure("no paths") }
         for route in routes {
             let parts = route.split(separator: " ", maxSplits: 1)
