@@ -110,7 +110,9 @@ public final class Database: Sendable {
 extension Database: Service {}
 
 extension PostgresClient.Configuration {
-    /// Parses `postgres://user:password@host:port/database?host=/socket/dir&sslmode=disable`.
+    /// Parses `postgres://user:password@host:port/database?host=/socket/dir&sslmode=…&sslrootcert=…`.
+    /// `sslmode` and `sslrootcert` mean what they mean to libpq (``PostgresSSLMode``); a Unix
+    /// socket never uses TLS, as with libpq.
     init(url text: String) throws {
         guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? "") else {
             throw DatabaseError.invalidURL("DATABASE_URL must be postgres://user:password@host:port/database")
@@ -122,7 +124,8 @@ extension PostgresClient.Configuration {
             let port = url.port ?? 5432
             self.init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user, password: url.password, database: database)
         } else {
-            let tls: PostgresClient.Configuration.TLS = query["sslmode"] == "require" ? .require(.makeClientConfiguration()) : .disable
+            let mode = try PostgresSSLMode(query["sslmode"])
+            let tls = try mode.tls(rootCertificate: query["sslrootcert"])
             self.init(host: url.host ?? "127.0.0.1", port: url.port ?? 5432, username: user, password: url.password, database: database, tls: tls)
         }
     }
