@@ -98,6 +98,7 @@ let package = Package(
             name: "PacSpaceStoreTests",
             dependencies: [
                 "PacSpaceStore", "PacSpaceCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
