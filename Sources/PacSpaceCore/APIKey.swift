@@ -4,33 +4,45 @@
 /// creation and only its SHA-256 is stored (it carries 256 random bits, so a slow hash
 /// adds nothing).
 public struct APIKey: Sendable, Equatable {
-    /// `test` (sandbox, testnet) or `live` (production, mainnet).
-    public let environment: String
+    /// The two kinds of key, one per environment.
+    public enum Kind: String, CaseIterable, Sendable, Codable {
+        /// Sandbox keys, `pk_test_…`, writing to testnet.
+        case test
+        /// Production keys, `pk_live_…`, writing to mainnet.
+        case live
+
+        /// The environment keys of this kind write to.
+        public var environment: EnvironmentName {
+            switch self {
+            case .test: .testnet
+            case .live: .mainnet
+            }
+        }
+    }
+
+    public let kind: Kind
     public let publicID: String
     public let secret: String
 
-    /// The environments keys exist for, and the log environment each one writes to.
-    public static let logEnvironments = ["test": "testnet", "live": "mainnet"]
-
-    public init(environment: String, publicID: String, secret: String) {
-        self.environment = environment
+    public init(kind: Kind, publicID: String, secret: String) {
+        self.kind = kind
         self.publicID = publicID
         self.secret = secret
     }
 
-    /// A fresh key for `environment` (`test` or `live`).
-    public static func generate(environment: String) -> APIKey {
+    /// A fresh key of `kind`.
+    public static func generate(kind: Kind) -> APIKey {
         APIKey(
-            environment: environment,
+            kind: kind,
             publicID: String(Identifier.make("k").dropFirst(2)),
             secret: Hex.encode(Identifier.randomBytes(32))
         )
     }
 
     /// `pk_<env>_<publicId>`.
-    public var publicKey: String { "pk_\(environment)_\(publicID)" }
+    public var publicKey: String { "pk_\(kind.rawValue)_\(publicID)" }
     /// `sk_<env>_<secret>`.
-    public var secretKey: String { "sk_\(environment)_\(secret)" }
+    public var secretKey: String { "sk_\(kind.rawValue)_\(secret)" }
     /// What clients send as `X-Api-Key`.
     public var fullKey: String { publicKey + "." + secretKey }
 
@@ -56,8 +68,7 @@ public struct APIKey: Sendable, Equatable {
         guard pk.count == 3, sk.count == 3, pk[0].elementsEqual("pk".utf8), sk[0].elementsEqual("sk".utf8), pk[1] == sk[1],
             alphanumeric(pk[2], upTo: 64), alphanumeric(sk[2], upTo: 128)
         else { return nil }
-        let environment = String(decoding: pk[1], as: UTF8.self)
-        guard Self.logEnvironments[environment] != nil else { return nil }
-        self.init(environment: environment, publicID: String(decoding: pk[2], as: UTF8.self), secret: String(decoding: sk[2], as: UTF8.self))
+        guard let kind = Kind(rawValue: String(decoding: pk[1], as: UTF8.self)) else { return nil }
+        self.init(kind: kind, publicID: String(decoding: pk[2], as: UTF8.self), secret: String(decoding: sk[2], as: UTF8.self))
     }
 }

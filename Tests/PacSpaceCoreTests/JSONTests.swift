@@ -241,7 +241,7 @@ func canonical(_ json: String) throws -> String {
 
 @Suite struct APIKeyTests {
     @Test func roundTripAndRejection() {
-        let key = APIKey.generate(environment: "test")
+        let key = APIKey.generate(kind: .test)
         #expect(key.fullKey.hasPrefix("pk_test_"))
         #expect(key.fullKey.contains(".sk_test_"))
         #expect(APIKey(parsing: key.fullKey) == key)

@@ -222,7 +222,7 @@ struct Simulation {
                 passwordHash: "-",
                 firstName: "S",
                 lastName: "M",
-                role: "owner",
+                role: .owner,
                 emailVerifiedAt: now
             ),
             verificationTokenHash: "token-\(id)",
@@ -230,7 +230,7 @@ struct Simulation {
             freeCredits: .zero
         )
         let environments = EnvironmentStore(database: database)
-        _ = try await environments.requestProvisioning(tenantID: tenant.id, environment: "testnet", newID: environment, now: now)
+        _ = try await environments.requestProvisioning(tenantID: tenant.id, environment: .testnet, newID: environment, now: now)
         var keyBytes: [UInt8] = []
         for _ in 0..<4 { withUnsafeBytes(of: random.next()) { keyBytes += $0 } }
         let signer = try NoteSigner(name: "sim.example/\(environment)", privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes))

@@ -7,10 +7,8 @@ import PacSpaceStore
 public struct APIKeyIdentity: Sendable, Equatable {
     public let keyID: String
     public let tenantID: String
-    /// `test` or `live`.
-    public let keyEnvironment: String
-    /// `testnet` or `mainnet`.
-    public let environment: String
+    /// The environment the key writes to (its kind follows: `environment.keyKind`).
+    public let environment: EnvironmentName
     /// The `ctr_…` id of the environment's log.
     public let environmentID: String
     /// The log's origin (fixed at provisioning): what v2 period roots are bound to.
@@ -56,19 +54,18 @@ actor APIKeyAuthenticator {
         let invalid = APIError(.unauthorized, "INVALID_API_KEY", "The API key is invalid, disabled or revoked.")
         guard let presented = APIKey(parsing: header) else { throw invalid }
         let entry = try await lookup(presented.publicID, now: now)
-        guard let key = entry?.key, key.environment == presented.environment, key.revokedAt == nil, key.active else { throw invalid }
+        guard let key = entry?.key, key.kind == presented.kind, key.revokedAt == nil, key.active else { throw invalid }
         let hash = Array(APIKey.hash(secret: presented.secret).utf8)
         let current = ConstantTime.equals(hash, Array(key.secretHash.utf8))
         let previous = key.previousSecretHash.map { ConstantTime.equals(hash, Array($0.utf8)) } ?? false
         guard current || (previous && (key.previousExpiresAt ?? 0) > now) else { throw invalid }
-        guard let environment = entry?.environment, environment.status == "active", let logOrigin = environment.logOrigin else {
+        guard let environment = entry?.environment, environment.status == .active, let logOrigin = environment.logOrigin else {
             throw APIError(.preconditionFailed, "CONTRACT_NOT_DEPLOYED", "The key's environment is not active; provision it first.")
         }
         touch(key, now: now)
         return APIKeyIdentity(
             keyID: key.id,
             tenantID: key.tenantID,
-            keyEnvironment: key.environment,
             environment: environment.environment,
             environmentID: environment.id,
             logOrigin: logOrigin
@@ -78,8 +75,7 @@ actor APIKeyAuthenticator {
     private func lookup(_ publicID: String, now: Int64) async throws -> Entry? {
         if let entry = cache[publicID], now - entry.fetchedAt < Self.cacheMillis { return entry }
         guard let key = try await keys.key(publicID: publicID) else { return nil }
-        let logEnvironment = APIKey.logEnvironments[key.environment]
-        let environment = try await environments.environments(tenantID: key.tenantID).first { $0.environment == logEnvironment }
+        let environment = try await environments.environments(tenantID: key.tenantID).first { $0.environment == key.kind.environment }
         let entry = Entry(key: key, environment: environment, fetchedAt: now)
         if cache.count > 50_000 { cache.removeAll() }
         cache[publicID] = entry

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import PacSpaceCore
 
 extension HTTPField.Name {
     static let apiKey = literal("X-Api-Key")
@@ -39,13 +40,12 @@ struct APIKeyMiddleware: RouterMiddleware {
             throw error
         }
         if let wait = limiter.take(.key, identity.keyID, limits.apiKey, now: now) { throw APIError.rateLimited(after: wait) }
-        if let chain = request.headers[.chainID], let expected = ContractsController.chainIDs[identity.environment],
-            chain.trimmingCharacters(in: .whitespaces) != String(expected)
-        {
+        let expected = identity.environment.chainID
+        if let chain = request.headers[.chainID], chain.trimmingCharacters(in: .whitespaces) != String(expected) {
             throw APIError.invalid(
                 "X-Chain-Id",
                 "mismatch",
-                "X-Chain-Id \(chain) does not match the key's environment \(identity.environment) (chain id \(expected))."
+                "X-Chain-Id \(chain) does not match the key's environment \(identity.environment.rawValue) (chain id \(expected))."
             )
         }
         var context = context

@@ -101,12 +101,12 @@ struct CheckpointController: Sendable {
 
     func json(_ record: CheckpointRecord) async throws -> JSONValue {
         var logCheckpoint: JSONValue = .null
-        if record.status == "VERIFIED", let index = record.logIndex {
+        if record.status == .verified, let index = record.logIndex {
             let receipt = try await receipts.proof(environmentID: record.environmentID, index: index, leafData: Array(record.leafData.utf8))
             logCheckpoint = receipt.json
         }
         return [
-            "checkpointId": .string(record.checkpointID), "proofRoot": .string(record.proofRoot), "status": .string(record.status),
+            "checkpointId": .string(record.checkpointID), "proofRoot": .string(record.proofRoot), "status": .string(record.status.rawValue),
             "customerId": .optional(record.customerID), "scope": (try? JSONParser.parse(Array(record.scope.utf8))) ?? .null,
             "deltaCount": .int(record.deltaCount), "netChange": record.netChange.json, "startingBalance": record.startingBalance.json,
             "endingBalance": record.endingBalance.json, "logIndex": record.logIndex.map(JSONValue.int) ?? .null,

@@ -95,7 +95,7 @@ struct CustomersController: Sendable {
         guard to - from < 100_000 else { throw APIError.invalid("toSequence", "range", "A gap search covers at most 100000 sequence numbers.") }
         let limit = try query.integer("limit", in: 1...1000) ?? 100
         let statuses = try await deltas.sequenceStatuses(environmentID: key.environmentID, customerID: customerID, range: Int64(from)...Int64(to))
-        var byNumber: [Int64: String] = [:]
+        var byNumber: [Int64: DeltaStatus] = [:]
         for (number, status) in statuses { byNumber[number] = status }
         var runs: [JSONValue] = []
         var current: (from: Int64, to: Int64, reason: String)?
@@ -103,7 +103,7 @@ struct CustomersController: Sendable {
             let reason: String? =
                 switch byNumber[number] {
                 case nil: "missing"
-                case "FAILED"?: "FAILED"
+                case .failed?: DeltaStatus.failed.rawValue
                 default: nil
                 }
             if let reason, let run = current, run.reason == reason, run.to == number - 1 {
@@ -133,7 +133,7 @@ struct CustomersController: Sendable {
         var available: JSONValue = .null
         var remaining: JSONValue = .null
         var allowed = true
-        if key.environment == "mainnet" {
+        if key.environment.isPaid {
             let balance = try await credits.balance(tenantID: key.tenantID).available
             available = balance.json
             let count = creditsPerDelta.micros > 0 ? balance.micros / creditsPerDelta.micros : Int64.max
@@ -143,7 +143,7 @@ struct CustomersController: Sendable {
         return Envelope.success(
             .ok,
             [
-                "environment": .string(key.environment), "period": .string(period), "verifiedDeltas": .int(verified),
+                "environment": .string(key.environment.rawValue), "period": .string(period), "verifiedDeltas": .int(verified),
                 "queuedDeltas": .int(queued), "creditsAvailable": available, "remaining": remaining, "allowed": .bool(allowed),
             ]
         )

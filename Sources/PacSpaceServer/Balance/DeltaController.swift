@@ -92,8 +92,8 @@ struct DeltaController: Sendable {
         data.append(("verifiedAt", record.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null))
         data.append(("logIndex", record.logIndex.map(JSONValue.int) ?? .null))
         data.append(("latencyMs", record.latencyMs.map(JSONValue.int) ?? .null))
-        if record.status == "VERIFIED" { data.append(("proof", try await receipts.proof(for: record).json)) }
-        if record.status == "FAILED" {
+        if record.status == .verified { data.append(("proof", try await receipts.proof(for: record).json)) }
+        if record.status == .failed {
             data.append(("error", ["code": .optional(record.errorCode), "message": .optional(record.errorMessage)]))
         }
         return Envelope.success(.ok, .object(data))
@@ -101,7 +101,7 @@ struct DeltaController: Sendable {
 
     /// Production (mainnet) writes are paid for in credits; sandbox writes are free.
     private func credits(_ key: APIKeyIdentity) -> IngestRequest.Credits? {
-        key.environment == "mainnet"
+        key.environment.isPaid
             ? IngestRequest.Credits(tenantID: key.tenantID, costPerDelta: costPerDelta, lowThreshold: creditsLowThreshold) : nil
     }
 
@@ -185,7 +185,7 @@ struct DeltaController: Sendable {
             func failed(_ code: String, _ message: String) {
                 entry += [
                     ("customerId", items[index]["customerId"] ?? .null), ("delta", items[index]["delta"] ?? .null),
-                    ("status", "FAILED"), ("error", ["code": .string(code), "message": .string(message)]),
+                    ("status", .string(DeltaStatus.failed.rawValue)), ("error", ["code": .string(code), "message": .string(message)]),
                 ]
             }
             switch check {
@@ -226,7 +226,7 @@ struct DeltaController: Sendable {
     static func batchFields(_ record: DeltaRecord) -> [(String, JSONValue)] {
         [
             ("recordId", .string(record.recordID)), ("receiptId", .string(record.receiptID)), ("customerId", .string(record.customerID)),
-            ("delta", record.amount.json), ("status", .string(record.status)), ("sequenceNumber", .int(record.sequenceNumber)),
+            ("delta", record.amount.json), ("status", .string(record.status.rawValue)), ("sequenceNumber", .int(record.sequenceNumber)),
             ("contentHash", .string(record.contentHash)),
         ]
     }
@@ -234,7 +234,7 @@ struct DeltaController: Sendable {
     /// The emit answer's fields: everything the content hash commits to.
     static func json(_ record: DeltaRecord) -> [(String, JSONValue)] {
         var fields: [(String, JSONValue)] = [
-            ("recordId", .string(record.recordID)), ("receiptId", .string(record.receiptID)), ("status", .string(record.status)),
+            ("recordId", .string(record.recordID)), ("receiptId", .string(record.receiptID)), ("status", .string(record.status.rawValue)),
             ("customerId", .string(record.customerID)), ("delta", record.amount.json), ("reason", .string(record.reason)),
             ("referenceId", .optional(record.referenceID)), ("sequenceNumber", .int(record.sequenceNumber)),
             ("contentHash", .string(record.contentHash)), ("createdAt", .string(Timestamp.iso8601(millis: record.createdAt))),

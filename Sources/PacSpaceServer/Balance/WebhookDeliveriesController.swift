@@ -9,13 +9,6 @@ struct WebhookDeliveriesController: Sendable {
     let dispatcher: WebhookDispatcher
     let now: @Sendable () -> Int64
 
-    /// The `status` filter: a delivery state, or its name in the Balance API's status
-    /// vocabulary (what the SDK shows).
-    static let statuses = [
-        "pending": "pending", "delivered": "delivered", "failed": "failed",
-        "queued": "pending", "verified": "delivered",
-    ]
-
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("webhooks", use: list)
         group.post("webhooks/:eventId/retry", use: retry)
@@ -24,9 +17,9 @@ struct WebhookDeliveriesController: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
         let query = QueryParameters(request: request)
-        var status: String?
+        var status: WebhookDeliveryState?
         if let text = try query.string("status") {
-            guard let state = Self.statuses[text.lowercased()] else {
+            guard let state = WebhookDeliveryState(filter: text) else {
                 throw APIError.invalid("status", "enum", "status must be one of: pending, delivered, failed (or QUEUED, VERIFIED, FAILED).")
             }
             status = state
@@ -79,12 +72,12 @@ struct WebhookDeliveriesController: Sendable {
     /// `status` to: QUEUED, PROCESSING, VERIFIED (delivered), FAILED.
     func json(_ delivery: DeliveryRecord) -> JSONValue {
         let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
-        let inFlight = delivery.status == "pending" && (delivery.claimedUntil ?? 0) > now()
-        let state = inFlight ? "delivering" : delivery.status
-        let status = ["pending": "QUEUED", "delivering": "PROCESSING", "delivered": "VERIFIED", "failed": "FAILED"][state] ?? "QUEUED"
+        let inFlight = delivery.status == .pending && (delivery.claimedUntil ?? 0) > now()
+        let state: WebhookDeliveryState = inFlight ? .delivering : delivery.status
         return [
             "eventId": .string(delivery.eventID), "event": .string(delivery.type), "endpointId": .string(delivery.endpointID),
-            "url": .string(delivery.url), "state": .string(state), "status": .string(status), "attempts": .int(delivery.attempts),
+            "url": .string(delivery.url), "state": .string(state.rawValue), "status": .string(state.balanceStatus),
+            "attempts": .int(delivery.attempts),
             "lastStatusCode": delivery.lastStatusCode.map(JSONValue.int) ?? .null, "lastError": .optional(delivery.lastError),
             "lastLatencyMs": delivery.lastLatencyMillis.map(JSONValue.int) ?? .null, "lastAttemptAt": time(delivery.lastAttemptAt),
             "nextAttemptAt": time(delivery.nextAttemptAt), "deliveredAt": time(delivery.deliveredAt), "createdAt": time(delivery.createdAt),

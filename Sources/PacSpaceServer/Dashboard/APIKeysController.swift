@@ -27,22 +27,21 @@ struct APIKeysController: Sendable {
         let user = try context.requireManager(of: "API keys")
         let body = try await RequestBody.decode(request, allowed: ["name", "environment"])
         let name = try body.optionalString("name", maxLength: 100) ?? "API key"
-        let environment = try body.optionalChoice("environment", of: ["test", "live"]) ?? "test"
-        let logEnvironment = environment == "live" ? "mainnet" : "testnet"
+        let kind = try body.optionalChoice("environment", of: APIKey.Kind.self) ?? .test
         let deployed = try await environments.environments(tenantID: user.tenantID)
-            .contains { $0.environment == logEnvironment && $0.status == "active" }
+            .contains { $0.environment == kind.environment && $0.status == .active }
         guard deployed else {
             throw APIError(
                 .preconditionFailed,
                 "CONTRACT_NOT_DEPLOYED",
-                "The \(logEnvironment) environment is not active; provision it first (POST /dashboard/contracts/provision)."
+                "The \(kind.environment.rawValue) environment is not active; provision it first (POST /dashboard/contracts/provision)."
             )
         }
-        let key = APIKey.generate(environment: environment)
+        let key = APIKey.generate(kind: kind)
         let record = APIKeyRecord(
             id: Identifier.make("key"),
             tenantID: user.tenantID,
-            environment: environment,
+            kind: kind,
             name: name,
             publicID: key.publicID,
             secretHash: key.secretHash,
@@ -89,11 +88,7 @@ struct APIKeysController: Sendable {
             try await RequestBody.decodeOptional(request, allowed: ["overlapSeconds"])?
             .optionalInteger("overlapSeconds", in: 0...Self.maxOverlapSeconds) ?? 0
         let current = try await owned(context, user)
-        let key = APIKey(
-            environment: current.environment,
-            publicID: current.publicID,
-            secret: APIKey.generate(environment: current.environment).secret
-        )
+        let key = APIKey(kind: current.kind, publicID: current.publicID, secret: APIKey.generate(kind: current.kind).secret)
         guard
             let record = try await keys.rotate(
                 id: current.id,
@@ -131,8 +126,8 @@ struct APIKeysController: Sendable {
     /// The key without its secret.
     static func json(_ record: APIKeyRecord) -> [(String, JSONValue)] {
         [
-            ("id", .string(record.id)), ("name", .string(record.name)), ("environment", .string(record.environment)),
-            ("publicKey", .string("pk_\(record.environment)_\(record.publicID)")), ("active", .bool(record.active)),
+            ("id", .string(record.id)), ("name", .string(record.name)), ("environment", .string(record.kind.rawValue)),
+            ("publicKey", .string("pk_\(record.kind.rawValue)_\(record.publicID)")), ("active", .bool(record.active)),
             ("createdAt", .string(Timestamp.iso8601(millis: record.createdAt))),
             ("lastUsedAt", record.lastUsedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null),
         ]

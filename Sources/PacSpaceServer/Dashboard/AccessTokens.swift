@@ -70,7 +70,7 @@ struct AccessTokens: Sendable {
             AccessClaims(
                 sub: .init(value: user.id),
                 tid: user.tenantID,
-                role: user.role,
+                role: user.role.rawValue,
                 sid: session,
                 iss: .init(value: issuer),
                 aud: .init(value: [AccessClaims.audience]),

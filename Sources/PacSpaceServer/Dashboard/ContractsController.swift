@@ -10,11 +10,6 @@ struct ContractsController: Sendable {
     let sequencer: Sequencer
     let now: @Sendable () -> Int64
 
-    /// Environment names in the order answers list them.
-    static let names = ["testnet", "mainnet"]
-    /// The chain ids the SDK sends as `X-Chain-Id`.
-    static let chainIDs = ["testnet": 296, "mainnet": 295]
-
     func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
         let group = router.group("dashboard/contracts").add(middleware: auth)
         group.post("provision", use: provision)
@@ -24,11 +19,11 @@ struct ContractsController: Sendable {
 
     @Sendable func provision(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let environment = try await RequestBody.decode(request, allowed: ["environment"]).choice("environment", of: Self.names)
+        let environment = try await RequestBody.decode(request, allowed: ["environment"]).choice("environment", of: EnvironmentName.self)
         guard user.emailVerified else {
             throw APIError(.forbidden, "EMAIL_NOT_VERIFIED", "Verify your email before provisioning an environment.")
         }
-        guard user.role != "viewer" else { throw APIError.forbidden("Viewers cannot provision environments; ask an owner or admin.") }
+        guard user.role.canWrite else { throw APIError.forbidden("Viewers cannot provision environments; ask an owner or admin.") }
         let (record, started) = try await environments.requestProvisioning(
             tenantID: user.tenantID,
             environment: environment,
@@ -36,21 +31,25 @@ struct ContractsController: Sendable {
             now: now()
         )
         if started {
-            context.logger.info("provisioning requested", metadata: ["environmentId": .string(record.id), "environment": .string(environment)])
+            context.logger.info(
+                "provisioning requested",
+                metadata: ["environmentId": .string(record.id), "environment": .string(environment.rawValue)]
+            )
             provisioner.wake()
             return Envelope.success(
                 .created,
                 [
-                    "tenantId": .string(user.tenantID), "environment": .string(environment), "status": "provisioning",
+                    "tenantId": .string(user.tenantID), "environment": .string(environment.rawValue),
+                    "status": .string(EnvironmentStatus.provisioning.rawValue),
                     "message": "Environment is being provisioned. This usually takes a few seconds.",
                 ]
             )
         }
         var data: [(String, JSONValue)] = [
-            ("tenantId", .string(user.tenantID)), ("environment", .string(environment)), ("status", .string(record.status)),
+            ("tenantId", .string(user.tenantID)), ("environment", .string(environment.rawValue)), ("status", .string(record.status.rawValue)),
         ]
         if let provisionedAt = record.provisionedAt { data.append(("provisionedAt", .string(Timestamp.iso8601(millis: provisionedAt)))) }
-        let message = record.status == "active" ? "Environment is already active." : "Environment is already being provisioned."
+        let message = record.status == .active ? "Environment is already active." : "Environment is already being provisioned."
         data.append(("message", .string(message)))
         return Envelope.success(.ok, .object(data))
     }
@@ -60,13 +59,13 @@ struct ContractsController: Sendable {
         let tenantID = try context.pathParameter("tenantId")
         guard tenantID == user.tenantID else { throw APIError.notFound("No tenant \(tenantID) in your account.") }
         let records = try await environments.environments(tenantID: tenantID)
-        let entries: [JSONValue] = Self.names.map { name in
+        let entries: [JSONValue] = EnvironmentName.allCases.map { name in
             guard let record = records.first(where: { $0.environment == name }) else {
-                return ["environment": .string(name), "status": "not_provisioned"]
+                return ["environment": .string(name.rawValue), "status": "not_provisioned"]
             }
-            var entry: [(String, JSONValue)] = [("environment", .string(name)), ("status", .string(record.status))]
-            if record.status == "active", let at = record.provisionedAt { entry.append(("provisionedAt", .string(Timestamp.iso8601(millis: at)))) }
-            if record.status == "error" { entry.append(("error", .optional(record.error))) }
+            var entry: [(String, JSONValue)] = [("environment", .string(name.rawValue)), ("status", .string(record.status.rawValue))]
+            if record.status == .active, let at = record.provisionedAt { entry.append(("provisionedAt", .string(Timestamp.iso8601(millis: at)))) }
+            if record.status == .error { entry.append(("error", .optional(record.error))) }
             if let halted = haltedState(record.id) { entry.append(("sequencer", halted)) }
             return .object(entry)
         }
@@ -77,7 +76,7 @@ struct ContractsController: Sendable {
         let user = try context.requireUser()
         let records = try await environments.environments(tenantID: user.tenantID)
         // testnet first, as in the status answer.
-        let ordered = Self.names.flatMap { name in records.filter { $0.environment == name } }
+        let ordered = EnvironmentName.allCases.flatMap { name in records.filter { $0.environment == name } }
         return Envelope.success(.ok, .array(ordered.map { Self.json($0, halted: haltedState($0.id)) }))
     }
 
@@ -94,13 +93,13 @@ struct ContractsController: Sendable {
 
     static func json(_ record: EnvironmentRecord, halted: JSONValue?) -> JSONValue {
         var entry: [(String, JSONValue)] = [
-            ("id", .string(record.id)), ("tenantId", .string(record.tenantID)), ("environment", .string(record.environment)),
-            ("status", .string(record.status)),
+            ("id", .string(record.id)), ("tenantId", .string(record.tenantID)), ("environment", .string(record.environment.rawValue)),
+            ("status", .string(record.status.rawValue)),
             ("provisionedAt", record.provisionedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null),
             ("logOrigin", .optional(record.logOrigin)), ("publicKey", .optional(record.publicKey)),
-            ("treeSize", .int(record.treeSize)), ("chainId", .int(chainIDs[record.environment] ?? 0)),
+            ("treeSize", .int(record.treeSize)), ("chainId", .int(record.environment.chainID)),
         ]
-        if record.status == "error" { entry.append(("error", .optional(record.error))) }
+        if record.status == .error { entry.append(("error", .optional(record.error))) }
         if let halted { entry.append(("sequencer", halted)) }
         return .object(entry)
     }

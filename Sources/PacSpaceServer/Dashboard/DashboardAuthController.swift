@@ -56,7 +56,7 @@ struct DashboardAuthController: Sendable {
             passwordHash: try await passwords.hash(password),
             firstName: firstName,
             lastName: lastName,
-            role: "owner",
+            role: .owner,
             emailVerifiedAt: nil
         )
         // The account, its verification token and its free credits commit together; the mail
@@ -289,7 +289,7 @@ struct DashboardAuthController: Sendable {
     static func json(_ user: User) -> JSONValue {
         [
             "id": .string(user.id), "email": .string(user.email), "firstName": .string(user.firstName),
-            "lastName": .string(user.lastName), "tenantId": .string(user.tenantID), "role": .string(user.role),
+            "lastName": .string(user.lastName), "tenantId": .string(user.tenantID), "role": .string(user.role.rawValue),
             "emailVerified": .bool(user.emailVerified),
         ]
     }

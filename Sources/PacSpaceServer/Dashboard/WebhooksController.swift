@@ -23,7 +23,6 @@ struct WebhooksController: Sendable {
     static let testPolicy = RateLimiter.Policy(burst: testsPerMinute, intervalMillis: 60_000 / Int64(testsPerMinute))
     /// How long the previous secret keeps signing after a rotation (api.md §7: 24 h).
     static let rotationOverlapMillis: Int64 = 24 * 3_600_000
-    static let environments = ["testnet", "mainnet"]
 
     func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
         let group = router.group("dashboard/webhooks").add(middleware: auth)
@@ -48,7 +47,7 @@ struct WebhooksController: Sendable {
             tenantID: user.tenantID,
             url: target.url,
             events: try Self.events(body),
-            environment: try body.optionalChoice("environment", of: Self.environments),
+            environment: try body.optionalChoice("environment", of: EnvironmentName.self),
             description: try body.optionalString("description", maxLength: 500),
             sealedSecret: try seal(secret, endpointID: id),
             now: now()
@@ -88,7 +87,7 @@ struct WebhooksController: Sendable {
             change.url = target.url
         }
         if body["events"] != nil { change.events = .some(try Self.events(body)) }
-        if body["environment"] != nil { change.environment = .some(try body.optionalChoice("environment", of: Self.environments)) }
+        if body["environment"] != nil { change.environment = .some(try body.optionalChoice("environment", of: EnvironmentName.self)) }
         if body["description"] != nil { change.description = .some(try body.optionalString("description", maxLength: 500)) }
         change.active = try body.optionalBool("active")
         guard change.url != nil || change.events != nil || change.environment != nil || change.description != nil || change.active != nil else {
@@ -146,7 +145,7 @@ struct WebhooksController: Sendable {
     @Sendable func test(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireManager(of: "webhooks")
         let environment = try await RequestBody.decodeOptional(request, allowed: ["environment"])?
-            .optionalChoice("environment", of: Self.environments)
+            .optionalChoice("environment", of: EnvironmentName.self)
         let endpoint = try await owned(context, user)
         guard endpoint.active else {
             throw APIError(
@@ -163,7 +162,7 @@ struct WebhooksController: Sendable {
                 after: wait
             )
         }
-        let chosen = environment ?? endpoint.environment ?? "testnet"
+        let chosen = environment ?? endpoint.environment ?? .testnet
         let eventID = try await outbox.enqueueTest(
             endpoint: endpoint,
             environment: chosen,
@@ -177,7 +176,7 @@ struct WebhooksController: Sendable {
             .accepted,
             [
                 "eventId": .string(eventID), "endpointId": .string(endpoint.id), "event": .string(WebhookEventType.test),
-                "environment": .string(chosen), "status": "pending",
+                "environment": .string(chosen.rawValue), "status": .string(WebhookDeliveryState.pending.rawValue),
             ],
             message: "The test event is queued; GET /api/v1/balance/webhooks shows its delivery."
         )
@@ -222,7 +221,7 @@ struct WebhooksController: Sendable {
         return [
             ("id", .string(endpoint.id)), ("url", .string(endpoint.url)),
             ("events", .array((endpoint.events ?? WebhookEventType.names).map(JSONValue.string))), ("allEvents", .bool(endpoint.events == nil)),
-            ("environment", .optional(endpoint.environment)), ("description", .optional(endpoint.description)),
+            ("environment", .optional(endpoint.environment?.rawValue)), ("description", .optional(endpoint.description)),
             ("active", .bool(endpoint.active)), ("disabledReason", .optional(endpoint.disabledReason)),
             ("failingSince", time(endpoint.failingSince)),
             ("previousSecretValidUntil", time(endpoint.sealedPreviousSecret == nil ? nil : endpoint.previousExpiresAt)),

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import PacSpaceCore
 import PacSpaceStore
 
 /// The context of one request: its id, the caller's address and, on dashboard routes,
@@ -37,7 +38,7 @@ public struct AppRequestContext: RequestContext {
     /// The authenticated user, if allowed to change `what` (viewers are not: 403).
     func requireManager(of what: String) throws -> User {
         let user = try requireUser()
-        guard user.role != "viewer" else { throw APIError.forbidden("Viewers cannot manage \(what); ask an owner or admin.") }
+        guard user.role.canWrite else { throw APIError.forbidden("Viewers cannot manage \(what); ask an owner or admin.") }
         return user
     }
 

@@ -122,10 +122,11 @@ struct RequestBody {
     }
 
     /// An optional string from a fixed set of values; null counts as absent.
-    func optionalChoice(_ name: String, of allowed: [String]) throws -> String? {
+    func optionalChoice<Value: CaseIterable & RawRepresentable>(_ name: String, of type: Value.Type) throws -> Value?
+    where Value.RawValue == String {
         switch members[name] {
         case nil, .null?: return nil
-        default: return try choice(name, of: allowed)
+        default: return try choice(name, of: type)
         }
     }
 
@@ -176,13 +177,14 @@ struct RequestBody {
         return NSDecimalNumber(decimal: whole).intValue
     }
 
-    /// A required string from a fixed set of values.
-    func choice(_ name: String, of allowed: [String]) throws -> String {
-        let list = allowed.joined(separator: ", ")
+    /// A required value of a closed set, sent as its raw text.
+    func choice<Value: CaseIterable & RawRepresentable>(_ name: String, of type: Value.Type) throws -> Value where Value.RawValue == String {
+        let list = Value.allCases.map(\.rawValue).joined(separator: ", ")
         switch members[name] {
         case nil, .null?: throw APIError.invalid(name, "required", "\(name) is required; use one of: \(list).")
-        case .string(let text)? where allowed.contains(text): return text
-        case .string?: throw APIError.invalid(name, "enum", "\(name) must be one of: \(list).")
+        case .string(let text)?:
+            guard let value = Value(rawValue: text) else { throw APIError.invalid(name, "enum", "\(name) must be one of: \(list).") }
+            return value
         case let other?: throw APIError.invalid(name, "type", "\(name) must be a string (one of: \(list)), not \(other.typeName).")
         }
     }

@@ -21,7 +21,7 @@ struct LogController: Sendable {
     /// The active environment named by `:contractId`, and its latest checkpoint.
     private func current(_ context: AppRequestContext) async throws -> (EnvironmentRecord, SignedCheckpoint) {
         let id = try context.pathParameter("contractId")
-        guard let environment = try await environments.environment(id: id), environment.status == "active",
+        guard let environment = try await environments.environment(id: id), environment.status == .active,
             let checkpoint = try await log.latestCheckpoint(environmentID: id)
         else {
             throw APIError.notFound("No active log \(id).")
@@ -80,7 +80,7 @@ struct LogController: Sendable {
     @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (environment, _) = try await current(context)
         let receiptID = try context.pathParameter("receiptId")
-        guard let record = try await deltas.delta(receiptID: receiptID), record.environmentID == environment.id, record.status == "VERIFIED" else {
+        guard let record = try await deltas.delta(receiptID: receiptID), record.environmentID == environment.id, record.status == .verified else {
             throw APIError.notFound("No verified entry \(receiptID) in this log.")
         }
         return Self.text(try await receipts.proof(for: record).tlogProof.text)

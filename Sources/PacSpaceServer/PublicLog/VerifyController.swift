@@ -61,7 +61,7 @@ struct VerifyController: Sendable {
             throw APIError.notFound("Nothing recorded under \(id).")
         }
         var data: [(String, JSONValue)] = entry.fields + [("status", .string(entry.status)), ("summary", entry.summary), ("records", [])]
-        let inDatabase = entry.status == "VERIFIED"
+        let inDatabase = entry.verified
         var verification: [(String, JSONValue)] = [
             ("verificationReference", .string(entry.reference)), ("logOrigin", .optional(environment.logOrigin)),
             ("publicKey", .optional(environment.publicKey)),
@@ -101,7 +101,9 @@ struct VerifyController: Sendable {
     /// What verification needs of a delta or a checkpoint, and nothing private.
     struct Entry {
         let environmentID: String
+        /// The delta's or checkpoint's status, as the wire shows it.
         let status: String
+        let verified: Bool
         let logIndex: Int64?
         let leafData: [UInt8]
         let reference: String
@@ -111,7 +113,8 @@ struct VerifyController: Sendable {
         init(delta record: DeltaRecord) {
             let recordedAt = JSONValue.string(Timestamp.iso8601(millis: record.createdAt))
             environmentID = record.environmentID
-            status = record.status
+            status = record.status.rawValue
+            verified = record.status == .verified
             logIndex = record.logIndex
             leafData = LogEntry.delta(receiptID: record.receiptID, contentHash: Hash(prefixedHex: record.contentHash) ?? Merkle.emptyRoot)
             reference = record.receiptID
@@ -128,7 +131,8 @@ struct VerifyController: Sendable {
         init(checkpoint record: CheckpointRecord) {
             let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
             environmentID = record.environmentID
-            status = record.status
+            status = record.status.rawValue
+            verified = record.status == .verified
             logIndex = record.logIndex
             leafData = Array(record.leafData.utf8)
             reference = record.checkpointID

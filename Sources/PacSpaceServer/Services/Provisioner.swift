@@ -62,7 +62,7 @@ final class Provisioner: Service {
     }
 
     private func provision(_ record: EnvironmentRecord) async {
-        let metadata: Logger.Metadata = ["environmentId": .string(record.id), "environment": .string(record.environment)]
+        let metadata: Logger.Metadata = ["environmentId": .string(record.id), "environment": .string(record.environment.rawValue)]
         do {
             guard let attempt = try await environments.claim(id: record.id, now: now(), leaseMillis: Self.leaseMillis) else {
                 return  // another server is on it (or it is done)

@@ -1,11 +1,11 @@
+import PacSpaceCore
 import SQLKit
 
 /// A stored API key: never its secret, only hashes.
 public struct APIKeyRecord: Sendable, Equatable {
     public let id: String
     public let tenantID: String
-    /// `test` or `live`.
-    public let environment: String
+    public let kind: APIKey.Kind
     public let name: String
     public let publicID: String
     public let secretHash: String
@@ -20,7 +20,7 @@ public struct APIKeyRecord: Sendable, Equatable {
     public init(
         id: String,
         tenantID: String,
-        environment: String,
+        kind: APIKey.Kind,
         name: String,
         publicID: String,
         secretHash: String,
@@ -33,7 +33,7 @@ public struct APIKeyRecord: Sendable, Equatable {
     ) {
         self.id = id
         self.tenantID = tenantID
-        self.environment = environment
+        self.kind = kind
         self.name = name
         self.publicID = publicID
         self.secretHash = secretHash
@@ -58,7 +58,7 @@ public struct APIKeyStore: Sendable {
                 """
                 INSERT INTO api_keys (id, tenant_id, environment, name, public_id, secret_hash, previous_secret_hash,
                                       previous_expires_at, active, revoked_at, created_at, last_used_at)
-                VALUES (\(bind: key.id), \(bind: key.tenantID), \(bind: key.environment), \(bind: key.name), \(bind: key.publicID),
+                VALUES (\(bind: key.id), \(bind: key.tenantID), \(bind: key.kind.rawValue), \(bind: key.name), \(bind: key.publicID),
                         \(bind: key.secretHash), NULL, NULL, 1, NULL, \(bind: key.createdAt), NULL)
                 """
             ).run()
@@ -147,7 +147,7 @@ extension APIKeyRecord {
         self.init(
             id: try row.decode(column: "id", as: String.self),
             tenantID: try row.decode(column: "tenant_id", as: String.self),
-            environment: try row.decode(column: "environment", as: String.self),
+            kind: try row.decode(column: "environment", as: APIKey.Kind.self),
             name: try row.decode(column: "name", as: String.self),
             publicID: try row.decode(column: "public_id", as: String.self),
             secretHash: try row.decode(column: "secret_hash", as: String.self),

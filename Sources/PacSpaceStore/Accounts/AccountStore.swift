@@ -9,7 +9,7 @@ public struct User: Sendable, Equatable {
     public let passwordHash: String
     public let firstName: String
     public let lastName: String
-    public let role: String
+    public let role: Role
     public let emailVerifiedAt: Int64?
 
     public var emailVerified: Bool { emailVerifiedAt != nil }
@@ -21,7 +21,7 @@ public struct User: Sendable, Equatable {
         passwordHash: String,
         firstName: String,
         lastName: String,
-        role: String,
+        role: Role,
         emailVerifiedAt: Int64?
     ) {
         self.id = id
@@ -78,7 +78,7 @@ public struct AccountStore: Sendable {
                     """
                     INSERT INTO users (id, tenant_id, email, password_hash, first_name, last_name, role, email_verified_at, created_at)
                     VALUES (\(bind: owner.id), \(bind: tenant.id), \(bind: owner.email), \(bind: owner.passwordHash),
-                            \(bind: owner.firstName), \(bind: owner.lastName), \(bind: owner.role), NULL, \(bind: tenant.createdAt))
+                            \(bind: owner.firstName), \(bind: owner.lastName), \(bind: owner.role.rawValue), NULL, \(bind: tenant.createdAt))
                     """
                 ).run()
                 try await insertEmailToken(verificationTokenHash, owner.id, .verifyEmail, tokenExpiresAt, tenant.createdAt, db)
@@ -224,7 +224,7 @@ extension User {
             passwordHash: try row.decode(column: "password_hash", as: String.self),
             firstName: try row.decode(column: "first_name", as: String.self),
             lastName: try row.decode(column: "last_name", as: String.self),
-            role: try row.decode(column: "role", as: String.self),
+            role: try row.decode(column: "role", as: Role.self),
             emailVerifiedAt: try row.decode(column: "email_verified_at", as: Int64?.self)
         )
     }

@@ -56,8 +56,8 @@ extension Audit {
                 var replay = customers[record.customerID] ?? Replay()
                 replay.count += 1
                 replay.lastSequence = max(replay.lastSequence, record.sequenceNumber)
-                if record.status != "FAILED" { replay.accepted += Int128(record.amount.micros) }
-                if record.status == "VERIFIED" {
+                if record.status != .failed { replay.accepted += Int128(record.amount.micros) }
+                if record.status == .verified {
                     verified += 1
                     replay.verified += 1
                     replay.balance += Int128(record.amount.micros)

@@ -18,8 +18,7 @@ public struct CheckpointRecord: Sendable, Equatable {
     public let lastRecordAt: Int64?
     /// The log leaf's data (JCS text).
     public let leafData: String
-    /// `QUEUED` until the log covers it, then `VERIFIED`.
-    public let status: String
+    public let status: CheckpointStatus
     public let logIndex: Int64?
     public let createdAt: Int64
     public let verifiedAt: Int64?
@@ -97,7 +96,7 @@ public struct CheckpointStore: Sendable {
             firstRecordAt: period.firstRecordAt,
             lastRecordAt: period.lastRecordAt,
             leafData: String(decoding: leaf, as: UTF8.self),
-            status: "QUEUED",
+            status: .queued,
             logIndex: nil,
             createdAt: now,
             verifiedAt: nil
@@ -215,7 +214,7 @@ extension CheckpointRecord {
             firstRecordAt: try row.decode(column: "first_record_at", as: Int64?.self),
             lastRecordAt: try row.decode(column: "last_record_at", as: Int64?.self),
             leafData: try row.decode(column: "leaf_data", as: String.self),
-            status: try row.decode(column: "status", as: String.self),
+            status: try row.decode(column: "status", as: CheckpointStatus.self),
             logIndex: try row.decode(column: "log_index", as: Int64?.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             verifiedAt: try row.decode(column: "verified_at", as: Int64?.self)

@@ -126,7 +126,7 @@ public struct CreditStore: Sendable {
                     )
                 ],
                 tenantID: credits.tenantID,
-                environment: "mainnet",
+                environment: .mainnet,
                 now: now,
                 db
             )

@@ -17,8 +17,7 @@ public struct DeltaRecord: Sendable, Equatable {
     public let adjusts: String?
     /// `0x…` content hash.
     public let contentHash: String
-    /// `QUEUED`, `VERIFIED` or `FAILED`.
-    public let status: String
+    public let status: DeltaStatus
     public let errorCode: String?
     public let errorMessage: String?
     public let createdAt: Int64
@@ -214,7 +213,7 @@ extension DeltaRecord {
             metadata: try row.decode(column: "metadata", as: String?.self),
             adjusts: try row.decode(column: "adjusts", as: String?.self),
             contentHash: try row.decode(column: "content_hash", as: String.self),
-            status: try row.decode(column: "status", as: String.self),
+            status: try row.decode(column: "status", as: DeltaStatus.self),
             errorCode: try row.decode(column: "error_code", as: String?.self),
             errorMessage: try row.decode(column: "error_message", as: String?.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self),

@@ -187,14 +187,14 @@ extension DeltaStore {
     }
 
     /// (sequence number, status) of a customer's deltas in `range`, in order.
-    public func sequenceStatuses(environmentID: String, customerID: String, range: ClosedRange<Int64>) async throws -> [(Int64, String)] {
+    public func sequenceStatuses(environmentID: String, customerID: String, range: ClosedRange<Int64>) async throws -> [(Int64, DeltaStatus)] {
         try await database.read { db in
             try await db.raw(
                 """
                 SELECT sequence_number, status FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
                   AND sequence_number >= \(bind: range.lowerBound) AND sequence_number <= \(bind: range.upperBound) ORDER BY sequence_number
                 """
-            ).all().map { (try $0.decode(column: "sequence_number", as: Int64.self), try $0.decode(column: "status", as: String.self)) }
+            ).all().map { (try $0.decode(column: "sequence_number", as: Int64.self), try $0.decode(column: "status", as: DeltaStatus.self)) }
         }
     }
 

@@ -347,7 +347,7 @@ public struct DeltaStore: Sendable {
             row.text(record.metadata)
             row.text(record.adjusts)
             row.text(record.contentHash)
-            row.text(record.status)
+            row.text(record.status.rawValue)
             row.integer(record.createdAt)
             row.integer(cost)
         }
@@ -375,7 +375,7 @@ public struct DeltaStore: Sendable {
             metadata: submission.metadata,
             adjusts: submission.adjusts,
             contentHash: prepared.content.contentHash(sequenceNumber: sequence).prefixedHex,
-            status: "QUEUED",
+            status: .queued,
             errorCode: nil,
             errorMessage: nil,
             createdAt: prepared.createdAt,

@@ -6,10 +6,8 @@ import SQLKit
 public struct EnvironmentRecord: Sendable, Equatable {
     public let id: String
     public let tenantID: String
-    /// `testnet` or `mainnet`.
-    public let environment: String
-    /// `provisioning`, `active` or `error`.
-    public let status: String
+    public let environment: EnvironmentName
+    public let status: EnvironmentStatus
     public let error: String?
     public let attempts: Int64
     public let logOrigin: String?
@@ -66,7 +64,7 @@ public struct EnvironmentStore: Sendable {
     /// (tenant, environment) index and the conditional update decide the one winner.
     public func requestProvisioning(
         tenantID: String,
-        environment: String,
+        environment: EnvironmentName,
         newID: String,
         now: Int64
     ) async throws
@@ -77,7 +75,7 @@ public struct EnvironmentStore: Sendable {
                 try await db.raw(
                     """
                     INSERT INTO environments (id, tenant_id, environment, status, attempts, tree_size, requested_at, created_at)
-                    VALUES (\(bind: newID), \(bind: tenantID), \(bind: environment), 'provisioning', 0, 0, \(bind: now), \(bind: now))
+                    VALUES (\(bind: newID), \(bind: tenantID), \(bind: environment.rawValue), 'provisioning', 0, 0, \(bind: now), \(bind: now))
                     ON CONFLICT (tenant_id, environment) DO NOTHING RETURNING id
                     """
                 ).first() != nil
@@ -87,7 +85,7 @@ public struct EnvironmentStore: Sendable {
                     try await db.raw(
                         """
                         UPDATE environments SET status = 'provisioning', error = NULL, attempts = 0, claimed_until = NULL, requested_at = \(bind: now)
-                        WHERE tenant_id = \(bind: tenantID) AND environment = \(bind: environment) AND status = 'error'
+                        WHERE tenant_id = \(bind: tenantID) AND environment = \(bind: environment.rawValue) AND status = 'error'
                         RETURNING id
                         """
                     ).first() != nil
@@ -95,7 +93,7 @@ public struct EnvironmentStore: Sendable {
             guard
                 let row = try await db.raw(
                     """
-                    SELECT * FROM environments WHERE tenant_id = \(bind: tenantID) AND environment = \(bind: environment)
+                    SELECT * FROM environments WHERE tenant_id = \(bind: tenantID) AND environment = \(bind: environment.rawValue)
                     """
                 ).first()
             else { throw StoreInvariant("the environment row written above is missing") }
@@ -154,13 +152,14 @@ public struct EnvironmentStore: Sendable {
             ).first()
             guard let updated else { return false }
             try await insert(log.checkpoint, db)
-            let environment = try updated.decode(column: "environment", as: String.self)
+            let environment = try updated.decode(column: "environment", as: EnvironmentName.self)
             try await WebhookOutbox.announce(
                 [
                     WebhookNotice(
                         WebhookEventType.environmentProvisioned.rawValue,
                         [
-                            "contractId": .string(id), "environment": .string(environment), "status": "active",
+                            "contractId": .string(id), "environment": .string(environment.rawValue),
+                            "status": .string(EnvironmentStatus.active.rawValue),
                             "logOrigin": .string(log.origin), "publicKey": .string(log.publicKey),
                             "provisionedAt": .string(Timestamp.iso8601(millis: now)),
                         ]
@@ -186,13 +185,14 @@ public struct EnvironmentStore: Sendable {
                     """
                 ).first()
             else { return }
-            let environment = try failed.decode(column: "environment", as: String.self)
+            let environment = try failed.decode(column: "environment", as: EnvironmentName.self)
             try await WebhookOutbox.announce(
                 [
                     WebhookNotice(
                         WebhookEventType.environmentFailed.rawValue,
                         [
-                            "contractId": .string(id), "environment": .string(environment), "status": "error", "error": .string(error),
+                            "contractId": .string(id), "environment": .string(environment.rawValue),
+                            "status": .string(EnvironmentStatus.error.rawValue), "error": .string(error),
                             "failedAt": .string(Timestamp.iso8601(millis: now)),
                         ]
                     )
@@ -221,8 +221,8 @@ extension EnvironmentRecord {
         self.init(
             id: try row.decode(column: "id", as: String.self),
             tenantID: try row.decode(column: "tenant_id", as: String.self),
-            environment: try row.decode(column: "environment", as: String.self),
-            status: try row.decode(column: "status", as: String.self),
+            environment: try row.decode(column: "environment", as: EnvironmentName.self),
+            status: try row.decode(column: "status", as: EnvironmentStatus.self),
             error: try row.decode(column: "error", as: String?.self),
             attempts: try row.decode(column: "attempts", as: Int64.self),
             logOrigin: try row.decode(column: "log_origin", as: String?.self),

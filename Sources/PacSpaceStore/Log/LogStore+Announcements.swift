@@ -9,7 +9,7 @@ extension LogStore {
         _ batch: [Verified],
         checkpoints: [String],
         tenantID: String,
-        environment: String,
+        environment: EnvironmentName,
         now: Int64,
         _ db: any SQLDatabase
     ) async throws {
@@ -36,7 +36,7 @@ extension LogStore {
                                 "referenceId": .optional(try row.decode(column: "reference_id", as: String?.self)),
                                 "sequenceNumber": .int(try row.decode(column: "sequence_number", as: Int64.self)),
                                 "contentHash": .string(try row.decode(column: "content_hash", as: String.self)),
-                                "verificationReference": .string(receipt), "status": "VERIFIED",
+                                "verificationReference": .string(receipt), "status": .string(DeltaStatus.verified.rawValue),
                                 "logIndex": .int(try row.decode(column: "log_index", as: Int64.self)),
                                 "latencyMs": .int(try row.decode(column: "latency_ms", as: Int64.self)),
                                 "verifiedAt": .string(Timestamp.iso8601(millis: try row.decode(column: "verified_at", as: Int64.self))),
@@ -54,7 +54,8 @@ extension LogStore {
                     WebhookNotice(
                         WebhookEventType.checkpointVerified.rawValue,
                         [
-                            "checkpointId": .string(record.checkpointID), "proofRoot": .string(record.proofRoot), "status": "VERIFIED",
+                            "checkpointId": .string(record.checkpointID), "proofRoot": .string(record.proofRoot),
+                            "status": .string(CheckpointStatus.verified.rawValue),
                             "customerId": .optional(record.customerID), "scope": (try? JSONParser.parse(Array(record.scope.utf8))) ?? .null,
                             "deltaCount": .int(record.deltaCount), "netChange": record.netChange.json,
                             "startingBalance": record.startingBalance.json, "endingBalance": record.endingBalance.json,

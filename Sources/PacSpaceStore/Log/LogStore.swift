@@ -82,7 +82,7 @@ public struct LogStore: Sendable {
         let environmentID: String
         let origin: String
         let tenantID: String
-        let environment: String
+        let environment: EnvironmentName
         /// The size of the tree the batch extends.
         let size: Int64
         /// The tree with the batch appended.
@@ -222,7 +222,7 @@ public struct LogStore: Sendable {
             environmentID: environmentID,
             origin: origin,
             tenantID: try env.decode(column: "tenant_id", as: String.self),
-            environment: try env.decode(column: "environment", as: String.self),
+            environment: try env.decode(column: "environment", as: EnvironmentName.self),
             size: size,
             frontier: frontier,
             nodes: nodes,

@@ -1,3 +1,4 @@
+import PacSpaceCore
 import SQLKit
 
 /// A tenant's webhook endpoint (api.md §7). Secrets are held sealed; this record never
@@ -8,8 +9,8 @@ public struct WebhookEndpoint: Sendable, Equatable {
     public let url: String
     /// Subscribed event names; nil = every event, including ones added later.
     public let events: [String]?
-    /// `testnet` or `mainnet`; nil = both.
-    public let environment: String?
+    /// nil = both.
+    public let environment: EnvironmentName?
     public let description: String?
     /// The current signing secret, sealed with the master key (base64).
     public let sealedSecret: String
@@ -25,7 +26,7 @@ public struct WebhookEndpoint: Sendable, Equatable {
     public let updatedAt: Int64
 
     /// True when the endpoint wants `event` from `environment`.
-    public func wants(_ event: String, environment name: String) -> Bool {
+    public func wants(_ event: String, environment name: EnvironmentName) -> Bool {
         (environment == nil || environment == name) && (events?.contains(event) ?? true)
     }
 }
@@ -36,7 +37,7 @@ public struct WebhookEndpointChange: Sendable {
     /// `.some(nil)` = every event.
     public var events: [String]??
     /// `.some(nil)` = both environments.
-    public var environment: String??
+    public var environment: EnvironmentName??
     /// `.some(nil)` = no description.
     public var description: String??
     public var active: Bool?
@@ -67,7 +68,7 @@ public struct WebhookEndpointStore: Sendable {
                 """
                 INSERT INTO webhook_endpoints (id, tenant_id, url, events, environment, description, sealed_secret, active, created_at, updated_at)
                 VALUES (\(bind: endpoint.id), \(bind: endpoint.tenantID), \(bind: endpoint.url), \(bind: Self.encode(endpoint.events)),
-                        \(bind: endpoint.environment), \(bind: endpoint.description), \(bind: endpoint.sealedSecret),
+                        \(bind: endpoint.environment?.rawValue), \(bind: endpoint.description), \(bind: endpoint.sealedSecret),
                         \(bind: endpoint.active ? 1 : 0), \(bind: endpoint.createdAt), \(bind: endpoint.updatedAt))
                 """
             ).run()
@@ -113,7 +114,7 @@ public struct WebhookEndpointStore: Sendable {
             try await db.raw(
                 """
                 UPDATE webhook_endpoints SET url = \(bind: change.url ?? current.url), events = \(bind: Self.encode(events)),
-                    environment = \(bind: environment), description = \(bind: description), active = \(bind: active ? 1 : 0),
+                    environment = \(bind: environment?.rawValue), description = \(bind: description), active = \(bind: active ? 1 : 0),
                     disabled_reason = \(bind: reason),
                     failing_since = \(bind: reenabled ? nil : current.failingSince), updated_at = \(bind: now)
                 WHERE id = \(bind: id) AND tenant_id = \(bind: tenantID)
@@ -172,7 +173,7 @@ extension WebhookEndpoint {
         tenantID: String,
         url: String,
         events: [String]?,
-        environment: String?,
+        environment: EnvironmentName?,
         description: String?,
         sealedSecret: String,
         now: Int64
@@ -201,7 +202,7 @@ extension WebhookEndpoint {
             tenantID: try row.decode(column: "tenant_id", as: String.self),
             url: try row.decode(column: "url", as: String.self),
             events: try row.decode(column: "events", as: String?.self).map { $0.split(separator: ",").map(String.init) },
-            environment: try row.decode(column: "environment", as: String?.self),
+            environment: try row.decode(column: "environment", as: EnvironmentName?.self),
             description: try row.decode(column: "description", as: String?.self),
             sealedSecret: try row.decode(column: "sealed_secret", as: String.self),
             sealedPreviousSecret: try row.decode(column: "sealed_previous_secret", as: String?.self),

@@ -157,7 +157,7 @@ extension WebhookOutbox {
                 UPDATE webhook_deliveries SET attempts = attempts + 1, claimed_until = NULL, last_attempt_at = \(bind: now),
                     last_status_code = \(bind: outcome.statusCode.map(Int64.init)), last_error = \(bind: outcome.error),
                     last_latency_ms = \(bind: outcome.latencyMillis),
-                    status = \(bind: outcome.succeeded ? "delivered" : nextAttempt == nil ? "failed" : "pending"),
+                    status = \(bind: (outcome.succeeded ? WebhookDeliveryState.delivered : nextAttempt == nil ? .failed : .pending).rawValue),
                     next_attempt_at = \(bind: outcome.succeeded ? nil : nextAttempt),
                     delivered_at = \(bind: outcome.succeeded ? now : nil)
                 WHERE event_id = \(bind: delivery.eventID) AND endpoint_id = \(bind: delivery.endpointID)
@@ -220,16 +220,16 @@ extension WebhookOutbox {
     /// One environment's deliveries, newest first, with their attempts.
     public func deliveries(
         tenantID: String,
-        environment: String,
-        status: String?,
+        environment: EnvironmentName,
+        status: WebhookDeliveryState?,
         limit: Int,
         offset: Int
     ) async throws
         -> (items: [DeliveryRecord], total: Int)
     {
         try await database.read { db in
-            var filter: SQLQueryString = "d.tenant_id = \(bind: tenantID) AND d.environment = \(bind: environment)"
-            if let status { filter += " AND d.status = \(bind: status)" }
+            var filter: SQLQueryString = "d.tenant_id = \(bind: tenantID) AND d.environment = \(bind: environment.rawValue)"
+            if let status { filter += " AND d.status = \(bind: status.rawValue)" }
             let total =
                 try await db.raw("SELECT COUNT(*) AS n FROM webhook_deliveries d WHERE " + filter).first()?
                 .decode(column: "n", as: Int64.self) ?? 0
@@ -244,12 +244,12 @@ extension WebhookOutbox {
     }
 
     /// Schedules a new attempt now for every delivery of the event to an active endpoint.
-    public func retry(eventID: String, tenantID: String, environment: String, now: Int64) async throws -> RetryResult {
+    public func retry(eventID: String, tenantID: String, environment: EnvironmentName, now: Int64) async throws -> RetryResult {
         try await database.transaction { db in
             let rows = try await db.raw(
                 """
                 SELECT d.endpoint_id, e.active, e.deleted_at FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                WHERE d.event_id = \(bind: eventID) AND d.tenant_id = \(bind: tenantID) AND d.environment = \(bind: environment)
+                WHERE d.event_id = \(bind: eventID) AND d.tenant_id = \(bind: tenantID) AND d.environment = \(bind: environment.rawValue)
                 """
             ).all()
             guard !rows.isEmpty else { return .notFound }
@@ -315,7 +315,7 @@ extension DeliveryRecord {
             type: try row.decode(column: "type", as: String.self),
             endpointID: try row.decode(column: "endpoint_id", as: String.self),
             url: try row.decode(column: "url", as: String.self),
-            status: try row.decode(column: "status", as: String.self),
+            status: try row.decode(column: "status", as: WebhookDeliveryState.self),
             attempts: Int(try row.decode(column: "attempts", as: Int64.self)),
             nextAttemptAt: try row.decode(column: "next_attempt_at", as: Int64?.self),
             lastAttemptAt: try row.decode(column: "last_attempt_at", as: Int64?.self),

@@ -63,8 +63,8 @@ public struct DeliveryRecord: Sendable {
     public let type: String
     public let endpointID: String
     public let url: String
-    /// `pending`, `delivered` or `failed`.
-    public let status: String
+    /// As stored: pending, delivered or failed (``inFlight(now:)`` tells delivering).
+    public let status: WebhookDeliveryState
     public let attempts: Int
     public let nextAttemptAt: Int64?
     public let lastAttemptAt: Int64?
@@ -105,7 +105,7 @@ public struct WebhookOutbox: Sendable {
     static func enqueue(
         _ notices: [WebhookNotice],
         tenantID: String,
-        environment: String,
+        environment: EnvironmentName,
         endpoints: [WebhookEndpoint],
         filtered: Bool = true,
         now: Int64,
@@ -119,7 +119,7 @@ public struct WebhookOutbox: Sendable {
             let id = Identifier.make("evt")
             let body: JSONValue = [
                 "id": .string(id), "event": .string(notice.type), "tenantId": .string(tenantID),
-                "environment": .string(environment), "createdAt": .string(Timestamp.iso8601(millis: now)), "data": notice.data,
+                "environment": .string(environment.rawValue), "createdAt": .string(Timestamp.iso8601(millis: now)), "data": notice.data,
             ]
             events.append((id, notice.type, String(decoding: JSONWriter.serialize(body), as: UTF8.self)))
             deliveries += wanting.map { (id, $0.id) }
@@ -134,7 +134,7 @@ public struct WebhookOutbox: Sendable {
         ) { event, row in
             row.text(event.id)
             row.text(tenantID)
-            row.text(environment)
+            row.text(environment.rawValue)
             row.text(event.type)
             row.text(event.body)
             row.integer(now)
@@ -151,8 +151,8 @@ public struct WebhookOutbox: Sendable {
             row.text(delivery.event)
             row.text(delivery.endpoint)
             row.text(tenantID)
-            row.text(environment)
-            row.text("pending")
+            row.text(environment.rawValue)
+            row.text(WebhookDeliveryState.pending.rawValue)
             row.integer(0)
             row.integer(now)
             row.integer(now)
@@ -164,7 +164,7 @@ public struct WebhookOutbox: Sendable {
     static func announce(
         _ notices: [WebhookNotice],
         tenantID: String,
-        environment: String,
+        environment: EnvironmentName,
         now: Int64,
         _ db: any SQLDatabase
     ) async throws {
@@ -174,7 +174,7 @@ public struct WebhookOutbox: Sendable {
     }
 
     /// Queues a `webhook.test` event for one endpoint only; returns its event id.
-    public func enqueueTest(endpoint: WebhookEndpoint, environment: String, data: JSONValue, now: Int64) async throws -> String {
+    public func enqueueTest(endpoint: WebhookEndpoint, environment: EnvironmentName, data: JSONValue, now: Int64) async throws -> String {
         try await database.transaction { db in
             try await Self.enqueue(
                 [WebhookNotice(WebhookEventType.test, data)],
