@@ -40,8 +40,7 @@ final class Sequencer: Service {
     private let interval: Duration
     private let logger: Logger
     private let now: @Sendable () -> Int64
-    private let wakeups: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
+    private let wakeups: Wakeups
     private let signers = Mutex<[String: NoteSigner]>([:])
     private let halts = Mutex<[String: Halt]>([:])
     private let backlogs = Mutex<[String: Int64]>([:])
@@ -66,11 +65,15 @@ final class Sequencer: Service {
         self.interval = interval
         self.logger = logger
         self.now = now
-        (wakeups, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.wakeups = Wakeups(pollInterval: Self.pollInterval)
     }
 
+    /// How often the sequencer looks for queued work nobody woke it for: entries another
+    /// server sharing the database accepted, or left by a round that failed.
+    static let pollInterval: Duration = .seconds(1)
+
     /// Asks for queued work to be integrated.
-    func wake() { continuation.yield() }
+    func wake() { wakeups.wake() }
 
     /// Environments the sequencer is not verifying, with why.
     var haltedEnvironments: [String: Halt] { halts.withLock { $0 } }
@@ -93,7 +96,7 @@ final class Sequencer: Service {
     func run() async throws {
         try FileManager.default.createDirectory(atPath: witnessDirectory, withIntermediateDirectories: true)
         await withGracefulShutdownHandler {
-            for await _ in wakeups {
+            await wakeups.run {
                 let started = ContinuousClock.now
                 await integrateAll()
                 // At most one round per interval: later arrivals share the next batch. The wait
@@ -102,7 +105,7 @@ final class Sequencer: Service {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(until: until) }
             }
         } onGracefulShutdown: {
-            self.continuation.finish()
+            self.wakeups.finish()
         }
     }
 
@@ -170,10 +173,10 @@ final class Sequencer: Service {
     private func wake(after delay: Duration) {
         let at = ContinuousClock.now + max(delay, .milliseconds(10))
         guard retryAlarm.set(at) else { return }
-        Task { [continuation, retryAlarm] in
+        Task { [wakeups, retryAlarm] in
             try? await Task.sleep(until: at)
             retryAlarm.rang(at)
-            continuation.yield()
+            wakeups.wake()
         }
     }
 

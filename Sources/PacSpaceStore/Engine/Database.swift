@@ -11,7 +11,14 @@ import ServiceLifecycle
 /// ``Migrations`` and in the few queries that branch on ``dialect``.
 public final class Database: Sendable {
     /// Which SQL engine is underneath.
-    public enum Dialect: Sendable { case sqlite, postgres }
+    public enum Dialect: Sendable {
+        case sqlite
+        case postgres
+
+        /// The engine of a connection handed to a ``Database/read(timeout:_:)`` or
+        /// ``Database/transaction(timeout:_:)`` body.
+        init(of db: any SQLDatabase) { self = db.dialect.name == "postgresql" ? .postgres : .sqlite }
+    }
 
     private enum Backend: Sendable {
         case sqlite(SQLiteFile)

@@ -56,7 +56,7 @@ struct RowBatch {
         write: (Items.Element, inout Row) -> Void
     ) async throws {
         for json in arrays(items, cells: columns.count, of: table, write: write) {
-            try await db.raw(statement(table, columns, json: json, db.dialect.name)).run()
+            try await db.raw(statement(table, columns, json: json, Database.Dialect(of: db))).run()
         }
     }
 
@@ -73,7 +73,7 @@ struct RowBatch {
         _ db: any SQLDatabase,
         write: (Keys.Element, inout Row) -> Void
     ) async throws -> [any SQLRow] {
-        let postgres = db.dialect.name == "postgresql"
+        let postgres = Database.Dialect(of: db) == .postgres
         let match =
             key.enumerated().map { offset, column in
                 "t.\(column.name) = " + cell(offset, column.kind, of: "k.value", postgres: postgres)
@@ -101,7 +101,7 @@ struct RowBatch {
         _ db: any SQLDatabase,
         write: (Keys.Element, inout Row) -> Void
     ) async throws {
-        let postgres = db.dialect.name == "postgresql"
+        let postgres = Database.Dialect(of: db) == .postgres
         let names = key.map(\.name).joined(separator: ", ")
         let cells = key.enumerated().map { cell($0, $1.kind, of: "value", postgres: postgres) }.joined(separator: ", ")
         for json in arrays(keys, cells: key.count, of: table, write: write) {
@@ -150,10 +150,10 @@ struct RowBatch {
         _ table: String,
         _ columns: [(name: String, kind: Kind)],
         json: String,
-        _ dialect: String
+        _ dialect: Database.Dialect
     ) -> SQLQueryString {
         let names = columns.map(\.name).joined(separator: ", ")
-        let postgres = dialect == "postgresql"
+        let postgres = dialect == .postgres
         let cells = columns.enumerated().map { cell($0, $1.kind, of: "value", postgres: postgres) }.joined(separator: ", ")
         if postgres {
             return "INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: names)) SELECT \(unsafeRaw: cells) FROM jsonb_array_elements(\(bind: json)::jsonb)"
