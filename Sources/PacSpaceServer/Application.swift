@@ -191,7 +191,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         checkpoints: checkpoints,
         credits: credits,
         creditsPerDelta: configuration.creditsPerDelta,
-        checkpointAnswer: checkpointController,
+        receipts: receipts,
         maxScopeDays: configuration.maxScopeDays,
         now: configuration.now
     ).addRoutes(to: balance)

@@ -41,7 +41,7 @@ struct CheckpointController: Sendable {
             now: now()
         )
         if created { sequencer.wake() }
-        return Envelope.success(created ? .created : .ok, try await json(record))
+        return Envelope.success(created ? .created : .ok, try await receipts.json(record))
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -60,7 +60,7 @@ struct CheckpointController: Sendable {
             offset: offset
         )
         var answers: [JSONValue] = []
-        for item in items { answers.append(try await json(item)) }
+        for item in items { answers.append(try await receipts.json(item)) }
         return Envelope.success(.ok, ["checkpoints": .array(answers), "total": .int(total), "limit": .int(limit), "offset": .int(offset)])
     }
 
@@ -97,21 +97,5 @@ struct CheckpointController: Sendable {
         case .allTime:
             return (.all, nil, scope, "all")
         }
-    }
-
-    func json(_ record: CheckpointRecord) async throws -> JSONValue {
-        var logCheckpoint: JSONValue = .null
-        if record.status == .verified, let index = record.logIndex {
-            let receipt = try await receipts.proof(environmentID: record.environmentID, index: index, leafData: Array(record.leafData.utf8))
-            logCheckpoint = receipt.json
-        }
-        return [
-            "checkpointId": .string(record.checkpointID), "proofRoot": .string(record.proofRoot), "status": .string(record.status.rawValue),
-            "customerId": .optional(record.customerID), "scope": (try? JSONParser.parse(Array(record.scope.utf8))) ?? .null,
-            "deltaCount": .int(record.deltaCount), "netChange": record.netChange.json, "startingBalance": record.startingBalance.json,
-            "endingBalance": record.endingBalance.json, "logIndex": record.logIndex.map(JSONValue.int) ?? .null,
-            "logCheckpoint": logCheckpoint, "createdAt": .string(Timestamp.iso8601(millis: record.createdAt)),
-            "verifiedAt": record.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null,
-        ]
     }
 }

@@ -9,7 +9,7 @@ struct CustomersController: Sendable {
     let checkpoints: CheckpointStore
     let credits: CreditStore
     let creditsPerDelta: Amount
-    let checkpointAnswer: CheckpointController
+    let receipts: ReceiptReader
     let maxScopeDays: Int
     let now: @Sendable () -> Int64
 
@@ -30,15 +30,7 @@ struct CustomersController: Sendable {
         return Envelope.success(
             .ok,
             [
-                "customers": .array(
-                    items.map { customer in
-                        [
-                            "customerId": .string(customer.customerID), "totalDeltas": .int(customer.totalDeltas),
-                            "verifiedDeltas": .int(customer.verifiedDeltas), "computedBalance": customer.verifiedBalance.json,
-                            "lastActivityAt": .string(Timestamp.iso8601(millis: customer.lastActivityAt)),
-                        ]
-                    }
-                ),
+                "customers": .array(items.map { .object($0.fields) }),
                 "total": .int(total), "page": .int(page), "limit": .int(limit),
             ]
         )
@@ -62,23 +54,25 @@ struct CustomersController: Sendable {
         )
         var latest: JSONValue = .null
         if let checkpoint = try await checkpoints.latest(environmentID: key.environmentID, customerID: customerID) {
-            latest = try await checkpointAnswer.json(checkpoint)
+            latest = try await receipts.json(checkpoint)
         }
         return Envelope.success(
             .ok,
-            [
-                "customerId": .string(customerID), "customerReference": .string(customerID), "totalDeltas": .int(customer.totalDeltas),
-                "verifiedDeltas": .int(customer.verifiedDeltas), "computedBalance": customer.verifiedBalance.json,
-                "lastActivityAt": .string(Timestamp.iso8601(millis: customer.lastActivityAt)),
-                "latestCheckpoint": latest,
-                "recentActivity": [
-                    "items": .array(items.map { .object(DeltaController.json($0)) }),
-                    "pagination": [
-                        "page": .int(page), "limit": .int(limit), "total": .int(total),
-                        "totalPages": .int((total + limit - 1) / limit),
-                    ],
-                ],
-            ]
+            .object(
+                customer.fields + [
+                    ("customerReference", .string(customerID)), ("latestCheckpoint", latest),
+                    (
+                        "recentActivity",
+                        [
+                            "items": .array(items.map(\.json)),
+                            "pagination": [
+                                "page": .int(page), "limit": .int(limit), "total": .int(total),
+                                "totalPages": .int((total + limit - 1) / limit),
+                            ],
+                        ]
+                    ),
+                ]
+            )
         )
     }
 

@@ -88,14 +88,8 @@ struct DeltaController: Sendable {
         guard let record = try await deltas.delta(recordID: recordID, environmentID: key.environmentID) else {
             throw APIError.notFound("No delta \(recordID) in this environment.")
         }
-        var data = Self.json(record)
-        data.append(("verifiedAt", record.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null))
-        data.append(("logIndex", record.logIndex.map(JSONValue.int) ?? .null))
-        data.append(("latencyMs", record.latencyMs.map(JSONValue.int) ?? .null))
+        var data = record.fields
         if record.status == .verified { data.append(("proof", try await receipts.proof(for: record).json)) }
-        if record.status == .failed {
-            data.append(("error", ["code": .optional(record.errorCode), "message": .optional(record.errorMessage)]))
-        }
         return Envelope.success(.ok, .object(data))
     }
 
@@ -138,9 +132,9 @@ struct DeltaController: Sendable {
     static func emitAnswer(_ outcome: IngestOutcome) -> (HTTPResponse.Status, JSONValue) {
         switch outcome {
         case .queued(let record):
-            return (.created, success(.created, .object(json(record))))
+            return (.created, success(.created, record.json))
         case .duplicate(let record):
-            return (.ok, success(.ok, .object(json(record) + [("idempotent", true)])))
+            return (.ok, success(.ok, .object(record.fields + [("idempotent", true)])))
         case .referenceConflict(let reference):
             let error = APIError(
                 .conflict,
@@ -195,10 +189,10 @@ struct DeltaController: Sendable {
                 switch remaining.removeFirst() {
                 case .queued(let record):
                     queued += 1
-                    entry += batchFields(record)
+                    entry += record.batchItem
                 case .duplicate(let record):
                     queued += 1
-                    entry += batchFields(record) + [("idempotent", true)]
+                    entry += record.batchItem + [("idempotent", true)]
                 case .referenceConflict(let reference):
                     failed("IDEMPOTENCY_CONFLICT", "referenceId \(reference) already exists for this customer with different content.")
                 case .unknownAdjusts(let reference):
@@ -221,27 +215,6 @@ struct DeltaController: Sendable {
                 ]
             )
         )
-    }
-
-    static func batchFields(_ record: DeltaRecord) -> [(String, JSONValue)] {
-        [
-            ("recordId", .string(record.recordID)), ("receiptId", .string(record.receiptID)), ("customerId", .string(record.customerID)),
-            ("delta", record.amount.json), ("status", .string(record.status.rawValue)), ("sequenceNumber", .int(record.sequenceNumber)),
-            ("contentHash", .string(record.contentHash)),
-        ]
-    }
-
-    /// The emit answer's fields: everything the content hash commits to.
-    static func json(_ record: DeltaRecord) -> [(String, JSONValue)] {
-        var fields: [(String, JSONValue)] = [
-            ("recordId", .string(record.recordID)), ("receiptId", .string(record.receiptID)), ("status", .string(record.status.rawValue)),
-            ("customerId", .string(record.customerID)), ("delta", record.amount.json), ("reason", .string(record.reason)),
-            ("referenceId", .optional(record.referenceID)), ("sequenceNumber", .int(record.sequenceNumber)),
-            ("contentHash", .string(record.contentHash)), ("createdAt", .string(Timestamp.iso8601(millis: record.createdAt))),
-        ]
-        if let metadata = record.metadata, let value = try? JSONParser.parse(Array(metadata.utf8)) { fields.append(("metadata", value)) }
-        if let adjusts = record.adjusts { fields.append(("adjusts", ["referenceId": .string(adjusts)])) }
-        return fields
     }
 
     static func success(_ status: HTTPResponse.Status, _ data: JSONValue) -> JSONValue {

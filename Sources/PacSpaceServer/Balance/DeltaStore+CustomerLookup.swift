@@ -1,4 +1,5 @@
 import HTTPTypes
+import PacSpaceCore
 import PacSpaceStore
 
 extension DeltaStore {

@@ -36,14 +36,7 @@ struct DeriveController: Sendable {
             limit: limit,
             offset: offset
         )
-        let items: [JSONValue] = page.map { record in
-            .object(
-                DeltaController.json(record) + [
-                    ("verifiedAt", record.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null),
-                    ("logIndex", record.logIndex.map(JSONValue.int) ?? .null),
-                ]
-            )
-        }
+        let items = page.map(\.json)
         return Envelope.success(
             .ok,
             [

@@ -76,7 +76,7 @@ struct ReceiptController: Sendable {
                 "customerId": .string(customerID), "scope": scope.json, "proofRoot": .string(proofRoot),
                 "sealed": .bool(sealed != nil), "checkpointId": .optional(sealed?.checkpointID),
                 "deltaCount": .int(count), "startingBalance": starting.json, "finalBalance": final.json,
-                "deltas": .array(page.map { .object(DeltaController.json($0) + [("logIndex", $0.logIndex.map(JSONValue.int) ?? .null)]) }),
+                "deltas": .array(page.map(\.json)),
                 "verificationApiUrl": .string(verifyURL), "verifyUrl": .string(verifyURL + "?source=both"),
                 "accessHint": .null, "customerLinkUrl": .null, "customerLinkHost": .null,
             ]

@@ -39,6 +39,13 @@ struct ReceiptReader: Sendable {
         )
     }
 
+    /// A checkpoint with its receipt once the log covers it (`logCheckpoint`, else null).
+    func json(_ checkpoint: CheckpointRecord) async throws -> JSONValue {
+        guard checkpoint.status == .verified, let index = checkpoint.logIndex else { return checkpoint.json(logCheckpoint: .null) }
+        let receipt = try await proof(environmentID: checkpoint.environmentID, index: index, leafData: Array(checkpoint.leafData.utf8))
+        return checkpoint.json(logCheckpoint: receipt.json)
+    }
+
     /// The receipt of the log entry at `index` with `leafData`, against the latest checkpoint.
     func proof(environmentID: String, index: Int64, leafData: [UInt8]) async throws -> Receipt {
         guard let checkpoint = try await log.latestCheckpoint(environmentID: environmentID), checkpoint.treeSize > index else {

@@ -36,7 +36,7 @@ struct WebhookDeliveriesController: Sendable {
         return Envelope.success(
             .ok,
             [
-                "deliveries": .array(items.map { json($0) }), "total": .int(total), "limit": .int(limit), "offset": .int(offset),
+                "deliveries": .array(items.map { $0.json(at: now()) }), "total": .int(total), "limit": .int(limit), "offset": .int(offset),
             ]
         )
     }
@@ -60,35 +60,10 @@ struct WebhookDeliveriesController: Sendable {
             return Envelope.success(
                 .accepted,
                 [
-                    "eventId": .string(eventID), "scheduled": .int(deliveries.count), "deliveries": .array(deliveries.map { json($0) }),
+                    "eventId": .string(eventID), "scheduled": .int(deliveries.count), "deliveries": .array(deliveries.map { $0.json(at: now()) }),
                 ],
                 message: "A new attempt is scheduled now."
             )
         }
-    }
-
-    /// `state` is the delivery's own: pending, delivering, delivered, failed. `status` says
-    /// the same in the Balance API's vocabulary, which the official SDK normalizes every
-    /// `status` to: QUEUED, PROCESSING, VERIFIED (delivered), FAILED.
-    func json(_ delivery: DeliveryRecord) -> JSONValue {
-        let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
-        let inFlight = delivery.status == .pending && (delivery.claimedUntil ?? 0) > now()
-        let state: WebhookDeliveryState = inFlight ? .delivering : delivery.status
-        return [
-            "eventId": .string(delivery.eventID), "event": .string(delivery.type), "endpointId": .string(delivery.endpointID),
-            "url": .string(delivery.url), "state": .string(state.rawValue), "status": .string(state.balanceStatus),
-            "attempts": .int(delivery.attempts),
-            "lastStatusCode": delivery.lastStatusCode.map(JSONValue.int) ?? .null, "lastError": .optional(delivery.lastError),
-            "lastLatencyMs": delivery.lastLatencyMillis.map(JSONValue.int) ?? .null, "lastAttemptAt": time(delivery.lastAttemptAt),
-            "nextAttemptAt": time(delivery.nextAttemptAt), "deliveredAt": time(delivery.deliveredAt), "createdAt": time(delivery.createdAt),
-            "history": .array(
-                delivery.history.map {
-                    [
-                        "attempt": .int($0.number), "attemptedAt": time($0.at), "statusCode": $0.statusCode.map(JSONValue.int) ?? .null,
-                        "latencyMs": .int($0.latencyMillis), "error": .optional($0.error),
-                    ]
-                }
-            ),
-        ]
     }
 }

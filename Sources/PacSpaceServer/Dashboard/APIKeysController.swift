@@ -49,7 +49,7 @@ struct APIKeysController: Sendable {
         )
         try await keys.insert(record)
         context.logger.info("api key created", metadata: ["keyId": .string(record.id), "publicKey": .string(key.publicKey)])
-        var data = Self.json(record)
+        var data = record.fields
         data.append(("secretKey", .string(key.secretKey)))
         data.append(("fullKey", .string(key.fullKey)))
         return Envelope.success(.created, .object(data), message: "Store the secret now: it is shown only once.")
@@ -59,12 +59,12 @@ struct APIKeysController: Sendable {
         let user = try context.requireUser()
         let (page, limit) = try QueryParameters(request: request).page()
         let (items, total) = try await keys.list(tenantID: user.tenantID, limit: limit, offset: (page - 1) * limit)
-        return Envelope.page(items.map { .object(Self.json($0)) }, total: total, page: page, limit: limit)
+        return Envelope.page(items.map { .object($0.fields) }, total: total, page: page, limit: limit)
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        return Envelope.success(.ok, .object(Self.json(try await owned(context, user))))
+        return Envelope.success(.ok, .object(try await owned(context, user).fields))
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -79,7 +79,7 @@ struct APIKeysController: Sendable {
             throw APIError.notFound("No such API key.")
         }
         await authenticator.forget(publicID: record.publicID)
-        return Envelope.success(.ok, .object(Self.json(record)))
+        return Envelope.success(.ok, .object(record.fields))
     }
 
     @Sendable func rotate(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -100,7 +100,7 @@ struct APIKeysController: Sendable {
             throw APIError.notFound("No such API key.")
         }
         await authenticator.forget(publicID: record.publicID)
-        var data = Self.json(record)
+        var data = record.fields
         data.append(("secretKey", .string(key.secretKey)))
         data.append(("fullKey", .string(key.fullKey)))
         data.append(("previousSecretValidUntil", overlap > 0 ? .string(Timestamp.iso8601(millis: record.previousExpiresAt ?? 0)) : .null))
@@ -121,15 +121,5 @@ struct APIKeysController: Sendable {
             throw APIError.notFound("No such API key.")
         }
         return record
-    }
-
-    /// The key without its secret.
-    static func json(_ record: APIKeyRecord) -> [(String, JSONValue)] {
-        [
-            ("id", .string(record.id)), ("name", .string(record.name)), ("environment", .string(record.kind.rawValue)),
-            ("publicKey", .string("pk_\(record.kind.rawValue)_\(record.publicID)")), ("active", .bool(record.active)),
-            ("createdAt", .string(Timestamp.iso8601(millis: record.createdAt))),
-            ("lastUsedAt", record.lastUsedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null),
-        ]
     }
 }

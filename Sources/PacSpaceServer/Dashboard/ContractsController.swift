@@ -77,7 +77,7 @@ struct ContractsController: Sendable {
         let records = try await environments.environments(tenantID: user.tenantID)
         // testnet first, as in the status answer.
         let ordered = EnvironmentName.allCases.flatMap { name in records.filter { $0.environment == name } }
-        return Envelope.success(.ok, .array(ordered.map { Self.json($0, halted: haltedState($0.id)) }))
+        return Envelope.success(.ok, .array(ordered.map { $0.json(sequencer: haltedState($0.id)) }))
     }
 
     /// `{state: "halted", reason, haltedSince, failures}` while the sequencer is not
@@ -89,18 +89,5 @@ struct ContractsController: Sendable {
             "state": "halted", "reason": .string(halt.reason), "haltedSince": .string(Timestamp.iso8601(millis: halt.since)),
             "failures": .int(halt.failures),
         ]
-    }
-
-    static func json(_ record: EnvironmentRecord, halted: JSONValue?) -> JSONValue {
-        var entry: [(String, JSONValue)] = [
-            ("id", .string(record.id)), ("tenantId", .string(record.tenantID)), ("environment", .string(record.environment.rawValue)),
-            ("status", .string(record.status.rawValue)),
-            ("provisionedAt", record.provisionedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null),
-            ("logOrigin", .optional(record.logOrigin)), ("publicKey", .optional(record.publicKey)),
-            ("treeSize", .int(record.treeSize)), ("chainId", .int(record.environment.chainID)),
-        ]
-        if record.status == .error { entry.append(("error", .optional(record.error))) }
-        if let halted { entry.append(("sequencer", halted)) }
-        return .object(entry)
     }
 }

@@ -15,12 +15,7 @@ struct CreditsController: Sendable {
     @Sendable func balances(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let balance = try await credits.balance(tenantID: user.tenantID)
-        return Envelope.success(
-            .ok,
-            [
-                "creditBalance": balance.balance.json, "availableBalance": balance.available.json, "reserved": balance.reserved.json,
-            ]
-        )
+        return Envelope.success(.ok, balance.json)
     }
 
     @Sendable func entries(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -28,12 +23,7 @@ struct CreditsController: Sendable {
         let (page, limit) = try QueryParameters(request: request).page()
         let (items, total) = try await credits.entries(tenantID: user.tenantID, limit: limit, offset: (page - 1) * limit)
         return Envelope.page(
-            items.map { entry in
-                [
-                    "id": .string(entry.id), "type": .string(entry.type), "amount": entry.amount.json, "description": .string(entry.description),
-                    "balanceAfter": entry.balanceAfter.json, "createdAt": .string(Timestamp.iso8601(millis: entry.createdAt)),
-                ]
-            },
+            items.map(\.json),
             total: total,
             page: page,
             limit: limit

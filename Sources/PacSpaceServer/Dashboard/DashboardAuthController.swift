@@ -76,7 +76,7 @@ struct DashboardAuthController: Sendable {
         context.logger.info("account registered", metadata: ["tenantId": .string(tenant.id), "userId": .string(user.id)])
         _ = mayMail(.verifyEmail, to: user.email)  // the first mail counts toward the limit of resends
         mailVerification(to: user, token: token)
-        return Envelope.success(.created, Self.json(user), message: "Account created. Check your email to verify it.")
+        return Envelope.success(.created, user.json, message: "Account created. Check your email to verify it.")
     }
 
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -159,7 +159,7 @@ struct DashboardAuthController: Sendable {
         return Envelope.success(
             .ok,
             [
-                "user": Self.json(user),
+                "user": user.json,
                 "tenant": [
                     "id": .string(tenant.id), "name": .string(tenant.name), "createdAt": .string(Timestamp.iso8601(millis: tenant.createdAt)),
                 ],
@@ -281,16 +281,8 @@ struct DashboardAuthController: Sendable {
                 "refreshToken": .string(refreshToken),
                 "tokenType": "Bearer",
                 "expiresIn": .int(tokens.lifetimeSeconds),
-                "user": Self.json(user),
+                "user": user.json,
             ]
         )
-    }
-
-    static func json(_ user: User) -> JSONValue {
-        [
-            "id": .string(user.id), "email": .string(user.email), "firstName": .string(user.firstName),
-            "lastName": .string(user.lastName), "tenantId": .string(user.tenantID), "role": .string(user.role.rawValue),
-            "emailVerified": .bool(user.emailVerified),
-        ]
     }
 }

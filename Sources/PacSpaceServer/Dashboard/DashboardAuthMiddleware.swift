@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import JWTKit
 import Logging
+import PacSpaceCore
 import PacSpaceStore
 
 /// Requires `Authorization: Bearer <access token>` and loads the user of the live session

@@ -60,7 +60,7 @@ struct WebhooksController: Sendable {
             )
         }
         context.logger.info("webhook endpoint created", metadata: ["endpointId": .string(stored.id)])
-        var data = Self.json(stored)
+        var data = stored.fields
         data.append(("secret", .string(secret)))
         return Envelope.success(.created, .object(data), message: "Store the signing secret now: it is shown only once.")
     }
@@ -69,12 +69,12 @@ struct WebhooksController: Sendable {
         let user = try context.requireUser()
         let (page, limit) = try QueryParameters(request: request).page()
         let (items, total) = try await endpoints.list(tenantID: user.tenantID, limit: limit, offset: (page - 1) * limit)
-        return Envelope.page(items.map { .object(Self.json($0)) }, total: total, page: page, limit: limit)
+        return Envelope.page(items.map { .object($0.fields) }, total: total, page: page, limit: limit)
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        return Envelope.success(.ok, .object(Self.json(try await owned(context, user))))
+        return Envelope.success(.ok, .object(try await owned(context, user).fields))
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -103,7 +103,7 @@ struct WebhooksController: Sendable {
         else {
             throw APIError.notFound("No such webhook endpoint.")
         }
-        return Envelope.success(.ok, .object(Self.json(updated)))
+        return Envelope.success(.ok, .object(updated.fields))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -132,7 +132,7 @@ struct WebhooksController: Sendable {
         else {
             throw APIError.notFound("No such webhook endpoint.")
         }
-        var data = Self.json(rotated)
+        var data = rotated.fields
         data.append(("secret", .string(secret)))
         return Envelope.success(
             .ok,
@@ -213,19 +213,5 @@ struct WebhooksController: Sendable {
         case let other?:
             throw APIError.invalid("events", "type", "events must be an array of event names, not \(other.typeName).")
         }
-    }
-
-    /// The endpoint without its secret.
-    static func json(_ endpoint: WebhookEndpoint) -> [(String, JSONValue)] {
-        let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
-        return [
-            ("id", .string(endpoint.id)), ("url", .string(endpoint.url)),
-            ("events", .array((endpoint.events ?? WebhookEventType.names).map(JSONValue.string))), ("allEvents", .bool(endpoint.events == nil)),
-            ("environment", .optional(endpoint.environment?.rawValue)), ("description", .optional(endpoint.description)),
-            ("active", .bool(endpoint.active)), ("disabledReason", .optional(endpoint.disabledReason)),
-            ("failingSince", time(endpoint.failingSince)),
-            ("previousSecretValidUntil", time(endpoint.sealedPreviousSecret == nil ? nil : endpoint.previousExpiresAt)),
-            ("createdAt", time(endpoint.createdAt)), ("updatedAt", time(endpoint.updatedAt)),
-        ]
     }
 }

@@ -1,29 +1,6 @@
 import PacSpaceCore
 import SQLKit
 
-/// A sealed period: the root over its deltas' content hashes, and its log entry.
-public struct CheckpointRecord: Sendable, Equatable {
-    public let checkpointID: String
-    public let environmentID: String
-    /// The customer, or nil for the whole environment.
-    public let customerID: String?
-    /// Canonical JSON of `{customerId?, startDate?, endDate?, startingCheckpoint?}`.
-    public let scope: String
-    public let proofRoot: String
-    public let deltaCount: Int64
-    public let netChange: Amount
-    public let startingBalance: Amount
-    public let endingBalance: Amount
-    public let firstRecordAt: Int64?
-    public let lastRecordAt: Int64?
-    /// The log leaf's data (JCS text).
-    public let leafData: String
-    public let status: CheckpointStatus
-    public let logIndex: Int64?
-    public let createdAt: Int64
-    public let verifiedAt: Int64?
-}
-
 /// Checkpoints (api.md §5, verification.md "Period root").
 public struct CheckpointStore: Sendable {
     static let wholeEnvironment = "*"

@@ -1,24 +1,6 @@
 import PacSpaceCore
 import SQLKit
 
-/// A tenant's credits (api.md §8), in micro-credits like amounts.
-public struct CreditBalance: Sendable, Equatable {
-    public let balance: Amount
-    public let reserved: Amount
-    public var available: Amount { Amount(micros: balance.micros - reserved.micros) }
-}
-
-/// One ledger line.
-public struct CreditEntry: Sendable, Equatable {
-    public let id: String
-    /// `grant`, `topup`, `reservation`, `settlement` or `release`.
-    public let type: String
-    public let amount: Amount
-    public let description: String
-    public let balanceAfter: Amount
-    public let createdAt: Int64
-}
-
 /// The credit ledger. Every change writes the account and its entry in one transaction,
 /// so the balance is always the sum of the balance-changing entries.
 public struct CreditStore: Sendable {

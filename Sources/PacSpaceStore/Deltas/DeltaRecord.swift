@@ -2,42 +2,6 @@ import Foundation
 import PacSpaceCore
 import SQLKit
 
-/// A stored delta.
-public struct DeltaRecord: Sendable, Equatable {
-    public let recordID: String
-    public let receiptID: String
-    public let environmentID: String
-    public let customerID: String
-    public let sequenceNumber: Int64
-    public let amount: Amount
-    public let reason: String
-    public let referenceID: String?
-    /// Canonical (JCS) JSON text of the metadata object.
-    public let metadata: String?
-    public let adjusts: String?
-    /// `0x…` content hash.
-    public let contentHash: String
-    public let status: DeltaStatus
-    public let errorCode: String?
-    public let errorMessage: String?
-    public let createdAt: Int64
-    public let logIndex: Int64?
-    public let verifiedAt: Int64?
-    public let latencyMs: Int64?
-}
-
-/// A customer's running totals in one environment.
-public struct CustomerTotals: Sendable, Equatable {
-    public let customerID: String
-    public let totalDeltas: Int64
-    public let verifiedDeltas: Int64
-    /// Sum of the customer's VERIFIED deltas, kept by the sequencer in the same transaction.
-    public let verifiedBalance: Amount
-    public let lastVerifiedIndex: Int64?
-    public let latestReceiptID: String?
-    public let lastActivityAt: Int64
-}
-
 /// A validated delta waiting to be stored.
 public struct DeltaSubmission: Sendable, Equatable {
     public let customerID: String

@@ -1,23 +1,6 @@
 import PacSpaceCore
 import SQLKit
 
-/// A tenant's environment (a "contract" in the public API): its provisioning state and,
-/// once active, its verification log identity.
-public struct EnvironmentRecord: Sendable, Equatable {
-    public let id: String
-    public let tenantID: String
-    public let environment: EnvironmentName
-    public let status: EnvironmentStatus
-    public let error: String?
-    public let attempts: Int64
-    public let logOrigin: String?
-    public let publicKey: String?
-    public let sealedSigningKey: String?
-    public let treeSize: Int64
-    public let requestedAt: Int64
-    public let provisionedAt: Int64?
-}
-
 /// A signed checkpoint of an environment's log.
 public struct SignedCheckpoint: Sendable, Equatable {
     public let environmentID: String
@@ -147,26 +130,16 @@ public struct EnvironmentStore: Sendable {
                 UPDATE environments SET status = 'active', error = NULL, log_origin = \(bind: log.origin),
                     public_key = \(bind: log.publicKey), sealed_signing_key = \(bind: log.sealedSigningKey),
                     tree_size = \(bind: log.checkpoint.treeSize), provisioned_at = \(bind: now)
-                WHERE id = \(bind: id) AND status = 'provisioning' RETURNING tenant_id, environment
+                WHERE id = \(bind: id) AND status = 'provisioning' RETURNING *
                 """
             ).first()
             guard let updated else { return false }
             try await insert(log.checkpoint, db)
-            let environment = try updated.decode(column: "environment", as: EnvironmentName.self)
+            let record = try EnvironmentRecord(row: updated)
             try await WebhookOutbox.announce(
-                [
-                    WebhookNotice(
-                        WebhookEventType.environmentProvisioned.rawValue,
-                        [
-                            "contractId": .string(id), "environment": .string(environment.rawValue),
-                            "status": .string(EnvironmentStatus.active.rawValue),
-                            "logOrigin": .string(log.origin), "publicKey": .string(log.publicKey),
-                            "provisionedAt": .string(Timestamp.iso8601(millis: now)),
-                        ]
-                    )
-                ],
-                tenantID: try updated.decode(column: "tenant_id", as: String.self),
-                environment: environment,
+                [WebhookNotice(WebhookEventType.environmentProvisioned.rawValue, record.event)],
+                tenantID: record.tenantID,
+                environment: record.environment,
                 now: now,
                 db
             )
@@ -181,24 +154,15 @@ public struct EnvironmentStore: Sendable {
                 let failed = try await db.raw(
                     """
                     UPDATE environments SET status = 'error', error = \(bind: error) WHERE id = \(bind: id) AND status = 'provisioning'
-                    RETURNING tenant_id, environment
+                    RETURNING *
                     """
                 ).first()
             else { return }
-            let environment = try failed.decode(column: "environment", as: EnvironmentName.self)
+            let record = try EnvironmentRecord(row: failed)
             try await WebhookOutbox.announce(
-                [
-                    WebhookNotice(
-                        WebhookEventType.environmentFailed.rawValue,
-                        [
-                            "contractId": .string(id), "environment": .string(environment.rawValue),
-                            "status": .string(EnvironmentStatus.error.rawValue), "error": .string(error),
-                            "failedAt": .string(Timestamp.iso8601(millis: now)),
-                        ]
-                    )
-                ],
-                tenantID: try failed.decode(column: "tenant_id", as: String.self),
-                environment: environment,
+                [WebhookNotice(WebhookEventType.environmentFailed.rawValue, record.event)],
+                tenantID: record.tenantID,
+                environment: record.environment,
                 now: now,
                 db
             )

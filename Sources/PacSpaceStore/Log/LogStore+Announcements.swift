@@ -17,53 +17,18 @@ extension LogStore {
         var notices: [WebhookNotice] = []
         if !batch.isEmpty, endpoints.contains(where: { $0.wants(WebhookEventType.deltaVerified.rawValue, environment: environment) }) {
             for chunk in batch.chunked(400) {
-                var query: SQLQueryString = """
-                    SELECT record_id, receipt_id, customer_id, amount, reason, reference_id, sequence_number, content_hash,
-                           log_index, latency_ms, verified_at FROM deltas WHERE record_id IN (
-                    """
+                var query: SQLQueryString = "SELECT * FROM deltas WHERE record_id IN ("
                 for (offset, delta) in chunk.enumerated() { query += offset == 0 ? "\(bind: delta.record)" : ", \(bind: delta.record)" }
                 query += ") ORDER BY log_index"
                 for row in try await db.raw(query).all() {
-                    let receipt = try row.decode(column: "receipt_id", as: String.self)
-                    notices.append(
-                        WebhookNotice(
-                            WebhookEventType.deltaVerified.rawValue,
-                            [
-                                "recordId": .string(try row.decode(column: "record_id", as: String.self)), "receiptId": .string(receipt),
-                                "customerId": .string(try row.decode(column: "customer_id", as: String.self)),
-                                "delta": Amount(micros: try row.decode(column: "amount", as: Int64.self)).json,
-                                "reason": .string(try row.decode(column: "reason", as: String.self)),
-                                "referenceId": .optional(try row.decode(column: "reference_id", as: String?.self)),
-                                "sequenceNumber": .int(try row.decode(column: "sequence_number", as: Int64.self)),
-                                "contentHash": .string(try row.decode(column: "content_hash", as: String.self)),
-                                "verificationReference": .string(receipt), "status": .string(DeltaStatus.verified.rawValue),
-                                "logIndex": .int(try row.decode(column: "log_index", as: Int64.self)),
-                                "latencyMs": .int(try row.decode(column: "latency_ms", as: Int64.self)),
-                                "verifiedAt": .string(Timestamp.iso8601(millis: try row.decode(column: "verified_at", as: Int64.self))),
-                            ]
-                        )
-                    )
+                    notices.append(WebhookNotice(WebhookEventType.deltaVerified.rawValue, try DeltaRecord(row: row).verifiedEvent))
                 }
             }
         }
         if !checkpoints.isEmpty, endpoints.contains(where: { $0.wants(WebhookEventType.checkpointVerified.rawValue, environment: environment) }) {
             for id in checkpoints {
                 guard let row = try await db.raw("SELECT * FROM checkpoints WHERE checkpoint_id = \(bind: id)").first() else { continue }
-                let record = try CheckpointRecord(row: row)
-                notices.append(
-                    WebhookNotice(
-                        WebhookEventType.checkpointVerified.rawValue,
-                        [
-                            "checkpointId": .string(record.checkpointID), "proofRoot": .string(record.proofRoot),
-                            "status": .string(CheckpointStatus.verified.rawValue),
-                            "customerId": .optional(record.customerID), "scope": (try? JSONParser.parse(Array(record.scope.utf8))) ?? .null,
-                            "deltaCount": .int(record.deltaCount), "netChange": record.netChange.json,
-                            "startingBalance": record.startingBalance.json, "endingBalance": record.endingBalance.json,
-                            "verificationReference": .string(record.checkpointID), "logIndex": record.logIndex.map(JSONValue.int) ?? .null,
-                            "verifiedAt": .string(Timestamp.iso8601(millis: record.verifiedAt ?? now)),
-                        ]
-                    )
-                )
+                notices.append(WebhookNotice(WebhookEventType.checkpointVerified.rawValue, try CheckpointRecord(row: row).verifiedEvent))
             }
         }
         guard !notices.isEmpty else { return }

@@ -14,7 +14,7 @@ public enum RetryResult: Sendable {
     case notFound
     /// The event's endpoints are disabled or deleted: nothing to send to.
     case noActiveEndpoint([String])
-    case scheduled([DeliveryRecord])
+    case scheduled([WebhookDelivery])
 }
 
 extension WebhookOutbox {
@@ -225,7 +225,7 @@ extension WebhookOutbox {
         limit: Int,
         offset: Int
     ) async throws
-        -> (items: [DeliveryRecord], total: Int)
+        -> (items: [WebhookDelivery], total: Int)
     {
         try await database.read { db in
             var filter: SQLQueryString = "d.tenant_id = \(bind: tenantID) AND d.environment = \(bind: environment.rawValue)"
@@ -239,7 +239,7 @@ extension WebhookOutbox {
                 JOIN webhook_events v ON v.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE
                 """ + " " + filter + " ORDER BY d.created_at DESC, d.event_id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
             ).all()
-            return (try await Self.withHistory(try rows.map(DeliveryRecord.init(row:)), db), Int(total))
+            return (try await Self.withHistory(try rows.map(WebhookDelivery.init(row:)), db), Int(total))
         }
     }
 
@@ -271,7 +271,7 @@ extension WebhookOutbox {
                 JOIN webhook_events v ON v.id = d.event_id JOIN webhook_endpoints e ON e.id = d.endpoint_id
                 WHERE d.event_id = \(bind: eventID) ORDER BY d.endpoint_id
                 """
-            ).all().map(DeliveryRecord.init(row:))
+            ).all().map(WebhookDelivery.init(row:))
             return .scheduled(try await Self.withHistory(records, db))
         }
     }
@@ -279,7 +279,7 @@ extension WebhookOutbox {
     /// How many of the latest attempts a delivery log entry shows.
     static let historyLength = 25
 
-    private static func withHistory(_ records: [DeliveryRecord], _ db: any SQLDatabase) async throws -> [DeliveryRecord] {
+    private static func withHistory(_ records: [WebhookDelivery], _ db: any SQLDatabase) async throws -> [WebhookDelivery] {
         guard !records.isEmpty else { return [] }
         var query: SQLQueryString = "SELECT * FROM webhook_attempts WHERE "
         for (offset, record) in records.enumerated() {
@@ -287,11 +287,11 @@ extension WebhookOutbox {
             query += "event_id = \(bind: record.eventID) AND endpoint_id = \(bind: record.endpointID))"
         }
         query += " ORDER BY attempt"
-        var history: [String: [DeliveryRecord.Attempt]] = [:]
+        var history: [String: [WebhookDelivery.Attempt]] = [:]
         for row in try await db.raw(query).all() {
             let key = try row.decode(column: "event_id", as: String.self) + "/" + row.decode(column: "endpoint_id", as: String.self)
             history[key, default: []].append(
-                DeliveryRecord.Attempt(
+                WebhookDelivery.Attempt(
                     number: Int(try row.decode(column: "attempt", as: Int64.self)),
                     at: try row.decode(column: "attempted_at", as: Int64.self),
                     statusCode: try row.decode(column: "status_code", as: Int64?.self).map(Int.init),
@@ -308,7 +308,7 @@ extension WebhookOutbox {
     }
 }
 
-extension DeliveryRecord {
+extension WebhookDelivery {
     init(row: any SQLRow) throws {
         self.init(
             eventID: try row.decode(column: "event_id", as: String.self),

@@ -49,35 +49,6 @@ public struct AttemptOutcome: Sendable {
     }
 }
 
-/// One delivery as the delivery log shows it.
-public struct DeliveryRecord: Sendable {
-    public struct Attempt: Sendable {
-        public let number: Int
-        public let at: Int64
-        public let statusCode: Int?
-        public let latencyMillis: Int64
-        public let error: String?
-    }
-
-    public let eventID: String
-    public let type: String
-    public let endpointID: String
-    public let url: String
-    /// As stored: pending, delivered or failed (``inFlight(now:)`` tells delivering).
-    public let status: WebhookDeliveryState
-    public let attempts: Int
-    public let nextAttemptAt: Int64?
-    public let lastAttemptAt: Int64?
-    public let lastStatusCode: Int?
-    public let lastError: String?
-    public let lastLatencyMillis: Int64?
-    public let deliveredAt: Int64?
-    /// While an attempt is in flight: the end of its lease.
-    public let claimedUntil: Int64?
-    public let createdAt: Int64
-    public var history: [Attempt]
-}
-
 /// The webhook outbox (api.md §7). Events are written in the transaction of the change
 /// they report, one delivery per subscribed endpoint, so a crash can neither lose an
 /// event nor announce a change that did not commit. Delivery is at least once:

@@ -1,0 +1,17 @@
+/// The credit ledger's wire shapes: `/dashboard/credit/*`.
+extension CreditEntry {
+    /// One ledger line.
+    public var json: JSONValue {
+        [
+            "id": .string(id), "type": .string(type), "amount": amount.json, "description": .string(description),
+            "balanceAfter": balanceAfter.json, "createdAt": .string(Timestamp.iso8601(millis: createdAt)),
+        ]
+    }
+}
+
+extension CreditBalance {
+    /// The tenant's credits: the balance, what accepted production deltas hold, and the rest.
+    public var json: JSONValue {
+        ["creditBalance": balance.json, "availableBalance": available.json, "reserved": reserved.json]
+    }
+}

@@ -1,0 +1,63 @@
+/// A stored delta.
+public struct DeltaRecord: Sendable, Equatable {
+    public let recordID: String
+    public let receiptID: String
+    public let environmentID: String
+    public let customerID: String
+    public let sequenceNumber: Int64
+    public let amount: Amount
+    public let reason: String
+    public let referenceID: String?
+    /// Canonical (JCS) JSON text of the metadata object.
+    public let metadata: String?
+    public let adjusts: String?
+    /// `0x…` content hash.
+    public let contentHash: String
+    public let status: DeltaStatus
+    public let errorCode: String?
+    public let errorMessage: String?
+    public let createdAt: Int64
+    public let logIndex: Int64?
+    public let verifiedAt: Int64?
+    public let latencyMs: Int64?
+
+    public init(
+        recordID: String,
+        receiptID: String,
+        environmentID: String,
+        customerID: String,
+        sequenceNumber: Int64,
+        amount: Amount,
+        reason: String,
+        referenceID: String?,
+        metadata: String?,
+        adjusts: String?,
+        contentHash: String,
+        status: DeltaStatus,
+        errorCode: String?,
+        errorMessage: String?,
+        createdAt: Int64,
+        logIndex: Int64?,
+        verifiedAt: Int64?,
+        latencyMs: Int64?
+    ) {
+        self.recordID = recordID
+        self.receiptID = receiptID
+        self.environmentID = environmentID
+        self.customerID = customerID
+        self.sequenceNumber = sequenceNumber
+        self.amount = amount
+        self.reason = reason
+        self.referenceID = referenceID
+        self.metadata = metadata
+        self.adjusts = adjusts
+        self.contentHash = contentHash
+        self.status = status
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.createdAt = createdAt
+        self.logIndex = logIndex
+        self.verifiedAt = verifiedAt
+        self.latencyMs = latencyMs
+    }
+}

@@ -1,0 +1,25 @@
+/// An environment's wire shape, a "contract" in the public API: the contracts list and the
+/// `environment.provisioned` and `environment.failed` webhooks build it here.
+extension EnvironmentRecord {
+    /// The contract. `sequencer` is the sequencer's state while it is halted for this
+    /// environment (left out otherwise); `error` is there only in status error.
+    public func json(sequencer: JSONValue? = nil) -> JSONValue {
+        var entry: [(String, JSONValue)] = [
+            ("id", .string(id)), ("tenantId", .string(tenantID)), ("environment", .string(environment.rawValue)),
+            ("status", .string(status.rawValue)),
+            ("provisionedAt", provisionedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null),
+            ("logOrigin", .optional(logOrigin)), ("publicKey", .optional(publicKey)),
+            ("treeSize", .int(treeSize)), ("chainId", .int(environment.chainID)),
+        ]
+        if status == .error { entry.append(("error", .optional(error))) }
+        if let sequencer { entry.append(("sequencer", sequencer)) }
+        return .object(entry)
+    }
+
+    /// The `environment.provisioned` and `environment.failed` events' data: the contract,
+    /// with its id also as `contractId` (the name the public log routes give it).
+    public var event: JSONValue {
+        guard case .object(let members) = json() else { return .null }
+        return .object([("contractId", .string(id))] + members)
+    }
+}
