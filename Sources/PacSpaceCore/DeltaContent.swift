@@ -7,8 +7,8 @@ public struct DeltaContent: Sendable, Equatable {
     public let delta: Amount
     public let reason: String
     public let referenceID: String?
-    /// Any JSON object, or nil when absent.
-    public let metadata: JSONValue?
+    /// Any JSON object, or nil when absent; hashed as its canonical text.
+    public let metadata: CanonicalJSON?
     /// The `referenceId` of the delta this one adjusts.
     public let adjusts: String?
     /// Epoch milliseconds.
@@ -24,7 +24,7 @@ public struct DeltaContent: Sendable, Equatable {
         delta: Amount,
         reason: String,
         referenceID: String?,
-        metadata: JSONValue?,
+        metadata: CanonicalJSON?,
         adjusts: String?,
         createdAt: Int64
     ) {
@@ -47,30 +47,54 @@ public struct DeltaContent: Sendable, Equatable {
             ("delta", .string(delta.description)), ("reason", .string(reason)),
         ]
         if let referenceID { members.append(("referenceId", .string(referenceID))) }
-        if let metadata { members.append(("metadata", metadata)) }
+        if let metadata { members.append(("metadata", metadata.value)) }
         if let adjusts { members.append(("adjusts", ["referenceId": .string(adjusts)])) }
         members.append(("createdAt", .string(Timestamp.iso8601(millis: createdAt))))
         return .object(members)
     }
 
     /// `SHA-256("pacspace:delta:v1" ‖ 0x00 ‖ JCS(content))`.
-    public func contentHash() throws(JCSError) -> Hash {
-        Hash.sha256(Self.domain + (try JSONWriter.canonical(json)))
-    }
+    public func contentHash() -> Hash { sequenced().contentHash(sequenceNumber: sequenceNumber) }
 
-    /// This content's hash under any sequence number, with the canonical JSON written
-    /// once: `sequenceNumber` sorts last among the members, so JCS(content) is always
-    /// `<prefix><sequence number>}` (this content's own `sequenceNumber` is ignored).
-    /// The writer prepares deltas before it knows their sequence numbers.
-    public func sequenced() throws(JCSError) -> SequencedContent {
-        let canonical = try JSONWriter.canonical(json)
-        let ending = Array(#""sequenceNumber":\#(sequenceNumber)}"#.utf8)
-        precondition(
-            canonical.count > ending.count && Array(canonical.suffix(ending.count)) == ending,
-            "sequenceNumber must be the last member in canonical order"
-        )
-        let sequenceKey = Array(#""sequenceNumber":"#.utf8)
-        return SequencedContent(prefix: Self.domain + canonical.dropLast(ending.count) + sequenceKey)
+    /// This content's hash under any sequence number: `sequenceNumber` sorts last among
+    /// the members, so JCS(content) is always `<prefix><sequence number>}` (this
+    /// content's own `sequenceNumber` is ignored). The writer prepares deltas before it
+    /// knows their sequence numbers.
+    ///
+    /// The canonical JSON is written member by member in JCS order, with the metadata's
+    /// canonical text as it is: nothing is canonicalised twice. Known-answer and property
+    /// tests pin it to ``JSONWriter/canonical(_:)`` of ``json``.
+    public func sequenced() -> SequencedContent {
+        var out = Self.domain
+        out.reserveCapacity(256 + (metadata?.text.utf8.count ?? 0))
+        // Keys in UTF-16 order: adjusts, createdAt, customerId, delta, metadata, reason,
+        // recordId, referenceId, sequenceNumber.
+        out.append(UInt8(ascii: "{"))
+        if let adjusts {
+            out += Array(#""adjusts":{"referenceId":"#.utf8)
+            JSONWriter.appendString(adjusts, to: &out)
+            out += Array("},".utf8)
+        }
+        out += Array(#""createdAt":"#.utf8)
+        JSONWriter.appendString(Timestamp.iso8601(millis: createdAt), to: &out)
+        out += Array(#","customerId":"#.utf8)
+        JSONWriter.appendString(customerID, to: &out)
+        out += Array(#","delta":"#.utf8)
+        JSONWriter.appendString(delta.description, to: &out)
+        if let metadata {
+            out += Array(#","metadata":"#.utf8)
+            out += Array(metadata.text.utf8)
+        }
+        out += Array(#","reason":"#.utf8)
+        JSONWriter.appendString(reason, to: &out)
+        out += Array(#","recordId":"#.utf8)
+        JSONWriter.appendString(recordID, to: &out)
+        if let referenceID {
+            out += Array(#","referenceId":"#.utf8)
+            JSONWriter.appendString(referenceID, to: &out)
+        }
+        out += Array(#","sequenceNumber":"#.utf8)
+        return SequencedContent(prefix: out)
     }
 }
 

@@ -17,8 +17,7 @@ extension DeltaRecord {
             ("createdAt", time(createdAt)), ("verifiedAt", time(verifiedAt)), ("logIndex", logIndex.map(JSONValue.int) ?? .null),
             ("latencyMs", latencyMs.map(JSONValue.int) ?? .null),
         ]
-        // Stored canonical, so it parses; a row edited behind the server's back shows none.
-        if let metadata, let value = try? JSONParser.parse(Array(metadata.utf8)) { fields.append(("metadata", value)) }
+        if let metadata { fields.append(("metadata", metadata.value)) }
         if let adjusts { fields.append(("adjusts", ["referenceId": .string(adjusts)])) }
         if status == .failed { fields.append(("error", ["code": .optional(errorCode), "message": .optional(errorMessage)])) }
         return fields

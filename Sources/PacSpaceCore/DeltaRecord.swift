@@ -8,8 +8,7 @@ public struct DeltaRecord: Sendable, Equatable {
     public let amount: Amount
     public let reason: String
     public let referenceID: String?
-    /// Canonical (JCS) JSON text of the metadata object.
-    public let metadata: String?
+    public let metadata: CanonicalJSON?
     public let adjusts: String?
     /// `0x…` content hash.
     public let contentHash: String
@@ -30,7 +29,7 @@ public struct DeltaRecord: Sendable, Equatable {
         amount: Amount,
         reason: String,
         referenceID: String?,
-        metadata: String?,
+        metadata: CanonicalJSON?,
         adjusts: String?,
         contentHash: String,
         status: DeltaStatus,

@@ -26,8 +26,7 @@ public enum OfflineVerification {
     public static func verify(delta: JSONValue, receipt: String, verifierKey: String) throws(Failure) -> Report {
         let fields = delta["success"] != nil ? (delta["data"] ?? .null) : delta
         let content = try content(of: fields)
-        let contentHash: Hash
-        do { contentHash = try content.contentHash() } catch { throw Failure("the delta's metadata cannot be canonicalised: \(error)") }
+        let contentHash = content.contentHash()
         if let stated = fields["contentHash"] {
             guard case .string(let text) = stated, Hash(prefixedHex: text) == contentHash else {
                 throw Failure("contentHash in the delta file does not match its fields (the fields hash to \(contentHash.prefixedHex))")
@@ -68,8 +67,7 @@ public enum OfflineVerification {
         for (position, delta) in ordered.enumerated() {
             let content: DeltaContent
             do { content = try Self.content(of: delta) } catch { throw Failure("delta \(position + 1): \(error)") }
-            let hash: Hash
-            do { hash = try content.contentHash() } catch { throw Failure("delta \(position + 1): \(error)") }
+            let hash = content.contentHash()
             if case .string(let stated)? = delta["contentHash"], Hash(prefixedHex: stated) != hash {
                 throw Failure("delta \(position + 1) (\(content.recordID)): contentHash does not match its fields")
             }
@@ -161,10 +159,11 @@ public enum OfflineVerification {
         guard let createdAt = Timestamp.parse(try string("createdAt")) else {
             throw Failure("createdAt must be an ISO 8601 UTC time with milliseconds, as the API returns it")
         }
-        var metadata: JSONValue?
+        var metadata: CanonicalJSON?
         switch fields["metadata"] {
         case nil, .null?: metadata = nil
-        case let value? where value.typeName == "object": metadata = value
+        case let value? where value.typeName == "object":
+            do { metadata = try CanonicalJSON(value) } catch { throw Failure("the delta's metadata cannot be canonicalised: \(error)") }
         default: throw Failure("metadata must be an object or null")
         }
         var adjusts: String?

@@ -21,12 +21,12 @@ import Testing
             delta: Amount(micros: 42_500_000),
             reason: "GPU hours",
             referenceID: "inv-3",
-            metadata: ["region": "eu", "units": 3],
+            metadata: canonical(["region": "eu", "units": 3]),
             adjusts: "inv-2",
             createdAt: 1_795_000_000_123
         )
         let receiptID = "rcpt_offline00000000000001"
-        let contentHash = try content.contentHash()
+        let contentHash = content.contentHash()
         var leaves = (0..<9).map { [UInt8(truncatingIfNeeded: $0)] }
         leaves[5] = LogEntry.delta(receiptID: receiptID, contentHash: contentHash)
         let log = MemoryLog(leaves: leaves)
@@ -131,7 +131,7 @@ import Testing
                 adjusts: nil,
                 createdAt: 1_795_000_000_000 + Int64(index)
             )
-            hashes.append(try content.contentHash())
+            hashes.append(content.contentHash())
             guard case .object(var members) = content.json else { continue }
             members = members.map { $0.0 == "delta" ? ("delta", content.delta.json) : $0 }
             deltas.append(.object(members))

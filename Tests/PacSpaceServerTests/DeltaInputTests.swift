@@ -93,6 +93,19 @@ import Testing
             #expect(replay.status == .created)
             #expect(replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
             #expect(replay.data == first.data)
+            // The store renders the answer and keeps those bytes: the replay is the same bytes.
+            #expect(replay.text == first.text)
+            headers[HTTPField.Name("Idempotency-Key")!] = "batch-77"
+            let batch =
+                #"{"deltas":[{"customerId":"cb","delta":1,"reason":"a","metadata":{"b":1,"a":2}},"#
+                + #"{"customerId":"cb","delta":0,"reason":"z"}]}"#
+            let firstBatch = try await api.balance(.post, "/delta/batch", key: key, body: batch, headers: headers)
+            #expect(firstBatch.status == .created)
+            #expect(firstBatch.data["totalQueued"] == 1 && firstBatch.data["totalFailed"] == 1)
+            let replayedBatch = try await api.balance(.post, "/delta/batch", key: key, body: batch, headers: headers)
+            #expect(replayedBatch.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(replayedBatch.text == firstBatch.text)
+            headers[HTTPField.Name("Idempotency-Key")!] = "order-77"
             let other = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":4,"reason":"x"}"#, headers: headers)
             #expect(other.status == .conflict)
             #expect(other.errorCode == "IDEMPOTENCY_CONFLICT")

@@ -37,18 +37,18 @@ import Testing
                 delta: try Amount(parsing: "12.5"),
                 reason: "GPU hours",
                 referenceID: "inv-1",
-                metadata: data["metadata"],
+                metadata: try data["metadata"].map { try CanonicalJSON($0) },
                 adjusts: nil,
                 createdAt: try #require(Self.millis(data["createdAt"]?.string))
             )
-            #expect(try content.contentHash().prefixedHex == data["contentHash"]?.string)
+            #expect(content.contentHash().prefixedHex == data["contentHash"]?.string)
 
             let verified = try await api.waitForDelta(data["recordId"]?.string ?? "", key: key)
             #expect(verified.data["status"] == "VERIFIED")
             #expect(verified.data["logIndex"] == 0)
             let proof = try #require(verified.data["proof"])
             #expect(proof.keys == ["leafData", "logIndex", "treeSize", "inclusionProof", "checkpoint", "receipt"])
-            let leaf = LogEntry.delta(receiptID: data["receiptId"]?.string ?? "", contentHash: try content.contentHash())
+            let leaf = LogEntry.delta(receiptID: data["receiptId"]?.string ?? "", contentHash: content.contentHash())
             #expect(proof["leafData"]?.string == String(decoding: leaf, as: UTF8.self))
 
             // Offline check with the environment's verifier key from the contracts list.

@@ -30,8 +30,13 @@ struct Bystander {
             let submissions = (0..<count).map { _ in
                 DeltaSubmission(customerID: "b0", amount: Amount(micros: 1_000_000), reason: "sim", referenceID: nil, metadata: nil, adjusts: nil)
             }
-            let request = IngestRequest(environmentID: environmentID, submissions: submissions, idempotency: nil) { _ in (201, "{}") }
-            let outcomes = try await DeltaStore(database: database).ingest([try request.prepared(acceptedAt: now)], now: now)
+            let request = IngestRequest(
+                environmentID: environmentID,
+                submissions: submissions,
+                idempotency: nil,
+                shape: SimulationTests.batch(submissions)
+            )
+            let outcomes = try await DeltaStore(database: database).ingest([request.prepared(acceptedAt: now)], now: now).map(\.outcomes)
             guard outcomes.first?.allSatisfy({ if case .queued = $0 { true } else { false } }) == true else {
                 throw SimulationTests.Failure(description: "bystander: a small delta was not queued: \(outcomes)")
             }

@@ -16,6 +16,11 @@ import Testing
 /// Serialized: each run keeps a core busy (hashing, a full audit per step), and several at
 /// once starved the HTTP tests of the same process (a 15 s read timeout on PostgreSQL).
 @Suite(.serialized) struct SimulationTests {
+    /// A batch's answer shape for `submissions` (the simulation reads outcomes, not answers).
+    static func batch(_ submissions: [DeltaSubmission]) -> IngestAnswer.Shape {
+        .batch(submissions.map { IngestAnswer.BatchItem(customerID: .string($0.customerID), delta: $0.amount.json, refusal: nil) })
+    }
+
     /// xorshift64*: the only randomness of a run.
     struct Seeded: RandomNumberGenerator {
         var state: UInt64
@@ -350,12 +355,14 @@ struct Simulation {
                 fresh.append((reference, customer, amount))
             }
             guard !submissions.isEmpty else { continue }
-            requests.append(IngestRequest(environmentID: environmentID, submissions: submissions, idempotency: nil) { _ in (201, "{}") })
+            requests.append(
+                IngestRequest(environmentID: environmentID, submissions: submissions, idempotency: nil, shape: SimulationTests.batch(submissions))
+            )
             expected.append(outcomes)
         }
         lastAction = "ingest \(requests.map(\.submissions.count)) deltas"
         guard !requests.isEmpty else { return }
-        let results = try await DeltaStore(database: database).ingest(try requests.map { try $0.prepared(acceptedAt: now) }, now: now)
+        let results = try await DeltaStore(database: database).ingest(requests.map { $0.prepared(acceptedAt: now) }, now: now).map(\.outcomes)
         for (request, (outcomes, wanted)) in zip(requests, zip(results, expected)) {
             for (submission, (outcome, want)) in zip(request.submissions, zip(outcomes, wanted)) {
                 let reference = submission.referenceID ?? ""
@@ -407,8 +414,13 @@ struct Simulation {
             expected.append(fits)
         }
         lastAction = "whale ingest of \(submissions.count) deltas of \(sign > 0 ? "+" : "-")10^9"
-        let request = IngestRequest(environmentID: environmentID, submissions: submissions, idempotency: nil) { _ in (201, "{}") }
-        guard let outcomes = try await DeltaStore(database: database).ingest([try request.prepared(acceptedAt: now)], now: now).first else {
+        let request = IngestRequest(
+            environmentID: environmentID,
+            submissions: submissions,
+            idempotency: nil,
+            shape: SimulationTests.batch(submissions)
+        )
+        guard let outcomes = try await DeltaStore(database: database).ingest([request.prepared(acceptedAt: now)], now: now).first?.outcomes else {
             throw SimulationTests.Failure(description: "no outcomes")
         }
         for (submission, (outcome, fits)) in zip(submissions, zip(outcomes, expected)) {

@@ -30,16 +30,16 @@ struct DeltaController: Sendable {
         let body = try await RequestBody.decode(request, allowed: DeltaInput.fields)
         let submission = try DeltaInput.submission(body)
         return try await idempotency.run(request, key: key, digest: body.digest) { idempotency in
-            let outcomes = try await write(
+            let result = try await write(
                 IngestRequest(
                     environmentID: key.environmentID,
                     submissions: [submission],
                     idempotency: idempotency,
                     credits: credits(key),
-                    answer: { Self.rendered(Self.emitAnswer($0[0])) }
+                    shape: .single
                 )
             )
-            return Self.response(Self.emitAnswer(outcomes[0]))
+            return Envelope.answer(result.answer)
         }
     }
 
@@ -53,32 +53,35 @@ struct DeltaController: Sendable {
             throw APIError.invalid("deltas", "count", "deltas must hold 1 to \(Self.maxBatch) items, not \(items.count).")
         }
         // Each item is checked on its own: one bad item does not sink the others.
-        let checked: [Result<DeltaSubmission, APIError>] = items.map { item in
-            guard case .object(let pairs) = item else {
-                return .failure(APIError(.badRequest, "VALIDATION_ERROR", "Each delta must be a JSON object, not \(item.typeName)."))
-            }
-            do { return .success(try DeltaInput.submission(RequestBody(object: pairs, allowed: DeltaInput.fields))) } catch let error as APIError {
-                return .failure(error)
+        var valid: [DeltaSubmission] = []
+        let shape: [IngestAnswer.BatchItem] = items.map { item in
+            let refusal: IngestAnswer.BatchItem.Refused?
+            do {
+                guard case .object(let pairs) = item else {
+                    throw APIError(.badRequest, "VALIDATION_ERROR", "Each delta must be a JSON object, not \(item.typeName).")
+                }
+                valid.append(try DeltaInput.submission(RequestBody(object: pairs, allowed: DeltaInput.fields)))
+                refusal = nil
+            } catch let error as APIError {
+                refusal = .init(code: error.code, message: error.message)
             } catch {
-                return .failure(APIError(.badRequest, "VALIDATION_ERROR", "\(error)"))
+                refusal = .init(code: "VALIDATION_ERROR", message: "\(error)")
             }
+            return IngestAnswer.BatchItem(customerID: item["customerId"] ?? .null, delta: item["delta"] ?? .null, refusal: refusal)
         }
-        let valid = checked.compactMap { try? $0.get() }
-        let answer: @Sendable ([IngestOutcome]) -> (HTTPResponse.Status, JSONValue) = { Self.batchAnswer(checked, items, $0) }
         return try await idempotency.run(request, key: key, digest: body.digest) { idempotency in
-            let outcomes =
-                valid.isEmpty
-                ? []
-                : try await write(
-                    IngestRequest(
-                        environmentID: key.environmentID,
-                        submissions: valid,
-                        idempotency: idempotency,
-                        credits: credits(key),
-                        answer: { Self.rendered(answer($0)) }
-                    )
+            // Nothing valid: nothing to store, and no answer to keep (a corrected retry may reuse the key).
+            guard !valid.isEmpty else { return Envelope.answer(IngestAnswer.render(.batch(shape), [])) }
+            let result = try await write(
+                IngestRequest(
+                    environmentID: key.environmentID,
+                    submissions: valid,
+                    idempotency: idempotency,
+                    credits: credits(key),
+                    shape: .batch(shape)
                 )
-            return Self.response(answer(outcomes))
+            )
+            return Envelope.answer(result.answer)
         }
     }
 
@@ -99,17 +102,11 @@ struct DeltaController: Sendable {
             ? IngestRequest.Credits(tenantID: key.tenantID, costPerDelta: costPerDelta, lowThreshold: creditsLowThreshold) : nil
     }
 
-    static let insufficient = APIError(
-        HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"),
-        "INSUFFICIENT_CREDITS",
-        "The tenant's available credits cannot cover this production write; nothing was stored. Add credits and retry."
-    )
-
     /// Hands the request to the writer; a store failure is a 503 the client may retry
     /// (with the same Idempotency-Key, safely). While the environment's queue is longer
     /// than ``maxBacklog`` the write is refused first — 503 `LOG_BACKLOG_FULL` with
     /// Retry-After, nothing stored, no idempotency record — until the sequencer drains it.
-    private func write(_ request: IngestRequest) async throws -> [IngestOutcome] {
+    private func write(_ request: IngestRequest) async throws -> IngestResult {
         let backlog = sequencer.backlog(of: request.environmentID)
         if backlog >= maxBacklog {
             // The sequencer verifies about 5,000 entries a second (bench): the wait for the excess.
@@ -128,102 +125,4 @@ struct DeltaController: Sendable {
             throw APIError.storeUnavailable
         }
     }
-
-    static func emitAnswer(_ outcome: IngestOutcome) -> (HTTPResponse.Status, JSONValue) {
-        switch outcome {
-        case .queued(let record):
-            return (.created, success(.created, record.json))
-        case .duplicate(let record):
-            return (.ok, success(.ok, .object(record.fields + [("idempotent", true)])))
-        case .referenceConflict(let reference):
-            let error = APIError(
-                .conflict,
-                "IDEMPOTENCY_CONFLICT",
-                "referenceId \(reference) already exists for this customer with different content."
-            )
-            return (error.status, error.body)
-        case .unknownAdjusts(let reference):
-            let error = APIError.invalid("adjusts", "unknown", "adjusts names referenceId \(reference), which no delta of this customer has.")
-            return (error.status, error.body)
-        case .insufficientCredits:
-            return (insufficient.status, insufficient.body)
-        case .totalOutOfRange(let scope):
-            let error = outOfRange(scope)
-            return (error.status, error.body)
-        }
-    }
-
-    /// 422 `BALANCE_OUT_OF_RANGE`: the delta would take a running total past the bound.
-    static func outOfRange(_ scope: IngestOutcome.TotalScope) -> APIError {
-        let whose = scope == .customer ? "the customer's balance" : "the environment's total"
-        return APIError(
-            .unprocessableContent,
-            "BALANCE_OUT_OF_RANGE",
-            "This delta would take \(whose) (the sum of every accepted delta) beyond ±\(Amount.maxTotal); nothing was stored."
-        )
-    }
-
-    static func batchAnswer(
-        _ checked: [Result<DeltaSubmission, APIError>],
-        _ items: [JSONValue],
-        _ outcomes: [IngestOutcome]
-    )
-        -> (HTTPResponse.Status, JSONValue)
-    {
-        if outcomes.contains(.insufficientCredits) { return (insufficient.status, insufficient.body) }
-        var remaining = outcomes[...]
-        var results: [JSONValue] = []
-        var queued = 0
-        for (index, check) in checked.enumerated() {
-            var entry: [(String, JSONValue)] = [("index", .int(index))]
-            func failed(_ code: String, _ message: String) {
-                entry += [
-                    ("customerId", items[index]["customerId"] ?? .null), ("delta", items[index]["delta"] ?? .null),
-                    ("status", .string(DeltaStatus.failed.rawValue)), ("error", ["code": .string(code), "message": .string(message)]),
-                ]
-            }
-            switch check {
-            case .failure(let error):
-                failed(error.code, error.message)
-            case .success:
-                switch remaining.removeFirst() {
-                case .queued(let record):
-                    queued += 1
-                    entry += record.batchItem
-                case .duplicate(let record):
-                    queued += 1
-                    entry += record.batchItem + [("idempotent", true)]
-                case .referenceConflict(let reference):
-                    failed("IDEMPOTENCY_CONFLICT", "referenceId \(reference) already exists for this customer with different content.")
-                case .unknownAdjusts(let reference):
-                    failed("VALIDATION_ERROR", "adjusts names referenceId \(reference), which no delta of this customer has.")
-                case .insufficientCredits:
-                    failed("INSUFFICIENT_CREDITS", insufficient.message)
-                case .totalOutOfRange(let scope):
-                    let error = outOfRange(scope)
-                    failed(error.code, error.message)
-                }
-            }
-            results.append(.object(entry))
-        }
-        return (
-            .created,
-            success(
-                .created,
-                [
-                    "totalQueued": .int(queued), "totalFailed": .int(checked.count - queued), "results": .array(results),
-                ]
-            )
-        )
-    }
-
-    static func success(_ status: HTTPResponse.Status, _ data: JSONValue) -> JSONValue {
-        ["success": true, "statusCode": .int(status.code), "data": data]
-    }
-
-    static func rendered(_ answer: (HTTPResponse.Status, JSONValue)) -> (status: Int, body: String) {
-        (answer.0.code, String(decoding: JSONWriter.serialize(answer.1), as: UTF8.self))
-    }
-
-    static func response(_ answer: (HTTPResponse.Status, JSONValue)) -> Response { Envelope.json(answer.0, answer.1) }
 }

@@ -52,8 +52,8 @@ enum DeltaInput {
         return amount
     }
 
-    /// The metadata object as canonical JSON text, at most 16 KiB.
-    static func metadata(_ body: RequestBody) throws -> String? {
+    /// The metadata object with its canonical JSON (worked out here, once), at most 16 KiB.
+    static func metadata(_ body: RequestBody) throws -> CanonicalJSON? {
         switch body["metadata"] {
         case nil, .null?: return nil
         case let value? where value.typeName == "object":
@@ -64,14 +64,14 @@ enum DeltaInput {
                     "\(path) is a number a double cannot hold exactly (I-JSON, RFC 7493); it would be stored and hashed rounded. Send it as a string."
                 )
             }
-            let canonical: [UInt8]
-            do { canonical = try JSONWriter.canonical(value) } catch {
+            let canonical: CanonicalJSON
+            do { canonical = try CanonicalJSON(value) } catch {
                 throw APIError.invalid("metadata", "number", "metadata: \(error).")
             }
-            guard canonical.count <= maxMetadataBytes else {
+            guard canonical.text.utf8.count <= maxMetadataBytes else {
                 throw APIError.invalid("metadata", "too_large", "metadata must be at most \(maxMetadataBytes) bytes of JSON.")
             }
-            return String(decoding: canonical, as: UTF8.self)
+            return canonical
         case let value?:
             throw APIError.invalid("metadata", "type", "metadata must be a JSON object, not \(value.typeName).")
         }

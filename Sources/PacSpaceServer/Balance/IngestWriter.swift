@@ -1,4 +1,5 @@
 import Logging
+import PacSpaceCore
 import PacSpaceStore
 
 /// The one writer of deltas (architecture.md, "The write path"): requests that arrive
@@ -14,7 +15,7 @@ actor IngestWriter {
     private let now: @Sendable () -> Int64
     private let committed: @Sendable ([String: Int]) -> Void
     private let metrics: ServerMetrics
-    private var waiting: [(PreparedIngest, CheckedContinuation<[IngestOutcome], any Error>)] = []
+    private var waiting: [(PreparedIngest, CheckedContinuation<IngestResult, any Error>)] = []
     private var writing = false
 
     /// `committed` is called after every commit with the deltas queued per environment
@@ -33,13 +34,13 @@ actor IngestWriter {
         self.committed = committed
     }
 
-    /// Stores the request durably; returns its outcomes once committed.
+    /// Stores the request durably; returns what it did and its answer once committed.
     ///
     /// The request is prepared here (ids, canonical content, acceptance time), on the
     /// actor while the previous group's transaction runs: acceptance times follow the
     /// order in which requests are written, and the transaction only adds sequence numbers.
-    func submit(_ request: IngestRequest) async throws -> [IngestOutcome] {
-        let prepared = try request.prepared(acceptedAt: now())
+    func submit(_ request: IngestRequest) async throws -> IngestResult {
+        let prepared = request.prepared(acceptedAt: now())
         return try await withCheckedThrowingContinuation { continuation in
             waiting.append((prepared, continuation))
             if !writing {
@@ -61,15 +62,15 @@ actor IngestWriter {
             waiting.removeFirst(take)
             let started = ContinuousClock.now
             do {
-                let outcomes = try await deltas.ingest(group.map(\.0), now: now())
+                let results = try await deltas.ingest(group.map(\.0), now: now())
                 metrics.ingestGroup(deltas: count, duration: .now - started, failed: false)
                 var queued: [String: Int] = [:]
-                for (entry, result) in zip(group, outcomes) {
-                    let count = result.count { if case .queued = $0 { true } else { false } }
+                for (entry, result) in zip(group, results) {
+                    let count = result.outcomes.count { if case .queued = $0 { true } else { false } }
                     if count > 0 { queued[entry.0.request.environmentID, default: 0] += count }
                 }
                 committed(queued)
-                for (entry, result) in zip(group, outcomes) { entry.1.resume(returning: result) }
+                for (entry, result) in zip(group, results) { entry.1.resume(returning: result) }
             } catch {
                 metrics.ingestGroup(deltas: count, duration: .now - started, failed: true)
                 // Every request of the group answers 503: not confirmed (rolled back, or on PostgreSQL

@@ -53,11 +53,6 @@ public struct APIError: Error, Sendable {
 
     /// The error envelope of api.md §1.
     var body: JSONValue {
-        var error: [(String, JSONValue)] = [("code", .string(code)), ("message", .string(message))]
-        if !details.isEmpty { error.append(("details", .array(details))) }
-        if let retryAfterSeconds { error.append(("retryAfterSeconds", .int(retryAfterSeconds))) }
-        return .object([
-            ("success", false), ("statusCode", .int(status.code)), ("error", .object(error)), ("message", .string(message)),
-        ])
+        WireEnvelope.failure(status: status.code, code: code, message: message, details: details, retryAfterSeconds: retryAfterSeconds)
     }
 }

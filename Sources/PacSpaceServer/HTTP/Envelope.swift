@@ -6,9 +6,7 @@ import PacSpaceCore
 enum Envelope {
     /// `{success: true, statusCode, data, message?}`.
     static func success(_ status: HTTPResponse.Status = .ok, _ data: JSONValue, message: String? = nil) -> Response {
-        var members: [(String, JSONValue)] = [("success", true), ("statusCode", .int(status.code)), ("data", data)]
-        if let message { members.append(("message", .string(message))) }
-        return json(status, .object(members))
+        json(status, WireEnvelope.success(status: status.code, data: data, message: message))
     }
 
     /// A dashboard list page (api.md §1): `{items, total, page, limit}`.
@@ -21,6 +19,15 @@ enum Envelope {
         var response = json(error.status, error.body)
         response.headers.append(contentsOf: error.headers)
         return response
+    }
+
+    /// A delta write's answer, as the store rendered (and, for an Idempotency-Key, kept) it.
+    static func answer(_ answer: IngestAnswer) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: answer.status),
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
+        )
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {

@@ -37,7 +37,6 @@ extension Audit {
             for row in rows {
                 let record = try DeltaRecord(row: row)
                 report.deltas += 1
-                let metadata = try record.metadata.map { try JSONParser.parse(Array($0.utf8)) }
                 let content = DeltaContent(
                     recordID: record.recordID,
                     customerID: record.customerID,
@@ -45,11 +44,11 @@ extension Audit {
                     delta: record.amount,
                     reason: record.reason,
                     referenceID: record.referenceID,
-                    metadata: metadata,
+                    metadata: record.metadata,
                     adjusts: record.adjusts,
                     createdAt: record.createdAt
                 )
-                let hash = try content.contentHash()
+                let hash = content.contentHash()
                 if hash.prefixedHex != record.contentHash {
                     finding("delta \(record.recordID)", "stored content hash \(record.contentHash), the content gives \(hash.prefixedHex)")
                 }

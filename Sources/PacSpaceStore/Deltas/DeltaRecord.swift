@@ -2,53 +2,6 @@ import Foundation
 import PacSpaceCore
 import SQLKit
 
-/// A validated delta waiting to be stored.
-public struct DeltaSubmission: Sendable, Equatable {
-    public let customerID: String
-    public let amount: Amount
-    public let reason: String
-    public let referenceID: String?
-    /// Canonical (JCS) JSON text of the metadata object.
-    public let metadata: String?
-    public let adjusts: String?
-
-    public init(customerID: String, amount: Amount, reason: String, referenceID: String?, metadata: String?, adjusts: String?) {
-        self.customerID = customerID
-        self.amount = amount
-        self.reason = reason
-        self.referenceID = referenceID
-        self.metadata = metadata
-        self.adjusts = adjusts
-    }
-
-    func sameContent(as record: DeltaRecord) -> Bool {
-        record.amount == amount && record.reason == reason && record.metadata == metadata && record.adjusts == adjusts
-    }
-}
-
-/// What storing one submission did.
-public enum IngestOutcome: Sendable, Equatable {
-    /// Stored, QUEUED.
-    case queued(DeltaRecord)
-    /// Its referenceId exists with the same content: the original record, nothing stored.
-    case duplicate(DeltaRecord)
-    /// Its referenceId exists with different content: nothing stored.
-    case referenceConflict(String)
-    /// `adjusts` names no delta of the customer: nothing stored.
-    case unknownAdjusts(String)
-    /// The tenant's available credits cannot cover the request: nothing of it stored.
-    case insufficientCredits
-    /// The delta would take a running total (the customer's, or the whole environment's)
-    /// past ±``Amount/maxTotal``: nothing stored.
-    case totalOutOfRange(TotalScope)
-
-    /// Whose running total a delta would take out of range.
-    public enum TotalScope: String, Sendable, Equatable {
-        case customer
-        case environment
-    }
-}
-
 /// One API request's worth of submissions, stored in the writer's shared transaction,
 /// with the idempotency record of its answer when the request carried a key.
 public struct IngestRequest: Sendable {
@@ -57,8 +10,8 @@ public struct IngestRequest: Sendable {
     public let idempotency: Idempotency?
     /// Production writes: whose credits pay, and the cost of one delta in micro-credits.
     public let credits: Credits?
-    /// Renders the answer (status, JSON text) stored for the idempotency key.
-    public let answer: @Sendable ([IngestOutcome]) -> (status: Int, body: String)
+    /// Which route asked: what its answer is made of.
+    public let shape: IngestAnswer.Shape
 
     public struct Idempotency: Sendable {
         public let key: String
@@ -86,14 +39,20 @@ public struct IngestRequest: Sendable {
         submissions: [DeltaSubmission],
         idempotency: Idempotency?,
         credits: Credits? = nil,
-        answer: @escaping @Sendable ([IngestOutcome]) -> (status: Int, body: String)
+        shape: IngestAnswer.Shape
     ) {
         self.environmentID = environmentID
         self.submissions = submissions
         self.idempotency = idempotency
         self.credits = credits
-        self.answer = answer
+        self.shape = shape
     }
+}
+
+/// What storing one request did: each submission's outcome, and the request's answer.
+public struct IngestResult: Sendable {
+    public let outcomes: [IngestOutcome]
+    public let answer: IngestAnswer
 }
 
 /// An ingest request whose submissions have their ids, acceptance time and canonical
@@ -115,10 +74,10 @@ struct PreparedDelta: Sendable {
 
 extension IngestRequest {
     /// Prepares every submission as accepted at `acceptedAt` (epoch milliseconds).
-    public func prepared(acceptedAt: Int64) throws -> PreparedIngest {
+    public func prepared(acceptedAt: Int64) -> PreparedIngest {
         PreparedIngest(
             request: self,
-            deltas: try submissions.map { submission in
+            deltas: submissions.map { submission in
                 let recordID = Identifier.makeOrdered("rec", millis: acceptedAt)
                 let content = DeltaContent(
                     recordID: recordID,
@@ -127,7 +86,7 @@ extension IngestRequest {
                     delta: submission.amount,
                     reason: submission.reason,
                     referenceID: submission.referenceID,
-                    metadata: submission.metadata.flatMap { try? JSONParser.parse(Array($0.utf8)) },
+                    metadata: submission.metadata,
                     adjusts: submission.adjusts,
                     createdAt: acceptedAt
                 )
@@ -135,7 +94,7 @@ extension IngestRequest {
                     recordID: recordID,
                     receiptID: Identifier.makeOrdered("rcpt", millis: acceptedAt),
                     createdAt: acceptedAt,
-                    content: try content.sequenced()
+                    content: content.sequenced()
                 )
             }
         )
@@ -174,7 +133,7 @@ extension DeltaRecord {
             amount: Amount(micros: try row.decode(column: "amount", as: Int64.self)),
             reason: try row.decode(column: "reason", as: String.self),
             referenceID: try row.decode(column: "reference_id", as: String?.self),
-            metadata: try row.decode(column: "metadata", as: String?.self),
+            metadata: try Self.metadata(row.decode(column: "metadata", as: String?.self)),
             adjusts: try row.decode(column: "adjusts", as: String?.self),
             contentHash: try row.decode(column: "content_hash", as: String.self),
             status: try row.decode(column: "status", as: DeltaStatus.self),
@@ -185,5 +144,11 @@ extension DeltaRecord {
             verifiedAt: try row.decode(column: "verified_at", as: Int64?.self),
             latencyMs: try row.decode(column: "latency_ms", as: Int64?.self)
         )
+    }
+
+    /// Stored canonical text, parsed once; text that does not parse was written behind the server's back.
+    private static func metadata(_ text: String?) throws -> CanonicalJSON? {
+        guard let text else { return nil }
+        do { return try CanonicalJSON(canonicalText: text) } catch { throw StoreInvariant("stored metadata does not parse: \(error)") }
     }
 }

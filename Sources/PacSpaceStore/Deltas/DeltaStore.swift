@@ -24,9 +24,9 @@ public struct DeltaStore: Sendable {
     /// The work is set-based, not per delta: one lookup of the referenceIds named, one
     /// multi-row upsert of the customers' sequence counters, one reservation of queue
     /// positions per environment, multi-row inserts of the deltas.
-    public func ingest(_ prepared: [PreparedIngest], now: Int64) async throws -> [[IngestOutcome]] {
+    public func ingest(_ prepared: [PreparedIngest], now: Int64) async throws -> [IngestResult] {
         let requests = prepared.map(\.request)
-        return try await database.transaction { db in
+        let (outcomes, kept) = try await database.transaction { db in
             var known = try await existing(references: requests, db)
             var totals = try await acceptedTotals(requests, db)
             var outcomes: [[IngestOutcome?]] = []
@@ -104,9 +104,14 @@ public struct DeltaStore: Sendable {
                     return outcome
                 }
             }
-            // The answers of requests that carried an Idempotency-Key.
-            let answered = zip(requests, results).compactMap { request, result in
-                request.idempotency.map { (request.environmentID, $0, request.answer(result)) }
+            // The answers of requests that carried an Idempotency-Key, kept with the write.
+            var kept: [Int: IngestAnswer] = [:]
+            var answered: [(String, IngestRequest.Idempotency, IngestAnswer)] = []
+            for (index, (request, result)) in zip(requests, results).enumerated() {
+                guard let idempotency = request.idempotency else { continue }
+                let answer = IngestAnswer.render(request.shape, result)
+                kept[index] = answer
+                answered.append((request.environmentID, idempotency, answer))
             }
             // An expired answer not yet purged gives its key up to this request.
             try await RowBatch.delete(
@@ -133,10 +138,15 @@ public struct DeltaStore: Sendable {
                 row.text(idempotency.key)
                 row.text(idempotency.requestHash)
                 row.integer(Int64(answer.status))
-                row.text(answer.body)
+                row.text(String(decoding: answer.body, as: UTF8.self))
                 row.integer(now)
             }
-            return results
+            return (results, kept)
+        }
+        // The other answers after the commit, off the writer's critical section; the same
+        // rendering, so an answer never depends on whether it was kept.
+        return zip(requests, outcomes).enumerated().map { index, pair in
+            IngestResult(outcomes: pair.1, answer: kept[index] ?? IngestAnswer.render(pair.0.shape, pair.1))
         }
     }
 
@@ -344,7 +354,7 @@ public struct DeltaStore: Sendable {
             row.integer(record.amount.micros)
             row.text(record.reason)
             row.text(record.referenceID)
-            row.text(record.metadata)
+            row.text(record.metadata?.text)
             row.text(record.adjusts)
             row.text(record.contentHash)
             row.text(record.status.rawValue)
