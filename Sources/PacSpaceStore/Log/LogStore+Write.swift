@@ -1,0 +1,203 @@
+import PacSpaceCore
+import SQLKit
+
+/// A planned sequencer batch, stored and signed in one transaction.
+extension LogStore {
+    /// Stores a planned batch and signs its checkpoint, in the caller's transaction; throws
+    /// ``TreeMoved`` (rolling it back) when the stored tree is no longer the one the plan
+    /// extends. Each step below is one concern; the tree size grows last: ingest takes the
+    /// environment's row too (queue positions), so on PostgreSQL it is held only from
+    /// there to the commit.
+    func write(
+        _ plan: Plan,
+        _ now: Int64,
+        _ sign: @Sendable (Checkpoint) throws -> String,
+        _ db: any SQLDatabase
+    ) async throws -> Integration {
+        try await appendLeaves(plan, db)
+        let signed = try await signCheckpoint(plan, now, sign, db)
+        try await markVerified(plan.verified, environmentID: plan.environmentID, now: now, db)
+        try await markVerified(checkpoints: plan.checkpoints, now: now, db)
+        try await settleCredits(plan, now, db)
+        try await updateTotals(plan, now, db)
+        try await announce(
+            plan.verified,
+            checkpoints: plan.checkpoints.map(\.id),
+            tenantID: plan.tenantID,
+            environment: plan.environment,
+            now: now,
+            db
+        )
+        try await growTree(plan, db)
+        return Integration(
+            entries: plan.verified.count + plan.checkpoints.count,
+            treeSize: signed.treeSize,
+            checkpoint: signed,
+            backlog: max(0, plan.queuePosition - signed.treeSize),
+            oldestAcceptedAt: plan.oldestAcceptedAt
+        )
+    }
+
+    /// The batch's leaves and the subtree hashes they complete.
+    private func appendLeaves(_ plan: Plan, _ db: any SQLDatabase) async throws {
+        let environmentID = plan.environmentID
+        try await RowBatch.insert(
+            into: "log_nodes",
+            columns: [("environment_id", .text), ("level", .integer), ("node_index", .integer), ("hash", .text)],
+            plan.nodes,
+            db
+        ) { node, row in
+            row.text(environmentID)
+            row.integer(Int64(node.0.level))
+            row.integer(Int64(node.0.index))
+            row.text(node.1.base64)
+        }
+        try await RowBatch.insert(
+            into: "log_entries",
+            columns: [("environment_id", .text), ("entry_index", .integer), ("leaf_data", .text)],
+            plan.entries,
+            db
+        ) { entry, row in
+            row.text(environmentID)
+            row.integer(entry.0)
+            row.text(entry.1)
+        }
+    }
+
+    /// The signed checkpoint of the grown tree (`sign` checks the witness before it signs).
+    private func signCheckpoint(
+        _ plan: Plan,
+        _ now: Int64,
+        _ sign: @Sendable (Checkpoint) throws -> String,
+        _ db: any SQLDatabase
+    ) async throws -> SignedCheckpoint {
+        let newSize = Int64(plan.frontier.size)
+        let checkpoint = Checkpoint(origin: plan.origin, size: UInt64(newSize), root: plan.frontier.root)
+        let signed = SignedCheckpoint(
+            environmentID: plan.environmentID,
+            treeSize: newSize,
+            rootHash: plan.frontier.root.base64,
+            note: try sign(checkpoint),
+            signedAt: now
+        )
+        try await db.raw(
+            """
+            INSERT INTO log_checkpoints (environment_id, tree_size, root_hash, note, signed_at)
+            VALUES (\(bind: plan.environmentID), \(bind: newSize), \(bind: signed.rootHash), \(bind: signed.note), \(bind: now))
+            """
+        ).run()
+        return signed
+    }
+
+    /// Production deltas' reserved credits become spent as they are verified.
+    private func settleCredits(_ plan: Plan, _ now: Int64, _ db: any SQLDatabase) async throws {
+        guard plan.cost > 0 else { return }
+        try await CreditStore.settle(plan.tenantID, plan.cost, "\(plan.verified.count) production deltas verified", now, db)
+    }
+
+    /// The customers' running totals and the month's usage.
+    private func updateTotals(_ plan: Plan, _ now: Int64, _ db: any SQLDatabase) async throws {
+        try await addToTotals(plan.verified, balances: plan.balances, environmentID: plan.environmentID, db)
+        guard !plan.verified.isEmpty else { return }
+        try await db.raw(
+            """
+            INSERT INTO usage_months (environment_id, period, verified_deltas)
+            VALUES (\(bind: plan.environmentID), \(bind: String(Timestamp.iso8601(millis: now).prefix(7))), \(bind: Int64(plan.verified.count)))
+            ON CONFLICT (environment_id, period) DO UPDATE SET verified_deltas = usage_months.verified_deltas + excluded.verified_deltas
+            """
+        ).run()
+    }
+
+    /// The tree size, last: ``TreeMoved`` when another sequencer grew it since the plan.
+    private func growTree(_ plan: Plan, _ db: any SQLDatabase) async throws {
+        guard
+            try await db.raw(
+                """
+                UPDATE environments SET tree_size = \(bind: Int64(plan.frontier.size))
+                WHERE id = \(bind: plan.environmentID) AND tree_size = \(bind: plan.size) RETURNING tree_size
+                """
+            ).first() != nil
+        else { throw TreeMoved(environmentID: plan.environmentID) }
+    }
+
+    struct Verified {
+        let record: String
+        let receipt: String
+        let customer: String
+        let amount: Int64
+        let index: Int64
+        let position: Int64
+    }
+
+    /// Marks a batch VERIFIED: one statement when its queue positions are consecutive
+    /// (they are, for a single writer), one per delta otherwise.
+    private func markVerified(_ batch: [Verified], environmentID: String, now: Int64, _ db: any SQLDatabase) async throws {
+        guard let first = batch.first, let last = batch.last else { return }
+        let consecutive = zip(batch, batch.dropFirst()).allSatisfy { $1.position == $0.position + 1 && $1.index == $0.index + 1 }
+        if consecutive {
+            try await db.raw(
+                """
+                UPDATE deltas SET status = 'VERIFIED', log_index = queue_position - \(bind: first.position - first.index),
+                    verified_at = \(bind: now), latency_ms = \(bind: now) - created_at
+                WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED'
+                  AND queue_position >= \(bind: first.position) AND queue_position <= \(bind: last.position)
+                """
+            ).run()
+            return
+        }
+        for delta in batch {
+            try await db.raw(
+                """
+                UPDATE deltas SET status = 'VERIFIED', log_index = \(bind: delta.index), verified_at = \(bind: now),
+                    latency_ms = \(bind: now) - created_at WHERE record_id = \(bind: delta.record)
+                """
+            ).run()
+        }
+    }
+
+    /// The batch's checkpoints, now in the log.
+    private func markVerified(checkpoints: [(id: String, index: Int64)], now: Int64, _ db: any SQLDatabase) async throws {
+        for checkpoint in checkpoints {
+            try await db.raw(
+                """
+                UPDATE checkpoints SET status = 'VERIFIED', log_index = \(bind: checkpoint.index), verified_at = \(bind: now)
+                WHERE checkpoint_id = \(bind: checkpoint.id)
+                """
+            ).run()
+        }
+    }
+
+    /// Adds a batch to its customers' running totals: the balances worked out by the plan,
+    /// the counts added; one multi-row upsert per 500 customers (the rows exist since
+    /// ingest; the insert arm never applies).
+    private func addToTotals(_ batch: [Verified], balances: [String: Int64], environmentID: String, _ db: any SQLDatabase) async throws {
+        var totals: [String: (count: Int64, index: Int64, receipt: String)] = [:]
+        for delta in batch {
+            totals[delta.customer] = ((totals[delta.customer]?.count ?? 0) + 1, delta.index, delta.receipt)
+        }
+        // In key order, as ingest locks customers (see `DeltaStore.insert`): no deadlock on PostgreSQL.
+        let order = totals.keys.sorted()
+        for chunk in order.chunked(500) {
+            var query: SQLQueryString = """
+                INSERT INTO customers (environment_id, customer_id, last_sequence, total_deltas, verified_deltas, verified_balance,
+                                       last_verified_index, latest_receipt_id, created_at, last_activity_at) VALUES
+                """
+            for (offset, customer) in chunk.enumerated() {
+                guard let total = totals[customer], let balance = balances[customer] else {
+                    throw StoreInvariant("no planned balance for a customer of \(environmentID)")
+                }
+                query += offset == 0 ? " " : ", "
+                query +=
+                    "(\(bind: environmentID), \(bind: customer), 0, 0, \(bind: total.count), "
+                    + "\(bind: balance), \(bind: total.index), \(bind: total.receipt), 0, 0)"
+            }
+            query += """
+                 ON CONFLICT (environment_id, customer_id) DO UPDATE SET
+                    verified_balance = excluded.verified_balance,
+                    verified_deltas = customers.verified_deltas + excluded.verified_deltas,
+                    last_verified_index = excluded.last_verified_index, latest_receipt_id = excluded.latest_receipt_id
+                """
+            try await db.raw(query).run()
+        }
+    }
+}
