@@ -1,4 +1,4 @@
-/// An API key as it travels: `pk_<env>_<publicId>.sk_<env>_<secret>` (api.md §4).
+/// An API key as it travels: `pk_<env>_<publicId>.sk_<env>_<secret>` (docs/api.md §4).
 ///
 /// The public part names the key and may be logged; the secret is shown once at
 /// creation and only its SHA-256 is stored (it carries 256 random bits, so a slow hash

@@ -11,7 +11,12 @@ extension CreditEntry {
 
 extension CreditBalance {
     /// The tenant's credits: the balance, what accepted production deltas hold, and the rest.
-    public var json: JSONValue {
-        ["creditBalance": balance.json, "availableBalance": available.json, "reserved": reserved.json]
+    public var json: JSONValue { .object(fields) }
+
+    /// The `credits.low` event's data: the credits and the threshold they fell below.
+    public func lowEvent(threshold: Amount) -> JSONValue { .object(fields + [("threshold", threshold.json)]) }
+
+    private var fields: [(String, JSONValue)] {
+        [("creditBalance", balance.json), ("availableBalance", available.json), ("reserved", reserved.json)]
     }
 }

@@ -25,7 +25,7 @@ public struct CreditEntry: Sendable, Equatable {
     }
 }
 
-/// A tenant's credits (api.md §8), in micro-credits like amounts.
+/// A tenant's credits (docs/api.md §8), in micro-credits like amounts.
 public struct CreditBalance: Sendable, Equatable {
     public let balance: Amount
     public let reserved: Amount

@@ -1,5 +1,5 @@
-/// The fields of a delta that its content hash commits to (verification.md, "Delta
-/// content hash"), as the emit answer returns them.
+/// The fields of a delta that its content hash commits to (docs/verification.md, "Content
+/// hash of a delta"), as the emit answer returns them.
 public struct DeltaContent: Sendable, Equatable {
     public let recordID: String
     public let customerID: String
@@ -111,7 +111,7 @@ public struct SequencedContent: Sendable {
     }
 }
 
-/// The data of log leaves (verification.md, "Log entries"): JCS bytes of a small object.
+/// The data of log leaves (docs/verification.md, "Log entries"): JCS bytes of a small object.
 public enum LogEntry {
     /// `{"type":"delta","v":1,"receiptId":…,"contentHash":…}` in canonical form: the
     /// members in JCS order, written directly (the sequencer writes one per delta; the

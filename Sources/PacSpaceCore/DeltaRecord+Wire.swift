@@ -1,6 +1,6 @@
 /// The delta's wire shapes. Every answer and event that shows a delta builds it here: the
 /// Balance API's emit, status, derive, receipt and customer answers, the batch answer's
-/// items and the `delta.verified` webhook (docs/api.md, "Deltas").
+/// items and the `delta.verified` webhook (docs/api.md §5).
 extension DeltaRecord {
     /// The delta: every field its content hash commits to, its status, and where and when
     /// the log took it (null until VERIFIED); `error` only when FAILED. Keys are never left

@@ -1,4 +1,4 @@
-/// A delta as a request asks for it, validated (docs/api.md, "Deltas"): what the writer
+/// A delta as a request asks for it, validated (docs/api.md §5): what the writer
 /// stores once it has given it ids, an acceptance time and a sequence number.
 public struct DeltaSubmission: Sendable, Equatable {
     public let customerID: String

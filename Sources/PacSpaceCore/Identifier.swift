@@ -2,7 +2,7 @@ import Foundation
 
 /// Opaque, prefixed, URL-safe identifiers: `tnt_…`, `ctr_…`, `usr_…`.
 ///
-/// Two shapes, both with at least 96 random bits (api.md):
+/// Two shapes, both with at least 96 random bits (docs/api.md):
 /// - ``make(_:)``: 24 random base-36 characters (≈ 124 bits);
 /// - ``makeOrdered(_:millis:)``: the time in 9 base-36 characters, then 19 random ones
 ///   (≈ 98 bits). Ids made later sort later, so an index on them grows at its end

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Offline verification of a delta's receipt (verification.md, "Receipts and checks"):
+/// Offline verification of a delta's receipt (docs/verification.md, "Checking a delta without this server"):
 /// three inputs — the delta's fields, the receipt (C2SP tlog-proof text) and the
 /// environment's verifier key — and no server or database.
 ///

@@ -1,4 +1,4 @@
-/// A billing period's commitment (verification.md, "Period root"), in two versions.
+/// A billing period's commitment (docs/verification.md, "Period roots"), in two versions.
 ///
 /// - **v1** (checkpoints sealed before v2): the RFC 9162 Merkle Tree Hash whose leaf
 ///   data are the 32 raw bytes of each covered delta's content hash, in log order. Two

@@ -1,4 +1,4 @@
-/// When a failed webhook delivery is tried again (api.md §7): exponential backoff with
+/// When a failed webhook delivery is tried again (docs/api.md §7): exponential backoff with
 /// jitter, for at least ``window`` after the delivery was created.
 ///
 /// After the `n`th failed attempt the nominal delay is `base · 2ⁿ⁻¹`, capped at ``cap``;

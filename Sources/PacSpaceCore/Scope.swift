@@ -1,5 +1,5 @@
 /// The part of a customer's history a derive, compare, checkpoint or receipt covers
-/// (api.md §5), resolved from the request's scope fields.
+/// (docs/api.md §5), resolved from the request's scope fields.
 public enum Scope: Sendable, Equatable {
     /// Every VERIFIED delta.
     case allTime

@@ -1,4 +1,4 @@
-/// A tenant's webhook endpoint (api.md §7). Secrets are held sealed; this record never
+/// A tenant's webhook endpoint (docs/api.md §7). Secrets are held sealed; this record never
 /// carries one in clear.
 public struct WebhookEndpoint: Sendable, Equatable {
     public let id: String

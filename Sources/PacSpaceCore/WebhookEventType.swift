@@ -1,4 +1,4 @@
-/// The events a webhook endpoint can subscribe to (api.md §7), plus the test event
+/// The events a webhook endpoint can subscribe to (docs/api.md §7), plus the test event
 /// sent on request to one endpoint.
 public enum WebhookEventType: String, Sendable, CaseIterable {
     case deltaVerified = "delta.verified"

@@ -1,6 +1,6 @@
 import Crypto
 
-/// The `X-PacSpace-Signature` of a webhook delivery (api.md §7).
+/// The `X-PacSpace-Signature` of a webhook delivery (docs/api.md §7).
 ///
 /// One signature is `v1=` and the lowercase hex HMAC-SHA256 of `"<timestamp>.<raw body>"`,
 /// keyed with the secret string as UTF-8 (`whsec_` prefix included). During a rotation

@@ -1,4 +1,4 @@
-/// The envelope every JSON answer wears (docs/api.md, "Envelope"): built here and nowhere
+/// The envelope every JSON answer wears (docs/api.md §1): built here and nowhere
 /// else, so an answer the store renders (a write's, kept for its Idempotency-Key) and one
 /// the HTTP layer renders are the same shape.
 public enum WireEnvelope {

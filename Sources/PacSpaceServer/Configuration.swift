@@ -50,7 +50,7 @@ public struct ServerConfiguration: Sendable {
     /// The bearer token `/metrics` asks for (`PACSPACE_METRICS_TOKEN`, at least 16
     /// characters); unset, `/metrics` answers 404.
     public var metricsToken: String?
-    /// Days an Idempotency-Key's answer is kept (`PACSPACE_IDEMPOTENCY_DAYS`; api.md asks ≥ 30).
+    /// Days an Idempotency-Key's answer is kept (`PACSPACE_IDEMPOTENCY_DAYS`; docs/api.md asks ≥ 30).
     public var idempotencyDays = 30
     /// The shortest time between two sequencer batches of one environment (`SEQUENCER_INTERVAL`, ms).
     public var sequencerInterval: Duration = .milliseconds(200)
@@ -62,7 +62,7 @@ public struct ServerConfiguration: Sendable {
     /// below this (`PACSPACE_CREDITS_LOW_THRESHOLD`).
     public var creditsLowThreshold = Amount(micros: 100_000_000)
     /// Webhook retries: backoff base and cap, and how long a delivery is retried (and an
-    /// endpoint may fail straight before it is disabled); api.md §7 asks for ≥ 3 days.
+    /// endpoint may fail straight before it is disabled); docs/api.md §7 asks for ≥ 3 days.
     /// `PACSPACE_WEBHOOK_BACKOFF_MS` (`base` or `base,cap`), `PACSPACE_WEBHOOK_RETRY_WINDOW` (seconds).
     public var webhookSchedule = RetrySchedule.standard
     /// Hosts or addresses webhooks may reach although they are loopback or private

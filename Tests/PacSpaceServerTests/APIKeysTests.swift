@@ -4,7 +4,7 @@ import PacSpaceCore
 import PacSpaceServer
 import Testing
 
-/// `/dashboard/api-keys*` (api.md §4).
+/// `/dashboard/api-keys*` (docs/api.md §4).
 @Suite struct APIKeysTests {
     @Test(arguments: Backend.all)
     func keyLifecycle(backend: Backend) async throws {

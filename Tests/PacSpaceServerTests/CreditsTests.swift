@@ -4,7 +4,7 @@ import PacSpaceCore
 import PacSpaceServer
 import Testing
 
-/// Credits (api.md §8): production writes reserve, verification settles, 402 stores nothing.
+/// Credits (docs/api.md §8): production writes reserve, verification settles, 402 stores nothing.
 @Suite struct CreditsTests {
     static func ledger(
         _ api: API,

@@ -4,7 +4,7 @@ import PacSpaceCore
 import PacSpaceServer
 import Testing
 
-/// Receipts / invoice proofs, customers, usage and gaps (api.md §5).
+/// Receipts / invoice proofs, customers, usage and gaps (docs/api.md §5).
 @Suite struct CustomersTests {
     @Test(arguments: Backend.all)
     func readRoutesAnswerFromTheRecord(backend: Backend) async throws {

@@ -4,7 +4,7 @@ import PacSpaceCore
 import PacSpaceServer
 import Testing
 
-/// The delta write path: emit, batch, status, receipts (api.md §5, verification.md).
+/// The delta write path: emit, batch, status, receipts (docs/api.md §5, docs/verification.md).
 @Suite struct DeltaTests {
     @Test(arguments: Backend.all)
     func emittedDeltaBecomesVerifiedWithAReceiptAnyoneCanCheck(backend: Backend) async throws {

@@ -8,7 +8,7 @@ import Testing
 
 @testable import PacSpaceServer
 
-/// Idempotency-Key answers are kept 30 days (api.md: at least 30), then the key is free
+/// Idempotency-Key answers are kept 30 days (docs/api.md: at least 30), then the key is free
 /// again and the purge deletes them in bounded batches. They used to be kept forever.
 @Suite struct IdempotencyExpiryTests {
     @Test(arguments: Backend.all)

@@ -4,7 +4,7 @@ import PacSpaceCore
 import PacSpaceServer
 import Testing
 
-/// Webhooks (api.md §7): endpoints, signed deliveries from the outbox, retries, the
+/// Webhooks (docs/api.md §7): endpoints, signed deliveries from the outbox, retries, the
 /// delivery log, rotation, auto-disable and the SSRF guard — against a real local receiver.
 @Suite struct WebhookTests {
     static func endpoint(_ api: API, _ account: Account, url: String, extra: String = "") async throws -> (id: String, secret: String) {

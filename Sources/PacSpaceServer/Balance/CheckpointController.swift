@@ -2,9 +2,9 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// `POST /api/v1/balance/checkpoint` and `GET /api/v1/balance/checkpoints` (api.md §5):
+/// `POST /api/v1/balance/checkpoint` and `GET /api/v1/balance/checkpoints` (docs/api.md §5):
 /// seal a period of one customer (or of the whole environment) with its `proofRoot`
-/// (verification.md, "Period root"); the checkpoint entry joins the log's queue and is
+/// (docs/verification.md, "Period roots"); the checkpoint entry joins the log's queue and is
 /// VERIFIED once a signed checkpoint covers it.
 struct CheckpointController: Sendable {
     let checkpoints: CheckpointStore
@@ -25,7 +25,7 @@ struct CheckpointController: Sendable {
         let customerID = body["customerId"] == nil || body["customerId"] == .null ? nil : try DeltaInput.customerID(body)
         var input = try ScopeInput(body: body, now: now(), maxDays: maxScopeDays)
         if input.scope == .allTime {
-            // api.md §5: no scope fields means the current UTC month.
+            // docs/api.md §5: no scope fields means the current UTC month.
             input = try ScopeInput(Scope.Fields(timePreset: "current_month"), now: now(), maxDays: maxScopeDays)
         }
         let (selection, before, scopeJSON, scopeKey) = try await resolve(input, customerID: customerID, key: key)

@@ -2,7 +2,7 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// `POST /api/v1/balance/compare` (api.md §5): both parties' view against the neutral
+/// `POST /api/v1/balance/compare` (docs/api.md §5): both parties' view against the neutral
 /// record. The neutral balance is `startingBalance` plus the customer's VERIFIED deltas in
 /// the scope. With `yourEntries` / `theirEntries` (`[{referenceId, delta}]`), every
 /// referenceId missing on a side, unknown to the record, or with another amount is named,

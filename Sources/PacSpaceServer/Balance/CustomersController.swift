@@ -3,7 +3,7 @@ import PacSpaceCore
 import PacSpaceStore
 
 /// `GET /customers`, `GET /customers/:customerId`, `GET /gaps/:customerId` and `GET /usage`
-/// of the Balance API (api.md §5).
+/// of the Balance API (docs/api.md §5).
 struct CustomersController: Sendable {
     let deltas: DeltaStore
     let checkpoints: CheckpointStore

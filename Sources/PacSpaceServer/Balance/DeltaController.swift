@@ -3,7 +3,7 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// `POST /api/v1/balance/delta`, `POST …/delta/batch`, `GET …/delta/:recordId` (api.md §5).
+/// `POST /api/v1/balance/delta`, `POST …/delta/batch`, `GET …/delta/:recordId` (docs/api.md §5).
 struct DeltaController: Sendable {
     static let maxBatch = 1000
 

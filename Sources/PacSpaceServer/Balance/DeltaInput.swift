@@ -1,7 +1,7 @@
 import PacSpaceCore
 import PacSpaceStore
 
-/// Validation of one delta as api.md §5 defines it, for `POST /delta` and each item of
+/// Validation of one delta as docs/api.md §5 defines it, for `POST /delta` and each item of
 /// `POST /delta/batch`. Every rule failure is a 400 naming the field.
 enum DeltaInput {
     static let fields: Set<String> = ["customerId", "delta", "reason", "referenceId", "metadata", "adjusts"]

@@ -2,7 +2,7 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// `GET /api/v1/balance/derive/:customerId` (api.md §5): the balance from VERIFIED
+/// `GET /api/v1/balance/derive/:customerId` (docs/api.md §5): the balance from VERIFIED
 /// deltas in a scope (all time, `period`, `timePreset`, `startDate`/`endDate`, or after a
 /// `startingCheckpoint`), plus `startingBalance`. All time reads the running total the
 /// sequencer keeps (the same cost at ten deltas or ten million); other scopes are

@@ -4,7 +4,7 @@ import PacSpaceCore
 import PacSpaceStore
 import Synchronization
 
-/// `Idempotency-Key` on Balance API writes (api.md §1). Scope: environment + key; the
+/// `Idempotency-Key` on Balance API writes (docs/api.md §1). Scope: environment + key; the
 /// answer is stored in the same transaction as the write it answers, and kept.
 ///
 /// Same key + same body after completion: the stored answer again, with

@@ -2,7 +2,7 @@ import Logging
 import PacSpaceCore
 import PacSpaceStore
 
-/// The one writer of deltas (architecture.md, "The write path"): requests that arrive
+/// The one writer of deltas (docs/architecture.md, "The write path"): requests that arrive
 /// while a transaction is being written wait and are written together in the next one,
 /// so one fsync acknowledges many deltas (group commit). Nothing is answered before its
 /// transaction has committed.

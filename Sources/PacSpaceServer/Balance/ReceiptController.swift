@@ -2,7 +2,7 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// `GET /receipt/:customerId` and `GET /invoice-proof/:customerId` (api.md §5): a scope's
+/// `GET /receipt/:customerId` and `GET /invoice-proof/:customerId` (docs/api.md §5): a scope's
 /// VERIFIED deltas with their `proofRoot`. When the scope was sealed with
 /// `POST /checkpoint`, the answer is that checkpoint's (publicly verifiable at
 /// `verifyUrl`); otherwise the root is computed now, `sealed` is false, and sealing the

@@ -2,7 +2,7 @@ import HTTPTypes
 import PacSpaceCore
 import PacSpaceStore
 
-/// The receipt of a logged entry (verification.md, "Receipts and checks"): its leaf
+/// The receipt of a logged entry (docs/verification.md, "Checking a delta without this server"): its leaf
 /// data, its inclusion proof in the latest signed tree, that checkpoint, and all of it
 /// as one C2SP tlog-proof text.
 struct Receipt: Sendable {

@@ -2,7 +2,7 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// The delivery log of the key's environment and manual retries (api.md §5, §7):
+/// The delivery log of the key's environment and manual retries (docs/api.md §5, §7):
 /// `GET /api/v1/balance/webhooks`, `POST /api/v1/balance/webhooks/:eventId/retry`.
 struct WebhookDeliveriesController: Sendable {
     let outbox: WebhookOutbox

@@ -3,7 +3,7 @@ import Logging
 import PacSpaceCore
 import PacSpaceStore
 
-/// `/dashboard/api-keys*` (api.md §4).
+/// `/dashboard/api-keys*` (docs/api.md §4).
 struct APIKeysController: Sendable {
     let keys: APIKeyStore
     let environments: EnvironmentStore

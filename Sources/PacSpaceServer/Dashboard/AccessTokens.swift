@@ -3,7 +3,7 @@ import JWTKit
 import PacSpaceCore
 import PacSpaceStore
 
-/// The claims of a dashboard access token (api.md §2), plus `sid` (the session, so that
+/// The claims of a dashboard access token (docs/api.md §2), plus `sid` (the session, so that
 /// revoking it ends the token at once), `iss` and `aud`.
 struct AccessClaims: JWTPayload {
     var sub: SubjectClaim

@@ -3,7 +3,7 @@ import Logging
 import PacSpaceCore
 import PacSpaceStore
 
-/// `/dashboard/contracts*` (api.md §3, the seed page): environment activation.
+/// `/dashboard/contracts*` (docs/api.md §3, the seed page): environment activation.
 struct ContractsController: Sendable {
     let environments: EnvironmentStore
     let provisioner: Provisioner

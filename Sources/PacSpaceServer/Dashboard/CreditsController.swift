@@ -2,7 +2,7 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// `/dashboard/credit/*` (api.md §8): the tenant's credit balance and ledger.
+/// `/dashboard/credit/*` (docs/api.md §8): the tenant's credit balance and ledger.
 struct CreditsController: Sendable {
     let credits: CreditStore
 

@@ -3,7 +3,7 @@ import Logging
 import PacSpaceCore
 import PacSpaceStore
 
-/// `/dashboard/auth/*` (api.md §2): accounts, email verification, sessions, passwords.
+/// `/dashboard/auth/*` (docs/api.md §2): accounts, email verification, sessions, passwords.
 struct DashboardAuthController: Sendable {
     let accounts: AccountStore
     let sessions: SessionStore

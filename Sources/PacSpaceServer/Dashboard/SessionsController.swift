@@ -2,7 +2,7 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// A signed-in user's sessions and password, under `/dashboard/auth` (not in api.md; our
+/// A signed-in user's sessions and password, under `/dashboard/auth` (not in docs/api.md; our
 /// addition): list the devices signed in, sign one out, all others, or all; change the
 /// password. Every revocation ends the session's access tokens at once.
 struct SessionsController: Sendable {

@@ -55,7 +55,7 @@ struct WebhookTarget: Sendable, Equatable {
     }
 }
 
-/// Which destinations outbound requests may reach (SSRF guard, api.md §7): public
+/// Which destinations outbound requests may reach (SSRF guard, docs/api.md §7): public
 /// addresses, plus the hosts and addresses an operator lists in
 /// `PACSPACE_WEBHOOK_ALLOWED_HOSTS`. Checked when a URL is saved (literal addresses and
 /// `localhost`) and again on every delivery against what the name resolves to then; the

@@ -3,7 +3,7 @@ import Logging
 import PacSpaceCore
 import PacSpaceStore
 
-/// `/dashboard/webhooks*` (api.md §7): endpoints, secret rotation, test events.
+/// `/dashboard/webhooks*` (docs/api.md §7): endpoints, secret rotation, test events.
 ///
 /// The signing secret is shown once, at creation and at rotation. It is stored sealed
 /// with the master key, not hashed: the server needs it to sign every delivery.
@@ -21,7 +21,7 @@ struct WebhooksController: Sendable {
     /// flood the outbox (160 queued test events once delayed other tenants' deliveries).
     static let testsPerMinute = 10
     static let testPolicy = RateLimiter.Policy(burst: testsPerMinute, intervalMillis: 60_000 / Int64(testsPerMinute))
-    /// How long the previous secret keeps signing after a rotation (api.md §7: 24 h).
+    /// How long the previous secret keeps signing after a rotation (docs/api.md §7: 24 h).
     static let rotationOverlapMillis: Int64 = 24 * 3_600_000
 
     func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {

@@ -51,7 +51,7 @@ public struct APIError: Error, Sendable {
         return error
     }
 
-    /// The error envelope of api.md §1.
+    /// The error envelope of docs/api.md §1.
     var body: JSONValue {
         WireEnvelope.failure(status: status.code, code: code, message: message, details: details, retryAfterSeconds: retryAfterSeconds)
     }

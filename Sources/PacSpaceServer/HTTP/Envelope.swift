@@ -2,14 +2,14 @@ import HTTPTypes
 import Hummingbird
 import PacSpaceCore
 
-/// JSON answers in the envelope of api.md §1.
+/// JSON answers in the envelope of docs/api.md §1.
 enum Envelope {
     /// `{success: true, statusCode, data, message?}`.
     static func success(_ status: HTTPResponse.Status = .ok, _ data: JSONValue, message: String? = nil) -> Response {
         json(status, WireEnvelope.success(status: status.code, data: data, message: message))
     }
 
-    /// A dashboard list page (api.md §1): `{items, total, page, limit}`.
+    /// A dashboard list page (docs/api.md §1): `{items, total, page, limit}`.
     static func page(_ items: [JSONValue], total: Int, page: Int, limit: Int) -> Response {
         success(.ok, ["items": .array(items), "total": .int(total), "page": .int(page), "limit": .int(limit)])
     }

@@ -34,7 +34,7 @@ struct QueryParameters {
         return value
     }
 
-    /// Dashboard list paging (api.md §1): `page` from 1, `limit` 1…100, default 20.
+    /// Dashboard list paging (docs/api.md §1): `page` from 1, `limit` 1…100, default 20.
     func page() throws -> (page: Int, limit: Int) {
         (try integer("page", in: 1...1_000_000) ?? 1, try integer("limit", in: 1...100) ?? 20)
     }

@@ -10,7 +10,7 @@ import PacSpaceCore
 /// objects, at most ``maxBytes``, and may only carry the members the route knows:
 /// an unknown member is a 400 naming it, as with Stripe.
 struct RequestBody {
-    /// api.md §1: bodies over 1 MiB are 413 `PAYLOAD_TOO_LARGE`.
+    /// docs/api.md §1: bodies over 1 MiB are 413 `PAYLOAD_TOO_LARGE`.
     static let maxBytes = 1 << 20
 
     private let members: [String: JSONValue]

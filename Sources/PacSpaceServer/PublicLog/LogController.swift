@@ -2,7 +2,7 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// The public, read-only log of an environment (api.md §6, verification.md): the latest
+/// The public, read-only log of an environment (docs/api.md §6, docs/verification.md): the latest
 /// signed checkpoint, inclusion and consistency proofs, receipts. No authentication.
 struct LogController: Sendable {
     let environments: EnvironmentStore

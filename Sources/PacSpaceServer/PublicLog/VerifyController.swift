@@ -2,7 +2,7 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// `GET /api/v1/verify/:id` (api.md §6): public verification of a checkpoint by its
+/// `GET /api/v1/verify/:id` (docs/api.md §6): public verification of a checkpoint by its
 /// proofRoot or checkpointId, or of a delta by receiptId or contentHash. A proofRoot
 /// several checkpoints share (v1 roots, see ``PeriodRoot``) is refused as ambiguous. Only hashes, amounts and proofs
 /// are shown — never customerId, reason or metadata. `source=db` answers from the database; `chain` re-proves the entry

@@ -6,7 +6,7 @@ import PacSpaceStore
 import ServiceLifecycle
 import Synchronization
 
-/// Integrates QUEUED deltas into their environment's log (verification.md, "The
+/// Integrates QUEUED deltas into their environment's log (docs/architecture.md, "The
 /// sequencer"): one transaction and one signed checkpoint per batch, at most one batch
 /// per environment every ``interval``, started as soon as work is waiting.
 ///

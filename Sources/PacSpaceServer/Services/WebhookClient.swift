@@ -16,7 +16,7 @@ import Synchronization
 /// for the whole budget.
 struct WebhookClient: Sendable {
     let policy: OutboundPolicy
-    /// api.md §7: 10 s.
+    /// docs/api.md §7: 10 s.
     let timeout: Duration
     let connectTimeout: Duration
     let firstByteTimeout: Duration

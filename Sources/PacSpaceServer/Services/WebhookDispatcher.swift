@@ -4,7 +4,7 @@ import PacSpaceStore
 import ServiceLifecycle
 import Synchronization
 
-/// Delivers the webhook outbox (api.md §7): claims due deliveries (a lease, so servers
+/// Delivers the webhook outbox (docs/api.md §7): claims due deliveries (a lease, so servers
 /// sharing a database do not send one twice), posts them signed, records each attempt,
 /// and schedules failures again on the ``RetrySchedule``. An endpoint failing for the
 /// whole retry window is disabled and its owners are mailed.

@@ -89,7 +89,7 @@ public struct APIKeyStore: Sendable {
         }
     }
 
-    /// Records use; callers throttle (api.md §4: at most once a minute per key).
+    /// Records use; callers throttle (docs/api.md §4: at most once a minute per key).
     public func touch(id: String, at now: Int64) async throws {
         try await database.transaction { db in
             try await db.raw("UPDATE api_keys SET last_used_at = \(bind: now) WHERE id = \(bind: id)").run()

@@ -1,7 +1,7 @@
 import PacSpaceCore
 import SQLKit
 
-/// Checkpoints (api.md §5, verification.md "Period root").
+/// Checkpoints (docs/api.md §5, docs/verification.md "Period roots").
 public struct CheckpointStore: Sendable {
     static let wholeEnvironment = "*"
 

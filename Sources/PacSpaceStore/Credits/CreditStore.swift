@@ -99,13 +99,7 @@ public struct CreditStore: Sendable {
         if after.available.micros < credits.lowThreshold, after.available.micros + amount >= credits.lowThreshold {
             try await WebhookOutbox.announce(
                 [
-                    WebhookNotice(
-                        WebhookEventType.creditsLow.rawValue,
-                        [
-                            "creditBalance": after.balance.json, "availableBalance": after.available.json, "reserved": after.reserved.json,
-                            "threshold": Amount(micros: credits.lowThreshold).json,
-                        ]
-                    )
+                    WebhookNotice(WebhookEventType.creditsLow.rawValue, after.lowEvent(threshold: Amount(micros: credits.lowThreshold)))
                 ],
                 tenantID: credits.tenantID,
                 environment: .mainnet,

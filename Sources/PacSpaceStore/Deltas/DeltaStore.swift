@@ -6,7 +6,7 @@ import SQLKit
 /// the write path (group-commit ingest); reads are in `DeltaQueries.swift`.
 public struct DeltaStore: Sendable {
     let database: Database
-    /// How long an Idempotency-Key's answer is kept (api.md: at least 30 days). Past it the
+    /// How long an Idempotency-Key's answer is kept (docs/api.md: at least 30 days). Past it the
     /// key is free again; ``purgeIdempotencyKeys(before:limit:)`` deletes the rows.
     public let idempotencyLifetimeMillis: Int64
 

@@ -49,7 +49,7 @@ public struct AttemptOutcome: Sendable {
     }
 }
 
-/// The webhook outbox (api.md §7). Events are written in the transaction of the change
+/// The webhook outbox (docs/api.md §7). Events are written in the transaction of the change
 /// they report, one delivery per subscribed endpoint, so a crash can neither lose an
 /// event nor announce a change that did not commit. Delivery is at least once:
 /// receivers deduplicate by `X-Event-ID`.
