@@ -3,7 +3,7 @@ extension CreditEntry {
     /// One ledger line.
     public var json: JSONValue {
         [
-            "id": .string(id), "type": .string(type), "amount": amount.json, "description": .string(description),
+            "id": .string(id), "type": .string(type.rawValue), "amount": amount.json, "description": .string(description),
             "balanceAfter": balanceAfter.json, "createdAt": .string(Timestamp.iso8601(millis: createdAt)),
         ]
     }

@@ -1,8 +1,22 @@
 /// One ledger line.
 public struct CreditEntry: Sendable, Equatable {
+    /// What a ledger line records. Grants, top-ups and settlements change the balance;
+    /// reservations and releases change what is reserved (settlements both).
+    public enum Kind: String, CaseIterable, Sendable, Codable {
+        /// Credits from the operator at registration (`PACSPACE_FREE_CREDITS`) or by hand.
+        case grant
+        /// Credits the operator adds (`pacspace credits grant`).
+        case topup
+        /// A production write's cost, held while its deltas wait for the log.
+        case reservation
+        /// That cost spent as the deltas are verified (negative).
+        case settlement
+        /// A reservation given back (nothing releases one today).
+        case release
+    }
+
     public let id: String
-    /// `grant`, `topup`, `reservation`, `settlement` or `release`.
-    public let type: String
+    public let type: Kind
     public let amount: Amount
     public let description: String
     public let balanceAfter: Amount
@@ -10,7 +24,7 @@ public struct CreditEntry: Sendable, Equatable {
 
     public init(
         id: String,
-        type: String,
+        type: Kind,
         amount: Amount,
         description: String,
         balanceAfter: Amount,

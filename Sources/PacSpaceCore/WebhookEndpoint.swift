@@ -59,3 +59,34 @@ public struct WebhookEndpoint: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 }
+
+extension WebhookEndpoint {
+    /// A new endpoint: active, with no failures and no previous secret.
+    public init(
+        id: String,
+        tenantID: String,
+        url: String,
+        events: [String]?,
+        environment: EnvironmentName?,
+        description: String?,
+        sealedSecret: String,
+        now: Int64
+    ) {
+        self.init(
+            id: id,
+            tenantID: tenantID,
+            url: url,
+            events: events,
+            environment: environment,
+            description: description,
+            sealedSecret: sealedSecret,
+            sealedPreviousSecret: nil,
+            previousExpiresAt: nil,
+            active: true,
+            disabledReason: nil,
+            failingSince: nil,
+            createdAt: now,
+            updatedAt: now
+        )
+    }
+}

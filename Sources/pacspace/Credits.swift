@@ -34,7 +34,7 @@ struct Credits: AsyncParsableCommand {
                 let balance = try await CreditStore(database: database).grant(
                     tenantID: tenant,
                     amount: credits,
-                    type: "topup",
+                    type: .topup,
                     description: description,
                     now: configuration.now()
                 )

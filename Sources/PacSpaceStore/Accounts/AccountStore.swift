@@ -49,7 +49,7 @@ public struct AccountStore: Sendable {
                 ).run()
                 try await insertEmailToken(verificationTokenHash, owner.id, .verifyEmail, tokenExpiresAt, tenant.createdAt, db)
                 if freeCredits > .zero {
-                    _ = try await CreditStore.grant(tenant.id, freeCredits, "grant", "Free credits at registration", tenant.createdAt, db)
+                    _ = try await CreditStore.grant(tenant.id, freeCredits, .grant, "Free credits at registration", tenant.createdAt, db)
                 }
             }
         } catch is EmailTaken {

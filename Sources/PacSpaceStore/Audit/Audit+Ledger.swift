@@ -189,12 +189,14 @@ extension Audit {
             let balance = try row.decode(column: "balance", as: Int64.self)
             let reserved = try row.decode(column: "reserved", as: Int64.self)
             let entries = ledger[tenant] ?? [:]
-            let total = { (type: String) in entries[type] ?? 0 }
-            let ledgerBalance = total("grant") + total("topup") + total("settlement")
-            let ledgerReserved = total("reservation") + total("settlement") - total("release")
+            // Sums of stored sums: in Int128, so a ledger edited past the range is a finding, not a trap.
+            let total = { (type: CreditEntry.Kind) in Int128(entries[type.rawValue] ?? 0) }
+            let ledgerBalance = total(.grant) + total(.topup) + total(.settlement)
+            let ledgerReserved = total(.reservation) + total(.settlement) - total(.release)
             func finding(_ problem: String) { report.findings.append(AuditFinding(subject: "\(tenant) credits", problem: problem)) }
-            if balance != ledgerBalance { finding("balance \(Amount(micros: balance)), the ledger sums to \(Amount(micros: ledgerBalance))") }
-            if reserved != ledgerReserved { finding("reserved \(Amount(micros: reserved)), the ledger sums to \(Amount(micros: ledgerReserved))") }
+            func shown(_ sum: Int128) -> String { Amount(exactly: sum).map { "\($0)" } ?? "\(sum) micro-credits (past the amount range)" }
+            if Int128(balance) != ledgerBalance { finding("balance \(Amount(micros: balance)), the ledger sums to \(shown(ledgerBalance))") }
+            if Int128(reserved) != ledgerReserved { finding("reserved \(Amount(micros: reserved)), the ledger sums to \(shown(ledgerReserved))") }
             if reserved != queuedCost[tenant] ?? 0 {
                 finding("reserved \(Amount(micros: reserved)), the queued production deltas cost \(Amount(micros: queuedCost[tenant] ?? 0))")
             }

@@ -9,7 +9,13 @@ public struct CreditStore: Sendable {
     public init(database: Database) { self.database = database }
 
     /// Adds credits (an operator top-up or a registration grant).
-    public func grant(tenantID: String, amount: Amount, type: String = "grant", description: String, now: Int64) async throws -> CreditBalance {
+    public func grant(
+        tenantID: String,
+        amount: Amount,
+        type: CreditEntry.Kind = .grant,
+        description: String,
+        now: Int64
+    ) async throws -> CreditBalance {
         try await database.transaction { db in try await Self.grant(tenantID, amount, type, description, now, db) }
     }
 
@@ -17,7 +23,7 @@ public struct CreditStore: Sendable {
     static func grant(
         _ tenantID: String,
         _ amount: Amount,
-        _ type: String,
+        _ type: CreditEntry.Kind,
         _ description: String,
         _ now: Int64,
         _ db: any SQLDatabase
@@ -64,7 +70,7 @@ public struct CreditStore: Sendable {
                 try rows.map {
                     CreditEntry(
                         id: try $0.decode(column: "id", as: String.self),
-                        type: try $0.decode(column: "type", as: String.self),
+                        type: try $0.decode(column: "type", as: CreditEntry.Kind.self),
                         amount: Amount(micros: try $0.decode(column: "amount", as: Int64.self)),
                         description: try $0.decode(column: "description", as: String.self),
                         balanceAfter: Amount(micros: try $0.decode(column: "balance_after", as: Int64.self)),
@@ -95,7 +101,7 @@ public struct CreditStore: Sendable {
             ).first()
         else { return false }
         let after = try CreditBalance(row: row)
-        try await entry(credits.tenantID, "reservation", Amount(micros: amount), description, after, now, db)
+        try await entry(credits.tenantID, .reservation, Amount(micros: amount), description, after, now, db)
         if after.available.micros < credits.lowThreshold, after.available.micros + amount >= credits.lowThreshold {
             try await WebhookOutbox.announce(
                 [
@@ -121,7 +127,7 @@ public struct CreditStore: Sendable {
                 """
             ).first()
         else { throw StoreInvariant("no credit account for tenant \(tenantID)") }
-        try await entry(tenantID, "settlement", Amount(micros: -amount), description, try CreditBalance(row: row), now, db)
+        try await entry(tenantID, .settlement, Amount(micros: -amount), description, try CreditBalance(row: row), now, db)
     }
 
     static func ensureAccount(_ tenantID: String, _ db: any SQLDatabase) async throws {
@@ -134,7 +140,7 @@ public struct CreditStore: Sendable {
 
     private static func entry(
         _ tenantID: String,
-        _ type: String,
+        _ type: CreditEntry.Kind,
         _ amount: Amount,
         _ description: String,
         _ after: CreditBalance,
@@ -144,7 +150,7 @@ public struct CreditStore: Sendable {
         try await db.raw(
             """
             INSERT INTO credit_entries (id, tenant_id, type, amount, description, balance_after, reserved_after, created_at)
-            VALUES (\(bind: Identifier.make("entry")), \(bind: tenantID), \(bind: type), \(bind: amount.micros), \(bind: description),
+            VALUES (\(bind: Identifier.make("entry")), \(bind: tenantID), \(bind: type.rawValue), \(bind: amount.micros), \(bind: description),
                     \(bind: after.balance.micros), \(bind: after.reserved.micros), \(bind: now))
             """
         ).run()

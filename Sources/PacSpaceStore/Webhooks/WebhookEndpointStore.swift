@@ -138,34 +138,6 @@ public struct WebhookEndpointStore: Sendable {
 }
 
 extension WebhookEndpoint {
-    public init(
-        id: String,
-        tenantID: String,
-        url: String,
-        events: [String]?,
-        environment: EnvironmentName?,
-        description: String?,
-        sealedSecret: String,
-        now: Int64
-    ) {
-        self.init(
-            id: id,
-            tenantID: tenantID,
-            url: url,
-            events: events,
-            environment: environment,
-            description: description,
-            sealedSecret: sealedSecret,
-            sealedPreviousSecret: nil,
-            previousExpiresAt: nil,
-            active: true,
-            disabledReason: nil,
-            failingSince: nil,
-            createdAt: now,
-            updatedAt: now
-        )
-    }
-
     init(row: any SQLRow) throws {
         self.init(
             id: try row.decode(column: "id", as: String.self),
