@@ -1,4 +1,5 @@
-/// A customer's running totals in one environment.
+/// A customer of one environment: its running totals, and its profile when the provider
+/// created it by hand.
 public struct CustomerTotals: Sendable, Equatable {
     public let customerID: String
     public let totalDeltas: Int64
@@ -8,6 +9,8 @@ public struct CustomerTotals: Sendable, Equatable {
     public let lastVerifiedIndex: Int64?
     public let latestReceiptID: String?
     public let lastActivityAt: Int64
+    public let createdAt: Int64
+    public let profile: CustomerProfile?
 
     public init(
         customerID: String,
@@ -16,7 +19,9 @@ public struct CustomerTotals: Sendable, Equatable {
         verifiedBalance: Amount,
         lastVerifiedIndex: Int64?,
         latestReceiptID: String?,
-        lastActivityAt: Int64
+        lastActivityAt: Int64,
+        createdAt: Int64,
+        profile: CustomerProfile?
     ) {
         self.customerID = customerID
         self.totalDeltas = totalDeltas
@@ -25,5 +30,7 @@ public struct CustomerTotals: Sendable, Equatable {
         self.lastVerifiedIndex = lastVerifiedIndex
         self.latestReceiptID = latestReceiptID
         self.lastActivityAt = lastActivityAt
+        self.createdAt = createdAt
+        self.profile = profile
     }
 }

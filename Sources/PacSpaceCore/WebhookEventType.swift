@@ -9,6 +9,9 @@ public enum WebhookEventType: String, Sendable, CaseIterable {
     case environmentProvisioned = "environment.provisioned"
     case environmentFailed = "environment.failed"
     case creditsLow = "credits.low"
+    /// A customer created by hand (`POST /dashboard/customers`); one that first appears
+    /// through a delta is announced by that delta.
+    case customerCreated = "customer.created"
 
     /// `webhook.test`: sent by `POST /dashboard/webhooks/:id/test` to that endpoint only.
     public static let test = "webhook.test"

@@ -116,6 +116,12 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
 
     let log = LogStore(database: database)
     let deltas = DeltaStore(database: database, idempotencyLifetimeMillis: Int64(configuration.idempotencyDays) * 86_400_000)
+    DashboardCustomersController(
+        deltas: deltas,
+        environments: environments,
+        authenticator: keyAuthenticator,
+        now: configuration.now
+    ).addRoutes(to: router, auth: auth)
     let checkpoints = CheckpointStore(database: database)
     let receipts = ReceiptReader(log: log)
     let sequencer = Sequencer(

@@ -32,7 +32,7 @@ import Testing
         "POST /dashboard/auth/forgot-password", "POST /dashboard/auth/reset-password",
         // These act on the caller's own sessions and password; no id names anyone else's (SessionTests).
         "POST /dashboard/auth/sessions/revoke-others", "POST /dashboard/auth/logout-everywhere", "POST /dashboard/auth/change-password",
-        "POST /dashboard/contracts/provision", "POST /dashboard/api-keys", "POST /dashboard/webhooks",
+        "POST /dashboard/contracts/provision", "POST /dashboard/api-keys", "POST /dashboard/webhooks", "POST /dashboard/customers",
         "POST /api/v1/balance/delta", "POST /api/v1/balance/delta/batch", "GET /api/v1/balance/limits",
     ]
 
@@ -100,6 +100,12 @@ import Testing
                     ),
                     Probe(method: .get, path: "/dashboard/api-keys/\(keyID)", route: "GET /dashboard/api-keys/{id}", credential: aToken),
                     Probe(
+                        method: .get,
+                        path: "/dashboard/customers/secret-customer-b",
+                        route: "GET /dashboard/customers/{customerId}",
+                        credential: aToken
+                    ),
+                    Probe(
                         method: .patch,
                         path: "/dashboard/api-keys/\(keyID)",
                         route: "PATCH /dashboard/api-keys/{id}",
@@ -160,7 +166,7 @@ import Testing
             let lists: [(String, Credential)] = [
                 ("/dashboard/api-keys", aToken), ("/dashboard/webhooks", aToken), ("/dashboard/contracts", aToken),
                 ("/dashboard/credit/balances", aToken), ("/dashboard/credit/entries", aToken), ("/dashboard/auth/me", aToken),
-                ("/dashboard/auth/sessions", aToken),
+                ("/dashboard/auth/sessions", aToken), ("/dashboard/customers", aToken), ("/dashboard/customers/summary", aToken),
                 ("/api/v1/balance/customers", .key(aTest)), ("/api/v1/balance/checkpoints", .key(aTest)),
                 ("/api/v1/balance/webhooks", .key(aTest)), ("/api/v1/balance/usage", .key(aTest)),
                 ("/api/v1/balance/customers", .key(bTest)), ("/api/v1/balance/checkpoints", .key(bTest)),

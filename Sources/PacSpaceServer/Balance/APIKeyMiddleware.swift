@@ -7,6 +7,7 @@ import PacSpaceCore
 extension HTTPField.Name {
     static let apiKey = literal("X-Api-Key")
     static let chainID = literal("X-Chain-Id")
+    static let environment = literal("X-Environment")
     static let idempotencyKey = literal("Idempotency-Key")
     static let idempotentReplayed = literal("Idempotent-Replayed")
     static let requestID = literal("X-Request-Id")

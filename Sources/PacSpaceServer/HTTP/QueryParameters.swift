@@ -16,6 +16,15 @@ struct QueryParameters {
         return value
     }
 
+    /// An optional value of a closed set, sent as its raw text.
+    func choice<Value: CaseIterable & RawRepresentable>(_ name: String, of type: Value.Type) throws -> Value? where Value.RawValue == String {
+        guard let text = try string(name) else { return nil }
+        guard let value = Value(rawValue: text) else {
+            throw APIError.invalid(name, "enum", "\(name) must be one of: \(Value.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        return value
+    }
+
     /// An optional integer in `range`.
     func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = try string(name) else { return nil }

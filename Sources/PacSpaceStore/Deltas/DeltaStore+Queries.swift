@@ -148,11 +148,10 @@ extension DeltaStore {
         return try await database.read { db in
             var filter: SQLQueryString = ""
             if let search, !search.isEmpty {
-                let pattern =
-                    "%"
-                    + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                    .replacingOccurrences(of: "_", with: "\\_") + "%"
-                filter = " AND customer_id \(unsafeRaw: like) \(bind: pattern) ESCAPE '\\'"
+                let pattern = Self.containing(search)
+                filter =
+                    " AND (customer_id \(unsafeRaw: like) \(bind: pattern) ESCAPE '\\'"
+                    + " OR display_name \(unsafeRaw: like) \(bind: pattern) ESCAPE '\\')"
             }
             let total =
                 try await db.raw("SELECT COUNT(*) AS n FROM customers WHERE environment_id = \(bind: environmentID)" + filter)
@@ -184,6 +183,79 @@ extension DeltaStore {
             ).all()
             return (try rows.map(DeltaRecord.init(row:)), Int(total))
         }
+    }
+
+    /// What a dashboard's list of a customer's deltas narrows and orders by.
+    public struct DeltaFilter: Sendable, Equatable {
+        public enum Order: String, CaseIterable, Sendable {
+            case sequenceNumber
+            case createdAt
+            case delta
+
+            var column: String {
+                switch self {
+                case .sequenceNumber: "sequence_number"
+                case .createdAt: "created_at"
+                case .delta: "amount"
+                }
+            }
+        }
+
+        public var status: DeltaStatus?
+        /// The reason, exactly.
+        public var reason: String?
+        /// Part of the referenceId or the reason, ignoring case.
+        public var search: String?
+        /// Accepted at or after this time (epoch milliseconds).
+        public var from: Int64?
+        /// Accepted before this time.
+        public var until: Int64?
+        public var order: Order = .sequenceNumber
+        public var ascending = false
+
+        public init() {}
+    }
+
+    /// One page of a customer's deltas of any status, narrowed and ordered by `filter`.
+    /// Every order ends on the sequence number, so pages never overlap.
+    public func deltas(
+        environmentID: String,
+        customerID: String,
+        filter: DeltaFilter,
+        limit: Int,
+        offset: Int
+    ) async throws
+        -> (items: [DeltaRecord], total: Int)
+    {
+        let like = database.dialect == .postgres ? "ILIKE" : "LIKE"
+        return try await database.read { db in
+            var conditions: SQLQueryString = "FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)"
+            if let status = filter.status { conditions += " AND status = \(bind: status.rawValue)" }
+            if let reason = filter.reason { conditions += " AND reason = \(bind: reason)" }
+            if let from = filter.from { conditions += " AND created_at >= \(bind: from)" }
+            if let until = filter.until { conditions += " AND created_at < \(bind: until)" }
+            if let search = filter.search, !search.isEmpty {
+                let pattern = Self.containing(search)
+                conditions +=
+                    " AND (reference_id \(unsafeRaw: like) \(bind: pattern) ESCAPE '\\'"
+                    + " OR reason \(unsafeRaw: like) \(bind: pattern) ESCAPE '\\')"
+            }
+            let direction = filter.ascending ? "ASC" : "DESC"
+            let total = try await db.raw("SELECT COUNT(*) AS n " + conditions).first()?.decode(column: "n", as: Int64.self) ?? 0
+            let rows = try await db.raw(
+                "SELECT * " + conditions
+                    + " ORDER BY \(unsafeRaw: filter.order.column) \(unsafeRaw: direction), sequence_number \(unsafeRaw: direction)"
+                    + " LIMIT \(bind: limit) OFFSET \(bind: offset)"
+            ).all()
+            return (try rows.map(DeltaRecord.init(row:)), Int(total))
+        }
+    }
+
+    /// A LIKE pattern (with `ESCAPE '\\'`) for text containing `search` literally.
+    private static func containing(_ search: String) -> String {
+        let escaped = search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        return "%" + escaped + "%"
     }
 
     /// (sequence number, status) of a customer's deltas in `range`, in order.

@@ -363,6 +363,18 @@ public enum Migrations {
                 "CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at)"
             ]
         ),
+        Migration(
+            version: 17,
+            name: "customer profiles",
+            statements: [
+                // A customer the provider creates by hand, before its first delta (the dashboard's
+                // POST /dashboard/customers): what people see of it. Null for every other customer.
+                "ALTER TABLE customers ADD COLUMN display_name TEXT",
+                "ALTER TABLE customers ADD COLUMN unit_label TEXT",
+                "ALTER TABLE customers ADD COLUMN sharing_state_hint TEXT",
+                "ALTER TABLE customers ADD COLUMN event_cadence TEXT",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

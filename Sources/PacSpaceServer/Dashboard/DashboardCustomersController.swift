@@ -1,0 +1,172 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PacSpaceCore
+import PacSpaceStore
+
+/// The dashboard's customer routes of the hosted API (docs/api.md §10), JWT like the rest
+/// of `/dashboard`: create a customer by hand, list and search, the environment in
+/// figures, one customer with its deltas narrowed and ordered.
+///
+/// **Which environment.** `X-Environment: sandbox | production` when sent; otherwise the
+/// environment of an `X-Api-Key` sent beside the token (the official SDK's
+/// `customers.create` sends both), which must be a key of the user's tenant; otherwise
+/// the sandbox. The environment must be active (412 `CONTRACT_NOT_DEPLOYED`).
+struct DashboardCustomersController: Sendable {
+    let deltas: DeltaStore
+    let environments: EnvironmentStore
+    let authenticator: APIKeyAuthenticator
+    let now: @Sendable () -> Int64
+
+    /// Customers with a delta accepted within this many days count as active in the summary.
+    static let activeDays: Int64 = 30
+
+    func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
+        let group = router.group("dashboard/customers").add(middleware: auth)
+        group.post(use: create)
+        group.get(use: list)
+        group.get("summary", use: summary)
+        group.get(":customerId", use: show)
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireManager(of: "customers")
+        let body = try await RequestBody.decode(
+            request,
+            allowed: ["displayName", "customerId", "sharingStateHint", "eventCadence", "unitLabel"]
+        )
+        let profile = CustomerProfile(
+            displayName: try body.string("displayName", maxLength: 200),
+            unitLabel: try body.optionalString("unitLabel", maxLength: 64),
+            sharingStateHint: try body.optionalString("sharingStateHint", maxLength: 64),
+            eventCadence: try body.optionalString("eventCadence", maxLength: 64)
+        )
+        let customerID = try body.optionalString("customerId", maxLength: 128).map(DeltaInput.customerID) ?? Identifier.make("cust")
+        let environment = try await chosenEnvironment(request, user)
+        guard let customer = try await deltas.createCustomer(in: environment, customerID: customerID, profile: profile, now: now()) else {
+            throw APIError(.conflict, "CONFLICT", "Customer \(customerID) exists already in \(environment.environment.rawValue).")
+        }
+        context.logger.info("customer created", metadata: ["environmentId": .string(environment.id)])
+        return Envelope.success(.created, customer.json)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let query = QueryParameters(request: request)
+        let (page, limit) = try query.page()
+        let search = try query.string("search")
+        guard (search?.count ?? 0) <= 128 else { throw APIError.invalid("search", "too_long", "search must be at most 128 characters.") }
+        let environment = try await chosenEnvironment(request, user)
+        let (items, total) = try await deltas.customers(environmentID: environment.id, search: search, limit: limit, offset: (page - 1) * limit)
+        return Envelope.page(items.map(\.json), total: total, page: page, limit: limit)
+    }
+
+    @Sendable func summary(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let environment = try await chosenEnvironment(request, user)
+        let figures = try await deltas.customerSummary(
+            environmentID: environment.id,
+            activeSince: now() - Self.activeDays * 86_400_000
+        )
+        return Envelope.success(
+            .ok,
+            [
+                "environment": .string(environment.environment.rawValue), "customers": .int(figures.customers),
+                "activeCustomers": .int(figures.activeCustomers), "activeDays": .int(Self.activeDays),
+                "totalDeltas": .int(figures.totalDeltas), "verifiedDeltas": .int(figures.verifiedDeltas),
+                "computedBalance": figures.verifiedBalance?.json ?? .null,
+            ]
+        )
+    }
+
+    /// One customer and a page of its deltas (`deltaPage`, `deltaLimit`), narrowed by
+    /// `status`, `reason`, `startDate` + `endDate` and `search`, ordered by `sortBy`
+    /// (`sequenceNumber`, `createdAt`, `delta`) and `sortOrder` (`desc`, `asc`).
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
+        let query = QueryParameters(request: request)
+        let page = try query.integer("deltaPage", in: 1...1_000_000) ?? 1
+        let limit = try query.integer("deltaLimit", in: 1...100) ?? 20
+        var filter = DeltaStore.DeltaFilter()
+        filter.status = try query.choice("status", of: DeltaStatus.self)
+        filter.reason = try query.string("reason")
+        filter.search = try query.string("search")
+        guard (filter.reason?.count ?? 0) <= 500, (filter.search?.count ?? 0) <= 128 else {
+            throw APIError.invalid("search", "too_long", "reason must be at most 500 characters, search at most 128.")
+        }
+        filter.order = try query.choice("sortBy", of: DeltaStore.DeltaFilter.Order.self) ?? .sequenceNumber
+        filter.ascending = try query.choice("sortOrder", of: SortOrder.self) == .asc
+        let start = try query.string("startDate")
+        let end = try query.string("endDate")
+        if start != nil || end != nil {
+            // The Balance API's window rules: both ends, [startDate, endDate), not in the future.
+            guard case .window(let from, let until) = try ScopeInput(Scope.Fields(startDate: start, endDate: end), now: now(), maxDays: 36_600).scope
+            else { throw APIError.invalid("startDate", "required", "startDate and endDate go together.") }
+            filter.from = from
+            filter.until = until
+        }
+        let environment = try await chosenEnvironment(request, user)
+        let customer = try await deltas.requireCustomer(environmentID: environment.id, customerID: customerID)
+        let (items, total) = try await deltas.deltas(
+            environmentID: environment.id,
+            customerID: customerID,
+            filter: filter,
+            limit: limit,
+            offset: (page - 1) * limit
+        )
+        return Envelope.success(
+            .ok,
+            .object(
+                customer.fields + [
+                    (
+                        "deltas",
+                        [
+                            "items": .array(items.map(\.json)), "page": .int(page), "limit": .int(limit), "total": .int(total),
+                            "totalPages": .int((total + limit - 1) / limit),
+                        ]
+                    )
+                ]
+            )
+        )
+    }
+
+    enum SortOrder: String, CaseIterable {
+        case asc
+        case desc
+    }
+
+    /// The environment the request names (see the type's documentation), active.
+    private func chosenEnvironment(_ request: Request, _ user: User) async throws -> EnvironmentRecord {
+        let name: EnvironmentName
+        if let header = request.headers[.environment] {
+            switch header.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "sandbox", "testnet": name = .testnet
+            case "production", "mainnet": name = .mainnet
+            default: throw APIError.invalid("X-Environment", "enum", "X-Environment must be sandbox or production.")
+            }
+        } else if let key = request.headers[.apiKey] {
+            let identity = try await authenticator.authenticate(key, now: now())
+            guard identity.tenantID == user.tenantID else {
+                throw APIError(.unauthorized, "INVALID_API_KEY", "The API key is invalid, disabled or revoked.")
+            }
+            name = identity.environment
+        } else {
+            name = .testnet
+        }
+        guard let environment = try await environments.environments(tenantID: user.tenantID).first(where: { $0.environment == name }),
+            environment.status == .active
+        else {
+            throw APIError(
+                .preconditionFailed,
+                "CONTRACT_NOT_DEPLOYED",
+                "The \(name.rawValue) environment is not active; provision it first (POST /dashboard/contracts/provision)."
+            )
+        }
+        if let chain = request.headers[.chainID], chain.trimmingCharacters(in: .whitespaces) != String(name.chainID) {
+            throw APIError.invalid("X-Chain-Id", "mismatch", "X-Chain-Id \(chain) is not \(name.rawValue)'s chain id (\(name.chainID)).")
+        }
+        return environment
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import HTTPTypes
+import PacSpaceCore
+import PacSpaceServer
+import Testing
+
+/// The dashboard's customer routes (docs/api.md §10): customers created by hand, which
+/// environment a request means, lists, figures, and one customer's deltas narrowed.
+@Suite struct DashboardCustomersTests {
+    /// The first element of a JSON array answer, or null.
+    static func item(_ value: JSONValue?) -> JSONValue {
+        guard case .array(let items)? = value, let first = items.first else { return .null }
+        return first
+    }
+
+    static func headers(_ pairs: [(String, String)]) -> HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in pairs { fields[HTTPField.Name(name) ?? .via] = value }
+        return fields
+    }
+
+    @Test(arguments: Backend.all)
+    func customersAreCreatedByHandAndAnnounced(backend: Backend) async throws {
+        var server = TestServer(backend)
+        // Its own database on PostgreSQL: other tests' servers, which refuse loopback
+        // receivers, would otherwise claim this tenant's deliveries.
+        try await server.isolateDatabase()
+        server.configuration.webhookAllowedHosts = ["127.0.0.1"]
+        let receiver = WebhookReceiver()
+        try await receiver.run { [server] url in
+            try await server.run { api in
+                let account = try await api.account()
+                let token = account.accessToken
+                let key = try await api.apiKey(account)
+                _ = try await api.call(.post, "/dashboard/webhooks", body: #"{"url":"\#(url)","events":["customer.created"]}"#, token: token)
+
+                let created = try await api.call(
+                    .post,
+                    "/dashboard/customers",
+                    body: #"{"displayName":"Acme GmbH","customerId":"acme-1","unitLabel":"GPU hours","eventCadence":"daily"}"#,
+                    token: token
+                )
+                #expect(created.status == .created, "\(created.text)")
+                #expect(created.data["customerId"] == "acme-1")
+                #expect(created.data["displayName"] == "Acme GmbH")
+                #expect(created.data["unitLabel"] == "GPU hours")
+                #expect(created.data["sharingStateHint"] == .null)
+                #expect(created.data["totalDeltas"] == 0 && created.data["computedBalance"] == 0)
+                let event = try await receiver.wait(for: "customer.created") { $0.event == "customer.created" }
+                #expect(event.json["data"]?["customerId"] == "acme-1" && event.json["environment"] == "testnet")
+
+                // The same id again, by hand or after a delta made it: 409.
+                let again = try await api.call(.post, "/dashboard/customers", body: #"{"displayName":"x","customerId":"acme-1"}"#, token: token)
+                #expect(again.status == .conflict && again.errorCode == "CONFLICT")
+                _ = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"from-delta","delta":1,"reason":"r"}"#)
+                let taken = try await api.call(.post, "/dashboard/customers", body: #"{"displayName":"x","customerId":"from-delta"}"#, token: token)
+                #expect(taken.status == .conflict)
+
+                // No id: one is made. The first delta of a customer made by hand is number 1.
+                let generated = try await api.call(.post, "/dashboard/customers", body: #"{"displayName":"Nameless"}"#, token: token)
+                let generatedID = generated.data["customerId"]?.string ?? ""
+                #expect(generated.status == .created && generatedID.hasPrefix("cust_"))
+                let first = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"acme-1","delta":2.5,"reason":"r"}"#)
+                #expect(first.data["sequenceNumber"] == 1)
+                #expect(try await api.balance(.get, "/customers/acme-1", key: key).data["displayName"] == "Acme GmbH")
+
+                for (body, field) in [
+                    (#"{}"#, "displayName"), (#"{"displayName":""}"#, "displayName"), (#"{"displayName":"a\u0007b"}"#, "displayName"),
+                    (#"{"displayName":"x","customerId":"no spaces"}"#, "customerId"), (#"{"displayName":"x","extra":1}"#, "extra"),
+                    (#"{"displayName":"\#(String(repeating: "n", count: 201))"}"#, "displayName"),
+                ] {
+                    let refused = try await api.call(.post, "/dashboard/customers", body: body, token: token)
+                    #expect(refused.status == .badRequest, "\(body): \(refused.text)")
+                    #expect(refused.text.contains(field), "\(body): \(refused.text)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func theEnvironmentIsTheHeadersOrTheKeysOrTheSandbox(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let account = try await api.account()
+            let token = account.accessToken
+            let test = try await api.apiKey(account)
+            let create = { (id: String, headers: HTTPFields) in
+                try await api.call(.post, "/dashboard/customers", body: #"{"displayName":"d","customerId":"\#(id)"}"#, token: token, headers: headers)
+            }
+            // Production is not active yet: 412, whichever way it is asked for.
+            #expect(try await create("p0", Self.headers([("X-Environment", "production")])).errorCode == "CONTRACT_NOT_DEPLOYED")
+            #expect(try await create("s0", Self.headers([("X-Environment", "staging")])).status == .badRequest)
+            let live = try await api.apiKey(account, environment: "mainnet")
+            #expect(try await create("p1", Self.headers([("X-Environment", "production")])).status == .created)
+            // The SDK's customers.create: the key beside the token chooses.
+            #expect(try await create("p2", Self.headers([("X-Api-Key", live)])).status == .created)
+            #expect(try await create("s1", Self.headers([("X-Api-Key", test)])).status == .created)
+            #expect(try await create("s2", [:]).status == .created)
+            #expect(try await create("s3", Self.headers([("X-Environment", "sandbox"), ("X-Chain-Id", "295")])).status == .badRequest)
+            let production = try await api.balance(.get, "/customers", key: live)
+            #expect(production.data["total"] == 2, "\(production.text)")
+            #expect(try await api.balance(.get, "/customers", key: test).data["total"] == 2)
+            // Another tenant's key beside this token, or a broken one: 401.
+            let stranger = try await api.apiKey(try await api.account())
+            #expect(try await create("x1", Self.headers([("X-Api-Key", stranger)])).errorCode == "INVALID_API_KEY")
+            #expect(try await create("x2", Self.headers([("X-Api-Key", "pk_test_a.sk_test_b")])).errorCode == "INVALID_API_KEY")
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func listsFiguresAndOneCustomersDeltas(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let account = try await api.account()
+            let token = account.accessToken
+            let key = try await api.apiKey(account)
+            _ = try await api.call(.post, "/dashboard/customers", body: #"{"displayName":"Globex Corp","customerId":"g-1"}"#, token: token)
+            let batch = #"""
+                {"deltas":[{"customerId":"g-1","delta":10,"reason":"gpu","referenceId":"inv-1"},
+                {"customerId":"g-1","delta":-2.5,"reason":"refund","referenceId":"inv-2"},
+                {"customerId":"g-1","delta":4,"reason":"gpu","referenceId":"inv-3"},
+                {"customerId":"other","delta":1,"reason":"gpu"}]}
+                """#
+            #expect(try await api.balance(.post, "/delta/batch", key: key, body: batch).data["totalQueued"] == 4)
+            let last = try await api.balance(.get, "/customers/g-1", key: key)
+            _ = try await api.waitForDelta(
+                Self.item(last.data["recentActivity"]?["items"])["recordId"]?.string ?? "",
+                key: key
+            )
+            for _ in 0..<100 where try await api.balance(.get, "/customers/other", key: key).data["verifiedDeltas"] != 1 {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+
+            let search = try await api.call(.get, "/dashboard/customers?search=globex", token: token)
+            #expect(search.data["total"] == 1 && Self.item(search.data["items"])["customerId"] == "g-1", "\(search.text)")
+            #expect(try await api.call(.get, "/dashboard/customers?limit=1&page=2", token: token).data["items"]?.count == 1)
+
+            let summary = try await api.call(.get, "/dashboard/customers/summary", token: token)
+            #expect(summary.data["customers"] == 2 && summary.data["activeCustomers"] == 2, "\(summary.text)")
+            #expect(summary.data["totalDeltas"] == 4 && summary.data["computedBalance"] == .number("12.5"), "\(summary.text)")
+
+            let all = try await api.call(.get, "/dashboard/customers/g-1", token: token)
+            #expect(all.data["displayName"] == "Globex Corp" && all.data["computedBalance"] == .number("11.5"), "\(all.text)")
+            #expect(all.data["deltas"]?["total"] == 3)
+            #expect(Self.item(all.data["deltas"]?["items"])["sequenceNumber"] == 3, "newest first by default")
+            let refunds = try await api.call(.get, "/dashboard/customers/g-1?reason=refund", token: token)
+            #expect(refunds.data["deltas"]?["total"] == 1 && Self.item(refunds.data["deltas"]?["items"])["referenceId"] == "inv-2")
+            let byAmount = try await api.call(.get, "/dashboard/customers/g-1?sortBy=delta&sortOrder=asc&deltaLimit=2", token: token)
+            #expect(Self.item(byAmount.data["deltas"]?["items"])["delta"] == .number("-2.5"))
+            #expect(byAmount.data["deltas"]?["totalPages"] == 2)
+            let found = try await api.call(.get, "/dashboard/customers/g-1?search=INV-3&status=VERIFIED", token: token)
+            #expect(found.data["deltas"]?["total"] == 1, "\(found.text)")
+            let today = String(Timestamp.iso8601(millis: Int64(Date().timeIntervalSince1970 * 1000)).prefix(10))
+            let window = try await api.call(.get, "/dashboard/customers/g-1?startDate=2020-01-01&endDate=\(today)", token: token)
+            #expect(window.data["deltas"]?["total"] == 0, "nothing was accepted before today: \(window.text)")
+
+            for (query, field) in [
+                ("status=DONE", "status"), ("sortBy=reason", "sortBy"), ("sortOrder=up", "sortOrder"), ("deltaLimit=0", "deltaLimit"),
+                ("startDate=2020-01-01", "startDate"), ("status=QUEUED&status=VERIFIED", "status"),
+            ] {
+                let refused = try await api.call(.get, "/dashboard/customers/g-1?\(query)", token: token)
+                #expect(refused.status == .badRequest && refused.text.contains(field), "\(query): \(refused.text)")
+            }
+            #expect(try await api.call(.get, "/dashboard/customers/nobody", token: token).errorCode == "CUSTOMER_NOT_FOUND")
+            #expect(try await api.call(.get, "/dashboard/customers").status == .unauthorized)
+        }
+    }
+}
