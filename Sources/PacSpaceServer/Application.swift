@@ -116,12 +116,6 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
 
     let log = LogStore(database: database)
     let deltas = DeltaStore(database: database, idempotencyLifetimeMillis: Int64(configuration.idempotencyDays) * 86_400_000)
-    DashboardCustomersController(
-        deltas: deltas,
-        environments: environments,
-        authenticator: keyAuthenticator,
-        now: configuration.now
-    ).addRoutes(to: router, auth: auth)
     let checkpoints = CheckpointStore(database: database)
     let receipts = ReceiptReader(log: log)
     let sequencer = Sequencer(
@@ -183,7 +177,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         to: balance
     )
     LimitsController(maxScopeDays: configuration.maxScopeDays, maxBacklog: configuration.maxBacklog).addRoutes(to: balance)
-    let checkpointController = CheckpointController(
+    let seals = PeriodSeals(
         checkpoints: checkpoints,
         deltas: deltas,
         receipts: receipts,
@@ -191,7 +185,17 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         maxScopeDays: configuration.maxScopeDays,
         now: configuration.now
     )
-    checkpointController.addRoutes(to: balance)
+    let periodReceipts = PeriodReceipts(deltas: deltas, checkpoints: checkpoints, publicURL: configuration.publicURL)
+    CheckpointController(seals: seals, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
+    DashboardCustomersController(
+        deltas: deltas,
+        environments: environments,
+        authenticator: keyAuthenticator,
+        receipts: periodReceipts,
+        seals: seals,
+        maxScopeDays: configuration.maxScopeDays,
+        now: configuration.now
+    ).addRoutes(to: router, auth: auth)
     CustomersController(
         deltas: deltas,
         checkpoints: checkpoints,
@@ -201,13 +205,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         maxScopeDays: configuration.maxScopeDays,
         now: configuration.now
     ).addRoutes(to: balance)
-    ReceiptController(
-        deltas: deltas,
-        checkpoints: checkpoints,
-        publicURL: configuration.publicURL,
-        maxScopeDays: configuration.maxScopeDays,
-        now: configuration.now
-    ).addRoutes(to: balance)
+    ReceiptController(receipts: periodReceipts, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now).addRoutes(to: balance)
     LogController(environments: environments, log: log, deltas: deltas, receipts: receipts).addRoutes(to: router)
     VerifyController(environments: environments, deltas: deltas, checkpoints: checkpoints, receipts: receipts).addRoutes(to: router)

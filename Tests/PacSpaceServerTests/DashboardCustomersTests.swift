@@ -163,4 +163,56 @@ import Testing
             #expect(try await api.call(.get, "/dashboard/customers").status == .unauthorized)
         }
     }
+
+    @Test(arguments: Backend.all)
+    func receiptsSealsAndTheCSVExport(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let account = try await api.account()
+            let token = account.accessToken
+            let key = try await api.apiKey(account)
+            let batch = #"""
+                {"deltas":[{"customerId":"csv-1","delta":10.25,"reason":"gpu, \"large\"","referenceId":"r1","metadata":{"b":1,"a":"x"}},
+                {"customerId":"csv-1","delta":-3,"reason":"=HYPERLINK(\"http://evil\")","referenceId":"r2"},
+                {"customerId":"csv-1","delta":1,"reason":"@sum(1)"}]}
+                """#
+            let written = try await api.balance(.post, "/delta/batch", key: key, body: batch)
+            #expect(written.data["totalQueued"] == 3, "\(written.text)")
+            guard case .array(let results)? = written.data["results"] else { throw TestFailure("no results: \(written.text)") }
+            for result in results { _ = try await api.waitForDelta(result["recordId"]?.string ?? "", key: key) }
+
+            let period = String(Timestamp.iso8601(millis: Int64(Date().timeIntervalSince1970 * 1000)).prefix(7))
+            let receipt = try await api.call(.get, "/dashboard/customers/csv-1/receipt?period=\(period)", token: token)
+            #expect(receipt.status == .ok && receipt.data["deltaCount"] == 3 && receipt.data["finalBalance"] == .number("8.25"), "\(receipt.text)")
+            #expect(receipt.data["sealed"] == false)
+            let sealed = try await api.call(.post, "/dashboard/customers/csv-1/checkpoint", body: #"{"period":"\#(period)"}"#, token: token)
+            #expect(sealed.status == .created && sealed.data["proofRoot"] == receipt.data["proofRoot"], "\(sealed.text)")
+            let again = try await api.call(.post, "/dashboard/customers/csv-1/checkpoint", body: #"{"period":"\#(period)"}"#, token: token)
+            #expect(again.status == .ok && again.data["checkpointId"] == sealed.data["checkpointId"])
+            #expect(try await api.call(.post, "/dashboard/customers/csv-1/checkpoint", token: token).status == .ok, "no body: this month")
+            let listed = try await api.call(.get, "/dashboard/customers/csv-1/checkpoints", token: token)
+            #expect(listed.data["total"] == 1, "\(listed.text)")
+            #expect(try await api.balance(.get, "/receipt/csv-1?period=\(period)", key: key).data["sealed"] == true)
+
+            let csv = try await api.call(.get, "/dashboard/customers/csv-1/export", token: token)
+            #expect(csv.status == .ok && csv.headers[.contentType] == "text/csv; charset=utf-8")
+            let lines = csv.text.components(separatedBy: "\r\n")
+            #expect(
+                lines.first
+                    == "sequenceNumber,recordId,receiptId,createdAt,verifiedAt,delta,reason,referenceId,adjusts,metadata,contentHash,logIndex,status",
+                "\(csv.text)"
+            )
+            #expect(lines.count == 5 && lines.last == "", "a header, three rows and the final line end: \(lines)")
+            #expect(lines[1].contains(#""gpu, ""large""""#) && lines[1].contains(#""{""a"":""x"",""b"":1}""#), "\(lines[1])")
+            #expect(lines[2].contains(#""'=HYPERLINK(""http://evil"")""#), "\(lines[2])")
+            #expect(lines[3].contains(",'@sum(1),"), "\(lines[3])")
+            // The amounts sum to derive's balance.
+            let amounts = lines.dropFirst().filter { !$0.isEmpty }.compactMap { line -> Decimal? in
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                return fields.count > 5 ? Decimal(string: String(fields[5])) : nil
+            }
+            let derived = try await api.balance(.get, "/derive/csv-1", key: key).data["computedBalance"]
+            #expect(amounts.count == 3 && "\(amounts.reduce(0, +))" == derived?.numberText, "\(amounts) vs \(String(describing: derived))")
+            #expect(try await api.call(.get, "/dashboard/customers/nobody/export", token: token).errorCode == "CUSTOMER_NOT_FOUND")
+        }
+    }
 }

@@ -106,6 +106,30 @@ import Testing
                         credential: aToken
                     ),
                     Probe(
+                        method: .get,
+                        path: "/dashboard/customers/secret-customer-b/export",
+                        route: "GET /dashboard/customers/{customerId}/export",
+                        credential: aToken
+                    ),
+                    Probe(
+                        method: .get,
+                        path: "/dashboard/customers/secret-customer-b/receipt",
+                        route: "GET /dashboard/customers/{customerId}/receipt",
+                        credential: aToken
+                    ),
+                    Probe(
+                        method: .post,
+                        path: "/dashboard/customers/secret-customer-b/checkpoint",
+                        route: "POST /dashboard/customers/{customerId}/checkpoint",
+                        credential: aToken
+                    ),
+                    Probe(
+                        method: .get,
+                        path: "/dashboard/customers/secret-customer-b/checkpoints",
+                        route: "GET /dashboard/customers/{customerId}/checkpoints",
+                        credential: aToken
+                    ),
+                    Probe(
                         method: .patch,
                         path: "/dashboard/api-keys/\(keyID)",
                         route: "PATCH /dashboard/api-keys/{id}",

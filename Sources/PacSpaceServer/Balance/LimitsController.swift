@@ -16,8 +16,8 @@ struct LimitsController: Sendable {
                     "maxDeltaMagnitude": DeltaInput.maxMagnitude.json, "deltaDecimalPlaces": .int(Amount.scale),
                     "maxMetadataBytes": .int(DeltaInput.maxMetadataBytes), "maxRequestBytes": .int(RequestBody.maxBytes),
                     "maxCompareEntries": .int(CompareController.maxEntries), "maxIdempotencyKeyLength": .int(IdempotencyGate.maxKeyLength),
-                    "maxRunningTotal": Amount.maxTotal.json, "maxReceiptDeltas": .int(ReceiptController.maxDeltas),
-                    "maxReceiptMetadataBytes": .int(ReceiptController.maxMetadataBytes), "maxBacklog": .int(maxBacklog),
+                    "maxRunningTotal": Amount.maxTotal.json, "maxReceiptDeltas": .int(PeriodReceipts.maxDeltas),
+                    "maxReceiptMetadataBytes": .int(PeriodReceipts.maxMetadataBytes), "maxBacklog": .int(maxBacklog),
                 ]
             )
         }

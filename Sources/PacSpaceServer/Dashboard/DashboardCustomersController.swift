@@ -17,6 +17,9 @@ struct DashboardCustomersController: Sendable {
     let deltas: DeltaStore
     let environments: EnvironmentStore
     let authenticator: APIKeyAuthenticator
+    let receipts: PeriodReceipts
+    let seals: PeriodSeals
+    let maxScopeDays: Int
     let now: @Sendable () -> Int64
 
     /// Customers with a delta accepted within this many days count as active in the summary.
@@ -28,6 +31,10 @@ struct DashboardCustomersController: Sendable {
         group.get(use: list)
         group.get("summary", use: summary)
         group.get(":customerId", use: show)
+        group.get(":customerId/export", use: export)
+        group.get(":customerId/receipt", use: receipt)
+        group.post(":customerId/checkpoint", use: checkpoint)
+        group.get(":customerId/checkpoints", use: checkpointList)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -132,9 +139,94 @@ struct DashboardCustomersController: Sendable {
         )
     }
 
+    /// The customer's receipt for a scope (`period`, or any of the Balance API's scope
+    /// parameters): the Balance API's receipt answer.
+    @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
+        let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
+        let log = try await chosenLog(request, user)
+        return Envelope.success(.ok, try await receipts.answer(log, customerID: customerID, scope: scope))
+    }
+
+    /// Seals a period of the customer (body: the Balance API's scope fields; none = the
+    /// current UTC month): the Balance API's checkpoint answer.
+    @Sendable func checkpoint(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireManager(of: "checkpoints")
+        let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
+        let body = try await RequestBody.decodeOptional(request, allowed: ScopeInput.fieldNames)
+        let input =
+            try body.map { try ScopeInput(body: $0, now: now(), maxDays: maxScopeDays) }
+            ?? ScopeInput(Scope.Fields(), now: now(), maxDays: maxScopeDays)
+        let log = try await chosenLog(request, user)
+        let (sealed, created) = try await seals.seal(log, customerID: customerID, input: input)
+        return Envelope.success(created ? .created : .ok, sealed)
+    }
+
+    /// The customer's checkpoints (`limit`, `offset`, scope parameters as the Balance API's).
+    @Sendable func checkpointList(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
+        let query = QueryParameters(request: request)
+        let limit = try query.integer("limit", in: 1...100) ?? 20
+        let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
+        let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
+        let log = try await chosenLog(request, user)
+        _ = try await deltas.requireCustomer(environmentID: log.environmentID, customerID: customerID)
+        return Envelope.success(.ok, try await seals.list(log, customerID: customerID, scope: scope, limit: limit, offset: offset))
+    }
+
+    /// The customer's VERIFIED deltas in a scope (derive's: the amounts sum to its
+    /// `computedBalance` less its starting balance) as CSV (RFC 4180), one row per delta,
+    /// in sequence order, read and sent 1,000 rows at a time. A failure half-way ends
+    /// the transfer unfinished (no last chunk), so a client cannot take a cut file for a
+    /// whole one.
+    @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
+        let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
+        let log = try await chosenLog(request, user)
+        _ = try await deltas.requireCustomer(environmentID: log.environmentID, customerID: customerID)
+        let selection = try await scope.selection(
+            environmentID: log.environmentID,
+            customerID: customerID,
+            deltas: deltas,
+            checkpoints: receipts.checkpoints
+        )
+        let deltas = self.deltas
+        var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8"]
+        headers[.contentDisposition] = "attachment; filename=\"\(customerID)-deltas.csv\""
+        let body = ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: CustomerCSV.header))
+            var offset = 0
+            while true {
+                let page = try await deltas.verifiedDeltas(
+                    environmentID: log.environmentID,
+                    customerID: customerID,
+                    selection: selection,
+                    limit: 1_000,
+                    offset: offset
+                )
+                if page.isEmpty { break }
+                try await writer.write(ByteBuffer(string: page.map(CustomerCSV.row).joined()))
+                offset += page.count
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
     enum SortOrder: String, CaseIterable {
         case asc
         case desc
+    }
+
+    /// The log of the environment the request names.
+    private func chosenLog(_ request: Request, _ user: User) async throws -> LogIdentity {
+        guard let log = try await chosenEnvironment(request, user).log else {
+            throw APIError(.preconditionFailed, "CONTRACT_NOT_DEPLOYED", "The environment has no log yet; provision it first.")
+        }
+        return log
     }
 
     /// The environment the request names (see the type's documentation), active.
