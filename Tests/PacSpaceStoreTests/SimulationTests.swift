@@ -145,6 +145,9 @@ import Testing
                 try await db.raw("DROP TABLE sessions").run()
                 try await db.raw("DROP INDEX email_tokens_user").run()
                 try await db.raw("DROP INDEX idempotency_keys_created").run()
+                for column in ["display_name", "unit_label", "sharing_state_hint", "event_cadence"] {
+                    try await db.raw("ALTER TABLE customers DROP COLUMN \(unsafeRaw: column)").run()
+                }
                 try await db.raw("DELETE FROM schema_migrations WHERE version >= 13").run()
             }
             let applied = try await Migrations.apply(to: simulation.database, logger: simulation.logger, now: simulation.now)

@@ -142,6 +142,9 @@ extension PostgresClient.Configuration {
 public enum DatabaseError: Error, CustomStringConvertible {
     case invalidURL(String)
     case migrationFailed(version: Int, underlying: String)
+    /// The database was migrated by a newer build than this one (`found` > `known`): this
+    /// build would read and write a schema it does not know.
+    case newerSchema(found: Int, known: Int)
     /// The database could not be reached, or failed while answering (connection lost,
     /// shutting down, I/O error, disk full). A write may or may not have committed; a
     /// retry with the same Idempotency-Key or referenceId settles it. Answered with 503.
@@ -151,6 +154,9 @@ public enum DatabaseError: Error, CustomStringConvertible {
         switch self {
         case .invalidURL(let why): why
         case .migrationFailed(let version, let underlying): "migration \(version) failed: \(underlying)"
+        case .newerSchema(let found, let known):
+            "the database has schema version \(found), and this build knows versions up to \(known): run the build that migrated it, "
+                + "or restore a backup made before the upgrade (docs/operations.md, \"Upgrades\")"
         case .unavailable(let why): "the database is unavailable: \(why)"
         }
     }

@@ -408,6 +408,8 @@ public enum Migrations {
             let current =
                 try await db.raw("SELECT MAX(version) AS version FROM schema_migrations").first()?
                 .decode(column: "version", as: Int64?.self) ?? 0
+            // An older build on a newer schema would write rows the newer code does not expect.
+            guard current <= latestVersion else { throw DatabaseError.newerSchema(found: Int(current), known: latestVersion) }
             guard let migration = all.first(where: { $0.version > current }), migration.version <= last else { return nil }
             logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             do {
