@@ -215,4 +215,25 @@ import Testing
             #expect(try await api.call(.get, "/dashboard/customers/nobody/export", token: token).errorCode == "CUSTOMER_NOT_FOUND")
         }
     }
+
+    /// The export reads 1,000 rows a page: 2,500 deltas come out whole, once each, in order.
+    @Test(arguments: Backend.all)
+    func theExportPagesThroughEveryDelta(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let account = try await api.account()
+            let key = try await api.apiKey(account)
+            for count in [1000, 1000, 500] {
+                let item = #"{"customerId":"bulk","delta":0.5,"reason":"r"}"#
+                let body = #"{"deltas":[\#(Array(repeating: item, count: count).joined(separator: ","))]}"#
+                #expect(try await api.balance(.post, "/delta/batch", key: key, body: body).data["totalQueued"] == .int(count))
+            }
+            for _ in 0..<400 where try await api.balance(.get, "/customers/bulk", key: key).data["verifiedDeltas"] != 2500 {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let csv = try await api.call(.get, "/dashboard/customers/bulk/export", token: account.accessToken)
+            let rows = csv.text.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
+            let sequences = rows.compactMap { Int($0.prefix { $0 != "," }) }
+            #expect(sequences == Array(1...2500), "\(sequences.count) rows")
+        }
+    }
 }

@@ -178,9 +178,9 @@ struct DashboardCustomersController: Sendable {
 
     /// The customer's VERIFIED deltas in a scope (derive's: the amounts sum to its
     /// `computedBalance` less its starting balance) as CSV (RFC 4180), one row per delta,
-    /// in sequence order, read and sent 1,000 rows at a time. A failure half-way ends
-    /// the transfer unfinished (no last chunk), so a client cannot take a cut file for a
-    /// whole one.
+    /// in sequence order, read by sequence number (each row once) and sent 1,000 rows at
+    /// a time. A failure half-way ends the transfer unfinished (no last chunk), so a
+    /// client cannot take a cut file for a whole one.
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
@@ -198,18 +198,19 @@ struct DashboardCustomersController: Sendable {
         headers[.contentDisposition] = "attachment; filename=\"\(customerID)-deltas.csv\""
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: CustomerCSV.header))
-            var offset = 0
+            var last: Int64 = 0
             while true {
                 let page = try await deltas.verifiedDeltas(
                     environmentID: log.environmentID,
                     customerID: customerID,
                     selection: selection,
+                    after: last,
                     limit: 1_000,
-                    offset: offset
+                    offset: 0
                 )
-                if page.isEmpty { break }
+                guard let end = page.last?.sequenceNumber else { break }
                 try await writer.write(ByteBuffer(string: page.map(CustomerCSV.row).joined()))
-                offset += page.count
+                last = end
             }
             try await writer.finish(nil)
         }

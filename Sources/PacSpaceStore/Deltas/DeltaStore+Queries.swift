@@ -126,14 +126,23 @@ extension DeltaStore {
         }
     }
 
-    /// One page of the customer's VERIFIED deltas in `selection`, in sequence (= log) order.
-    public func verifiedDeltas(environmentID: String, customerID: String, selection: Selection, limit: Int, offset: Int) async throws -> [DeltaRecord]
-    {
+    /// One page of the customer's VERIFIED deltas in `selection`, in sequence (= log) order:
+    /// those with a sequence number past `after`, skipping `offset` of them. A reader that
+    /// goes through all of them (the CSV export) pages by `after`, which reads each row
+    /// once; an offset reads and skips every row before the page.
+    public func verifiedDeltas(
+        environmentID: String,
+        customerID: String,
+        selection: Selection,
+        after: Int64 = 0,
+        limit: Int,
+        offset: Int
+    ) async throws -> [DeltaRecord] {
         try await database.read { db in
             try await db.raw(
                 """
                 SELECT * FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
-                  AND status = 'VERIFIED'
+                  AND status = 'VERIFIED' AND sequence_number > \(bind: after)
                 """ + selection.condition() + " ORDER BY sequence_number LIMIT \(bind: limit) OFFSET \(bind: offset)"
             )
             .all().map(DeltaRecord.init(row:))
