@@ -1,7 +1,8 @@
 /// The answer of a delta write, `POST /api/v1/balance/delta` or `…/delta/batch`, from what
 /// storing it did. The store renders it in the write's own transaction when the request
-/// carries an Idempotency-Key (and keeps it), and right after the commit otherwise; the
-/// HTTP layer sends those bytes as they are, so a replay is byte-identical by construction.
+/// carries an Idempotency-Key (and keeps it); otherwise the request's own task renders it
+/// after the commit, off the writer. Either way the HTTP layer sends those bytes as they
+/// are, so a replay is byte-identical by construction.
 public struct IngestAnswer: Sendable, Equatable {
     public let status: Int
     /// The JSON body.

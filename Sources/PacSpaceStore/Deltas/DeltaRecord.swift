@@ -52,7 +52,14 @@ public struct IngestRequest: Sendable {
 /// What storing one request did: each submission's outcome, and the request's answer.
 public struct IngestResult: Sendable {
     public let outcomes: [IngestOutcome]
-    public let answer: IngestAnswer
+    let shape: IngestAnswer.Shape
+    /// The answer kept with the write (requests with an Idempotency-Key).
+    let kept: IngestAnswer?
+
+    /// The request's answer: the one kept with the write, or rendered now, by whoever asks
+    /// (the request's own task, not the writer, which goes on with the next group). The
+    /// rendering is the same either way, so an answer never depends on whether it was kept.
+    public var answer: IngestAnswer { kept ?? IngestAnswer.render(shape, outcomes) }
 }
 
 /// An ingest request whose submissions have their ids, acceptance time and canonical

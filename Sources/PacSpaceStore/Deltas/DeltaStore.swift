@@ -143,10 +143,8 @@ public struct DeltaStore: Sendable {
             }
             return (results, kept)
         }
-        // The other answers after the commit, off the writer's critical section; the same
-        // rendering, so an answer never depends on whether it was kept.
         return zip(requests, outcomes).enumerated().map { index, pair in
-            IngestResult(outcomes: pair.1, answer: kept[index] ?? IngestAnswer.render(pair.0.shape, pair.1))
+            IngestResult(outcomes: pair.1, shape: pair.0.shape, kept: kept[index])
         }
     }
 
