@@ -151,14 +151,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
             sequencer.wake()
         }
     )
-    let balance = router.group("api/v1/balance").add(
-        middleware: APIKeyMiddleware(
-            authenticator: keyAuthenticator,
-            limiter: limiter,
-            limits: configuration.rateLimits,
-            now: configuration.now
-        )
-    )
+    let keyCheck = APIKeyMiddleware(authenticator: keyAuthenticator, limiter: limiter, limits: configuration.rateLimits, now: configuration.now)
+    let balance = router.group("api/v1/balance").add(middleware: keyCheck)
     DeltaController(
         writer: writer,
         deltas: deltas,
@@ -190,7 +184,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     DashboardCustomersController(
         deltas: deltas,
         environments: environments,
-        authenticator: keyAuthenticator,
+        keys: keyCheck,
         receipts: periodReceipts,
         seals: seals,
         maxScopeDays: configuration.maxScopeDays,

@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTypes
 import PacSpaceCore
-import PacSpaceServer
 import Testing
+
+@testable import PacSpaceServer
 
 /// The dashboard's customer routes (docs/api.md §10): customers created by hand, which
 /// environment a request means, lists, figures, and one customer's deltas narrowed.
@@ -159,7 +160,23 @@ import Testing
                 let refused = try await api.call(.get, "/dashboard/customers/g-1?\(query)", token: token)
                 #expect(refused.status == .badRequest && refused.text.contains(field), "\(query): \(refused.text)")
             }
+            for (path, field) in [
+                ("/dashboard/customers?search=\(String(repeating: "s", count: 129))", "search"),
+                ("/dashboard/customers/g-1?reason=\(String(repeating: "r", count: 501))", "reason"),
+                ("/dashboard/customers/g-1?search=\(String(repeating: "s", count: 129))", "search"),
+                ("/dashboard/customers/bad%20id", "customerId"), ("/dashboard/customers/bad%20id/receipt", "customerId"),
+            ] {
+                let refused = try await api.call(.get, path, token: token)
+                #expect(refused.status == .badRequest, "\(path): \(refused.text)")
+                #expect(Self.item(refused.json["error"]?["details"])["field"] == .string(field), "\(path): \(refused.text)")
+            }
             #expect(try await api.call(.get, "/dashboard/customers/nobody", token: token).errorCode == "CUSTOMER_NOT_FOUND")
+            for path in ["/dashboard/customers/nobody/receipt", "/dashboard/customers/nobody/checkpoints"] {
+                #expect(try await api.call(.get, path, token: token).errorCode == "CUSTOMER_NOT_FOUND", "\(path)")
+            }
+            #expect(try await api.call(.post, "/dashboard/customers/nobody/checkpoint", token: token).errorCode == "CUSTOMER_NOT_FOUND")
+            let unknownMember = try await api.call(.post, "/dashboard/customers/g-1/checkpoint", body: #"{"customerId":"g-1"}"#, token: token)
+            #expect(unknownMember.status == .badRequest && unknownMember.text.contains("customerId"), "\(unknownMember.text)")
             #expect(try await api.call(.get, "/dashboard/customers").status == .unauthorized)
         }
     }
@@ -234,6 +251,23 @@ import Testing
             let rows = csv.text.components(separatedBy: "\r\n").dropFirst().filter { !$0.isEmpty }
             let sequences = rows.compactMap { Int($0.prefix { $0 != "," }) }
             #expect(sequences == Array(1...2500), "\(sequences.count) rows")
+        }
+    }
+
+    /// A key sent beside the token is checked as the Balance API checks keys: failures
+    /// count against the address, and past the limit the address is turned away.
+    @Test func aKeyBesideTheTokenCountsFailedAuthentications() async throws {
+        var server = TestServer()
+        server.configuration.rateLimits.authFailures = RateLimiter.Policy(burst: 3, intervalMillis: 60_000)
+        try await server.run { api in
+            let account = try await api.account()
+            _ = try await api.apiKey(account)
+            let bogus = Self.headers([("X-Api-Key", "pk_test_nobody.sk_test_wrong")])
+            for _ in 0..<3 {
+                #expect(try await api.call(.get, "/dashboard/customers", token: account.accessToken, headers: bogus).errorCode == "INVALID_API_KEY")
+            }
+            let refused = try await api.call(.get, "/dashboard/customers", token: account.accessToken, headers: bogus)
+            #expect(refused.status == .tooManyRequests, "\(refused.text)")
         }
     }
 }

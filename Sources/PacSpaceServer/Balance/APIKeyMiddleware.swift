@@ -29,6 +29,18 @@ struct APIKeyMiddleware: RouterMiddleware {
     let now: @Sendable () -> Int64
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let identity = try await identify(request, context: context)
+        var context = context
+        context.apiKey = identity
+        context.logger[metadataKey: "keyId"] = .string(identity.keyID)
+        context.logger[metadataKey: "environmentId"] = .string(identity.environmentID)
+        return try await next(request, context)
+    }
+
+    /// The request's key, checked as every use of a key is: a failure counts against the
+    /// address, a valid key against its own rate, and `X-Chain-Id` must match. The
+    /// dashboard's customer routes, which take a key beside the token, check it here too.
+    func identify(_ request: Request, context: Context) async throws -> APIKeyIdentity {
         let now = now()
         // An address that keeps failing is turned away before its next key is even looked up.
         let address = RateLimiter.key(address: context.clientAddress)
@@ -41,18 +53,7 @@ struct APIKeyMiddleware: RouterMiddleware {
             throw error
         }
         if let wait = limiter.take(.key, identity.keyID, limits.apiKey, now: now) { throw APIError.rateLimited(after: wait) }
-        let expected = identity.environment.chainID
-        if let chain = request.headers[.chainID], chain.trimmingCharacters(in: .whitespaces) != String(expected) {
-            throw APIError.invalid(
-                "X-Chain-Id",
-                "mismatch",
-                "X-Chain-Id \(chain) does not match the key's environment \(identity.environment.rawValue) (chain id \(expected))."
-            )
-        }
-        var context = context
-        context.apiKey = identity
-        context.logger[metadataKey: "keyId"] = .string(identity.keyID)
-        context.logger[metadataKey: "environmentId"] = .string(identity.environmentID)
-        return try await next(request, context)
+        try request.checkChainID(of: identity.environment)
+        return identity
     }
 }

@@ -24,8 +24,7 @@ struct CustomersController: Sendable {
         let key = try context.requireKey()
         let query = QueryParameters(request: request)
         let (page, limit) = try query.page()
-        let search = try query.string("search")
-        guard (search?.count ?? 0) <= 128 else { throw APIError.invalid("search", "too_long", "search must be at most 128 characters.") }
+        let search = try query.string("search", maxLength: 128)
         let (items, total) = try await deltas.customers(environmentID: key.environmentID, search: search, limit: limit, offset: (page - 1) * limit)
         return Envelope.success(
             .ok,

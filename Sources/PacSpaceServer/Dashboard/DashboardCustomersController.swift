@@ -16,7 +16,8 @@ import PacSpaceStore
 struct DashboardCustomersController: Sendable {
     let deltas: DeltaStore
     let environments: EnvironmentStore
-    let authenticator: APIKeyAuthenticator
+    /// Checks an `X-Api-Key` sent beside the token, as the Balance API does.
+    let keys: APIKeyMiddleware
     let receipts: PeriodReceipts
     let seals: PeriodSeals
     let maxScopeDays: Int
@@ -24,6 +25,10 @@ struct DashboardCustomersController: Sendable {
 
     /// Customers with a delta accepted within this many days count as active in the summary.
     static let activeDays: Int64 = 30
+    /// The widest window a customer's delta list may be narrowed to. Unlike a scope whose
+    /// balance is computed (`PACSPACE_MAX_SCOPE_DAYS`), a filter only picks rows of a paged
+    /// list, so it needs no bound but a sane one: a century.
+    static let widestFilterDays = 36_600
 
     func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
         let group = router.group("dashboard/customers").add(middleware: auth)
@@ -50,7 +55,7 @@ struct DashboardCustomersController: Sendable {
             eventCadence: try body.optionalString("eventCadence", maxLength: 64)
         )
         let customerID = try body.optionalString("customerId", maxLength: 128).map(DeltaInput.customerID) ?? Identifier.make("cust")
-        let environment = try await chosenEnvironment(request, user)
+        let environment = try await chosenEnvironment(request, context, user)
         guard let customer = try await deltas.createCustomer(in: environment, customerID: customerID, profile: profile, now: now()) else {
             throw APIError(.conflict, "CONFLICT", "Customer \(customerID) exists already in \(environment.environment.rawValue).")
         }
@@ -62,16 +67,15 @@ struct DashboardCustomersController: Sendable {
         let user = try context.requireUser()
         let query = QueryParameters(request: request)
         let (page, limit) = try query.page()
-        let search = try query.string("search")
-        guard (search?.count ?? 0) <= 128 else { throw APIError.invalid("search", "too_long", "search must be at most 128 characters.") }
-        let environment = try await chosenEnvironment(request, user)
+        let search = try query.string("search", maxLength: 128)
+        let environment = try await chosenEnvironment(request, context, user)
         let (items, total) = try await deltas.customers(environmentID: environment.id, search: search, limit: limit, offset: (page - 1) * limit)
         return Envelope.page(items.map(\.json), total: total, page: page, limit: limit)
     }
 
     @Sendable func summary(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let environment = try await chosenEnvironment(request, user)
+        let environment = try await chosenEnvironment(request, context, user)
         let figures = try await deltas.customerSummary(
             environmentID: environment.id,
             activeSince: now() - Self.activeDays * 86_400_000
@@ -98,23 +102,26 @@ struct DashboardCustomersController: Sendable {
         let limit = try query.integer("deltaLimit", in: 1...100) ?? 20
         var filter = DeltaStore.DeltaFilter()
         filter.status = try query.choice("status", of: DeltaStatus.self)
-        filter.reason = try query.string("reason")
-        filter.search = try query.string("search")
-        guard (filter.reason?.count ?? 0) <= 500, (filter.search?.count ?? 0) <= 128 else {
-            throw APIError.invalid("search", "too_long", "reason must be at most 500 characters, search at most 128.")
-        }
+        filter.reason = try query.string("reason", maxLength: 500)
+        filter.search = try query.string("search", maxLength: 128)
         filter.order = try query.choice("sortBy", of: DeltaStore.DeltaFilter.Order.self) ?? .sequenceNumber
         filter.ascending = try query.choice("sortOrder", of: SortOrder.self) == .asc
         let start = try query.string("startDate")
         let end = try query.string("endDate")
         if start != nil || end != nil {
             // The Balance API's window rules: both ends, [startDate, endDate), not in the future.
-            guard case .window(let from, let until) = try ScopeInput(Scope.Fields(startDate: start, endDate: end), now: now(), maxDays: 36_600).scope
+            guard
+                case .window(let from, let until) = try ScopeInput(
+                    Scope.Fields(startDate: start, endDate: end),
+                    now: now(),
+                    maxDays: Self.widestFilterDays
+                )
+                .scope
             else { throw APIError.invalid("startDate", "required", "startDate and endDate go together.") }
             filter.from = from
             filter.until = until
         }
-        let environment = try await chosenEnvironment(request, user)
+        let environment = try await chosenEnvironment(request, context, user)
         let customer = try await deltas.requireCustomer(environmentID: environment.id, customerID: customerID)
         let (items, total) = try await deltas.deltas(
             environmentID: environment.id,
@@ -145,7 +152,7 @@ struct DashboardCustomersController: Sendable {
         let user = try context.requireUser()
         let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
-        let log = try await chosenLog(request, user)
+        let log = try await chosenLog(request, context, user)
         return Envelope.success(.ok, try await receipts.answer(log, customerID: customerID, scope: scope))
     }
 
@@ -158,7 +165,7 @@ struct DashboardCustomersController: Sendable {
         let input =
             try body.map { try ScopeInput(body: $0, now: now(), maxDays: maxScopeDays) }
             ?? ScopeInput(Scope.Fields(), now: now(), maxDays: maxScopeDays)
-        let log = try await chosenLog(request, user)
+        let log = try await chosenLog(request, context, user)
         let (sealed, created) = try await seals.seal(log, customerID: customerID, input: input)
         return Envelope.success(created ? .created : .ok, sealed)
     }
@@ -171,7 +178,7 @@ struct DashboardCustomersController: Sendable {
         let limit = try query.integer("limit", in: 1...100) ?? 20
         let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
-        let log = try await chosenLog(request, user)
+        let log = try await chosenLog(request, context, user)
         _ = try await deltas.requireCustomer(environmentID: log.environmentID, customerID: customerID)
         return Envelope.success(.ok, try await seals.list(log, customerID: customerID, scope: scope, limit: limit, offset: offset))
     }
@@ -185,7 +192,7 @@ struct DashboardCustomersController: Sendable {
         let user = try context.requireUser()
         let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
-        let log = try await chosenLog(request, user)
+        let log = try await chosenLog(request, context, user)
         _ = try await deltas.requireCustomer(environmentID: log.environmentID, customerID: customerID)
         let selection = try await scope.selection(
             environmentID: log.environmentID,
@@ -223,15 +230,15 @@ struct DashboardCustomersController: Sendable {
     }
 
     /// The log of the environment the request names.
-    private func chosenLog(_ request: Request, _ user: User) async throws -> LogIdentity {
-        guard let log = try await chosenEnvironment(request, user).log else {
+    private func chosenLog(_ request: Request, _ context: AppRequestContext, _ user: User) async throws -> LogIdentity {
+        guard let log = try await chosenEnvironment(request, context, user).log else {
             throw APIError(.preconditionFailed, "CONTRACT_NOT_DEPLOYED", "The environment has no log yet; provision it first.")
         }
         return log
     }
 
     /// The environment the request names (see the type's documentation), active.
-    private func chosenEnvironment(_ request: Request, _ user: User) async throws -> EnvironmentRecord {
+    private func chosenEnvironment(_ request: Request, _ context: AppRequestContext, _ user: User) async throws -> EnvironmentRecord {
         let name: EnvironmentName
         if let header = request.headers[.environment] {
             switch header.trimmingCharacters(in: .whitespaces).lowercased() {
@@ -239,8 +246,8 @@ struct DashboardCustomersController: Sendable {
             case "production", "mainnet": name = .mainnet
             default: throw APIError.invalid("X-Environment", "enum", "X-Environment must be sandbox or production.")
             }
-        } else if let key = request.headers[.apiKey] {
-            let identity = try await authenticator.authenticate(key, now: now())
+        } else if request.headers[.apiKey] != nil {
+            let identity = try await keys.identify(request, context: context)
             guard identity.tenantID == user.tenantID else {
                 throw APIError(.unauthorized, "INVALID_API_KEY", "The API key is invalid, disabled or revoked.")
             }
@@ -248,6 +255,7 @@ struct DashboardCustomersController: Sendable {
         } else {
             name = .testnet
         }
+        try request.checkChainID(of: name)
         guard let environment = try await environments.environments(tenantID: user.tenantID).first(where: { $0.environment == name }),
             environment.status == .active
         else {
@@ -256,9 +264,6 @@ struct DashboardCustomersController: Sendable {
                 "CONTRACT_NOT_DEPLOYED",
                 "The \(name.rawValue) environment is not active; provision it first (POST /dashboard/contracts/provision)."
             )
-        }
-        if let chain = request.headers[.chainID], chain.trimmingCharacters(in: .whitespaces) != String(name.chainID) {
-            throw APIError.invalid("X-Chain-Id", "mismatch", "X-Chain-Id \(chain) is not \(name.rawValue)'s chain id (\(name.chainID)).")
         }
         return environment
     }

@@ -16,6 +16,13 @@ struct QueryParameters {
         return value
     }
 
+    /// A parameter's value of at most `maxLength` characters; longer is 400 naming it.
+    func string(_ name: String, maxLength: Int) throws -> String? {
+        guard let value = try string(name) else { return nil }
+        guard value.count <= maxLength else { throw APIError.invalid(name, "too_long", "\(name) must be at most \(maxLength) characters.") }
+        return value
+    }
+
     /// An optional value of a closed set, sent as its raw text.
     func choice<Value: CaseIterable & RawRepresentable>(_ name: String, of type: Value.Type) throws -> Value? where Value.RawValue == String {
         guard let text = try string(name) else { return nil }
