@@ -40,7 +40,10 @@ public struct APIKey: Sendable, Equatable {
     }
 
     /// `pk_<env>_<publicId>`.
-    public var publicKey: String { "pk_\(kind.rawValue)_\(publicID)" }
+    public var publicKey: String { Self.publicKey(kind: kind, publicID: publicID) }
+
+    /// The public part of any key of `kind` named `publicID` (a stored key's, without its secret).
+    public static func publicKey(kind: Kind, publicID: String) -> String { "pk_\(kind.rawValue)_\(publicID)" }
     /// `sk_<env>_<secret>`.
     public var secretKey: String { "sk_\(kind.rawValue)_\(secret)" }
     /// What clients send as `X-Api-Key`.

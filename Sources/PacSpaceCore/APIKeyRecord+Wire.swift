@@ -4,7 +4,7 @@ extension APIKeyRecord {
     public var fields: [(String, JSONValue)] {
         [
             ("id", .string(id)), ("name", .string(name)), ("environment", .string(kind.rawValue)),
-            ("publicKey", .string("pk_\(kind.rawValue)_\(publicID)")), ("active", .bool(active)),
+            ("publicKey", .string(APIKey.publicKey(kind: kind, publicID: publicID))), ("active", .bool(active)),
             ("createdAt", .string(Timestamp.iso8601(millis: createdAt))),
             ("lastUsedAt", lastUsedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null),
         ]

@@ -3,22 +3,21 @@
 extension CheckpointRecord {
     /// The checkpoint. `logCheckpoint` is its receipt once VERIFIED (the caller reads the
     /// log for it), else null.
-    public func json(logCheckpoint: JSONValue) -> JSONValue {
+    public func json(logCheckpoint: JSONValue) -> JSONValue { .object(fields(logCheckpoint: logCheckpoint)) }
+
+    private func fields(logCheckpoint: JSONValue) -> [(String, JSONValue)] {
         let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
         return [
-            "checkpointId": .string(checkpointID), "proofRoot": .string(proofRoot), "status": .string(status.rawValue),
-            "customerId": .optional(customerID), "scope": (try? JSONParser.parse(Array(scope.utf8))) ?? .null,
-            "deltaCount": .int(deltaCount), "netChange": netChange.json, "startingBalance": startingBalance.json,
-            "endingBalance": endingBalance.json, "logIndex": logIndex.map(JSONValue.int) ?? .null,
-            "logCheckpoint": logCheckpoint, "createdAt": time(createdAt), "verifiedAt": time(verifiedAt),
+            ("checkpointId", .string(checkpointID)), ("proofRoot", .string(proofRoot)), ("status", .string(status.rawValue)),
+            ("customerId", .optional(customerID)), ("scope", (try? JSONParser.parse(Array(scope.utf8))) ?? .null),
+            ("deltaCount", .int(deltaCount)), ("netChange", netChange.json), ("startingBalance", startingBalance.json),
+            ("endingBalance", endingBalance.json), ("logIndex", logIndex.map(JSONValue.int) ?? .null),
+            ("logCheckpoint", logCheckpoint), ("createdAt", time(createdAt)), ("verifiedAt", time(verifiedAt)),
         ]
     }
 
     /// The `checkpoint.verified` event's data: the checkpoint (its receipt is not part of
     /// the event: the batch that verifies it signs the log only as it commits) and its
     /// verification reference, the checkpoint id.
-    public var verifiedEvent: JSONValue {
-        guard case .object(let members) = json(logCheckpoint: .null) else { return .null }
-        return .object(members + [("verificationReference", .string(checkpointID))])
-    }
+    public var verifiedEvent: JSONValue { .object(fields(logCheckpoint: .null) + [("verificationReference", .string(checkpointID))]) }
 }

@@ -3,7 +3,9 @@
 extension EnvironmentRecord {
     /// The contract. `sequencer` is the sequencer's state while it is halted for this
     /// environment (left out otherwise); `error` is there only in status error.
-    public func json(sequencer: JSONValue? = nil) -> JSONValue {
+    public func json(sequencer: JSONValue? = nil) -> JSONValue { .object(fields(sequencer: sequencer)) }
+
+    private func fields(sequencer: JSONValue?) -> [(String, JSONValue)] {
         var entry: [(String, JSONValue)] = [
             ("id", .string(id)), ("tenantId", .string(tenantID)), ("environment", .string(environment.rawValue)),
             ("status", .string(status.rawValue)),
@@ -13,13 +15,10 @@ extension EnvironmentRecord {
         ]
         if status == .error { entry.append(("error", .optional(error))) }
         if let sequencer { entry.append(("sequencer", sequencer)) }
-        return .object(entry)
+        return entry
     }
 
     /// The `environment.provisioned` and `environment.failed` events' data: the contract,
     /// with its id also as `contractId` (the name the public log routes give it).
-    public var event: JSONValue {
-        guard case .object(let members) = json() else { return .null }
-        return .object([("contractId", .string(id))] + members)
-    }
+    public var event: JSONValue { .object([("contractId", .string(id))] + fields(sequencer: nil)) }
 }

@@ -54,20 +54,20 @@ struct DeltaController: Sendable {
         }
         // Each item is checked on its own: one bad item does not sink the others.
         var valid: [DeltaSubmission] = []
-        let shape: [IngestAnswer.BatchItem] = items.map { item in
-            let refusal: IngestAnswer.BatchItem.Refused?
+        var shape: [IngestAnswer.BatchItem] = []
+        for item in items {
+            var refusal: IngestAnswer.BatchItem.Refused?
             do {
                 guard case .object(let pairs) = item else {
                     throw APIError(.badRequest, "VALIDATION_ERROR", "Each delta must be a JSON object, not \(item.typeName).")
                 }
                 valid.append(try DeltaInput.submission(RequestBody(object: pairs, allowed: DeltaInput.fields)))
-                refusal = nil
             } catch let error as APIError {
                 refusal = .init(code: error.code, message: error.message)
             } catch {
                 refusal = .init(code: "VALIDATION_ERROR", message: "\(error)")
             }
-            return IngestAnswer.BatchItem(customerID: item["customerId"] ?? .null, delta: item["delta"] ?? .null, refusal: refusal)
+            shape.append(IngestAnswer.BatchItem(customerID: item["customerId"] ?? .null, delta: item["delta"] ?? .null, refusal: refusal))
         }
         return try await idempotency.run(request, key: key, digest: body.digest) { idempotency in
             // Nothing valid: nothing to store, and no answer to keep (a corrected retry may reuse the key).

@@ -12,31 +12,23 @@ struct ScopeInput {
 
     init(query request: Request, now: Int64, maxDays: Int) throws {
         let query = QueryParameters(request: request)
-        let get = { (name: String) throws -> String? in try query.string(name) }
-        try self.init(
-            Scope.Fields(
-                period: get("period"),
-                timePreset: get("timePreset"),
-                startDate: get("startDate"),
-                endDate: get("endDate"),
-                startingCheckpoint: get("startingCheckpoint"),
-                startingCheckpointType: get("startingCheckpointType")
-            ),
-            now: now,
-            maxDays: maxDays
-        )
+        try self.init(reading: { try query.string($0) }, now: now, maxDays: maxDays)
     }
 
     init(body: RequestBody, now: Int64, maxDays: Int) throws {
-        let get = { (name: String) throws -> String? in try body.optionalString(name, maxLength: 200) }
+        try self.init(reading: { try body.optionalString($0, maxLength: 200) }, now: now, maxDays: maxDays)
+    }
+
+    /// The scope whose fields `read` gives by name.
+    private init(reading read: (String) throws -> String?, now: Int64, maxDays: Int) throws {
         try self.init(
             Scope.Fields(
-                period: get("period"),
-                timePreset: get("timePreset"),
-                startDate: get("startDate"),
-                endDate: get("endDate"),
-                startingCheckpoint: get("startingCheckpoint"),
-                startingCheckpointType: get("startingCheckpointType")
+                period: read("period"),
+                timePreset: read("timePreset"),
+                startDate: read("startDate"),
+                endDate: read("endDate"),
+                startingCheckpoint: read("startingCheckpoint"),
+                startingCheckpointType: read("startingCheckpointType")
             ),
             now: now,
             maxDays: maxDays

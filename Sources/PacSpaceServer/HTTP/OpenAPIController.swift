@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import PacSpaceCore
 
@@ -19,7 +20,9 @@ struct OpenAPIController: Sendable {
     init(publicURL: String) {
         var url: [UInt8] = Array("\"url\": ".utf8)
         JSONWriter.appendString(publicURL, to: &url)
-        document = Self.replacingFirst(Array(Self.fileServerURL.utf8), with: url, in: PackageResources.openapi_json)
+        // The file names its server once (ProtocolTests compares what is served with it).
+        let file = String(decoding: PackageResources.openapi_json, as: UTF8.self)
+        document = Array(file.replacingOccurrences(of: Self.fileServerURL, with: String(decoding: url, as: UTF8.self)).utf8)
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -31,13 +34,5 @@ struct OpenAPIController: Sendable {
                 body: ResponseBody(byteBuffer: document)
             )
         }
-    }
-
-    private static func replacingFirst(_ pattern: [UInt8], with replacement: [UInt8], in bytes: [UInt8]) -> [UInt8] {
-        guard !pattern.isEmpty, bytes.count >= pattern.count else { return bytes }
-        for start in 0...(bytes.count - pattern.count) where bytes[start..<start + pattern.count].elementsEqual(pattern) {
-            return Array(bytes[..<start]) + replacement + Array(bytes[(start + pattern.count)...])
-        }
-        return bytes
     }
 }

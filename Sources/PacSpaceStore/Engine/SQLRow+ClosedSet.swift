@@ -5,8 +5,7 @@ extension SQLRow {
     /// stored as its raw text. A value outside the set was written behind the server's
     /// back: ``StoreInvariant``, never a guess.
     func decode<Value: RawRepresentable>(column: String, as type: Value.Type) throws -> Value where Value.RawValue == String {
-        let text = try decode(column: column, as: String.self)
-        guard let value = Value(rawValue: text) else { throw StoreInvariant("\(column) holds \(text), not a \(Value.self)") }
+        guard let value = try decode(column: column, as: Value?.self) else { throw StoreInvariant("\(column) is NULL") }
         return value
     }
 
