@@ -68,15 +68,9 @@ final class Sequencer: Service {
         self.wakeups = Wakeups(pollInterval: Self.pollInterval)
     }
 
-    /// How often the sequencer looks for queued work nobody woke it for. A safety net only:
-    /// every commit wakes its server's sequencer and every failed round schedules its own
-    /// retry, so this catches what slips between (work a server stopped before verifying,
-    /// with no server of its own left to wake). Kept long because each round lists every
-    /// environment with queued work, and sequencers of servers sharing a PostgreSQL
-    /// database that all poll contend for the same batches (one wins, the others plan for
-    /// nothing: ``LogStore/TreeMoved``); at 1 s, with the test suite's dozens of servers on
-    /// one database, deltas once waited over 10 s to be verified.
-    static let pollInterval: Duration = .seconds(10)
+    /// How often the sequencer looks for queued work nobody woke it for: entries another
+    /// server sharing the database accepted, or left by a round that failed.
+    static let pollInterval: Duration = .seconds(1)
 
     /// Asks for queued work to be integrated.
     func wake() { wakeups.wake() }
