@@ -30,6 +30,8 @@ let package = Package(
         // Already built for PostgreSQL's TLS; used directly by webhook delivery to https URLs.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Server-rendered pages (no dependencies of its own).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Pure domain: no I/O, no NIO, no database. Time and randomness are injected.
@@ -72,8 +74,10 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.embedInCode("Resources/openapi.json")],
+            // Embedded: the binary alone serves its API document, pages and assets.
+            resources: [.embedInCode("Resources/openapi.json"), .embedInCode("Resources/pages"), .embedInCode("Resources/assets")],
             swiftSettings: swiftSettings
         ),
         // The executable: argument parsing only.

@@ -61,7 +61,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let routes = RouteTable()
     router.middlewares.add(RequestIDMiddleware())
     router.middlewares.add(HTTPMetricsMiddleware(metrics: metrics))
-    router.middlewares.add(SecurityHeadersMiddleware())
+    router.middlewares.add(SecurityHeadersMiddleware(embedOrigins: configuration.embedOrigins))
     router.middlewares.add(CrossOriginMiddleware(allowed: configuration.corsOrigins))
     router.middlewares.add(ErrorMiddleware(routes: routes))
     router.middlewares.add(ClientAddressMiddleware(trusted: configuration.trustedProxies))
@@ -179,7 +179,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         maxScopeDays: configuration.maxScopeDays,
         now: configuration.now
     )
-    let periodReceipts = PeriodReceipts(deltas: deltas, checkpoints: checkpoints, publicURL: configuration.publicURL)
+    let links = VerifyLinks(publicURL: configuration.publicURL, masterKeys: masterKeys)
+    let periodReceipts = PeriodReceipts(deltas: deltas, checkpoints: checkpoints, links: links)
     CheckpointController(seals: seals, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     DashboardCustomersController(
         deltas: deltas,
@@ -202,7 +203,14 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     ReceiptController(receipts: periodReceipts, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now).addRoutes(to: balance)
     LogController(environments: environments, log: log, deltas: deltas, receipts: receipts).addRoutes(to: router)
-    VerifyController(environments: environments, deltas: deltas, checkpoints: checkpoints, receipts: receipts).addRoutes(to: router)
+    let verification = PublicVerification(environments: environments, deltas: deltas, checkpoints: checkpoints, receipts: receipts)
+    VerifyController(verification: verification).addRoutes(to: router)
+
+    let assets = AssetCatalog()
+    assets.addRoutes(to: router)
+    let pages = try PageTemplates(assets: assets)
+    VerifyPageController(verification: verification, links: links, pages: pages, maxScopeDays: configuration.maxScopeDays, now: configuration.now)
+        .addRoutes(to: router.group().add(middleware: PageErrorMiddleware(pages: pages, routes: routes)))
 
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }
     routes.set(registered)

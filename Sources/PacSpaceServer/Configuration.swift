@@ -47,6 +47,9 @@ public struct ServerConfiguration: Sendable {
     /// Browser origins allowed to call the API (`PACSPACE_CORS_ORIGINS`, exact
     /// `scheme://host[:port]` values separated by commas). Empty: none.
     public var corsOrigins: Set<String> = []
+    /// Origins whose pages may frame the public verification pages
+    /// (`PACSPACE_EMBED_ORIGINS`, as ``corsOrigins``). Empty: no page of ours is framed.
+    public var embedOrigins: Set<String> = []
     /// The bearer token `/metrics` asks for (`PACSPACE_METRICS_TOKEN`, at least 16
     /// characters); unset, `/metrics` answers 404.
     public var metricsToken: String?
@@ -137,18 +140,8 @@ public struct ServerConfiguration: Sendable {
                 return range
             }
         }
-        if let value = environment["PACSPACE_CORS_ORIGINS"] {
-            corsOrigins = Set(
-                try value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
-                    guard let url = URLComponents(string: $0), ["http", "https"].contains(url.scheme), url.host?.isEmpty == false,
-                        url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil
-                    else {
-                        throw ConfigurationError("PACSPACE_CORS_ORIGINS must be origins (scheme://host[:port]) separated by commas, not \($0)")
-                    }
-                    return $0
-                }
-            )
-        }
+        if let value = environment["PACSPACE_CORS_ORIGINS"] { corsOrigins = try Self.origins(value, name: "PACSPACE_CORS_ORIGINS") }
+        if let value = environment["PACSPACE_EMBED_ORIGINS"] { embedOrigins = try Self.origins(value, name: "PACSPACE_EMBED_ORIGINS") }
         if let value = environment["PACSPACE_METRICS_TOKEN"] {
             guard value.utf8.count >= 16, value.utf8.count <= 256, value.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline }) else {
                 throw ConfigurationError("PACSPACE_METRICS_TOKEN must be 16 to 256 visible ASCII characters")
@@ -274,6 +267,21 @@ public struct ServerConfiguration: Sendable {
             PUBLIC_URL \(publicURL) is not a loopback address: set PACSPACE_MAIL_TRANSPORT=sendmail to send mail, \
             or PACSPACE_MAIL_TRANSPORT=log to write it (live tokens included) to <data dir>/outbox
             """
+        )
+    }
+
+    /// A comma-separated list of exact origins (`scheme://host[:port]`).
+    static func origins(_ value: String, name: String) throws -> Set<String> {
+        Set(
+            try value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
+                guard let url = URLComponents(string: $0), ["http", "https"].contains(url.scheme), url.host?.isEmpty == false,
+                    url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil,
+                    $0.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != ";" && $0 != "'" })
+                else {
+                    throw ConfigurationError("\(name) must be origins (scheme://host[:port]) separated by commas, not \($0)")
+                }
+                return $0
+            }
         )
     }
 

@@ -34,6 +34,10 @@ import Testing
         "POST /dashboard/auth/sessions/revoke-others", "POST /dashboard/auth/logout-everywhere", "POST /dashboard/auth/change-password",
         "POST /dashboard/contracts/provision", "POST /dashboard/api-keys", "POST /dashboard/webhooks", "POST /dashboard/customers",
         "POST /api/v1/balance/delta", "POST /api/v1/balance/delta/batch", "GET /api/v1/balance/limits",
+        // The verification page and its files: public proofs, content only through the link's
+        // k or a record id (VerifyPageTests); the assets are the same for everyone.
+        "GET /verify/{id}", "GET /receipt/{receiptId}", "GET /verify/{id}/receipt.tlog-proof", "GET /verify/{id}/verifier-key",
+        "GET /verify/{id}/delta.json", "GET /verify/{id}/checkpoint.json", "GET /verify/{id}/deltas.json", "GET /assets/{name}",
     ]
 
     @Test(arguments: Backend.all)

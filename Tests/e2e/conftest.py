@@ -19,3 +19,26 @@ def server():
 @pytest.fixture(scope="session")
 def account(server):
     return server.account()
+
+
+SCREENSHOTS = os.environ.get("PACSPACE_SCREENSHOTS", os.path.join(ROOT, ".build", "screenshots"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through chromedriver (selenium 4.51, scripts/test installs
+    both when root). Selenium Manager is bypassed: it would try to download a browser."""
+    import shutil
+    if not shutil.which("chromedriver") or not shutil.which("chromium"):
+        pytest.skip("needs Debian chromium and chromium-driver (scripts/test installs them when root)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    yield driver
+    driver.quit()

@@ -13,7 +13,7 @@ struct PeriodReceipts: Sendable {
 
     let deltas: DeltaStore
     let checkpoints: CheckpointStore
-    let publicURL: String
+    let links: VerifyLinks
 
     /// The receipt of `customerID`'s VERIFIED deltas in `scope`, in `log`.
     func answer(_ log: LogIdentity, customerID: String, scope: ScopeInput) async throws -> JSONValue {
@@ -60,13 +60,16 @@ struct PeriodReceipts: Sendable {
         // A sealed checkpoint speaks for the scope only while no delta has joined it since.
         if sealed?.proofRoot != root.prefixedHex { sealed = nil }
         let proofRoot = root.prefixedHex
-        let verifyURL = "\(publicURL)/api/v1/verify/\(proofRoot)"
+        // verifyUrl is the page that shows the period to whom the provider passes it on
+        // (docs/verification.md, "The verification page"); verificationApiUrl its JSON.
+        let pageID = sealed?.checkpointID ?? proofRoot
         return [
             "customerId": .string(customerID), "scope": scope.json, "proofRoot": .string(proofRoot),
             "sealed": .bool(sealed != nil), "checkpointId": .optional(sealed?.checkpointID),
             "deltaCount": .int(count), "startingBalance": starting.json, "finalBalance": final.json,
             "deltas": .array(page.map(\.json)),
-            "verificationApiUrl": .string(verifyURL), "verifyUrl": .string(verifyURL + "?source=both"),
+            "verificationApiUrl": .string("\(links.publicURL)/api/v1/verify/\(proofRoot)"),
+            "verifyUrl": .string(links.disclosingPage(pageID)),
             "accessHint": .null, "customerLinkUrl": .null, "customerLinkHost": .null,
         ]
     }

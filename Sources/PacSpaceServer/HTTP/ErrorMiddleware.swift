@@ -15,9 +15,17 @@ struct ErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            return Envelope.failure(error)
-        } catch let error as HTTPError where error.status == .notFound {
+        } catch {
+            return Envelope.failure(Self.failure(for: error, request: request, context: context, routes: routes))
+        }
+    }
+
+    /// What `error` means to the client; the one classification JSON and page errors share.
+    static func failure(for error: any Error, request: Request, context: Context, routes: RouteTable) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as HTTPError where error.status == .notFound:
             let allowed = routes.methods(forPath: request.uri.path)
             if !allowed.isEmpty && !allowed.contains(request.method) {
                 var failure = APIError(
@@ -27,29 +35,21 @@ struct ErrorMiddleware: RouterMiddleware {
                         + "use \(allowed.map(\.rawValue).sorted().joined(separator: ", "))."
                 )
                 failure.headers[.allow] = allowed.map(\.rawValue).sorted().joined(separator: ", ")
-                return Envelope.failure(failure)
+                return failure
             }
-            return Envelope.failure(.notFound("No route for \(request.method.rawValue) \(request.uri.path)."))
-        } catch let error as AmountOutOfRange {
-            return Envelope.failure(
-                APIError(
-                    .unprocessableContent,
-                    "AMOUNT_OUT_OF_RANGE",
-                    "The answer cannot be given: \(error). Narrow the scope."
-                )
-            )
-        } catch DatabaseError.unavailable(let why) {
+            return .notFound("No route for \(request.method.rawValue) \(request.uri.path).")
+        case let error as AmountOutOfRange:
+            return APIError(.unprocessableContent, "AMOUNT_OUT_OF_RANGE", "The answer cannot be given: \(error). Narrow the scope.")
+        case DatabaseError.unavailable(let why):
             context.logger.warning("database unavailable; answering 503", metadata: ["error": .string(why)])
-            return Envelope.failure(.storeUnavailable)
-        } catch let error as HTTPError {
+            return .storeUnavailable
+        case let error as HTTPError:
             let status = error.status
             let code = status == .contentTooLarge ? "PAYLOAD_TOO_LARGE" : status.code < 500 ? "BAD_REQUEST" : "INTERNAL_ERROR"
-            return Envelope.failure(APIError(status, code, error.body ?? status.reasonPhrase))
-        } catch {
+            return APIError(status, code, error.body ?? status.reasonPhrase)
+        default:
             context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error))])
-            return Envelope.failure(
-                APIError(.internalServerError, "INTERNAL_ERROR", "Internal error; the request id identifies it in the server log.")
-            )
+            return APIError(.internalServerError, "INTERNAL_ERROR", "Internal error; the request id identifies it in the server log.")
         }
     }
 }

@@ -12,6 +12,14 @@ extension DeltaStore {
         }
     }
 
+    /// A delta by its record id, in any environment (the public verification page: a record
+    /// id, like the content it blinds, is known only to whom the provider gave it).
+    public func delta(recordID: String) async throws -> DeltaRecord? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM deltas WHERE record_id = \(bind: recordID)").first().map(DeltaRecord.init(row:))
+        }
+    }
+
     /// A delta by its public receipt id, in any environment (public verification).
     public func delta(receiptID: String) async throws -> DeltaRecord? {
         try await database.read { db in
@@ -144,6 +152,27 @@ extension DeltaStore {
                 SELECT * FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
                   AND status = 'VERIFIED' AND sequence_number > \(bind: after)
                 """ + selection.condition() + " ORDER BY sequence_number LIMIT \(bind: limit) OFFSET \(bind: offset)"
+            )
+            .all().map(DeltaRecord.init(row:))
+        }
+    }
+
+    /// The deltas of a customer's checkpoint, in log order: those of `selection` that were
+    /// VERIFIED by `verifiedBy` (the moment it was sealed), at most `limit`. A delta of the
+    /// window verified after the seal is not in its root.
+    public func coveredDeltas(
+        environmentID: String,
+        customerID: String,
+        selection: Selection,
+        verifiedBy: Int64,
+        limit: Int
+    ) async throws -> [DeltaRecord] {
+        try await database.read { db in
+            try await db.raw(
+                """
+                SELECT * FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
+                  AND status = 'VERIFIED' AND verified_at <= \(bind: verifiedBy)
+                """ + selection.condition() + " ORDER BY log_index LIMIT \(bind: limit)"
             )
             .all().map(DeltaRecord.init(row:))
         }

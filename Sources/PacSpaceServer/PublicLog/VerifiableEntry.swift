@@ -1,0 +1,63 @@
+import PacSpaceCore
+
+/// A delta or a checkpoint as public verification sees it: what its log entry is, where
+/// it is, and the facts anyone may read — hashes, amounts, times; never a customerId,
+/// reason or metadata (docs/verification.md, "Limits a verifier can rely on").
+struct VerifiableEntry: Sendable {
+    /// The record behind the entry.
+    enum Subject: Sendable {
+        case delta(DeltaRecord)
+        case checkpoint(CheckpointRecord)
+    }
+
+    let subject: Subject
+    let environmentID: String
+    /// The delta's or checkpoint's status, as the wire shows it.
+    let status: String
+    let verified: Bool
+    let logIndex: Int64?
+    let leafData: [UInt8]
+    /// The id the entry is verified by: its receipt id or checkpoint id.
+    let reference: String
+    let fields: [(String, JSONValue)]
+    let summary: JSONValue
+
+    init(delta record: DeltaRecord) {
+        let recordedAt = JSONValue.string(Timestamp.iso8601(millis: record.createdAt))
+        subject = .delta(record)
+        environmentID = record.environmentID
+        status = record.status.rawValue
+        verified = record.status == .verified
+        logIndex = record.logIndex
+        leafData = LogEntry.delta(receiptID: record.receiptID, contentHash: Hash(prefixedHex: record.contentHash) ?? Merkle.emptyRoot)
+        reference = record.receiptID
+        fields = [
+            ("kind", "delta"), ("receiptId", .string(record.receiptID)), ("contentHash", .string(record.contentHash)),
+            ("recordedAt", recordedAt),
+        ]
+        summary = [
+            "recordCount": 1, "netChange": record.amount.json, "startingBalance": .null, "endingBalance": .null,
+            "firstRecordAt": recordedAt, "lastRecordAt": recordedAt,
+        ]
+    }
+
+    init(checkpoint record: CheckpointRecord) {
+        let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
+        subject = .checkpoint(record)
+        environmentID = record.environmentID
+        status = record.status.rawValue
+        verified = record.status == .verified
+        logIndex = record.logIndex
+        leafData = Array(record.leafData.utf8)
+        reference = record.checkpointID
+        fields = [
+            ("kind", "checkpoint"), ("proofRoot", .string(record.proofRoot)), ("checkpointId", .string(record.checkpointID)),
+            ("recordedAt", time(record.createdAt)),
+        ]
+        summary = [
+            "recordCount": .int(record.deltaCount), "netChange": record.netChange.json,
+            "startingBalance": record.startingBalance.json, "endingBalance": record.endingBalance.json,
+            "firstRecordAt": time(record.firstRecordAt), "lastRecordAt": time(record.lastRecordAt),
+        ]
+    }
+}

@@ -1,0 +1,197 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PacSpaceCore
+import PacSpaceStore
+
+/// The public verification page (docs/verification.md, "The verification page"):
+/// `GET /verify/:id` for a receipt id, record id, content hash, checkpoint id or proof
+/// root, `GET /receipt/:receiptId` for a receipt, and the page's downloads. The server
+/// states its verdict; the page's script (Resources/assets/verify.js) checks the same
+/// proof in the reader's browser and states its own.
+struct VerifyPageController: Sendable {
+    /// The most records a period page lists (as many as a receipt answer lists).
+    static let maxListed = PeriodReceipts.maxDeltas
+
+    let verification: PublicVerification
+    let links: VerifyLinks
+    let pages: PageTemplates
+    let maxScopeDays: Int
+    let now: @Sendable () -> Int64
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        router.get("verify/:id", use: page)
+        router.get("receipt/:receiptId", use: receiptPage)
+        router.get("verify/:id/receipt.tlog-proof", use: receiptFile)
+        router.get("verify/:id/verifier-key", use: verifierKeyFile)
+        router.get("verify/:id/delta.json", use: deltaFile)
+        router.get("verify/:id/checkpoint.json", use: checkpointFile)
+        router.get("verify/:id/deltas.json", use: deltasFile)
+    }
+
+    @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> HTMLPage {
+        try await render(try context.pathParameter("id"), request: request)
+    }
+
+    @Sendable func receiptPage(_ request: Request, context: AppRequestContext) async throws -> HTMLPage {
+        let id = try context.pathParameter("receiptId")
+        guard id.hasPrefix("rcpt_") else { throw APIError.notFound("No receipt \(id).") }
+        return try await render(id, request: request)
+    }
+
+    private func render(_ id: String, request: Request) async throws -> HTMLPage {
+        let found = try await load(id, request: request)
+        var downloads: [(String, String)] = []
+        let suffix = found.token.map { "?k=\($0)" } ?? ""
+        if found.proof.receipt != nil { downloads.append(("Receipt (receipt.tlog-proof)", "/verify/\(id)/receipt.tlog-proof")) }
+        if found.proof.environment.publicKey != nil { downloads.append(("Verifier key", "/verify/\(id)/verifier-key")) }
+        if found.disclosed {
+            switch found.entry.subject {
+            case .delta: downloads.append(("The delta (delta.json)", "/verify/\(id)/delta.json\(suffix)"))
+            case .checkpoint:
+                downloads.append(("The checkpoint (checkpoint.json)", "/verify/\(id)/checkpoint.json\(suffix)"))
+                if found.records != nil { downloads.append(("Its records (deltas.json)", "/verify/\(id)/deltas.json\(suffix)")) }
+            }
+        }
+        let view = VerifyPageView(
+            id: id,
+            entry: found.entry,
+            proof: found.proof,
+            disclosed: found.disclosed,
+            records: found.records,
+            recordsReproduceRoot: found.recordsReproduceRoot,
+            downloads: downloads
+        )
+        return pages.page(.verify, view.values)
+    }
+
+    /// What the page of `id` shows, for the token the request carries.
+    private struct Found {
+        let entry: VerifiableEntry
+        let proof: PublicVerification.Proof
+        let disclosed: Bool
+        /// `k` as given, when it opened the page.
+        let token: String?
+        let records: [DeltaRecord]?
+        let recordsReproduceRoot: Bool
+    }
+
+    private func load(_ id: String, request: Request) async throws -> Found {
+        let entry: VerifiableEntry
+        do {
+            entry = try await verification.entry(id, acceptingRecordID: true)
+        } catch let error as APIError where error.status == .badRequest {
+            // A page names no field to fix: for a reader, an id of no known form is simply unknown.
+            throw APIError.notFound("Nothing is recorded under \(id): no receipt, record, checkpoint or hash has this id.")
+        }
+        let proof = try await verification.prove(entry)
+        let token = try QueryParameters(request: request).string("k", maxLength: 64)
+        var disclosed = links.opens(token, for: id.hasPrefix("0x") || id.hasPrefix("0X") ? id.lowercased() : id)
+        if case .delta(let record) = entry.subject, record.recordID == id { disclosed = true }
+        var records: [DeltaRecord]?
+        var reproduces = false
+        if disclosed, case .checkpoint(let checkpoint) = entry.subject {
+            records = try await covered(checkpoint)
+            if let records { reproduces = try Self.reproduces(checkpoint, records: records, origin: proof.environment.logOrigin ?? "") }
+        }
+        return Found(
+            entry: entry,
+            proof: proof,
+            disclosed: disclosed,
+            token: disclosed ? token : nil,
+            records: records,
+            recordsReproduceRoot: reproduces
+        )
+    }
+
+    /// The deltas a customer's checkpoint covers, when a page can list them.
+    private func covered(_ checkpoint: CheckpointRecord) async throws -> [DeltaRecord]? {
+        guard let customerID = checkpoint.customerID, checkpoint.deltaCount <= Int64(Self.maxListed),
+            let scope = try? JSONParser.parse(Array(checkpoint.scope.utf8))
+        else { return nil }
+        let selection: DeltaStore.Selection
+        if case .string(let start)? = scope["startDate"], case .string(let end)? = scope["endDate"],
+            let from = Timestamp.parse(start), let until = Timestamp.parse(end)
+        {
+            selection = .accepted(from: from, until: until)
+        } else if case .string(let starting)? = scope["startingCheckpoint"] {
+            let input = try ScopeInput(
+                Scope.Fields(startingCheckpoint: starting, startingCheckpointType: starting.hasPrefix("rec_") ? "recordId" : "proofRoot"),
+                now: now(),
+                maxDays: maxScopeDays
+            )
+            selection = try await input.selection(
+                environmentID: checkpoint.environmentID,
+                customerID: customerID,
+                deltas: verification.deltas,
+                checkpoints: verification.checkpoints
+            )
+        } else {
+            return nil
+        }
+        return try await verification.deltas.coveredDeltas(
+            environmentID: checkpoint.environmentID,
+            customerID: customerID,
+            selection: selection,
+            verifiedBy: checkpoint.createdAt,
+            limit: Self.maxListed
+        )
+    }
+
+    /// Whether `records` rebuild the checkpoint's proofRoot, in the version its leaf states.
+    static func reproduces(_ checkpoint: CheckpointRecord, records: [DeltaRecord], origin: String) throws -> Bool {
+        let version = LogEntry.periodRootVersion(ofCheckpointLeaf: checkpoint.leafData)
+        let scope = try JSONParser.parse(Array(checkpoint.scope.utf8))
+        let root = try PeriodRoot.root(version, of: records.compactMap { Hash(prefixedHex: $0.contentHash) }, origin: origin, scope: scope)
+        return root.prefixedHex == checkpoint.proofRoot && records.count == Int(checkpoint.deltaCount)
+    }
+
+    // MARK: Downloads
+
+    @Sendable func receiptFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let found = try await load(try context.pathParameter("id"), request: request)
+        guard let receipt = found.proof.receipt else { throw APIError.notFound("The entry is not in the log yet.") }
+        return Self.file(receipt.tlogProof.text, type: "text/plain; charset=utf-8", name: "receipt.tlog-proof")
+    }
+
+    @Sendable func verifierKeyFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let found = try await load(try context.pathParameter("id"), request: request)
+        guard let key = found.proof.environment.publicKey else { throw APIError.notFound("The environment has no key yet.") }
+        return Self.file(key + "\n", type: "text/plain; charset=utf-8", name: "verifier-key.txt")
+    }
+
+    @Sendable func deltaFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let found = try await load(try context.pathParameter("id"), request: request)
+        guard found.disclosed, case .delta(let record) = found.entry.subject else { throw Self.undisclosed }
+        return Self.file(try Self.json(record.json), type: "application/json", name: "delta.json")
+    }
+
+    @Sendable func checkpointFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let found = try await load(try context.pathParameter("id"), request: request)
+        guard found.disclosed, case .checkpoint(let checkpoint) = found.entry.subject else { throw Self.undisclosed }
+        return Self.file(
+            try Self.json(checkpoint.json(logCheckpoint: found.proof.receipt?.json ?? .null)),
+            type: "application/json",
+            name: "checkpoint.json"
+        )
+    }
+
+    @Sendable func deltasFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let found = try await load(try context.pathParameter("id"), request: request)
+        guard found.disclosed, let records = found.records else { throw Self.undisclosed }
+        return Self.file(try Self.json(.array(records.map(\.json))), type: "application/json", name: "deltas.json")
+    }
+
+    /// Content files answer only through a disclosing link; not even whether it exists.
+    static let undisclosed = APIError.notFound("Nothing to download here; the link your provider sent you opens the files.")
+
+    private static func json(_ value: JSONValue) throws -> String { String(decoding: try JSONWriter.canonical(value), as: UTF8.self) }
+
+    private static func file(_ text: String, type: String, name: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name)\""],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+        )
+    }
+}

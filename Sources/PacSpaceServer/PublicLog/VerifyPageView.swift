@@ -1,0 +1,115 @@
+import PacSpaceCore
+
+/// The values the verify page template reads (Resources/pages/verify.mustache). Every
+/// value the in-browser check uses is a displayed field (`data-field`), so what the
+/// browser verifies is what the reader sees.
+struct VerifyPageView {
+    let id: String
+    let entry: VerifiableEntry
+    let proof: PublicVerification.Proof
+    /// Whether the link shows what was recorded (``VerifyLinks``).
+    let disclosed: Bool
+    /// The period's records when disclosed and listable; nil otherwise.
+    let records: [DeltaRecord]?
+    /// Whether `records` rebuild the checkpoint's proofRoot (checked by the server too).
+    let recordsReproduceRoot: Bool
+    /// Download links (relative), `k` included when disclosed.
+    let downloads: [(label: String, href: String)]
+
+    /// `verified`, `not-verified` or `pending` (the page's `data-verdict`).
+    var verdict: String {
+        if entry.status == "QUEUED" { return "pending" }
+        return entry.verified && proof.holds ? "verified" : "not-verified"
+    }
+
+    var verdictText: String {
+        switch verdict {
+        case "verified":
+            "Recorded in the log: the receipt leads to a checkpoint signed with the environment's key."
+        case "pending":
+            "Accepted and waiting for the log: the receipt exists once the sequencer has added it (usually within seconds)."
+        default:
+            entry.status == "FAILED" ? "This entry failed and is not in the log." : "The stored receipt does not check out."
+        }
+    }
+
+    var values: [String: Any] {
+        var values: [String: Any] = [
+            "id": id, "verdict": verdict, "verdictText": verdictText, "status": entry.status, "disclosed": disclosed,
+            "logOrigin": proof.environment.logOrigin ?? "", "verifierKey": proof.environment.publicKey ?? "",
+            "environment": proof.environment.environment.rawValue,
+            "downloads": downloads.map { ["label": $0.label, "href": $0.href] },
+        ]
+        if let receipt = proof.receipt {
+            values["receipt"] = [
+                "text": receipt.tlogProof.text, "logIndex": String(receipt.logIndex), "treeSize": String(receipt.treeSize),
+                "leafHash": Merkle.leafHash(receipt.leafData).prefixedHex,
+            ]
+        }
+        switch entry.subject {
+        case .delta(let record):
+            values["title"] = "Delta \(record.receiptID)"
+            values["delta"] = Self.fields(of: record, disclosed: disclosed)
+        case .checkpoint(let checkpoint):
+            values["title"] = "Period \(checkpoint.checkpointID)"
+            values["checkpoint"] = checkpointValues(checkpoint)
+        }
+        return values
+    }
+
+    private func checkpointValues(_ checkpoint: CheckpointRecord) -> [String: Any] {
+        let time = { (millis: Int64?) in millis.map { Timestamp.iso8601(millis: $0) } ?? "—" }
+        var values: [String: Any] = [
+            "checkpointId": checkpoint.checkpointID, "proofRoot": checkpoint.proofRoot, "deltaCount": String(checkpoint.deltaCount),
+            "netChange": checkpoint.netChange.description, "startingBalance": checkpoint.startingBalance.description,
+            "endingBalance": checkpoint.endingBalance.description, "firstRecordAt": time(checkpoint.firstRecordAt),
+            "lastRecordAt": time(checkpoint.lastRecordAt), "sealedAt": time(checkpoint.createdAt),
+            "rootVersion": String(LogEntry.periodRootVersion(ofCheckpointLeaf: checkpoint.leafData).rawValue),
+        ]
+        if disclosed {
+            values["scope"] = checkpoint.scope
+            values["window"] = Self.window(checkpoint.scope)
+            values["customerId"] = checkpoint.customerID ?? "the whole environment"
+        }
+        if let records {
+            values["records"] = records.map { Self.fields(of: $0, disclosed: true) }
+            values["hasRecords"] = !records.isEmpty
+            values["recordsReproduceRoot"] = recordsReproduceRoot
+        } else if disclosed {
+            values["recordsNotListed"] =
+                checkpoint.customerID == nil
+                ? "A period of the whole environment is not listed here; its records are the provider's to share."
+                : "This period holds more records than a page lists (\(VerifyPageController.maxListed)); "
+                    + "check it with pacspace verify-receipt and the files below."
+        }
+        return values
+    }
+
+    /// The scope for people: "2026-11-01 00:00 → 2026-12-01 00:00 UTC", or what it starts after.
+    static func window(_ scope: String) -> String {
+        guard let value = try? JSONParser.parse(Array(scope.utf8)) else { return scope }
+        let day = { (text: String) in "\(text.prefix(10)) \(text.dropFirst(11).prefix(5))" }
+        if case .string(let start)? = value["startDate"], case .string(let end)? = value["endDate"] {
+            return "\(day(start)) → \(day(end)) UTC"
+        }
+        if case .string(let starting)? = value["startingCheckpoint"] { return "after \(starting)" }
+        return "all time"
+    }
+
+    /// A delta's displayed fields: the public ones always, the content when disclosed.
+    static func fields(of record: DeltaRecord, disclosed: Bool) -> [String: Any] {
+        var fields: [String: Any] = [
+            "receiptId": record.receiptID, "contentHash": record.contentHash, "amount": record.amount.description,
+            "recordedAt": Timestamp.iso8601(millis: record.createdAt), "status": record.status.rawValue,
+        ]
+        guard disclosed else { return fields }
+        fields["content"] = [
+            "recordId": record.recordID, "customerId": record.customerID, "sequenceNumber": String(record.sequenceNumber),
+            "delta": record.amount.description, "reason": record.reason, "createdAt": Timestamp.iso8601(millis: record.createdAt),
+            "referenceId": record.referenceID ?? "", "hasReferenceId": record.referenceID != nil,
+            "metadata": record.metadata?.text ?? "", "hasMetadata": record.metadata != nil,
+            "adjusts": record.adjusts ?? "", "hasAdjusts": record.adjusts != nil,
+        ]
+        return fields
+    }
+}
