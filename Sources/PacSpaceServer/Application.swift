@@ -209,11 +209,27 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let assets = AssetCatalog()
     assets.addRoutes(to: router)
     let pages = try PageTemplates(assets: assets)
+    let pageRoutes = router.group().add(middleware: PageErrorMiddleware(pages: pages, routes: routes))
     VerifyPageController(verification: verification, links: links, pages: pages, maxScopeDays: configuration.maxScopeDays, now: configuration.now)
-        .addRoutes(to: router.group().add(middleware: PageErrorMiddleware(pages: pages, routes: routes)))
+        .addRoutes(to: pageRoutes)
+    // The dashboard pages: a client of the API above, in process (Web/InProcessAPI.swift).
+    let inProcess = InProcessAPI()
+    let web = WebSession(
+        sessions: sessions,
+        tokens: tokens,
+        publicURL: configuration.publicURL,
+        lifetimeSeconds: configuration.refreshTokenSeconds,
+        masterKey: masterKeys.first ?? [],
+        now: configuration.now
+    )
+    let kit = AppPageKit(pages: pages, web: web, api: inProcess)
+    AccountPagesController(kit: kit).addRoutes(to: pageRoutes)
+    DashboardPagesController(kit: kit).addRoutes(to: pageRoutes)
+    CustomerPagesController(kit: kit, links: links).addRoutes(to: pageRoutes)
 
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }
     routes.set(registered)
+    inProcess.set(router.buildResponder())
 
     let requestTimeout = TimeAmount(configuration.httpRequestTimeout)
     var app = Application(

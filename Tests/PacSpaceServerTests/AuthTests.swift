@@ -226,7 +226,7 @@ import Testing
             }
             #expect(message.contains("To: \(email)\r\n"))
             #expect(message.contains("Subject: Verify your PacSpace email\r\n"))
-            #expect(message.contains("https://pacspace.test/dashboard/auth/verify?token="))
+            #expect(message.contains("https://pacspace.test/app/verify-email?token="))
         }
     }
 }

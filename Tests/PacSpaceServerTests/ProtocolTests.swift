@@ -43,7 +43,7 @@ import Testing
         }
     }
 
-    /// Every registered route is in the OpenAPI document, and the document served is the
+    /// Every registered route but the dashboard pages is in the OpenAPI document, and the document served is the
     /// file in Resources byte for byte but for its server URL, which is the PUBLIC_URL.
     @Test func openAPIDocumentCoversEveryRoute() async throws {
         let (routes, served) = try await TestServer().run { api in (api.routes, try await api.call(.get, "/openapi.json")) }
@@ -56,7 +56,9 @@ import Testing
         let text = try String(contentsOf: file, encoding: .utf8)
         #expect(text.replacingOccurrences(of: #""url": "http://localhost:8080""#, with: #""url": "\#(TestServer.publicURL)""#) == served.text)
         guard case .object(let paths)? = served.json["paths"] else { throw TestFailure("no paths") }
-        for route in routes {
+        // The dashboard pages (/app) are a client of the API, not part of it: forms for
+        // people, each a documented JSON route underneath (DashboardPagesTests).
+        for route in routes where !route.contains(" /app") {
             let parts = route.split(separator: " ", maxSplits: 1)
             let method = parts[0].lowercased()
             let path = "/" + parts[1].split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")

@@ -51,6 +51,7 @@ def check_again(browser):
 
 
 def screenshot(browser, url, name):
+    browser.get_log("browser")  # what earlier pages logged is theirs
     for width in (375, 1440):
         browser.set_window_size(width, 900)
         browser.get(url)
@@ -64,7 +65,10 @@ def screenshot(browser, url, name):
                     if entry["level"] == "SEVERE" and not entry["message"].startswith(url + " ")]  # a 404 page's own status
         assert not problems, problems
         overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} at {width}px is {overflow}px wider than the window"
+        widest = browser.execute_script(
+            "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+            ".map(e => e.tagName + '.' + e.className + '#' + e.id).slice(-3).join(', ')")
+        assert overflow <= 0, f"{name} at {width}px is {overflow}px wider than the window: {widest}"
 
 
 def set_text(browser, selector, text):

@@ -179,7 +179,7 @@ struct DashboardAuthController: Sendable {
                 expiresAt: now + Self.resetTokenMillis,
                 now: now
             )
-            let link = "\(configuration.publicURL)/reset-password?token=\(token)"
+            let link = "\(configuration.publicURL)/app/reset-password?token=\(token)"
             send(
                 Mail(
                     to: user.email,
@@ -238,7 +238,7 @@ struct DashboardAuthController: Sendable {
     }
 
     private func mailVerification(to user: User, token: String) {
-        let link = "\(configuration.publicURL)/dashboard/auth/verify?token=\(token)"
+        let link = "\(configuration.publicURL)/app/verify-email?token=\(token)"
         send(
             Mail(
                 to: user.email,

@@ -10,19 +10,21 @@ enum Asset: String, CaseIterable, Sendable {
     case appCSS = "app.css"
     case verifyJS = "verify.js"
     case favicon = "favicon.svg"
+    case appJS = "app.js"
 
     var bytes: [UInt8] {
         switch self {
         case .appCSS: PackageResources.app_css
         case .verifyJS: PackageResources.verify_js
         case .favicon: PackageResources.favicon_svg
+        case .appJS: PackageResources.app_js
         }
     }
 
     var contentType: String {
         switch self {
         case .appCSS: "text/css; charset=utf-8"
-        case .verifyJS: "text/javascript; charset=utf-8"
+        case .verifyJS, .appJS: "text/javascript; charset=utf-8"
         case .favicon: "image/svg+xml"
         }
     }

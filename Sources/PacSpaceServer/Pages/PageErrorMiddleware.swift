@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
 
-/// Errors of page routes as pages: the status and message ``ErrorMiddleware`` would
+/// Errors of page routes as pages (a signed-in page without a session: the login page): the status and message ``ErrorMiddleware`` would
 /// give, in HTML, with the headers the error carries (`Retry-After`, `Allow`).
 struct PageErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -11,6 +11,8 @@ struct PageErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch is AppPageKit.SignInFirst {
+            return AppPageKit.redirect("/app/login")
         } catch {
             let failure = ErrorMiddleware.failure(for: error, request: request, context: context, routes: routes)
             var response = pages.notice(failure.status, title: Self.title(failure.status), message: failure.message)

@@ -10,12 +10,34 @@ struct PageTemplates: Sendable {
         case layout
         case notice
         case verify
+        case appNav = "app-nav"
+        case appFlash = "app-flash"
+        case appLogin = "app-login"
+        case appSignup = "app-signup"
+        case appMessage = "app-message"
+        case appPassword = "app-password"
+        case appHome = "app-home"
+        case appEnvironments = "app-environments"
+        case appKeys = "app-keys"
+        case appCustomers = "app-customers"
+        case appCustomer = "app-customer"
 
         var source: [UInt8] {
             switch self {
             case .layout: PackageResources.layout_mustache
             case .notice: PackageResources.notice_mustache
             case .verify: PackageResources.verify_mustache
+            case .appNav: PackageResources.app_nav_mustache
+            case .appFlash: PackageResources.app_flash_mustache
+            case .appLogin: PackageResources.app_login_mustache
+            case .appSignup: PackageResources.app_signup_mustache
+            case .appMessage: PackageResources.app_message_mustache
+            case .appPassword: PackageResources.app_password_mustache
+            case .appHome: PackageResources.app_home_mustache
+            case .appEnvironments: PackageResources.app_environments_mustache
+            case .appKeys: PackageResources.app_keys_mustache
+            case .appCustomers: PackageResources.app_customers_mustache
+            case .appCustomer: PackageResources.app_customer_mustache
             }
         }
     }
@@ -33,7 +55,7 @@ struct PageTemplates: Sendable {
     /// `name` rendered with `values`; every page also gets `assets` (the versioned URLs).
     func page(_ name: Name, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> HTMLPage {
         var values = values
-        values["assets"] = ["css": assets.url(.appCSS), "verifyJS": assets.url(.verifyJS), "icon": assets.url(.favicon)]
+        values["assets"] = ["css": assets.url(.appCSS), "verifyJS": assets.url(.verifyJS), "icon": assets.url(.favicon), "appJS": assets.url(.appJS)]
         return HTMLPage(status: status, html: library.render(values, withTemplate: name.rawValue) ?? "")
     }
 

@@ -68,7 +68,7 @@ struct VerifyPageView {
         ]
         if disclosed {
             values["scope"] = checkpoint.scope
-            values["window"] = Self.window(checkpoint.scope)
+            values["window"] = Self.window((try? JSONParser.parse(Array(checkpoint.scope.utf8))) ?? .null)
             values["customerId"] = checkpoint.customerID ?? "the whole environment"
         }
         if let records {
@@ -86,13 +86,16 @@ struct VerifyPageView {
     }
 
     /// The scope for people: "2026-11-01 00:00 → 2026-12-01 00:00 UTC", or what it starts after.
-    static func window(_ scope: String) -> String {
-        guard let value = try? JSONParser.parse(Array(scope.utf8)) else { return scope }
-        let day = { (text: String) in "\(text.prefix(10)) \(text.dropFirst(11).prefix(5))" }
-        if case .string(let start)? = value["startDate"], case .string(let end)? = value["endDate"] {
+    static func window(_ scope: JSONValue) -> String {
+        // Midnight is the rule (months, days): the date alone says it.
+        let day = { (text: String) in
+            let time = text.dropFirst(11).prefix(5)
+            return time == "00:00" ? String(text.prefix(10)) : "\(text.prefix(10)) \(time)"
+        }
+        if case .string(let start)? = scope["startDate"], case .string(let end)? = scope["endDate"] {
             return "\(day(start)) → \(day(end)) UTC"
         }
-        if case .string(let starting)? = value["startingCheckpoint"] { return "after \(starting)" }
+        if case .string(let starting)? = scope["startingCheckpoint"] { return "after \(starting)" }
         return "all time"
     }
 

@@ -98,6 +98,24 @@ public struct SessionStore: Sendable {
         }
     }
 
+    /// The user and session of a live, unspent refresh token (the dashboard pages' cookie):
+    /// nil when the token is unknown, spent, expired, or its session is revoked.
+    public func live(refreshHash: String, now: Int64) async throws -> (user: User, sessionID: String)? {
+        try await database.read { db in
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT u.*, t.family_id AS session_id FROM refresh_tokens t
+                    JOIN sessions s ON s.id = t.family_id JOIN users u ON u.id = t.user_id
+                    WHERE t.token_hash = \(bind: refreshHash) AND t.spent_at IS NULL AND t.expires_at > \(bind: now)
+                      AND s.revoked_at IS NULL
+                    """
+                ).first()
+            else { return nil }
+            return (try User(row: row), try row.decode(column: "session_id", as: String.self))
+        }
+    }
+
     /// The user of a live session: nil when the session is revoked, unknown or not the user's.
     public func user(sessionID: String, userID: String) async throws -> User? {
         try await database.read { db in

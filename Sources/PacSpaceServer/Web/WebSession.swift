@@ -1,0 +1,112 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PacSpaceCore
+import PacSpaceStore
+
+/// The dashboard pages' session (docs/operations.md, "The dashboard"): the cookie holds
+/// the refresh token of an API session that logging in through the page started — the
+/// same session the API lists and revokes — and each page mints a short access token for
+/// it to call the API in process. The cookie is `HttpOnly`, `SameSite=Lax`, `Secure` when
+/// `PUBLIC_URL` is https, set only by a successful login (a new session each time, so no
+/// fixation), and logging out ends the session on the server.
+///
+/// Forms carry `csrf`: HMAC-SHA256, under a key derived from the master key, of a random
+/// value in a second cookie — a page of another site can neither read that cookie nor
+/// compute the field, and a cookie planted by a sibling domain cannot be given a valid one.
+struct WebSession: Sendable {
+    static let sessionCookie = "pacspace_session"
+    static let csrfCookie = "pacspace_csrf"
+
+    let sessions: SessionStore
+    let tokens: AccessTokens
+    let secure: Bool
+    let lifetimeSeconds: Int64
+    let now: @Sendable () -> Int64
+    private let csrfKey: SymmetricKey
+
+    init(
+        sessions: SessionStore,
+        tokens: AccessTokens,
+        publicURL: String,
+        lifetimeSeconds: Int64,
+        masterKey: [UInt8],
+        now: @escaping @Sendable () -> Int64
+    ) {
+        self.sessions = sessions
+        self.tokens = tokens
+        self.secure = publicURL.lowercased().hasPrefix("https://")
+        self.lifetimeSeconds = lifetimeSeconds
+        self.now = now
+        csrfKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: masterKey),
+            info: Array("pacspace csrf v1".utf8),
+            outputByteCount: 32
+        )
+    }
+
+    /// The signed-in user of the request, with an access token for the API: nil without a
+    /// live session cookie.
+    func signedIn(_ request: Request) async throws -> SignedIn? {
+        guard let token = Self.cookie(Self.sessionCookie, in: request), token.utf8.count <= 200 else { return nil }
+        guard let (user, sessionID) = try await sessions.live(refreshHash: AccessTokens.digest(token), now: now()) else { return nil }
+        return SignedIn(
+            user: user,
+            sessionID: sessionID,
+            refreshToken: token,
+            accessToken: try await tokens.issue(for: user, session: sessionID, now: now())
+        )
+    }
+
+    struct SignedIn: Sendable {
+        let user: User
+        let sessionID: String
+        let refreshToken: String
+        /// Minted for this request; it lives as long as any access token but is never sent out.
+        let accessToken: String
+    }
+
+    // MARK: Cookies
+
+    /// `Set-Cookie` for the session (the refresh token), or one that deletes it.
+    func sessionCookie(_ refreshToken: String?) -> String {
+        cookie(Self.sessionCookie, refreshToken ?? "", maxAge: refreshToken == nil ? 0 : lifetimeSeconds)
+    }
+
+    /// `Set-Cookie` for a new CSRF value.
+    func newCSRFCookie() -> (header: String, value: String) {
+        let value = Identifier.token(bytes: 16)
+        return (cookie(Self.csrfCookie, value, maxAge: lifetimeSeconds), value)
+    }
+
+    private func cookie(_ name: String, _ value: String, maxAge: Int64) -> String {
+        "\(name)=\(value); Path=/app; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "")
+    }
+
+    /// The value of cookie `name` in the request.
+    static func cookie(_ name: String, in request: Request) -> String? {
+        for header in request.headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+                    return parts[1].trimmingCharacters(in: .whitespaces)
+                }
+            }
+        }
+        return nil
+    }
+
+    // MARK: CSRF
+
+    /// The form field for the CSRF cookie's value.
+    func csrfField(for cookieValue: String) -> String {
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(cookieValue.utf8), using: csrfKey).prefix(16))
+    }
+
+    /// Whether the form's `csrf` matches the request's CSRF cookie (constant time).
+    func csrfHolds(_ field: String?, _ request: Request) -> Bool {
+        guard let field, let cookie = Self.cookie(Self.csrfCookie, in: request), !cookie.isEmpty, cookie.utf8.count <= 64 else { return false }
+        return ConstantTime.equals(Array(field.utf8), Array(csrfField(for: cookie).utf8))
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import HTTPTypes
+import PacSpaceCore
+import PacSpaceServer
+import Testing
+
+/// The dashboard pages' session and forms (docs/operations.md, "The dashboard"): the
+/// cookie's attributes, login as a new session (no fixation), logout ending it on the
+/// server, CSRF on every form, pages only for their own tenant, escaping. The walk
+/// through a real browser is Tests/e2e/test_dashboard.py.
+@Suite struct DashboardPagesTests {
+    /// A browser's cookies, kept between requests.
+    struct Browser {
+        var cookies: [String: String] = [:]
+
+        var header: HTTPFields {
+            var fields = HTTPFields()
+            if !cookies.isEmpty { fields[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
+            return fields
+        }
+
+        mutating func keep(_ reply: Reply) {
+            for line in reply.headers[values: .setCookie] {
+                let pair = line.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                guard pair.count == 2 else { continue }
+                if line.contains("Max-Age=0") { cookies[pair[0]] = nil } else { cookies[pair[0]] = pair[1] }
+            }
+        }
+
+        mutating func get(_ api: API, _ path: String) async throws -> Reply {
+            let reply = try await api.call(.get, path, headers: header)
+            keep(reply)
+            return reply
+        }
+
+        /// Posts `fields` as a form; `csrf` from `page` unless given.
+        mutating func post(_ api: API, _ path: String, _ fields: [(String, String)], csrfFrom page: Reply) async throws -> Reply {
+            let csrf = fields.contains { $0.0 == "csrf" } ? [] : [("csrf", Self.csrf(in: page.text))]
+            let body = (csrf + fields).map { "\($0.0)=\(Self.escape($0.1))" }.joined(separator: "&")
+            let reply = try await api.call(.post, path, body: body, contentType: "application/x-www-form-urlencoded", headers: header)
+            keep(reply)
+            return reply
+        }
+
+        static func csrf(in html: String) -> String {
+            guard let range = html.range(of: #"name="csrf" value="[0-9a-f]+""#, options: .regularExpression) else { return "" }
+            return String(html[range].dropFirst(#"name="csrf" value=""#.count).dropLast())
+        }
+
+        static func escape(_ text: String) -> String {
+            text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+        }
+
+        /// Logs `account` in through the login page.
+        mutating func login(_ api: API, _ account: Account) async throws -> Reply {
+            let page = try await get(api, "/app/login")
+            return try await post(api, "/app/login", [("email", account.email), ("password", account.password)], csrfFrom: page)
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func loginStartsANewSessionAndLogoutEndsIt(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let account = try await api.account()
+            var browser = Browser()
+            // Not signed in: every dashboard page sends to the login page.
+            for path in ["/app", "/app/keys", "/app/customers", "/app/customers/x", "/app/environments"] {
+                let page = try await browser.get(api, path)
+                #expect(page.status == .seeOther && page.headers[.location] == "/app/login", "\(path)")
+            }
+            let form = try await browser.get(api, "/app/login")
+            #expect(form.status == .ok && form.text.contains(#"<label for="email">Email</label>"#))
+            let csrfCookie = try #require(form.headers[values: .setCookie].first { $0.hasPrefix("pacspace_csrf=") })
+            #expect(csrfCookie.contains("HttpOnly") && csrfCookie.contains("SameSite=Lax") && csrfCookie.contains("Secure"))
+
+            // A session value planted before login is not the one login sets.
+            browser.cookies["pacspace_session"] = "rt_planted"
+            let wrong = try await browser.post(api, "/app/login", [("email", account.email), ("password", "wrong password!")], csrfFrom: form)
+            #expect(wrong.status == .unauthorized && wrong.text.contains("The email or password is wrong."))
+            #expect(wrong.text.contains(#"value="\#(account.email)""#))
+            let login = try await browser.post(api, "/app/login", [("email", account.email), ("password", account.password)], csrfFrom: wrong)
+            #expect(login.status == .seeOther && login.headers[.location] == "/app")
+            let sessionCookie = try #require(login.headers[values: .setCookie].first { $0.hasPrefix("pacspace_session=") })
+            #expect(sessionCookie.contains("HttpOnly") && sessionCookie.contains("SameSite=Lax") && sessionCookie.contains("Secure"))
+            #expect(browser.cookies["pacspace_session"] != "rt_planted" && browser.cookies["pacspace_session"]?.hasPrefix("rt_") == true)
+            #expect(login.headers[values: .setCookie].contains { $0.hasPrefix("pacspace_csrf=") }, "the CSRF value is renewed at login")
+
+            let home = try await browser.get(api, "/app")
+            #expect(home.status == .ok && home.text.contains(account.email) && home.text.contains("Acme GPU"))
+            // The page's session is an API session: listed, and ended by logout on the server.
+            let listed = try await api.call(.get, "/dashboard/auth/sessions", token: account.accessToken)
+            #expect(listed.data["sessions"]?.count == 2)
+            let stolen = browser.cookies
+            let out = try await browser.post(api, "/app/logout", [], csrfFrom: home)
+            #expect(out.status == .seeOther && out.headers[.location] == "/app/login" && browser.cookies["pacspace_session"] == nil)
+            var thief = Browser(cookies: stolen)
+            #expect(try await thief.get(api, "/app").status == .seeOther, "a copy of the cookie dies with the session")
+            #expect(try await api.call(.get, "/dashboard/auth/sessions", token: account.accessToken).data["sessions"]?.count == 1)
+        }
+    }
+
+    @Test func everyFormNeedsItsCSRFField() async throws {
+        try await TestServer().run { api in
+            let account = try await api.account()
+            _ = try await api.apiKey(account)
+            var browser = Browser()
+            _ = try await browser.login(api, account)
+            let keys = try await browser.get(api, "/app/keys")
+            #expect(keys.status == .ok)
+            for csrf in ["", "00000000000000000000000000000000", Browser.csrf(in: keys.text) + "0"] {
+                let refused = try await browser.post(api, "/app/keys", [("csrf", csrf), ("name", "x"), ("environment", "test")], csrfFrom: keys)
+                #expect(refused.status == .forbidden && refused.text.contains("did not come from this site"), "\(csrf)")
+            }
+            // The right field with another browser's cookie is refused too.
+            var other = Browser()
+            _ = try await other.login(api, account)
+            let foreign = try await other.post(api, "/app/keys", [("name", "x"), ("environment", "test")], csrfFrom: keys)
+            #expect(foreign.status == .forbidden)
+            let listed = try await api.call(.get, "/dashboard/api-keys", token: account.accessToken)
+            #expect(listed.data["total"] == 1, "no refused form created a key")
+
+            let created = try await browser.post(api, "/app/keys", [("name", "<b>ci</b>"), ("environment", "test")], csrfFrom: keys)
+            #expect(created.status == .created && created.text.contains("pk_test_") && created.text.contains("&lt;b&gt;ci&lt;/b&gt;"))
+            #expect(created.headers[.cacheControl] == "no-store")
+            let again = try await browser.get(api, "/app/keys")
+            #expect(!again.text.contains(#"id="full-key""#), "the full key is shown once")
+            let notForm = try await api.call(.post, "/app/keys", body: #"{"name":"x"}"#, headers: browser.header)
+            #expect(notForm.status == .unsupportedMediaType)
+            let badEscape = try await api.call(
+                .post,
+                "/app/keys",
+                body: "csrf=%zz",
+                contentType: "application/x-www-form-urlencoded",
+                headers: browser.header
+            )
+            #expect(badEscape.status == .badRequest && badEscape.headers[.contentType] == "text/html; charset=utf-8")
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func aSessionSeesOnlyItsOwnTenant(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let owner = try await api.account()
+            let key = try await api.apiKey(owner)
+            let emitted = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"owner-secret","delta":5,"reason":"private"}"#)
+            _ = try await api.waitForDelta(emitted.data["recordId"]?.string ?? "", key: key)
+            let stranger = try await api.account()
+            _ = try await api.apiKey(stranger)
+            var browser = Browser()
+            _ = try await browser.login(api, stranger)
+            let detail = try await browser.get(api, "/app/customers/owner-secret")
+            #expect(detail.status == .notFound && !detail.text.contains("private"))
+            let list = try await browser.get(api, "/app/customers?search=owner")
+            #expect(list.status == .ok && !list.text.contains("owner-secret"))
+            let export = try await browser.get(api, "/app/customers/owner-secret/export")
+            #expect(export.status == .notFound)
+            // Revoking another tenant's key through the page: not found, and the key still works.
+            let keys = try await api.call(.get, "/dashboard/api-keys", token: owner.accessToken)
+            guard case .array(let items)? = keys.data["items"], let keyID = items.first?["id"]?.string else { throw TestFailure("no key") }
+            let page = try await browser.get(api, "/app/keys")
+            let revoke = try await browser.post(api, "/app/keys/\(keyID)/revoke", [], csrfFrom: page)
+            #expect(revoke.status == .notFound)
+            #expect(try await api.balance(.get, "/customers/owner-secret", key: key).status == .ok)
+
+            // The owner sees it, escaped where it came from the tenant.
+            var mine = Browser()
+            _ = try await mine.login(api, owner)
+            let own = try await mine.get(api, "/app/customers/owner-secret")
+            #expect(own.status == .ok && own.text.contains("private") && own.text.contains(#"href="/verify/rec_"#))
+        }
+    }
+}
