@@ -210,6 +210,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     assets.addRoutes(to: router)
     let pages = try PageTemplates(assets: assets)
     let pageRoutes = router.group().add(middleware: PageErrorMiddleware(pages: pages, routes: routes))
+        .add(middleware: RouteRateLimit(limiter: limiter, policy: configuration.rateLimits.pages, now: configuration.now))
     VerifyPageController(verification: verification, links: links, pages: pages, maxScopeDays: configuration.maxScopeDays, now: configuration.now)
         .addRoutes(to: pageRoutes)
     // The dashboard pages: a client of the API above, in process (Web/InProcessAPI.swift).
@@ -225,6 +226,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let kit = AppPageKit(pages: pages, web: web, api: inProcess)
     AccountPagesController(kit: kit).addRoutes(to: pageRoutes)
     DashboardPagesController(kit: kit).addRoutes(to: pageRoutes)
+    KeyPagesController(kit: kit).addRoutes(to: pageRoutes)
     CustomerPagesController(kit: kit, links: links).addRoutes(to: pageRoutes)
 
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }

@@ -124,6 +124,22 @@ import Testing
             #expect(created.headers[.cacheControl] == "no-store")
             let again = try await browser.get(api, "/app/keys")
             #expect(!again.text.contains(#"id="full-key""#), "the full key is shown once")
+
+            // Rename, disable, enable, rotate with an overlap: the API's answers, through the pages.
+            guard let range = again.text.range(of: #"/app/keys/key_[a-z0-9]+/rename"#, options: .regularExpression) else {
+                throw TestFailure("no key to manage")
+            }
+            let base = String(again.text[range].dropLast("/rename".count))
+            let renamed = try await browser.post(api, base + "/rename", [("name", "renamed key")], csrfFrom: again)
+            #expect(renamed.status == .ok && renamed.text.contains("Key renamed.") && renamed.text.contains("renamed key"))
+            let disabled = try await browser.post(api, base + "/active", [("active", "false")], csrfFrom: renamed)
+            #expect(disabled.text.contains("Key disabled") && disabled.text.contains("<td>disabled</td>"))
+            let enabled = try await browser.post(api, base + "/active", [("active", "true")], csrfFrom: disabled)
+            #expect(enabled.text.contains("Key enabled."))
+            let rotated = try await browser.post(api, base + "/rotate", [("overlapSeconds", "3600")], csrfFrom: enabled)
+            #expect(rotated.status == .ok && rotated.text.contains(#"id="full-key""#) && rotated.text.contains("the old secret works until"))
+            let tooLong = try await browser.post(api, base + "/rotate", [("overlapSeconds", "99999999999")], csrfFrom: rotated)
+            #expect(tooLong.status == .badRequest && tooLong.text.contains("overlapSeconds"))
             let notForm = try await api.call(.post, "/app/keys", body: #"{"name":"x"}"#, headers: browser.header)
             #expect(notForm.status == .unsupportedMediaType)
             let badEscape = try await api.call(

@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTypes
 import PacSpaceCore
-import PacSpaceServer
 import Testing
+
+@testable import PacSpaceServer
 
 /// The public verification page (docs/verification.md, "The verification page"): what
 /// anyone sees, what only the provider's link shows, the files it offers (which verify
@@ -157,6 +158,20 @@ import Testing
         for bad in ["https://a.example/path", "javascript:alert(1)", "https://a.example 'unsafe-inline'", "https://a.example;script-src *"] {
             var configuration = ServerConfiguration()
             #expect(throws: ConfigurationError.self, "\(bad)") { try configuration.apply(environment: ["PACSPACE_EMBED_ORIGINS": bad]) }
+        }
+    }
+
+    @Test func pagesAreRateLimitedPerAddressAndRoute() async throws {
+        var server = TestServer()
+        try server.configuration.rateLimits.apply(environment: ["PACSPACE_RATE_LIMIT_PAGES": "1/min,3"])
+        try await server.run { api in
+            for _ in 0..<3 { #expect(try await api.call(.get, "/verify/rcpt_a\(UUID().uuidString.prefix(4))").status == .notFound) }
+            let limited = try await api.call(.get, "/verify/rcpt_other")
+            #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] != nil)
+            #expect(limited.headers[.contentType] == "text/html; charset=utf-8" && limited.text.contains("Too many requests"))
+            // Another route has its own bucket; the JSON API is not limited by the pages' one.
+            #expect(try await api.call(.get, "/receipt/rcpt_x").status == .notFound)
+            #expect(try await api.call(.get, "/api/v1/verify/rcpt_x").status == .notFound)
         }
     }
 

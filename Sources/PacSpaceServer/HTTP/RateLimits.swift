@@ -17,13 +17,18 @@ public struct RateLimits: Sendable {
     /// Mails of one kind (verification, reset) per recipient (`…_MAIL`): one every 5 minutes.
     /// Past it the request still answers 200 (no enumeration) and no mail leaves.
     var mail = RateLimiter.Policy(burst: 1, intervalMillis: 300_000)
+    /// Requests to each page route (`/verify/…`, `/receipt/…`, `/app/…`) per client address
+    /// (`…_PAGES`): 60 at once, then ten a second — a person clicking never meets it; a
+    /// script walking ids or loading a 10,000-record period page in a loop does.
+    var pages = RateLimiter.Policy(burst: 60, intervalMillis: 100)
 
     public init() {}
 
-    /// Reads `PACSPACE_RATE_LIMIT_KEY`, `…_AUTH_FAILURES`, `…_AUTH_ROUTES`, `…_LOGIN`, `…_MAIL`.
+    /// Reads `PACSPACE_RATE_LIMIT_KEY`, `…_AUTH_FAILURES`, `…_AUTH_ROUTES`, `…_LOGIN`, `…_MAIL`, `…_PAGES`.
     mutating func apply(environment: [String: String]) throws {
         let names: [(String, WritableKeyPath<RateLimits, RateLimiter.Policy>)] = [
             ("KEY", \.apiKey), ("AUTH_FAILURES", \.authFailures), ("AUTH_ROUTES", \.authRoutes), ("LOGIN", \.login), ("MAIL", \.mail),
+            ("PAGES", \.pages),
         ]
         for (name, path) in names {
             guard let value = environment["PACSPACE_RATE_LIMIT_" + name] else { continue }

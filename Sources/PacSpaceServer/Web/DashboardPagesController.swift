@@ -2,8 +2,8 @@ import HTTPTypes
 import Hummingbird
 import PacSpaceCore
 
-/// The signed-in dashboard's home, environments and API keys (docs/operations.md, "The
-/// dashboard"), each drawn from the JSON routes it calls in process.
+/// The signed-in dashboard's home and environments (docs/operations.md, "The dashboard"),
+/// each drawn from the JSON routes it calls in process.
 struct DashboardPagesController: Sendable {
     let kit: AppPageKit
 
@@ -11,9 +11,6 @@ struct DashboardPagesController: Sendable {
         router.get("app", use: home)
         router.get("app/environments", use: environments)
         router.post("app/environments", use: activate)
-        router.get("app/keys", use: keys)
-        router.post("app/keys", use: createKey)
-        router.post("app/keys/:id/revoke", use: revokeKey)
     }
 
     static func label(_ environment: String) -> String { environment == "mainnet" ? "Production (mainnet)" : "Sandbox (testnet)" }
@@ -119,65 +116,5 @@ struct DashboardPagesController: Sendable {
             return try await environmentsPage(me, error: answer.message, status: answer.status, request: request, context: context)
         }
         return AppPageKit.redirect("/app/environments")
-    }
-
-    @Sendable func keys(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let me = try await kit.signedIn(request)
-        return try await keysPage(me, request: request, context: context)
-    }
-
-    private func keysPage(
-        _ me: WebSession.SignedIn,
-        created: JSONValue? = nil,
-        notice: String? = nil,
-        error: String? = nil,
-        status: HTTPResponse.Status = .ok,
-        request: Request,
-        context: AppRequestContext
-    ) async throws -> Response {
-        let list = try await kit.api.call(.get, "/dashboard/api-keys?limit=100", token: me.accessToken, context: context)
-        let keys: [[String: Any]] =
-            list.data["items"]?.items.map { key in
-                let active = key["active"]?.isTrue ?? false
-                return [
-                    "id": key["id"]?.text ?? "", "name": key["name"]?.text ?? "", "publicKey": key["publicKey"]?.text ?? "",
-                    "environment": key["environment"]?.text == "live" ? "production" : "sandbox", "active": active,
-                    "status": active ? "active" : "revoked or disabled", "createdAt": key["createdAt"]?.text ?? "",
-                    "lastUsedAt": key["lastUsedAt"]?.text ?? "never",
-                ]
-            } ?? []
-        var values: [String: Any] = ["keys": keys, "hasKeys": !keys.isEmpty]
-        if let created {
-            values["created"] = [
-                "fullKey": created["fullKey"]?.text ?? "", "environment": created["environment"]?.text == "live" ? "production" : "sandbox",
-            ]
-        }
-        values["notice"] = notice
-        values["error"] = error
-        return kit.render(.appKeys, values, request: request, context: context, me: me, current: "keys", status: status)
-    }
-
-    /// Creates a key and shows it this once (the answer is never stored or cached: no-store).
-    @Sendable func createKey(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let me = try await kit.signedIn(request)
-        let form = try await kit.form(request)
-        let answer = try await kit.api.call(
-            .post,
-            "/dashboard/api-keys",
-            body: form.json(["name", "environment"]),
-            token: me.accessToken,
-            context: context
-        )
-        guard answer.ok else { return try await keysPage(me, error: answer.message, status: answer.status, request: request, context: context) }
-        return try await keysPage(me, created: answer.data, status: .created, request: request, context: context)
-    }
-
-    @Sendable func revokeKey(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let me = try await kit.signedIn(request)
-        _ = try await kit.form(request)
-        let id = AppPageKit.escape(try context.pathParameter("id"))
-        let answer = try await kit.api.call(.delete, "/dashboard/api-keys/\(id)", token: me.accessToken, context: context)
-        guard answer.ok else { return try await keysPage(me, error: answer.message, status: answer.status, request: request, context: context) }
-        return try await keysPage(me, notice: "Key revoked: it is refused from now on.", request: request, context: context)
     }
 }
