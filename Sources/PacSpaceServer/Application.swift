@@ -201,7 +201,9 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         now: configuration.now
     ).addRoutes(to: balance)
     ReceiptController(receipts: periodReceipts, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
-    WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now).addRoutes(to: balance)
+    let deliveries = WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now)
+    deliveries.addRoutes(to: balance)
+    deliveries.addDashboardRoutes(to: router, auth: auth)
     LogController(environments: environments, log: log, deltas: deltas, receipts: receipts).addRoutes(to: router)
     let verification = PublicVerification(environments: environments, deltas: deltas, checkpoints: checkpoints, receipts: receipts)
     VerifyController(verification: verification).addRoutes(to: router)
@@ -227,6 +229,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     AccountPagesController(kit: kit).addRoutes(to: pageRoutes)
     DashboardPagesController(kit: kit).addRoutes(to: pageRoutes)
     KeyPagesController(kit: kit).addRoutes(to: pageRoutes)
+    WebhookPagesController(kit: kit).addRoutes(to: pageRoutes)
+    AccountPageController(kit: kit).addRoutes(to: pageRoutes)
     CustomerPagesController(kit: kit, links: links).addRoutes(to: pageRoutes)
 
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }

@@ -185,4 +185,73 @@ import Testing
             #expect(own.status == .ok && own.text.contains("private") && own.text.contains(#"href="/verify/rec_"#))
         }
     }
+
+    @Test func webhooksAndTheAccountThroughThePages() async throws {
+        var server = TestServer()
+        server.configuration.webhookAllowedHosts = ["127.0.0.1"]
+        try await server.run { api in
+            let account = try await api.account()
+            _ = try await api.apiKey(account)
+            var browser = Browser()
+            _ = try await browser.login(api, account)
+            let page = try await browser.get(api, "/app/webhooks")
+            #expect(page.status == .ok && page.text.contains("No endpoints yet."))
+            let created = try await browser.post(
+                api,
+                "/app/webhooks",
+                [
+                    ("url", "http://127.0.0.1:9/hook"), ("description", ""), ("environment", ""), ("events", "delta.verified"),
+                    ("events", "customer.created"),
+                ],
+                csrfFrom: page
+            )
+            #expect(created.status == .created && created.text.contains(#"id="signing-secret""#) && created.text.contains("whsec_"))
+            #expect(created.text.contains("delta.verified, customer.created"))
+            let refused = try await browser.post(api, "/app/webhooks", [("url", "ftp://x")], csrfFrom: page)
+            #expect(refused.status == .badRequest && refused.text.contains("flash error"))
+            guard let range = created.text.range(of: #"/app/webhooks/wh_[a-z0-9]+/test"#, options: .regularExpression) else {
+                throw TestFailure("no endpoint")
+            }
+            let base = String(created.text[range].dropLast("/test".count))
+            let tested = try await browser.post(api, base + "/test", [], csrfFrom: created)
+            #expect(tested.text.contains("Test event evt_") && tested.text.contains("webhook.test"))
+            guard let retry = tested.text.range(of: #"/app/webhooks/deliveries/evt_[a-z0-9]+/retry"#, options: .regularExpression) else {
+                throw TestFailure("no delivery")
+            }
+            let retried = try await browser.post(api, String(tested.text[retry]), [("environment", "testnet")], csrfFrom: tested)
+            #expect(retried.status == .ok && retried.text.contains("A new attempt is scheduled now."))
+            let rotated = try await browser.post(api, base + "/rotate-secret", [], csrfFrom: retried)
+            #expect(rotated.text.contains("Secret rotated") && rotated.text.contains(#"id="signing-secret""#))
+            let disabled = try await browser.post(api, base + "/active", [("active", "false")], csrfFrom: rotated)
+            #expect(disabled.text.contains("Endpoint disabled"))
+            let deleted = try await browser.post(api, base + "/delete", [], csrfFrom: disabled)
+            #expect(deleted.text.contains("Webhook endpoint deleted") && deleted.text.contains("No endpoints yet."))
+
+            // The account: sessions (another one signed out from here) and a new password.
+            var other = Browser()
+            _ = try await other.login(api, account)
+            let mine = try await browser.get(api, "/app/account")
+            #expect(mine.text.contains("this one") && mine.text.contains("Credits available"))
+            guard let session = mine.text.range(of: #"/app/account/sessions/ses_[a-z0-9]+/revoke"#, options: .regularExpression) else {
+                throw TestFailure("no other session")
+            }
+            _ = try await browser.post(api, String(mine.text[session]), [], csrfFrom: mine)
+            let wrong = try await browser.post(
+                api,
+                "/app/account/password",
+                [("currentPassword", "nope"), ("newPassword", "a new good one")],
+                csrfFrom: mine
+            )
+            #expect(wrong.status == .unauthorized || wrong.status == .badRequest || wrong.status == .forbidden, "\(wrong.status)")
+            let changed = try await browser.post(
+                api,
+                "/app/account/password",
+                [("currentPassword", account.password), ("newPassword", "a new good password")],
+                csrfFrom: mine
+            )
+            #expect(changed.status == .ok && changed.text.contains("Password changed"))
+            #expect(try await browser.get(api, "/app").status == .ok, "the page's own session is kept")
+            #expect(try await other.get(api, "/app").status == .seeOther, "the other sessions are signed out")
+        }
+    }
 }

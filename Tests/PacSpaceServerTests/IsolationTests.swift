@@ -174,6 +174,12 @@ import Testing
                         route: "POST /dashboard/webhooks/{id}/test",
                         credential: aToken
                     ),
+                    Probe(
+                        method: .post,
+                        path: "/dashboard/webhook-deliveries/\(eventID)/retry",
+                        route: "POST /dashboard/webhook-deliveries/{eventId}/retry",
+                        credential: aToken
+                    ),
                 ] + Self.balanceProbes(record: testRecord, customer: "secret-customer-b", event: eventID, key: aTest)
                 + Self.balanceProbes(record: liveRecord, customer: "secret-live-b", event: liveEventID, key: bTest)  // sandbox key, production data
 
@@ -195,6 +201,7 @@ import Testing
                 ("/dashboard/api-keys", aToken), ("/dashboard/webhooks", aToken), ("/dashboard/contracts", aToken),
                 ("/dashboard/credit/balances", aToken), ("/dashboard/credit/entries", aToken), ("/dashboard/auth/me", aToken),
                 ("/dashboard/auth/sessions", aToken), ("/dashboard/customers", aToken), ("/dashboard/customers/summary", aToken),
+                ("/dashboard/webhook-deliveries", aToken),
                 ("/api/v1/balance/customers", .key(aTest)), ("/api/v1/balance/checkpoints", .key(aTest)),
                 ("/api/v1/balance/webhooks", .key(aTest)), ("/api/v1/balance/usage", .key(aTest)),
                 ("/api/v1/balance/customers", .key(bTest)), ("/api/v1/balance/checkpoints", .key(bTest)),

@@ -2,8 +2,11 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// The delivery log of the key's environment and manual retries (docs/api.md §5, §7):
-/// `GET /api/v1/balance/webhooks`, `POST /api/v1/balance/webhooks/:eventId/retry`.
+/// The delivery log of an environment and manual retries (docs/api.md §5, §7): for the
+/// key's environment, `GET /api/v1/balance/webhooks` and `POST …/webhooks/:eventId/retry`;
+/// for a dashboard user, `GET /dashboard/webhook-deliveries` and `POST
+/// /dashboard/webhook-deliveries/:eventId/retry`, of the environment `X-Environment`
+/// names (testnet without it). Both answer alike.
 struct WebhookDeliveriesController: Sendable {
     let outbox: WebhookOutbox
     let dispatcher: WebhookDispatcher
@@ -14,8 +17,33 @@ struct WebhookDeliveriesController: Sendable {
         group.post("webhooks/:eventId/retry", use: retry)
     }
 
+    func addDashboardRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
+        let group = router.group("dashboard/webhook-deliveries").add(middleware: auth)
+        group.get(use: dashboardList)
+        group.post(":eventId/retry", use: dashboardRetry)
+    }
+
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
+        return try await list(request, tenantID: key.tenantID, environment: key.environment)
+    }
+
+    @Sendable func dashboardList(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        return try await list(request, tenantID: user.tenantID, environment: try request.namedEnvironment() ?? .testnet)
+    }
+
+    @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        return try await retry(request, context: context, tenantID: key.tenantID, environment: key.environment)
+    }
+
+    @Sendable func dashboardRetry(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireManager(of: "webhooks")
+        return try await retry(request, context: context, tenantID: user.tenantID, environment: try request.namedEnvironment() ?? .testnet)
+    }
+
+    private func list(_ request: Request, tenantID: String, environment: EnvironmentName) async throws -> Response {
         let query = QueryParameters(request: request)
         var status: WebhookDeliveryState?
         if let text = try query.string("status") {
@@ -27,8 +55,8 @@ struct WebhookDeliveriesController: Sendable {
         let limit = try query.integer("limit", in: 1...100) ?? 20
         let offset = try query.integer("offset", in: 0...1_000_000_000) ?? 0
         let (items, total) = try await outbox.deliveries(
-            tenantID: key.tenantID,
-            environment: key.environment,
+            tenantID: tenantID,
+            environment: environment,
             status: status,
             limit: limit,
             offset: offset
@@ -41,11 +69,10 @@ struct WebhookDeliveriesController: Sendable {
         )
     }
 
-    @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let key = try context.requireKey()
+    private func retry(_ request: Request, context: AppRequestContext, tenantID: String, environment: EnvironmentName) async throws -> Response {
         _ = try await RequestBody.decodeOptional(request, allowed: [])
         let eventID = try context.pathParameter("eventId")
-        switch try await outbox.retry(eventID: eventID, tenantID: key.tenantID, environment: key.environment, now: now()) {
+        switch try await outbox.retry(eventID: eventID, tenantID: tenantID, environment: environment, now: now()) {
         case .notFound:
             throw APIError.notFound("No webhook event \(eventID) in this environment.")
         case .noActiveEndpoint(let endpoints):

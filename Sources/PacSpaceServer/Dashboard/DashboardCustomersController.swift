@@ -240,12 +240,8 @@ struct DashboardCustomersController: Sendable {
     /// The environment the request names (see the type's documentation), active.
     private func chosenEnvironment(_ request: Request, _ context: AppRequestContext, _ user: User) async throws -> EnvironmentRecord {
         let name: EnvironmentName
-        if let header = request.headers[.environment] {
-            switch header.trimmingCharacters(in: .whitespaces).lowercased() {
-            case "sandbox", "testnet": name = .testnet
-            case "production", "mainnet": name = .mainnet
-            default: throw APIError.invalid("X-Environment", "enum", "X-Environment must be sandbox or production.")
-            }
+        if let named = try request.namedEnvironment() {
+            name = named
         } else if request.headers[.apiKey] != nil {
             let identity = try await keys.identify(request, context: context)
             guard identity.tenantID == user.tenantID else {

@@ -21,6 +21,8 @@ struct PageTemplates: Sendable {
         case appKeys = "app-keys"
         case appCustomers = "app-customers"
         case appCustomer = "app-customer"
+        case appWebhooks = "app-webhooks"
+        case appAccount = "app-account"
 
         var source: [UInt8] {
             switch self {
@@ -38,6 +40,8 @@ struct PageTemplates: Sendable {
             case .appKeys: PackageResources.app_keys_mustache
             case .appCustomers: PackageResources.app_customers_mustache
             case .appCustomer: PackageResources.app_customer_mustache
+            case .appWebhooks: PackageResources.app_webhooks_mustache
+            case .appAccount: PackageResources.app_account_mustache
             }
         }
     }
