@@ -224,6 +224,8 @@ import Testing
             #expect(rotated.text.contains("Secret rotated") && rotated.text.contains(#"id="signing-secret""#))
             let disabled = try await browser.post(api, base + "/active", [("active", "false")], csrfFrom: rotated)
             #expect(disabled.text.contains("Endpoint disabled"))
+            let home = try await browser.get(api, "/app")
+            #expect(home.text.contains("<code>http://127.0.0.1:9/hook</code> is failing"), "the home page names an endpoint that gets nothing")
             let deleted = try await browser.post(api, base + "/delete", [], csrfFrom: disabled)
             #expect(deleted.text.contains("Webhook endpoint deleted") && deleted.text.contains("No endpoints yet."))
 

@@ -20,6 +20,8 @@ struct DashboardPagesController: Sendable {
         let me = try await kit.signedIn(request)
         let contracts = try await kit.api.call(.get, "/dashboard/contracts", token: me.accessToken, context: context)
         let profile = try await kit.api.call(.get, "/dashboard/auth/me", token: me.accessToken, context: context)
+        let endpoints = try await kit.api.call(.get, "/dashboard/webhooks?limit=100", token: me.accessToken, context: context)
+        let failing = endpoints.data["items"]?.items.filter { $0["failingSince"]?.text != nil || $0["active"]?.isTrue == false } ?? []
         var cards: [[String: Any]] = []
         for name in EnvironmentName.allCases {
             let contract = contracts.data.items.first { $0["environment"]?.text == name.rawValue }
@@ -53,7 +55,11 @@ struct DashboardPagesController: Sendable {
             cards.append(card)
         }
         let company = profile.data["tenant"]?["name"]?.text ?? "Your account"
-        return kit.render(.appHome, ["company": company, "environments": cards], request: request, context: context, me: me, current: "home")
+        var values: [String: Any] = ["company": company, "environments": cards]
+        if !failing.isEmpty {
+            values["failingEndpoints"] = failing.map { ["url": $0["url"]?.text ?? "", "since": $0["failingSince"]?.text ?? "disabled"] }
+        }
+        return kit.render(.appHome, values, request: request, context: context, me: me, current: "home")
     }
 
     @Sendable func environments(_ request: Request, context: AppRequestContext) async throws -> Response {
