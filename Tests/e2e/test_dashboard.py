@@ -73,6 +73,8 @@ def test_the_readme_walk_through_the_dashboard(server, browser):
     browser.set_window_size(1440, 900)
     screenshot(browser, server.base + "/app/login", "app-login")
     screenshot(browser, server.base + "/app/signup", "app-signup")
+    screenshot(browser, server.base + "/app/forgot-password", "app-forgot-password")
+    screenshot(browser, server.base + "/app/reset-password?token=example", "app-reset-password")
     sign_up_and_log_in(server, browser, "Walkthrough <GPU> Ltd")
     assert "Walkthrough <GPU> Ltd" in browser.find_element(By.TAG_NAME, "h1").text
     screenshot(browser, server.base + "/app", "app-home-new")
@@ -92,6 +94,8 @@ def test_the_readme_walk_through_the_dashboard(server, browser):
     browser.get(server.base + "/app/keys")
     assert key not in browser.page_source, "the full key is shown once"
     screenshot(browser, server.base + "/app/keys", "app-keys")
+    screenshot(browser, server.base + "/app/webhooks", "app-webhooks")
+    screenshot(browser, server.base + "/app/account", "app-account")
 
     # Deltas through the API with that key.
     recorded = []

@@ -64,6 +64,13 @@ def screenshot(browser, url, name):
         problems = [entry["message"] for entry in browser.get_log("browser")
                     if entry["level"] == "SEVERE" and not entry["message"].startswith(url + " ")]  # a 404 page's own status
         assert not problems, problems
+        # Every field a person fills is labelled; one h1; the language is stated.
+        unlabelled = browser.execute_script(
+            "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]"
+            ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.outerHTML)")
+        assert not unlabelled, f"{name}: unlabelled fields {unlabelled}"
+        assert len(browser.find_elements(By.TAG_NAME, "h1")) == 1, f"{name}: not exactly one h1"
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
         overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         widest = browser.execute_script(
             "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
