@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import PacSpaceCore
+import Synchronization
 import Testing
 
 @testable import PacSpaceServer
@@ -268,6 +269,57 @@ import Testing
             }
             let refused = try await api.call(.get, "/dashboard/customers", token: account.accessToken, headers: bogus)
             #expect(refused.status == .tooManyRequests, "\(refused.text)")
+        }
+    }
+
+    /// The summary's operator figures: this month's verified deltas, the backlog, the last
+    /// signed checkpoint, and the customers whose last month is still to seal — deltas
+    /// written on the second day of last month (an injected clock), one customer's month
+    /// sealed. The dashboard reads at real time: access tokens meet the wall clock too.
+    @Test(arguments: Backend.all)
+    func summaryNamesTheCustomersStillToSeal(backend: Backend) async throws {
+        var server = TestServer(backend)
+        // Its own database on PostgreSQL: the other tests' servers, on the wall clock, would
+        // otherwise sequence this tenant's entries at their time.
+        try await server.isolateDatabase()
+        let offset = Mutex<Int64>(0)
+        server.configuration.now = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) + offset.withLock { $0 } }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let thisMonth = calendar.dateInterval(of: .month, for: Date())?.start ?? Date()
+        let lastMonth =
+            calendar.date(byAdding: .day, value: -20, to: thisMonth).flatMap { calendar.dateInterval(of: .month, for: $0)?.start } ?? thisMonth
+        let month = String(Timestamp.iso8601(millis: Int64(lastMonth.timeIntervalSince1970 * 1000)).prefix(7))
+        try await server.run { api in
+            let account = try await api.account()
+            let token = account.accessToken
+            let key = try await api.apiKey(account)
+            offset.withLock { $0 = Int64((lastMonth.timeIntervalSince1970 + 86_400 - Date().timeIntervalSince1970) * 1000) }
+            for customer in ["sealed-1", "open-1", "open-2"] {
+                let emitted = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"\#(customer)","delta":1,"reason":"r"}"#)
+                _ = try await api.waitForDelta(emitted.data["recordId"]?.string ?? "", key: key)
+            }
+            // Sealed, and in the log, while the clock is still last month's.
+            for _ in 0..<1000 {
+                let sealed = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"sealed-1","period":"\#(month)"}"#)
+                if sealed.data["status"] == "VERIFIED" { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            offset.withLock { $0 = 0 }
+            let summary = try await api.call(.get, "/dashboard/customers/summary", token: token)
+            #expect(summary.status == .ok, "\(summary.text)")
+            #expect(summary.data["lastMonth"]?["period"]?.string == month, "\(summary.text)")
+            #expect(summary.data["lastMonth"]?["customersUnsealed"] == 2, "\(summary.text)")
+            #expect(summary.data["queuedDeltas"] == 0 && summary.data["oldestQueuedAt"] == .null, "\(summary.text)")
+            #expect(summary.data["lastSignedAt"]?.string?.hasPrefix(month) == true, "\(summary.text)")
+            #expect(summary.data["verifiedThisMonth"] == 0, "\(summary.text)")
+            let emitted = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"open-1","delta":1,"reason":"r"}"#)
+            _ = try await api.waitForDelta(emitted.data["recordId"]?.string ?? "", key: key)
+            let later = try await api.call(.get, "/dashboard/customers/summary", token: token)
+            #expect(later.data["verifiedThisMonth"] == 1 && later.data["lastSignedAt"]?.string?.hasPrefix(month) == false, "\(later.text)")
+            // Sealing one of them takes it off the count.
+            _ = try await api.call(.post, "/dashboard/customers/open-1/checkpoint", body: #"{"period":"\#(month)"}"#, token: token)
+            #expect(try await api.call(.get, "/dashboard/customers/summary", token: token).data["lastMonth"]?["customersUnsealed"] == 1)
         }
     }
 }

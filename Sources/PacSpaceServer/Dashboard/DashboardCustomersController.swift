@@ -76,10 +76,22 @@ struct DashboardCustomersController: Sendable {
     @Sendable func summary(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let environment = try await chosenEnvironment(request, context, user)
-        let figures = try await deltas.customerSummary(
-            environmentID: environment.id,
-            activeSince: now() - Self.activeDays * 86_400_000
-        )
+        let now = now()
+        let figures = try await deltas.customerSummary(environmentID: environment.id, activeSince: now - Self.activeDays * 86_400_000)
+        // What an operator looks at first (our addition; docs/api.md §10): this month's
+        // verified deltas, the backlog and its age, the last signed checkpoint, and how many
+        // customers' last month is still to seal.
+        let thisMonth = String(Timestamp.iso8601(millis: now).prefix(7))
+        let (verifiedThisMonth, _) = try await deltas.usage(environmentID: environment.id, period: thisMonth)
+        let backlog = try await deltas.backlog(environmentID: environment.id)
+        let signed = try await seals.receipts.log.latestCheckpoint(environmentID: environment.id)
+        let lastMonth = Self.previousMonth(thisMonth)
+        let window = try ScopeInput(Scope.Fields(period: lastMonth), now: now, maxDays: Int.max)
+        var unsealed: Int64 = 0
+        if case .window(let from, let until) = window.scope, let key = window.key {
+            unsealed = try await deltas.customersUnsealed(environmentID: environment.id, from: from, until: until, scopeKey: key)
+        }
+        let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
         return Envelope.success(
             .ok,
             [
@@ -87,8 +99,18 @@ struct DashboardCustomersController: Sendable {
                 "activeCustomers": .int(figures.activeCustomers), "activeDays": .int(Self.activeDays),
                 "totalDeltas": .int(figures.totalDeltas), "verifiedDeltas": .int(figures.verifiedDeltas),
                 "computedBalance": figures.verifiedBalance?.json ?? .null,
+                "verifiedThisMonth": .int(verifiedThisMonth), "queuedDeltas": .int(backlog.queued),
+                "oldestQueuedAt": time(backlog.oldestAcceptedAt), "lastSignedAt": time(signed?.signedAt),
+                "lastMonth": ["period": .string(lastMonth), "customersUnsealed": .int(unsealed)],
             ]
         )
+    }
+
+    /// "2026-01" → "2025-12".
+    static func previousMonth(_ month: String) -> String {
+        guard let year = Int(month.prefix(4)), let number = Int(month.suffix(2)) else { return month }
+        let (y, m) = number == 1 ? (year - 1, 12) : (year, number - 1)
+        return String(y) + "-" + (m < 10 ? "0" : "") + String(m)
     }
 
     /// One customer and a page of its deltas (`deltaPage`, `deltaLimit`), narrowed by

@@ -15,6 +15,18 @@ struct DashboardPagesController: Sendable {
 
     static func label(_ environment: String) -> String { environment == "mainnet" ? "Production (mainnet)" : "Sandbox (testnet)" }
 
+    /// How long ago an ISO 8601 time was, for people: "4 s ago", "3 min ago", "2 h ago", "5 days ago".
+    static func age(_ time: String?, now: Int64) -> String? {
+        guard let time, let millis = Timestamp.parse(time) else { return nil }
+        let seconds = max(0, (now - millis) / 1000)
+        switch seconds {
+        case ..<120: return "\(seconds) s ago"
+        case ..<7200: return "\(seconds / 60) min ago"
+        case ..<172_800: return "\(seconds / 3600) h ago"
+        default: return "\(seconds / 86_400) days ago"
+        }
+    }
+
     /// Per environment: what an operator looks at first.
     @Sendable func home(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
@@ -23,6 +35,7 @@ struct DashboardPagesController: Sendable {
         let endpoints = try await kit.api.call(.get, "/dashboard/webhooks?limit=100", token: me.accessToken, context: context)
         let failing = endpoints.data["items"]?.items.filter { $0["failingSince"]?.text != nil || $0["active"]?.isTrue == false } ?? []
         var cards: [[String: Any]] = []
+        let now = kit.web.now()
         for name in EnvironmentName.allCases {
             let contract = contracts.data.items.first { $0["environment"]?.text == name.rawValue }
             let status = contract?["status"]?.text ?? "not_provisioned"
@@ -35,14 +48,17 @@ struct DashboardPagesController: Sendable {
                     headers: [.environment: name.rawValue],
                     context: context
                 ).data
-                let total = Int(summary["totalDeltas"]?.text ?? "") ?? 0
-                let verified = Int(summary["verifiedDeltas"]?.text ?? "") ?? 0
                 card["active"] = true
                 card["treeSize"] = contract["treeSize"]?.text ?? "0"
                 card["customers"] = summary["customers"]?.text ?? "0"
-                card["verifiedDeltas"] = String(verified)
-                card["queuedDeltas"] = String(total - verified)
+                card["verifiedThisMonth"] = summary["verifiedThisMonth"]?.text ?? "0"
+                card["queuedDeltas"] = summary["queuedDeltas"]?.text ?? "0"
+                card["lag"] = Self.age(summary["oldestQueuedAt"]?.text, now: now) ?? "none"
+                card["lastSigned"] = Self.age(summary["lastSignedAt"]?.text, now: now) ?? "never"
                 card["balance"] = summary["computedBalance"]?.text ?? "0"
+                card["lastMonth"] = summary["lastMonth"]?["period"]?.text ?? ""
+                card["unsealed"] = summary["lastMonth"]?["customersUnsealed"]?.text ?? "0"
+                card["hasUnsealed"] = summary["lastMonth"]?["customersUnsealed"]?.text != "0"
                 if name.isPaid {
                     let credits = try await kit.api.call(.get, "/dashboard/credit/balances", token: me.accessToken, context: context)
                     card["credits"] = credits.data["availableBalance"]?.text ?? "—"

@@ -69,4 +69,46 @@ extension DeltaStore {
             )
         }
     }
+
+    /// The environment's backlog: deltas waiting for the log, and when the oldest of them was
+    /// accepted (nil when none waits) — how far behind the sequencer is, now.
+    public func backlog(environmentID: String) async throws -> (queued: Int64, oldestAcceptedAt: Int64?) {
+        try await database.read { db in
+            // Past the log's size in queue order (the index's order): what the sequencer has not taken yet.
+            let oldest = try await db.raw(
+                """
+                SELECT d.created_at FROM deltas d JOIN environments e ON e.id = d.environment_id
+                WHERE d.environment_id = \(bind: environmentID) AND d.queue_position > e.tree_size AND d.status = 'QUEUED'
+                ORDER BY d.queue_position LIMIT 1
+                """
+            ).first()?.decode(column: "created_at", as: Int64.self)
+            guard oldest != nil else { return (0, nil) }
+            let count =
+                try await db.raw(
+                    """
+                    SELECT COUNT(*) AS n FROM deltas d JOIN environments e ON e.id = d.environment_id
+                    WHERE d.environment_id = \(bind: environmentID) AND d.queue_position > e.tree_size AND d.status = 'QUEUED'
+                    """
+                ).first()?.decode(column: "n", as: Int64.self) ?? 0
+            return (count, oldest)
+        }
+    }
+
+    /// How many customers have deltas accepted in `[from, until)` but no checkpoint of that
+    /// window (`scopeKey`, as a checkpoint of it is keyed): periods still to seal. Each
+    /// candidate costs two index lookups.
+    public func customersUnsealed(environmentID: String, from: Int64, until: Int64, scopeKey: String) async throws -> Int64 {
+        try await database.read { db in
+            try await db.raw(
+                """
+                SELECT COUNT(*) AS n FROM customers c
+                WHERE c.environment_id = \(bind: environmentID) AND c.last_activity_at >= \(bind: from) AND c.created_at < \(bind: until)
+                  AND EXISTS (SELECT 1 FROM deltas d WHERE d.environment_id = c.environment_id AND d.customer_id = c.customer_id
+                              AND d.created_at >= \(bind: from) AND d.created_at < \(bind: until))
+                  AND NOT EXISTS (SELECT 1 FROM checkpoints k WHERE k.environment_id = c.environment_id
+                                  AND k.customer_key = c.customer_id AND k.scope_key = \(bind: scopeKey))
+                """
+            ).first()?.decode(column: "n", as: Int64.self) ?? 0
+        }
+    }
 }
