@@ -83,15 +83,18 @@ extension DeltaStore {
                 """
             ).first()?.decode(column: "created_at", as: Int64.self)
             guard oldest != nil else { return (0, nil) }
-            let count =
-                try await db.raw(
-                    """
-                    SELECT COUNT(*) AS n FROM deltas d JOIN environments e ON e.id = d.environment_id
-                    WHERE d.environment_id = \(bind: environmentID) AND d.queue_position > e.tree_size AND d.status = 'QUEUED'
-                    """
-                ).first()?.decode(column: "n", as: Int64.self) ?? 0
-            return (count, oldest)
+            return (try await Self.queuedCount(environmentID, db), oldest)
         }
+    }
+
+    /// Deltas past the log's size in queue order: what the sequencer has not taken yet.
+    static func queuedCount(_ environmentID: String, _ db: any SQLDatabase) async throws -> Int64 {
+        try await db.raw(
+            """
+            SELECT COUNT(*) AS n FROM deltas d JOIN environments e ON e.id = d.environment_id
+            WHERE d.environment_id = \(bind: environmentID) AND d.queue_position > e.tree_size AND d.status = 'QUEUED'
+            """
+        ).first()?.decode(column: "n", as: Int64.self) ?? 0
     }
 
     /// How many customers have deltas accepted in `[from, until)` but no checkpoint of that

@@ -317,14 +317,7 @@ extension DeltaStore {
                     SELECT verified_deltas FROM usage_months WHERE environment_id = \(bind: environmentID) AND period = \(bind: period)
                     """
                 ).first()?.decode(column: "verified_deltas", as: Int64.self) ?? 0
-            let queued =
-                try await db.raw(
-                    """
-                    SELECT COUNT(*) AS n FROM deltas d JOIN environments e ON e.id = d.environment_id
-                    WHERE d.environment_id = \(bind: environmentID) AND d.queue_position > e.tree_size AND d.status = 'QUEUED'
-                    """
-                ).first()?.decode(column: "n", as: Int64.self) ?? 0
-            return (verified, queued)
+            return (verified, try await Self.queuedCount(environmentID, db))
         }
     }
 
