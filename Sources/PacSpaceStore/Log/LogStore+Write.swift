@@ -5,7 +5,7 @@ import SQLKit
 extension LogStore {
     /// Stores a planned batch and signs its checkpoint, in the caller's transaction; throws
     /// ``TreeMoved`` (rolling it back) when the stored tree is no longer the one the plan
-    /// extends. Each step below is one concern; the tree size grows last: ingest takes the
+    /// extends, or another server is writing it. Each step below is one concern; the tree size grows last: ingest takes the
     /// environment's row too (queue positions), so on PostgreSQL it is held only from
     /// there to the commit.
     func write(
@@ -14,6 +14,7 @@ extension LogStore {
         _ sign: @Sendable (Checkpoint) throws -> String,
         _ db: any SQLDatabase
     ) async throws -> Integration {
+        try await claim(plan, db)
         try await appendLeaves(plan, db)
         let signed = try await signCheckpoint(plan, now, sign, db)
         try await markVerified(plan.verified, environmentID: plan.environmentID, now: now, db)
@@ -36,6 +37,23 @@ extension LogStore {
             backlog: max(0, plan.queuePosition - signed.treeSize),
             oldestAcceptedAt: plan.oldestAcceptedAt
         )
+    }
+
+    /// On PostgreSQL several servers may share a log: one at a time writes an environment's
+    /// batch (a transaction-scoped advisory lock, which ingest never takes, so writes are not
+    /// held up), and a plan made before another server's batch committed is given up as
+    /// ``TreeMoved`` before any row is written. Without it the later plan failed on its first
+    /// node already stored, which halted the environment on that server with backoff (970
+    /// such failures in one full test run, deltas QUEUED past 10 s). SQLite has one writer.
+    private func claim(_ plan: Plan, _ db: any SQLDatabase) async throws {
+        guard database.dialect == .postgres else { return }
+        let key = "pacspace-sequencer:" + plan.environmentID
+        let locked =
+            try await db.raw("SELECT pg_try_advisory_xact_lock(hashtext(\(bind: key))) AS locked").first()?
+            .decode(column: "locked", as: Bool.self) ?? false
+        let size = try await db.raw("SELECT tree_size FROM environments WHERE id = \(bind: plan.environmentID)").first()?
+            .decode(column: "tree_size", as: Int64.self)
+        guard locked, size == plan.size else { throw TreeMoved(environmentID: plan.environmentID) }
     }
 
     /// The batch's leaves and the subtree hashes they complete.
