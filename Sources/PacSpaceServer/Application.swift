@@ -232,6 +232,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     WebhookPagesController(kit: kit).addRoutes(to: pageRoutes)
     AccountPageController(kit: kit).addRoutes(to: pageRoutes)
     CustomerPagesController(kit: kit, links: links).addRoutes(to: pageRoutes)
+    CheckpointPagesController(kit: kit, links: links).addRoutes(to: pageRoutes)
 
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }
     routes.set(registered)

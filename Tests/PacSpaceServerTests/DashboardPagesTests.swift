@@ -256,4 +256,46 @@ import Testing
             #expect(try await other.get(api, "/app").status == .seeOther, "the other sessions are signed out")
         }
     }
+
+    @Test(arguments: Backend.all)
+    func aCustomerIsDerivedFilteredAndItsPeriodsListed(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let account = try await api.account()
+            let key = try await api.apiKey(account)
+            for (amount, reason) in [("10", "gpu"), ("-2.5", "refund")] {
+                let emitted = try await api.balance(
+                    .post,
+                    "/delta",
+                    key: key,
+                    body: #"{"customerId":"derive-me","delta":\#(amount),"reason":"\#(reason)"}"#
+                )
+                _ = try await api.waitForDelta(emitted.data["recordId"]?.string ?? "", key: key)
+            }
+            let month = String(Timestamp.iso8601(millis: Int64(Date().timeIntervalSince1970 * 1000)).prefix(7))
+            var browser = Browser()
+            _ = try await browser.login(api, account)
+            let derived = try await browser.get(api, "/app/customers/derive-me?derive=\(month)")
+            #expect(derived.status == .ok && derived.text.contains("Verified deltas in \(month)") && derived.text.contains(">7.5</dd>"))
+            #expect(derived.text.contains("not yet"), "the month is not sealed yet")
+            let refunds = try await browser.get(api, "/app/customers/derive-me?reason=refund")
+            #expect(refunds.text.contains(">-2.5</td>") && !refunds.text.contains(">10</td>"))
+            let today = String(Timestamp.iso8601(millis: Int64(Date().timeIntervalSince1970 * 1000)).prefix(10))
+            let empty = try await browser.get(api, "/app/customers/derive-me?startDate=2020-01-01&endDate=2020-02-01")
+            #expect(empty.text.contains("No deltas match."), "a window before the deltas: \(today)")
+            let badDate = try await browser.get(api, "/app/customers/derive-me?startDate=yesterday&endDate=2020-02-01")
+            #expect(badDate.status == .ok && badDate.text.contains("flash error") && badDate.text.contains(">10</td>"), "refused filter, whole list")
+            let badMonth = try await browser.get(api, "/app/customers/derive-me?derive=13-2026")
+            #expect(badMonth.text.contains("flash error") && !badMonth.text.contains("Verified deltas in"))
+
+            // Sealed, the month shows on the checkpoints page with its customer link.
+            let page = try await browser.get(api, "/app/customers/derive-me")
+            _ = try await browser.post(api, "/app/customers/derive-me/checkpoint", [("period", month), ("environment", "testnet")], csrfFrom: page)
+            let checkpoints = try await browser.get(api, "/app/checkpoints")
+            #expect(checkpoints.status == .ok && checkpoints.text.contains("derive-me") && checkpoints.text.contains("/verify/chk_"))
+            #expect(checkpoints.text.contains("1 checkpoints in Sandbox (testnet)"))
+            let production = try await browser.get(api, "/app/checkpoints?environment=mainnet")
+            #expect(production.status == .preconditionFailed && production.text.contains("not active"))
+            #expect(try await api.call(.get, "/dashboard/checkpoints", token: account.accessToken).data["total"] == 1)
+        }
+    }
 }

@@ -201,7 +201,7 @@ import Testing
                 ("/dashboard/api-keys", aToken), ("/dashboard/webhooks", aToken), ("/dashboard/contracts", aToken),
                 ("/dashboard/credit/balances", aToken), ("/dashboard/credit/entries", aToken), ("/dashboard/auth/me", aToken),
                 ("/dashboard/auth/sessions", aToken), ("/dashboard/customers", aToken), ("/dashboard/customers/summary", aToken),
-                ("/dashboard/webhook-deliveries", aToken),
+                ("/dashboard/webhook-deliveries", aToken), ("/dashboard/checkpoints", aToken),
                 ("/api/v1/balance/customers", .key(aTest)), ("/api/v1/balance/checkpoints", .key(aTest)),
                 ("/api/v1/balance/webhooks", .key(aTest)), ("/api/v1/balance/usage", .key(aTest)),
                 ("/api/v1/balance/customers", .key(bTest)), ("/api/v1/balance/checkpoints", .key(bTest)),

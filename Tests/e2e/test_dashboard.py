@@ -8,9 +8,8 @@ import os
 import re
 import time
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import call
 from pacspace_harness import PASSWORD
@@ -25,10 +24,19 @@ def fill(browser, fields):
 
 
 def navigate(browser, element):
-    """Clicks `element` and waits for the next page to replace this one."""
+    """Clicks `element` and waits for the next page to replace this one. Chromium 156 says a
+    replaced page's node is stale, or sometimes that it "does not belong to the document":
+    either means the page changed."""
     page = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            page.is_enabled()
+        except WebDriverException:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the page did not change")
 
 
 def submit(browser, form="form.stack"):
@@ -120,6 +128,9 @@ def test_the_readme_walk_through_the_dashboard(server, browser):
     submit(browser, "form[action$=checkpoint]")
     assert "Period sealed" in browser.page_source
     screenshot(browser, server.base + "/app/customers/walk-customer", "app-customer")
+    month = time.strftime("%Y-%m", time.gmtime())
+    screenshot(browser, server.base + f"/app/customers/walk-customer?derive={month}", "app-customer-derived")
+    screenshot(browser, server.base + "/app/checkpoints", "app-checkpoints")
     browser.get(server.base + "/app/customers/walk-customer")
     page = browser.find_element(By.LINK_TEXT, "Verify page").get_attribute("href")
     for _ in range(100):  # the checkpoint joins the log within a sequencer round

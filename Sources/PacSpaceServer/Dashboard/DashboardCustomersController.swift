@@ -31,6 +31,7 @@ struct DashboardCustomersController: Sendable {
     static let widestFilterDays = 36_600
 
     func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
+        router.group("dashboard/checkpoints").add(middleware: auth).get(use: environmentCheckpoints)
         let group = router.group("dashboard/customers").add(middleware: auth)
         group.post(use: create)
         group.get(use: list)
@@ -190,6 +191,20 @@ struct DashboardCustomersController: Sendable {
         let log = try await chosenLog(request, context, user)
         let (sealed, created) = try await seals.seal(log, customerID: customerID, input: input)
         return Envelope.success(created ? .created : .ok, sealed)
+    }
+
+    /// Every checkpoint of the environment — its customers' and its own — newest first
+    /// (`limit`, `offset`, `customerId`, scope parameters): the Balance API's `GET
+    /// /checkpoints` answer, for a dashboard user (our addition; docs/api.md §10).
+    @Sendable func environmentCheckpoints(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let query = QueryParameters(request: request)
+        let limit = try query.integer("limit", in: 1...100) ?? 20
+        let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
+        let customerID = try query.string("customerId").map(DeltaInput.customerID)
+        let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
+        let log = try await chosenLog(request, context, user)
+        return Envelope.success(.ok, try await seals.list(log, customerID: customerID, scope: scope, limit: limit, offset: offset))
     }
 
     /// The customer's checkpoints (`limit`, `offset`, scope parameters as the Balance API's).

@@ -23,6 +23,7 @@ struct PageTemplates: Sendable {
         case appCustomer = "app-customer"
         case appWebhooks = "app-webhooks"
         case appAccount = "app-account"
+        case appCheckpoints = "app-checkpoints"
 
         var source: [UInt8] {
             switch self {
@@ -42,6 +43,7 @@ struct PageTemplates: Sendable {
             case .appCustomer: PackageResources.app_customer_mustache
             case .appWebhooks: PackageResources.app_webhooks_mustache
             case .appAccount: PackageResources.app_account_mustache
+            case .appCheckpoints: PackageResources.app_checkpoints_mustache
             }
         }
     }

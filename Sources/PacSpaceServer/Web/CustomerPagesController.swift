@@ -121,20 +121,40 @@ struct CustomerPagesController: Sendable {
             me,
             customerID: try context.pathParameter("customerId"),
             environment: environment(try query.string("environment", maxLength: 16)),
-            status: try query.string("status", maxLength: 16) ?? "",
-            reason: try query.string("reason", maxLength: 200) ?? "",
+            filter: Filter(
+                status: try query.string("status", maxLength: 16) ?? "",
+                reason: try query.string("reason", maxLength: 200) ?? "",
+                startDate: try query.string("startDate", maxLength: 40) ?? "",
+                endDate: try query.string("endDate", maxLength: 40) ?? "",
+                derive: try query.string("derive", maxLength: 7) ?? ""
+            ),
             page: try query.integer("page", in: 1...1_000_000) ?? 1,
             request: request,
             context: context
         )
     }
 
+    /// What the customer page is narrowed to: the deltas' status, reason and dates, and the
+    /// month to derive (`YYYY-MM`); empty means not given.
+    struct Filter {
+        var status = ""
+        var reason = ""
+        var startDate = ""
+        var endDate = ""
+        var derive = ""
+
+        /// The deltas' filter as the API's query parameters.
+        var query: String {
+            [("status", status), ("reason", reason), ("startDate", startDate), ("endDate", endDate)]
+                .filter { !$0.1.isEmpty }.map { "&\($0.0)=\(AppPageKit.escape($0.1))" }.joined()
+        }
+    }
+
     private func customerPage(
         _ me: WebSession.SignedIn,
         customerID: String,
         environment: EnvironmentName,
-        status: String,
-        reason: String,
+        filter: Filter,
         page: Int,
         notice: String? = nil,
         error: String? = nil,
@@ -144,11 +164,21 @@ struct CustomerPagesController: Sendable {
     ) async throws -> Response {
         let id = AppPageKit.escape(customerID)
         let limit = 50
-        var path = "/dashboard/customers/\(id)?deltaPage=\(page)&deltaLimit=\(limit)"
-        if !status.isEmpty { path += "&status=\(AppPageKit.escape(status))" }
-        if !reason.isEmpty { path += "&reason=\(AppPageKit.escape(reason))" }
+        let path = "/dashboard/customers/\(id)?deltaPage=\(page)&deltaLimit=\(limit)" + filter.query
         let headers: HTTPFields = [.environment: environment.rawValue]
-        let answer = try await kit.api.call(.get, path, token: me.accessToken, headers: headers, context: context)
+        var answer = try await kit.api.call(.get, path, token: me.accessToken, headers: headers, context: context)
+        var error = error
+        if answer.status == .badRequest, !filter.query.isEmpty {
+            // A filter the API refuses (a date it cannot read): say so above the unfiltered page.
+            error = answer.message
+            answer = try await kit.api.call(
+                .get,
+                "/dashboard/customers/\(id)?deltaLimit=\(limit)",
+                token: me.accessToken,
+                headers: headers,
+                context: context
+            )
+        }
         guard answer.ok else { throw answer.failure }
         let customer = answer.data
         let checkpoints = try await kit.api.call(
@@ -176,25 +206,46 @@ struct CustomerPagesController: Sendable {
                     "verifyPath": String(links.disclosingPage(checkpointID).dropFirst(links.publicURL.count)),
                 ]
             } ?? []
+        var values: [String: Any] = [:]
+        if !filter.derive.isEmpty {
+            // Derive for a month: the receipt answer of that period (docs/api.md §5).
+            let derived = try await kit.api.call(
+                .get,
+                "/dashboard/customers/\(id)/receipt?period=\(AppPageKit.escape(filter.derive))",
+                token: me.accessToken,
+                headers: headers,
+                context: context
+            )
+            if derived.ok {
+                let data = derived.data
+                values["derived"] = [
+                    "period": filter.derive, "deltaCount": data["deltaCount"]?.text ?? "0",
+                    "startingBalance": data["startingBalance"]?.text ?? "0", "finalBalance": data["finalBalance"]?.text ?? "0",
+                    "proofRoot": data["proofRoot"]?.text ?? "", "sealed": data["sealed"]?.isTrue ?? false,
+                ]
+            } else {
+                error = derived.message
+            }
+        }
         let pages = Int(customer["deltas"]?["totalPages"]?.text ?? "") ?? 1
-        var values: [String: Any] = [
+        values.merge([
             "customerId": customerID, "path": id, "displayName": customer["displayName"]?.text ?? customerID,
             "balance": customer["computedBalance"]?.text ?? "0", "totalDeltas": customer["totalDeltas"]?.text ?? "0",
             "verifiedDeltas": customer["verifiedDeltas"]?.text ?? "0", "environment": environment.rawValue,
-            "environmentLabel": DashboardPagesController.label(environment.rawValue), "reason": reason,
+            "environmentLabel": DashboardPagesController.label(environment.rawValue), "reason": filter.reason,
+            "startDate": filter.startDate, "endDate": filter.endDate, "derive": filter.derive.isEmpty ? "" : filter.derive,
             "deltas": deltas, "hasDeltas": !deltas.isEmpty, "checkpoints": sealed, "hasCheckpoints": !sealed.isEmpty,
             "currentPeriod": String(Timestamp.iso8601(millis: Int64(Date().timeIntervalSince1970 * 1000)).prefix(7)),
             "statusChoices": [("", "Any"), ("VERIFIED", "Verified"), ("QUEUED", "Waiting"), ("FAILED", "Failed")].map {
-                ["value": $0.0, "label": $0.1, "selected": $0.0 == status]
+                ["value": $0.0, "label": $0.1, "selected": $0.0 == filter.status]
             },
-        ]
+        ]) { $1 }
         values["unitLabel"] = customer["unitLabel"]?.text
         values["named"] = customer["displayName"]?.text != customerID
         values["notice"] = notice
         values["error"] = error
-        let filters = "status=\(AppPageKit.escape(status))&reason=\(AppPageKit.escape(reason))"
         values["pager"] = pager(page: page, pages: pages) { number in
-            "/app/customers/\(id)?environment=\(environment.rawValue)&\(filters)&page=\(number)"
+            "/app/customers/\(id)?environment=\(environment.rawValue)\(filter.query)&page=\(number)"
         }
         return kit.render(.appCustomer, values, request: request, context: context, me: me, current: "customers", status: answerStatus)
     }
@@ -231,8 +282,7 @@ struct CustomerPagesController: Sendable {
             me,
             customerID: customerID,
             environment: environment,
-            status: "",
-            reason: "",
+            filter: Filter(),
             page: 1,
             notice: answer.ok ? "Period sealed: its checkpoint joins the log within seconds; the verify link is in the table." : nil,
             error: answer.ok ? nil : answer.message,
