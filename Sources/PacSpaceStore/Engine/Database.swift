@@ -76,6 +76,30 @@ public final class Database: Sendable {
         }
     }
 
+    /// Runs `body` on one snapshot of the database, read only: every statement sees the
+    /// transactions committed before it began, none after — what ``read(timeout:_:)``
+    /// gives on SQLite, and on PostgreSQL a `REPEATABLE READ READ ONLY` transaction. For
+    /// reads whose statements must agree with each other (the sequencer's plan: with
+    /// servers sharing a database, another one's commit could land between two of them).
+    public func snapshot<T: Sendable>(
+        timeout: Duration? = operationTimeout,
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        switch backend {
+        case .sqlite(let file):
+            do { return try await file.read(body) } catch { throw Self.classify(error) }
+        case .postgres(let client):
+            return try await Self.postgres(timeout: timeout) { leased in
+                try await client.withTransaction(logger: self.logger) { connection in
+                    leased(connection)
+                    let db = connection.sql()
+                    try await db.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").run()
+                    return try await body(db)
+                }
+            }
+        }
+    }
+
     /// Runs `body` in one transaction: all of it commits (durably) or none of it does.
     /// On PostgreSQL it fails (``DatabaseError/unavailable(_:)``) when it has not finished
     /// within `timeout` (nil: no limit, for migrations), or no connection is free within

@@ -63,7 +63,7 @@ public struct LogStore: Sendable {
         sign: @escaping @Sendable (Checkpoint) throws -> String
     ) async throws -> Integration? {
         // A batch of 10,000 entries may take seconds on a loaded PostgreSQL: a longer limit than requests get.
-        guard let plan = try await database.read(timeout: .seconds(120), { db in try await plan(db, environmentID, limit, lastSigned) }) else {
+        guard let plan = try await database.snapshot(timeout: .seconds(120), { db in try await plan(db, environmentID, limit, lastSigned) }) else {
             return nil
         }
         return try await database.transaction(timeout: .seconds(120)) { db in try await write(plan, now, sign, db) }
