@@ -98,6 +98,11 @@ def test_the_readme_walk_through_the_dashboard(server, browser):
     key = browser.find_element(By.ID, "full-key").get_attribute("value")
     assert key.startswith("pk_test_")
     browser.find_element(By.CSS_SELECTOR, "button[data-copy=full-key]").click()
+    # The label changes once the clipboard answers (asynchronously).
+    for _ in range(100):
+        if browser.find_element(By.CSS_SELECTOR, "button[data-copy=full-key]").text == "Copied":
+            break
+        time.sleep(0.01)
     assert browser.find_element(By.CSS_SELECTOR, "button[data-copy=full-key]").text == "Copied"
     browser.get(server.base + "/app/keys")
     assert key not in browser.page_source, "the full key is shown once"
