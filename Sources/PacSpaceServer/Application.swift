@@ -226,7 +226,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         now: configuration.now
     )
     let kit = AppPageKit(pages: pages, web: web, api: inProcess)
-    AccountPagesController(kit: kit).addRoutes(to: pageRoutes)
+    SignInPagesController(kit: kit).addRoutes(to: pageRoutes)
     DashboardPagesController(kit: kit).addRoutes(to: pageRoutes)
     KeyPagesController(kit: kit).addRoutes(to: pageRoutes)
     WebhookPagesController(kit: kit).addRoutes(to: pageRoutes)

@@ -27,11 +27,6 @@ struct CheckpointController: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let query = QueryParameters(request: request)
-        let limit = try query.integer("limit", in: 1...100) ?? 20
-        let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
-        let customerID = try query.string("customerId").map(DeltaInput.customerID)
-        let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
-        return Envelope.success(.ok, try await seals.list(key.log, customerID: customerID, scope: scope, limit: limit, offset: offset))
+        return Envelope.success(.ok, try await seals.list(key.log, request: request))
     }
 }

@@ -1,3 +1,4 @@
+import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
@@ -34,6 +35,17 @@ struct PeriodSeals: Sendable {
         )
         if created { sequencer.wake() }
         return (try await receipts.json(record), created)
+    }
+
+    /// The list a request's query asks for (`limit`, `offset`, `customerId`, scope
+    /// parameters): the Balance API's `GET /checkpoints` and the dashboard's alike.
+    func list(_ log: LogIdentity, request: Request) async throws -> JSONValue {
+        let query = QueryParameters(request: request)
+        let limit = try query.integer("limit", in: 1...100) ?? 20
+        let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
+        let customerID = try query.string("customerId").map(DeltaInput.customerID)
+        let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
+        return try await list(log, customerID: customerID, scope: scope, limit: limit, offset: offset)
     }
 
     /// `{checkpoints, total, limit, offset}`: the seals of `customerID` (nil: every

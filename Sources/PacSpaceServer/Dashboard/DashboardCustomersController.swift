@@ -198,13 +198,7 @@ struct DashboardCustomersController: Sendable {
     /// /checkpoints` answer, for a dashboard user (our addition; docs/api.md §10).
     @Sendable func environmentCheckpoints(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let query = QueryParameters(request: request)
-        let limit = try query.integer("limit", in: 1...100) ?? 20
-        let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
-        let customerID = try query.string("customerId").map(DeltaInput.customerID)
-        let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
-        let log = try await chosenLog(request, context, user)
-        return Envelope.success(.ok, try await seals.list(log, customerID: customerID, scope: scope, limit: limit, offset: offset))
+        return Envelope.success(.ok, try await seals.list(try await chosenLog(request, context, user), request: request))
     }
 
     /// The customer's checkpoints (`limit`, `offset`, scope parameters as the Balance API's).

@@ -15,6 +15,9 @@ struct DashboardPagesController: Sendable {
 
     static func label(_ environment: String) -> String { environment == "mainnet" ? "Production (mainnet)" : "Sandbox (testnet)" }
 
+    /// A wire status for people: `not_provisioned` → "not provisioned".
+    static func words(_ status: String) -> String { status.split(separator: "_").joined(separator: " ") }
+
     /// How long ago an ISO 8601 time was, for people: "4 s ago", "3 min ago", "2 h ago", "5 days ago".
     static func age(_ time: String?, now: Int64) -> String? {
         guard let time, let millis = Timestamp.parse(time) else { return nil }
@@ -39,7 +42,9 @@ struct DashboardPagesController: Sendable {
         for name in EnvironmentName.allCases {
             let contract = contracts.data.items.first { $0["environment"]?.text == name.rawValue }
             let status = contract?["status"]?.text ?? "not_provisioned"
-            var card: [String: Any] = ["environment": name.rawValue, "label": Self.label(name.rawValue), "status": status]
+            var card: [String: Any] = [
+                "environment": name.rawValue, "label": Self.label(name.rawValue), "status": status, "statusLabel": Self.words(status),
+            ]
             if status == "active", let contract {
                 let summary = try await kit.api.call(
                     .get,
@@ -97,7 +102,7 @@ struct DashboardPagesController: Sendable {
             answer.data["environments"]?.items.map { entry in
                 let name = entry["environment"]?.text ?? ""
                 let state = entry["status"]?.text ?? "not_provisioned"
-                var card: [String: Any] = ["environment": name, "label": Self.label(name), "status": state]
+                var card: [String: Any] = ["environment": name, "label": Self.label(name), "status": state, "statusLabel": Self.words(state)]
                 switch state {
                 case "active":
                     card["active"] = true

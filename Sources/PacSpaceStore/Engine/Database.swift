@@ -88,14 +88,10 @@ public final class Database: Sendable {
         switch backend {
         case .sqlite(let file):
             do { return try await file.read(body) } catch { throw Self.classify(error) }
-        case .postgres(let client):
-            return try await Self.postgres(timeout: timeout) { leased in
-                try await client.withTransaction(logger: self.logger) { connection in
-                    leased(connection)
-                    let db = connection.sql()
-                    try await db.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").run()
-                    return try await body(db)
-                }
+        case .postgres:
+            return try await transaction(timeout: timeout) { db in
+                try await db.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").run()
+                return try await body(db)
             }
         }
     }

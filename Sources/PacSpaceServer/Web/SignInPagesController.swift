@@ -1,10 +1,10 @@
 import Hummingbird
 import PacSpaceCore
 
-/// The dashboard's account pages (docs/operations.md, "The dashboard"): sign up, the
+/// The dashboard's sign-in pages (docs/operations.md, "The dashboard"): sign up, the
 /// mailed verification link, log in and out, forgotten and reset passwords. Each form is
 /// the `/dashboard/auth` route of the same name, called in process; its answer is shown.
-struct AccountPagesController: Sendable {
+struct SignInPagesController: Sendable {
     let kit: AppPageKit
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
