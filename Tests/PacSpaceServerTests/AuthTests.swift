@@ -229,4 +229,30 @@ import Testing
             #expect(message.contains("https://pacspace.test/app/verify-email?token="))
         }
     }
+
+    /// A program that exits without reading its input, or cannot be run, is a logged failure:
+    /// the server neither dies of SIGPIPE nor leaves a child behind, and keeps answering.
+    @Test func aSendmailThatFailsIsLoggedAndTheServerGoesOn() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pacspace-sendmail-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let program = directory.appendingPathComponent("sendmail").path
+        try "#!/bin/sh\nexit 3\n".write(toFile: program, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: program)
+        for transport in [program, directory.appendingPathComponent("missing").path] {
+            var server = TestServer()
+            server.configuration.mailTransport = .sendmail(path: transport)
+            try await server.run { api in
+                for _ in 0..<3 {
+                    #expect(try await api.register(email: "x\(UUID().uuidString.prefix(6).lowercased())@example.com").status == .created)
+                }
+                var failures: [String] = []
+                for _ in 0..<300 where failures.count < 3 {
+                    failures = api.logs.all.filter { $0.contains("sendmail failed") || $0.contains("cannot run sendmail") }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(failures.count == 3, "\(api.logs.all.suffix(5))")
+                #expect(try await api.call(.get, "/healthz").status == .ok)
+            }
+        }
+    }
 }

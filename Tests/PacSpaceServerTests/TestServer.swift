@@ -121,7 +121,18 @@ struct TestServer {
         let built = try await buildApplication(configuration, logger: logs.logger)
         let outbox = (configuration.dataDirectory as NSString).appendingPathComponent("outbox")
         let routes = built.routes
-        return try await built.application.test(.live) { client in try await body(API(client: client, outbox: outbox, routes: routes)) }
+        return try await built.application.test(.live) { client in
+            guard let port = client.port else { throw TestFailure("the test server has no port") }
+            let connections = Connections(port: port)
+            do {
+                let result = try await body(API(client: client, connections: connections, outbox: outbox, routes: routes, logs: logs))
+                await connections.close()
+                return result
+            } catch {
+                await connections.close()
+                throw error
+            }
+        }
     }
 }
 
@@ -150,9 +161,13 @@ struct Account: Sendable {
 /// The HTTP client of a test, with the steps most tests share.
 struct API: Sendable {
     let client: any TestClientProtocol
+    /// What requests go through: a connection each while in flight.
+    let connections: Connections
     let outbox: String
     /// The server's registered routes, `METHOD /path/:param`.
     let routes: [String]
+    /// What the server logged, for failure messages.
+    let logs: LogRecorder
 
     /// Sends `body` as raw text (so malformed JSON can be sent too).
     func call(
@@ -166,13 +181,10 @@ struct API: Sendable {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         if body != nil, let contentType { headers[.contentType] = contentType }
-        let response = try await client.executeRequest(
-            uri: path,
-            method: method,
-            headers: headers,
-            body: body.map { ByteBuffer(string: $0) }
+        let response = try await connections.execute(
+            TestClient.Request(path, method: method, authority: "localhost", headers: headers, body: body.map { ByteBuffer(string: $0) })
         )
-        let text = String(buffer: response.body)
+        let text = String(buffer: response.body ?? ByteBuffer())
         let json = (try? JSONParser.parse(Array(text.utf8))) ?? .null
         return Reply(status: response.status, headers: response.headers, text: text, json: json)
     }
@@ -285,7 +297,9 @@ struct API: Sendable {
             if reply.data["status"]?.string != "QUEUED" { return reply }
             try await Task.sleep(for: .milliseconds(5))
         }
-        throw TestFailure("\(recordID) still QUEUED after \(limit)")
+        // Why, as far as the server knows: its sequencer's halts and errors.
+        let notable = logs.all.filter { !$0.hasPrefix("debug") && !$0.hasPrefix("info") && !$0.hasPrefix("trace") }.suffix(15)
+        throw TestFailure("\(recordID) still QUEUED after \(limit); the server's last notable log lines:\n\(notable.joined(separator: "\n"))")
     }
 
     /// Polls the status route until `environment` leaves `provisioning`; returns its entry and the time taken.

@@ -71,15 +71,6 @@ struct Mailer: Sendable {
 
     /// Runs `program -t -i` with `message` on its standard input; returns its exit status.
     private static func pipe(_ message: String, to program: String) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = ["-t", "-i"]
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        input.fileHandleForWriting.write(Data(message.utf8))
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try ChildProcess.run(program, arguments: ["-t", "-i"], input: Array(message.utf8))
     }
 }
