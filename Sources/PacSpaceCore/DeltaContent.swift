@@ -126,3 +126,18 @@ public enum LogEntry {
         return out
     }
 }
+
+extension LogEntry {
+    /// `{"entryHash":…,"recordKey":…,"seq":…,"type":"record-entry","v":1}` in canonical
+    /// form: one committed entry of a record (docs/records.md, "In the log"). It names the
+    /// record only by its random record key and the entry only by its hash, so the public
+    /// log says nothing of what was recorded, encrypted or not.
+    public static func recordEntry(recordKey: Hash, seq: Int64, entryHash: Hash) -> [UInt8] {
+        var out = Array(#"{"entryHash":"0x"#.utf8)
+        Hex.append(entryHash.bytes, to: &out)
+        out += Array(#"","recordKey":"0x"#.utf8)
+        Hex.append(recordKey.bytes, to: &out)
+        out += Array(#"","seq":\#(seq),"type":"record-entry","v":1}"#.utf8)
+        return out
+    }
+}

@@ -16,6 +16,11 @@ public struct Hash: Hashable, Sendable, CustomStringConvertible {
         self.bytes = Array(digest)
     }
 
+    /// An HMAC-SHA256 code: 32 bytes by construction.
+    init(mac: HashedAuthenticationCode<SHA256>) {
+        self.bytes = Array(mac)
+    }
+
     /// SHA-256 of `data`.
     public static func sha256(_ data: some Sequence<UInt8>) -> Hash {
         var hasher = SHA256()

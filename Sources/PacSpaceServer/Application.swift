@@ -201,6 +201,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         now: configuration.now
     ).addRoutes(to: balance)
     ReceiptController(receipts: periodReceipts, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
+    RecordsController(records: RecordStore(database: database), receipts: receipts, sequencer: sequencer, now: configuration.now)
+        .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
     let deliveries = WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now)
     deliveries.addRoutes(to: balance)
     deliveries.addDashboardRoutes(to: router, auth: auth)

@@ -34,6 +34,9 @@ import Testing
         "POST /dashboard/auth/sessions/revoke-others", "POST /dashboard/auth/logout-everywhere", "POST /dashboard/auth/change-password",
         "POST /dashboard/contracts/provision", "POST /dashboard/api-keys", "POST /dashboard/webhooks", "POST /dashboard/customers",
         "POST /api/v1/balance/delta", "POST /api/v1/balance/delta/batch", "GET /api/v1/balance/limits",
+        // Appending names a record in the caller's own environment: another tenant's record of the
+        // same id is another record (RecordsTests.aRecordIdIsTheTenantsOwn).
+        "POST /api/v1/records/{recordType}/{entityId}/transitions",
         // The verification page and its files: public proofs, content only through the link's
         // k or a record id (VerifyPageTests); the assets are the same for everyone.
         "GET /verify/{id}", "GET /receipt/{receiptId}", "GET /verify/{id}/receipt.tlog-proof", "GET /verify/{id}/verifier-key",
@@ -66,6 +69,15 @@ import Testing
             _ = try await api.waitForDelta(testRecord, key: bTest)
             _ = try await api.waitForDelta(liveRecord, key: bLive)
             _ = try await api.balance(.post, "/checkpoint", key: bTest, body: #"{"customerId":"secret-customer-b"}"#)
+            for (key, record) in [(bTest, "secret-record-b"), (bLive, "secret-live-record-b")] {
+                let written = try await api.record(
+                    .post,
+                    "machine-action-record/\(record)/transitions",
+                    key: key,
+                    body: RecordsTests.entry(title: "secret-title-b")
+                )
+                #expect(written.status == .created, "\(written.text)")
+            }
             let webhook = try await api.call(
                 .post,
                 "/dashboard/webhooks",
@@ -86,7 +98,7 @@ import Testing
             else { throw TestFailure("no key of B") }
             let bSession = JWTFixtures.session(of: b.accessToken)
             let secrets = [
-                "secret-customer-b", "secret-reason-b", "secret-live-b", "secret-live-reason", "hooks.example.com/secret-b",
+                "secret-customer-b", "secret-reason-b", "secret-live-b", "secret-live-reason", "hooks.example.com/secret-b", "secret-title-b",
                 b.tenantID, b.email, testRecord, liveRecord, webhookID, eventID, liveEventID, keyID, bSession,
             ]
 
@@ -181,12 +193,15 @@ import Testing
                         credential: aToken
                     ),
                 ] + Self.balanceProbes(record: testRecord, customer: "secret-customer-b", event: eventID, key: aTest)
+                + Self.recordProbes(record: "secret-record-b", key: aTest) + Self.recordProbes(record: "secret-live-record-b", key: bTest)
                 + Self.balanceProbes(record: liveRecord, customer: "secret-live-b", event: liveEventID, key: bTest)  // sandbox key, production data
 
             for probe in probes {
                 let reply: Reply
                 switch probe.credential {
                 case .token(let token): reply = try await api.call(probe.method, probe.path, body: probe.body, token: token)
+                case .key(let key) where probe.path.hasPrefix("/api/v1/records/"):
+                    reply = try await api.record(probe.method, String(probe.path.dropFirst("/api/v1/records/".count)), key: key, body: probe.body)
                 case .key(let key):
                     reply = try await api.balance(probe.method, String(probe.path.dropFirst("/api/v1/balance".count)), key: key, body: probe.body)
                 }
@@ -230,6 +245,20 @@ import Testing
             #expect(try await api.call(.get, "/dashboard/api-keys/\(keyID)", token: b.accessToken).data["name"] != "mine")
             #expect(try await api.call(.get, "/dashboard/auth/me", token: b.accessToken).status == .ok, "B's session survived")
         }
+    }
+
+    static func recordProbes(record: String, key: String) -> [Probe] {
+        let base = "/api/v1/records/machine-action-record/\(record)"
+        return [
+            Probe(
+                method: .get,
+                path: base + "/receipts/0",
+                route: "GET /api/v1/records/{recordType}/{entityId}/receipts/{seq}",
+                credential: .key(key)
+            ),
+            Probe(method: .get, path: base + "/history", route: "GET /api/v1/records/{recordType}/{entityId}/history", credential: .key(key)),
+            Probe(method: .get, path: base + "/bundle", route: "GET /api/v1/records/{recordType}/{entityId}/bundle", credential: .key(key)),
+        ]
     }
 
     static func balanceProbes(record: String, customer: String, event: String, key: String) -> [Probe] {

@@ -276,8 +276,24 @@ struct API: Sendable {
         return origin
     }
 
-    /// A Balance API call with `X-Api-Key`.
+    /// A Balance API call with `X-Api-Key`; `path` follows `/api/v1/balance`.
     func balance(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        key: String,
+        body: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
+        try await keyed(method, "/api/v1/balance" + path, key: key, body: body, headers: extra)
+    }
+
+    /// A Records API call with `X-Api-Key`; `path` follows `/api/v1/records/`.
+    func record(_ method: HTTPRequest.Method, _ path: String, key: String, body: String? = nil) async throws -> Reply {
+        try await keyed(method, "/api/v1/records/" + path, key: key, body: body)
+    }
+
+    /// A call with `X-Api-Key`.
+    func keyed(
         _ method: HTTPRequest.Method,
         _ path: String,
         key: String,
@@ -286,7 +302,18 @@ struct API: Sendable {
     ) async throws -> Reply {
         var headers = extra
         headers[HTTPField.Name("X-Api-Key") ?? .via] = key
-        return try await call(method, "/api/v1/balance" + path, body: body, headers: headers)
+        return try await call(method, path, body: body, headers: headers)
+    }
+
+    /// Polls a record's entry until it is committed; returns its receipt answer.
+    func waitForRecordEntry(_ record: String, seq: Int, key: String, type: String = "machine-action-record") async throws -> Reply {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(10) {
+            let reply = try await self.record(.get, "\(type)/\(record)/receipts/\(seq)", key: key)
+            if reply.data["receipt"]?["status"]?.string == "committed" { return reply }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestFailure("\(record) entry seq \(seq) not committed after 10 s")
     }
 
     /// Polls a delta until it leaves QUEUED.

@@ -95,8 +95,13 @@ extension Audit {
         for row in checkpoints where try row.decode(column: "own", as: String.self) != row.decode(column: "leaf_data", as: String?.self) {
             finding("checkpoint \(try row.decode(column: "checkpoint_id", as: String.self))", "its log leaf is not its entry")
         }
-        if verified + Int64(checkpoints.count) != environment.treeSize {
-            finding("log", "\(verified) VERIFIED deltas and \(checkpoints.count) checkpoints, but the log has \(environment.treeSize) leaves")
+        let recordEntries = try await auditRecordEntries(environment, finding)
+        if verified + Int64(checkpoints.count) + recordEntries != environment.treeSize {
+            finding(
+                "log",
+                "\(verified) VERIFIED deltas, \(checkpoints.count) checkpoints and \(recordEntries) record entries, "
+                    + "but the log has \(environment.treeSize) leaves"
+            )
         }
         if usage != verified { finding("usage", "the monthly counters say \(usage) verified deltas, the deltas \(verified)") }
     }

@@ -375,6 +375,33 @@ public enum Migrations {
                 "ALTER TABLE customers ADD COLUMN event_cadence TEXT",
             ]
         ),
+        Migration(
+            version: 18,
+            name: "records",
+            statements: [
+                // A record (docs/records.md): named by its type and the tenant's id for it; known
+                // to the log only by its random record key. `lifecycle` is its state after its
+                // last entry; `entry_count` the next entry's seq, taken under this row's lock.
+                """
+                CREATE TABLE records (
+                    environment_id TEXT NOT NULL REFERENCES environments(id), record_type TEXT NOT NULL, entity_id TEXT NOT NULL,
+                    record_key TEXT NOT NULL, entry_count BIGINT NOT NULL, lifecycle TEXT, created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL, PRIMARY KEY (environment_id, record_type, entity_id), UNIQUE (environment_id, record_key))
+                """,
+                // One entry: what was sealed (content and the salt key of its record hash), its log
+                // leaf, and its place in the environment's queue, as a checkpoint has.
+                """
+                CREATE TABLE record_entries (
+                    entry_id TEXT PRIMARY KEY, environment_id TEXT NOT NULL REFERENCES environments(id), record_key TEXT NOT NULL,
+                    seq BIGINT NOT NULL, lifecycle TEXT NOT NULL, attempted TEXT, reference_id TEXT NOT NULL,
+                    request_hash TEXT NOT NULL, record_hash TEXT NOT NULL, salt_key TEXT NOT NULL, content TEXT NOT NULL,
+                    leaf_data TEXT NOT NULL, queue_position BIGINT NOT NULL, status TEXT NOT NULL, log_index BIGINT,
+                    created_at BIGINT NOT NULL, verified_at BIGINT,
+                    UNIQUE (environment_id, record_key, seq), UNIQUE (environment_id, record_key, reference_id))
+                """,
+                "CREATE INDEX record_entries_queue ON record_entries(environment_id, queue_position) WHERE status = 'QUEUED'",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -17,6 +17,8 @@ extension LogStore {
         let entries: [(Int64, String)]
         let verified: [Verified]
         let checkpoints: [(id: String, index: Int64)]
+        /// Record entries of the batch (docs/records.md): entry id and log index.
+        let recordEntries: [(id: String, index: Int64)]
         let cost: Int64
         let oldestAcceptedAt: Int64?
         /// The environment's queue position on the snapshot: entries ever queued.
@@ -66,7 +68,7 @@ extension LogStore {
                 throw LogError.inconsistent(environmentID: environmentID, detail: "the stored tree does not extend the last signed checkpoint")
             }
         }
-        // Deltas and checkpoint entries share one queue per environment.
+        // Deltas, checkpoint entries and record entries share one queue per environment.
         // Each queue read in order through its index, then merged. (One ORDER BY over a
         // UNION ALL of both sorted the whole backlog on PostgreSQL: seconds per batch with
         // millions queued, measured by bench-scale.) Every QUEUED delta's position is past
@@ -87,7 +89,14 @@ extension LogStore {
               FROM checkpoints WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
             """
         ).all()
-        let queued = try (queuedDeltas + queuedCheckpoints)
+        let queuedRecordEntries = try await db.raw(
+            """
+            SELECT 'record' AS kind, entry_id AS id, NULL AS receipt_id, NULL AS content_hash, NULL AS customer_id, 0 AS amount,
+                   queue_position, leaf_data, 0 AS credit_cost, created_at
+              FROM record_entries WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
+            """
+        ).all()
+        let queued = try (queuedDeltas + queuedCheckpoints + queuedRecordEntries)
             .map { (position: try $0.decode(column: "queue_position", as: Int64.self), row: $0) }
             .sorted { $0.position < $1.position }.prefix(limit).map(\.row)
         guard !queued.isEmpty else { return nil }
@@ -96,15 +105,24 @@ extension LogStore {
         var entries: [(Int64, String)] = []
         var verified: [Verified] = []
         var checkpoints: [(id: String, index: Int64)] = []
+        var recordEntries: [(id: String, index: Int64)] = []
         var cost: Int64 = 0
         var oldest: Int64?
         for row in queued {
-            if try row.decode(column: "kind", as: String.self) == "checkpoint" {
+            let kind = try row.decode(column: "kind", as: String.self)
+            if kind == "checkpoint" || kind == "record" {
                 let leaf = Array(try row.decode(column: "leaf_data", as: String.self).utf8)
                 let index = Int64(frontier.size)
                 nodes += frontier.append(leaf: Merkle.leafHash(leaf))
                 entries.append((index, String(decoding: leaf, as: UTF8.self)))
-                checkpoints.append((try row.decode(column: "id", as: String.self), index))
+                let id = try row.decode(column: "id", as: String.self)
+                if kind == "record" {
+                    let accepted = try row.decode(column: "created_at", as: Int64.self)
+                    oldest = min(oldest ?? accepted, accepted)
+                    recordEntries.append((id, index))
+                } else {
+                    checkpoints.append((id, index))
+                }
                 continue
             }
             cost += try row.decode(column: "credit_cost", as: Int64.self)
@@ -155,6 +173,7 @@ extension LogStore {
             entries: entries,
             verified: verified,
             checkpoints: checkpoints,
+            recordEntries: recordEntries,
             cost: cost,
             oldestAcceptedAt: oldest,
             queuePosition: try env.decode(column: "queue_position", as: Int64.self),

@@ -19,6 +19,7 @@ extension LogStore {
         let signed = try await signCheckpoint(plan, now, sign, db)
         try await markVerified(plan.verified, environmentID: plan.environmentID, now: now, db)
         try await markVerified(checkpoints: plan.checkpoints, now: now, db)
+        try await markVerified(recordEntries: plan.recordEntries, now: now, db)
         try await settleCredits(plan, now, db)
         try await updateTotals(plan, now, db)
         try await announce(
@@ -31,7 +32,7 @@ extension LogStore {
         )
         try await growTree(plan, db)
         return Integration(
-            entries: plan.verified.count + plan.checkpoints.count,
+            entries: plan.verified.count + plan.checkpoints.count + plan.recordEntries.count,
             treeSize: signed.treeSize,
             checkpoint: signed,
             backlog: max(0, plan.queuePosition - signed.treeSize),
@@ -180,6 +181,18 @@ extension LogStore {
                 """
                 UPDATE checkpoints SET status = 'VERIFIED', log_index = \(bind: checkpoint.index), verified_at = \(bind: now)
                 WHERE checkpoint_id = \(bind: checkpoint.id)
+                """
+            ).run()
+        }
+    }
+
+    /// The batch's record entries, now in the log.
+    private func markVerified(recordEntries: [(id: String, index: Int64)], now: Int64, _ db: any SQLDatabase) async throws {
+        for entry in recordEntries {
+            try await db.raw(
+                """
+                UPDATE record_entries SET status = 'VERIFIED', log_index = \(bind: entry.index), verified_at = \(bind: now)
+                WHERE entry_id = \(bind: entry.id)
                 """
             ).run()
         }

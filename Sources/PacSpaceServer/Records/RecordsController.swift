@@ -1,0 +1,188 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PacSpaceCore
+import PacSpaceStore
+
+/// The Records API (docs/records.md): `/api/v1/records/:recordType/:entityId/…` with an API
+/// key. An entry is admitted against its type's published layout, stored durably, queued
+/// for the environment's log, and committed once a signed checkpoint covers it.
+struct RecordsController: Sendable {
+    let records: RecordStore
+    let receipts: ReceiptReader
+    let sequencer: Sequencer
+    let now: @Sendable () -> Int64
+
+    /// The most canonical bytes one entry's content may have: the SDK's cap for an
+    /// encrypted entry's envelope is 47,104 bytes; plaintext gets the next round number.
+    /// Files are referenced by fingerprint, never carried.
+    static let maxContentBytes = 65_536
+    /// Entries per history page at most (and by default; `limit` asks for fewer); the rest
+    /// follow with `x-next-from-seq`.
+    static let pageSize = 1_000
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post(":recordType/:entityId/transitions", use: append)
+        group.get(":recordType/:entityId/receipts/:seq", use: receipt)
+        group.get(":recordType/:entityId/history", use: history)
+        group.get(":recordType/:entityId/bundle", use: bundle)
+    }
+
+    @Sendable func append(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        let record = try Self.record(context)
+        let body = try await RequestBody.decode(
+            request,
+            allowed: ["lifecycle", "content", "referenceId", "recordHash", "recordHashVersion", "contentTag", "envelope", "amends", "references"]
+        )
+        if body["envelope"] != nil || body["recordHash"] != nil {
+            throw APIError(
+                .notImplemented,
+                "RECORD_ENCRYPTION_UNAVAILABLE",
+                "This server does not take encrypted entries yet; write the entry in plaintext (encrypt=False)."
+            )
+        }
+        let lifecycle = try body.string("lifecycle", maxLength: 64)
+        guard let content = body["content"], content != .null else { throw APIError.invalid("content", "required", "content is required.") }
+        guard let canonical = try? JSONWriter.canonical(content) else {
+            throw APIError(.badRequest, "RECORD_CONTENT_INVALID", "content holds a number outside the range JSON canonicalisation allows.")
+        }
+        guard canonical.count <= Self.maxContentBytes else {
+            throw APIError(
+                .contentTooLarge,
+                "RECORD_ENTRY_TOO_LARGE",
+                "An entry's content fits in \(Self.maxContentBytes) bytes once canonical. Reference bulk payloads by digest instead."
+            )
+        }
+        let layout: RecordLayout
+        do { layout = try RecordAdmission.admit(recordType: record.recordType, lifecycle: lifecycle, content: content) } catch {
+            // 400 even for an unknown type: the SDK keeps a 400's code and turns any 404 into NotFoundError.
+            throw APIError(.badRequest, error.code, error.message)
+        }
+        let submission = RecordStore.Submission(
+            recordType: record.recordType,
+            entityID: record.entityID,
+            layout: layout,
+            lifecycle: lifecycle,
+            content: content,
+            referenceID: try body.optionalString("referenceId", maxLength: 200)
+        )
+        let (entry, created): (RecordEntry, Bool)
+        do { (entry, created) = try await records.append(submission, environmentID: key.environmentID, now: now()) } catch let refusal
+            as RecordStore.Refusal
+        {
+            throw Self.apiError(refusal)
+        }
+        if created {
+            sequencer.queued(1, in: key.environmentID)
+            sequencer.wake()
+        }
+        return Envelope.success(created ? .created : .ok, RecordWire.appended(entry, record: record))
+    }
+
+    @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        let record = try Self.record(context)
+        guard let seq = Int64(try context.pathParameter("seq")), seq >= 0 else {
+            throw APIError.invalid("seq", "format", "seq is a whole number from 0 (entry 1 is seq 0).")
+        }
+        guard let summary = try await records.record(environmentID: key.environmentID, recordType: record.recordType, entityID: record.entityID),
+            let entry = try await records.entries(environmentID: key.environmentID, recordKey: summary.recordKey, from: seq, through: seq, limit: 1)
+                .first
+        else { throw APIError(.notFound, "RECORD_ENTRY_NOT_FOUND", "This record has no entry with seq \(seq).") }
+        let proof = try await proof(entry, record: record)
+        return Envelope.success(
+            .ok,
+            [
+                "recordType": .string(record.recordType), "entityId": .string(record.entityID),
+                "receipt": RecordWire.receipt(entry, record: record, proof: proof),
+            ]
+        )
+    }
+
+    @Sendable func history(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await historyDocument(request, context, download: false)
+    }
+
+    @Sendable func bundle(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await historyDocument(request, context, download: true)
+    }
+
+    /// A page of the record's history: the document itself, not in the `success` envelope
+    /// (the SDK reads its `schema`); `x-next-from-seq` names the next page's first seq. As a
+    /// bundle it is a file to keep, with a digest over the rest of it.
+    private func historyDocument(_ request: Request, _ context: AppRequestContext, download: Bool) async throws -> Response {
+        let key = try context.requireKey()
+        let record = try Self.record(context)
+        let query = QueryParameters(request: request)
+        let from = Int64(try query.integer("fromSeq", in: 0...Int(Int32.max)) ?? 0)
+        let to = try query.integer("toSeq", in: 0...Int(Int32.max)).map(Int64.init)
+        if let to, to < from { throw APIError.invalid("toSeq", "range", "toSeq must not be before fromSeq.") }
+        let limit = try query.integer("limit", in: 1...Self.pageSize) ?? Self.pageSize
+        guard let summary = try await records.record(environmentID: key.environmentID, recordType: record.recordType, entityID: record.entityID)
+        else { throw APIError(.notFound, "RECORD_NOT_FOUND", "This environment has no record \(record.entityID) of type \(record.recordType).") }
+        let last = min(to ?? (summary.entryCount - 1), summary.entryCount - 1)
+        let entries = try await records.entries(
+            environmentID: key.environmentID,
+            recordKey: summary.recordKey,
+            from: from,
+            through: last,
+            limit: limit
+        )
+        var proved: [(RecordEntry, Receipt?)] = []
+        for entry in entries { proved.append((entry, try await proof(entry, record: record))) }
+        var document = RecordWire.history(proved, summary: summary, origin: key.logOrigin, generatedAt: now())
+        var headers = HTTPFields()
+        if let next = entries.last.map({ $0.seq + 1 }), next <= last {
+            headers[HTTPField.Name("x-next-from-seq") ?? .via] = String(next)
+        }
+        if download {
+            if case .object(var members) = document {
+                let digest = Hash.sha256((try? JSONWriter.canonical(document)) ?? [])
+                members.append(("bundleDigest", .string(digest.prefixedHex)))
+                document = .object(members)
+            }
+            let name = "record-\(record.recordType)-\(summary.recordKey.prefixedHex.prefix(18))-\(from).json"
+            headers[.contentDisposition] = "attachment; filename=\"\(name)\""
+        }
+        var response = Envelope.json(.ok, document)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+
+    private func proof(_ entry: RecordEntry, record: RecordIdentity) async throws -> Receipt? {
+        guard entry.status == .verified, let index = entry.logIndex else { return nil }
+        return try await receipts.proof(
+            environmentID: entry.environmentID,
+            index: index,
+            leafData: entry.committed(recordType: record.recordType).leaf
+        )
+    }
+
+    /// The record the path names: a published type's name (lowercase words and hyphens) and
+    /// the tenant's id for it (1 to 256 bytes, no control character).
+    static func record(_ context: AppRequestContext) throws -> RecordIdentity {
+        let type = try context.pathParameter("recordType")
+        guard type.utf8.count <= 64, type.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }) else {
+            throw APIError.invalid("recordType", "format", "recordType is lowercase letters, digits and hyphens (at most 64).")
+        }
+        let entity = try context.pathParameter("entityId")
+        guard entity.utf8.count <= 256 else { throw APIError.invalid("entityId", "too_long", "The record id is at most 256 bytes.") }
+        return RecordIdentity(recordType: type, entityID: entity)
+    }
+
+    static func apiError(_ refusal: RecordStore.Refusal) -> APIError {
+        switch refusal {
+        case .referenceReused(let seq):
+            APIError(
+                .conflict,
+                "IDEMPOTENCY_CONFLICT",
+                "This referenceId already names entry \(seq + 1) of the record, with other content. Use a new referenceId for a new entry."
+            )
+        case .notAGenesisWord(let allowed):
+            APIError(.conflict, "RECORD_LIFECYCLE_INVALID", "A record's first entry is \(allowed.joined(separator: " or ")).")
+        case .amendsInvalid(let why): APIError(.badRequest, "RECORD_AMENDS_INVALID", why + ".")
+        case .recordFull: APIError(.conflict, "RECORD_FULL", "This record has as many entries as its layout can number; start a new record.")
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import PacSpaceCore
+import SQLKit
+
+/// One stored entry of a record (docs/records.md): what was sealed, how, and where it is in
+/// the environment's log.
+public struct RecordEntry: Sendable {
+    /// Whether a signed checkpoint covers the entry yet.
+    public enum Status: String, Sendable {
+        case queued = "QUEUED"
+        case verified = "VERIFIED"
+    }
+
+    /// The entry's id; its receipt id on the wire.
+    public let entryID: String
+    public let environmentID: String
+    public let recordKey: Hash
+    /// The entry's position in its record, from 0 (the SDK's "entry" is seq + 1).
+    public let seq: Int64
+    /// The record's lifecycle word once this entry applies.
+    public let lifecycle: String
+    /// For an attempt: the word asked for, which the layout does not allow after the
+    /// record's state (the entry is recorded, the state is unchanged).
+    public let attempted: String?
+    public let referenceID: String
+    public let recordHash: Hash
+    /// The random key every leaf salt of the record hash comes from.
+    public let saltKey: Hash
+    /// The sealed content, as stored (for an attempt, with the server's two fields).
+    public let content: JSONValue
+    public let status: Status
+    public let logIndex: Int64?
+    public let createdAt: Int64
+    public let verifiedAt: Int64?
+
+    /// What the entry's log leaf commits to.
+    public func committed(recordType: String) -> RecordEntryHash {
+        RecordEntryHash(recordType: recordType, recordKey: recordKey, seq: seq, lifecycle: lifecycle, recordHash: recordHash)
+    }
+
+    init(row: any SQLRow) throws {
+        func hash(_ column: String) throws -> Hash {
+            guard let hash = Hash(prefixedHex: try row.decode(column: column, as: String.self)) else {
+                throw StoreInvariant("record entry \(column) is not a hash")
+            }
+            return hash
+        }
+        entryID = try row.decode(column: "entry_id", as: String.self)
+        environmentID = try row.decode(column: "environment_id", as: String.self)
+        recordKey = try hash("record_key")
+        seq = try row.decode(column: "seq", as: Int64.self)
+        lifecycle = try row.decode(column: "lifecycle", as: String.self)
+        attempted = try row.decode(column: "attempted", as: String?.self)
+        referenceID = try row.decode(column: "reference_id", as: String.self)
+        recordHash = try hash("record_hash")
+        saltKey = try hash("salt_key")
+        content = try JSONParser.parse(Array(try row.decode(column: "content", as: String.self).utf8))
+        status = try row.decode(column: "status", as: Status.self)
+        logIndex = try row.decode(column: "log_index", as: Int64?.self)
+        createdAt = try row.decode(column: "created_at", as: Int64.self)
+        verifiedAt = try row.decode(column: "verified_at", as: Int64?.self)
+    }
+}
+
+/// A record: its type, the tenant's id for it, its key and its state.
+public struct RecordSummary: Sendable {
+    public let recordType: String
+    public let entityID: String
+    public let recordKey: Hash
+    /// Entries written so far: the next entry's seq.
+    public let entryCount: Int64
+    public let lifecycle: String?
+    public let createdAt: Int64
+    public let updatedAt: Int64
+
+    init(row: any SQLRow) throws {
+        guard let key = Hash(prefixedHex: try row.decode(column: "record_key", as: String.self)) else {
+            throw StoreInvariant("record key is not a hash")
+        }
+        recordType = try row.decode(column: "record_type", as: String.self)
+        entityID = try row.decode(column: "entity_id", as: String.self)
+        recordKey = key
+        entryCount = try row.decode(column: "entry_count", as: Int64.self)
+        lifecycle = try row.decode(column: "lifecycle", as: String?.self)
+        createdAt = try row.decode(column: "created_at", as: Int64.self)
+        updatedAt = try row.decode(column: "updated_at", as: Int64.self)
+    }
+}

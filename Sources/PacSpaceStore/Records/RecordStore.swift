@@ -1,0 +1,221 @@
+import PacSpaceCore
+import SQLKit
+
+/// Records and their entries (docs/records.md). An entry joins its environment's log queue
+/// beside deltas and checkpoints; the sequencer marks it VERIFIED once a signed checkpoint
+/// covers it.
+public struct RecordStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// What a client asks to append to a record, admitted against `layout` already.
+    public struct Submission: Sendable {
+        public let recordType: String
+        public let entityID: String
+        public let layout: RecordLayout
+        public let lifecycle: String
+        public let content: JSONValue
+        /// The client's reference (idempotency): the same reference with the same entry
+        /// answers the first; with another entry, ``Refusal/referenceReused``.
+        public let referenceID: String?
+
+        public init(recordType: String, entityID: String, layout: RecordLayout, lifecycle: String, content: JSONValue, referenceID: String?) {
+            self.recordType = recordType
+            self.entityID = entityID
+            self.layout = layout
+            self.lifecycle = lifecycle
+            self.content = content
+            self.referenceID = referenceID
+        }
+    }
+
+    /// Why an entry was not appended.
+    public enum Refusal: Error, Equatable, Sendable {
+        /// The reference already names another entry of the record.
+        case referenceReused(seq: Int64)
+        /// A record's first entry carries a word its layout does not start with.
+        case notAGenesisWord(allowed: [String])
+        /// `amends` names no entry it may supersede.
+        case amendsInvalid(String)
+        /// The record has as many entries as its layout's seq field holds.
+        case recordFull
+    }
+
+    /// The server's rule id on an attempt entry (docs/records.md, "Attempts").
+    public static let transitionRule = "lifecycle-transition/v1"
+
+    /// Appends one entry, durably; returns it and whether it is new (false: the same
+    /// reference was answered before).
+    public func append(_ submission: Submission, environmentID: String, now: Int64) async throws -> (RecordEntry, created: Bool) {
+        let requestHash = try Self.requestHash(lifecycle: submission.lifecycle, content: submission.content)
+        let saltKey = Hash.sha256(Identifier.randomBytes(32))
+        let newKey = Hash.sha256(Identifier.randomBytes(32))
+        let entryID = Identifier.make("rec")
+        return try await database.transaction { db in
+            try await db.raw(
+                """
+                INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, created_at, updated_at)
+                VALUES (\(bind: environmentID), \(bind: submission.recordType), \(bind: submission.entityID), \(bind: newKey.prefixedHex), 0,
+                        NULL, \(bind: now), \(bind: now))
+                ON CONFLICT (environment_id, record_type, entity_id) DO NOTHING
+                """
+            ).run()
+            // Takes the record's row (PostgreSQL): its entries get their seq one at a time.
+            guard
+                let row = try await db.raw(
+                    """
+                    UPDATE records SET updated_at = \(bind: now)
+                    WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)
+                      AND entity_id = \(bind: submission.entityID)
+                    RETURNING record_type, entity_id, record_key, entry_count, lifecycle, created_at, updated_at
+                    """
+                ).first()
+            else { throw StoreInvariant("record \(submission.entityID) vanished") }
+            let record = try RecordSummary(row: row)
+            let reference = submission.referenceID ?? entryID
+            if let earlier = try await db.raw(
+                """
+                SELECT * FROM record_entries
+                WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: record.recordKey.prefixedHex)
+                  AND reference_id = \(bind: reference)
+                """
+            ).first() {
+                guard try earlier.decode(column: "request_hash", as: String.self) == requestHash.prefixedHex else {
+                    throw Refusal.referenceReused(seq: try earlier.decode(column: "seq", as: Int64.self))
+                }
+                return (try RecordEntry(row: earlier), false)
+            }
+            guard record.entryCount < submission.layout.maxEntries else { throw Refusal.recordFull }
+            var content = submission.content
+            var lifecycle = submission.lifecycle
+            var attempted: String?
+            if !submission.layout.allows(lifecycle, after: record.lifecycle) {
+                guard let current = record.lifecycle else { throw Refusal.notAGenesisWord(allowed: submission.layout.genesis) }
+                // Recorded, not refused: the entry says what was attempted and the state stays.
+                attempted = lifecycle
+                lifecycle = current
+                if case .object(let members) = content {
+                    content = .object(members + [("attemptedTarget", .string(submission.lifecycle)), ("ruleId", .string(Self.transitionRule))])
+                }
+            }
+            try await checkAmends(content, record: record, environmentID: environmentID, db)
+            let committed = try Self.commit(content, saltKey: saltKey)
+            let entry = RecordEntryHash(
+                recordType: submission.recordType,
+                recordKey: record.recordKey,
+                seq: record.entryCount,
+                lifecycle: lifecycle,
+                recordHash: committed
+            )
+            try await db.raw(
+                """
+                UPDATE records SET entry_count = entry_count + 1, lifecycle = \(bind: lifecycle)
+                WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)
+                  AND entity_id = \(bind: submission.entityID)
+                """
+            ).run()
+            guard
+                let position = try await db.raw(
+                    "UPDATE environments SET queue_position = queue_position + 1 WHERE id = \(bind: environmentID) RETURNING queue_position"
+                ).first()?.decode(column: "queue_position", as: Int64.self)
+            else { throw StoreInvariant("environment \(environmentID) vanished") }
+            let stored = try await db.raw(
+                """
+                INSERT INTO record_entries (entry_id, environment_id, record_key, seq, lifecycle, attempted, reference_id, request_hash,
+                    record_hash, salt_key, content, leaf_data, queue_position, status, created_at)
+                VALUES (\(bind: entryID), \(bind: environmentID), \(bind: record.recordKey.prefixedHex), \(bind: record.entryCount),
+                        \(bind: lifecycle), \(bind: attempted), \(bind: reference), \(bind: requestHash.prefixedHex),
+                        \(bind: committed.prefixedHex), \(bind: saltKey.prefixedHex),
+                        \(bind: String(decoding: JSONWriter.serialize(content), as: UTF8.self)),
+                        \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now))
+                RETURNING *
+                """
+            ).first()
+            guard let stored else { throw StoreInvariant("record entry \(entryID) was not stored") }
+            return (try RecordEntry(row: stored), true)
+        }
+    }
+
+    /// The record `entityID` of `recordType`, if it has an entry.
+    public func record(environmentID: String, recordType: String, entityID: String) async throws -> RecordSummary? {
+        try await database.read { db in
+            try await db.raw(
+                """
+                SELECT * FROM records WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: recordType)
+                  AND entity_id = \(bind: entityID)
+                """
+            ).first().map(RecordSummary.init(row:))
+        }
+    }
+
+    /// Entries `from`…`through` (seq, inclusive) of the record with `recordKey`, at most `limit`.
+    public func entries(environmentID: String, recordKey: Hash, from: Int64, through: Int64, limit: Int) async throws -> [RecordEntry] {
+        try await database.read { db in
+            try await db.raw(
+                """
+                SELECT * FROM record_entries WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
+                  AND seq >= \(bind: from) AND seq <= \(bind: through) ORDER BY seq LIMIT \(bind: limit)
+                """
+            ).all().map(RecordEntry.init(row:))
+        }
+    }
+
+    /// Records of the environment, most recently written first (the dashboard's list).
+    public func list(environmentID: String, recordType: String?, limit: Int, offset: Int) async throws -> [RecordSummary] {
+        try await database.read { db in
+            let filter: SQLQueryString = recordType.map { " AND record_type = \(bind: $0)" } ?? ""
+            return try await db.raw(
+                "SELECT * FROM records WHERE environment_id = \(bind: environmentID)" + filter
+                    + " ORDER BY updated_at DESC, entity_id LIMIT \(bind: limit) OFFSET \(bind: offset)"
+            ).all().map(RecordSummary.init(row:))
+        }
+    }
+
+    /// The hash an idempotent retry is compared by: the entry as the client sent it.
+    static func requestHash(lifecycle: String, content: JSONValue) throws -> Hash {
+        Hash.sha256(try JSONWriter.canonical(["lifecycle": .string(lifecycle), "content": content]))
+    }
+
+    static func commit(_ content: JSONValue, saltKey: Hash) throws -> Hash {
+        do { return try RecordHash.commit(content, saltKey: saltKey).recordHash } catch {
+            throw StoreInvariant("admitted content has no record hash: \(error)")
+        }
+    }
+
+    /// `amends` names an earlier entry of this record, or an entry of a closed record in the
+    /// same environment that the entry also names in `references` (the layout's rule).
+    private func checkAmends(_ content: JSONValue, record: RecordSummary, environmentID: String, _ db: any SQLDatabase) async throws {
+        guard let amends = content["amends"] else { return }
+        guard case .string(let keyText)? = amends["recordKey"], let key = Hash(prefixedHex: keyText.lowercased()),
+            case .number(let seqText)? = amends["seq"], let seq = Int64(seqText)
+        else { throw Refusal.amendsInvalid("amends must be { recordKey, seq } with a whole seq") }
+        if key == record.recordKey {
+            guard seq < record.entryCount else { throw Refusal.amendsInvalid("amends names entry seq \(seq), which this record does not have yet") }
+            return
+        }
+        let referenced: Bool = {
+            guard case .array(let references)? = content["references"] else { return false }
+            return references.contains { reference in
+                guard case .string(let text)? = reference["recordKey"], case .number(let number)? = reference["seq"] else { return false }
+                return Hash(prefixedHex: text.lowercased()) == key && Int64(number) == seq
+            }
+        }()
+        guard referenced else { throw Refusal.amendsInvalid("amends names another record's entry; name it in references too") }
+        let other = try await db.raw(
+            """
+            SELECT r.lifecycle, r.entry_count FROM records r
+            WHERE r.environment_id = \(bind: environmentID) AND r.record_key = \(bind: key.prefixedHex)
+            """
+        ).first()
+        guard let other, try other.decode(column: "lifecycle", as: String?.self) == "closed",
+            try seq < other.decode(column: "entry_count", as: Int64.self)
+        else { throw Refusal.amendsInvalid("amends names an entry of another record, which must be closed and have that entry") }
+    }
+}
+
+extension RecordLayout {
+    /// How many entries a record of this layout may have: its seq field's range (24 bits
+    /// for most layouts, 32 for balance accounts). Default 2^24.
+    var maxEntries: Int64 { recordType == "balance-account" ? 1 << 32 : 1 << 24 }
+}

@@ -1,0 +1,153 @@
+"""The official SDK's records.* methods (pacspace-sdk 0.7.0, unmodified) against our server,
+on SQLite and, when PACSPACE_TEST_POSTGRES_URL is set, PostgreSQL (issue 15, docs/records.md).
+Plaintext records: emit, amendments and references, receipts, history and bundles across
+pages, and records.check on a genuine history and on one whose stored entry was edited."""
+import os, sqlite3, subprocess, time, uuid
+
+import pytest
+from pacspace_sdk import NotFoundError, PacSpace, PacSpaceError, ValidationError, fingerprint
+
+from conftest import Server
+
+BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("PACSPACE_TEST_POSTGRES_URL") else [])
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request):
+    env = {"SEQUENCER_INTERVAL": "50"}
+    if request.param == "postgres":
+        env["DATABASE_URL"] = os.environ["PACSPACE_TEST_POSTGRES_URL"]
+    server = Server(env=env).start()
+    yield request.param, server, server.account()
+    server.stop()
+
+
+def sdk(server, account):
+    return PacSpace(account["key"], base_url=server.base, max_retries=0)
+
+
+def committed(pac, record, entry, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        receipt = pac.records.receipt(record, entry)["receipt"]
+        if receipt["status"] == "committed":
+            return receipt
+        time.sleep(0.05)
+    raise AssertionError(f"{record} entry {entry} not committed in {timeout} s")
+
+
+def edit_stored_content(backend, server, old, new):
+    """Changes a stored entry behind the server's back, as a tampering operator would."""
+    if backend == "sqlite":
+        db = sqlite3.connect(os.path.join(server.data_dir, "pacspace.sqlite"))
+        with db:
+            db.execute("UPDATE record_entries SET content = replace(content, ?, ?)", (old, new))
+        db.close()
+    else:
+        sql = f"UPDATE record_entries SET content = replace(content, '{old}', '{new}')"
+        subprocess.run(["psql", os.environ["PACSPACE_TEST_POSTGRES_URL"], "-q", "-c", sql], check=True)
+
+
+def test_emit_receipt_history_bundle_and_check(backend):
+    name, server, account = backend
+    pac = sdk(server, account)
+    record = f"deploy-{uuid.uuid4().hex[:8]}"
+    report = fingerprint(b"the model card, version 7", blind=False)
+    weights = fingerprint(b"weights" * 1000)  # blinded: hmac-sha-256, the blinding stays here
+    first = pac.records.emit(
+        record=record, title="Model v7 deployed", occurred_at="2026-11-30T10:00:00Z", actor_id="agent-7",
+        payloads=[report.ref, weights.ref], kind="agent-configuration", instructed_by="ops-lead",
+        description="Rolled out to eu-west.", idempotency_key="deploy-7",
+    )
+    assert first["seq"] == 0 and first["entry"] == 1 and first["status"] in ("queued", "committed")
+    again = pac.records.emit(
+        record=record, title="Model v7 deployed", occurred_at="2026-11-30T10:00:00Z", actor_id="agent-7",
+        payloads=[report.ref, weights.ref], kind="agent-configuration", instructed_by="ops-lead",
+        description="Rolled out to eu-west.", idempotency_key="deploy-7",
+    )
+    assert again["receiptId"] == first["receiptId"]
+    with pytest.raises(PacSpaceError) as conflict:
+        pac.records.emit(record=record, title="Other", occurred_at="2026-11-30T10:00:00Z", actor_id="agent-7",
+                         payloads=[report.ref], idempotency_key="deploy-7")
+    assert conflict.value.code == "IDEMPOTENCY_CONFLICT"
+
+    # An amendment of entry 1, and a second record referring to this one's entry 1.
+    amended = pac.records.emit(
+        record=record, lifecycle="amended", title="Model v7 deployed (corrected region)",
+        occurred_at="2026-11-30T10:05:00Z", actor_id="agent-7", payloads=[report.ref],
+        amends={"recordKey": first["recordKey"], "entry": 1}, note="The region was eu-central.",
+    )
+    assert amended["seq"] == 1 and amended["lifecycle"] == "amended"
+    other = f"audit-{uuid.uuid4().hex[:8]}"
+    pac.records.emit(record=other, title="Reviewed deployment", occurred_at="2026-11-30T11:00:00Z",
+                     actor_id="reviewer-2", payloads=[report.ref],
+                     references=[{"recordKey": first["recordKey"], "entry": 2}])
+    for index in range(3, 8):
+        pac.records.emit(record=record, title=f"Health check {index}", occurred_at="2026-11-30T12:00:00Z",
+                         actor_id="monitor", payloads=[report.ref])
+
+    receipt = committed(pac, record, 7)
+    assert receipt["schema"] == "semantic-receipt/v3" and receipt["seq"] == 6
+    assert receipt["logCheckpoint"]["receipt"].startswith("c2sp.org/tlog-proof@v1\n")
+    first_receipt = pac.records.receipt(record, 1)["receipt"]
+    pointers = {leaf["pointer"]: leaf["value"] for leaf in first_receipt["revealed"]}
+    assert pointers["/payloads/1"] == weights.ref and pointers["/instructedBy"] == "ops-lead"
+    with pytest.raises(ValidationError):
+        pac.records.receipt(record, 0)  # entries count from 1
+
+    # The history, whole and by pages; the bundle of a range.
+    history = pac.records.history(record)
+    assert history["schema"] == "record-history-bundle/v1"
+    assert [row["seq"] for row in history["entries"]] == list(range(7))
+    assert "nextFromSeq" not in history
+    part = pac.records.bundle(record, from_entry=2, to_entry=3)
+    assert [r["seq"] for r in part["receipts"]] == [1, 2] and part["bundleDigest"].startswith("0x")
+
+    # records.check: fingerprints held match, blinded ones with their blinding; a file not in the record does not.
+    good = pac.records.check(history, expect=[{"entry": 1, "payloads": [report.ref], "files": [
+        {"source": b"the model card, version 7"}, {"source": b"weights" * 1000, "blinding": weights.blinding}]}])
+    assert good["ok"] is True, good
+    assert [row["kind"] for row in good["entries"]][:2] == ["transition", "transition"]
+    stranger = pac.records.check(history, expect=[{"entry": 1, "files": [{"source": b"another file"}]}])
+    assert stranger["ok"] is False and stranger["failedCheck"] == "semantic"
+
+    # An operator edits the stored entry: the history served now fails the holder's check.
+    edit_stored_content(name, server, report.ref["digest"], "0" * 64)
+    edited = pac.records.history(record)
+    tampered = pac.records.check(edited, expect=[{"entry": 1, "payloads": [report.ref]}])
+    assert tampered["ok"] is False and tampered["failedCheck"] == "semantic", tampered
+    # ...and `pacspace audit` names it.
+    audit = subprocess.run([server.binary, "audit", "--data-dir", server.data_dir], capture_output=True, text=True, env=server.env)
+    assert audit.returncode != 0 and "does not give its record hash" in audit.stdout + audit.stderr
+
+
+def test_history_pages_with_next_from_seq(backend):
+    _, server, account = backend
+    pac = sdk(server, account)
+    record = f"batch-{uuid.uuid4().hex[:8]}"
+    ref = fingerprint(b"x", blind=False).ref
+    for index in range(1005):
+        pac.records.emit(record=record, title=f"item {index}", occurred_at="2026-11-30T12:00:00Z", actor_id="a", payloads=[ref])
+    committed(pac, record, 1005, timeout=30)
+    page = pac.records.history(record)
+    assert len(page["entries"]) == 1000 and page["nextFromSeq"] == 1000
+    rest = pac.records.history(record, from_entry=page["nextFromSeq"] + 1)
+    assert [row["seq"] for row in rest["entries"]] == [1000, 1001, 1002, 1003, 1004] and "nextFromSeq" not in rest
+
+
+def test_refusals_read_as_the_sdk_expects(backend):
+    _, server, account = backend
+    pac = sdk(server, account)
+    ref = fingerprint(b"x", blind=False).ref
+    with pytest.raises(PacSpaceError) as too_long:
+        pac.records.emit(record="r", title="t" * 121, occurred_at="2026-11-30T12:00:00Z", actor_id="a", payloads=[ref])
+    assert too_long.value.code == "RECORD_TITLE_TOO_LONG"
+    with pytest.raises(PacSpaceError) as no_payloads:
+        pac.records.emit(record="r", title="t", occurred_at="2026-11-30T12:00:00Z", actor_id="a", payloads=[])
+    assert no_payloads.value.code == "RECORD_PAYLOADS_REQUIRED"
+    with pytest.raises(PacSpaceError) as unknown:
+        pac.records.emit(record="r", record_type="no-such-type", title="t", occurred_at="2026-11-30T12:00:00Z", actor_id="a", payloads=[ref])
+    assert unknown.value.code == "RECORD_TYPE_UNKNOWN"
+    with pytest.raises(NotFoundError) as missing:
+        pac.records.history("never-written")
+    assert missing.value.api_body["code"] == "RECORD_NOT_FOUND"
