@@ -7,11 +7,14 @@ import PacSpaceCore
 struct VerifyReceipt: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-receipt",
-        abstract: "Verify a delta's or a sealed period's receipt offline.",
+        abstract: "Verify a delta's, a sealed period's or a record entry's receipt offline.",
         discussion: """
             A delta: --delta (as GET /api/v1/balance/delta/:recordId returns it). \
             A period: --checkpoint (as POST /api/v1/balance/checkpoint returns it) and --deltas (the period's deltas: \
             an array, or GET /api/v1/balance/derive's answer); its proofRoot is recomputed from the deltas. \
+            A record entry: --record-entry (its receipt, as GET /api/v1/records/:type/:id/receipts/:seq returns it, \
+            or one receipt of a history); its record hash is recomputed from the revealed fields, and --receipt may be \
+            left out (the receipt's own logCheckpoint.receipt is used). \
             --receipt is the entry's receipt (proof.receipt or logCheckpoint.receipt, a C2SP tlog-proof); \
             --key is the environment's verifier key (publicKey in GET /dashboard/contracts), as text or a file holding it. \
             Exit status 0 when every check passes, 1 when one fails (with the reason).
@@ -21,19 +24,29 @@ struct VerifyReceipt: ParsableCommand {
     @Option(help: "JSON file with the delta's fields.") var delta: String?
     @Option(help: "JSON file with the checkpoint.") var checkpoint: String?
     @Option(help: "JSON file with the period's deltas.") var deltas: String?
-    @Option(help: "File with the receipt (C2SP tlog-proof text).") var receipt: String
+    @Option(name: .customLong("record-entry"), help: "JSON file with a record entry's receipt (semantic-receipt/v3).")
+    var recordEntry: String?
+    @Option(help: "File with the receipt (C2SP tlog-proof text).") var receipt: String?
     @Option(help: "Verifier key text (<name>+<key id>+<key>), or a file holding it.") var key: String
 
     func validate() throws {
-        guard (delta != nil) != (checkpoint != nil), (checkpoint != nil) == (deltas != nil) else {
-            throw ValidationError("give either --delta, or --checkpoint with --deltas")
+        let chosen = [delta != nil, checkpoint != nil, recordEntry != nil].filter { $0 }.count
+        guard chosen == 1, (checkpoint != nil) == (deltas != nil) else {
+            throw ValidationError("give one of --delta, --checkpoint with --deltas, or --record-entry")
         }
+        guard receipt != nil || recordEntry != nil else { throw ValidationError("--receipt is required for a delta or a period") }
     }
 
     func run() throws {
-        guard let receiptText = try? String(contentsOfFile: receipt, encoding: .utf8) else { throw ValidationError("cannot read \(receipt)") }
         let keyText = FileManager.default.fileExists(atPath: key) ? ((try? String(contentsOfFile: key, encoding: .utf8)) ?? "") : key
         do {
+            if let recordEntry {
+                try verify(recordEntry: recordEntry, keyText: keyText)
+                return
+            }
+            guard let receipt, let receiptText = try? String(contentsOfFile: receipt, encoding: .utf8) else {
+                throw ValidationError("cannot read \(receipt ?? "the receipt")")
+            }
             if let delta {
                 let report = try OfflineVerification.verify(delta: try json(delta), receipt: receiptText, verifierKey: keyText)
                 print("✓ content hash \(report.contentHash.prefixedHex) recomputed from the delta's fields")
@@ -55,6 +68,28 @@ struct VerifyReceipt: ParsableCommand {
             FileHandle.standardError.write(Data("✗ \(error)\nreceipt NOT verified\n".utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// A record entry: its receipt file (the receipt, or an answer holding it) and its tlog-proof.
+    private func verify(recordEntry path: String, keyText: String) throws {
+        let file = try json(path)
+        let entry = file["data"]?["receipt"] ?? file["receipt"] ?? file
+        let tlog: String
+        if let receipt {
+            guard let text = try? String(contentsOfFile: receipt, encoding: .utf8) else { throw ValidationError("cannot read \(receipt)") }
+            tlog = text
+        } else {
+            guard case .string(let text)? = entry["logCheckpoint"]?["receipt"] else {
+                throw ValidationError("the entry has no logCheckpoint.receipt (not committed yet?); give --receipt")
+            }
+            tlog = text
+        }
+        let report = try OfflineVerification.verify(recordEntry: entry, tlogProof: tlog, verifierKey: keyText)
+        print("✓ record hash \(report.recordHash.prefixedHex) recomputed from \(report.fields) revealed fields")
+        print("✓ entry seq \(report.seq) of record \(report.recordKey.prefixedHex): its leaf recomputed from the committed fields")
+        print("✓ checkpoint signed by \(report.keyName): tree size \(report.checkpoint.size), root \(report.checkpoint.root.prefixedHex)")
+        print("✓ entry \(report.logIndex) is included in that tree")
+        print("receipt verified")
     }
 
     private func json(_ path: String) throws -> JSONValue {

@@ -166,7 +166,7 @@ import Testing
             #expect(try await code(Self.entry(extra: #","note":"\#(String(repeating: "n", count: 70_000))""#)) == "413 RECORD_ENTRY_TOO_LARGE")
             #expect(try await code(Self.entry(extra: #","n":1e400"#)) == "400 RECORD_CONTENT_INVALID")
             #expect(try await code(#"{"lifecycle":"recorded","content":[]}"#) == "400 RECORD_CONTENT_INVALID")
-            #expect(try await code(#"{"lifecycle":"recorded","content":{"title":"t"},"envelope":{}}"#) == "501 RECORD_ENCRYPTION_UNAVAILABLE")
+            #expect(try await code(#"{"lifecycle":"recorded","content":{"title":"t"},"envelope":{}}"#) == "400 RECORD_ENCRYPTION_UNAVAILABLE")
             #expect(try await code(#"{"content":{}}"#) == "400 VALIDATION_ERROR")
             #expect(
                 try await code(Self.entry(extra: #","payloads2":[{"alg":"hmac-sha-256","digest":"\#(Self.digest)","byteLength":"01"}]"#))

@@ -2,12 +2,12 @@
 on SQLite and, when PACSPACE_TEST_POSTGRES_URL is set, PostgreSQL (issue 15, docs/records.md).
 Plaintext records: emit, amendments and references, receipts, history and bundles across
 pages, and records.check on a genuine history and on one whose stored entry was edited."""
-import os, sqlite3, subprocess, time, uuid
+import json, os, sqlite3, subprocess, time, uuid
 
 import pytest
 from pacspace_sdk import NotFoundError, PacSpace, PacSpaceError, ValidationError, fingerprint
 
-from conftest import Server
+from conftest import Server, call
 
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("PACSPACE_TEST_POSTGRES_URL") else [])
 
@@ -89,6 +89,15 @@ def test_emit_receipt_history_bundle_and_check(backend):
     receipt = committed(pac, record, 7)
     assert receipt["schema"] == "semantic-receipt/v3" and receipt["seq"] == 6
     assert receipt["logCheckpoint"]["receipt"].startswith("c2sp.org/tlog-proof@v1\n")
+    # pacspace verify-receipt checks an entry offline with the environment's verifier key; an edited one fails.
+    status, contracts = call(server.base, "GET", "/dashboard/contracts", token=account["jwt"])
+    key = next(item["publicKey"] for item in contracts["data"] if item["environment"] == "testnet")
+    for text, verdict in ((json.dumps(receipt), 0), (json.dumps(receipt).replace("Health check 7", "Health check 8"), 1)):
+        path = os.path.join(server.data_dir, "entry.json")
+        with open(path, "w") as file:
+            file.write(text)
+        checked = subprocess.run([server.binary, "verify-receipt", "--record-entry", path, "--key", key], capture_output=True, text=True)
+        assert checked.returncode == verdict, checked.stdout + checked.stderr
     first_receipt = pac.records.receipt(record, 1)["receipt"]
     pointers = {leaf["pointer"]: leaf["value"] for leaf in first_receipt["revealed"]}
     assert pointers["/payloads/1"] == weights.ref and pointers["/instructedBy"] == "ops-lead"

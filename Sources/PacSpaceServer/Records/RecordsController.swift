@@ -36,8 +36,9 @@ struct RecordsController: Sendable {
             allowed: ["lifecycle", "content", "referenceId", "recordHash", "recordHashVersion", "contentTag", "envelope", "amends", "references"]
         )
         if body["envelope"] != nil || body["recordHash"] != nil {
+            // A 4xx, not 501: the request is what this server refuses, and it is not down.
             throw APIError(
-                .notImplemented,
+                .badRequest,
                 "RECORD_ENCRYPTION_UNAVAILABLE",
                 "This server does not take encrypted entries yet; write the entry in plaintext (encrypt=False)."
             )
