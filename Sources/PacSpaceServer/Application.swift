@@ -117,6 +117,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let log = LogStore(database: database)
     let deltas = DeltaStore(database: database, idempotencyLifetimeMillis: Int64(configuration.idempotencyDays) * 86_400_000)
     let checkpoints = CheckpointStore(database: database)
+    let records = RecordStore(database: database)
     let receipts = ReceiptReader(log: log)
     let sequencer = Sequencer(
         log: log,
@@ -201,13 +202,19 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         now: configuration.now
     ).addRoutes(to: balance)
     ReceiptController(receipts: periodReceipts, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
-    RecordsController(records: RecordStore(database: database), receipts: receipts, sequencer: sequencer, now: configuration.now)
+    RecordsController(records: records, receipts: receipts, links: links, sequencer: sequencer, now: configuration.now)
         .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
     let deliveries = WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now)
     deliveries.addRoutes(to: balance)
     deliveries.addDashboardRoutes(to: router, auth: auth)
     LogController(environments: environments, log: log, deltas: deltas, receipts: receipts).addRoutes(to: router)
-    let verification = PublicVerification(environments: environments, deltas: deltas, checkpoints: checkpoints, receipts: receipts)
+    let verification = PublicVerification(
+        environments: environments,
+        deltas: deltas,
+        checkpoints: checkpoints,
+        records: records,
+        receipts: receipts
+    )
     VerifyController(verification: verification).addRoutes(to: router)
 
     let assets = AssetCatalog()

@@ -40,7 +40,8 @@ import Testing
         // The verification page and its files: public proofs, content only through the link's
         // k or a record id (VerifyPageTests); the assets are the same for everyone.
         "GET /verify/{id}", "GET /receipt/{receiptId}", "GET /verify/{id}/receipt.tlog-proof", "GET /verify/{id}/verifier-key",
-        "GET /verify/{id}/delta.json", "GET /verify/{id}/checkpoint.json", "GET /verify/{id}/deltas.json", "GET /assets/{name}",
+        "GET /verify/{id}/delta.json", "GET /verify/{id}/checkpoint.json", "GET /verify/{id}/deltas.json", "GET /verify/{id}/entry.json",
+        "GET /assets/{name}",
     ]
 
     @Test(arguments: Backend.all)

@@ -202,4 +202,29 @@ import Testing
         }
         #expect(edited.findings.contains { $0.problem.contains("does not give its record hash") }, "\(edited.findings)")
     }
+
+    /// The verification page of an entry: the proof for anyone with its receipt id; what the
+    /// entry says only through the receipt's link (k); the JSON verify endpoint agrees.
+    @Test func anEntrysPageShowsItsFieldsOnlyThroughItsLink() async throws {
+        try await TestServer().run { api in
+            let key = try await api.apiKey(try await api.account())
+            let written = try await api.record(.post, "machine-action-record/paged/transitions", key: key, body: Self.entry(title: "Private title"))
+            let receipt = try await api.waitForRecordEntry("paged", seq: 0, key: key).data["receipt"]
+            let id = try #require(written.data["receiptId"]?.string)
+            #expect(id.hasPrefix("ent_"))
+            let link = try #require(receipt?["verifyUrl"]?.string)
+            #expect(link.hasPrefix("\(TestServer.publicURL)/verify/\(id)?k="))
+            let local = String(link.dropFirst(TestServer.publicURL.count))
+            let open = try await api.call(.get, local)
+            #expect(open.status == .ok && open.text.contains("Private title") && open.text.contains(#"data-verdict="verified""#))
+            let bare = try await api.call(.get, "/verify/\(id)")
+            #expect(bare.status == .ok && !bare.text.contains("Private title") && bare.text.contains("data-kind=\"record-entry\""))
+            #expect(try await api.call(.get, "/verify/\(id)/entry.json").status == .notFound)
+            let file = try await api.call(.get, local.replacingOccurrences(of: "?k=", with: "/entry.json?k="))
+            #expect(file.status == .ok && file.json["schema"] == .string("semantic-receipt/v3"))
+            #expect(try await api.call(.get, "/verify/\(id)?k=\(String(repeating: "0", count: 32))").text.contains("Private title") == false)
+            let verified = try await api.call(.get, "/api/v1/verify/\(id)")
+            #expect(verified.status == .ok && verified.data["verified"] == .bool(true) && !verified.text.contains("Private"), "\(verified.text)")
+        }
+    }
 }

@@ -159,3 +159,34 @@ def test_a_sealed_period_verifies_record_by_record(server, account, browser):
 def test_unknown_ids_are_pages_that_say_so(server, browser):
     screenshot(browser, f"{server.base}/verify/rcpt_unknown", "verify-unknown")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Not found"
+
+
+def test_a_record_entry_verifies_in_the_browser_and_tampering_fails(server, account, browser):
+    from pacspace_sdk import PacSpace, fingerprint
+    pac = PacSpace(account["key"], base_url=server.base, max_retries=0)
+    written = pac.records.emit(record="page-record", title="Signed contract <b>#9</b>", occurred_at="2026-11-30T10:00:00Z",
+                               actor_id="agent-7", payloads=[fingerprint(b"contract", blind=False).ref], note="é \u2028 \"q\"",
+                               kind="signed-contract")
+    deadline = time.time() + 10
+    while (receipt := pac.records.receipt("page-record", written["entry"])["receipt"])["status"] != "committed":
+        assert time.time() < deadline, "entry not committed"
+        time.sleep(0.05)
+    # The receipt's link, with its k, on this test server's address.
+    page = server.base + receipt["verifyUrl"][receipt["verifyUrl"].index("/verify/"):]
+    screenshot(browser, page, "verify-record-entry")
+    browser.set_window_size(1440, 900)
+    browser.get(page)
+    assert browser.find_element(By.ID, "server-verdict").get_attribute("data-verdict") == "verified"
+    verdict, millis = browser_verdict(browser)
+    assert verdict == "verified", step_texts(browser)
+    assert any("record hash recomputed from 6 displayed fields" in step for step in step_texts(browser)), step_texts(browser)
+    assert "Signed contract <b>#9</b>" in browser.find_element(By.ID, "fields").text
+    print(f"\nin-browser record entry check: {millis} ms")
+    # A displayed field changed: the record hash no longer matches.
+    set_text(browser, '#fields tr[data-leaf]:last-child [data-field="value"]', '"Signed contract #10"')
+    assert check_again(browser)[0] == "failed"
+    assert any("record hash" in step for step in step_texts(browser))
+    # Without the link's k the page shows the proof, not the entry; the browser still checks the leaf.
+    browser.get(page.split("?")[0])
+    assert browser_verdict(browser)[0] == "verified", step_texts(browser)
+    assert not browser.find_elements(By.ID, "fields") and "Signed contract" not in browser.page_source

@@ -8,9 +8,10 @@ struct PublicVerification: Sendable {
     let environments: EnvironmentStore
     let deltas: DeltaStore
     let checkpoints: CheckpointStore
+    let records: RecordStore
     let receipts: ReceiptReader
 
-    /// The entry `id` names: a receiptId (`rcpt_`), a checkpointId (`chk_`), a proofRoot or
+    /// The entry `id` names: a receiptId (`rcpt_`), a record entry's receipt id (`ent_`), a checkpointId (`chk_`), a proofRoot or
     /// a content hash (0x-hex), or — for the page, which may show a delta's content to
     /// whoever holds the id that blinds it — a recordId (`rec_`). Unknown: 404; malformed:
     /// 400; a v1 proofRoot several checkpoints share: 409 `AMBIGUOUS_PROOF_ROOT`.
@@ -23,6 +24,10 @@ struct PublicVerification: Sendable {
         if id.hasPrefix("chk_") {
             guard let checkpoint = try await checkpoints.checkpoint(id: id) else { throw unknown }
             return VerifiableEntry(checkpoint: checkpoint)
+        }
+        if id.hasPrefix("ent_") {
+            guard let (entry, record) = try await records.entry(id: id) else { throw unknown }
+            return VerifiableEntry(recordEntry: entry, record: record)
         }
         if acceptingRecordID, id.hasPrefix("rec_") {
             guard let record = try await deltas.delta(recordID: id) else { throw unknown }

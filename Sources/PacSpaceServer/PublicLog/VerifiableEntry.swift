@@ -1,4 +1,5 @@
 import PacSpaceCore
+import PacSpaceStore
 
 /// A delta or a checkpoint as public verification sees it: what its log entry is, where
 /// it is, and the facts anyone may read — hashes, amounts, times; never a customerId,
@@ -8,6 +9,7 @@ struct VerifiableEntry: Sendable {
     enum Subject: Sendable {
         case delta(DeltaRecord)
         case checkpoint(CheckpointRecord)
+        case recordEntry(RecordEntry, RecordSummary)
     }
 
     let subject: Subject
@@ -58,6 +60,26 @@ struct VerifiableEntry: Sendable {
             "recordCount": .int(record.deltaCount), "netChange": record.netChange.json,
             "startingBalance": record.startingBalance.json, "endingBalance": record.endingBalance.json,
             "firstRecordAt": time(record.firstRecordAt), "lastRecordAt": time(record.lastRecordAt),
+        ]
+    }
+
+    init(recordEntry entry: RecordEntry, record: RecordSummary) {
+        let recordedAt = JSONValue.string(Timestamp.iso8601(millis: entry.createdAt))
+        let committed = entry.committed(recordType: record.recordType)
+        subject = .recordEntry(entry, record)
+        environmentID = entry.environmentID
+        status = entry.status.rawValue
+        verified = entry.status == .verified
+        logIndex = entry.logIndex
+        leafData = committed.leaf
+        reference = entry.entryID
+        fields = [
+            ("kind", "record-entry"), ("receiptId", .string(entry.entryID)), ("entryHash", .string(committed.hash.prefixedHex)),
+            ("recordedAt", recordedAt),
+        ]
+        summary = [
+            "recordCount": 1, "netChange": .null, "startingBalance": .null, "endingBalance": .null,
+            "firstRecordAt": recordedAt, "lastRecordAt": recordedAt,
         ]
     }
 }

@@ -27,6 +27,7 @@ struct VerifyPageController: Sendable {
         router.get("verify/:id/delta.json", use: deltaFile)
         router.get("verify/:id/checkpoint.json", use: checkpointFile)
         router.get("verify/:id/deltas.json", use: deltasFile)
+        router.get("verify/:id/entry.json", use: entryFile)
     }
 
     @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> HTMLPage {
@@ -51,6 +52,8 @@ struct VerifyPageController: Sendable {
             case .checkpoint:
                 downloads.append(("The checkpoint (checkpoint.json)", "/verify/\(id)/checkpoint.json\(suffix)"))
                 if found.records != nil { downloads.append(("Its records (deltas.json)", "/verify/\(id)/deltas.json\(suffix)")) }
+            case .recordEntry:
+                downloads.append(("The entry's receipt (entry.json)", "/verify/\(id)/entry.json\(suffix)"))
             }
         }
         let view = VerifyPageView(
@@ -180,6 +183,19 @@ struct VerifyPageController: Sendable {
         let found = try await load(try context.pathParameter("id"), request: request)
         guard found.disclosed, let records = found.records else { throw Self.undisclosed }
         return Self.file(try Self.json(.array(records.map(\.json))), type: "application/json", name: "deltas.json")
+    }
+
+    /// A record entry's receipt (semantic-receipt/v3), as `pacspace verify-receipt --record-entry` takes it.
+    @Sendable func entryFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let found = try await load(try context.pathParameter("id"), request: request)
+        guard found.disclosed, case .recordEntry(let entry, let record) = found.entry.subject else { throw Self.undisclosed }
+        let receipt = RecordWire.receipt(
+            entry,
+            record: RecordIdentity(recordType: record.recordType, entityID: record.entityID),
+            proof: found.proof.receipt,
+            verifyUrl: links.disclosingPage(entry.entryID)
+        )
+        return Self.file(try Self.json(receipt), type: "application/json", name: "entry.json")
     }
 
     /// Content files answer only through a disclosing link; not even whether it exists.

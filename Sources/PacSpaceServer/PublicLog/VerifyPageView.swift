@@ -1,4 +1,5 @@
 import PacSpaceCore
+import PacSpaceStore
 
 /// The values the verify page template reads (Resources/pages/verify.mustache). Every
 /// value the in-browser check uses is a displayed field (`data-field`), so what the
@@ -53,6 +54,9 @@ struct VerifyPageView {
         case .checkpoint(let checkpoint):
             values["title"] = "Period \(checkpoint.checkpointID)"
             values["checkpoint"] = checkpointValues(checkpoint)
+        case .recordEntry(let recordEntry, let record):
+            values["title"] = "Record entry \(recordEntry.entryID)"
+            values["recordEntry"] = Self.fields(of: recordEntry, record: record, disclosed: disclosed)
         }
         return values
     }
@@ -112,6 +116,29 @@ struct VerifyPageView {
             "referenceId": record.referenceID ?? "", "hasReferenceId": record.referenceID != nil,
             "metadata": record.metadata?.text ?? "", "hasMetadata": record.metadata != nil,
             "adjusts": record.adjusts ?? "", "hasAdjusts": record.adjusts != nil,
+        ]
+        return fields
+    }
+
+    /// A record entry's displayed fields: what its log leaf names always; its record, its
+    /// lifecycle word and every sealed field with its salt when disclosed.
+    static func fields(of entry: RecordEntry, record: RecordSummary, disclosed: Bool) -> [String: Any] {
+        let committed = entry.committed(recordType: record.recordType)
+        var fields: [String: Any] = [
+            "receiptId": entry.entryID, "recordKey": entry.recordKey.prefixedHex, "seq": String(entry.seq), "entry": String(entry.seq + 1),
+            "entryHash": committed.hash.prefixedHex, "recordedAt": Timestamp.iso8601(millis: entry.createdAt), "status": entry.status.rawValue,
+        ]
+        guard disclosed else { return fields }
+        let leaves = (try? RecordHash.leaves(of: entry.content, saltKey: entry.saltKey)) ?? []
+        fields["content"] = [
+            "recordType": record.recordType, "entityId": record.entityID, "lifecycle": entry.lifecycle,
+            "recordHash": entry.recordHash.prefixedHex, "attempted": entry.attempted ?? "", "hasAttempted": entry.attempted != nil,
+            "leaves": leaves.map { leaf in
+                [
+                    "pointer": leaf.pointer, "salt": leaf.salt.prefixedHex,
+                    "value": String(decoding: JSONWriter.serialize(leaf.value), as: UTF8.self),
+                ]
+            },
         ]
         return fields
     }

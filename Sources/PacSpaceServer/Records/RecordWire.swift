@@ -22,7 +22,8 @@ enum RecordWire {
 
     /// An entry's receipt, semantic-receipt/v3: every field revealed with its salt, what the
     /// log leaf commits to, and (once committed) the proof of the leaf in a signed checkpoint.
-    static func receipt(_ entry: RecordEntry, record: RecordIdentity, proof: Receipt?) -> JSONValue {
+    /// `verifyUrl` is the entry's verification page with the link that shows its fields.
+    static func receipt(_ entry: RecordEntry, record: RecordIdentity, proof: Receipt?, verifyUrl: String) -> JSONValue {
         let leaves = (try? RecordHash.leaves(of: entry.content, saltKey: entry.saltKey)) ?? []
         return [
             "schema": .string(receiptSchema), "receiptId": .string(entry.entryID),
@@ -36,7 +37,7 @@ enum RecordWire {
             "committed": entry.committed(recordType: record.recordType).json,
             "createdAt": .string(Timestamp.iso8601(millis: entry.createdAt)),
             "committedAt": entry.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null,
-            "logCheckpoint": proof?.json ?? .null,
+            "logCheckpoint": proof?.json ?? .null, "verifyUrl": .string(verifyUrl),
         ]
     }
 
@@ -45,6 +46,7 @@ enum RecordWire {
         _ entries: [(RecordEntry, Receipt?)],
         summary: RecordSummary,
         origin: String,
+        links: VerifyLinks,
         generatedAt: Int64
     ) -> JSONValue {
         let record = RecordIdentity(recordType: summary.recordType, entityID: summary.entityID)
@@ -57,7 +59,7 @@ enum RecordWire {
                     ["seq": .int(entry.seq), "status": .string(status(entry)), "receiptId": .string(entry.entryID)]
                 }
             ),
-            "receipts": .array(entries.map { receipt($0, record: record, proof: $1) }),
+            "receipts": .array(entries.map { receipt($0, record: record, proof: $1, verifyUrl: links.disclosingPage($0.entryID)) }),
             "pendingEntries": [],
             "generatedAt": .string(Timestamp.iso8601(millis: generatedAt)),
         ]

@@ -10,6 +10,7 @@ import PacSpaceStore
 struct RecordsController: Sendable {
     let records: RecordStore
     let receipts: ReceiptReader
+    let links: VerifyLinks
     let sequencer: Sequencer
     let now: @Sendable () -> Int64
 
@@ -96,7 +97,7 @@ struct RecordsController: Sendable {
             .ok,
             [
                 "recordType": .string(record.recordType), "entityId": .string(record.entityID),
-                "receipt": RecordWire.receipt(entry, record: record, proof: proof),
+                "receipt": RecordWire.receipt(entry, record: record, proof: proof, verifyUrl: links.disclosingPage(entry.entryID)),
             ]
         )
     }
@@ -132,7 +133,7 @@ struct RecordsController: Sendable {
         )
         var proved: [(RecordEntry, Receipt?)] = []
         for entry in entries { proved.append((entry, try await proof(entry, record: record))) }
-        var document = RecordWire.history(proved, summary: summary, origin: key.logOrigin, generatedAt: now())
+        var document = RecordWire.history(proved, summary: summary, origin: key.logOrigin, links: links, generatedAt: now())
         var headers = HTTPFields()
         if let next = entries.last.map({ $0.seq + 1 }), next <= last {
             headers[HTTPField.Name("x-next-from-seq") ?? .via] = String(next)

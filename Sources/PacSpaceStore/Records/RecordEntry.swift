@@ -72,7 +72,7 @@ public struct RecordSummary: Sendable {
     public let createdAt: Int64
     public let updatedAt: Int64
 
-    init(row: any SQLRow) throws {
+    init(row: any SQLRow, lifecycleColumn: String = "lifecycle", createdColumn: String = "created_at") throws {
         guard let key = Hash(prefixedHex: try row.decode(column: "record_key", as: String.self)) else {
             throw StoreInvariant("record key is not a hash")
         }
@@ -80,8 +80,8 @@ public struct RecordSummary: Sendable {
         entityID = try row.decode(column: "entity_id", as: String.self)
         recordKey = key
         entryCount = try row.decode(column: "entry_count", as: Int64.self)
-        lifecycle = try row.decode(column: "lifecycle", as: String?.self)
-        createdAt = try row.decode(column: "created_at", as: Int64.self)
+        lifecycle = try row.decode(column: lifecycleColumn, as: String?.self)
+        createdAt = try row.decode(column: createdColumn, as: Int64.self)
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
     }
 }

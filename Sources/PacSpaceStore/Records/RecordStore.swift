@@ -51,7 +51,7 @@ public struct RecordStore: Sendable {
         let requestHash = try Self.requestHash(lifecycle: submission.lifecycle, content: submission.content)
         let saltKey = Hash.sha256(Identifier.randomBytes(32))
         let newKey = Hash.sha256(Identifier.randomBytes(32))
-        let entryID = Identifier.make("rec")
+        let entryID = Identifier.make("ent")
         return try await database.transaction { db in
             try await db.raw(
                 """
@@ -145,7 +145,7 @@ public struct RecordStore: Sendable {
                 SELECT * FROM records WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: recordType)
                   AND entity_id = \(bind: entityID)
                 """
-            ).first().map(RecordSummary.init(row:))
+            ).first().map { try RecordSummary(row: $0) }
         }
     }
 
@@ -161,6 +161,25 @@ public struct RecordStore: Sendable {
         }
     }
 
+    /// The entry `entryID` (its receipt id) with its record, in any environment: public
+    /// verification looks entries up by id alone.
+    public func entry(id entryID: String) async throws -> (RecordEntry, RecordSummary)? {
+        try await database.read { db in
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT e.*, r.record_type, r.entity_id, r.entry_count, r.lifecycle AS record_lifecycle,
+                           r.created_at AS record_created_at, r.updated_at
+                    FROM record_entries e
+                    JOIN records r ON r.environment_id = e.environment_id AND r.record_key = e.record_key
+                    WHERE e.entry_id = \(bind: entryID)
+                    """
+                ).first()
+            else { return nil }
+            return (try RecordEntry(row: row), try RecordSummary(row: row, lifecycleColumn: "record_lifecycle", createdColumn: "record_created_at"))
+        }
+    }
+
     /// Records of the environment, most recently written first (the dashboard's list).
     public func list(environmentID: String, recordType: String?, limit: Int, offset: Int) async throws -> [RecordSummary] {
         try await database.read { db in
@@ -168,7 +187,7 @@ public struct RecordStore: Sendable {
             return try await db.raw(
                 "SELECT * FROM records WHERE environment_id = \(bind: environmentID)" + filter
                     + " ORDER BY updated_at DESC, entity_id LIMIT \(bind: limit) OFFSET \(bind: offset)"
-            ).all().map(RecordSummary.init(row:))
+            ).all().map { try RecordSummary(row: $0) }
         }
     }
 

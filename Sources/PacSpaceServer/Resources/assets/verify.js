@@ -192,6 +192,32 @@
     return encoder.encode(canonical({ contentHash: '0x' + hex(hash), receiptId: f.receiptId, type: 'delta', v: 1 }));
   }
 
+  // A record entry (docs/records.md): its record hash (v2) from the displayed fields and their
+  // salts, its entry hash from the record, its position and that hash, then its log leaf.
+  async function checkRecordEntry(entry) {
+    const f = fields(entry);
+    const entryHash = fromHex((f.entryHash || '').replace(/^0x/, ''));
+    if ('recordHash' in f) {
+      const hashes = [];
+      for (const row of document.querySelectorAll('#fields tr[data-leaf]')) {
+        const r = fields(row);
+        const message = encoder.encode(canonical([r.pointer, r.value]));
+        hashes.push(await sha256(concat(encoder.encode('pacspace:record-leaf:v2'), [0], fromHex(r.salt.replace(/^0x/, '')), message)));
+      }
+      hashes.sort((a, b) => { for (let i = 0; i < 32; i++) { if (a[i] !== b[i]) return a[i] - b[i]; } return 0; });
+      const recordHash = await sha256(concat(encoder.encode('pacspace:record:v2'), [0, hashes.length >> 8, hashes.length & 255], ...hashes));
+      expect('0x' + hex(recordHash) === f.recordHash, 'the displayed fields hash to 0x' + hex(recordHash) + ', not the stated record hash');
+      step(true, 'record hash recomputed from ' + hashes.length + ' displayed fields');
+      const committed = { lifecycle: f.lifecycle, recordHash: f.recordHash, recordHashVersion: 2, recordKey: f.recordKey, recordType: f.recordType, seq: f.seq };
+      const computed = await sha256(concat(encoder.encode('pacspace:record-entry:v1'), [0], encoder.encode(canonical(committed))));
+      expect(equal(computed, entryHash), 'the entry hashes to 0x' + hex(computed) + ', not the stated entry hash');
+      step(true, 'entry hash recomputed from its record, position, lifecycle and record hash');
+    } else {
+      step(null, 'entry hash: what the entry says is not shown through this link');
+    }
+    return encoder.encode(canonical({ entryHash: '0x' + hex(entryHash), recordKey: f.recordKey, seq: f.seq, type: 'record-entry', v: 1 }));
+  }
+
   async function checkPeriod(entry, key) {
     const f = fields(entry);
     const version = Number(entry.getAttribute('data-root-version'));
@@ -246,6 +272,8 @@
       let leaf;
       if (entry.getAttribute('data-kind') === 'delta') {
         leaf = await leafHash(await checkDelta(entry));
+      } else if (entry.getAttribute('data-kind') === 'record-entry') {
+        leaf = await leafHash(await checkRecordEntry(entry));
       } else {
         const period = await checkPeriod(entry, key);
         leaf = period.leafHash || await leafHash(period.data);
