@@ -202,8 +202,15 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         now: configuration.now
     ).addRoutes(to: balance)
     ReceiptController(receipts: periodReceipts, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
-    RecordsController(records: records, receipts: receipts, links: links, sequencer: sequencer, now: configuration.now)
-        .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
+    RecordsController(
+        records: records,
+        receipts: receipts,
+        links: links,
+        grants: RecordGrants(records: records, environments: environments, now: configuration.now),
+        sequencer: sequencer,
+        now: configuration.now
+    )
+    .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
     let deliveries = WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now)
     deliveries.addRoutes(to: balance)
     deliveries.addDashboardRoutes(to: router, auth: auth)

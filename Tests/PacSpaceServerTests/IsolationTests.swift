@@ -259,6 +259,21 @@ import Testing
             ),
             Probe(method: .get, path: base + "/history", route: "GET /api/v1/records/{recordType}/{entityId}/history", credential: .key(key)),
             Probe(method: .get, path: base + "/bundle", route: "GET /api/v1/records/{recordType}/{entityId}/bundle", credential: .key(key)),
+            Probe(method: .get, path: base + "/grants", route: "GET /api/v1/records/{recordType}/{entityId}/grants", credential: .key(key)),
+            Probe(
+                method: .post,
+                path: base + "/grants",
+                route: "POST /api/v1/records/{recordType}/{entityId}/grants",
+                body: #"{"kind":"LINK"}"#,
+                credential: .key(key)
+            ),
+            Probe(
+                method: .post,
+                path: base + "/grants/grt_x/revoke",
+                route: "POST /api/v1/records/{recordType}/{entityId}/grants/{grantId}/revoke",
+                body: "{}",
+                credential: .key(key)
+            ),
         ]
     }
 

@@ -177,7 +177,7 @@ import Testing
             #expect(try await code(Self.entry(extra: #","bulk":[\#(many)]"#)) == "413 RECORD_ENTRY_TOO_LARGE")
             #expect(try await api.record(.get, "machine-action-record/r/receipts/-1", key: key).status == .badRequest)
             #expect(try await api.record(.get, "machine-action-record/r/receipts/99999999999999999999", key: key).status == .badRequest)
-            #expect(try await api.record(.get, "machine-action-record/r/receipts/0", key: key).errorCode == "RECORD_ENTRY_NOT_FOUND")
+            #expect(try await api.record(.get, "machine-action-record/r/receipts/0", key: key).errorCode == "RECORD_NOT_FOUND")
             // Nothing refused was stored: the record has no entry.
             #expect(try await api.record(.get, "machine-action-record/r/history", key: key).errorCode == "RECORD_NOT_FOUND")
         }

@@ -160,3 +160,39 @@ def test_refusals_read_as_the_sdk_expects(backend):
     with pytest.raises(NotFoundError) as missing:
         pac.records.history("never-written")
     assert missing.value.api_body["code"] == "RECORD_NOT_FOUND"
+
+
+def test_grants_across_two_tenants(backend):
+    _, server, account = backend
+    owner = sdk(server, account)
+    other = server.account()
+    reader = sdk(server, other)
+    record = f"shared-{uuid.uuid4().hex[:8]}"
+    ref = fingerprint(b"shared file", blind=False).ref
+    owner.records.emit(record=record, title="Shared with the auditor", occurred_at="2026-11-30T12:00:00Z", actor_id="a", payloads=[ref])
+    committed(owner, record, 1)
+    made = owner.records.grants.create(kind="TENANT_BOUND", record=record, counterparty_workspace_id=other["tenant"],
+                                       max_uses=5, label="auditor")
+    assert made["status"] == "ACTIVE" and "token" not in made
+    # The reader, with its own key: the history and a receipt of the owner's record, under the grant.
+    history = reader.records.history(record, grant=made["grantId"])
+    assert history["entryCount"] == 1 and history["receipts"][0]["revealed"]
+    assert reader.records.receipt(record, 1, grant=made["grantId"])["receipt"]["seq"] == 0
+    assert reader.records.check(history)["ok"] is True
+    listed = owner.records.grants.list(record=record)["grants"]
+    assert listed[0]["grantId"] == made["grantId"] and listed[0]["uses"] == 2
+    # A LINK grant: a token for whoever holds it.
+    link = owner.records.grants.create(kind="LINK", record=record, recipient_email="cfo@example.com", ttl_hours=24, max_uses=1)
+    assert link["token"].startswith("pgr_")
+    assert reader.records.bundle(record, grant=link["token"])["bundleDigest"].startswith("0x")
+    with pytest.raises(PacSpaceError) as exhausted:
+        reader.records.history(record, grant=link["token"])
+    assert exhausted.value.code == "GRANT_EXHAUSTED"
+    # Revoked: the reader is refused.
+    assert owner.records.grants.revoke(grant_id=made["grantId"], record=record)["status"] == "REVOKED"
+    with pytest.raises(PacSpaceError) as revoked:
+        reader.records.history(record, grant=made["grantId"])
+    assert revoked.value.code == "GRANT_REVOKED"
+    # Without a grant the reader's own environment has no such record.
+    with pytest.raises(NotFoundError):
+        reader.records.history(record)

@@ -11,6 +11,7 @@ struct RecordsController: Sendable {
     let records: RecordStore
     let receipts: ReceiptReader
     let links: VerifyLinks
+    let grants: RecordGrants
     let sequencer: Sequencer
     let now: @Sendable () -> Int64
 
@@ -27,6 +28,7 @@ struct RecordsController: Sendable {
         group.get(":recordType/:entityId/receipts/:seq", use: receipt)
         group.get(":recordType/:entityId/history", use: history)
         group.get(":recordType/:entityId/bundle", use: bundle)
+        grants.addRoutes(to: group)
     }
 
     @Sendable func append(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -83,14 +85,19 @@ struct RecordsController: Sendable {
     }
 
     @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let key = try context.requireKey()
         let record = try Self.record(context)
         guard let seq = Int64(try context.pathParameter("seq")), seq >= 0 else {
             throw APIError.invalid("seq", "format", "seq is a whole number from 0 (entry 1 is seq 0).")
         }
-        guard let summary = try await records.record(environmentID: key.environmentID, recordType: record.recordType, entityID: record.entityID),
-            let entry = try await records.entries(environmentID: key.environmentID, recordKey: summary.recordKey, from: seq, through: seq, limit: 1)
-                .first
+        let target = try await grants.target(request, context, record: record, read: "receipt")
+        guard
+            let entry = try await records.entries(
+                environmentID: target.environmentID,
+                recordKey: target.summary.recordKey,
+                from: seq,
+                through: seq,
+                limit: 1
+            ).first
         else { throw APIError(.notFound, "RECORD_ENTRY_NOT_FOUND", "This record has no entry with seq \(seq).") }
         let proof = try await proof(entry, record: record)
         return Envelope.success(
@@ -114,18 +121,17 @@ struct RecordsController: Sendable {
     /// (the SDK reads its `schema`); `x-next-from-seq` names the next page's first seq. As a
     /// bundle it is a file to keep, with a digest over the rest of it.
     private func historyDocument(_ request: Request, _ context: AppRequestContext, download: Bool) async throws -> Response {
-        let key = try context.requireKey()
         let record = try Self.record(context)
         let query = QueryParameters(request: request)
         let from = Int64(try query.integer("fromSeq", in: 0...Int(Int32.max)) ?? 0)
         let to = try query.integer("toSeq", in: 0...Int(Int32.max)).map(Int64.init)
         if let to, to < from { throw APIError.invalid("toSeq", "range", "toSeq must not be before fromSeq.") }
         let limit = try query.integer("limit", in: 1...Self.pageSize) ?? Self.pageSize
-        guard let summary = try await records.record(environmentID: key.environmentID, recordType: record.recordType, entityID: record.entityID)
-        else { throw APIError(.notFound, "RECORD_NOT_FOUND", "This environment has no record \(record.entityID) of type \(record.recordType).") }
+        let target = try await grants.target(request, context, record: record, read: download ? "bundle" : "history")
+        let summary = target.summary
         let last = min(to ?? (summary.entryCount - 1), summary.entryCount - 1)
         let entries = try await records.entries(
-            environmentID: key.environmentID,
+            environmentID: target.environmentID,
             recordKey: summary.recordKey,
             from: from,
             through: last,
@@ -133,7 +139,7 @@ struct RecordsController: Sendable {
         )
         var proved: [(RecordEntry, Receipt?)] = []
         for entry in entries { proved.append((entry, try await proof(entry, record: record))) }
-        var document = RecordWire.history(proved, summary: summary, origin: key.logOrigin, links: links, generatedAt: now())
+        var document = RecordWire.history(proved, summary: summary, origin: target.origin, links: links, generatedAt: now())
         var headers = HTTPFields()
         if let next = entries.last.map({ $0.seq + 1 }), next <= last {
             headers[HTTPField.Name("x-next-from-seq") ?? .via] = String(next)

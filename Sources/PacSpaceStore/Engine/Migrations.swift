@@ -402,6 +402,23 @@ public enum Migrations {
                 "CREATE INDEX record_entries_queue ON record_entries(environment_id, queue_position) WHERE status = 'QUEUED'",
             ]
         ),
+        Migration(
+            version: 19,
+            name: "record grants",
+            statements: [
+                // A grant lets someone else read one record (docs/records.md, "Grants"): a tenant named
+                // by id (TENANT_BOUND) or whoever holds a bearer token (LINK, stored as its SHA-256
+                // only). Uses are counted in the row, in the statement that admits a read.
+                """
+                CREATE TABLE record_grants (
+                    grant_id TEXT PRIMARY KEY, environment_id TEXT NOT NULL REFERENCES environments(id), record_key TEXT NOT NULL,
+                    kind TEXT NOT NULL, counterparty_tenant_id TEXT, recipient_email TEXT, label TEXT, authorizes TEXT NOT NULL,
+                    token_hash TEXT UNIQUE, max_uses BIGINT, uses BIGINT NOT NULL DEFAULT 0, expires_at BIGINT, revoked_at BIGINT,
+                    created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX record_grants_record ON record_grants(environment_id, record_key)",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.
