@@ -204,10 +204,13 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     ReceiptController(receipts: periodReceipts, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     RecordsController(
         records: records,
+        writer: RecordWriter(records: records, now: configuration.now) { queued in
+            for (environmentID, count) in queued { sequencer.queued(count, in: environmentID) }
+            sequencer.wake()
+        },
         receipts: receipts,
         links: links,
         grants: RecordGrants(records: records, environments: environments, now: configuration.now),
-        sequencer: sequencer,
         now: configuration.now
     )
     .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))

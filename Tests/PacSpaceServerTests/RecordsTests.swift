@@ -227,4 +227,54 @@ import Testing
             #expect(verified.status == .ok && verified.data["verified"] == .bool(true) && !verified.text.contains("Private"), "\(verified.text)")
         }
     }
+
+    /// Appends written together (one transaction per group): each record's entries get
+    /// distinct consecutive seqs, one reference is one entry however many send it at once,
+    /// and a refused entry in the group refuses nothing else and leaves no record behind.
+    @Test(arguments: Backend.all)
+    func concurrentAppendsAreNumberedOnceAndRefusalsStayAlone(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let key = try await api.apiKey(try await api.account())
+            let replies = try await withThrowingTaskGroup(of: (String, Reply).self) { group in
+                for index in 0..<60 {
+                    group.addTask {
+                        switch index % 3 {
+                        case 0:
+                            (
+                                "busy",
+                                try await api.record(.post, "machine-action-record/busy/transitions", key: key, body: Self.entry(title: "n\(index)"))
+                            )
+                        case 1:
+                            (
+                                "same",
+                                try await api.record(.post, "machine-action-record/same/transitions", key: key, body: Self.entry(referenceId: "once"))
+                            )
+                        default:
+                            (
+                                "refused",
+                                try await api.record(
+                                    .post,
+                                    "machine-action-record/never-\(index)/transitions",
+                                    key: key,
+                                    body: Self.entry(lifecycle: "amended")
+                                )
+                            )
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let busy = replies.filter { $0.0 == "busy" }.map(\.1)
+            #expect(busy.allSatisfy { $0.status == .created })
+            let seqs = busy.compactMap { reply -> Int? in if case .number(let text)? = reply.data["seq"] { Int(text) } else { nil } }
+            #expect(seqs.sorted() == Array(0..<20))
+            let same = replies.filter { $0.0 == "same" }.map(\.1)
+            #expect(Set(same.compactMap { $0.data["receiptId"]?.string }).count == 1)
+            #expect(same.filter { $0.status == .created }.count == 1 && same.filter { $0.status == .ok }.count == 19)
+            #expect(replies.filter { $0.0 == "refused" }.allSatisfy { $0.1.errorCode == "RECORD_LIFECYCLE_INVALID" })
+            #expect(try await api.record(.get, "machine-action-record/never-2/history", key: key).errorCode == "RECORD_NOT_FOUND")
+            let history = try await api.record(.get, "machine-action-record/busy/history", key: key)
+            #expect(history.json["entryCount"] == .number("20"))
+        }
+    }
 }

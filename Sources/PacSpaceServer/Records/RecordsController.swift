@@ -9,10 +9,10 @@ import PacSpaceStore
 /// for the environment's log, and committed once a signed checkpoint covers it.
 struct RecordsController: Sendable {
     let records: RecordStore
+    let writer: RecordWriter
     let receipts: ReceiptReader
     let links: VerifyLinks
     let grants: RecordGrants
-    let sequencer: Sequencer
     let now: @Sendable () -> Int64
 
     /// The most canonical bytes one entry's content may have: the SDK's cap for an
@@ -72,14 +72,10 @@ struct RecordsController: Sendable {
             referenceID: try body.optionalString("referenceId", maxLength: 200)
         )
         let (entry, created): (RecordEntry, Bool)
-        do { (entry, created) = try await records.append(submission, environmentID: key.environmentID, now: now()) } catch let refusal
+        do { (entry, created) = try await writer.append(submission, environmentID: key.environmentID) } catch let refusal
             as RecordStore.Refusal
         {
             throw Self.apiError(refusal)
-        }
-        if created {
-            sequencer.queued(1, in: key.environmentID)
-            sequencer.wake()
         }
         return Envelope.success(created ? .created : .ok, RecordWire.appended(entry, record: record))
     }

@@ -72,6 +72,24 @@ public struct RecordSummary: Sendable {
     public let createdAt: Int64
     public let updatedAt: Int64
 
+    init(
+        recordType: String,
+        entityID: String,
+        recordKey: Hash,
+        entryCount: Int64,
+        lifecycle: String?,
+        createdAt: Int64,
+        updatedAt: Int64
+    ) {
+        self.recordType = recordType
+        self.entityID = entityID
+        self.recordKey = recordKey
+        self.entryCount = entryCount
+        self.lifecycle = lifecycle
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
     init(row: any SQLRow, lifecycleColumn: String = "lifecycle", createdColumn: String = "created_at") throws {
         guard let key = Hash(prefixedHex: try row.decode(column: "record_key", as: String.self)) else {
             throw StoreInvariant("record key is not a hash")

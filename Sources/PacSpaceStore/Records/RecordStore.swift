@@ -48,93 +48,162 @@ public struct RecordStore: Sendable {
     /// Appends one entry, durably; returns it and whether it is new (false: the same
     /// reference was answered before).
     public func append(_ submission: Submission, environmentID: String, now: Int64) async throws -> (RecordEntry, created: Bool) {
-        let requestHash = try Self.requestHash(lifecycle: submission.lifecycle, content: submission.content)
-        let saltKey = Hash.sha256(Identifier.randomBytes(32))
-        let newKey = Hash.sha256(Identifier.randomBytes(32))
-        let entryID = Identifier.make("ent")
+        guard let result = try await append([(submission, environmentID)], now: now).first else {
+            throw StoreInvariant("no answer for an append")
+        }
+        return try result.get()
+    }
+
+    /// Appends several entries in one transaction (one fsync: the group commit of
+    /// ``RecordWriter``), each answered on its own: a refused entry writes nothing and
+    /// refuses nothing else. A failing database fails them all.
+    public func append(
+        _ submissions: [(Submission, environmentID: String)],
+        now: Int64
+    ) async throws -> [Result<(RecordEntry, created: Bool), Refusal>] {
+        let prepared = try submissions.map { submission, environmentID in
+            Prepared(
+                submission: submission,
+                environmentID: environmentID,
+                requestHash: try Self.requestHash(lifecycle: submission.lifecycle, content: submission.content),
+                saltKey: Hash.sha256(Identifier.randomBytes(32)),
+                newKey: Hash.sha256(Identifier.randomBytes(32)),
+                entryID: Identifier.make("ent")
+            )
+        }
         return try await database.transaction { db in
+            var results: [Result<(RecordEntry, created: Bool), Refusal>] = []
+            for item in prepared {
+                do { results.append(.success(try await append(item, now: now, db))) } catch let refusal as Refusal {
+                    results.append(.failure(refusal))
+                }
+            }
+            return results
+        }
+    }
+
+    /// One submission with what it needs drawn at random beforehand.
+    struct Prepared: Sendable {
+        let submission: Submission
+        let environmentID: String
+        let requestHash: Hash
+        let saltKey: Hash
+        let newKey: Hash
+        let entryID: String
+    }
+
+    /// One entry, inside the caller's transaction. Every refusal is decided before this
+    /// entry writes anything, so a refused entry leaves no trace in a shared transaction.
+    private func append(_ item: Prepared, now: Int64, _ db: any SQLDatabase) async throws -> (RecordEntry, created: Bool) {
+        let submission = item.submission
+        let environmentID = item.environmentID
+        let record: RecordSummary
+        if let existing = try await lockRecord(submission, environmentID: environmentID, db) {
+            record = existing
+        } else {
+            // A new record: refused before it exists, or created here. On PostgreSQL a
+            // concurrent first entry may create it meanwhile; the row it leaves is read again.
+            let fresh = RecordSummary(
+                recordType: submission.recordType,
+                entityID: submission.entityID,
+                recordKey: item.newKey,
+                entryCount: 0,
+                lifecycle: nil,
+                createdAt: now,
+                updatedAt: now
+            )
+            _ = try plannedState(submission, record: fresh)
+            try await checkAmends(submission.content, record: fresh, environmentID: environmentID, db)
             try await db.raw(
                 """
                 INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, created_at, updated_at)
-                VALUES (\(bind: environmentID), \(bind: submission.recordType), \(bind: submission.entityID), \(bind: newKey.prefixedHex), 0,
+                VALUES (\(bind: environmentID), \(bind: submission.recordType), \(bind: submission.entityID), \(bind: item.newKey.prefixedHex), 0,
                         NULL, \(bind: now), \(bind: now))
                 ON CONFLICT (environment_id, record_type, entity_id) DO NOTHING
                 """
             ).run()
-            // Takes the record's row (PostgreSQL): its entries get their seq one at a time.
-            guard
-                let row = try await db.raw(
-                    """
-                    UPDATE records SET updated_at = \(bind: now)
-                    WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)
-                      AND entity_id = \(bind: submission.entityID)
-                    RETURNING record_type, entity_id, record_key, entry_count, lifecycle, created_at, updated_at
-                    """
-                ).first()
-            else { throw StoreInvariant("record \(submission.entityID) vanished") }
-            let record = try RecordSummary(row: row)
-            let reference = submission.referenceID ?? entryID
-            if let earlier = try await db.raw(
-                """
-                SELECT * FROM record_entries
-                WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: record.recordKey.prefixedHex)
-                  AND reference_id = \(bind: reference)
-                """
-            ).first() {
-                guard try earlier.decode(column: "request_hash", as: String.self) == requestHash.prefixedHex else {
-                    throw Refusal.referenceReused(seq: try earlier.decode(column: "seq", as: Int64.self))
-                }
-                return (try RecordEntry(row: earlier), false)
+            guard let created = try await lockRecord(submission, environmentID: environmentID, db) else {
+                throw StoreInvariant("record \(submission.entityID) vanished")
             }
-            guard record.entryCount < submission.layout.maxEntries else { throw Refusal.recordFull }
-            var content = submission.content
-            var lifecycle = submission.lifecycle
-            var attempted: String?
-            if !submission.layout.allows(lifecycle, after: record.lifecycle) {
-                guard let current = record.lifecycle else { throw Refusal.notAGenesisWord(allowed: submission.layout.genesis) }
-                // Recorded, not refused: the entry says what was attempted and the state stays.
-                attempted = lifecycle
-                lifecycle = current
-                if case .object(let members) = content {
-                    content = .object(members + [("attemptedTarget", .string(submission.lifecycle)), ("ruleId", .string(Self.transitionRule))])
-                }
-            }
-            try await checkAmends(content, record: record, environmentID: environmentID, db)
-            let committed = try Self.commit(content, saltKey: saltKey)
-            let entry = RecordEntryHash(
-                recordType: submission.recordType,
-                recordKey: record.recordKey,
-                seq: record.entryCount,
-                lifecycle: lifecycle,
-                recordHash: committed
-            )
-            try await db.raw(
-                """
-                UPDATE records SET entry_count = entry_count + 1, lifecycle = \(bind: lifecycle)
-                WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)
-                  AND entity_id = \(bind: submission.entityID)
-                """
-            ).run()
-            guard
-                let position = try await db.raw(
-                    "UPDATE environments SET queue_position = queue_position + 1 WHERE id = \(bind: environmentID) RETURNING queue_position"
-                ).first()?.decode(column: "queue_position", as: Int64.self)
-            else { throw StoreInvariant("environment \(environmentID) vanished") }
-            let stored = try await db.raw(
-                """
-                INSERT INTO record_entries (entry_id, environment_id, record_key, seq, lifecycle, attempted, reference_id, request_hash,
-                    record_hash, salt_key, content, leaf_data, queue_position, status, created_at)
-                VALUES (\(bind: entryID), \(bind: environmentID), \(bind: record.recordKey.prefixedHex), \(bind: record.entryCount),
-                        \(bind: lifecycle), \(bind: attempted), \(bind: reference), \(bind: requestHash.prefixedHex),
-                        \(bind: committed.prefixedHex), \(bind: saltKey.prefixedHex),
-                        \(bind: String(decoding: JSONWriter.serialize(content), as: UTF8.self)),
-                        \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now))
-                RETURNING *
-                """
-            ).first()
-            guard let stored else { throw StoreInvariant("record entry \(entryID) was not stored") }
-            return (try RecordEntry(row: stored), true)
+            record = created
         }
+        let reference = submission.referenceID ?? item.entryID
+        if let earlier = try await db.raw(
+            """
+            SELECT * FROM record_entries
+            WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: record.recordKey.prefixedHex)
+              AND reference_id = \(bind: reference)
+            """
+        ).first() {
+            guard try earlier.decode(column: "request_hash", as: String.self) == item.requestHash.prefixedHex else {
+                throw Refusal.referenceReused(seq: try earlier.decode(column: "seq", as: Int64.self))
+            }
+            return (try RecordEntry(row: earlier), false)
+        }
+        let (lifecycle, attempted, content) = try plannedState(submission, record: record)
+        try await checkAmends(content, record: record, environmentID: environmentID, db)
+        let committed = try Self.commit(content, saltKey: item.saltKey)
+        let entry = RecordEntryHash(
+            recordType: submission.recordType,
+            recordKey: record.recordKey,
+            seq: record.entryCount,
+            lifecycle: lifecycle,
+            recordHash: committed
+        )
+        try await db.raw(
+            """
+            UPDATE records SET entry_count = entry_count + 1, lifecycle = \(bind: lifecycle), updated_at = \(bind: now)
+            WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)
+              AND entity_id = \(bind: submission.entityID)
+            """
+        ).run()
+        guard
+            let position = try await db.raw(
+                "UPDATE environments SET queue_position = queue_position + 1 WHERE id = \(bind: environmentID) RETURNING queue_position"
+            ).first()?.decode(column: "queue_position", as: Int64.self)
+        else { throw StoreInvariant("environment \(environmentID) vanished") }
+        let stored = try await db.raw(
+            """
+            INSERT INTO record_entries (entry_id, environment_id, record_key, seq, lifecycle, attempted, reference_id, request_hash,
+                record_hash, salt_key, content, leaf_data, queue_position, status, created_at)
+            VALUES (\(bind: item.entryID), \(bind: environmentID), \(bind: record.recordKey.prefixedHex), \(bind: record.entryCount),
+                    \(bind: lifecycle), \(bind: attempted), \(bind: reference), \(bind: item.requestHash.prefixedHex),
+                    \(bind: committed.prefixedHex), \(bind: item.saltKey.prefixedHex),
+                    \(bind: String(decoding: JSONWriter.serialize(content), as: UTF8.self)),
+                    \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now))
+            RETURNING *
+            """
+        ).first()
+        guard let stored else { throw StoreInvariant("record entry \(item.entryID) was not stored") }
+        return (try RecordEntry(row: stored), true)
+    }
+
+    /// The record's row, locked until the transaction ends on PostgreSQL (its entries get
+    /// their seq one at a time; SQLite has one writer); nil when it has no entry yet.
+    private func lockRecord(_ submission: Submission, environmentID: String, _ db: any SQLDatabase) async throws -> RecordSummary? {
+        let lock: SQLQueryString = database.dialect == .postgres ? " FOR UPDATE" : ""
+        return try await db.raw(
+            """
+            SELECT * FROM records WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)
+              AND entity_id = \(bind: submission.entityID)
+            """ + lock
+        ).first().map { try RecordSummary(row: $0) }
+    }
+
+    /// The entry's lifecycle word, the word it attempted (when the layout does not allow it
+    /// after the record's state) and its sealed content, or why it is refused.
+    private func plannedState(_ submission: Submission, record: RecordSummary) throws -> (String, String?, JSONValue) {
+        guard record.entryCount < submission.layout.maxEntries else { throw Refusal.recordFull }
+        guard !submission.layout.allows(submission.lifecycle, after: record.lifecycle) else {
+            return (submission.lifecycle, nil, submission.content)
+        }
+        guard let current = record.lifecycle else { throw Refusal.notAGenesisWord(allowed: submission.layout.genesis) }
+        // Recorded, not refused: the entry says what was attempted and the state stays.
+        guard case .object(let members) = submission.content else { return (current, submission.lifecycle, submission.content) }
+        let content = JSONValue.object(
+            members + [("attemptedTarget", .string(submission.lifecycle)), ("ruleId", .string(Self.transitionRule))]
+        )
+        return (current, submission.lifecycle, content)
     }
 
     /// The record `entityID` of `recordType`, if it has an entry.
