@@ -133,8 +133,15 @@ struct RecordsController: Sendable {
             through: last,
             limit: limit
         )
-        var proved: [(RecordEntry, Receipt?)] = []
-        for entry in entries { proved.append((entry, try await proof(entry, record: record))) }
+        let committed = entries.filter { $0.status == .verified && $0.logIndex != nil }
+        let proofs = try await receipts.proofs(
+            environmentID: target.environmentID,
+            entries: committed.compactMap { entry in
+                entry.logIndex.map { ($0, entry.committed(recordType: record.recordType).leaf) }
+            }
+        )
+        let byEntry = Dictionary(uniqueKeysWithValues: zip(committed.map(\.entryID), proofs))
+        let proved = entries.map { ($0, byEntry[$0.entryID]) }
         var document = RecordWire.history(proved, summary: summary, origin: target.origin, links: links, generatedAt: now())
         var headers = HTTPFields()
         if let next = entries.last.map({ $0.seq + 1 }), next <= last {
