@@ -202,6 +202,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         now: configuration.now
     ).addRoutes(to: balance)
     ReceiptController(receipts: periodReceipts, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
+    DashboardRecordsController(records: records, environments: environments, links: links, now: configuration.now)
+        .addRoutes(to: router, auth: auth)
     RecordsController(
         records: records,
         writer: RecordWriter(records: records, now: configuration.now) { queued in
@@ -252,6 +254,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     AccountPageController(kit: kit).addRoutes(to: pageRoutes)
     CustomerPagesController(kit: kit, links: links).addRoutes(to: pageRoutes)
     CheckpointPagesController(kit: kit, links: links).addRoutes(to: pageRoutes)
+    RecordPagesController(kit: kit, links: links).addRoutes(to: pageRoutes)
 
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }
     routes.set(registered)

@@ -188,6 +188,12 @@ import Testing
                         credential: aToken
                     ),
                     Probe(
+                        method: .get,
+                        path: "/dashboard/records/machine-action-record/secret-record-b",
+                        route: "GET /dashboard/records/{recordType}/{entityId}",
+                        credential: aToken
+                    ),
+                    Probe(
                         method: .post,
                         path: "/dashboard/webhook-deliveries/\(eventID)/retry",
                         route: "POST /dashboard/webhook-deliveries/{eventId}/retry",
@@ -217,7 +223,7 @@ import Testing
                 ("/dashboard/api-keys", aToken), ("/dashboard/webhooks", aToken), ("/dashboard/contracts", aToken),
                 ("/dashboard/credit/balances", aToken), ("/dashboard/credit/entries", aToken), ("/dashboard/auth/me", aToken),
                 ("/dashboard/auth/sessions", aToken), ("/dashboard/customers", aToken), ("/dashboard/customers/summary", aToken),
-                ("/dashboard/webhook-deliveries", aToken), ("/dashboard/checkpoints", aToken),
+                ("/dashboard/webhook-deliveries", aToken), ("/dashboard/checkpoints", aToken), ("/dashboard/records", aToken),
                 ("/api/v1/balance/customers", .key(aTest)), ("/api/v1/balance/checkpoints", .key(aTest)),
                 ("/api/v1/balance/webhooks", .key(aTest)), ("/api/v1/balance/usage", .key(aTest)),
                 ("/api/v1/balance/customers", .key(bTest)), ("/api/v1/balance/checkpoints", .key(bTest)),

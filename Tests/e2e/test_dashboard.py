@@ -136,6 +136,22 @@ def test_the_readme_walk_through_the_dashboard(server, browser):
     month = time.strftime("%Y-%m", time.gmtime())
     screenshot(browser, server.base + f"/app/customers/walk-customer?derive={month}", "app-customer-derived")
     screenshot(browser, server.base + "/app/checkpoints", "app-checkpoints")
+
+    # A record written with the key, on the records pages, with a grant.
+    entry = {"lifecycle": "recorded", "content": {"title": "Deployed model v7", "occurredAt": "2026-11-30T10:00:00Z", "actorId": "agent-7",
+                                                   "payloads": [{"alg": "sha-256", "digest": "ab" * 32, "byteLength": "1024"}]}}
+    for lifecycle in ("recorded", "amended", "closed"):
+        status, body = call(server.base, "POST", "/api/v1/records/machine-action-record/walk-deploy/transitions",
+                            dict(entry, lifecycle=lifecycle), headers={"X-Api-Key": key})
+        assert status == 201, body
+    status, body = call(server.base, "POST", "/api/v1/records/machine-action-record/walk-deploy/grants",
+                        {"kind": "LINK", "label": "for the auditor", "maxUses": 10}, headers={"X-Api-Key": key})
+    assert status == 201, body
+    browser.get(server.base + "/app/records")
+    navigate(browser, browser.find_element(By.LINK_TEXT, "walk-deploy"))
+    assert "for the auditor" in browser.page_source
+    screenshot(browser, server.base + "/app/records", "app-records")
+    screenshot(browser, server.base + "/app/records/machine-action-record/walk-deploy", "app-record")
     browser.get(server.base + "/app/customers/walk-customer")
     page = browser.find_element(By.LINK_TEXT, "Verify page").get_attribute("href")
     for _ in range(100):  # the checkpoint joins the log within a sequencer round

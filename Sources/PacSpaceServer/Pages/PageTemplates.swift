@@ -24,6 +24,8 @@ struct PageTemplates: Sendable {
         case appWebhooks = "app-webhooks"
         case appAccount = "app-account"
         case appCheckpoints = "app-checkpoints"
+        case appRecords = "app-records"
+        case appRecord = "app-record"
 
         var source: [UInt8] {
             switch self {
@@ -44,6 +46,8 @@ struct PageTemplates: Sendable {
             case .appWebhooks: PackageResources.app_webhooks_mustache
             case .appAccount: PackageResources.app_account_mustache
             case .appCheckpoints: PackageResources.app_checkpoints_mustache
+            case .appRecords: PackageResources.app_records_mustache
+            case .appRecord: PackageResources.app_record_mustache
             }
         }
     }
