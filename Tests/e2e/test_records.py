@@ -16,7 +16,12 @@ BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("PACSPACE_TEST_POSTGRES_
 def backend(request):
     env = {"SEQUENCER_INTERVAL": "50"}
     if request.param == "postgres":
-        env["DATABASE_URL"] = os.environ["PACSPACE_TEST_POSTGRES_URL"]
+        # A database of its own: the test edits a stored entry, and every later `pacspace
+        # audit` of the shared test database (crash-test, hostile-test) would report it.
+        shared = os.environ["PACSPACE_TEST_POSTGRES_URL"]
+        name = f"pacspace_records_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["psql", shared, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+        env["DATABASE_URL"] = shared.rsplit("/", 1)[0] + "/" + name
     server = Server(env=env).start()
     yield request.param, server, server.account()
     server.stop()
@@ -45,7 +50,7 @@ def edit_stored_content(backend, server, old, new):
         db.close()
     else:
         sql = f"UPDATE record_entries SET content = replace(content, '{old}', '{new}')"
-        subprocess.run(["psql", os.environ["PACSPACE_TEST_POSTGRES_URL"], "-q", "-c", sql], check=True)
+        subprocess.run(["psql", server.env["DATABASE_URL"], "-q", "-c", sql], check=True)
 
 
 def test_emit_receipt_history_bundle_and_check(backend):
