@@ -148,6 +148,9 @@ import Testing
                 for column in ["display_name", "unit_label", "sharing_state_hint", "event_cadence"] {
                     try await db.raw("ALTER TABLE customers DROP COLUMN \(unsafeRaw: column)").run()
                 }
+                for table in ["record_grants", "record_entries", "records"] {
+                    try await db.raw("DROP TABLE \(unsafeRaw: table)").run()
+                }
                 try await db.raw("DELETE FROM schema_migrations WHERE version >= 13").run()
             }
             let applied = try await Migrations.apply(to: simulation.database, logger: simulation.logger, now: simulation.now)

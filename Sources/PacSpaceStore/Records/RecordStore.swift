@@ -71,7 +71,16 @@ public struct RecordStore: Sendable {
                 entryID: Identifier.make("ent")
             )
         }
+        let postgres = database.dialect == .postgres
         return try await database.transaction { db in
+            // On PostgreSQL, the environments' rows first, in id order, then records' rows: the
+            // order ingest takes too (environment, then customers). Taking a record's row first
+            // and its environment's after, two servers' groups could each wait for the other.
+            if postgres {
+                for environmentID in Set(prepared.map(\.environmentID)).sorted() {
+                    _ = try await db.raw("SELECT id FROM environments WHERE id = \(bind: environmentID) FOR UPDATE").all()
+                }
+            }
             var results: [Result<(RecordEntry, created: Bool), Refusal>] = []
             for item in prepared {
                 do { results.append(.success(try await append(item, now: now, db))) } catch let refusal as Refusal {
