@@ -39,43 +39,4 @@ import Testing
             #expect(halts.isEmpty, "\(halts.prefix(3))")
         }
     }
-
-    /// Two servers appending to the same records at once: every append lands and each
-    /// record's entries are numbered once. (The lock order of a group — environments'
-    /// rows before records' — is there against a deadlock between two servers' groups that
-    /// name the same records in opposite orders; this test did not produce that deadlock
-    /// without it in three runs, so it guards the numbering, not the order.)
-    @Test(arguments: Backend.all.filter { if case .postgres = $0 { true } else { false } })
-    func twoServersAppendToTheSameRecords(backend: Backend) async throws {
-        var first = TestServer(backend)
-        try await first.isolateDatabase()
-        var second = TestServer(backend)
-        second.configuration.databaseURL = first.configuration.databaseURL
-        let other = second
-        try await first.run { api in
-            try await other.run { otherAPI in
-                let key = try await api.apiKey(try await api.account())
-                let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
-                    for index in 0..<80 {
-                        let via = index % 2 == 0 ? api : otherAPI
-                        group.addTask {
-                            try await via.record(
-                                .post,
-                                "machine-action-record/together-\(index % 4)/transitions",
-                                key: key,
-                                body: RecordsTests.entry(title: "n\(index)")
-                            )
-                        }
-                    }
-                    return try await group.reduce(into: []) { $0.append($1) }
-                }
-                #expect(replies.allSatisfy { $0.status == .created }, "\(replies.first { $0.status != .created }?.text ?? "")")
-                for record in 0..<4 {
-                    let seqs = replies.filter { $0.data["entityId"]?.string == "together-\(record)" }
-                        .compactMap { reply -> Int? in if case .number(let text)? = reply.data["seq"] { Int(text) } else { nil } }
-                    #expect(seqs.sorted() == Array(0..<20))
-                }
-            }
-        }
-    }
 }

@@ -136,6 +136,13 @@ public final class Database: Sendable {
 
 extension Database: Service {}
 
+extension Database {
+    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL, for a claim subquery: a row another
+    /// transaction holds is passed over instead of waited for. Nothing on SQLite, whose one
+    /// writer never meets a locked row.
+    var skipLocked: SQLQueryString { dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
+}
+
 extension PostgresClient.Configuration {
     /// Parses `postgres://user:password@host:port/database?host=/socket/dir&sslmode=…&sslrootcert=…`.
     /// `sslmode` and `sslrootcert` mean what they mean to libpq (``PostgresSSLMode``); a Unix

@@ -71,16 +71,7 @@ public struct RecordStore: Sendable {
                 entryID: Identifier.make("ent")
             )
         }
-        let postgres = database.dialect == .postgres
         return try await database.transaction { db in
-            // On PostgreSQL, the environments' rows first, in id order, then records' rows: the
-            // order ingest takes too (environment, then customers). Taking a record's row first
-            // and its environment's after, two servers' groups could each wait for the other.
-            if postgres {
-                for environmentID in Set(prepared.map(\.environmentID)).sorted() {
-                    _ = try await db.raw("SELECT id FROM environments WHERE id = \(bind: environmentID) FOR UPDATE").all()
-                }
-            }
             var results: [Result<(RecordEntry, created: Bool), Refusal>] = []
             for item in prepared {
                 do { results.append(.success(try await append(item, now: now, db))) } catch let refusal as Refusal {
@@ -190,7 +181,7 @@ public struct RecordStore: Sendable {
     /// The record's row, locked until the transaction ends on PostgreSQL (its entries get
     /// their seq one at a time; SQLite has one writer); nil when it has no entry yet.
     private func lockRecord(_ submission: Submission, environmentID: String, _ db: any SQLDatabase) async throws -> RecordSummary? {
-        let lock: SQLQueryString = database.dialect == .postgres ? " FOR UPDATE" : ""
+        let lock: SQLQueryString = database.dialect == .postgres ? " FOR NO KEY UPDATE" : ""
         return try await db.raw(
             """
             SELECT * FROM records WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)

@@ -43,6 +43,7 @@ extension WebhookOutbox {
         -> [DueDelivery]
     {
         guard limit > 0 else { return [] }
+        let skipLocked = database.skipLocked
         return try await database.transaction { db in
             // The tenants with due work, the longest waiting first; then a few of each.
             let tenants = try await db.raw(
@@ -84,14 +85,19 @@ extension WebhookOutbox {
                 round += 1
             }
             let claim = now + leaseMillis
+            // A delivery another server is claiming is skipped on PostgreSQL, not waited for
+            // (servers queued on one row up to 4 s each: PostgreSQL's lock-wait log).
             var claimed: [DueDelivery] = []
             for candidate in order {
                 guard
                     try await db.raw(
                         """
                         UPDATE webhook_deliveries SET claimed_until = \(bind: claim)
-                        WHERE event_id = \(bind: candidate.event) AND endpoint_id = \(bind: candidate.endpoint) AND status = 'pending'
-                          AND (claimed_until IS NULL OR claimed_until < \(bind: now)) RETURNING event_id
+                        WHERE (event_id, endpoint_id) IN (
+                            SELECT event_id, endpoint_id FROM webhook_deliveries
+                            WHERE event_id = \(bind: candidate.event) AND endpoint_id = \(bind: candidate.endpoint) AND status = 'pending'
+                              AND (claimed_until IS NULL OR claimed_until < \(bind: now))\(skipLocked))
+                        RETURNING event_id
                         """
                     ).first() != nil
                 else { continue }  // another server took it
