@@ -96,8 +96,23 @@ struct TestServer {
     /// database deliver each other's webhooks, with their own settings.
     mutating func isolateDatabase() async throws {
         guard case .postgres(let url) = backend, var components = URLComponents(string: url) else { return }
-        let name = "pacspace_\(UUID().uuidString.prefix(8).lowercased())"
-        try await withDatabase { database in try await database.read { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() } }
+        // Named with the time it was made: databases of runs over an hour old are dropped here.
+        // Left behind, they filled the test cluster (207 after a few runs, checkpoints syncing
+        // 24,044 files) until every statement stalled for seconds and the suite timed out.
+        let now = Int(Date().timeIntervalSince1970)
+        let name = "pacspace_t\(now)_\(UUID().uuidString.prefix(8).lowercased())"
+        try await withDatabase { database in
+            let stale = try await database.read { db in
+                try await db.raw("SELECT datname FROM pg_database WHERE datname LIKE 'pacspace\\_t%'").all()
+                    .map { try $0.decode(column: "datname", as: String.self) }
+            }.filter { datname in
+                datname.split(separator: "_").dropFirst().first.flatMap { Int($0.dropFirst()) }.map { now - $0 > 3_600 } ?? false
+            }
+            for old in stale {
+                _ = try? await database.read { try await $0.raw("DROP DATABASE IF EXISTS \(unsafeRaw: old) WITH (FORCE)").run() }
+            }
+            try await database.read { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        }
         components.path = "/\(name)"
         configuration.databaseURL = components.string
     }

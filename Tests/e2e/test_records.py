@@ -19,7 +19,7 @@ def backend(request):
         # A database of its own: the test edits a stored entry, and every later `pacspace
         # audit` of the shared test database (crash-test, hostile-test) would report it.
         shared = os.environ["PACSPACE_TEST_POSTGRES_URL"]
-        name = f"pacspace_records_{uuid.uuid4().hex[:8]}"
+        name = f"pacspace_t{int(time.time())}_{uuid.uuid4().hex[:8]}"  # the Swift tests drop it after an hour
         subprocess.run(["psql", shared, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
         env["DATABASE_URL"] = shared.rsplit("/", 1)[0] + "/" + name
     server = Server(env=env).start()
