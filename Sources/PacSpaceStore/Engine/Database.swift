@@ -137,10 +137,12 @@ public final class Database: Sendable {
 extension Database: Service {}
 
 extension Database {
-    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL, for a claim subquery: a row another
-    /// transaction holds is passed over instead of waited for. Nothing on SQLite, whose one
-    /// writer never meets a locked row.
-    var skipLocked: SQLQueryString { dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : "" }
+    /// `FOR NO KEY UPDATE SKIP LOCKED` on PostgreSQL, for a claim subquery: a row another
+    /// transaction is claiming or updating is passed over instead of waited for. NO KEY: a
+    /// row only referenced by an insert in flight (FOR KEY SHARE, the foreign-key check) is
+    /// still taken — FOR UPDATE would skip it too, and nobody would claim it. Nothing on
+    /// SQLite, whose one writer never meets a locked row.
+    var skipLocked: SQLQueryString { dialect == .postgres ? " FOR NO KEY UPDATE SKIP LOCKED" : "" }
 }
 
 extension PostgresClient.Configuration {
