@@ -42,8 +42,9 @@ import Testing
 
             // The entry joins the log and becomes VERIFIED with a receipt.
             var verified = again
-            for _ in 0..<1000 where verified.data["status"] != "VERIFIED" {  // up to 10 s
-                try await Task.sleep(for: .milliseconds(10))
+            var pause = PollingPause()
+            for _ in 0..<1000 where verified.data["status"] != "VERIFIED" {  // up to ~100 s: a hang
+                try await pause.wait()
                 verified = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"chk-c"}"#)
             }
             #expect(verified.data["status"] == "VERIFIED")

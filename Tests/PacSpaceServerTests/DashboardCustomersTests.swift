@@ -300,10 +300,11 @@ import Testing
                 _ = try await api.waitForDelta(emitted.data["recordId"]?.string ?? "", key: key)
             }
             // Sealed, and in the log, while the clock is still last month's.
+            var pause = PollingPause()
             for _ in 0..<1000 {
                 let sealed = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"sealed-1","period":"\#(month)"}"#)
                 if sealed.data["status"] == "VERIFIED" { break }
-                try await Task.sleep(for: .milliseconds(10))
+                try await pause.wait()
             }
             offset.withLock { $0 = 0 }
             let summary = try await api.call(.get, "/dashboard/customers/summary", token: token)

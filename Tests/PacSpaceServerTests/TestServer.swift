@@ -323,10 +323,11 @@ struct API: Sendable {
     /// Polls a record's entry until it is committed; returns its receipt answer.
     func waitForRecordEntry(_ record: String, seq: Int, key: String, type: String = "machine-action-record") async throws -> Reply {
         let start = ContinuousClock.now
+        var pause = PollingPause()
         while ContinuousClock.now - start < .seconds(10) {
             let reply = try await self.record(.get, "\(type)/\(record)/receipts/\(seq)", key: key)
             if reply.data["receipt"]?["status"]?.string == "committed" { return reply }
-            try await Task.sleep(for: .milliseconds(10))
+            try await pause.wait()
         }
         throw TestFailure("\(record) entry seq \(seq) not committed after 10 s")
     }
@@ -334,10 +335,11 @@ struct API: Sendable {
     /// Polls a delta until it leaves QUEUED.
     func waitForDelta(_ recordID: String, key: String, within limit: Duration = .seconds(10)) async throws -> Reply {
         let start = ContinuousClock.now
+        var pause = PollingPause()
         while ContinuousClock.now - start < limit {
             let reply = try await balance(.get, "/delta/\(recordID)", key: key)
             if reply.data["status"]?.string != "QUEUED" { return reply }
-            try await Task.sleep(for: .milliseconds(5))
+            try await pause.wait()
         }
         // Why, as far as the server knows: its sequencer's halts and errors.
         let notable = logs.all.filter { !$0.hasPrefix("debug") && !$0.hasPrefix("info") && !$0.hasPrefix("trace") }.suffix(15)
@@ -347,6 +349,7 @@ struct API: Sendable {
     /// Polls the status route until `environment` leaves `provisioning`; returns its entry and the time taken.
     func waitForEnvironment(_ account: Account, _ environment: String) async throws -> (JSONValue, Duration) {
         let start = ContinuousClock.now
+        var pause = PollingPause()
         while ContinuousClock.now - start < .seconds(10) {
             let status = try await call(.get, "/dashboard/contracts/\(account.tenantID)/status", token: account.accessToken)
             if case .array(let entries)? = status.data["environments"],
@@ -355,9 +358,22 @@ struct API: Sendable {
             {
                 return (entry, ContinuousClock.now - start)
             }
-            try await Task.sleep(for: .milliseconds(10))
+            try await pause.wait()
         }
         throw TestFailure("\(environment) still provisioning after 10 s")
+    }
+}
+
+/// The wait between two polls of a server for work it does in the background: 5 ms at
+/// first, doubling up to 100 ms. A fixed 5 ms made the ~30 tests waiting at once in a full
+/// run on 2 cores (CI's size) send thousands of requests a second, and the sequencers they
+/// waited for got too little of the CPU to finish within the tests' limits.
+struct PollingPause {
+    private var next: Duration = .milliseconds(5)
+
+    mutating func wait() async throws {
+        try await Task.sleep(for: next)
+        next = min(next * 2, .milliseconds(100))
     }
 }
 

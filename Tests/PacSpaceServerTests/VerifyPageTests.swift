@@ -32,8 +32,9 @@ import Testing
             deltas.append(try await api.waitForDelta(emitted.data["recordId"]?.string ?? "", key: key).data)
         }
         var sealed = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"\#(who)","period":"\#(month)"}"#)
+        var pause = PollingPause()
         for _ in 0..<1000 where sealed.data["status"] != "VERIFIED" {
-            try await Task.sleep(for: .milliseconds(10))
+            try await pause.wait()
             sealed = try await api.balance(.post, "/checkpoint", key: key, body: #"{"customerId":"\#(who)","period":"\#(month)"}"#)
         }
         #expect(sealed.data["status"] == "VERIFIED")

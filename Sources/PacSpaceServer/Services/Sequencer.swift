@@ -122,6 +122,10 @@ final class Sequencer: Service {
         }
         let clock = ContinuousClock.now
         pending.removeAll { id in halts.withLock { $0[id].map { $0.retryAt > clock } ?? false } }
+        // Work this server queued first; the rest in a random order, so that servers sharing a
+        // database do not all reach the same log at once and skip it one after another.
+        let queuedHere = backlogs.withLock { backlogs in Set(pending.filter { (backlogs[$0] ?? 0) > 0 }) }
+        pending = pending.filter(queuedHere.contains) + pending.filter { !queuedHere.contains($0) }.shuffled()
         while !pending.isEmpty {
             var again: [String] = []
             for environmentID in pending {

@@ -426,7 +426,8 @@ public enum Migrations {
 
     /// Applies every migration not yet applied, up to `version` (tests build older
     /// schemas); returns how many ran. Safe when several servers start at once on one
-    /// PostgreSQL database: each step holds an advisory lock.
+    /// PostgreSQL database: the first to take the advisory lock applies them all, in one
+    /// transaction; the others then find nothing to do.
     @discardableResult
     public static func apply(to database: Database, through version: Int = latestVersion, logger: Logger, now: Int64) async throws -> Int {
         // Nothing pending (every start but the first): no lock, no transaction. Servers
@@ -436,16 +437,17 @@ public enum Migrations {
             try await db.raw("SELECT MAX(version) AS version FROM schema_migrations").first()?.decode(column: "version", as: Int64?.self)
         }
         if let stored, stored == Int64(version) { return 0 }
-        var applied = 0
-        while let version = try await applyNext(database, through: version, logger: logger, now: now) {
-            logger.info("applied migration", metadata: ["version": "\(version)"])
-            applied += 1
-        }
-        return applied
+        let applied = try await applyPending(database, through: version, logger: logger, now: now)
+        for version in applied { logger.info("applied migration", metadata: ["version": "\(version)"]) }
+        return applied.count
     }
 
-    /// Applies the next pending migration in one transaction; nil when none is pending.
-    private static func applyNext(_ database: Database, through last: Int, logger: Logger, now: Int64) async throws -> Int? {
+    /// Applies every pending migration in one transaction under the lock; returns their
+    /// versions. One transaction, not one per migration: with one per migration, 40
+    /// servers starting on an empty database (the test suite, on CI every run) took turns
+    /// on the lock, each applying one migration behind the whole queue — the last server
+    /// waited 17 s (PostgreSQL's lock-wait log, 2 cores). A failure rolls all of them back.
+    private static func applyPending(_ database: Database, through last: Int, logger: Logger, now: Int64) async throws -> [Int] {
         let dialect = database.dialect
         // No time limit: a migration may rebuild an index over millions of rows.
         return try await database.transaction(timeout: nil) { db in
@@ -461,21 +463,24 @@ public enum Migrations {
                 .decode(column: "version", as: Int64?.self) ?? 0
             // An older build on a newer schema would write rows the newer code does not expect.
             guard current <= latestVersion else { throw DatabaseError.newerSchema(found: Int(current), known: latestVersion) }
-            guard let migration = all.first(where: { $0.version > current }), migration.version <= last else { return nil }
-            logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-            do {
-                let statements = migration.statements + (dialect == .sqlite ? migration.sqliteStatements : migration.postgresStatements)
-                for statement in statements { try await db.raw(SQLQueryString(statement)).run() }
-                try await db.raw(
-                    """
-                    INSERT INTO schema_migrations (version, name, applied_at)
-                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))
-                    """
-                ).run()
-            } catch {
-                throw DatabaseError.migrationFailed(version: migration.version, underlying: String(reflecting: error))
+            var applied: [Int] = []
+            for migration in all where migration.version > current && migration.version <= last {
+                logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                do {
+                    let statements = migration.statements + (dialect == .sqlite ? migration.sqliteStatements : migration.postgresStatements)
+                    for statement in statements { try await db.raw(SQLQueryString(statement)).run() }
+                    try await db.raw(
+                        """
+                        INSERT INTO schema_migrations (version, name, applied_at)
+                        VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))
+                        """
+                    ).run()
+                } catch {
+                    throw DatabaseError.migrationFailed(version: migration.version, underlying: String(reflecting: error))
+                }
+                applied.append(migration.version)
             }
-            return migration.version
+            return applied
         }
     }
 }

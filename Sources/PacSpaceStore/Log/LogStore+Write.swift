@@ -48,13 +48,19 @@ extension LogStore {
     /// such failures in one full test run, deltas QUEUED past 10 s). SQLite has one writer.
     private func claim(_ plan: Plan, _ db: any SQLDatabase) async throws {
         guard database.dialect == .postgres else { return }
-        let key = "pacspace-sequencer:" + plan.environmentID
-        let locked =
-            try await db.raw("SELECT pg_try_advisory_xact_lock(hashtext(\(bind: key))) AS locked").first()?
-            .decode(column: "locked", as: Bool.self) ?? false
+        let locked = try await sequencerLock(plan.environmentID, db)
         let size = try await db.raw("SELECT tree_size FROM environments WHERE id = \(bind: plan.environmentID)").first()?
             .decode(column: "tree_size", as: Int64.self)
         guard locked, size == plan.size else { throw TreeMoved(environmentID: plan.environmentID) }
+    }
+
+    /// Takes the environment's sequencer lock for the rest of the transaction, without
+    /// waiting: false when another server holds it. Always true on SQLite (one server).
+    func sequencerLock(_ environmentID: String, _ db: any SQLDatabase) async throws -> Bool {
+        guard database.dialect == .postgres else { return true }
+        let key = "pacspace-sequencer:" + environmentID
+        return try await db.raw("SELECT pg_try_advisory_xact_lock(hashtext(\(bind: key))) AS locked").first()?
+            .decode(column: "locked", as: Bool.self) ?? false
     }
 
     /// The batch's leaves and the subtree hashes they complete.

@@ -63,15 +63,24 @@ public struct LogStore: Sendable {
         sign: @escaping @Sendable (Checkpoint) throws -> String
     ) async throws -> Integration? {
         // A batch of 10,000 entries may take seconds on a loaded PostgreSQL: a longer limit than requests get.
-        guard let plan = try await database.snapshot(timeout: .seconds(120), { db in try await plan(db, environmentID, limit, lastSigned) }) else {
-            return nil
-        }
+        guard
+            let plan = try await database.snapshot(
+                timeout: .seconds(120),
+                { db in
+                    // Servers sharing a database skip a log another one is planning or writing
+                    // instead of planning the same batch beside it, only to throw it away at
+                    // the write: every server's sequencer sees every environment's queue.
+                    guard try await sequencerLock(environmentID, db) else { throw TreeMoved(environmentID: environmentID) }
+                    return try await plan(db, environmentID, limit, lastSigned)
+                }
+            )
+        else { return nil }
         return try await database.transaction(timeout: .seconds(120)) { db in try await write(plan, now, sign, db) }
     }
 
-    /// The tree grew between a batch's plan and its write: another sequencer integrated
-    /// this log meanwhile (servers sharing a PostgreSQL database). Nothing was written;
-    /// the next round plans again.
+    /// The tree grew between a batch's plan and its write, or another server is planning
+    /// or writing this log's next batch (servers sharing a PostgreSQL database). Nothing
+    /// was written; the next round plans again.
     public struct TreeMoved: Error, CustomStringConvertible {
         public let environmentID: String
         public var description: String { "the log of \(environmentID) grew while a batch was planned; planning again" }
