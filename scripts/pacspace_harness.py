@@ -54,8 +54,9 @@ class Server:
         # address and one key, far past what a client is allowed. The limits themselves are
         # tested at their defaults in Tests/PacSpaceServerTests/RateLimitTests.swift.
         lifted = {f"PACSPACE_RATE_LIMIT_{name}": "1000/s,1000000" for name in ("KEY", "AUTH_FAILURES", "AUTH_ROUTES", "LOGIN", "MAIL", "PAGES")}
-        self.env = dict(os.environ, PACSPACE_BCRYPT_COST="4", PACSPACE_LOG_LEVEL=os.environ.get("PACSPACE_LOG_LEVEL", "warning"),
-                        **dict(lifted, **(env or {})))
+        self.env = dict(os.environ, PACSPACE_BCRYPT_COST="4", PACSPACE_LOG_LEVEL=os.environ.get("PACSPACE_LOG_LEVEL", "warning"))
+        self.env.update(lifted)
+        self.env.update(env or {})
         self.process = None
         self.wrapper = wrapper or []  # e.g. strace with fault injection
 

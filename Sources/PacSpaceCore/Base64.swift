@@ -32,6 +32,15 @@ public enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Decodes unpadded base64url (RFC 4648 §5), as the SDK writes envelopes and tags; nil
+    /// unless the text is the canonical encoding of its bytes.
+    public static func decodeURL(_ text: String) -> [UInt8]? {
+        let bytes = Array(text.utf8)
+        guard !bytes.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "=") }) else { return nil }
+        let standard = bytes.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "+") : $0 == UInt8(ascii: "_") ? UInt8(ascii: "/") : $0 }
+        return decode(String(decoding: standard, as: UTF8.self) + String(repeating: "=", count: (4 - bytes.count % 4) % 4))
+    }
+
     /// Decodes padded standard base64; nil unless the text is the canonical encoding of its bytes.
     public static func decode(_ text: String) -> [UInt8]? {
         let chars = Array(text.utf8)

@@ -42,6 +42,28 @@ public enum RecordAdmission {
         throw first ?? Refusal("RECORD_CONTENT_INVALID", "content is not admitted")
     }
 
+    /// The layout that admits an encrypted entry: its content was admitted by the writer
+    /// before sealing (the SDK runs these same checks); the server sees the lifecycle word
+    /// and the copies of `amends` and `references` outside the envelope.
+    public static func admitSealed(recordType: String, lifecycle: String, outside: JSONValue) throws(Refusal) -> RecordLayout {
+        let layouts = RecordLayout.layouts(of: recordType)
+        guard !layouts.isEmpty else {
+            throw Refusal("RECORD_TYPE_UNKNOWN", "No published layout has the record type \(recordType).")
+        }
+        if let amends = outside["amends"], !isRecordReference(amends) {
+            throw Refusal("RECORD_CONTENT_INVALID", "amends must be {recordKey: 0x + 64 hex, seq}")
+        }
+        if let references = outside["references"] {
+            guard case .array(let items) = references, items.allSatisfy(isRecordReference) else {
+                throw Refusal("RECORD_CONTENT_INVALID", "references must be a list of {recordKey: 0x + 64 hex, seq}")
+            }
+        }
+        guard let layout = layouts.first(where: { $0.lifecycleValues[lifecycle] != nil }) else {
+            throw Refusal("RECORD_STATE_UNKNOWN", "lifecycle=\(lifecycle) is not in the layout")
+        }
+        return layout
+    }
+
     static func admit(_ layout: RecordLayout, lifecycle: String, content: JSONValue) throws(Refusal) {
         try validate(layout, content)
         do { _ = try RecordHash.leaves(of: content, saltKey: Hash.sha256([])) } catch {

@@ -1,11 +1,11 @@
 /// The string formats of record content (docs/records.md, "Layouts"), checked byte by byte.
-enum RecordFormats {
+public enum RecordFormats {
     static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
     static func isLowerHex(_ byte: UInt8) -> Bool { isDigit(byte) || (byte >= 0x61 && byte <= 0x66) }
     static func isHex(_ byte: UInt8) -> Bool { isLowerHex(byte) || (byte >= 0x41 && byte <= 0x46) }
 
     /// `0x` and 64 hex digits (either case when `anyCase`).
-    static func isBytes32(_ text: String, anyCase: Bool) -> Bool {
+    public static func isBytes32(_ text: String, anyCase: Bool) -> Bool {
         let bytes = Array(text.utf8)
         return bytes.count == 66 && bytes[0] == 0x30 && bytes[1] == 0x78 && bytes[2...].allSatisfy(anyCase ? isHex : isLowerHex)
     }

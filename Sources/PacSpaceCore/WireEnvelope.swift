@@ -15,11 +15,13 @@ public enum WireEnvelope {
         code: String,
         message: String,
         details: [JSONValue] = [],
-        retryAfterSeconds: Int? = nil
+        retryAfterSeconds: Int? = nil,
+        extra: [(String, JSONValue)] = []
     ) -> JSONValue {
         var error: [(String, JSONValue)] = [("code", .string(code)), ("message", .string(message))]
         if !details.isEmpty { error.append(("details", .array(details))) }
         if let retryAfterSeconds { error.append(("retryAfterSeconds", .int(retryAfterSeconds))) }
+        error += extra
         return .object([("success", false), ("statusCode", .int(status)), ("error", .object(error)), ("message", .string(message))])
     }
 }

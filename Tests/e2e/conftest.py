@@ -21,6 +21,24 @@ def account(server):
     return server.account()
 
 
+# SQLite always; PostgreSQL too when PACSPACE_TEST_POSTGRES_URL is set.
+BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("PACSPACE_TEST_POSTGRES_URL") else [])
+
+
+def server_on(backend, env):
+    """A started server of its own on `backend`. On PostgreSQL it gets a database of its own:
+    the records tests edit stored entries, and every later `pacspace audit` of the shared
+    test database (crash-test, hostile-test) would report them."""
+    env = dict(env)
+    if backend == "postgres":
+        import subprocess, time, uuid
+        shared = os.environ["PACSPACE_TEST_POSTGRES_URL"]
+        name = f"pacspace_t{int(time.time())}_{uuid.uuid4().hex[:8]}"  # the Swift tests drop it after an hour
+        subprocess.run(["psql", shared, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+        env["DATABASE_URL"] = shared.rsplit("/", 1)[0] + "/" + name
+    return Server(env=env).start()
+
+
 SCREENSHOTS = os.environ.get("PACSPACE_SCREENSHOTS", os.path.join(ROOT, ".build", "screenshots"))
 
 

@@ -7,22 +7,11 @@ import json, os, sqlite3, subprocess, time, uuid
 import pytest
 from pacspace_sdk import NotFoundError, PacSpace, PacSpaceError, ValidationError, fingerprint
 
-from conftest import Server, call
-
-BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("PACSPACE_TEST_POSTGRES_URL") else [])
-
+from conftest import BACKENDS, call, server_on
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def backend(request):
-    env = {"SEQUENCER_INTERVAL": "50"}
-    if request.param == "postgres":
-        # A database of its own: the test edits a stored entry, and every later `pacspace
-        # audit` of the shared test database (crash-test, hostile-test) would report it.
-        shared = os.environ["PACSPACE_TEST_POSTGRES_URL"]
-        name = f"pacspace_t{int(time.time())}_{uuid.uuid4().hex[:8]}"  # the Swift tests drop it after an hour
-        subprocess.run(["psql", shared, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
-        env["DATABASE_URL"] = shared.rsplit("/", 1)[0] + "/" + name
-    server = Server(env=env).start()
+    server = server_on(request.param, {"SEQUENCER_INTERVAL": "50"})
     yield request.param, server, server.account()
     server.stop()
 

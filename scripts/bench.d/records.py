@@ -1,4 +1,5 @@
-"""The records phase of scripts/bench (issue 15): record appends of 4 KiB entries next to
+"""The records phase of scripts/bench (issue 15): record appends of 4 KiB entries (plaintext,
+and encrypted envelopes as the SDK seals them) next to
 single delta emits in the same run, and one record of 10,000 entries read back as its
 history bundle (every page, with every entry's receipt and inclusion proof)."""
 import concurrent.futures, json, time, urllib.request
@@ -18,7 +19,9 @@ def run(server, account, wrk, duration, entries, say):
     appends, errors, p99 = wrk(server, "/api/v1/records/machine-action-record/bench-0/transitions", duration, 32, "records.lua", env)
     rows.append(("record appends, 4 KiB plaintext, 32 conns", f"{appends:,.0f} entries/s", f"{appends / emits:.2f}×",
                  f"p99 {p99:.1f} ms", f"non-2xx {errors}"))
-    rows.append(("record appends, 4 KiB encrypted envelope", "not served yet", "", "", "docs/records.md, 'Not yet'"))
+    sealed, errors, p99 = wrk(server, "/api/v1/records/machine-action-record/sealed-0/transitions", duration, 32, "records-sealed.lua", env)
+    rows.append(("record appends, 4 KiB encrypted envelope, 32 conns", f"{sealed:,.0f} entries/s", f"{sealed / emits:.2f}×",
+                 f"p99 {p99:.1f} ms", f"non-2xx {errors}"))
 
     say(f"bench: writing one record of {entries:,} entries")
     headers = {"X-Api-Key": account["key"]}

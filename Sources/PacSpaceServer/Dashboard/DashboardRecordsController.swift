@@ -57,7 +57,7 @@ struct DashboardRecordsController: Sendable {
             [
                 "record": Self.json(summary),
                 "entries": .array(
-                    entries.map { RecordWire.receipt($0, record: record, proof: nil, verifyUrl: links.disclosingPage($0.entryID)) }
+                    entries.map { RecordWire.receipt($0, record: record, proof: nil, links: links) }
                 ),
                 "grants": .array(grants.map { RecordGrants.json($0, summary: summary, now: now()) }),
                 "nextFromSeq": next,

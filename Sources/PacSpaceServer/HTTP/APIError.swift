@@ -10,11 +10,21 @@ public struct APIError: Error, Sendable {
     public var details: [JSONValue] = []
     public var retryAfterSeconds: Int?
     public var headers: HTTPFields = [:]
+    /// Members of the error object a client acts on beside its code, such as the key
+    /// version a record is sealed under (`recordKid`, `claimKid`: docs/records.md).
+    public var extra: [(String, JSONValue)] = []
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
         self.status = status
         self.code = code
         self.message = message
+    }
+
+    /// The same error with one more member in its error object.
+    func adding(_ member: String, _ value: JSONValue) -> APIError {
+        var error = self
+        error.extra.append((member, value))
+        return error
     }
 
     /// 400 `VALIDATION_ERROR` about one field.
@@ -53,6 +63,13 @@ public struct APIError: Error, Sendable {
 
     /// The error envelope of docs/api.md §1.
     var body: JSONValue {
-        WireEnvelope.failure(status: status.code, code: code, message: message, details: details, retryAfterSeconds: retryAfterSeconds)
+        WireEnvelope.failure(
+            status: status.code,
+            code: code,
+            message: message,
+            details: details,
+            retryAfterSeconds: retryAfterSeconds,
+            extra: extra
+        )
     }
 }

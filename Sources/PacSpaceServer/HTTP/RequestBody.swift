@@ -60,6 +60,9 @@ struct RequestBody {
     /// The raw value of a member.
     subscript(name: String) -> JSONValue? { members[name] }
 
+    /// The whole body as one JSON object (its members' order is not kept: for canonical forms).
+    var json: JSONValue { .object(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) }
+
     /// True when the member is sent as `null` (a PATCH clearing a value).
     func isNull(_ name: String) -> Bool { members[name] == .null }
 

@@ -193,7 +193,7 @@ struct VerifyPageController: Sendable {
             entry,
             record: RecordIdentity(recordType: record.recordType, entityID: record.entityID),
             proof: found.proof.receipt,
-            verifyUrl: links.disclosingPage(entry.entryID)
+            links: links
         )
         return Self.file(try Self.json(receipt), type: "application/json", name: "entry.json")
     }

@@ -129,7 +129,8 @@ struct VerifyPageView {
             "entryHash": committed.hash.prefixedHex, "recordedAt": Timestamp.iso8601(millis: entry.createdAt), "status": entry.status.rawValue,
         ]
         guard disclosed else { return fields }
-        let leaves = (try? RecordHash.leaves(of: entry.content, saltKey: entry.saltKey)) ?? []
+        // An encrypted entry discloses nothing: the server cannot read it.
+        let leaves = entry.saltKey.flatMap { try? RecordHash.leaves(of: entry.content, saltKey: $0) } ?? []
         fields["content"] = [
             "recordType": record.recordType, "entityId": record.entityID, "lifecycle": entry.lifecycle,
             "recordHash": entry.recordHash.prefixedHex, "attempted": entry.attempted ?? "", "hasAttempted": entry.attempted != nil,

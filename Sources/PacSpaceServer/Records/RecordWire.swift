@@ -4,7 +4,11 @@ import PacSpaceStore
 /// The wire shapes of records (docs/records.md, "Wire shapes"), each built here only.
 enum RecordWire {
     static let receiptSchema = "semantic-receipt/v3"
+    /// An encrypted entry's receipt: its envelopes in place of revealed fields.
+    static let sealedReceiptSchema = "semantic-receipt/v4"
     static let historySchema = "record-history-bundle/v1"
+    /// An encrypted record's history: v4 receipts, and the envelopes of its attempts.
+    static let sealedHistorySchema = "record-history-bundle/v3"
 
     /// `committed` once a signed checkpoint covers the entry, `queued` before.
     static func status(_ entry: RecordEntry) -> String { entry.status == .verified ? "committed" : "queued" }
@@ -23,8 +27,14 @@ enum RecordWire {
     /// An entry's receipt, semantic-receipt/v3: every field revealed with its salt, what the
     /// log leaf commits to, and (once committed) the proof of the leaf in a signed checkpoint.
     /// `verifyUrl` is the entry's verification page with the link that shows its fields.
-    static func receipt(_ entry: RecordEntry, record: RecordIdentity, proof: Receipt?, verifyUrl: String) -> JSONValue {
-        let leaves = (try? RecordHash.leaves(of: entry.content, saltKey: entry.saltKey)) ?? []
+    static func receipt(_ entry: RecordEntry, record: RecordIdentity, proof: Receipt?, links: VerifyLinks) -> JSONValue {
+        if let envelopes = entry.envelopes, entry.attempted == nil {
+            return sealedReceipt(entry, envelopes: envelopes, record: record, proof: proof, verifyUrl: links.publicPage(entry.entryID))
+        }
+        // An encrypted record's attempt is a row receipt with nothing revealed: its content is
+        // in the history's `refused` list, sealed.
+        let leaves = entry.saltKey.flatMap { try? RecordHash.leaves(of: entry.content, saltKey: $0) } ?? []
+        let verifyUrl = entry.envelopes == nil ? links.disclosingPage(entry.entryID) : links.publicPage(entry.entryID)
         return [
             "schema": .string(receiptSchema), "receiptId": .string(entry.entryID),
             "recordType": .string(record.recordType), "entityId": .string(record.entityID),
@@ -41,7 +51,36 @@ enum RecordWire {
         ]
     }
 
-    /// A page of a record's history, record-history-bundle/v1.
+    /// An encrypted entry's receipt, semantic-receipt/v4 (`itemKind: slot-v1`): what its log
+    /// leaf commits to and its proof, as v3, with the envelopes the writer sealed and the
+    /// copies of `amends` and `references` the reader checks against the sealed ones.
+    static func sealedReceipt(
+        _ entry: RecordEntry,
+        envelopes: [JSONValue],
+        record: RecordIdentity,
+        proof: Receipt?,
+        verifyUrl: String
+    )
+        -> JSONValue
+    {
+        var members: [(String, JSONValue)] = [
+            ("schema", .string(sealedReceiptSchema)), ("itemKind", .string("slot-v1")), ("receiptId", .string(entry.entryID)),
+            ("recordType", .string(record.recordType)), ("entityId", .string(record.entityID)),
+            ("recordKey", .string(entry.recordKey.prefixedHex)), ("seq", .int(entry.seq)), ("status", .string(status(entry))),
+            ("lifecycle", .string(entry.lifecycle)), ("referenceId", .string(entry.referenceID)),
+            ("recordHash", .string(entry.recordHash.prefixedHex)), ("contentTag", JSONValue.optional(entry.contentTag)),
+            ("envelopes", .array(envelopes)),
+        ]
+        for member in ["amends", "references"] { if let copy = entry.content[member] { members.append((member, copy)) } }
+        members += [
+            ("committed", entry.committed(recordType: record.recordType).json), ("createdAt", .string(Timestamp.iso8601(millis: entry.createdAt))),
+            ("committedAt", entry.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null), ("logCheckpoint", proof?.json ?? .null),
+            ("verifyUrl", .string(verifyUrl)),
+        ]
+        return .object(members)
+    }
+
+    /// A page of a record's history, record-history-bundle/v1 (v3 for an encrypted record).
     static func history(
         _ entries: [(RecordEntry, Receipt?)],
         summary: RecordSummary,
@@ -50,8 +89,10 @@ enum RecordWire {
         generatedAt: Int64
     ) -> JSONValue {
         let record = RecordIdentity(recordType: summary.recordType, entityID: summary.entityID)
-        return [
-            "schema": .string(historySchema), "recordType": .string(summary.recordType), "entityId": .string(summary.entityID),
+        let encrypted = summary.encryptionKid != nil
+        var document: JSONValue = [
+            "schema": .string(encrypted ? sealedHistorySchema : historySchema), "recordType": .string(summary.recordType),
+            "entityId": .string(summary.entityID),
             "recordKey": .string(summary.recordKey.prefixedHex), "lifecycle": JSONValue.optional(summary.lifecycle),
             "entryCount": .int(summary.entryCount), "logOrigin": .string(origin),
             "entries": .array(
@@ -59,10 +100,20 @@ enum RecordWire {
                     ["seq": .int(entry.seq), "status": .string(status(entry)), "receiptId": .string(entry.entryID)]
                 }
             ),
-            "receipts": .array(entries.map { receipt($0, record: record, proof: $1, verifyUrl: links.disclosingPage($0.entryID)) }),
+            "receipts": .array(entries.map { receipt($0, record: record, proof: $1, links: links) }),
             "pendingEntries": [],
             "generatedAt": .string(Timestamp.iso8601(millis: generatedAt)),
         ]
+        if encrypted, case .object(var members) = document {
+            // Each attempt's envelope, opened by a reader holding the version its kid names.
+            let refused: [JSONValue] = entries.compactMap { entry, _ in
+                guard entry.attempted != nil, let envelope = entry.envelopes?.first else { return nil }
+                return ["seq": .int(entry.seq), "recordHash": .string(entry.recordHash.prefixedHex), "envelope": envelope]
+            }
+            members.append(("refused", .array(refused)))
+            document = .object(members)
+        }
+        return document
     }
 }
 

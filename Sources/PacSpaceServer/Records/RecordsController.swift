@@ -15,10 +15,6 @@ struct RecordsController: Sendable {
     let grants: RecordGrants
     let now: @Sendable () -> Int64
 
-    /// The most canonical bytes one entry's content may have: the SDK's cap for an
-    /// encrypted entry's envelope is 47,104 bytes; plaintext gets the next round number.
-    /// Files are referenced by fingerprint, never carried.
-    static let maxContentBytes = 65_536
     /// Entries per history page at most (and by default; `limit` asks for fewer); the rest
     /// follow with `x-next-from-seq`.
     static let pageSize = 1_000
@@ -34,43 +30,8 @@ struct RecordsController: Sendable {
     @Sendable func append(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
         let record = try Self.record(context)
-        let body = try await RequestBody.decode(
-            request,
-            allowed: ["lifecycle", "content", "referenceId", "recordHash", "recordHashVersion", "contentTag", "envelope", "amends", "references"]
-        )
-        if body["envelope"] != nil || body["recordHash"] != nil {
-            // A 4xx, not 501: the request is what this server refuses, and it is not down.
-            throw APIError(
-                .badRequest,
-                "RECORD_ENCRYPTION_UNAVAILABLE",
-                "This server does not take encrypted entries yet; write the entry in plaintext (encrypt=False)."
-            )
-        }
-        let lifecycle = try body.string("lifecycle", maxLength: 64)
-        guard let content = body["content"], content != .null else { throw APIError.invalid("content", "required", "content is required.") }
-        guard let canonical = try? JSONWriter.canonical(content) else {
-            throw APIError(.badRequest, "RECORD_CONTENT_INVALID", "content holds a number outside the range JSON canonicalisation allows.")
-        }
-        guard canonical.count <= Self.maxContentBytes else {
-            throw APIError(
-                .contentTooLarge,
-                "RECORD_ENTRY_TOO_LARGE",
-                "An entry's content fits in \(Self.maxContentBytes) bytes once canonical. Reference bulk payloads by digest instead."
-            )
-        }
-        let layout: RecordLayout
-        do { layout = try RecordAdmission.admit(recordType: record.recordType, lifecycle: lifecycle, content: content) } catch {
-            // 400 even for an unknown type: the SDK keeps a 400's code and turns any 404 into NotFoundError.
-            throw APIError(.badRequest, error.code, error.message)
-        }
-        let submission = RecordStore.Submission(
-            recordType: record.recordType,
-            entityID: record.entityID,
-            layout: layout,
-            lifecycle: lifecycle,
-            content: content,
-            referenceID: try body.optionalString("referenceId", maxLength: 200)
-        )
+        let body = try await RequestBody.decode(request, allowed: RecordSubmission.fields)
+        let submission = try RecordSubmission.read(body, record: record)
         let (entry, created): (RecordEntry, Bool)
         do { (entry, created) = try await writer.append(submission, environmentID: key.environmentID) } catch let refusal
             as RecordStore.Refusal
@@ -100,7 +61,7 @@ struct RecordsController: Sendable {
             .ok,
             [
                 "recordType": .string(record.recordType), "entityId": .string(record.entityID),
-                "receipt": RecordWire.receipt(entry, record: record, proof: proof, verifyUrl: links.disclosingPage(entry.entryID)),
+                "receipt": RecordWire.receipt(entry, record: record, proof: proof, links: links),
             ]
         )
     }
@@ -184,12 +145,32 @@ struct RecordsController: Sendable {
 
     static func apiError(_ refusal: RecordStore.Refusal) -> APIError {
         switch refusal {
-        case .referenceReused(let seq):
+        case .referenceReused(let seq, nil):
             APIError(
                 .conflict,
                 "IDEMPOTENCY_CONFLICT",
                 "This referenceId already names entry \(seq + 1) of the record, with other content. Use a new referenceId for a new entry."
             )
+        case .referenceReused(let seq, let claimKid?):
+            APIError(
+                .conflict,
+                "IDEMPOTENCY_CONFLICT",
+                "This referenceId already names entry \(seq + 1) of the record, sealed under the key version claimKid names."
+            ).adding("claimKid", .string(claimKid))
+        case .encryptionMismatch(let recordEncrypted):
+            APIError(
+                .conflict,
+                "RECORD_ENCRYPTION_MISMATCH",
+                recordEncrypted
+                    ? "This record is encrypted: write its entries encrypted, with the workspace secret."
+                    : "This record is plaintext: write its entries in plaintext (encrypt=False), or start a new record."
+            )
+        case .encryptionVersionMismatch(let recordKid):
+            APIError(
+                .conflict,
+                "RECORD_ENCRYPTION_VERSION_MISMATCH",
+                "This record's entries are sealed under another key version (recordKid); seal the entry under that version."
+            ).adding("recordKid", .string(recordKid))
         case .notAGenesisWord(let allowed):
             APIError(.conflict, "RECORD_LIFECYCLE_INVALID", "A record's first entry is \(allowed.joined(separator: " or ")).")
         case .amendsInvalid(let why): APIError(.badRequest, "RECORD_AMENDS_INVALID", why + ".")

@@ -419,6 +419,21 @@ public enum Migrations {
                 "CREATE INDEX record_grants_record ON record_grants(environment_id, record_key)",
             ]
         ),
+        Migration(
+            version: 20,
+            name: "encrypted records",
+            statements: [
+                // An encrypted record (docs/records.md, "Encrypted entries"): the id of the workspace
+                // key version its entries are sealed under; NULL for a plaintext record.
+                "ALTER TABLE records ADD COLUMN encryption_kid TEXT",
+                // An encrypted entry keeps what the writer sent: its content tag and its envelopes
+                // (a JSON list; a re-key adds one under the new version). Its `content` is then the
+                // copies of amends and references sent beside the envelope, and `salt_key` is ''
+                // (the salt key is sealed inside the envelope; the server never has it).
+                "ALTER TABLE record_entries ADD COLUMN content_tag TEXT",
+                "ALTER TABLE record_entries ADD COLUMN envelopes TEXT",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -23,10 +23,17 @@ public struct RecordEntry: Sendable {
     public let attempted: String?
     public let referenceID: String
     public let recordHash: Hash
-    /// The random key every leaf salt of the record hash comes from.
-    public let saltKey: Hash
-    /// The sealed content, as stored (for an attempt, with the server's two fields).
+    /// The random key every leaf salt of the record hash comes from; nil for an encrypted
+    /// entry (it is sealed in the envelope).
+    public let saltKey: Hash?
+    /// The sealed content, as stored (for an attempt, with the server's two fields); for an
+    /// encrypted entry, the copies of `amends` and `references` sent beside the envelope.
     public let content: JSONValue
+    /// An encrypted entry's content tag (the writer's keyed digest of its content).
+    public let contentTag: String?
+    /// An encrypted entry's envelopes, one per key version it has been sealed under; nil for
+    /// a plaintext entry.
+    public let envelopes: [JSONValue]?
     public let status: Status
     public let logIndex: Int64?
     public let createdAt: Int64
@@ -52,8 +59,18 @@ public struct RecordEntry: Sendable {
         attempted = try row.decode(column: "attempted", as: String?.self)
         referenceID = try row.decode(column: "reference_id", as: String.self)
         recordHash = try hash("record_hash")
-        saltKey = try hash("salt_key")
+        let salt = try row.decode(column: "salt_key", as: String.self)
+        saltKey = salt.isEmpty ? nil : try hash("salt_key")
         content = try JSONParser.parse(Array(try row.decode(column: "content", as: String.self).utf8))
+        contentTag = try row.decode(column: "content_tag", as: String?.self)
+        if let stored = try row.decode(column: "envelopes", as: String?.self) {
+            guard case .array(let list) = try JSONParser.parse(Array(stored.utf8)) else {
+                throw StoreInvariant("record entry envelopes are not a list")
+            }
+            envelopes = list
+        } else {
+            envelopes = nil
+        }
         status = try row.decode(column: "status", as: Status.self)
         logIndex = try row.decode(column: "log_index", as: Int64?.self)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
@@ -69,6 +86,9 @@ public struct RecordSummary: Sendable {
     /// Entries written so far: the next entry's seq.
     public let entryCount: Int64
     public let lifecycle: String?
+    /// The workspace key version an encrypted record's entries are sealed under; nil for a
+    /// plaintext record.
+    public let encryptionKid: String?
     public let createdAt: Int64
     public let updatedAt: Int64
 
@@ -78,9 +98,11 @@ public struct RecordSummary: Sendable {
         recordKey: Hash,
         entryCount: Int64,
         lifecycle: String?,
+        encryptionKid: String?,
         createdAt: Int64,
         updatedAt: Int64
     ) {
+        self.encryptionKid = encryptionKid
         self.recordType = recordType
         self.entityID = entityID
         self.recordKey = recordKey
@@ -99,6 +121,7 @@ public struct RecordSummary: Sendable {
         recordKey = key
         entryCount = try row.decode(column: "entry_count", as: Int64.self)
         lifecycle = try row.decode(column: lifecycleColumn, as: String?.self)
+        encryptionKid = try row.decode(column: "encryption_kid", as: String?.self)
         createdAt = try row.decode(column: createdColumn, as: Int64.self)
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
     }

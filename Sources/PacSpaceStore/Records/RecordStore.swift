@@ -15,25 +15,57 @@ public struct RecordStore: Sendable {
         public let entityID: String
         public let layout: RecordLayout
         public let lifecycle: String
+        /// The content to seal; for an encrypted entry, the copies of `amends` and
+        /// `references` sent beside its envelope.
         public let content: JSONValue
+        /// What the writer sealed itself; nil for a plaintext entry.
+        public let sealed: SealedEntry?
         /// The client's reference (idempotency): the same reference with the same entry
-        /// answers the first; with another entry, ``Refusal/referenceReused``.
+        /// answers the first; with another entry, ``Refusal/referenceReused(seq:claimKid:)``.
         public let referenceID: String?
 
-        public init(recordType: String, entityID: String, layout: RecordLayout, lifecycle: String, content: JSONValue, referenceID: String?) {
+        public init(
+            recordType: String,
+            entityID: String,
+            layout: RecordLayout,
+            lifecycle: String,
+            content: JSONValue,
+            sealed: SealedEntry? = nil,
+            referenceID: String?
+        ) {
             self.recordType = recordType
             self.entityID = entityID
             self.layout = layout
             self.lifecycle = lifecycle
             self.content = content
+            self.sealed = sealed
             self.referenceID = referenceID
+        }
+    }
+
+    /// An encrypted entry as its writer sealed it (docs/records.md, "Encrypted entries"):
+    /// the server stores and commits to these, never to content it cannot read.
+    public struct SealedEntry: Sendable {
+        public let recordHash: Hash
+        public let contentTag: String
+        public let envelope: RecordEnvelope
+
+        public init(recordHash: Hash, contentTag: String, envelope: RecordEnvelope) {
+            self.recordHash = recordHash
+            self.contentTag = contentTag
+            self.envelope = envelope
         }
     }
 
     /// Why an entry was not appended.
     public enum Refusal: Error, Equatable, Sendable {
-        /// The reference already names another entry of the record.
-        case referenceReused(seq: Int64)
+        /// The reference already names another entry of the record; for an encrypted
+        /// record, `claimKid` is the key version that entry is sealed under.
+        case referenceReused(seq: Int64, claimKid: String?)
+        /// Plaintext written to an encrypted record, or the other way round.
+        case encryptionMismatch(recordEncrypted: Bool)
+        /// The envelope is sealed under another key version than the record's.
+        case encryptionVersionMismatch(recordKid: String)
         /// A record's first entry carries a word its layout does not start with.
         case notAGenesisWord(allowed: [String])
         /// `amends` names no entry it may supersede.
@@ -65,7 +97,7 @@ public struct RecordStore: Sendable {
             Prepared(
                 submission: submission,
                 environmentID: environmentID,
-                requestHash: try Self.requestHash(lifecycle: submission.lifecycle, content: submission.content),
+                requestHash: try Self.requestHash(submission),
                 saltKey: Hash.sha256(Identifier.randomBytes(32)),
                 newKey: Hash.sha256(Identifier.randomBytes(32)),
                 entryID: Identifier.make("ent")
@@ -109,6 +141,7 @@ public struct RecordStore: Sendable {
                 recordKey: item.newKey,
                 entryCount: 0,
                 lifecycle: nil,
+                encryptionKid: submission.sealed?.envelope.kid,
                 createdAt: now,
                 updatedAt: now
             )
@@ -116,9 +149,10 @@ public struct RecordStore: Sendable {
             try await checkAmends(submission.content, record: fresh, environmentID: environmentID, db)
             try await db.raw(
                 """
-                INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, created_at, updated_at)
+                INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, encryption_kid, created_at,
+                                     updated_at)
                 VALUES (\(bind: environmentID), \(bind: submission.recordType), \(bind: submission.entityID), \(bind: item.newKey.prefixedHex), 0,
-                        NULL, \(bind: now), \(bind: now))
+                        NULL, \(bind: submission.sealed?.envelope.kid), \(bind: now), \(bind: now))
                 ON CONFLICT (environment_id, record_type, entity_id) DO NOTHING
                 """
             ).run()
@@ -135,14 +169,21 @@ public struct RecordStore: Sendable {
               AND reference_id = \(bind: reference)
             """
         ).first() {
+            let answered = try RecordEntry(row: earlier)
             guard try earlier.decode(column: "request_hash", as: String.self) == item.requestHash.prefixedHex else {
-                throw Refusal.referenceReused(seq: try earlier.decode(column: "seq", as: Int64.self))
+                let claimKid = answered.envelopes?.last.flatMap { envelope -> String? in
+                    if case .string(let kid)? = envelope["kid"] { kid } else { nil }
+                }
+                throw Refusal.referenceReused(seq: answered.seq, claimKid: claimKid)
             }
-            return (try RecordEntry(row: earlier), false)
+            return (answered, false)
         }
+        try Self.checkEncryption(submission, record: record)
         let (lifecycle, attempted, content) = try plannedState(submission, record: record)
         try await checkAmends(content, record: record, environmentID: environmentID, db)
-        let committed = try Self.commit(content, saltKey: item.saltKey)
+        let committed = try submission.sealed?.recordHash ?? Self.commit(content, saltKey: item.saltKey)
+        let saltKey = submission.sealed == nil ? item.saltKey.prefixedHex : ""
+        let envelopes = submission.sealed.map { String(decoding: JSONWriter.serialize(.array([$0.envelope.json])), as: UTF8.self) }
         let entry = RecordEntryHash(
             recordType: submission.recordType,
             recordKey: record.recordKey,
@@ -165,12 +206,12 @@ public struct RecordStore: Sendable {
         let stored = try await db.raw(
             """
             INSERT INTO record_entries (entry_id, environment_id, record_key, seq, lifecycle, attempted, reference_id, request_hash,
-                record_hash, salt_key, content, leaf_data, queue_position, status, created_at)
+                record_hash, salt_key, content, content_tag, envelopes, leaf_data, queue_position, status, created_at)
             VALUES (\(bind: item.entryID), \(bind: environmentID), \(bind: record.recordKey.prefixedHex), \(bind: record.entryCount),
                     \(bind: lifecycle), \(bind: attempted), \(bind: reference), \(bind: item.requestHash.prefixedHex),
-                    \(bind: committed.prefixedHex), \(bind: item.saltKey.prefixedHex),
-                    \(bind: String(decoding: JSONWriter.serialize(content), as: UTF8.self)),
-                    \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now))
+                    \(bind: committed.prefixedHex), \(bind: saltKey),
+                    \(bind: String(decoding: JSONWriter.serialize(content), as: UTF8.self)), \(bind: submission.sealed?.contentTag),
+                    \(bind: envelopes), \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now))
             RETURNING *
             """
         ).first()
@@ -198,8 +239,11 @@ public struct RecordStore: Sendable {
             return (submission.lifecycle, nil, submission.content)
         }
         guard let current = record.lifecycle else { throw Refusal.notAGenesisWord(allowed: submission.layout.genesis) }
-        // Recorded, not refused: the entry says what was attempted and the state stays.
-        guard case .object(let members) = submission.content else { return (current, submission.lifecycle, submission.content) }
+        // Recorded, not refused: the entry says what was attempted and the state stays. (An
+        // encrypted entry's content is sealed: only its `attempted` column says so.)
+        guard submission.sealed == nil, case .object(let members) = submission.content else {
+            return (current, submission.lifecycle, submission.content)
+        }
         let content = JSONValue.object(
             members + [("attemptedTarget", .string(submission.lifecycle)), ("ruleId", .string(Self.transitionRule))]
         )
@@ -238,7 +282,7 @@ public struct RecordStore: Sendable {
                 let row = try await db.raw(
                     """
                     SELECT e.*, r.record_type, r.entity_id, r.entry_count, r.lifecycle AS record_lifecycle,
-                           r.created_at AS record_created_at, r.updated_at
+                           r.created_at AS record_created_at, r.updated_at, r.encryption_kid
                     FROM record_entries e
                     JOIN records r ON r.environment_id = e.environment_id AND r.record_key = e.record_key
                     WHERE e.entry_id = \(bind: entryID)
@@ -261,8 +305,26 @@ public struct RecordStore: Sendable {
     }
 
     /// The hash an idempotent retry is compared by: the entry as the client sent it.
-    static func requestHash(lifecycle: String, content: JSONValue) throws -> Hash {
-        Hash.sha256(try JSONWriter.canonical(["lifecycle": .string(lifecycle), "content": content]))
+    /// What makes two writes with one reference the same entry: the lifecycle and content,
+    /// or for an encrypted entry its content tag and key version with the outside copies
+    /// (its envelope differs on every try: a fresh IV).
+    static func requestHash(_ submission: Submission) throws -> Hash {
+        var members: [(String, JSONValue)] = [("lifecycle", .string(submission.lifecycle)), ("content", submission.content)]
+        if let sealed = submission.sealed {
+            members += [("contentTag", .string(sealed.contentTag)), ("kid", .string(sealed.envelope.kid))]
+        }
+        return Hash.sha256(try JSONWriter.canonical(.object(members)))
+    }
+
+    /// A record stays plaintext or encrypted, under one key version at a time (a re-key
+    /// moves it to the next).
+    private static func checkEncryption(_ submission: Submission, record: RecordSummary) throws {
+        guard record.entryCount > 0 else { return }
+        switch (record.encryptionKid, submission.sealed) {
+        case (nil, nil): return
+        case (let kid?, let sealed?): if kid != sealed.envelope.kid { throw Refusal.encryptionVersionMismatch(recordKid: kid) }
+        case (let kid, _): throw Refusal.encryptionMismatch(recordEncrypted: kid != nil)
+        }
     }
 
     static func commit(_ content: JSONValue, saltKey: Hash) throws -> Hash {

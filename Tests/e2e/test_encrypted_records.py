@@ -1,0 +1,160 @@
+"""Encrypted records with the official SDK (pacspace-sdk 0.7.0, unmodified; issue 15,
+docs/records.md "Encrypted entries"), on SQLite and, when PACSPACE_TEST_POSTGRES_URL is set,
+PostgreSQL: the client seals each entry with its workspace secret; the server stores
+envelopes, commits each entry to the environment's log, and never sees the content."""
+import glob, json, os, subprocess, time, uuid
+
+import pytest
+from pacspace_sdk import PacSpace, PacSpaceError, fingerprint
+from pacspace_sdk.workspace_secret import generate_workspace_secret
+
+from conftest import BACKENDS, call, server_on
+
+# Written inside sealed content only; it must appear nowhere on the server's side.
+MARKER = "MARKER-" + uuid.uuid4().hex
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request):
+    # Trace logging: whatever the server could log about a request, it does here.
+    server = server_on(request.param, {"SEQUENCER_INTERVAL": "50", "PACSPACE_LOG_LEVEL": "trace"})
+    yield request.param, server, server.account()
+    server.stop()
+
+
+def sdk(server, account, secret):
+    return PacSpace(account["key"], base_url=server.base, max_retries=0, records={"secret": secret})
+
+
+def committed(pac, record, entry, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        answer = pac.records.receipt(record, entry)
+        if answer["receipt"]["status"] == "committed":
+            return answer
+        time.sleep(0.05)
+    raise AssertionError(f"{record} entry {entry} not committed in {timeout} s")
+
+
+def stored_bytes(name, server):
+    """Everything the server keeps: its data directory's files, its log, and (PostgreSQL) a dump."""
+    chunks = []
+    for path in glob.glob(os.path.join(server.data_dir, "**"), recursive=True):
+        if os.path.isfile(path):
+            with open(path, "rb") as file:
+                chunks.append(file.read())
+    if name == "postgres":
+        chunks.append(subprocess.run(["pg_dump", server.env["DATABASE_URL"]], capture_output=True, check=True).stdout)
+    return b"".join(chunks)
+
+
+def test_encrypted_entries_are_sealed_committed_and_opened_by_the_writer(backend):
+    name, server, account = backend
+    secret = generate_workspace_secret()
+    pac = sdk(server, account, secret)
+    record = f"payout-{uuid.uuid4().hex[:8]}"
+    report = fingerprint(b"the payout file", blind=False)
+    first = pac.records.emit(record=record, title=f"Payout approved {MARKER}", occurred_at="2026-12-01T09:00:00Z",
+                             actor_id="finance-bot", payloads=[report.ref], note=f"private note {MARKER}",
+                             idempotency_key="payout-1")
+    assert first["encrypted"] is True and first["seq"] == 0 and first["recordId"] == record
+    wire = first["wireRecordId"]
+    assert wire != record and MARKER not in json.dumps(first)
+    # The same write again (a retry) is the same entry.
+    again = pac.records.emit(record=record, title=f"Payout approved {MARKER}", occurred_at="2026-12-01T09:00:00Z",
+                             actor_id="finance-bot", payloads=[report.ref], note=f"private note {MARKER}",
+                             idempotency_key="payout-1")
+    assert again["seq"] == 0 and again["receiptId"] == first["receiptId"]
+    second = pac.records.emit(record=record, title="Payout corrected", occurred_at="2026-12-01T10:00:00Z",
+                              actor_id="finance-bot", payloads=[report.ref], lifecycle="amended",
+                              amends={"recordKey": first["recordKey"], "entry": 1})
+    assert second["seq"] == 1
+
+    # The receipt: v4 with the envelope, opened and checked against its record hash by the SDK.
+    answer = committed(pac, record, 2)
+    receipt = answer["receipt"]
+    assert receipt["schema"] == "semantic-receipt/v4" and receipt["itemKind"] == "slot-v1"
+    assert receipt["amends"] == {"recordKey": first["recordKey"], "seq": 0}
+    assert answer["opened"]["content"]["title"] == "Payout corrected"
+    assert MARKER not in json.dumps(receipt)
+    opened_first = committed(pac, record, 1)["opened"]["content"]
+    assert opened_first["title"] == f"Payout approved {MARKER}" and opened_first["note"] == f"private note {MARKER}"
+
+    # pacspace verify-receipt checks the entry's leaf and inclusion offline (its content stays sealed).
+    status, contracts = call(server.base, "GET", "/dashboard/contracts", token=account["jwt"])
+    key = next(item["publicKey"] for item in contracts["data"] if item["environment"] == "testnet")
+    path = os.path.join(server.data_dir, "sealed-entry.json")
+    for text, verdict in ((json.dumps(receipt), 0), (json.dumps(receipt).replace(receipt["recordHash"], "0x" + "1" * 64), 1)):
+        with open(path, "w") as file:
+            file.write(text)
+        checked = subprocess.run([server.binary, "verify-receipt", "--record-entry", path, "--key", key], capture_output=True, text=True)
+        assert checked.returncode == verdict, checked.stdout + checked.stderr
+    os.remove(path)
+
+    # History and bundle: v3, every entry opened.
+    history = pac.records.history(record)
+    assert history["schema"] == "record-history-bundle/v3" and history["entityId"] == wire
+    assert [e["content"]["title"] for e in history["opened"]] == [f"Payout approved {MARKER}", "Payout corrected"]
+    bundle = pac.records.bundle(record)
+    assert bundle["bundleDigest"].startswith("0x") and len(bundle["opened"]) == 2
+
+    # A copy for a reader with no workspace, and the record's key for one with the record only.
+    copy = pac.records.keep_copy(record)
+    assert copy["schema"] == "pacspace-record-copy/v1" and b'"recordKey"' in copy["bytes"]
+    record_key = pac.records.record_key(record)
+    plain_reader = PacSpace(account["key"], base_url=server.base, max_retries=0)
+    read = plain_reader.records.history(None, wire_record_id=wire, record_key=record_key)
+    assert [e["content"]["title"] for e in read["opened"]] == [f"Payout approved {MARKER}", "Payout corrected"]
+
+    # A forbidden transition is recorded as an attempt: its envelope comes back under `refused`.
+    pac.records.emit(record=record, title="Payout closed", occurred_at="2026-12-01T11:00:00Z",
+                     actor_id="finance-bot", payloads=[report.ref], lifecycle="closed")
+    attempt = pac.records.emit(record=record, title="Payout reopened", occurred_at="2026-12-01T11:30:00Z",
+                               actor_id="finance-bot", payloads=[report.ref], lifecycle="amended")
+    assert attempt["attempted"] == "amended" and attempt["lifecycle"] == "closed"
+    history = pac.records.history(record)
+    assert [item["seq"] for item in history["refused"]] == [3]
+    assert [e["content"]["title"] for e in history["opened"]][-1] == "Payout closed"
+
+    # A record stays encrypted: plaintext written to its wire id is refused. (Plaintext under
+    # the record's own name is another record: encrypted ones are known by their wire id.)
+    with pytest.raises(PacSpaceError) as refused:
+        pac.records.emit(record=wire, title="in clear", occurred_at="2026-12-01T12:00:00Z", actor_id="a",
+                         payloads=[report.ref], encrypt=False)
+    assert refused.value.code == "RECORD_ENCRYPTION_MISMATCH"
+
+    # The server never had the content: not in its files (its trace log among them) or its database.
+    time.sleep(1.5)  # past the SQLite checkpointer's next pass
+    everything = stored_bytes(name, server)
+    assert receipt["envelopes"][0]["ct"][:64].encode() in everything  # the search does read what was stored
+    assert MARKER.encode() not in everything
+
+
+def test_sealed_writes_are_checked_at_their_edges(backend):
+    _, server, account = backend
+    record = f"raw-{uuid.uuid4().hex[:8]}"
+    path = f"/api/v1/records/machine-action-record/{record}/transitions"
+    envelope = {"v": 1, "alg": "A256GCM", "kid": "a" * 64, "iv": "AAAAAAAAAAAAAAAA", "ct": "A" * 363}
+    body = {"lifecycle": "recorded", "referenceId": "r1", "recordHash": "0x" + "b" * 64, "contentTag": "A" * 43, "envelope": envelope}
+    headers = {"X-Api-Key": account["key"]}
+    status, answer = call(server.base, "POST", path, body, headers=headers)
+    assert status == 201, answer
+    cases = [
+        ({**body, "referenceId": "r2", "recordHashVersion": 3}, 400, "RECORD_HASH_VERSION_NOT_ENABLED"),
+        ({**body, "referenceId": "r2", "envelope": {**envelope, "ct": "A" * 362}}, 400, "RECORD_ENVELOPE_MALFORMED"),
+        ({**body, "referenceId": "r2", "envelope": {**envelope, "ct": "A" * 70_000}}, 413, "RECORD_ENTRY_TOO_LARGE"),
+        ({**body, "referenceId": "r2", "envelope": {**envelope, "kid": "c" * 64}}, 409, "RECORD_ENCRYPTION_VERSION_MISMATCH"),
+        ({**body, "contentTag": "E" * 43}, 409, "IDEMPOTENCY_CONFLICT"),
+        ({**body, "referenceId": "r2", "recordHash": "0x" + "B" * 64}, 400, "RECORD_CONTENT_INVALID"),
+        ({**body, "referenceId": "r2", "content": {}}, 400, "VALIDATION_ERROR"),
+        ({**body, "referenceId": "r2", "references": [{"recordKey": "0x12", "seq": 0}]}, 400, "RECORD_CONTENT_INVALID"),
+        ({**body, "referenceId": "r2", "references": [{"recordKey": "0x" + "e" * 64, "seq": 0}] * 900}, 413,
+         "RECORD_ENTRY_BODY_TOO_LARGE"),
+    ]
+    for case, expected_status, code in cases:
+        status, answer = call(server.base, "POST", path, case, headers=headers)
+        assert (status, answer["error"]["code"]) == (expected_status, code), answer
+        if code == "RECORD_ENCRYPTION_VERSION_MISMATCH":
+            assert answer["error"]["recordKid"] == "a" * 64
+        if code == "IDEMPOTENCY_CONFLICT":
+            assert answer["error"]["claimKid"] == "a" * 64
