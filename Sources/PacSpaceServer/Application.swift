@@ -216,6 +216,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         now: configuration.now
     )
     .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
+    RecordKeysController(keys: RecordKeyStore(database: database), now: configuration.now)
+        .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
     let deliveries = WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now)
     deliveries.addRoutes(to: balance)
     deliveries.addDashboardRoutes(to: router, auth: auth)

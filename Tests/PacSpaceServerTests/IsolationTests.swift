@@ -37,6 +37,11 @@ import Testing
         // Appending names a record in the caller's own environment: another tenant's record of the
         // same id is another record (RecordsTests.aRecordIdIsTheTenantsOwn).
         "POST /api/v1/records/{recordType}/{entityId}/transitions",
+        // The workspace keys of encrypted records: these act on the caller's own environment
+        // (its identity, versions and holders); a workspace's public identity is readable by
+        // any of the same environment kind, by design (RecordKeysTests).
+        "PUT /api/v1/records/encryption/identity", "PUT /api/v1/records/encryption/versions/{version}",
+        "POST /api/v1/records/encryption/holders", "GET /api/v1/records/encryption/workspaces/{workspaceId}/identity",
         // The verification page and its files: public proofs, content only through the link's
         // k or a record id (VerifyPageTests); the assets are the same for everyone.
         "GET /verify/{id}", "GET /receipt/{receiptId}", "GET /verify/{id}/receipt.tlog-proof", "GET /verify/{id}/verifier-key",
@@ -79,6 +84,23 @@ import Testing
                 )
                 #expect(written.status == .created, "\(written.text)")
             }
+            // B's workspace keys: an identity, a version, and a holder (tenant C) with a wrap.
+            let c = try await api.account()
+            let cTest = try await api.apiKey(c)
+            _ = try await api.record(.put, "encryption/identity", key: bTest, body: RecordKeysTests.identity(7))
+            _ = try await api.record(.put, "encryption/identity", key: cTest, body: RecordKeysTests.identity(8))
+            _ = try await api.record(.put, "encryption/versions/1", key: bTest, body: #"{"kid":"\#(String(repeating: "b", count: 64))"}"#)
+            let cWorkspace = String(c.tenantID.dropFirst(4))
+            let pinned = RecordKeysTests.publicKeyID(8)
+            let holderOfB =
+                try await api.record(
+                    .post,
+                    "encryption/holders",
+                    key: bTest,
+                    body: #"{"workspaceId":"\#(cWorkspace)","scope":"workspace","pinnedId":"\#(pinned)"}"#
+                ).data["holderId"]?.string ?? ""
+            let wrapOfB = #"{"version":1,"pinnedId":"\#(pinned)","wrap":\#(RecordKeysTests.wrap)}"#
+            #expect(try await api.record(.put, "encryption/holders/\(holderOfB)/wraps", key: bTest, body: wrapOfB).status == .ok)
             let webhook = try await api.call(
                 .post,
                 "/dashboard/webhooks",
@@ -100,7 +122,8 @@ import Testing
             let bSession = JWTFixtures.session(of: b.accessToken)
             let secrets = [
                 "secret-customer-b", "secret-reason-b", "secret-live-b", "secret-live-reason", "hooks.example.com/secret-b", "secret-title-b",
-                b.tenantID, b.email, testRecord, liveRecord, webhookID, eventID, liveEventID, keyID, bSession,
+                b.tenantID, b.email, testRecord, liveRecord, webhookID, eventID, liveEventID, keyID, bSession, holderOfB, cWorkspace,
+                RecordKeysTests.publicKeyID(7),
             ]
 
             // Tenant A.
@@ -201,6 +224,7 @@ import Testing
                     ),
                 ] + Self.balanceProbes(record: testRecord, customer: "secret-customer-b", event: eventID, key: aTest)
                 + Self.recordProbes(record: "secret-record-b", key: aTest) + Self.recordProbes(record: "secret-live-record-b", key: bTest)
+                + Self.keyProbes(holder: holderOfB, key: aTest, wrap: wrapOfB)
                 + Self.balanceProbes(record: liveRecord, customer: "secret-live-b", event: liveEventID, key: bTest)  // sandbox key, production data
 
             for probe in probes {
@@ -240,8 +264,16 @@ import Testing
                 let forbidden = credential.isKey(bTest) ? ["secret-live-b", "secret-live-reason", liveRecord, liveEventID] : secrets
                 for secret in forbidden where reply.text.contains(secret) { Issue.record("GET \(path) leaks \(secret): \(reply.text)") }
             }
+            // A's own workspace keys never show B's.
+            let keyLists = ["encryption/identity", "encryption/versions", "encryption/holders", "encryption/holdings"]
+            for path in keyLists {
+                let reply = try await api.record(.get, path, key: aTest)
+                #expect(reply.status == .ok, "\(path): \(reply.text)")
+                for secret in secrets where reply.text.contains(secret) { Issue.record("GET \(path) leaks \(secret): \(reply.text)") }
+            }
             // Every route is probed above or exempt for a stated reason.
             let covered = Set(probes.map(\.route)).union(lists.map { "GET \($0.0.split(separator: "?")[0])" }).union(Self.exempt)
+                .union(keyLists.map { "GET /api/v1/records/" + $0 })
             // The dashboard pages reach data only through the API routes probed here, with the
             // session's own token (DashboardPagesTests.aSessionSeesOnlyItsOwnTenant).
             for route in api.routes where !covered.contains(route) && !route.contains(" /app") {
@@ -254,9 +286,49 @@ import Testing
         }
     }
 
+    /// Another workspace's holder, named by id: not the caller's to change or answer.
+    static func keyProbes(holder: String, key: String, wrap: String) -> [Probe] {
+        let base = "/api/v1/records/encryption"
+        let kid = String(repeating: "b", count: 64)
+        return [
+            Probe(method: .delete, path: "\(base)/holders/\(holder)", route: "DELETE \(base)/holders/{holderId}", credential: .key(key)),
+            Probe(
+                method: .put,
+                path: "\(base)/holders/\(holder)/wraps",
+                route: "PUT \(base)/holders/{holderId}/wraps",
+                body: wrap,
+                credential: .key(key)
+            ),
+            Probe(
+                method: .post,
+                path: "\(base)/holdings/\(holder)/confirm",
+                route: "POST \(base)/holdings/{holderId}/confirm",
+                body: #"{"version":1,"kid":"\#(kid)"}"#,
+                credential: .key(key)
+            ),
+            Probe(
+                method: .post,
+                path: "\(base)/holdings/\(holder)/refuse",
+                route: "POST \(base)/holdings/{holderId}/refuse",
+                body: #"{"version":1}"#,
+                credential: .key(key)
+            ),
+        ]
+    }
+
     static func recordProbes(record: String, key: String) -> [Probe] {
         let base = "/api/v1/records/machine-action-record/\(record)"
+        let ciphertext = String(repeating: "A", count: 363)
+        let envelope =
+            #"{"v":1,"alg":"A256GCM","kid":"\#(String(repeating: "a", count: 64))","iv":"AAAAAAAAAAAAAAAA","ct":"\#(ciphertext)"}"#
         return [
+            Probe(
+                method: .put,
+                path: base + "/entries/0/envelope",
+                route: "PUT /api/v1/records/{recordType}/{entityId}/entries/{seq}/envelope",
+                body: #"{"envelope":\#(envelope)}"#,
+                credential: .key(key)
+            ),
             Probe(
                 method: .get,
                 path: base + "/receipts/0",

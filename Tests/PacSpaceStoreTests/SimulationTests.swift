@@ -148,7 +148,10 @@ import Testing
                 for column in ["display_name", "unit_label", "sharing_state_hint", "event_cadence"] {
                     try await db.raw("ALTER TABLE customers DROP COLUMN \(unsafeRaw: column)").run()
                 }
-                for table in ["record_grants", "record_entries", "records"] {
+                for table in [
+                    "record_holder_wraps", "record_holders", "record_key_versions", "record_seed_wraps", "record_identities", "record_grants",
+                    "record_entries", "records",
+                ] {
                     try await db.raw("DROP TABLE \(unsafeRaw: table)").run()
                 }
                 try await db.raw("DELETE FROM schema_migrations WHERE version >= 13").run()

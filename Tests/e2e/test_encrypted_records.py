@@ -158,3 +158,73 @@ def test_sealed_writes_are_checked_at_their_edges(backend):
             assert answer["error"]["recordKid"] == "a" * 64
         if code == "IDEMPOTENCY_CONFLICT":
             assert answer["error"]["claimKid"] == "a" * 64
+
+
+def test_identity_rotation_rekey_and_holders_across_two_workspaces(backend):
+    _, server, account = backend
+    other = server.account()  # another tenant: the holder
+    secret = generate_workspace_secret()
+    pac = sdk(server, account, secret)
+    holder = sdk(server, other, generate_workspace_secret())
+
+    # Identities: registered once (again: the same, not created), each with its code.
+    mine = pac.records.identity.register()
+    assert mine["created"] is True and len(mine["code"].split()) == 8
+    assert pac.records.identity.register()["created"] is False
+    theirs = holder.records.identity.register()
+    their_workspace = holder.records._encrypted().own_workspace_id()
+    assert their_workspace == other["tenant"].removeprefix("tnt_")
+
+    # A holder is added only with the code read out of band; a wrong code stops it before any wrap.
+    with pytest.raises(PacSpaceError) as wrong:
+        pac.records.holders.add(workspace_id=their_workspace, confirmed_code="00000 " * 7 + "00000")
+    assert wrong.value.code == "RECORDS_CODE_MISMATCH"
+    added = pac.records.holders.add(workspace_id=their_workspace, confirmed_code=theirs["code"])
+    assert added["created"] is True and [w["state"] for w in added["wraps"]] == ["stored"]
+    listed = pac.records.holders.list()
+    assert [h["holderWorkspaceId"] for h in listed["holders"]] == [their_workspace] and listed["holderSet"].startswith("0x")
+
+    # The holder opens its wrap with its own seed and confirms it.
+    confirmed = holder.records.holdings.confirm()
+    assert [(c["version"], c["state"]) for c in confirmed] == [(1, "confirmed")]
+    assert holder.records.holdings.list()["holdings"][0]["wraps"][0]["state"] == "confirmed"
+
+    # A record under version 1, then the next secret: version 2 is registered and wrapped to the holder.
+    record = f"ledger-{uuid.uuid4().hex[:8]}"
+    for index in range(3):
+        pac.records.emit(record=record, title=f"Close {index}", occurred_at="2026-12-01T09:00:00Z", actor_id="finance",
+                         payloads=[fingerprint(b"ledger", blind=False).ref])
+    from pacspace_sdk.workspace_secret import next_workspace_secret
+    following = next_workspace_secret(secret)
+    rotated = pac.records.rotate(following)
+    assert rotated["version"] == 2 and rotated["holders"][0]["wrapped"] is True
+    versions = pac._client.get("/api/v1/records/encryption/versions")["versions"]
+    assert [v["version"] for v in versions] == [1, 2]
+    assert [(c["version"], c["state"]) for c in holder.records.holdings.confirm() if c["version"] == 2] == [(2, "confirmed")]
+
+    # Re-keying seals every entry again under version 2 (latest first); record hashes are unchanged.
+    before = pac.records.history(record)
+    rekeyed = pac.records.rekey(to_version=2, record=record)
+    assert [e["state"] for e in rekeyed["entries"]] == ["swapped"] * 3
+    after = pac.records.history(record)
+    assert [r["recordHash"] for r in after["receipts"]] == [r["recordHash"] for r in before["receipts"]]
+    assert all(len(r["envelopes"]) == 2 for r in after["receipts"])
+    assert [e["content"]["title"] for e in after["opened"]] == ["Close 0", "Close 1", "Close 2"]
+    # The record is under version 2 now: a client holding the rotated secret writes to it.
+    stale = sdk(server, account, following)  # a fresh client: it seals under its current version, 2
+    assert stale.records.emit(record=record, title="Close 3", occurred_at="2026-12-01T10:00:00Z", actor_id="finance",
+                              payloads=[fingerprint(b"ledger", blind=False).ref])["seq"] == 3
+    # The first client remembered version 1 for this record: told the record's version
+    # (409 RECORD_ENCRYPTION_VERSION_MISMATCH with recordKid), it reseals under 2.
+    assert pac.records.emit(record=record, title="Close 4", occurred_at="2026-12-01T11:00:00Z", actor_id="finance",
+                            payloads=[fingerprint(b"ledger", blind=False).ref])["seq"] == 4
+    # A client on the old secret alone cannot: the SDK names the version it lacks.
+    with pytest.raises(PacSpaceError) as lacking:
+        sdk(server, account, secret).records.emit(record=record, title="Close 5", occurred_at="2026-12-01T12:00:00Z",
+                                                  actor_id="finance", payloads=[fingerprint(b"ledger", blind=False).ref])
+    assert lacking.value.code == "RECORDS_VERSION_NOT_HELD"
+
+    # Removed, a holder is no longer listed as active and holds nothing more.
+    pac.records.holders.remove(added["holderId"])
+    assert pac.records.holders.list()["holders"][0]["removedAt"] is not None
+    assert holder.records.holdings.list()["holdings"] == []

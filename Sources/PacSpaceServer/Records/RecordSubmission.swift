@@ -70,26 +70,7 @@ enum RecordSubmission {
             )
         default: throw APIError.invalid("recordHashVersion", "value", "recordHashVersion is 2 (or absent).")
         }
-        guard let envelopeValue = body["envelope"], envelopeValue != .null else {
-            throw APIError.invalid("envelope", "required", "An encrypted entry carries its envelope.")
-        }
-        let envelope: RecordEnvelope
-        do { envelope = try RecordEnvelope(envelopeValue) } catch {
-            switch error {
-            case .tooLarge:
-                throw APIError(
-                    .contentTooLarge,
-                    "RECORD_ENTRY_TOO_LARGE",
-                    "An encrypted entry fits in 47,104 bytes once encoded. Reference bulk payloads by digest instead."
-                )
-            case .malformed:
-                throw APIError(
-                    .badRequest,
-                    "RECORD_ENVELOPE_MALFORMED",
-                    "envelope must be {v: 1, alg: A256GCM, kid, iv, ct}: a 64-hex kid, a 12-byte IV and whole padded blocks, in base64url."
-                )
-            }
-        }
+        let envelope = try envelope(body["envelope"])
         let lifecycle = try body.string("lifecycle", maxLength: 64)
         let recordHashText = try body.string("recordHash", maxLength: 66)
         guard RecordFormats.isBytes32(recordHashText, anyCase: false), let recordHash = Hash(prefixedHex: recordHashText) else {
@@ -123,5 +104,26 @@ enum RecordSubmission {
             sealed: RecordStore.SealedEntry(recordHash: recordHash, contentTag: contentTag, envelope: envelope),
             referenceID: try body.string("referenceId", maxLength: 200)
         )
+    }
+
+    /// An envelope as the SDK seals it, in shape, or the SDK's refusal.
+    static func envelope(_ value: JSONValue?) throws -> RecordEnvelope {
+        guard let value, value != .null else { throw APIError.invalid("envelope", "required", "An encrypted entry carries its envelope.") }
+        do { return try RecordEnvelope(value) } catch {
+            switch error {
+            case .tooLarge:
+                throw APIError(
+                    .contentTooLarge,
+                    "RECORD_ENTRY_TOO_LARGE",
+                    "An encrypted entry fits in 47,104 bytes once encoded. Reference bulk payloads by digest instead."
+                )
+            case .malformed:
+                throw APIError(
+                    .badRequest,
+                    "RECORD_ENVELOPE_MALFORMED",
+                    "envelope must be {v: 1, alg: A256GCM, kid, iv, ct}: a 64-hex kid, a 12-byte IV and whole padded blocks, in base64url."
+                )
+            }
+        }
     }
 }

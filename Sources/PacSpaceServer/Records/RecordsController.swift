@@ -24,6 +24,7 @@ struct RecordsController: Sendable {
         group.get(":recordType/:entityId/receipts/:seq", use: receipt)
         group.get(":recordType/:entityId/history", use: history)
         group.get(":recordType/:entityId/bundle", use: bundle)
+        group.put(":recordType/:entityId/entries/:seq/envelope", use: rekey)
         grants.addRoutes(to: group)
     }
 
@@ -64,6 +65,33 @@ struct RecordsController: Sendable {
                 "receipt": RecordWire.receipt(entry, record: record, proof: proof, links: links),
             ]
         )
+    }
+
+    /// A re-key (docs/records.md, "Re-keying"): the writer re-sealed an encrypted entry under
+    /// another version of its workspace secret; the envelope joins the entry's others.
+    @Sendable func rekey(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        let record = try Self.record(context)
+        guard let seq = Int64(try context.pathParameter("seq")), seq >= 0 else {
+            throw APIError.invalid("seq", "format", "seq is a whole number from 0 (entry 1 is seq 0).")
+        }
+        let body = try await RequestBody.decode(request, allowed: ["envelope"])
+        let envelope = try RecordSubmission.envelope(body["envelope"])
+        do {
+            try await records.addEnvelope(
+                environmentID: key.environmentID,
+                recordType: record.recordType,
+                entityID: record.entityID,
+                seq: seq,
+                envelope: envelope,
+                now: now()
+            )
+        } catch RecordStore.EnvelopeRefusal.entryNotFound {
+            throw APIError(.notFound, "RECORD_ENTRY_NOT_FOUND", "This record has no entry with seq \(seq).")
+        } catch RecordStore.EnvelopeRefusal.notEncrypted {
+            throw APIError(.conflict, "RECORD_ENCRYPTION_MISMATCH", "This record is plaintext: its entries have no envelope to re-key.")
+        }
+        return Envelope.success(.ok, ["seq": .int(seq), "kid": .string(envelope.kid)])
     }
 
     @Sendable func history(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -434,6 +434,50 @@ public enum Migrations {
                 "ALTER TABLE record_entries ADD COLUMN envelopes TEXT",
             ]
         ),
+        Migration(
+            version: 21,
+            name: "record workspace keys",
+            statements: [
+                // The environment's workspace identity for encrypted records (docs/records.md,
+                // "Workspace keys"): an X-Wing public key the client drew. One is current; a
+                // replaced one is kept, retired, so wraps made to it still open.
+                """
+                CREATE TABLE record_identities (
+                    environment_id TEXT NOT NULL REFERENCES environments(id), public_key_id TEXT NOT NULL, public_key TEXT NOT NULL,
+                    retired_at BIGINT, created_at BIGINT NOT NULL, PRIMARY KEY (environment_id, public_key_id))
+                """,
+                "CREATE UNIQUE INDEX record_identities_current ON record_identities(environment_id) WHERE retired_at IS NULL",
+                // An identity's seed sealed by the client under one version of its workspace secret.
+                """
+                CREATE TABLE record_seed_wraps (
+                    environment_id TEXT NOT NULL, public_key_id TEXT NOT NULL, version BIGINT NOT NULL, wrap TEXT NOT NULL,
+                    PRIMARY KEY (environment_id, public_key_id, version))
+                """,
+                // The versions of the workspace secret, by their records key's id.
+                """
+                CREATE TABLE record_key_versions (
+                    environment_id TEXT NOT NULL REFERENCES environments(id), version BIGINT NOT NULL, kid TEXT NOT NULL,
+                    created_at BIGINT NOT NULL, PRIMARY KEY (environment_id, version), UNIQUE (environment_id, kid))
+                """,
+                // Another workspace (of the same environment kind) that holds this one's keys, for
+                // the whole workspace or one record; `pinned_id` the public key id its wraps were made to.
+                """
+                CREATE TABLE record_holders (
+                    holder_id TEXT PRIMARY KEY, environment_id TEXT NOT NULL REFERENCES environments(id),
+                    holder_environment_id TEXT NOT NULL REFERENCES environments(id), scope TEXT NOT NULL, required INTEGER NOT NULL,
+                    pinned_id TEXT NOT NULL, record_type TEXT, entity_id TEXT, removed_at BIGINT, created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX record_holders_holder ON record_holders(holder_environment_id)",
+                // One wrap for a holder: a version's records key (`version`) or a record's key
+                // (`rkid`), its state `stored` until the holder confirms or refuses it.
+                """
+                CREATE TABLE record_holder_wraps (
+                    holder_id TEXT NOT NULL REFERENCES record_holders(holder_id), slot TEXT NOT NULL, version BIGINT, rkid TEXT,
+                    pinned_id TEXT NOT NULL, wrap TEXT NOT NULL, state TEXT NOT NULL, reason TEXT, updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (holder_id, slot))
+                """,
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

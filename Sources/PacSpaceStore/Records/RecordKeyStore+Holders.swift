@@ -1,0 +1,287 @@
+import PacSpaceCore
+import SQLKit
+
+/// The other workspaces that hold an environment's keys, and what it holds for others
+/// (docs/records.md, "Workspace keys").
+extension RecordKeyStore {
+    // MARK: Holders
+
+    /// Another workspace holding this environment's keys.
+    public struct Holder: Sendable {
+        public enum Scope: String, Sendable, CaseIterable {
+            case workspace
+            case record
+        }
+
+        public let holderID: String
+        /// The owner's environment.
+        public let environmentID: String
+        public let holderEnvironmentID: String
+        /// The holder's tenant, where the query read it (``holders(environmentID:)``).
+        public let holderTenantID: String?
+        public let scope: Scope
+        public let required: Bool
+        public let pinnedID: String
+        public let record: (recordType: String, entityID: String)?
+        public let removedAt: Int64?
+        public let createdAt: Int64
+
+        init(row: any SQLRow) throws {
+            holderID = try row.decode(column: "holder_id", as: String.self)
+            environmentID = try row.decode(column: "environment_id", as: String.self)
+            holderEnvironmentID = try row.decode(column: "holder_environment_id", as: String.self)
+            holderTenantID = try? row.decode(column: "holder_tenant_id", as: String.self)
+            scope = try row.decode(column: "scope", as: Scope.self)
+            required = try row.decode(column: "required", as: Int64.self) != 0
+            pinnedID = try row.decode(column: "pinned_id", as: String.self)
+            if let type = try row.decode(column: "record_type", as: String?.self), let entity = try row.decode(column: "entity_id", as: String?.self)
+            {
+                record = (type, entity)
+            } else {
+                record = nil
+            }
+            removedAt = try row.decode(column: "removed_at", as: Int64?.self)
+            createdAt = try row.decode(column: "created_at", as: Int64.self)
+        }
+    }
+
+    /// The environment's holders, removed ones too (with `removedAt`), and the digest of the
+    /// active ones the client echoes when it registers a version.
+    public func holders(environmentID: String) async throws -> (holders: [Holder], holderSet: String) {
+        try await database.read { db in
+            let all = try await db.raw(
+                """
+                SELECT h.*, e.tenant_id AS holder_tenant_id FROM record_holders h JOIN environments e ON e.id = h.holder_environment_id
+                WHERE h.environment_id = \(bind: environmentID) ORDER BY h.created_at, h.holder_id
+                """
+            ).all().map(Holder.init(row:))
+            return (all, Self.holderSet(all.filter { $0.removedAt == nil }))
+        }
+    }
+
+    /// Adds a holder; the same workspace, scope and record again answers the first (false).
+    public func addHolder(
+        environmentID: String,
+        holderEnvironmentID: String,
+        scope: Holder.Scope,
+        required: Bool,
+        pinnedID: String,
+        record: (recordType: String, entityID: String)?,
+        now: Int64
+    ) async throws -> (Holder, created: Bool) {
+        try await database.transaction { db in
+            let recordType = record?.recordType ?? ""
+            let entityID = record?.entityID ?? ""
+            if let existing = try await db.raw(
+                """
+                SELECT * FROM record_holders WHERE environment_id = \(bind: environmentID) AND holder_environment_id = \(bind: holderEnvironmentID)
+                  AND scope = \(bind: scope.rawValue) AND COALESCE(record_type, '') = \(bind: recordType)
+                  AND COALESCE(entity_id, '') = \(bind: entityID) AND removed_at IS NULL
+                """
+            ).first() {
+                return (try Holder(row: existing), false)
+            }
+            let active = try await Self.count("record_holders WHERE environment_id = \(bind: environmentID) AND removed_at IS NULL", db)
+            guard active < Self.maxHolders else { throw Refusal.limitReached("\(Self.maxHolders) holders") }
+            guard
+                let row = try await db.raw(
+                    """
+                    INSERT INTO record_holders (holder_id, environment_id, holder_environment_id, scope, required, pinned_id, record_type,
+                                                entity_id, created_at)
+                    VALUES (\(bind: Identifier.make("hld")), \(bind: environmentID), \(bind: holderEnvironmentID), \(bind: scope.rawValue),
+                            \(bind: required ? 1 : 0), \(bind: pinnedID), \(bind: record?.recordType), \(bind: record?.entityID), \(bind: now))
+                    RETURNING *
+                    """
+                ).first()
+            else { throw StoreInvariant("holder not stored") }
+            return (try Holder(row: row), true)
+        }
+    }
+
+    /// Removes a holder: its wraps stay stored but it reads nothing more. False when none.
+    public func removeHolder(environmentID: String, holderID: String, now: Int64) async throws -> Bool {
+        try await database.transaction { db in
+            try await db.raw(
+                """
+                UPDATE record_holders SET removed_at = \(bind: now)
+                WHERE holder_id = \(bind: holderID) AND environment_id = \(bind: environmentID) AND removed_at IS NULL RETURNING holder_id
+                """
+            ).first() != nil
+        }
+    }
+
+    /// Which key a wrap carries.
+    public enum WrapSlot: Sendable, Equatable {
+        /// A version's records key (a workspace holder).
+        case version(Int64)
+        /// One record's key, by its id (a record holder).
+        case record(rkid: String)
+
+        var key: String {
+            switch self {
+            case .version(let version): "v\(version)"
+            case .record(let rkid): "r\(rkid)"
+            }
+        }
+    }
+
+    /// Stores (or replaces) a wrap for one of the environment's active holders; its state is
+    /// `stored` until the holder confirms or refuses it.
+    public func storeWrap(
+        environmentID: String,
+        holderID: String,
+        slot: WrapSlot,
+        pinnedID: String,
+        wrap: JSONValue,
+        now: Int64
+    )
+        async throws
+    {
+        try await database.transaction { db in
+            guard
+                let holder = try await db.raw(
+                    """
+                    SELECT * FROM record_holders WHERE holder_id = \(bind: holderID) AND environment_id = \(bind: environmentID)
+                      AND removed_at IS NULL
+                    """
+                ).first().map(Holder.init(row:))
+            else { throw Refusal.holderNotFound }
+            if case .version(let version) = slot {
+                guard holder.scope == .workspace else { throw Refusal.holderNotFound }
+                guard
+                    try await db.raw(
+                        "SELECT 1 AS found FROM record_key_versions WHERE environment_id = \(bind: environmentID) AND version = \(bind: version)"
+                    ).first() != nil
+                else { throw Refusal.versionUnknown }
+            } else if holder.scope != .record {
+                throw Refusal.holderNotFound
+            }
+            let wraps = try await Self.count("record_holder_wraps WHERE holder_id = \(bind: holderID) AND slot <> \(bind: slot.key)", db)
+            guard wraps < Self.maxWrapsPerHolder else { throw Refusal.limitReached("\(Self.maxWrapsPerHolder) wraps for one holder") }
+            try await Self.storeWrap(holderID, slot, pinnedID: pinnedID, wrap: wrap, now: now, db)
+        }
+    }
+
+    static func storeWrap(
+        _ holderID: String,
+        _ slot: WrapSlot,
+        pinnedID: String,
+        wrap: JSONValue,
+        now: Int64,
+        _ db: any SQLDatabase
+    )
+        async throws
+    {
+        var version: Int64?
+        var rkid: String?
+        switch slot {
+        case .version(let number): version = number
+        case .record(let id): rkid = id
+        }
+        try await db.raw(
+            """
+            INSERT INTO record_holder_wraps (holder_id, slot, version, rkid, pinned_id, wrap, state, updated_at)
+            VALUES (\(bind: holderID), \(bind: slot.key), \(bind: version), \(bind: rkid), \(bind: pinnedID), \(bind: text(wrap)), 'stored',
+                    \(bind: now))
+            ON CONFLICT (holder_id, slot) DO UPDATE SET pinned_id = excluded.pinned_id, wrap = excluded.wrap, state = 'stored', reason = NULL,
+                updated_at = excluded.updated_at
+            """
+        ).run()
+    }
+
+    // MARK: Holdings
+
+    /// One wrap as its holder sees it.
+    public struct HeldWrap: Sendable {
+        public let version: Int64?
+        /// The version's key id (workspace wraps).
+        public let kid: String?
+        public let rkid: String?
+        public let wrap: JSONValue
+        public let state: String
+        public let reason: String?
+    }
+
+    /// What the environment holds for others: each active holder row naming it, with its
+    /// owner's tenant and every wrap stored for it.
+    public func holdings(holderEnvironmentID: String) async throws -> [(holder: Holder, ownerTenantID: String, wraps: [HeldWrap])] {
+        try await database.read { db in
+            let holders = try await db.raw(
+                """
+                SELECT h.*, e.tenant_id AS owner_tenant_id FROM record_holders h JOIN environments e ON e.id = h.environment_id
+                WHERE h.holder_environment_id = \(bind: holderEnvironmentID) AND h.removed_at IS NULL ORDER BY h.created_at, h.holder_id
+                """
+            ).all()
+            var result: [(holder: Holder, ownerTenantID: String, wraps: [HeldWrap])] = []
+            for row in holders {
+                let holder = try Holder(row: row)
+                let wraps = try await db.raw(
+                    """
+                    SELECT w.*, v.kid FROM record_holder_wraps w
+                    LEFT JOIN record_key_versions v ON v.environment_id = \(bind: holder.environmentID) AND v.version = w.version
+                    WHERE w.holder_id = \(bind: holder.holderID) ORDER BY w.version, w.rkid
+                    """
+                ).all().map { wrap in
+                    HeldWrap(
+                        version: try wrap.decode(column: "version", as: Int64?.self),
+                        kid: try wrap.decode(column: "kid", as: String?.self),
+                        rkid: try wrap.decode(column: "rkid", as: String?.self),
+                        wrap: try Self.json(wrap, "wrap"),
+                        state: try wrap.decode(column: "state", as: String.self),
+                        reason: try wrap.decode(column: "reason", as: String?.self)
+                    )
+                }
+                result.append((holder, try row.decode(column: "owner_tenant_id", as: String.self), wraps))
+            }
+            return result
+        }
+    }
+
+    /// The holder's answer about one of its wraps: confirmed (it opened, to the key id the
+    /// owner registered) or refused with a reason. False when no such stored wrap is its own.
+    public func answer(
+        holderEnvironmentID: String,
+        holderID: String,
+        version: Int64?,
+        confirmedKid: String?,
+        refusal: String?,
+        now: Int64
+    ) async throws -> Bool {
+        try await database.transaction { db in
+            guard
+                let holder = try await db.raw(
+                    """
+                    SELECT * FROM record_holders WHERE holder_id = \(bind: holderID) AND holder_environment_id = \(bind: holderEnvironmentID)
+                      AND removed_at IS NULL
+                    """
+                ).first().map(Holder.init(row:))
+            else { return false }
+            let state = refusal == nil ? "confirmed" : "refused"
+            if let version {
+                if let confirmedKid {
+                    // A confirmation names the key it opened: it must be the version's.
+                    guard
+                        try await db.raw(
+                            """
+                            SELECT 1 AS found FROM record_key_versions WHERE environment_id = \(bind: holder.environmentID)
+                              AND version = \(bind: version) AND kid = \(bind: confirmedKid)
+                            """
+                        ).first() != nil
+                    else { return false }
+                }
+                return try await db.raw(
+                    """
+                    UPDATE record_holder_wraps SET state = \(bind: state), reason = \(bind: refusal), updated_at = \(bind: now)
+                    WHERE holder_id = \(bind: holderID) AND slot = \(bind: WrapSlot.version(version).key) RETURNING slot
+                    """
+                ).first() != nil
+            }
+            return try await db.raw(
+                """
+                UPDATE record_holder_wraps SET state = \(bind: state), reason = \(bind: refusal), updated_at = \(bind: now)
+                WHERE holder_id = \(bind: holderID) AND version IS NULL AND state = 'stored' RETURNING slot
+                """
+            ).first() != nil
+        }
+    }
+}

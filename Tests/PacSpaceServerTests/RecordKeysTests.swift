@@ -1,0 +1,146 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import PacSpaceCore
+import Testing
+
+/// The workspace keys of encrypted records (issue 15, docs/records.md "Workspace keys"): each
+/// environment's identity, its secret's versions, its holders and what it holds for others —
+/// every value at its edges, and no tenant reaching another's.
+@Suite struct RecordKeysTests {
+    /// An X-Wing public key's size, filled with `byte`, in unpadded base64url.
+    static func publicKey(_ byte: UInt8, count: Int = 1_216) -> String {
+        Base64.encode([UInt8](repeating: byte, count: count)).replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The SDK's `public_key_id`: SHA-256 of its label, 0x00 and the key.
+    static func publicKeyID(_ byte: UInt8) -> String {
+        SHA256.hash(data: Array("pacspace:public-key-id:v1".utf8) + [0] + [UInt8](repeating: byte, count: 1_216))
+            .map { String(format: "%02x", $0) }.joined()
+    }
+
+    static let wrap = #"{"v":1,"alg":"A256GCM","kid":"k","iv":"AAAAAAAAAAAAAAAA","ct":"AAAA"}"#
+
+    static func identity(_ byte: UInt8, version: Int = 1) -> String {
+        #"{"xwingPublic":"\#(publicKey(byte))","seedWrap":{"version":\#(version),"wrap":\#(wrap)}}"#
+    }
+
+    @Test(arguments: Backend.all)
+    func identitiesAreRegisteredOnceAndReadByOthersOfTheSameKind(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let owner = try await api.account()
+            let key = try await api.apiKey(owner)
+            let other = try await api.apiKey(try await api.account())
+            func put(_ body: String, _ key: String) async throws -> String {
+                let reply = try await api.record(.put, "encryption/identity", key: key, body: body)
+                return "\(reply.status.code) \(reply.errorCode ?? (reply.data["created"] == .bool(true) ? "true" : "false"))"
+            }
+            let empty = try await api.record(.get, "encryption/identity", key: key)
+            let workspace = String(owner.tenantID.dropFirst(4))
+            #expect(empty.data["workspaceId"] == .string(workspace) && empty.data["xwingPublicId"] == .null)
+            #expect(
+                try await put(#"{"xwingPublic":"\#(Self.publicKey(1, count: 1_215))","seedWrap":{"version":1,"wrap":{}}}"#, key)
+                    == "400 VALIDATION_ERROR"
+            )
+            #expect(try await put(#"{"xwingPublic":"\#(Self.publicKey(1))=","seedWrap":{"version":1,"wrap":{}}}"#, key) == "400 VALIDATION_ERROR")
+            #expect(try await put(Self.identity(1, version: 0), key) == "400 VALIDATION_ERROR")
+            #expect(try await put(#"{"xwingPublic":"\#(Self.publicKey(1))","seedWrap":{"version":1,"wrap":"x"}}"#, key) == "400 VALIDATION_ERROR")
+            let huge = #"{"xwingPublic":"\#(Self.publicKey(1))","seedWrap":{"version":1,"wrap":{"ct":"\#(String(repeating: "A", count: 9_000))"}}}"#
+            #expect(try await put(huge, key) == "400 VALIDATION_ERROR")
+            #expect(try await put(Self.identity(1), key) == "201 true")
+            #expect(try await put(Self.identity(1), key) == "200 false")
+            #expect(try await put(Self.identity(2), key) == "409 RECORDS_IDENTITY_EXISTS")
+            let mine = try await api.record(.get, "encryption/identity", key: key)
+            #expect(mine.data["xwingPublicId"] == .string(Self.publicKeyID(1)))
+            #expect(mine.data["seedWraps"]?[0]?["version"] == .number("1"))
+            // Another tenant of the sandbox reads the public part only.
+            let seen = try await api.record(.get, "encryption/workspaces/\(workspace)/identity", key: other)
+            #expect(seen.status == .ok && seen.data["xwingPublicId"] == .string(Self.publicKeyID(1)) && seen.data["seedWraps"] == nil)
+            #expect(try await api.record(.get, "encryption/workspaces/tnt_\(workspace)/identity", key: other).errorCode == "VALIDATION_ERROR")
+            #expect(
+                try await api.record(.get, "encryption/workspaces/\(String(repeating: "a", count: 24))/identity", key: other).errorCode
+                    == "RECORDS_IDENTITY_NOT_FOUND"
+            )
+        }
+    }
+
+    @Test(arguments: Backend.all)
+    func holdersAreTheOwnersAndHoldingsTheHolders(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let owner = try await api.apiKey(try await api.account())
+            let holderAccount = try await api.account()
+            let holder = try await api.apiKey(holderAccount)
+            let stranger = try await api.apiKey(try await api.account())
+            let holderWorkspace = String(holderAccount.tenantID.dropFirst(4))
+            _ = try await api.record(.put, "encryption/identity", key: owner, body: Self.identity(1))
+            // No identity yet: nobody can hold for it.
+            let early = #"{"workspaceId":"\#(holderWorkspace)","scope":"workspace","pinnedId":"\#(Self.publicKeyID(2))"}"#
+            #expect(try await api.record(.post, "encryption/holders", key: owner, body: early).errorCode == "RECORDS_IDENTITY_NOT_FOUND")
+            _ = try await api.record(.put, "encryption/identity", key: holder, body: Self.identity(2))
+            let wrongPin = #"{"workspaceId":"\#(holderWorkspace)","scope":"workspace","pinnedId":"\#(Self.publicKeyID(3))"}"#
+            #expect(try await api.record(.post, "encryption/holders", key: owner, body: wrongPin).errorCode == "RECORDS_PIN_CHANGED")
+            let added = try await api.record(.post, "encryption/holders", key: owner, body: early)
+            #expect(added.status == .created)
+            let holderID = try #require(added.data["holderId"]?.string)
+            #expect(try await api.record(.post, "encryption/holders", key: owner, body: early).status == .ok)  // the same again
+            // A wrap needs a registered version; then the holder sees it, and only the holder does.
+            let wrapBody = #"{"version":1,"pinnedId":"\#(Self.publicKeyID(2))","wrap":\#(Self.wrap)}"#
+            #expect(
+                try await api.record(.put, "encryption/holders/\(holderID)/wraps", key: owner, body: wrapBody).errorCode == "RECORDS_VERSION_UNKNOWN"
+            )
+            let listed = try await api.record(.get, "encryption/holders", key: owner)
+            let holderSet = try #require(listed.data["holderSet"]?.string)
+            let kid = String(repeating: "c", count: 64)
+            let stale = #"{"kid":"\#(kid)","wrapFormat":2,"holderSet":"0x00","holderWraps":[]}"#
+            #expect(try await api.record(.put, "encryption/versions/1", key: owner, body: stale).errorCode == "RECORDS_HOLDER_SET_CHANGED")
+            let holderWrap = #"{"holderId":"\#(holderID)","pinnedId":"\#(Self.publicKeyID(2))","wrap":\#(Self.wrap)}"#
+            let version =
+                #"{"kid":"\#(kid)","wrapFormat":2,"holderSet":"\#(holderSet)","holderWraps":[\#(holderWrap)]}"#
+            let registered = try await api.record(.put, "encryption/versions/1", key: owner, body: version)
+            #expect(registered.status == .ok && registered.data["holdersNeedingConfirmation"] == .array([.string(holderID)]), "\(registered.text)")
+            let other = #"{"kid":"\#(String(repeating: "d", count: 64))","wrapFormat":2}"#
+            #expect(try await api.record(.put, "encryption/versions/1", key: owner, body: other).errorCode == "RECORDS_VERSION_CONFLICT")
+            #expect(try await api.record(.put, "encryption/versions/0", key: owner, body: other).errorCode == "VALIDATION_ERROR")
+            let held = try await api.record(.get, "encryption/holdings", key: holder)
+            #expect(held.data["holdings"]?[0]?["wraps"]?[0]?["kid"] == .string(kid), "\(held.text)")
+            #expect(held.data["holdings"]?[0]?["wraps"]?[0]?["state"] == "stored")
+            #expect(try await api.record(.get, "encryption/holdings", key: stranger).data["holdings"] == .array([]))
+            #expect(try await api.record(.get, "encryption/holders", key: stranger).data["holders"] == .array([]))
+            // Only the holder answers, and only with the version's key id.
+            let confirm = #"{"version":1,"kid":"\#(kid)"}"#
+            #expect(try await api.record(.post, "encryption/holdings/\(holderID)/confirm", key: stranger, body: confirm).status == .notFound)
+            let wrongKid = #"{"version":1,"kid":"\#(String(repeating: "e", count: 64))"}"#
+            #expect(try await api.record(.post, "encryption/holdings/\(holderID)/confirm", key: holder, body: wrongKid).status == .notFound)
+            #expect(try await api.record(.post, "encryption/holdings/\(holderID)/confirm", key: holder, body: confirm).data["state"] == "confirmed")
+            // Only the owner removes; removed, the holder holds nothing.
+            #expect(try await api.record(.delete, "encryption/holders/\(holderID)", key: stranger).errorCode == "RECORDS_HOLDER_NOT_FOUND")
+            #expect(try await api.record(.delete, "encryption/holders/\(holderID)", key: owner).status == .ok)
+            #expect(try await api.record(.get, "encryption/holdings", key: holder).data["holdings"] == .array([]))
+            #expect(
+                try await api.record(.put, "encryption/holders/\(holderID)/wraps", key: owner, body: wrapBody).errorCode == "RECORDS_HOLDER_NOT_FOUND"
+            )
+        }
+    }
+
+    @Test func versionsStopAtTheirBound() async throws {
+        try await TestServer().run { api in
+            let key = try await api.apiKey(try await api.account())
+            for version in 1...256 {
+                let kid = String(format: "%064x", version)
+                #expect(try await api.record(.put, "encryption/versions/\(version)", key: key, body: #"{"kid":"\#(kid)"}"#).status == .ok)
+            }
+            let past = #"{"kid":"\#(String(repeating: "f", count: 64))"}"#
+            #expect(try await api.record(.put, "encryption/versions/257", key: key, body: past).errorCode == "RECORDS_LIMIT_REACHED")
+            #expect(try await api.record(.get, "encryption/versions", key: key).data["versions"]?[255]?["version"] == .number("256"))
+        }
+    }
+}
+
+extension JSONValue {
+    /// The `index`th item of a list.
+    fileprivate subscript(index: Int) -> JSONValue? {
+        guard case .array(let items) = self, items.indices.contains(index) else { return nil }
+        return items[index]
+    }
+}
