@@ -204,6 +204,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     ReceiptController(receipts: periodReceipts, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
     DashboardRecordsController(records: records, environments: environments, links: links, now: configuration.now)
         .addRoutes(to: router, auth: auth)
+    let recordKeys = RecordKeyStore(database: database)
     RecordsController(
         records: records,
         writer: RecordWriter(records: records, now: configuration.now) { queued in
@@ -212,11 +213,11 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         },
         receipts: receipts,
         links: links,
-        grants: RecordGrants(records: records, environments: environments, now: configuration.now),
+        grants: RecordGrants(records: records, environments: environments, keys: recordKeys, now: configuration.now),
         now: configuration.now
     )
     .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
-    RecordKeysController(keys: RecordKeyStore(database: database), now: configuration.now)
+    RecordKeysController(keys: recordKeys, now: configuration.now)
         .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
     let deliveries = WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now)
     deliveries.addRoutes(to: balance)

@@ -107,16 +107,39 @@ import Testing
             #expect(held.data["holdings"]?[0]?["wraps"]?[0]?["state"] == "stored")
             #expect(try await api.record(.get, "encryption/holdings", key: stranger).data["holdings"] == .array([]))
             #expect(try await api.record(.get, "encryption/holders", key: stranger).data["holders"] == .array([]))
+            // Reading as a holder: an encrypted record of the owner's, once a wrap is confirmed;
+            // never a plaintext one; never before; never for a workspace that holds nothing.
+            let sealed =
+                #"{"lifecycle":"recorded","referenceId":"r","recordHash":"0x\#(String(repeating: "b", count: 64))","#
+                + #""contentTag":"\#(String(repeating: "A", count: 43))","envelope":{"v":1,"alg":"A256GCM","kid":"\#(kid)","#
+                + #""iv":"AAAAAAAAAAAAAAAA","ct":"\#(String(repeating: "A", count: 363))"}}"#
+            #expect(try await api.record(.post, "machine-action-record/sealed/transitions", key: owner, body: sealed).status == .created)
+            _ = try await api.record(.post, "machine-action-record/open/transitions", key: owner, body: RecordsTests.entry(title: "plain"))
+            let ownerWorkspace = String(try #require(try await api.record(.get, "encryption/identity", key: owner).data["workspaceId"]?.string))
+            func readAsHolder(_ record: String, _ key: String, for workspace: String = ownerWorkspace) async throws -> Reply {
+                try await api.keyed(
+                    .get,
+                    "/api/v1/records/machine-action-record/\(record)/history",
+                    key: key,
+                    headers: [HTTPField.Name("X-PacSpace-Holder-For") ?? .via: workspace]
+                )
+            }
+            #expect(try await readAsHolder("sealed", holder).errorCode == "RECORDS_NOT_HOLDER")  // stored, not confirmed
             // Only the holder answers, and only with the version's key id.
             let confirm = #"{"version":1,"kid":"\#(kid)"}"#
             #expect(try await api.record(.post, "encryption/holdings/\(holderID)/confirm", key: stranger, body: confirm).status == .notFound)
             let wrongKid = #"{"version":1,"kid":"\#(String(repeating: "e", count: 64))"}"#
             #expect(try await api.record(.post, "encryption/holdings/\(holderID)/confirm", key: holder, body: wrongKid).status == .notFound)
             #expect(try await api.record(.post, "encryption/holdings/\(holderID)/confirm", key: holder, body: confirm).data["state"] == "confirmed")
+            #expect(try await readAsHolder("sealed", holder).json["schema"] == "record-history-bundle/v3")
+            #expect(try await readAsHolder("open", holder).errorCode == "RECORDS_NOT_HOLDER")
+            #expect(try await readAsHolder("sealed", stranger).errorCode == "RECORDS_NOT_HOLDER")
+            #expect(try await readAsHolder("sealed", holder, for: "tnt_x").errorCode == "RECORDS_NOT_HOLDER")
             // Only the owner removes; removed, the holder holds nothing.
             #expect(try await api.record(.delete, "encryption/holders/\(holderID)", key: stranger).errorCode == "RECORDS_HOLDER_NOT_FOUND")
             #expect(try await api.record(.delete, "encryption/holders/\(holderID)", key: owner).status == .ok)
             #expect(try await api.record(.get, "encryption/holdings", key: holder).data["holdings"] == .array([]))
+            #expect(try await readAsHolder("sealed", holder).errorCode == "RECORDS_NOT_HOLDER")
             #expect(
                 try await api.record(.put, "encryption/holders/\(holderID)/wraps", key: owner, body: wrapBody).errorCode == "RECORDS_HOLDER_NOT_FOUND"
             )

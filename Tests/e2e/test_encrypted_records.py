@@ -210,6 +210,15 @@ def test_identity_rotation_rekey_and_holders_across_two_workspaces(backend):
     assert [r["recordHash"] for r in after["receipts"]] == [r["recordHash"] for r in before["receipts"]]
     assert all(len(r["envelopes"]) == 2 for r in after["receipts"])
     assert [e["content"]["title"] for e in after["opened"]] == ["Close 0", "Close 1", "Close 2"]
+    # The holder reads the owner's record with its own seed and the wraps it confirmed.
+    owner_workspace = pac.records._encrypted().own_workspace_id()
+    wire = pac.records.wire_id(record)
+    held = holder.records.history(None, wire_record_id=wire, holder_for=owner_workspace)
+    assert [e["content"]["title"] for e in held["opened"]] == ["Close 0", "Close 1", "Close 2"]
+    # A workspace that holds nothing of the owner's is refused, whatever it names.
+    with pytest.raises(PacSpaceError) as stranger:
+        sdk(server, server.account(), generate_workspace_secret()).records.history(None, wire_record_id=wire, holder_for=owner_workspace)
+    assert stranger.value.status_code == 403
     # The record is under version 2 now: a client holding the rotated secret writes to it.
     stale = sdk(server, account, following)  # a fresh client: it seals under its current version, 2
     assert stale.records.emit(record=record, title="Close 3", occurred_at="2026-12-01T10:00:00Z", actor_id="finance",
@@ -228,3 +237,6 @@ def test_identity_rotation_rekey_and_holders_across_two_workspaces(backend):
     pac.records.holders.remove(added["holderId"])
     assert pac.records.holders.list()["holders"][0]["removedAt"] is not None
     assert holder.records.holdings.list()["holdings"] == []
+    with pytest.raises(PacSpaceError) as removed:
+        holder.records.history(None, wire_record_id=wire, holder_for=owner_workspace)
+    assert removed.value.status_code == 403

@@ -10,9 +10,12 @@ import PacSpaceStore
 struct RecordGrants: Sendable {
     let records: RecordStore
     let environments: EnvironmentStore
+    let keys: RecordKeyStore
     let now: @Sendable () -> Int64
 
     static let header = HTTPField.Name("X-PacSpace-Grant") ?? .via
+    /// A holder reading the record of the workspace it names (docs/records.md, "Workspace keys").
+    static let holderHeader = HTTPField.Name("X-PacSpace-Holder-For") ?? .via
     /// The reads a grant may allow; all of them unless it names fewer.
     static let reads = ["receipt", "history", "bundle"]
     /// A LINK grant is a bearer token: it lasts 30 days unless told otherwise.
@@ -124,6 +127,7 @@ struct RecordGrants: Sendable {
         let key = try context.requireKey()
         let notFound = APIError(.notFound, "RECORD_NOT_FOUND", "This environment has no record \(record.entityID) of type \(record.recordType).")
         guard let presented = request.headers[Self.header] else {
+            if let owner = request.headers[Self.holderHeader] { return try await held(record, owner: owner, key: key) }
             guard let summary = try await records.record(environmentID: key.environmentID, recordType: record.recordType, entityID: record.entityID)
             else { throw notFound }
             return Target(environmentID: key.environmentID, origin: key.logOrigin, summary: summary)
@@ -151,6 +155,28 @@ struct RecordGrants: Sendable {
             }
         }
         return Target(environmentID: grant.environmentID, origin: origin, summary: summary)
+    }
+
+    /// The record of the workspace `owner` names, read by one of its holders. Anything else
+    /// — no such workspace, not a holder, removed, nothing confirmed — is the same 403.
+    private func held(_ record: RecordIdentity, owner: String, key: APIKeyIdentity) async throws -> Target {
+        let refused = APIError(.forbidden, "RECORDS_NOT_HOLDER", "This workspace holds no confirmed key of that workspace for this record.")
+        guard WorkspaceID.isValid(owner),
+            let ownerEnvironment = try await keys.environmentID(tenantID: WorkspaceID.tenantID(of: owner), environment: key.environment),
+            ownerEnvironment != key.environmentID,
+            try await keys.holds(
+                holderEnvironmentID: key.environmentID,
+                ownerEnvironmentID: ownerEnvironment,
+                recordType: record.recordType,
+                entityID: record.entityID
+            ),
+            let environment = try await environments.environment(id: ownerEnvironment), let origin = environment.logOrigin
+        else { throw refused }
+        // A holder holds keys: it reads encrypted records only, never the owner's plaintext ones.
+        guard let summary = try await records.record(environmentID: ownerEnvironment, recordType: record.recordType, entityID: record.entityID),
+            summary.encryptionKid != nil
+        else { throw refused }
+        return Target(environmentID: ownerEnvironment, origin: origin, summary: summary)
     }
 
     private func ownRecord(_ context: AppRequestContext, _ key: APIKeyIdentity) async throws -> RecordSummary {

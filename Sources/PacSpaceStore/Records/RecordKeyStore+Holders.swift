@@ -284,4 +284,23 @@ extension RecordKeyStore {
             ).first() != nil
         }
     }
+
+    /// Whether the holder environment may read the owner's record as its holder: it holds
+    /// the whole workspace and confirmed at least one version's wrap, or it holds this record
+    /// with a wrap it has not refused (the SDK reads the record to confirm that wrap).
+    /// Removed holders read nothing.
+    public func holds(holderEnvironmentID: String, ownerEnvironmentID: String, recordType: String, entityID: String) async throws -> Bool {
+        try await database.read { db in
+            try await db.raw(
+                """
+                SELECT 1 AS found FROM record_holders h JOIN record_holder_wraps w ON w.holder_id = h.holder_id
+                WHERE h.environment_id = \(bind: ownerEnvironmentID) AND h.holder_environment_id = \(bind: holderEnvironmentID)
+                  AND h.removed_at IS NULL
+                  AND ((h.scope = 'workspace' AND w.state = 'confirmed')
+                    OR (h.scope = 'record' AND h.record_type = \(bind: recordType) AND h.entity_id = \(bind: entityID) AND w.state <> 'refused'))
+                LIMIT 1
+                """
+            ).first() != nil
+        }
+    }
 }
