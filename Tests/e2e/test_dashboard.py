@@ -152,6 +152,16 @@ def test_the_readme_walk_through_the_dashboard(server, browser):
     assert "for the auditor" in browser.page_source
     screenshot(browser, server.base + "/app/records", "app-records")
     screenshot(browser, server.base + "/app/records/machine-action-record/walk-deploy", "app-record")
+    # An encrypted record, written by the SDK with a workspace secret: the page can show its
+    # entries and proofs, never their content.
+    from pacspace_sdk import PacSpace
+    from pacspace_sdk.workspace_secret import generate_workspace_secret
+    sealed = PacSpace(key, base_url=server.base, max_retries=0, records={"secret": generate_workspace_secret()})
+    wire = sealed.records.emit(record="walk-sealed", title="Private payout", occurred_at="2026-11-30T10:00:00Z", actor_id="finance",
+                               payloads=[{"alg": "sha-256", "digest": "cd" * 32, "byteLength": "1"}])["wireRecordId"]
+    browser.get(server.base + f"/app/records/machine-action-record/{wire}")
+    assert "Encrypted by the writer" in browser.page_source and "Private payout" not in browser.page_source
+    screenshot(browser, server.base + f"/app/records/machine-action-record/{wire}", "app-record-encrypted")
     browser.get(server.base + "/app/customers/walk-customer")
     page = browser.find_element(By.LINK_TEXT, "Verify page").get_attribute("href")
     for _ in range(100):  # the checkpoint joins the log within a sequencer round
