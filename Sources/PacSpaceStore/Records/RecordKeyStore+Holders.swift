@@ -212,16 +212,17 @@ extension RecordKeyStore {
                 WHERE h.holder_environment_id = \(bind: holderEnvironmentID) AND h.removed_at IS NULL ORDER BY h.created_at, h.holder_id
                 """
             ).all()
-            var result: [(holder: Holder, ownerTenantID: String, wraps: [HeldWrap])] = []
-            for row in holders {
-                let holder = try Holder(row: row)
-                let wraps = try await db.raw(
-                    """
-                    SELECT w.*, v.kid FROM record_holder_wraps w
-                    LEFT JOIN record_key_versions v ON v.environment_id = \(bind: holder.environmentID) AND v.version = w.version
-                    WHERE w.holder_id = \(bind: holder.holderID) ORDER BY w.version, w.rkid
-                    """
-                ).all().map { wrap in
+            // Every wrap of every holder row in one query (a workspace may hold for many owners).
+            let wraps = try await db.raw(
+                """
+                SELECT w.*, v.kid FROM record_holder_wraps w JOIN record_holders h ON h.holder_id = w.holder_id
+                LEFT JOIN record_key_versions v ON v.environment_id = h.environment_id AND v.version = w.version
+                WHERE h.holder_environment_id = \(bind: holderEnvironmentID) AND h.removed_at IS NULL ORDER BY w.version, w.rkid
+                """
+            ).all()
+            var byHolder: [String: [HeldWrap]] = [:]
+            for wrap in wraps {
+                byHolder[try wrap.decode(column: "holder_id", as: String.self), default: []].append(
                     HeldWrap(
                         version: try wrap.decode(column: "version", as: Int64?.self),
                         kid: try wrap.decode(column: "kid", as: String?.self),
@@ -230,10 +231,12 @@ extension RecordKeyStore {
                         state: try wrap.decode(column: "state", as: String.self),
                         reason: try wrap.decode(column: "reason", as: String?.self)
                     )
-                }
-                result.append((holder, try row.decode(column: "owner_tenant_id", as: String.self), wraps))
+                )
             }
-            return result
+            return try holders.map { row in
+                let holder = try Holder(row: row)
+                return (holder, try row.decode(column: "owner_tenant_id", as: String.self), byHolder[holder.holderID] ?? [])
+            }
         }
     }
 
