@@ -205,6 +205,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     DashboardRecordsController(records: records, environments: environments, links: links, now: configuration.now)
         .addRoutes(to: router, auth: auth)
     let recordKeys = RecordKeyStore(database: database)
+    let readers = RecordReaders(records: records, environments: environments, keys: recordKeys, now: configuration.now)
     RecordsController(
         records: records,
         writer: RecordWriter(records: records, now: configuration.now) { queued in
@@ -213,10 +214,12 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         },
         receipts: receipts,
         links: links,
-        grants: RecordGrants(records: records, environments: environments, keys: recordKeys, now: configuration.now),
+        readers: readers,
         now: configuration.now
     )
     .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
+    RecordGrants(records: records, readers: readers, keys: recordKeys, now: configuration.now)
+        .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
     RecordKeysController(keys: recordKeys, now: configuration.now)
         .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
     let deliveries = WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now)

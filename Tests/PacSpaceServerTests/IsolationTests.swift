@@ -352,6 +352,14 @@ import Testing
                 body: "{}",
                 credential: .key(key)
             ),
+            Probe(
+                method: .put,
+                path: base + "/grants/grt_x/key-wrap",
+                route: "PUT /api/v1/records/{recordType}/{entityId}/grants/{grantId}/key-wrap",
+                body: #"{"pinnedId":"\#(String(repeating: "a", count: 64))","rkid":"\#(String(repeating: "b", count: 64))","wrap":{}}"#,
+                credential: .key(key)
+            ),
+            Probe(method: .get, path: base + "/grant-key", route: "GET /api/v1/records/{recordType}/{entityId}/grant-key", credential: .key(key)),
         ]
     }
 

@@ -114,6 +114,105 @@ import Testing
             #expect(afterRevoke.errorCode == "GRANT_REVOKED", "\(afterRevoke.text)")
         }
     }
+
+    /// A grant on an encrypted record carries the record's key wrapped to its reader
+    /// (docs/records.md, "Grant key wraps"): only a TENANT_BOUND grant, only on an encrypted
+    /// record, only made to the reader's current identity; served to that reader alone.
+    @Test(arguments: Backend.all)
+    func aGrantKeyIsWrappedToItsReaderAndServedToItAlone(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let ownerKey = try await api.apiKey(try await api.account())
+            let reader = try await api.account()
+            let readerKey = try await api.apiKey(reader)
+            let bare = try await api.account()  // no identity
+            let strangerKey = try await api.apiKey(try await api.account())
+            let workspace = String(reader.tenantID.dropFirst(4))
+            _ = try await api.record(.put, "encryption/identity", key: readerKey, body: RecordKeysTests.identity(7))
+            let sealed = RecordKeysTests.sealedEntry(kid: String(repeating: "a", count: 64))
+            #expect(try await api.record(.post, "machine-action-record/sealed/transitions", key: ownerKey, body: sealed).status == .created)
+            _ = try await api.record(.post, "machine-action-record/open/transitions", key: ownerKey, body: RecordsTests.entry(title: "plain"))
+            func readerWrap(pinned: String = RecordKeysTests.publicKeyID(7), rkid: String = String(repeating: "c", count: 64)) -> String {
+                #"{"pinnedId":"\#(pinned)","rkid":"\#(rkid)","wrap":\#(RecordKeysTests.wrap)}"#
+            }
+            func grant(_ record: String, _ body: String) async throws -> Reply {
+                try await api.record(.post, "machine-action-record/\(record)/grants", key: ownerKey, body: body)
+            }
+            func made(_ reply: Reply) -> String { "\(reply.status.code) \(reply.errorCode ?? "")" }
+            let bound = #""kind":"TENANT_BOUND","counterpartyTenantId":"\#(workspace)""#
+            #expect(made(try await grant("sealed", #"{"kind":"LINK","readerWrap":\#(readerWrap())}"#)) == "400 VALIDATION_ERROR")
+            #expect(made(try await grant("open", #"{\#(bound),"readerWrap":\#(readerWrap())}"#)) == "409 RECORD_ENCRYPTION_MISMATCH")
+            let stale = readerWrap(pinned: RecordKeysTests.publicKeyID(8))
+            #expect(made(try await grant("sealed", #"{\#(bound),"readerWrap":\#(stale)}"#)) == "409 RECORDS_PIN_CHANGED")
+            let noIdentity = #"{"kind":"TENANT_BOUND","counterpartyTenantId":"\#(bare.tenantID)","readerWrap":\#(readerWrap())}"#
+            #expect(made(try await grant("sealed", noIdentity)) == "404 RECORDS_IDENTITY_NOT_FOUND")
+            let pin = RecordKeysTests.publicKeyID(7)
+            let rkid = String(repeating: "c", count: 64)
+            for malformed in [
+                #""x""#, "{}", #"{"pinnedId":"\#(pin)","rkid":"C","wrap":{}}"#, #"{"pinnedId":"\#(pin)","rkid":"\#(rkid)","wrap":[]}"#,
+                #"{"pinnedId":"\#(pin)","rkid":"\#(rkid)","wrap":{"ct":"\#(String(repeating: "A", count: 9_000))"}}"#,
+            ] {
+                #expect(made(try await grant("sealed", #"{\#(bound),"readerWrap":\#(malformed)}"#)) == "400 VALIDATION_ERROR", "\(malformed)")
+            }
+            for counterparty in ["tnt_", "TNT_\(workspace)", String(repeating: "a", count: 19), "tnt_" + workspace.uppercased()] {
+                let body = #"{"kind":"TENANT_BOUND","counterpartyTenantId":"\#(counterparty)"}"#
+                #expect(made(try await grant("sealed", body)) == "400 VALIDATION_ERROR", "\(counterparty)")
+            }
+            // A grant named by workspace id, with the key wrapped to the reader's identity.
+            let created = try await grant("sealed", #"{\#(bound),"readerWrap":\#(readerWrap()),"maxUses":1}"#)
+            #expect(created.status == .created && created.data["counterpartyTenantId"] == .string(reader.tenantID), "\(created.text)")
+            #expect(
+                created.data["counterpartyWorkspaceId"] == .string(workspace)
+                    && created.data["readerWrap"]?["rkid"] == .string(String(repeating: "c", count: 64))
+            )
+            let grantID = try #require(created.data["grantId"]?.string)
+            func key(_ apiKey: String, _ presented: String? = grantID, record: String = "sealed") async throws -> Reply {
+                try await api.keyed(
+                    .get,
+                    "/api/v1/records/machine-action-record/\(record)/grant-key",
+                    key: apiKey,
+                    headers: presented.map { [Self.grantHeader: $0] } ?? [:]
+                )
+            }
+            let served = try await key(readerKey)
+            #expect(
+                served.status == .ok && served.data["rkid"] == .string(String(repeating: "c", count: 64)) && served.data["wrap"]?["alg"] == "A256GCM"
+            )
+            #expect(try await key(strangerKey).errorCode == "GRANT_NOT_FOUND")
+            #expect(try await key(ownerKey).errorCode == "GRANT_NOT_FOUND")
+            #expect(try await key(readerKey, nil).errorCode == "GRANT_NOT_FOUND")
+            #expect(try await key(readerKey, record: "open").errorCode == "GRANT_NOT_FOUND")
+            // Its one use spent on a read, the key still opens what that read fetched.
+            let history = try await api.keyed(
+                .get,
+                "/api/v1/records/machine-action-record/sealed/history",
+                key: readerKey,
+                headers: [Self.grantHeader: grantID]
+            )
+            #expect(history.status == .ok)
+            #expect(try await key(readerKey).status == .ok)
+            // A grant without a wrap, and a LINK, carry no key.
+            let plain = try #require(try await grant("sealed", #"{\#(bound)}"#).data["grantId"]?.string)
+            #expect(try await key(readerKey, plain).errorCode == "GRANT_KEY_NOT_FOUND")
+            let token = try #require(try await grant("sealed", #"{"kind":"LINK"}"#).data["token"]?.string)
+            #expect(try await key(readerKey, token).errorCode == "GRANT_KEY_NOT_FOUND")
+            // The owner wraps again (a re-key); nobody else can, nor to a LINK or a revoked grant.
+            func rewrap(_ id: String, _ body: String, as apiKey: String = ownerKey) async throws -> String {
+                made(try await api.record(.put, "machine-action-record/sealed/grants/\(id)/key-wrap", key: apiKey, body: body))
+            }
+            let next = readerWrap(rkid: String(repeating: "d", count: 64))
+            #expect(try await rewrap(plain, next) == "200 ")
+            #expect(try await key(readerKey, plain).data["rkid"] == .string(String(repeating: "d", count: 64)))
+            #expect(try await rewrap(plain, next, as: readerKey) == "404 RECORD_NOT_FOUND")
+            #expect(try await rewrap(plain, stale) == "409 RECORDS_PIN_CHANGED")
+            #expect(try await rewrap(plain, #"{"pinnedId":"x"}"#) == "400 VALIDATION_ERROR")
+            #expect(try await rewrap(plain, #"{"other":1}"#) == "400 VALIDATION_ERROR")
+            let link = try #require(try await grant("sealed", #"{"kind":"LINK"}"#).data["grantId"]?.string)
+            #expect(try await rewrap(link, next) == "404 GRANT_NOT_FOUND")
+            _ = try await api.record(.post, "machine-action-record/sealed/grants/\(plain)/revoke", key: ownerKey, body: "{}")
+            #expect(try await rewrap(plain, next) == "404 GRANT_NOT_FOUND")
+            #expect(try await key(readerKey, plain).errorCode == "GRANT_REVOKED")
+        }
+    }
 }
 
 extension JSONValue {

@@ -22,6 +22,13 @@ import Testing
 
     static let wrap = #"{"v":1,"alg":"A256GCM","kid":"k","iv":"AAAAAAAAAAAAAAAA","ct":"AAAA"}"#
 
+    /// An encrypted entry's write body (referenceId `r`) with an envelope under `kid`.
+    static func sealedEntry(kid: String) -> String {
+        #"{"lifecycle":"recorded","referenceId":"r","recordHash":"0x\#(String(repeating: "b", count: 64))","#
+            + #""contentTag":"\#(String(repeating: "A", count: 43))","envelope":{"v":1,"alg":"A256GCM","kid":"\#(kid)","#
+            + #""iv":"AAAAAAAAAAAAAAAA","ct":"\#(String(repeating: "A", count: 363))"}}"#
+    }
+
     static func identity(_ byte: UInt8, version: Int = 1) -> String {
         #"{"xwingPublic":"\#(publicKey(byte))","seedWrap":{"version":\#(version),"wrap":\#(wrap)}}"#
     }
@@ -109,10 +116,7 @@ import Testing
             #expect(try await api.record(.get, "encryption/holders", key: stranger).data["holders"] == .array([]))
             // Reading as a holder: an encrypted record of the owner's, once a wrap is confirmed;
             // never a plaintext one; never before; never for a workspace that holds nothing.
-            let sealed =
-                #"{"lifecycle":"recorded","referenceId":"r","recordHash":"0x\#(String(repeating: "b", count: 64))","#
-                + #""contentTag":"\#(String(repeating: "A", count: 43))","envelope":{"v":1,"alg":"A256GCM","kid":"\#(kid)","#
-                + #""iv":"AAAAAAAAAAAAAAAA","ct":"\#(String(repeating: "A", count: 363))"}}"#
+            let sealed = Self.sealedEntry(kid: kid)
             #expect(try await api.record(.post, "machine-action-record/sealed/transitions", key: owner, body: sealed).status == .created)
             _ = try await api.record(.post, "machine-action-record/open/transitions", key: owner, body: RecordsTests.entry(title: "plain"))
             let ownerWorkspace = String(try #require(try await api.record(.get, "encryption/identity", key: owner).data["workspaceId"]?.string))

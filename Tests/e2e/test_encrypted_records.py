@@ -240,3 +240,65 @@ def test_identity_rotation_rekey_and_holders_across_two_workspaces(backend):
     with pytest.raises(PacSpaceError) as removed:
         holder.records.history(None, wire_record_id=wire, holder_for=owner_workspace)
     assert removed.value.status_code == 403
+
+
+def test_a_grant_carries_the_record_key_to_the_workspace_it_names(backend):
+    _, server, _ = backend
+    account = server.account()  # an owner of its own: the module's account has another identity
+    other = server.account()  # the reader: another tenant with its own workspace secret
+    secret = generate_workspace_secret()
+    pac = sdk(server, account, secret)
+    reader = sdk(server, other, generate_workspace_secret())
+    pac.records.identity.register()
+    code = reader.records.identity.register()["code"]
+    reader_workspace = other["tenant"].removeprefix("tnt_")
+    owner_workspace = pac.records._encrypted().own_workspace_id()
+
+    record = f"invoice-{uuid.uuid4().hex[:8]}"
+    for index in range(2):
+        pac.records.emit(record=record, title=f"Invoice line {index}", occurred_at="2026-12-01T09:00:00Z", actor_id="billing",
+                         payloads=[fingerprint(b"invoice", blind=False).ref])
+    wire = pac.records.wire_id(record)
+
+    # The grant names the reader's workspace; the SDK pins its key by the code read out of
+    # band and sends the record's key wrapped to it.
+    made = pac.records.grants.create(kind="TENANT_BOUND", record=record, counterparty_workspace_id=reader_workspace,
+                                     confirmed_code=code, max_uses=4, label="auditor")
+    assert made["counterpartyWorkspaceId"] == reader_workspace and made["counterpartyTenantId"] == other["tenant"]
+    assert set(made["readerWrap"]) == {"pinnedId", "rkid", "wrap"}
+    grant = made["grantId"]
+
+    # The reader opens the history and a receipt with its own seed and the grant's wrap.
+    read = reader.records.history(None, wire_record_id=wire, grant=grant, owner=owner_workspace)
+    assert [e["content"]["title"] for e in read["opened"]] == ["Invoice line 0", "Invoice line 1"]
+    assert reader.records.receipt(None, 2, wire_record_id=wire, grant=grant, owner=owner_workspace)["opened"]["content"][
+        "title"] == "Invoice line 1"
+    # Only the record reads counted; fetching the key did not.
+    assert pac.records.grants.list(record=record)["grants"][0]["uses"] == 2
+
+    # Another workspace presenting the grant's id is told no such grant, key or record.
+    stranger = server.account()
+    path = f"/api/v1/records/machine-action-record/{wire}/grant-key"
+    status, answer = call(server.base, "GET", path, headers={"X-Api-Key": stranger["key"], "X-PacSpace-Grant": grant})
+    assert (status, answer["error"]["code"]) == (404, "GRANT_NOT_FOUND")
+
+    # Rotation and re-keying wrap the new record key to the grant; the reader opens the
+    # entries under it.
+    from pacspace_sdk.workspace_secret import next_workspace_secret
+    pac.records.rotate(next_workspace_secret(secret))
+    rekeyed = pac.records.rekey(to_version=2, record=record)
+    assert rekeyed["grants"] == [{"grantId": grant, "wrapped": True}]
+    listed = pac.records.grants.list(record=record)["grants"][0]
+    assert listed["readerWrap"]["rkid"] != made["readerWrap"]["rkid"]
+    status, answer = call(server.base, "GET", path, headers={"X-Api-Key": other["key"], "X-PacSpace-Grant": grant})
+    assert status == 200 and answer["data"]["rkid"] == listed["readerWrap"]["rkid"]
+    read = reader.records.history(None, wire_record_id=wire, grant=grant, owner=owner_workspace)
+    assert [e["content"]["title"] for e in read["opened"]] == ["Invoice line 0", "Invoice line 1"]
+
+    # Revoked, the grant opens nothing: neither the entries nor the key.
+    pac.records.grants.revoke(grant_id=grant, record=record)
+    with pytest.raises(PacSpaceError) as revoked:
+        reader.records.history(None, wire_record_id=wire, grant=grant, owner=owner_workspace)
+    assert revoked.value.code == "GRANT_REVOKED"
+    status, answer = call(server.base, "GET", path, headers={"X-Api-Key": other["key"], "X-PacSpace-Grant": grant})
+    assert (status, answer["error"]["code"]) == (403, "GRANT_REVOKED")

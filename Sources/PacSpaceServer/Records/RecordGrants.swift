@@ -1,37 +1,25 @@
-import Crypto
-import HTTPTypes
 import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
 /// Grants on a record (docs/records.md, "Grants"): `POST|GET …/grants`,
-/// `POST …/grants/:grantId/revoke`, and reading another tenant's record with
-/// `X-PacSpace-Grant`.
+/// `POST …/grants/:grantId/revoke`, and for an encrypted record the key wrapped to a
+/// TENANT_BOUND grant's reader: `PUT …/grants/:grantId/key-wrap`, `GET …/grant-key`.
 struct RecordGrants: Sendable {
     let records: RecordStore
-    let environments: EnvironmentStore
+    let readers: RecordReaders
     let keys: RecordKeyStore
     let now: @Sendable () -> Int64
 
-    static let header = HTTPField.Name("X-PacSpace-Grant") ?? .via
-    /// A holder reading the record of the workspace it names (docs/records.md, "Workspace keys").
-    static let holderHeader = HTTPField.Name("X-PacSpace-Holder-For") ?? .via
-    /// The reads a grant may allow; all of them unless it names fewer.
-    static let reads = ["receipt", "history", "bundle"]
     /// A LINK grant is a bearer token: it lasts 30 days unless told otherwise.
     static let defaultLinkHours = 720
-
-    /// Where a read goes: the caller's own environment, or the one a grant opens.
-    struct Target: Sendable {
-        let environmentID: String
-        let origin: String
-        let summary: RecordSummary
-    }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post(":recordType/:entityId/grants", use: create)
         group.get(":recordType/:entityId/grants", use: list)
         group.post(":recordType/:entityId/grants/:grantId/revoke", use: revoke)
+        group.put(":recordType/:entityId/grants/:grantId/key-wrap", use: storeKeyWrap)
+        group.get(":recordType/:entityId/grant-key", use: grantKey)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -41,40 +29,34 @@ struct RecordGrants: Sendable {
             request,
             allowed: ["kind", "recipientEmail", "counterpartyTenantId", "authorizes", "ttlHours", "maxUses", "label", "readerWrap"]
         )
-        if body["readerWrap"] != nil {
-            throw APIError(
-                .badRequest,
-                "RECORD_ENCRYPTION_UNAVAILABLE",
-                "This server does not take encrypted records yet; grants carry no key wraps."
-            )
-        }
         guard case .string(let kindText)? = body["kind"], let kind = RecordGrant.Kind(rawValue: kindText) else {
             throw APIError.invalid("kind", "enum", "kind must be LINK or TENANT_BOUND.")
         }
-        let counterparty = try body.optionalString("counterpartyTenantId", maxLength: 64)
-        if kind == .tenantBound {
-            guard let counterparty, counterparty.hasPrefix("tnt_") else {
-                throw APIError.invalid("counterpartyTenantId", "required", "A TENANT_BOUND grant names the tenant it is for (tnt_…).")
+        let counterparty = try Self.counterparty(body, kind: kind, key: key)
+        var readerWrap: JSONValue?
+        if let sent = body["readerWrap"], sent != .null {
+            guard let counterparty else {
+                throw APIError.invalid("readerWrap", "kind", "Only a TENANT_BOUND grant carries a key: a LINK's holder is nobody in particular.")
             }
-            guard counterparty != key.tenantID else {
-                throw APIError.invalid("counterpartyTenantId", "self", "Your own tenant reads its records without a grant.")
-            }
-        } else if counterparty != nil {
-            throw APIError.invalid("counterpartyTenantId", "kind", "A LINK grant is for whoever holds its token; name no tenant.")
+            readerWrap = try await checkedReaderWrap(sent, counterparty: counterparty, summary: summary, key: key)
         }
         let authorizes: [String]
         switch body["authorizes"] {
-        case nil, .null?: authorizes = Self.reads
+        case nil, .null?: authorizes = RecordReaders.reads
         case .array(let items)? where !items.isEmpty:
             authorizes = try items.map { item in
-                guard case .string(let text) = item, Self.reads.contains(text) else {
-                    throw APIError.invalid("authorizes", "enum", "authorizes lists reads among: \(Self.reads.joined(separator: ", ")).")
+                guard case .string(let text) = item, RecordReaders.reads.contains(text) else {
+                    throw APIError.invalid(
+                        "authorizes",
+                        "enum",
+                        "authorizes lists reads among: \(RecordReaders.reads.joined(separator: ", "))."
+                    )
                 }
                 return text
             }
         default: throw APIError.invalid("authorizes", "type", "authorizes is a non-empty array of reads.")
         }
-        let hours = try Self.integer(body, "ttlHours", in: 1...87_600) ?? (kind == .link ? Int64(Self.defaultLinkHours) : nil)
+        let hours = try body.optionalInteger("ttlHours", in: 1...87_600) ?? (kind == .link ? Self.defaultLinkHours : nil)
         let token = kind == .link ? "pgr_" + Hex.encode(Identifier.randomBytes(32)) : nil
         let grant = try await records.grant(
             RecordStore.GrantRequest(
@@ -83,8 +65,9 @@ struct RecordGrants: Sendable {
                 recipientEmail: try body["recipientEmail"] == nil ? nil : body.email("recipientEmail"),
                 label: try body.optionalString("label", maxLength: 200),
                 authorizes: authorizes,
-                maxUses: try Self.integer(body, "maxUses", in: 1...1_000_000),
-                expiresAt: hours.map { now() + $0 * 3_600_000 }
+                maxUses: try body.optionalInteger("maxUses", in: 1...1_000_000).map(Int64.init),
+                expiresAt: hours.map { now() + Int64($0) * 3_600_000 },
+                readerWrap: readerWrap
             ),
             environmentID: key.environmentID,
             recordKey: summary.recordKey,
@@ -116,67 +99,92 @@ struct RecordGrants: Sendable {
                 recordKey: summary.recordKey,
                 now: now()
             )
-        else { throw APIError(.notFound, "GRANT_NOT_FOUND", "This record has no such grant.") }
+        else { throw Self.noGrant }
         return Envelope.success(.ok, Self.json(grant, summary: summary, now: now()))
     }
 
-    /// The record a read names: the caller's own, or with `X-PacSpace-Grant` the one the
-    /// grant is for — which must be the record the path names, in an environment of the
-    /// caller's kind (a sandbox key never reads production) — counting one use of it.
-    func target(_ request: Request, _ context: AppRequestContext, record: RecordIdentity, read: String) async throws -> Target {
+    /// The owner wraps the record's key to a TENANT_BOUND grant's reader again — after a
+    /// re-key, or to a grant made before the record's first entry.
+    @Sendable func storeKeyWrap(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let notFound = APIError(.notFound, "RECORD_NOT_FOUND", "This environment has no record \(record.entityID) of type \(record.recordType).")
-        guard let presented = request.headers[Self.header] else {
-            if let owner = request.headers[Self.holderHeader] { return try await held(record, owner: owner, key: key) }
-            guard let summary = try await records.record(environmentID: key.environmentID, recordType: record.recordType, entityID: record.entityID)
-            else { throw notFound }
-            return Target(environmentID: key.environmentID, origin: key.logOrigin, summary: summary)
-        }
-        let unknown = APIError(.notFound, "GRANT_NOT_FOUND", "No grant you hold opens this record.")
-        guard presented.utf8.count <= 100 else { throw unknown }
-        let grant =
-            presented.hasPrefix("pgr_")
-            ? try await records.grant(presented: Hash.sha256(Array(presented.utf8)), grantID: nil)
-            : try await records.grant(presented: nil, grantID: presented)
-        guard let grant, grant.kind == .link || grant.counterpartyTenantID == key.tenantID,
-            let environment = try await environments.environment(id: grant.environmentID), environment.environment == key.environment,
-            let origin = environment.logOrigin,
-            let summary = try await records.record(environmentID: grant.environmentID, recordKey: grant.recordKey),
-            summary.recordType == record.recordType, summary.entityID == record.entityID
-        else { throw unknown }
-        guard grant.authorizes.contains(read) else {
-            throw APIError(.forbidden, "GRANT_NOT_AUTHORIZED", "This grant does not allow the \(read) read.")
-        }
-        guard try await records.use(grant, now: now()) != nil else {
-            switch grant.status(at: now()) {
-            case .revoked: throw APIError(.forbidden, "GRANT_REVOKED", "This grant was revoked.")
-            case .expired: throw APIError(.forbidden, "GRANT_EXPIRED", "This grant has expired.")
-            default: throw APIError(.forbidden, "GRANT_EXHAUSTED", "This grant has been used as many times as it allows.")
-            }
-        }
-        return Target(environmentID: grant.environmentID, origin: origin, summary: summary)
+        let summary = try await ownRecord(context, key)
+        let grantID = try context.pathParameter("grantId")
+        let body = try await RequestBody.decode(request, allowed: ["pinnedId", "rkid", "wrap"])
+        guard
+            let grant = try await records.grants(environmentID: key.environmentID, recordKey: summary.recordKey).first(where: {
+                $0.grantID == grantID && $0.kind == .tenantBound && $0.revokedAt == nil
+            }),
+            let counterparty = grant.counterpartyTenantID
+        else { throw Self.noGrant }
+        let sent = JSONValue.object(["pinnedId", "rkid", "wrap"].map { ($0, body[$0] ?? .null) })
+        let readerWrap = try await checkedReaderWrap(sent, counterparty: counterparty, summary: summary, key: key)
+        guard
+            let stored = try await records.storeReaderWrap(
+                readerWrap,
+                grantID: grantID,
+                environmentID: key.environmentID,
+                recordKey: summary.recordKey
+            )
+        else { throw Self.noGrant }
+        return Envelope.success(.ok, Self.json(stored, summary: summary, now: now()))
     }
 
-    /// The record of the workspace `owner` names, read by one of its holders. Anything else
-    /// — no such workspace, not a holder, removed, nothing confirmed — is the same 403.
-    private func held(_ record: RecordIdentity, owner: String, key: APIKeyIdentity) async throws -> Target {
-        let refused = APIError(.forbidden, "RECORDS_NOT_HOLDER", "This workspace holds no confirmed key of that workspace for this record.")
-        guard WorkspaceID.isValid(owner),
-            let ownerEnvironment = try await keys.environmentID(tenantID: WorkspaceID.tenantID(of: owner), environment: key.environment),
-            ownerEnvironment != key.environmentID,
-            try await keys.holds(
-                holderEnvironmentID: key.environmentID,
-                ownerEnvironmentID: ownerEnvironment,
-                recordType: record.recordType,
-                entityID: record.entityID
-            ),
-            let environment = try await environments.environment(id: ownerEnvironment), let origin = environment.logOrigin
-        else { throw refused }
-        // A holder holds keys: it reads encrypted records only, never the owner's plaintext ones.
-        guard let summary = try await records.record(environmentID: ownerEnvironment, recordType: record.recordType, entityID: record.entityID),
-            summary.encryptionKid != nil
-        else { throw refused }
-        return Target(environmentID: ownerEnvironment, origin: origin, summary: summary)
+    /// The record key wrapped to the reader of the grant it presents (`X-PacSpace-Grant`):
+    /// `{rkid, wrap}`. Not a counted use — the reader fetches it after the counted read it
+    /// opens — but never once the grant is revoked or expired.
+    @Sendable func grantKey(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        let record = try RecordsController.record(context)
+        let (grant, _) = try await readers.granted(request, key: key, record: record)
+        switch grant.status(at: now()) {
+        case .active, .exhausted: break
+        case let status: throw RecordReaders.inactive(status)
+        }
+        guard grant.kind == .tenantBound, case .object(let members)? = grant.readerWrap,
+            let rkid = members.first(where: { $0.0 == "rkid" })?.1, let wrap = members.first(where: { $0.0 == "wrap" })?.1
+        else { throw APIError(.notFound, "GRANT_KEY_NOT_FOUND", "This grant carries no key: its record's owner wrapped none to you.") }
+        return Envelope.success(.ok, ["grantId": .string(grant.grantID), "rkid": rkid, "wrap": wrap])
+    }
+
+    /// The tenant a TENANT_BOUND grant is for, named by its workspace id (what the SDK sends)
+    /// or its tenant id (`tnt_…`); nil for a LINK.
+    private static func counterparty(_ body: RequestBody, kind: RecordGrant.Kind, key: APIKeyIdentity) throws -> String? {
+        let named = try body.optionalString("counterpartyTenantId", maxLength: 64)
+        guard kind == .tenantBound else {
+            guard named == nil else {
+                throw APIError.invalid("counterpartyTenantId", "kind", "A LINK grant is for whoever holds its token; name no tenant.")
+            }
+            return nil
+        }
+        let workspace = named.map(WorkspaceID.of(tenantID:))
+        guard let workspace, WorkspaceID.isValid(workspace) else {
+            throw APIError.invalid(
+                "counterpartyTenantId",
+                "required",
+                "A TENANT_BOUND grant names the workspace it is for: its workspace id, or its tenant id (tnt_…)."
+            )
+        }
+        let tenant = WorkspaceID.tenantID(of: workspace)
+        guard tenant != key.tenantID else {
+            throw APIError.invalid("counterpartyTenantId", "self", "Your own tenant reads its records without a grant.")
+        }
+        return tenant
+    }
+
+    /// A reader wrap `{pinnedId, rkid, wrap}` for `counterparty`, on an encrypted record, made
+    /// to the counterparty's current identity.
+    private func checkedReaderWrap(_ sent: JSONValue, counterparty: String, summary: RecordSummary, key: APIKeyIdentity) async throws -> JSONValue {
+        guard case .object(let members) = sent, members.count == 3 else {
+            throw APIError.invalid("readerWrap", "format", "readerWrap is {pinnedId, rkid, wrap}.")
+        }
+        let pinned = try RecordKeysController.hex64(sent["pinnedId"], field: "readerWrap.pinnedId")
+        let rkid = try RecordKeysController.hex64(sent["rkid"], field: "readerWrap.rkid")
+        let wrap = try RecordKeysController.wrap(sent["wrap"], field: "readerWrap.wrap")
+        guard summary.encryptionKid != nil else {
+            throw APIError(.conflict, "RECORD_ENCRYPTION_MISMATCH", "This record is not encrypted: its readers need no key.")
+        }
+        _ = try await keys.pinned(tenantID: counterparty, environment: key.environment, pinnedID: pinned)
+        return ["pinnedId": .string(pinned), "rkid": .string(rkid), "wrap": wrap]
     }
 
     private func ownRecord(_ context: AppRequestContext, _ key: APIKeyIdentity) async throws -> RecordSummary {
@@ -186,17 +194,7 @@ struct RecordGrants: Sendable {
         return summary
     }
 
-    private static func integer(_ body: RequestBody, _ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
-        switch body[name] {
-        case nil, .null?: return nil
-        case .number(let text)?:
-            guard let value = Int64(text), range.contains(value) else {
-                throw APIError.invalid(name, "range", "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
-            }
-            return value
-        default: throw APIError.invalid(name, "type", "\(name) must be a number.")
-        }
-    }
+    static let noGrant = APIError(.notFound, "GRANT_NOT_FOUND", "This record has no such grant.")
 
     /// A grant on the wire (never its token, which only its creation answer carries).
     static func json(_ grant: RecordGrant, summary: RecordSummary, now: Int64) -> JSONValue {
@@ -205,7 +203,8 @@ struct RecordGrants: Sendable {
             "grantId": .string(grant.grantID), "kind": .string(grant.kind.rawValue), "status": .string(grant.status(at: now).rawValue),
             "recordType": .string(summary.recordType), "entityId": .string(summary.entityID), "recordKey": .string(grant.recordKey.prefixedHex),
             "counterpartyTenantId": JSONValue.optional(grant.counterpartyTenantID),
-            "counterpartyWorkspaceId": JSONValue.optional(grant.counterpartyTenantID),
+            "counterpartyWorkspaceId": JSONValue.optional(grant.counterpartyTenantID.map(WorkspaceID.of(tenantID:))),
+            "readerWrap": grant.readerWrap ?? .null,
             "recipientEmail": JSONValue.optional(grant.recipientEmail), "label": JSONValue.optional(grant.label),
             "authorizes": .array(grant.authorizes.map(JSONValue.string)), "maxUses": grant.maxUses.map { .int($0) } ?? .null,
             "uses": .int(grant.uses), "expiresAt": time(grant.expiresAt), "revokedAt": time(grant.revokedAt),

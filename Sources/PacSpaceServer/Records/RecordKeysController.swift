@@ -177,12 +177,7 @@ struct RecordKeysController: Sendable {
         }
         let tenant = WorkspaceID.tenantID(of: workspace)
         guard tenant != key.tenantID else { throw APIError.invalid("workspaceId", "self", "A workspace holds its own keys already.") }
-        guard let holderEnvironment = try await keys.environmentID(tenantID: tenant, environment: key.environment),
-            let identity = try await keys.identity(tenantID: tenant, environment: key.environment)
-        else { throw Self.noIdentity }
-        guard identity.publicKeyID == pinned else {
-            throw APIError(.conflict, "RECORDS_PIN_CHANGED", "That workspace's key is no longer the one pinned; confirm its new code.")
-        }
+        let holderEnvironment = try await keys.pinned(tenantID: tenant, environment: key.environment, pinnedID: pinned)
         let (holder, created): (RecordKeyStore.Holder, Bool)
         do {
             (holder, created) = try await keys.addHolder(
@@ -364,5 +359,19 @@ enum WorkspaceID {
     static func tenantID(of workspace: String) -> String { "tnt_" + workspace }
     static func isValid(_ text: String) -> Bool {
         (20...32).contains(text.utf8.count) && text.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) }
+    }
+}
+
+extension RecordKeyStore {
+    /// The environment of `tenantID`'s workspace of this kind, when its current identity is
+    /// the one the client pinned (`pinnedId`): a wrap made to any other key would not open.
+    func pinned(tenantID: String, environment: EnvironmentName, pinnedID: String) async throws -> String {
+        guard let environmentID = try await environmentID(tenantID: tenantID, environment: environment),
+            let identity = try await identities(environmentID: environmentID).first(where: { !$0.retired })
+        else { throw RecordKeysController.noIdentity }
+        guard identity.publicKeyID == pinnedID else {
+            throw APIError(.conflict, "RECORDS_PIN_CHANGED", "That workspace's key is no longer the one pinned; confirm its new code.")
+        }
+        return environmentID
     }
 }

@@ -12,7 +12,7 @@ struct RecordsController: Sendable {
     let writer: RecordWriter
     let receipts: ReceiptReader
     let links: VerifyLinks
-    let grants: RecordGrants
+    let readers: RecordReaders
     let now: @Sendable () -> Int64
 
     /// Entries per history page at most (and by default; `limit` asks for fewer); the rest
@@ -25,7 +25,6 @@ struct RecordsController: Sendable {
         group.get(":recordType/:entityId/history", use: history)
         group.get(":recordType/:entityId/bundle", use: bundle)
         group.put(":recordType/:entityId/entries/:seq/envelope", use: rekey)
-        grants.addRoutes(to: group)
     }
 
     @Sendable func append(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -47,7 +46,7 @@ struct RecordsController: Sendable {
         guard let seq = Int64(try context.pathParameter("seq")), seq >= 0 else {
             throw APIError.invalid("seq", "format", "seq is a whole number from 0 (entry 1 is seq 0).")
         }
-        let target = try await grants.target(request, context, record: record, read: "receipt")
+        let target = try await readers.target(request, context, record: record, read: "receipt")
         guard
             let entry = try await records.entries(
                 environmentID: target.environmentID,
@@ -112,7 +111,7 @@ struct RecordsController: Sendable {
         let to = try query.integer("toSeq", in: 0...Int(Int32.max)).map(Int64.init)
         if let to, to < from { throw APIError.invalid("toSeq", "range", "toSeq must not be before fromSeq.") }
         let limit = try query.integer("limit", in: 1...Self.pageSize) ?? Self.pageSize
-        let target = try await grants.target(request, context, record: record, read: download ? "bundle" : "history")
+        let target = try await readers.target(request, context, record: record, read: download ? "bundle" : "history")
         let summary = target.summary
         let last = min(to ?? (summary.entryCount - 1), summary.entryCount - 1)
         let entries = try await records.entries(

@@ -478,6 +478,16 @@ public enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 22,
+            name: "grant key wraps",
+            statements: [
+                // A TENANT_BOUND grant on an encrypted record carries the record's key wrapped to
+                // the counterparty's identity (docs/records.md, "Grant key wraps"): the JSON
+                // {pinnedId, rkid, wrap} its owner sent, replaced when the record is re-keyed.
+                "ALTER TABLE record_grants ADD COLUMN reader_wrap TEXT"
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -33,6 +33,9 @@ public struct RecordGrant: Sendable {
     public let expiresAt: Int64?
     public let revokedAt: Int64?
     public let createdAt: Int64
+    /// The record's key wrapped to the counterparty, as its owner sent it:
+    /// `{pinnedId, rkid, wrap}` (a TENANT_BOUND grant on an encrypted record only).
+    public let readerWrap: JSONValue?
 
     public func status(at now: Int64) -> Status {
         if revokedAt != nil { return .revoked }
@@ -63,5 +66,6 @@ public struct RecordGrant: Sendable {
         expiresAt = try row.decode(column: "expires_at", as: Int64?.self)
         revokedAt = try row.decode(column: "revoked_at", as: Int64?.self)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
+        readerWrap = try row.decode(column: "reader_wrap", as: String?.self).map { try JSONParser.parse(Array($0.utf8)) }
     }
 }

@@ -12,6 +12,8 @@ extension RecordStore {
         public let authorizes: [String]
         public let maxUses: Int64?
         public let expiresAt: Int64?
+        /// `{pinnedId, rkid, wrap}`, checked by the caller against the counterparty's identity.
+        public let readerWrap: JSONValue?
 
         public init(
             kind: RecordGrant.Kind,
@@ -20,7 +22,8 @@ extension RecordStore {
             label: String?,
             authorizes: [String],
             maxUses: Int64?,
-            expiresAt: Int64?
+            expiresAt: Int64?,
+            readerWrap: JSONValue?
         ) {
             self.kind = kind
             self.counterpartyTenantID = counterpartyTenantID
@@ -29,6 +32,7 @@ extension RecordStore {
             self.authorizes = authorizes
             self.maxUses = maxUses
             self.expiresAt = expiresAt
+            self.readerWrap = readerWrap
         }
     }
 
@@ -42,16 +46,18 @@ extension RecordStore {
         now: Int64
     ) async throws -> RecordGrant {
         let grantID = Identifier.make("grt")
-        let authorizes = String(decoding: JSONWriter.serialize(.array(request.authorizes.map(JSONValue.string))), as: UTF8.self)
+        let authorizes = RecordKeyStore.text(.array(request.authorizes.map(JSONValue.string)))
+        let readerWrap = request.readerWrap.map(RecordKeyStore.text)
         return try await database.transaction { db in
             guard
                 let row = try await db.raw(
                     """
                     INSERT INTO record_grants (grant_id, environment_id, record_key, kind, counterparty_tenant_id, recipient_email, label,
-                        authorizes, token_hash, max_uses, uses, expires_at, revoked_at, created_at)
+                        authorizes, token_hash, max_uses, uses, expires_at, revoked_at, created_at, reader_wrap)
                     VALUES (\(bind: grantID), \(bind: environmentID), \(bind: recordKey.prefixedHex), \(bind: request.kind.rawValue),
                             \(bind: request.counterpartyTenantID), \(bind: request.recipientEmail), \(bind: request.label), \(bind: authorizes),
-                            \(bind: tokenHash?.prefixedHex), \(bind: request.maxUses), 0, \(bind: request.expiresAt), NULL, \(bind: now))
+                            \(bind: tokenHash?.prefixedHex), \(bind: request.maxUses), 0, \(bind: request.expiresAt), NULL, \(bind: now),
+                            \(bind: readerWrap))
                     RETURNING *
                     """
                 ).first()
@@ -80,6 +86,26 @@ extension RecordStore {
                 """
                 UPDATE record_grants SET revoked_at = COALESCE(revoked_at, \(bind: now))
                 WHERE grant_id = \(bind: grantID) AND environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
+                RETURNING *
+                """
+            ).first().map { try RecordGrant(row: $0) }
+        }
+    }
+
+    /// Replaces the reader wrap of a TENANT_BOUND grant that is not revoked (a re-key wraps
+    /// the record's new key to it); nil when the record has no such grant.
+    public func storeReaderWrap(
+        _ readerWrap: JSONValue,
+        grantID: String,
+        environmentID: String,
+        recordKey: Hash
+    ) async throws -> RecordGrant? {
+        try await database.transaction { db in
+            try await db.raw(
+                """
+                UPDATE record_grants SET reader_wrap = \(bind: RecordKeyStore.text(readerWrap))
+                WHERE grant_id = \(bind: grantID) AND environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
+                  AND kind = 'TENANT_BOUND' AND revoked_at IS NULL
                 RETURNING *
                 """
             ).first().map { try RecordGrant(row: $0) }
