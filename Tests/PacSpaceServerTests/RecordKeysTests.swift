@@ -22,9 +22,9 @@ import Testing
 
     static let wrap = #"{"v":1,"alg":"A256GCM","kid":"k","iv":"AAAAAAAAAAAAAAAA","ct":"AAAA"}"#
 
-    /// An encrypted entry's write body (referenceId `r`) with an envelope under `kid`.
-    static func sealedEntry(kid: String) -> String {
-        #"{"lifecycle":"recorded","referenceId":"r","recordHash":"0x\#(String(repeating: "b", count: 64))","#
+    /// An encrypted entry's write body with an envelope under `kid`.
+    static func sealedEntry(kid: String, reference: String = "r") -> String {
+        #"{"lifecycle":"recorded","referenceId":"\#(reference)","recordHash":"0x\#(String(repeating: "b", count: 64))","#
             + #""contentTag":"\#(String(repeating: "A", count: 43))","envelope":{"v":1,"alg":"A256GCM","kid":"\#(kid)","#
             + #""iv":"AAAAAAAAAAAAAAAA","ct":"\#(String(repeating: "A", count: 363))"}}"#
     }
@@ -69,6 +69,38 @@ import Testing
                 try await api.record(.get, "encryption/workspaces/\(String(repeating: "a", count: 24))/identity", key: other).errorCode
                     == "RECORDS_IDENTITY_NOT_FOUND"
             )
+        }
+    }
+
+    /// Replacing an identity names the current one; the old one is kept, retired, with its
+    /// seed wraps, and never comes back.
+    @Test(arguments: Backend.all)
+    func anIdentityIsReplacedOnlyByNamingTheCurrentOne(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let key = try await api.apiKey(try await api.account())
+            let other = try await api.apiKey(try await api.account())
+            func replace(_ byte: UInt8, naming current: String) async throws -> String {
+                let body = Self.identity(byte).dropLast() + #","replaces":"\#(current)"}"#
+                let reply = try await api.record(.put, "encryption/identity", key: key, body: String(body))
+                return "\(reply.status.code) \(reply.errorCode ?? (reply.data["created"] == .bool(true) ? "true" : "false"))"
+            }
+            #expect(try await replace(1, naming: Self.publicKeyID(9)) == "409 RECORDS_IDENTITY_CHANGED")  // nothing to replace
+            #expect(try await api.record(.put, "encryption/identity", key: key, body: Self.identity(1)).status == .created)
+            #expect(try await replace(2, naming: Self.publicKeyID(9)) == "409 RECORDS_IDENTITY_CHANGED")
+            #expect(try await replace(2, naming: "x") == "400 VALIDATION_ERROR")
+            #expect(try await replace(2, naming: Self.publicKeyID(1)) == "201 true")
+            #expect(try await replace(2, naming: Self.publicKeyID(1)) == "200 false")  // a retry
+            let mine = try await api.record(.get, "encryption/identity", key: key)
+            #expect(mine.data["xwingPublicId"] == .string(Self.publicKeyID(2)))
+            #expect(mine.data["retiredIdentities"]?[0]?["xwingPublicId"] == .string(Self.publicKeyID(1)))
+            #expect(mine.data["retiredIdentities"]?[0]?["seedWraps"]?[0]?["version"] == .number("1"))
+            let workspace = try #require(mine.data["workspaceId"]?.string)
+            let seen = try await api.record(.get, "encryption/workspaces/\(workspace)/identity", key: other)
+            #expect(seen.data["xwingPublicId"] == .string(Self.publicKeyID(2)))
+            #expect(try await replace(1, naming: Self.publicKeyID(2)) == "409 RECORDS_IDENTITY_RETIRED")
+            // At most 16 keys, retired ones included.
+            for byte in UInt8(3)...16 { #expect(try await replace(byte, naming: Self.publicKeyID(byte - 1)) == "201 true") }
+            #expect(try await replace(17, naming: Self.publicKeyID(16)) == "409 RECORDS_LIMIT_REACHED")
         }
     }
 
@@ -185,6 +217,71 @@ import Testing
             #expect(
                 told.errorCode == "RECORD_ENCRYPTION_VERSION_MISMATCH"
                     && told.json["error"]?["recordKid"] == .string(String(repeating: "c", count: 64))
+            )
+        }
+    }
+
+    /// A required holder holds back writes under each version registered after it was named
+    /// until it confirms that version's wrap (docs/records.md, "Required holders"); a new
+    /// record is pointed to the newest version that waits for nobody.
+    @Test(arguments: Backend.all)
+    func writesUnderAVersionWaitForItsRequiredHolders(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let owner = try await api.apiKey(try await api.account())
+            let holderAccount = try await api.account()
+            let holder = try await api.apiKey(holderAccount)
+            _ = try await api.record(.put, "encryption/identity", key: owner, body: Self.identity(1))
+            _ = try await api.record(.put, "encryption/identity", key: holder, body: Self.identity(2))
+            let (first, second) = (String(repeating: "1", count: 64), String(repeating: "2", count: 64))
+            func write(_ record: String, _ kid: String, _ reference: String = "r") async throws -> Reply {
+                try await api.record(
+                    .post,
+                    "machine-action-record/\(record)/transitions",
+                    key: owner,
+                    body: Self.sealedEntry(kid: kid, reference: reference)
+                )
+            }
+            func outcome(_ reply: Reply) -> String { "\(reply.status.code) \(reply.errorCode ?? "")" }
+            #expect(try await api.record(.put, "encryption/versions/1", key: owner, body: #"{"kid":"\#(first)"}"#).status == .ok)
+            #expect(outcome(try await write("early", first)) == "201 ")
+            // Named after version 1, a required holder does not stop writes under it.
+            let named =
+                #"{"workspaceId":"\#(holderAccount.tenantID.dropFirst(4))","scope":"workspace","required":true,"pinnedId":"\#(Self.publicKeyID(2))"}"#
+            let holderID = try #require(try await api.record(.post, "encryption/holders", key: owner, body: named).data["holderId"]?.string)
+            #expect(outcome(try await write("early", first, "r2")) == "201 ")
+            // Version 2 waits for it: listed as such, a new record is pointed back to version 1,
+            // and a re-key to version 2 is refused with the holders it waits for.
+            #expect(try await api.record(.put, "encryption/versions/2", key: owner, body: #"{"kid":"\#(second)"}"#).status == .ok)
+            let wrap = #"{"version":2,"pinnedId":"\#(Self.publicKeyID(2))","wrap":\#(Self.wrap)}"#
+            #expect(try await api.record(.put, "encryption/holders/\(holderID)/wraps", key: owner, body: wrap).status == .ok)
+            let listed = try await api.record(.get, "encryption/versions", key: owner)
+            #expect(listed.data["versions"]?[0]?["writable"] == .bool(true) && listed.data["versions"]?[1]?["writable"] == .bool(false))
+            #expect(listed.data["versions"]?[1]?["awaitingHolders"] == .array([.string(holderID)]))
+            let pointed = try await write("fresh", second)
+            #expect(outcome(pointed) == "409 RECORD_ENCRYPTION_VERSION_MISMATCH" && pointed.json["error"]?["recordKid"] == .string(first))
+            let envelope = #"{"v":1,"alg":"A256GCM","kid":"\#(second)","iv":"AAAAAAAAAAAAAAAA","ct":"\#(String(repeating: "A", count: 363))"}"#
+            let rekey = try await api.record(.put, "machine-action-record/early/entries/1/envelope", key: owner, body: #"{"envelope":\#(envelope)}"#)
+            #expect(outcome(rekey) == "409 RECORDS_HOLDERS_UNCONFIRMED")
+            #expect(rekey.json["error"]?["holdersNeedingConfirmation"] == .array([.string(holderID)]))
+            #expect(outcome(try await write("fresh", first)) == "201 ")
+            // Confirmed, version 2 takes writes and re-keys.
+            let confirm = #"{"version":2,"kid":"\#(second)"}"#
+            #expect(try await api.record(.post, "encryption/holdings/\(holderID)/confirm", key: holder, body: confirm).status == .ok)
+            #expect(outcome(try await write("later", second)) == "201 ")
+            let again = try await api.record(.put, "machine-action-record/early/entries/1/envelope", key: owner, body: #"{"envelope":\#(envelope)}"#)
+            #expect(again.status == .ok)
+            // A workspace whose only version waits has nowhere to point a new record: refused.
+            let lone = try await api.apiKey(try await api.account())
+            _ = try await api.record(.put, "encryption/identity", key: lone, body: Self.identity(3))
+            let loneHolder = try #require(try await api.record(.post, "encryption/holders", key: lone, body: named).data["holderId"]?.string)
+            #expect(try await api.record(.put, "encryption/versions/1", key: lone, body: #"{"kid":"\#(first)"}"#).status == .ok)
+            let refused = try await api.record(.post, "machine-action-record/solo/transitions", key: lone, body: Self.sealedEntry(kid: first))
+            #expect(outcome(refused) == "409 RECORDS_HOLDERS_UNCONFIRMED" && refused.json["error"]?["kid"] == .string(first))
+            // Removed, it holds nothing back.
+            #expect(try await api.record(.delete, "encryption/holders/\(loneHolder)", key: lone).status == .ok)
+            #expect(
+                try await api.record(.post, "machine-action-record/solo/transitions", key: lone, body: Self.sealedEntry(kid: first)).status
+                    == .created
             )
         }
     }

@@ -36,6 +36,19 @@ def committed(pac, record, entry, timeout=15):
     raise AssertionError(f"{record} entry {entry} not committed in {timeout} s")
 
 
+class Workspaces:
+    """Two fresh tenants with registered identities: `pac` owns, `other` reads or holds."""
+
+    def __init__(self, server):
+        self.owner, self.account = server.account(), server.account()
+        self.secret = generate_workspace_secret()
+        self.pac = sdk(server, self.owner, self.secret)
+        self.other = sdk(server, self.account, generate_workspace_secret())
+        self.pac.records.identity.register()
+        self.registered = self.other.records.identity.register()  # its code is read out of band
+        self.workspace = self.account["tenant"].removeprefix("tnt_")
+
+
 def stored_bytes(name, server):
     """Everything the server keeps: its data directory's files, its log, and (PostgreSQL) a dump."""
     chunks = []
@@ -244,14 +257,8 @@ def test_identity_rotation_rekey_and_holders_across_two_workspaces(backend):
 
 def test_a_grant_carries_the_record_key_to_the_workspace_it_names(backend):
     _, server, _ = backend
-    account = server.account()  # an owner of its own: the module's account has another identity
-    other = server.account()  # the reader: another tenant with its own workspace secret
-    secret = generate_workspace_secret()
-    pac = sdk(server, account, secret)
-    reader = sdk(server, other, generate_workspace_secret())
-    pac.records.identity.register()
-    code = reader.records.identity.register()["code"]
-    reader_workspace = other["tenant"].removeprefix("tnt_")
+    two = Workspaces(server)  # fresh tenants: the module's account has another identity
+    pac, reader, other, secret, code, reader_workspace = two.pac, two.other, two.account, two.secret, two.registered["code"], two.workspace
     owner_workspace = pac.records._encrypted().own_workspace_id()
 
     record = f"invoice-{uuid.uuid4().hex[:8]}"
@@ -302,3 +309,60 @@ def test_a_grant_carries_the_record_key_to_the_workspace_it_names(backend):
     assert revoked.value.code == "GRANT_REVOKED"
     status, answer = call(server.base, "GET", path, headers={"X-Api-Key": other["key"], "X-PacSpace-Grant": grant})
     assert (status, answer["error"]["code"]) == (403, "GRANT_REVOKED")
+
+
+def test_writes_under_a_new_version_wait_for_a_required_holder(backend):
+    _, server, _ = backend
+    two = Workspaces(server)
+    pac, escrow, owner, secret = two.pac, two.other, two.owner, two.secret
+    added = pac.records.holders.add(workspace_id=two.workspace, required=True, confirmed_code=two.registered["code"])
+    escrow.records.holdings.confirm()
+
+    from pacspace_sdk.workspace_secret import next_workspace_secret
+    following = next_workspace_secret(secret)
+    pac.records.rotate(following)
+    versions = pac._client.get("/api/v1/records/encryption/versions")["versions"]
+    assert [(v["version"], v["writable"], v["awaitingHolders"]) for v in versions] == [(1, True, []), (2, False, [added["holderId"]])]
+
+    # A client on the new secret writes a new record: pointed to version 1, it reseals there.
+    fresh = sdk(server, owner, following)
+    record = f"escrowed-{uuid.uuid4().hex[:8]}"
+    fresh.records.emit(record=record, title="Before the keeper confirmed", occurred_at="2026-12-01T09:00:00Z", actor_id="ops",
+                       payloads=[fingerprint(b"escrow", blind=False).ref])
+    kids = {v["version"]: v["kid"] for v in versions}
+    assert fresh.records.history(record)["receipts"][0]["envelopes"][0]["kid"] == kids[1]
+    # Re-keying to version 2 stops until the keeper confirms it; then it goes through.
+    with pytest.raises(PacSpaceError) as stopped:
+        fresh.records.rekey(to_version=2, record=record)
+    assert stopped.value.code == "RECORDS_REKEY_STOPPED"
+    assert [(c["version"], c["state"]) for c in escrow.records.holdings.confirm() if c["version"] == 2] == [(2, "confirmed")]
+    assert [e["state"] for e in fresh.records.rekey(to_version=2, record=record)["entries"]] == ["swapped"]
+    later = f"escrowed-{uuid.uuid4().hex[:8]}"
+    fresh.records.emit(record=later, title="After", occurred_at="2026-12-01T10:00:00Z", actor_id="ops",
+                       payloads=[fingerprint(b"escrow", blind=False).ref])
+    assert fresh.records.history(later)["receipts"][0]["envelopes"][0]["kid"] == kids[2]
+
+
+def test_a_replaced_identity_still_opens_what_was_wrapped_to_it(backend):
+    from pacspace_sdk import records_asymmetric as A, records_encryption as R
+    from pacspace_sdk.workspace_secret import next_workspace_secret
+    _, server, _ = backend
+    two = Workspaces(server)
+    pac, holder, keeper, secret, first = two.pac, two.other, two.account, two.secret, two.registered
+    pac.records.holders.add(workspace_id=two.workspace, confirmed_code=first["code"])  # wrapped to the first key
+
+    # The keeper replaces its identity: a new seed, sealed under its secret, naming the key it replaces.
+    enc = holder.records._encrypted()
+    seed = A.generate_workspace_seed()
+    ring = enc.keys.ring()
+    body = {"xwingPublic": R.b64url_encode(seed.public_key), "seedWrap": {"version": 1, "wrap": A.seal_seed_wrap(ring.wrap_key(1), seed)},
+            "replaces": first["xwingPublicId"]}
+    status, answer = call(server.base, "PUT", "/api/v1/records/encryption/identity", body, headers={"X-Api-Key": keeper["key"]})
+    assert status == 201, answer
+    own = enc.own_identity()
+    assert own["xwingPublicId"] == seed.public_key_id and [r["xwingPublicId"] for r in own["retiredIdentities"]] == [first["xwingPublicId"]]
+    # The wrap made to the retired key still opens with its seed, and is confirmed.
+    assert [(c["version"], c["state"]) for c in holder.records.holdings.confirm()] == [(1, "confirmed")]
+    # The owner's pin names the retired key: its next wrap is refused before it is made.
+    rotated = pac.records.rotate(next_workspace_secret(secret))
+    assert [(h["wrapped"], h.get("code")) for h in rotated["holders"]] == [(False, "RECORDS_PIN_CHANGED")]

@@ -59,7 +59,7 @@ struct RecordKeysController: Sendable {
 
     @Sendable func registerIdentity(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let body = try await RequestBody.decode(request, allowed: ["xwingPublic", "seedWrap"])
+        let body = try await RequestBody.decode(request, allowed: ["xwingPublic", "seedWrap", "replaces"])
         let publicKey = try body.string("xwingPublic", maxLength: 1_700)
         guard let bytes = Base64.decodeURL(publicKey), bytes.count == Self.publicKeyBytes else {
             throw APIError.invalid("xwingPublic", "format", "xwingPublic is an X-Wing public key: 1,216 bytes in unpadded base64url.")
@@ -77,14 +77,11 @@ struct RecordKeysController: Sendable {
                 publicKeyID: id,
                 publicKey: publicKey,
                 seedWrap: (version, wrap),
+                replacing: try body["replaces"].flatMap { $0 == .null ? nil : try Self.hex64($0, field: "replaces") },
                 now: now()
             )
-        } catch RecordKeyStore.Refusal.identityExists {
-            throw APIError(
-                .conflict,
-                "RECORDS_IDENTITY_EXISTS",
-                "This workspace already has another identity; wraps made to it would no longer open. Replacing one is not served yet."
-            )
+        } catch let refusal as RecordKeyStore.Refusal {
+            throw Self.apiError(refusal)
         }
         return Envelope.success(created ? .created : .ok, ["xwingPublicId": .string(id), "created": .bool(created)])
     }
@@ -106,7 +103,21 @@ struct RecordKeysController: Sendable {
     @Sendable func versions(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
         let versions = try await keys.versions(environmentID: key.environmentID)
-        return Envelope.success(.ok, ["versions": .array(versions.map { ["version": .int($0.version), "kid": .string($0.kid)] })])
+        let awaiting = try await keys.awaiting(environmentID: key.environmentID)
+        return Envelope.success(
+            .ok,
+            [
+                "versions": .array(
+                    versions.map {
+                        let holders = awaiting[$0.version] ?? []
+                        return [
+                            "version": .int($0.version), "kid": .string($0.kid), "writable": .bool(holders.isEmpty),
+                            "awaitingHolders": .array(holders.map(JSONValue.string)),
+                        ]
+                    }
+                )
+            ]
+        )
     }
 
     @Sendable func registerVersion(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -307,7 +318,16 @@ struct RecordKeysController: Sendable {
 
     static func apiError(_ refusal: RecordKeyStore.Refusal) -> APIError {
         switch refusal {
-        case .identityExists: APIError(.conflict, "RECORDS_IDENTITY_EXISTS", "This workspace already has another identity.")
+        case .identityExists:
+            APIError(
+                .conflict,
+                "RECORDS_IDENTITY_EXISTS",
+                "This workspace already has another identity; to replace it, name it in replaces (docs/records.md, \"Workspace keys\")."
+            )
+        case .identityChanged:
+            APIError(.conflict, "RECORDS_IDENTITY_CHANGED", "The identity replaces names is not this workspace's current one; read it again.")
+        case .identityRetired:
+            APIError(.conflict, "RECORDS_IDENTITY_RETIRED", "This key was this workspace's before; a replacement is a new key.")
         case .versionTaken: APIError(.conflict, "RECORDS_VERSION_CONFLICT", "This version is registered with another key id.")
         case .holderSetChanged:
             APIError(.conflict, "RECORDS_HOLDER_SET_CHANGED", "The holders changed since they were listed; list them and wrap again.")

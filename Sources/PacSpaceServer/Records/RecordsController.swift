@@ -89,6 +89,8 @@ struct RecordsController: Sendable {
             throw APIError(.notFound, "RECORD_ENTRY_NOT_FOUND", "This record has no entry with seq \(seq).")
         } catch RecordStore.EnvelopeRefusal.notEncrypted {
             throw APIError(.conflict, "RECORD_ENCRYPTION_MISMATCH", "This record is plaintext: its entries have no envelope to re-key.")
+        } catch RecordStore.EnvelopeRefusal.holdersUnconfirmed(let holders) {
+            throw Self.holdersUnconfirmed(holders).adding("kid", .string(envelope.kid))
         }
         return Envelope.success(.ok, ["seq": .int(seq), "kid": .string(envelope.kid)])
     }
@@ -202,6 +204,16 @@ struct RecordsController: Sendable {
             APIError(.conflict, "RECORD_LIFECYCLE_INVALID", "A record's first entry is \(allowed.joined(separator: " or ")).")
         case .amendsInvalid(let why): APIError(.badRequest, "RECORD_AMENDS_INVALID", why + ".")
         case .recordFull: APIError(.conflict, "RECORD_FULL", "This record has as many entries as its layout can number; start a new record.")
+        case .holdersUnconfirmed(let kid, let holders): Self.holdersUnconfirmed(holders).adding("kid", .string(kid))
         }
+    }
+
+    /// A write under a key version its required holders have not all confirmed.
+    static func holdersUnconfirmed(_ holders: [String]) -> APIError {
+        APIError(
+            .conflict,
+            "RECORDS_HOLDERS_UNCONFIRMED",
+            "This key version waits for its required holders to confirm their wraps (holdersNeedingConfirmation); write once they have."
+        ).adding("holdersNeedingConfirmation", .array(holders.map(JSONValue.string)))
     }
 }

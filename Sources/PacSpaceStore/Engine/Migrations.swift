@@ -480,12 +480,15 @@ public enum Migrations {
         ),
         Migration(
             version: 22,
-            name: "grant key wraps",
+            name: "grant key wraps and required holders",
             statements: [
                 // A TENANT_BOUND grant on an encrypted record carries the record's key wrapped to
                 // the counterparty's identity (docs/records.md, "Grant key wraps"): the JSON
                 // {pinnedId, rkid, wrap} its owner sent, replaced when the record is re-keyed.
-                "ALTER TABLE record_grants ADD COLUMN reader_wrap TEXT"
+                "ALTER TABLE record_grants ADD COLUMN reader_wrap TEXT",
+                // Every encrypted write looks up the owner's required holders (docs/records.md,
+                // "Required holders"): by owner, not by a scan of every workspace's holders.
+                "CREATE INDEX record_holders_owner ON record_holders(environment_id)",
             ]
         ),
     ]

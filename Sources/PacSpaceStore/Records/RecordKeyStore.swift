@@ -24,6 +24,10 @@ public struct RecordKeyStore: Sendable {
     public enum Refusal: Error, Equatable, Sendable {
         /// The environment has another current identity.
         case identityExists
+        /// The identity a replacement names is not the current one.
+        case identityChanged
+        /// The replacement is a key the environment already had.
+        case identityRetired
         /// The version is registered with another key id.
         case versionTaken
         /// The holders changed since the client listed them.
@@ -37,6 +41,9 @@ public struct RecordKeyStore: Sendable {
         case limitReached(String)
     }
 
+    /// The most identities one environment may have had (a version carries one seed wrap
+    /// for each: 16, the bound on `seedWraps`).
+    public static let maxIdentities: Int64 = 16
     /// The most versions one environment's secret may have.
     public static let maxVersions = 256
     /// The most active holders one environment may have.
@@ -72,13 +79,16 @@ public struct RecordKeyStore: Sendable {
         }
     }
 
-    /// Registers the environment's first identity with its seed wrap; false when this same
-    /// key is already its identity (nothing changes), ``Refusal/identityExists`` for another.
+    /// Registers the environment's identity with its seed wrap; false when this same key is
+    /// already its identity (nothing changes). Another key is ``Refusal/identityExists``
+    /// unless it names the current one in `replacing`: then the current one is retired —
+    /// kept, with its seed wraps, so what was wrapped to it still opens.
     public func register(
         environmentID: String,
         publicKeyID: String,
         publicKey: String,
         seedWrap: (version: Int64, wrap: JSONValue),
+        replacing: String?,
         now: Int64
     ) async throws -> Bool {
         try await database.transaction { db in
@@ -88,8 +98,29 @@ public struct RecordKeyStore: Sendable {
                 ).first()?.decode(column: "public_key_id", as: String.self)
             }
             if let existing = try await current() {
-                guard existing == publicKeyID else { throw Refusal.identityExists }
-                return false
+                if existing == publicKeyID { return false }
+                guard let replacing else { throw Refusal.identityExists }
+                guard replacing == existing else { throw Refusal.identityChanged }
+                let known = try await Self.count(
+                    "record_identities WHERE environment_id = \(bind: environmentID) AND public_key_id = \(bind: publicKeyID)",
+                    db
+                )
+                guard known == 0 else { throw Refusal.identityRetired }
+                let count = try await Self.count("record_identities WHERE environment_id = \(bind: environmentID)", db)
+                guard count < Self.maxIdentities else { throw Refusal.limitReached("\(Self.maxIdentities) identities") }
+                // Retired and replaced in one transaction; a racing replacement of the same key
+                // finds nothing current to retire and is told the identity changed.
+                guard
+                    try await db.raw(
+                        """
+                        UPDATE record_identities SET retired_at = \(bind: now)
+                        WHERE environment_id = \(bind: environmentID) AND public_key_id = \(bind: existing) AND retired_at IS NULL
+                        RETURNING public_key_id
+                        """
+                    ).first() != nil
+                else { throw Refusal.identityChanged }
+            } else if replacing != nil {
+                throw Refusal.identityChanged
             }
             // Two first registrations at once: the unique index keeps one; the other is told.
             try await db.raw(
@@ -204,6 +235,57 @@ public struct RecordKeyStore: Sendable {
                 try await Self.storeWrap(wrap.holderID, .version(version.version), pinnedID: wrap.pinnedID, wrap: wrap.wrap, now: now, db)
             }
             return workspaceHolders.map(\.holderID)
+        }
+    }
+
+    // MARK: Required holders
+
+    /// Whether a required workspace holder still holds back the version with `kid`: one
+    /// that was active when the version was registered and has not confirmed its wrap.
+    /// A holder added later does not stop the versions before it — the owner's writes under
+    /// them would halt the moment it was named — though it holds back every one after.
+    private static let awaitingHolder = """
+        h.environment_id = v.environment_id AND h.scope = 'workspace' AND h.required = 1 AND h.removed_at IS NULL
+          AND h.created_at <= v.created_at
+          AND NOT EXISTS (SELECT 1 FROM record_holder_wraps w WHERE w.holder_id = h.holder_id AND w.version = v.version AND w.state = 'confirmed')
+        """
+
+    /// The required holders a write under `kid` waits for, by id; empty when none (or when
+    /// `kid` is no registered version: an unregistered key is the client's own affair).
+    static func awaiting(kid: String, environmentID: String, _ db: any SQLDatabase) async throws -> [String] {
+        try await db.raw(
+            """
+            SELECT h.holder_id FROM record_key_versions v JOIN record_holders h ON \(unsafeRaw: awaitingHolder)
+            WHERE v.environment_id = \(bind: environmentID) AND v.kid = \(bind: kid) ORDER BY h.holder_id
+            """
+        ).all().map { try $0.decode(column: "holder_id", as: String.self) }
+    }
+
+    /// The newest registered version no required holder holds back: where a new record's
+    /// first write goes while a newer version waits.
+    static func newestWritableKid(environmentID: String, _ db: any SQLDatabase) async throws -> String? {
+        try await db.raw(
+            """
+            SELECT v.kid FROM record_key_versions v WHERE v.environment_id = \(bind: environmentID)
+              AND NOT EXISTS (SELECT 1 FROM record_holders h WHERE \(unsafeRaw: awaitingHolder))
+            ORDER BY v.version DESC LIMIT 1
+            """
+        ).first()?.decode(column: "kid", as: String.self)
+    }
+
+    /// The versions with the required holders each still waits for.
+    public func awaiting(environmentID: String) async throws -> [Int64: [String]] {
+        try await database.read { db in
+            var awaiting: [Int64: [String]] = [:]
+            for row in try await db.raw(
+                """
+                SELECT v.version, h.holder_id FROM record_key_versions v JOIN record_holders h ON \(unsafeRaw: Self.awaitingHolder)
+                WHERE v.environment_id = \(bind: environmentID) ORDER BY h.holder_id
+                """
+            ).all() {
+                awaiting[try row.decode(column: "version", as: Int64.self), default: []].append(try row.decode(column: "holder_id", as: String.self))
+            }
+            return awaiting
         }
     }
 

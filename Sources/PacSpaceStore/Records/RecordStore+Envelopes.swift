@@ -7,6 +7,8 @@ extension RecordStore {
         case entryNotFound
         /// The record (or the entry) is plaintext.
         case notEncrypted
+        /// The envelope's key version waits for required holders to confirm it (by id).
+        case holdersUnconfirmed(holders: [String])
     }
 
     /// Adds an envelope the writer re-sealed under another key version to an encrypted entry
@@ -34,6 +36,9 @@ extension RecordStore {
                 ).first().map({ try RecordSummary(row: $0) })
             else { throw EnvelopeRefusal.entryNotFound }
             guard record.encryptionKid != nil else { throw EnvelopeRefusal.notEncrypted }
+            // A re-key is a write under the new version: it waits for the same holders.
+            let awaiting = try await RecordKeyStore.awaiting(kid: envelope.kid, environmentID: environmentID, db)
+            guard awaiting.isEmpty else { throw EnvelopeRefusal.holdersUnconfirmed(holders: awaiting) }
             guard
                 let row = try await db.raw(
                     """

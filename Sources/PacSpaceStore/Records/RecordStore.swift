@@ -72,6 +72,8 @@ public struct RecordStore: Sendable {
         case amendsInvalid(String)
         /// The record has as many entries as its layout's seq field holds.
         case recordFull
+        /// The envelope's key version waits for required holders to confirm it (by id).
+        case holdersUnconfirmed(kid: String, holders: [String])
     }
 
     /// The server's rule id on an attempt entry (docs/records.md, "Attempts").
@@ -147,6 +149,7 @@ public struct RecordStore: Sendable {
             )
             _ = try plannedState(submission, record: fresh)
             try await checkAmends(submission.content, record: fresh, environmentID: environmentID, db)
+            try await Self.checkVersionConfirmed(submission, record: fresh, environmentID: environmentID, db)
             try await db.raw(
                 """
                 INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, encryption_kid, created_at,
@@ -181,6 +184,7 @@ public struct RecordStore: Sendable {
         try Self.checkEncryption(submission, record: record)
         let (lifecycle, attempted, content) = try plannedState(submission, record: record)
         try await checkAmends(content, record: record, environmentID: environmentID, db)
+        try await Self.checkVersionConfirmed(submission, record: record, environmentID: environmentID, db)
         let committed = try submission.sealed?.recordHash ?? Self.commit(content, saltKey: item.saltKey)
         let saltKey = submission.sealed == nil ? item.saltKey.prefixedHex : ""
         let envelopes = submission.sealed.map { String(decoding: JSONWriter.serialize(.array([$0.envelope.json])), as: UTF8.self) }
@@ -325,6 +329,24 @@ public struct RecordStore: Sendable {
         case (let kid?, let sealed?): if kid != sealed.envelope.kid { throw Refusal.encryptionVersionMismatch(recordKid: kid) }
         case (let kid, _): throw Refusal.encryptionMismatch(recordEncrypted: kid != nil)
         }
+    }
+
+    /// Writes under a key version wait for its required holders (docs/records.md, "Required
+    /// holders"). A new record's first write is pointed to the newest version that waits for
+    /// nobody — the SDK reseals under the `recordKid` it is told — and any other is refused.
+    private static func checkVersionConfirmed(
+        _ submission: Submission,
+        record: RecordSummary,
+        environmentID: String,
+        _ db: any SQLDatabase
+    ) async throws {
+        guard let kid = submission.sealed?.envelope.kid else { return }
+        let awaiting = try await RecordKeyStore.awaiting(kid: kid, environmentID: environmentID, db)
+        guard !awaiting.isEmpty else { return }
+        if record.entryCount == 0, let writable = try await RecordKeyStore.newestWritableKid(environmentID: environmentID, db) {
+            throw Refusal.encryptionVersionMismatch(recordKid: writable)
+        }
+        throw Refusal.holdersUnconfirmed(kid: kid, holders: awaiting)
     }
 
     static func commit(_ content: JSONValue, saltKey: Hash) throws -> Hash {
