@@ -220,6 +220,33 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
     RecordGrants(records: records, readers: readers, keys: recordKeys, now: configuration.now)
         .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
+    let recordLinks = RecordLinkStore(database: database)
+    RecordLinksController(
+        records: records,
+        links: recordLinks,
+        keys: recordKeys,
+        passwords: passwords,
+        publicURL: configuration.publicURL,
+        now: configuration.now
+    )
+    .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
+    // Shared Record links are read without a key: limited per address like the pages.
+    SharedRecordController(
+        links: recordLinks,
+        records: records,
+        environments: environments,
+        receipts: receipts,
+        passwords: passwords,
+        limiter: limiter,
+        policy: configuration.rateLimits.linkCode,
+        secureCookies: configuration.publicURL.lowercased().hasPrefix("https://"),
+        now: configuration.now
+    )
+    .addRoutes(
+        to: router.group("api/v1/c").add(
+            middleware: RouteRateLimit(limiter: limiter, policy: configuration.rateLimits.pages, now: configuration.now)
+        )
+    )
     RecordKeysController(keys: recordKeys, now: configuration.now)
         .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
     let deliveries = WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now)

@@ -47,6 +47,10 @@ import Testing
         "GET /verify/{id}", "GET /receipt/{receiptId}", "GET /verify/{id}/receipt.tlog-proof", "GET /verify/{id}/verifier-key",
         "GET /verify/{id}/delta.json", "GET /verify/{id}/checkpoint.json", "GET /verify/{id}/deltas.json", "GET /verify/{id}/entry.json",
         "GET /assets/{name}",
+        // A Shared Record link is read by whoever holds its handle (and code), by design; the
+        // reader's wrap is looked up for the caller's own environment only (RecordLinksTests).
+        "POST /api/v1/c/{handle}/access/verify", "GET /api/v1/c/{handle}/history", "GET /api/v1/c/{handle}/disclosure",
+        "POST /api/v1/records/disclosures/key-wrap",
     ]
 
     @Test(arguments: Backend.all)
@@ -83,6 +87,12 @@ import Testing
                     body: RecordsTests.entry(title: "secret-title-b")
                 )
                 #expect(written.status == .created, "\(written.text)")
+            }
+            // B's Shared Record links, one per environment.
+            var linkOfB: [String: String] = [:]
+            for (key, record) in [(bTest, "secret-record-b"), (bLive, "secret-live-record-b")] {
+                let made = try await api.record(.post, "machine-action-record/\(record)/share", key: key, body: "{}")
+                linkOfB[record] = made.data["handle"]?.string ?? ""
             }
             // B's workspace keys: an identity, a version, and a holder (tenant C) with a wrap.
             let c = try await api.account()
@@ -223,7 +233,8 @@ import Testing
                         credential: aToken
                     ),
                 ] + Self.balanceProbes(record: testRecord, customer: "secret-customer-b", event: eventID, key: aTest)
-                + Self.recordProbes(record: "secret-record-b", key: aTest) + Self.recordProbes(record: "secret-live-record-b", key: bTest)
+                + Self.recordProbes(record: "secret-record-b", key: aTest, handle: linkOfB["secret-record-b"] ?? "")
+                + Self.recordProbes(record: "secret-live-record-b", key: bTest, handle: linkOfB["secret-live-record-b"] ?? "")
                 + Self.keyProbes(holder: holderOfB, key: aTest, wrap: wrapOfB)
                 + Self.balanceProbes(record: liveRecord, customer: "secret-live-b", event: liveEventID, key: bTest)  // sandbox key, production data
 
@@ -316,7 +327,7 @@ import Testing
         ]
     }
 
-    static func recordProbes(record: String, key: String) -> [Probe] {
+    static func recordProbes(record: String, key: String, handle: String) -> [Probe] {
         let base = "/api/v1/records/machine-action-record/\(record)"
         let ciphertext = String(repeating: "A", count: 363)
         let envelope =
@@ -360,6 +371,35 @@ import Testing
                 credential: .key(key)
             ),
             Probe(method: .get, path: base + "/grant-key", route: "GET /api/v1/records/{recordType}/{entityId}/grant-key", credential: .key(key)),
+            Probe(method: .get, path: base + "/share", route: "GET /api/v1/records/{recordType}/{entityId}/share", credential: .key(key)),
+            Probe(
+                method: .post,
+                path: base + "/share",
+                route: "POST /api/v1/records/{recordType}/{entityId}/share",
+                body: "{}",
+                credential: .key(key)
+            ),
+            Probe(
+                method: .post,
+                path: base + "/share/\(handle)/revoke",
+                route: "POST /api/v1/records/{recordType}/{entityId}/share/{handle}/revoke",
+                body: "{}",
+                credential: .key(key)
+            ),
+            Probe(
+                method: .put,
+                path: base + "/share/\(handle)/disclosure",
+                route: "PUT /api/v1/records/{recordType}/{entityId}/share/{handle}/disclosure",
+                body: #"{"envelope":"\#(RecordLinksTests.envelope)"}"#,
+                credential: .key(key)
+            ),
+            Probe(
+                method: .put,
+                path: base + "/share/\(handle)/key-wraps",
+                route: "PUT /api/v1/records/{recordType}/{entityId}/share/{handle}/key-wraps",
+                body: #"{"workspaceId":"\#(String(repeating: "a", count: 24))","pinnedId":"\#(String(repeating: "a", count: 64))","wrap":{}}"#,
+                credential: .key(key)
+            ),
         ]
     }
 

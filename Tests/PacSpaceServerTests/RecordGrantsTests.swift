@@ -218,4 +218,10 @@ import Testing
 extension JSONValue {
     /// The items of an array; nil for anything else.
     var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
+
+    /// The `index`th item of a list.
+    subscript(index: Int) -> JSONValue? {
+        guard case .array(let items) = self, items.indices.contains(index) else { return nil }
+        return items[index]
+    }
 }

@@ -299,11 +299,3 @@ import Testing
         }
     }
 }
-
-extension JSONValue {
-    /// The `index`th item of a list.
-    fileprivate subscript(index: Int) -> JSONValue? {
-        guard case .array(let items) = self, items.indices.contains(index) else { return nil }
-        return items[index]
-    }
-}

@@ -29,6 +29,10 @@ final class RateLimiter: Sendable {
         case mail
         /// Webhook test events per tenant.
         case webhookTest = "webhook-test"
+        /// Wrong access codes per Shared Record link.
+        case linkCode = "link-code"
+        /// Wrong access codes per client address, over every link.
+        case linkAddress = "link-address"
     }
 
     /// `burst` requests at once, then one every `intervalMillis`.

@@ -21,14 +21,18 @@ public struct RateLimits: Sendable {
     /// (`…_PAGES`): 60 at once, then ten a second — a person clicking never meets it; a
     /// script walking ids or loading a 10,000-record period page in a loop does.
     var pages = RateLimiter.Policy(burst: 60, intervalMillis: 100)
+    /// Wrong access codes of Shared Record links (`…_LINK_CODE`), per link and per client
+    /// address: 10, then one every 90 s (40 an hour). A six-character code has 31^6 ≈ 887
+    /// million values; at 40 guesses an hour, finding one takes about 1,270 years on average.
+    var linkCode = RateLimiter.Policy(burst: 10, intervalMillis: 90_000)
 
     public init() {}
 
-    /// Reads `PACSPACE_RATE_LIMIT_KEY`, `…_AUTH_FAILURES`, `…_AUTH_ROUTES`, `…_LOGIN`, `…_MAIL`, `…_PAGES`.
+    /// Reads `PACSPACE_RATE_LIMIT_KEY`, `…_AUTH_FAILURES`, `…_AUTH_ROUTES`, `…_LOGIN`, `…_MAIL`, `…_PAGES`, `…_LINK_CODE`.
     mutating func apply(environment: [String: String]) throws {
         let names: [(String, WritableKeyPath<RateLimits, RateLimiter.Policy>)] = [
             ("KEY", \.apiKey), ("AUTH_FAILURES", \.authFailures), ("AUTH_ROUTES", \.authRoutes), ("LOGIN", \.login), ("MAIL", \.mail),
-            ("PAGES", \.pages),
+            ("PAGES", \.pages), ("LINK_CODE", \.linkCode),
         ]
         for (name, path) in names {
             guard let value = environment["PACSPACE_RATE_LIMIT_" + name] else { continue }

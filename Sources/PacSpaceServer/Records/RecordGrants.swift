@@ -24,7 +24,7 @@ struct RecordGrants: Sendable {
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let summary = try await ownRecord(context, key)
+        let summary = try await records.own(context, key)
         let body = try await RequestBody.decode(
             request,
             allowed: ["kind", "recipientEmail", "counterpartyTenantId", "authorizes", "ttlHours", "maxUses", "label", "readerWrap"]
@@ -84,14 +84,14 @@ struct RecordGrants: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let summary = try await ownRecord(context, key)
+        let summary = try await records.own(context, key)
         let grants = try await records.grants(environmentID: key.environmentID, recordKey: summary.recordKey)
         return Envelope.success(.ok, ["grants": .array(grants.map { Self.json($0, summary: summary, now: now()) })])
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let summary = try await ownRecord(context, key)
+        let summary = try await records.own(context, key)
         guard
             let grant = try await records.revoke(
                 grantID: try context.pathParameter("grantId"),
@@ -107,7 +107,7 @@ struct RecordGrants: Sendable {
     /// re-key, or to a grant made before the record's first entry.
     @Sendable func storeKeyWrap(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let summary = try await ownRecord(context, key)
+        let summary = try await records.own(context, key)
         let grantID = try context.pathParameter("grantId")
         let body = try await RequestBody.decode(request, allowed: ["pinnedId", "rkid", "wrap"])
         guard
@@ -185,13 +185,6 @@ struct RecordGrants: Sendable {
         }
         _ = try await keys.pinned(tenantID: counterparty, environment: key.environment, pinnedID: pinned)
         return ["pinnedId": .string(pinned), "rkid": .string(rkid), "wrap": wrap]
-    }
-
-    private func ownRecord(_ context: AppRequestContext, _ key: APIKeyIdentity) async throws -> RecordSummary {
-        let record = try RecordsController.record(context)
-        guard let summary = try await records.record(environmentID: key.environmentID, recordType: record.recordType, entityID: record.entityID)
-        else { throw APIError(.notFound, "RECORD_NOT_FOUND", "This environment has no record \(record.entityID) of type \(record.recordType).") }
-        return summary
     }
 
     static let noGrant = APIError(.notFound, "GRANT_NOT_FOUND", "This record has no such grant.")

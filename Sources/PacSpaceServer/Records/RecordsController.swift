@@ -217,3 +217,13 @@ struct RecordsController: Sendable {
         ).adding("holdersNeedingConfirmation", .array(holders.map(JSONValue.string)))
     }
 }
+
+extension RecordStore {
+    /// The caller's own record the path names; 404 when its environment has none.
+    func own(_ context: AppRequestContext, _ key: APIKeyIdentity) async throws -> RecordSummary {
+        let named = try RecordsController.record(context)
+        guard let summary = try await record(environmentID: key.environmentID, recordType: named.recordType, entityID: named.entityID)
+        else { throw APIError(.notFound, "RECORD_NOT_FOUND", "This environment has no record \(named.entityID) of type \(named.recordType).") }
+        return summary
+    }
+}

@@ -491,6 +491,37 @@ public enum Migrations {
                 "CREATE INDEX record_holders_owner ON record_holders(environment_id)",
             ]
         ),
+        Migration(
+            version: 23,
+            name: "shared record links",
+            statements: [
+                // The random opening of each entry's seal (docs/records.md, "Shared Record links"),
+                // drawn at append; an entry from before has none until a link of its record is made.
+                "ALTER TABLE record_entries ADD COLUMN record_opening TEXT",
+                // A Shared Record link: its handle, its access code as a bcrypt hash (never in
+                // clear), and the disclosure its owner's client sealed (the key is in the link).
+                """
+                CREATE TABLE record_links (
+                    handle TEXT PRIMARY KEY, environment_id TEXT NOT NULL REFERENCES environments(id), record_key TEXT NOT NULL,
+                    label TEXT, access_code_hash TEXT, envelope TEXT, expires_at BIGINT NOT NULL, revoked_at BIGINT,
+                    created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX record_links_record ON record_links(environment_id, record_key)",
+                // A link's key wrapped to a reader workspace (per environment), replaced when wrapped again.
+                """
+                CREATE TABLE record_link_wraps (
+                    handle TEXT NOT NULL REFERENCES record_links(handle), reader_environment_id TEXT NOT NULL REFERENCES environments(id),
+                    pinned_id TEXT NOT NULL, wrap TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (handle, reader_environment_id))
+                """,
+                // Who gave a link's access code: the SHA-256 of the cookie it was answered with.
+                """
+                CREATE TABLE record_link_sessions (
+                    token_hash TEXT PRIMARY KEY, handle TEXT NOT NULL REFERENCES record_links(handle), expires_at BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX record_link_sessions_handle ON record_link_sessions(handle, created_at)",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

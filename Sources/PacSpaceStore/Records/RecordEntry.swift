@@ -36,6 +36,9 @@ public struct RecordEntry: Sendable {
     public let envelopes: [JSONValue]?
     public let status: Status
     public let logIndex: Int64?
+    /// The random opening of the entry's seal (docs/records.md, "Shared Record links"); nil for
+    /// an entry written before openings were drawn, until a link of its record is made.
+    public let recordOpening: Hash?
     public let createdAt: Int64
     public let verifiedAt: Int64?
 
@@ -73,6 +76,7 @@ public struct RecordEntry: Sendable {
         }
         status = try row.decode(column: "status", as: Status.self)
         logIndex = try row.decode(column: "log_index", as: Int64?.self)
+        recordOpening = try row.decode(column: "record_opening", as: String?.self).flatMap(Hash.init(prefixedHex:))
         createdAt = try row.decode(column: "created_at", as: Int64.self)
         verifiedAt = try row.decode(column: "verified_at", as: Int64?.self)
     }

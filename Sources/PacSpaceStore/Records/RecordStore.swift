@@ -102,6 +102,7 @@ public struct RecordStore: Sendable {
                 requestHash: try Self.requestHash(submission),
                 saltKey: Hash.sha256(Identifier.randomBytes(32)),
                 newKey: Hash.sha256(Identifier.randomBytes(32)),
+                opening: Hash.sha256(Identifier.randomBytes(32)),
                 entryID: Identifier.make("ent")
             )
         }
@@ -123,6 +124,8 @@ public struct RecordStore: Sendable {
         let requestHash: Hash
         let saltKey: Hash
         let newKey: Hash
+        /// The entry's seal opening (docs/records.md, "Shared Record links").
+        let opening: Hash
         let entryID: String
     }
 
@@ -210,12 +213,13 @@ public struct RecordStore: Sendable {
         let stored = try await db.raw(
             """
             INSERT INTO record_entries (entry_id, environment_id, record_key, seq, lifecycle, attempted, reference_id, request_hash,
-                record_hash, salt_key, content, content_tag, envelopes, leaf_data, queue_position, status, created_at)
+                record_hash, salt_key, content, content_tag, envelopes, leaf_data, queue_position, status, created_at, record_opening)
             VALUES (\(bind: item.entryID), \(bind: environmentID), \(bind: record.recordKey.prefixedHex), \(bind: record.entryCount),
                     \(bind: lifecycle), \(bind: attempted), \(bind: reference), \(bind: item.requestHash.prefixedHex),
                     \(bind: committed.prefixedHex), \(bind: saltKey),
                     \(bind: String(decoding: JSONWriter.serialize(content), as: UTF8.self)), \(bind: submission.sealed?.contentTag),
-                    \(bind: envelopes), \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now))
+                    \(bind: envelopes), \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now),
+                    \(bind: item.opening.prefixedHex))
             RETURNING *
             """
         ).first()

@@ -1,0 +1,130 @@
+import HTTPTypes
+import Hummingbird
+import PacSpaceCore
+import PacSpaceStore
+
+/// A Shared Record link as anyone holding it reads it, without an API key (docs/records.md,
+/// "Shared Record links"): `/api/v1/c/:handle/access/verify` with the link's access code,
+/// then its seal history and its sealed disclosure. The disclosure's key is in the link's
+/// fragment (or wrapped to a reader workspace); the server serves ciphertext only.
+struct SharedRecordController: Sendable {
+    let links: RecordLinkStore
+    let records: RecordStore
+    let environments: EnvironmentStore
+    let receipts: ReceiptReader
+    let passwords: Passwords
+    let limiter: RateLimiter
+    let policy: RateLimiter.Policy
+    let secureCookies: Bool
+    let now: @Sendable () -> Int64
+
+    static let cookieName = "pacspace_link"
+    /// An access code opens the link for an hour.
+    static let sessionMillis: Int64 = 3_600_000
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post(":handle/access/verify", use: verify)
+        group.get(":handle/history", use: history)
+        group.get(":handle/disclosure", use: disclosure)
+    }
+
+    /// `{factor: "ACCESS_HINT", value}`: the link's access code. Wrong codes are limited per
+    /// link and per client address (``RateLimits/linkCode``); a right one is answered with a
+    /// cookie that opens the link for an hour.
+    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let link = try await openLink(context)
+        let body = try await RequestBody.decode(request, allowed: ["factor", "value"])
+        guard try body.string("factor", maxLength: 32) == "ACCESS_HINT" else {
+            throw APIError.invalid("factor", "enum", "factor is ACCESS_HINT: the link's access code.")
+        }
+        let value = try body.string("value", maxLength: 64)
+        guard let hash = link.accessCodeHash else {
+            return Envelope.success(.ok, ["handle": .string(link.handle), "verified": true, "accessMode": "LINK_ONLY"])
+        }
+        let address = RateLimiter.key(address: context.clientAddress)
+        let at = now()
+        if let wait = limiter.wait(.linkCode, link.handle, policy, now: at) ?? limiter.wait(.linkAddress, address, policy, now: at) {
+            throw APIError.rateLimited(after: wait)
+        }
+        let code = value.uppercased().filter { $0 != " " && $0 != "-" }
+        let wellFormed = code.count == RecordLinksController.codeLength && code.allSatisfy(RecordLinksController.codeAlphabet.contains)
+        guard wellFormed, try await passwords.verify(code, hash: hash) else {
+            _ = limiter.take(.linkCode, link.handle, policy, now: at)
+            _ = limiter.take(.linkAddress, address, policy, now: at)
+            throw APIError(.forbidden, "RECORD_LINK_ACCESS_DENIED", "That is not this link's access code.")
+        }
+        let token = Identifier.token(bytes: 32)
+        try await links.openSession(handle: link.handle, tokenHash: Hash.sha256(Array(token.utf8)), expiresAt: at + Self.sessionMillis, now: at)
+        var response = Envelope.success(.ok, ["handle": .string(link.handle), "verified": true, "accessMode": "TWO_TIER"])
+        response.headers[.setCookie] =
+            "\(Self.cookieName)=\(token); Path=/api/v1/c/\(link.handle); Max-Age=\(Self.sessionMillis / 1_000); HttpOnly; SameSite=Strict"
+            + (secureCookies ? "; Secure" : "")
+        return response
+    }
+
+    /// The record's seal history (`record-seal-history/v1`), the document itself.
+    @Sendable func history(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let link = try await openLink(context)
+        try await admit(request, link)
+        guard let summary = try await records.record(environmentID: link.environmentID, recordKey: link.recordKey),
+            let environment = try await environments.environment(id: link.environmentID), let origin = environment.logOrigin,
+            let layout = SealHistory.layout(of: summary.recordType)
+        else { throw Self.noLink }
+        let entries = try await records.entries(
+            environmentID: link.environmentID,
+            recordKey: link.recordKey,
+            from: 0,
+            through: Int64(SealHistory.maxEntries - 1),
+            limit: SealHistory.maxEntries
+        )
+        let committed = entries.filter { $0.status == .verified && $0.logIndex != nil }
+        let proofs = try await receipts.proofs(
+            environmentID: link.environmentID,
+            entries: committed.compactMap { entry in entry.logIndex.map { ($0, entry.committed(recordType: summary.recordType).leaf) } }
+        )
+        let byEntry = Dictionary(uniqueKeysWithValues: zip(committed.map(\.entryID), proofs))
+        let document = SealHistory.document(
+            summary: summary,
+            layout: layout,
+            chain: SealHistory.chain(environment: environment.environment, origin: origin),
+            origin: origin,
+            entries: entries.map { ($0, byEntry[$0.entryID]) }
+        )
+        var response = Envelope.json(.ok, document)
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// The sealed disclosure: `{handle, envelope}`, 404 before its owner stored one.
+    @Sendable func disclosure(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let link = try await openLink(context)
+        try await admit(request, link)
+        guard let envelope = link.envelope else {
+            throw APIError(.notFound, "RECORD_LINK_NO_DISCLOSURE", "This link's owner has not stored its disclosure yet.")
+        }
+        var response = Envelope.json(.ok, ["handle": .string(link.handle), "envelope": .string(envelope)])
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    /// The link the path names, while it is served: unknown, revoked and expired links are
+    /// the same 404, so a handle probes nothing.
+    private func openLink(_ context: AppRequestContext) async throws -> RecordLinkStore.Link {
+        let handle = try RecordLinksController.handle(context)
+        guard let link = try await links.link(handle: handle), link.isOpen(at: now()) else { throw Self.noLink }
+        return link
+    }
+
+    /// A TWO_TIER link is read only with the cookie its access code was answered with. 403,
+    /// not 401: the SDK reads every 401 as a bad API key, and these routes take none.
+    private func admit(_ request: Request, _ link: RecordLinkStore.Link) async throws {
+        guard link.accessCodeHash != nil else { return }
+        guard let token = WebSession.cookie(Self.cookieName, in: request), token.utf8.count <= 100,
+            try await links.hasSession(handle: link.handle, tokenHash: Hash.sha256(Array(token.utf8)), now: now())
+        else {
+            throw APIError(.forbidden, "RECORD_LINK_ACCESS_REQUIRED", "This link asks for its access code first (POST …/access/verify).")
+        }
+    }
+
+    static let noLink = APIError(.notFound, "RECORD_LINK_NOT_FOUND", "No such link.")
+}

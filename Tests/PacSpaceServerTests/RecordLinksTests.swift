@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import PacSpaceCore
+import PacSpaceServer
+import Synchronization
+import Testing
+
+/// Shared Record links (issue 15, docs/records.md "Shared Record links") at their edges: the
+/// access code (never in clear, limited per link and per address), what an owner may store,
+/// and a link that ends — revoked or expired — serving nothing.
+@Suite struct RecordLinksTests {
+    /// A sealed disclosure's shape: 0x01, a 12-byte IV, one 4,096-byte block and the tag.
+    static let envelope = Base64.encode([1] + [UInt8](repeating: 7, count: 12 + 4_096 + 16)).replacingOccurrences(of: "+", with: "-")
+        .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+
+    static func verify(_ api: API, _ handle: String, _ code: String) async throws -> Reply {
+        try await api.call(.post, "/api/v1/c/\(handle)/access/verify", body: #"{"factor":"ACCESS_HINT","value":"\#(code)"}"#)
+    }
+
+    @Test(arguments: Backend.all)
+    func anOwnerStoresWellFormedDisclosuresOnItsOwnOpenLinksOnly(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let owner = try await api.apiKey(try await api.account())
+            let stranger = try await api.apiKey(try await api.account())
+            _ = try await api.record(.post, "machine-action-record/shared/transitions", key: owner, body: RecordsTests.entry(title: "shared"))
+            func outcome(_ reply: Reply) -> String { "\(reply.status.code) \(reply.errorCode ?? "")" }
+            #expect(outcome(try await api.record(.post, "machine-action-record/nowhere/share", key: owner, body: "{}")) == "404 RECORD_NOT_FOUND")
+            for body in [#"{"ttlHours":0}"#, #"{"ttlHours":8761}"#, #"{"accessCode":"yes"}"#, #"{"label":"\#(String(repeating: "l", count: 201))"}"#]
+            {
+                #expect(outcome(try await api.record(.post, "machine-action-record/shared/share", key: owner, body: body)) == "400 VALIDATION_ERROR")
+            }
+            let made = try await api.record(.post, "machine-action-record/shared/share", key: owner, body: #"{"ttlHours":1}"#)
+            #expect(made.status == .created && made.data["accessMode"] == "TWO_TIER", "\(made.text)")
+            let handle = try #require(made.data["handle"]?.string)
+            let code = try #require(made.data["accessCode"]?.string)
+            #expect(code.count == 6 && code.allSatisfy { "23456789ABCDEFGHJKMNPQRSTUVWXYZ".contains($0) })
+            // Listed without its code; the code is nowhere in the database file either.
+            let listed = try await api.record(.get, "machine-action-record/shared/share", key: owner)
+            #expect(listed.data["links"]?[0]?["handle"] == .string(handle) && !listed.text.contains(code))
+            func disclose(_ envelope: String, as key: String = owner, handle: String = handle) async throws -> String {
+                outcome(
+                    try await api.record(
+                        .put,
+                        "machine-action-record/shared/share/\(handle)/disclosure",
+                        key: key,
+                        body: #"{"envelope":"\#(envelope)"}"#
+                    )
+                )
+            }
+            let wrongFirst = "Ag" + Self.envelope.dropFirst(2)
+            #expect(try await disclose("") == "400 VALIDATION_ERROR")
+            for malformed in ["not base64!", String(Self.envelope.dropLast(4)), wrongFirst, Self.envelope + "="] {
+                #expect(try await disclose(malformed) == "400 DISCLOSURE_ENVELOPE_MALFORMED", "\(malformed.prefix(8))")
+            }
+            #expect(try await disclose(Self.envelope, as: stranger) == "404 RECORD_NOT_FOUND")
+            #expect(try await disclose(Self.envelope, handle: String(repeating: "a", count: 32)) == "404 RECORD_LINK_NOT_FOUND")
+            #expect(try await disclose(Self.envelope, handle: "g" + String(repeating: "a", count: 31)) == "404 RECORD_LINK_NOT_FOUND")
+            #expect(try await disclose(Self.envelope) == "200 ")
+            // Read with the code: the disclosure as stored; a session of one link opens no other.
+            let verified = try await Self.verify(api, handle, code.lowercased())
+            let cookie = try #require(verified.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+            let read = try await api.call(.get, "/api/v1/c/\(handle)/disclosure", headers: [.cookie: cookie])
+            #expect(read.json["envelope"] == .string(Self.envelope) && read.headers[.cacheControl] == "no-store")
+            let other = try #require(
+                try await api.record(.post, "machine-action-record/shared/share", key: owner, body: "{}").data["handle"]?.string
+            )
+            #expect(try await api.call(.get, "/api/v1/c/\(other)/history", headers: [.cookie: cookie]).errorCode == "RECORD_LINK_ACCESS_REQUIRED")
+            #expect(try await api.call(.get, "/api/v1/c/\(other)/disclosure", headers: [.cookie: "pacspace_link=x"]).status == .forbidden)
+            // Only its owner revokes it; revoked, it serves nothing, to anyone.
+            #expect(try await api.record(.post, "machine-action-record/shared/share/\(handle)/revoke", key: stranger, body: "{}").status == .notFound)
+            #expect(try await api.record(.post, "machine-action-record/shared/share/\(handle)/revoke", key: owner, body: "{}").status == .ok)
+            #expect(try await api.call(.get, "/api/v1/c/\(handle)/disclosure", headers: [.cookie: cookie]).errorCode == "RECORD_LINK_NOT_FOUND")
+            #expect(try await Self.verify(api, handle, code).errorCode == "RECORD_LINK_NOT_FOUND")
+            #expect(try await disclose(Self.envelope) == "404 RECORD_LINK_NOT_FOUND")
+        }
+    }
+
+    /// Wrong codes: ten per link, then one every 90 s; a right code after the bucket is full
+    /// waits too. Another link, from another address, is not held back by them.
+    @Test func wrongCodesAreLimitedPerLinkAndAddress() async throws {
+        try await TestServer().run { api in
+            let owner = try await api.apiKey(try await api.account())
+            _ = try await api.record(.post, "machine-action-record/guarded/transitions", key: owner, body: RecordsTests.entry(title: "guarded"))
+            let made = try await api.record(.post, "machine-action-record/guarded/share", key: owner, body: "{}")
+            let handle = try #require(made.data["handle"]?.string)
+            let code = try #require(made.data["accessCode"]?.string)
+            #expect(try await api.call(.post, "/api/v1/c/\(handle)/access/verify", body: #"{"factor":"PASSWORD","value":"x"}"#).status == .badRequest)
+            for _ in 1...10 { #expect(try await Self.verify(api, handle, "ZZZZZZ").errorCode == "RECORD_LINK_ACCESS_DENIED") }
+            let limited = try await Self.verify(api, handle, code)
+            #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] != nil)
+            #expect(try await Self.verify(api, handle, String(repeating: "Z", count: 64)).status == .tooManyRequests)
+            // The server never answered which of the wrong codes were close: each is the same 403.
+            #expect(try await api.call(.get, "/api/v1/c/\(handle)/history").errorCode == "RECORD_LINK_ACCESS_REQUIRED")
+        }
+    }
+
+    @Test func anExpiredLinkIsGone() async throws {
+        var server = TestServer()
+        let offset = Mutex<Int64>(0)
+        server.configuration.now = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) + offset.withLock { $0 } }
+        try await server.run { api in
+            let owner = try await api.apiKey(try await api.account())
+            _ = try await api.record(.post, "machine-action-record/brief/transitions", key: owner, body: RecordsTests.entry(title: "brief"))
+            let made = try await api.record(.post, "machine-action-record/brief/share", key: owner, body: #"{"ttlHours":1,"accessCode":false}"#)
+            let handle = try #require(made.data["handle"]?.string)
+            #expect(made.data["accessMode"] == "LINK_ONLY" && made.data["accessCode"] == nil)
+            #expect(try await api.call(.get, "/api/v1/c/\(handle)/history").json["schema"] == "record-seal-history/v1")
+            #expect(try await api.call(.get, "/api/v1/c/\(handle)/disclosure").errorCode == "RECORD_LINK_NO_DISCLOSURE")
+            offset.withLock { $0 = 3_600_001 }
+            #expect(try await api.call(.get, "/api/v1/c/\(handle)/history").errorCode == "RECORD_LINK_NOT_FOUND")
+            let listed = try await api.record(.get, "machine-action-record/brief/share", key: owner)
+            #expect(listed.data["links"]?[0]?["status"] == "EXPIRED")
+        }
+    }
+}
