@@ -202,7 +202,8 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         now: configuration.now
     ).addRoutes(to: balance)
     ReceiptController(receipts: periodReceipts, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(to: balance)
-    DashboardRecordsController(records: records, environments: environments, links: links, now: configuration.now)
+    let recordLinks = RecordLinkStore(database: database)
+    DashboardRecordsController(records: records, recordLinks: recordLinks, environments: environments, links: links, now: configuration.now)
         .addRoutes(to: router, auth: auth)
     let recordKeys = RecordKeyStore(database: database)
     let readers = RecordReaders(records: records, environments: environments, keys: recordKeys, now: configuration.now)
@@ -220,7 +221,6 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
     RecordGrants(records: records, readers: readers, keys: recordKeys, now: configuration.now)
         .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
-    let recordLinks = RecordLinkStore(database: database)
     RecordLinksController(
         records: records,
         links: recordLinks,

@@ -147,9 +147,15 @@ def test_the_readme_walk_through_the_dashboard(server, browser):
     status, body = call(server.base, "POST", "/api/v1/records/machine-action-record/walk-deploy/grants",
                         {"kind": "LINK", "label": "for the auditor", "maxUses": 10}, headers={"X-Api-Key": key})
     assert status == 201, body
+    status, shared = call(server.base, "POST", "/api/v1/records/machine-action-record/walk-deploy/share",
+                          {"label": "for the customer"}, headers={"X-Api-Key": key})
+    assert status == 201, shared
     browser.get(server.base + "/app/records")
     navigate(browser, browser.find_element(By.LINK_TEXT, "walk-deploy"))
     assert "for the auditor" in browser.page_source
+    # The link is listed with its label and how it opens; its code never is.
+    assert shared["data"]["handle"] in browser.page_source and "link and access code" in browser.page_source
+    assert shared["data"]["accessCode"] not in browser.page_source
     screenshot(browser, server.base + "/app/records", "app-records")
     screenshot(browser, server.base + "/app/records/machine-action-record/walk-deploy", "app-record")
     # An encrypted record, written by the SDK with a workspace secret: the page can show its

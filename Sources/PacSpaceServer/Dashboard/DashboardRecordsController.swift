@@ -5,10 +5,11 @@ import PacSpaceStore
 
 /// The dashboard's record routes (docs/api.md §11), JWT like the rest of `/dashboard`:
 /// the records of an environment (`X-Environment: sandbox | production`, the sandbox by
-/// default), and one record with a page of its entries and its grants. What the Records
+/// default), and one record with a page of its entries, its grants and its links. What the Records
 /// API shows a key holder, shown to the tenant's users; the wire shapes are the API's.
 struct DashboardRecordsController: Sendable {
     let records: RecordStore
+    let recordLinks: RecordLinkStore
     let environments: EnvironmentStore
     let links: VerifyLinks
     let now: @Sendable () -> Int64
@@ -51,6 +52,7 @@ struct DashboardRecordsController: Sendable {
             limit: Self.pageSize
         )
         let grants = try await records.grants(environmentID: environment.id, recordKey: summary.recordKey)
+        let shared = try await recordLinks.links(environmentID: environment.id, recordKey: summary.recordKey)
         let next = entries.last.map { $0.seq + 1 }.flatMap { $0 < summary.entryCount ? JSONValue.int($0) : nil } ?? .null
         return Envelope.success(
             .ok,
@@ -60,6 +62,9 @@ struct DashboardRecordsController: Sendable {
                     entries.map { RecordWire.receipt($0, record: record, proof: nil, links: links) }
                 ),
                 "grants": .array(grants.map { RecordGrants.json($0, summary: summary, now: now()) }),
+                "links": .array(
+                    shared.map { RecordLinksController.json($0, summary: summary, publicURL: links.publicURL, now: now()) }
+                ),
                 "nextFromSeq": next,
             ]
         )

@@ -151,8 +151,8 @@ struct RecordLinksController: Sendable {
     }
 
     /// A link on the wire, for its owner: never its code (shown once) or its disclosure.
-    private func json(_ link: RecordLinkStore.Link, summary: RecordSummary) -> JSONValue {
-        let status = link.revokedAt != nil ? "REVOKED" : link.expiresAt <= now() ? "EXPIRED" : "ACTIVE"
+    static func json(_ link: RecordLinkStore.Link, summary: RecordSummary, publicURL: String, now: Int64) -> JSONValue {
+        let status = link.revokedAt != nil ? "REVOKED" : link.expiresAt <= now ? "EXPIRED" : "ACTIVE"
         return [
             "handle": .string(link.handle), "link": .string(publicURL + "/c/" + link.handle), "status": .string(status),
             "accessMode": .string(link.accessCodeHash == nil ? "LINK_ONLY" : "TWO_TIER"),
@@ -162,6 +162,10 @@ struct RecordLinksController: Sendable {
             "revokedAt": link.revokedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null,
             "createdAt": .string(Timestamp.iso8601(millis: link.createdAt)),
         ]
+    }
+
+    private func json(_ link: RecordLinkStore.Link, summary: RecordSummary) -> JSONValue {
+        Self.json(link, summary: summary, publicURL: publicURL, now: now())
     }
 
     static let noLink = APIError(.notFound, "RECORD_LINK_NOT_FOUND", "This record has no such open link.")

@@ -4,7 +4,7 @@ import Hummingbird
 import PacSpaceCore
 
 /// The dashboard's records (docs/records.md): an environment's records by type, and one
-/// record with its entries (each with its verification page) and its grants, over
+/// record with its entries (each with its verification page), its grants and its links, over
 /// `GET /dashboard/records*` called in process.
 struct RecordPagesController: Sendable {
     let kit: AppPageKit
@@ -98,11 +98,19 @@ struct RecordPagesController: Sendable {
                 "uses": grant["maxUses"]?.text.map { "\(uses) of \($0)" } ?? uses, "expiresAt": grant["expiresAt"]?.text ?? "never",
             ]
         }
+        let shared: [[String: Any]] = (answer.data["links"]?.items ?? []).map { link in
+            [
+                "link": link["link"]?.text ?? "", "label": link["label"]?.text ?? "",
+                "access": link["accessMode"]?.text == "TWO_TIER" ? "link and access code" : "link alone",
+                "disclosure": link["disclosureStored"] == .bool(true) ? "stored" : "not yet", "status": link["status"]?.text?.lowercased() ?? "",
+                "expiresAt": link["expiresAt"]?.text ?? "",
+            ]
+        }
         let record = answer.data["record"] ?? .null
         var values: [String: Any] = [
             "recordType": type, "entityId": entity, "recordKey": record["recordKey"]?.text ?? "",
             "entryCount": record["entryCount"]?.text ?? "", "lifecycle": record["lifecycle"]?.text ?? "",
-            "entries": entries, "grants": grants, "hasGrants": !grants.isEmpty,
+            "entries": entries, "grants": grants, "hasGrants": !grants.isEmpty, "links": shared, "hasLinks": !shared.isEmpty,
             "environmentLabel": DashboardPagesController.label(environment.rawValue),
         ]
         if let next = answer.data["nextFromSeq"]?.text {
