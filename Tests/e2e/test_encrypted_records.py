@@ -366,3 +366,23 @@ def test_a_replaced_identity_still_opens_what_was_wrapped_to_it(backend):
     # The owner's pin names the retired key: its next wrap is refused before it is made.
     rotated = pac.records.rotate(next_workspace_secret(secret))
     assert [(h["wrapped"], h.get("code")) for h in rotated["holders"]] == [(False, "RECORDS_PIN_CHANGED")]
+
+
+def test_a_holder_refuses_a_wrap_that_does_not_open_and_the_owner_is_told(backend):
+    _, server, _ = backend
+    two = Workspaces(server)
+    added = two.pac.records.holders.add(workspace_id=two.workspace, confirmed_code=two.registered["code"])
+    holder_id = added["holderId"]
+    # A wrap that is not made to the holder's key (another workspace's wrap of version 1, say):
+    # stored as sent — the server cannot tell — and refused by the holder's client.
+    other = Workspaces(server)
+    other.pac.records.holders.add(workspace_id=other.workspace, confirmed_code=other.registered["code"])
+    stolen = other.other.records.holdings.list()["holdings"][0]["wraps"][0]["wrap"]
+    pinned = two.pac._client.get("/api/v1/records/encryption/holders")["holders"][0]["pinnedId"]
+    status, answer = call(server.base, "PUT", f"/api/v1/records/encryption/holders/{holder_id}/wraps",
+                          {"version": 1, "pinnedId": pinned, "wrap": stolen}, headers={"X-Api-Key": two.owner["key"]})
+    assert status == 200, answer
+    assert [(c["version"], c["state"], c.get("reason")) for c in two.other.records.holdings.confirm()] == [(1, "refused", "unopened")]
+    # The owner sees the refusal and its reason on its holder.
+    listed = two.pac.records.holders.list()["holders"][0]
+    assert listed["holderId"] == holder_id and listed["wraps"] == [{"version": 1, "rkid": None, "state": "refused", "reason": "unopened"}]

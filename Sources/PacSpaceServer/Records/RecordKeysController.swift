@@ -165,8 +165,9 @@ struct RecordKeysController: Sendable {
 
     @Sendable func holders(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let (holders, holderSet) = try await keys.holders(environmentID: key.environmentID)
-        return Envelope.success(.ok, ["holders": .array(holders.map(Self.holderJSON)), "holderSet": .string(holderSet)])
+        let (holders, wraps, holderSet) = try await keys.holders(environmentID: key.environmentID)
+        let listed = holders.map { Self.holderJSON($0, wraps: wraps[$0.holderID] ?? []) }
+        return Envelope.success(.ok, ["holders": .array(listed), "holderSet": .string(holderSet)])
     }
 
     @Sendable func addHolder(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -299,11 +300,21 @@ struct RecordKeysController: Sendable {
 
     // MARK: Shapes and checks
 
-    static func holderJSON(_ holder: RecordKeyStore.Holder) -> JSONValue {
+    /// A holder as its owner sees it, with where each of its wraps stands (a refusal and its
+    /// reason is how the owner is told a wrap did not open).
+    static func holderJSON(_ holder: RecordKeyStore.Holder, wraps: [RecordKeyStore.WrapState]) -> JSONValue {
         [
             "holderId": .string(holder.holderID), "holderWorkspaceId": .string(WorkspaceID.of(tenantID: holder.holderTenantID ?? "")),
             "scope": .string(holder.scope.rawValue), "required": .bool(holder.required), "pinnedId": .string(holder.pinnedID),
             "record": holder.record.map { ["recordType": .string($0.recordType), "entityId": .string($0.entityID)] } ?? .null,
+            "wraps": .array(
+                wraps.map {
+                    [
+                        "version": $0.version.map(JSONValue.int) ?? .null, "rkid": JSONValue.optional($0.rkid), "state": .string($0.state),
+                        "reason": JSONValue.optional($0.reason),
+                    ]
+                }
+            ),
             "removedAt": holder.removedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null,
             "createdAt": .string(Timestamp.iso8601(millis: holder.createdAt)),
         ]

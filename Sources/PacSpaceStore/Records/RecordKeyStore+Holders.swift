@@ -45,9 +45,20 @@ extension RecordKeyStore {
         }
     }
 
-    /// The environment's holders, removed ones too (with `removedAt`), and the digest of the
-    /// active ones the client echoes when it registers a version.
-    public func holders(environmentID: String) async throws -> (holders: [Holder], holderSet: String) {
+    /// Where one of a holder's wraps stands, as its owner sees it (never the wrap itself).
+    public struct WrapState: Sendable {
+        public let version: Int64?
+        public let rkid: String?
+        /// `stored`, `confirmed` or `refused`.
+        public let state: String
+        /// The holder's reason for a refusal (`unopened`, `kid_mismatch`).
+        public let reason: String?
+    }
+
+    /// The environment's holders, removed ones too (with `removedAt`), where each of their
+    /// wraps stands (so the owner sees a refusal), and the digest of the active ones the
+    /// client echoes when it registers a version.
+    public func holders(environmentID: String) async throws -> (holders: [Holder], wraps: [String: [WrapState]], holderSet: String) {
         try await database.read { db in
             let all = try await db.raw(
                 """
@@ -55,7 +66,24 @@ extension RecordKeyStore {
                 WHERE h.environment_id = \(bind: environmentID) ORDER BY h.created_at, h.holder_id
                 """
             ).all().map(Holder.init(row:))
-            return (all, Self.holderSet(all.filter { $0.removedAt == nil }))
+            var wraps: [String: [WrapState]] = [:]
+            for row in try await db.raw(
+                """
+                SELECT w.holder_id, w.version, w.rkid, w.state, w.reason FROM record_holder_wraps w
+                JOIN record_holders h ON h.holder_id = w.holder_id WHERE h.environment_id = \(bind: environmentID)
+                ORDER BY w.version, w.rkid
+                """
+            ).all() {
+                wraps[try row.decode(column: "holder_id", as: String.self), default: []].append(
+                    WrapState(
+                        version: try row.decode(column: "version", as: Int64?.self),
+                        rkid: try row.decode(column: "rkid", as: String?.self),
+                        state: try row.decode(column: "state", as: String.self),
+                        reason: try row.decode(column: "reason", as: String?.self)
+                    )
+                )
+            }
+            return (all, wraps, Self.holderSet(all.filter { $0.removedAt == nil }))
         }
     }
 
