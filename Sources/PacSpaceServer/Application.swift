@@ -231,7 +231,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     )
     .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
     // Shared Record links are read without a key: limited per address like the pages.
-    SharedRecordController(
+    let sharedRecords = SharedRecordController(
         links: recordLinks,
         records: records,
         environments: environments,
@@ -242,7 +242,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         secureCookies: configuration.publicURL.lowercased().hasPrefix("https://"),
         now: configuration.now
     )
-    .addRoutes(
+    sharedRecords.addRoutes(
         to: router.group("api/v1/c").add(
             middleware: RouteRateLimit(limiter: limiter, policy: configuration.rateLimits.pages, now: configuration.now)
         )
@@ -269,6 +269,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         .add(middleware: RouteRateLimit(limiter: limiter, policy: configuration.rateLimits.pages, now: configuration.now))
     VerifyPageController(verification: verification, links: links, pages: pages, maxScopeDays: configuration.maxScopeDays, now: configuration.now)
         .addRoutes(to: pageRoutes)
+    sharedRecords.addPage(to: pageRoutes, pages: pages, publicURL: configuration.publicURL)
     // The dashboard pages: a client of the API above, in process (Web/InProcessAPI.swift).
     let inProcess = InProcessAPI()
     let web = WebSession(

@@ -49,7 +49,7 @@ import Testing
         "GET /assets/{name}",
         // A Shared Record link is read by whoever holds its handle (and code), by design; the
         // reader's wrap is looked up for the caller's own environment only (RecordLinksTests).
-        "POST /api/v1/c/{handle}/access/verify", "GET /api/v1/c/{handle}/history", "GET /api/v1/c/{handle}/disclosure",
+        "POST /api/v1/c/{handle}/access/verify", "GET /api/v1/c/{handle}/history", "GET /api/v1/c/{handle}/disclosure", "GET /c/{handle}",
         "POST /api/v1/records/disclosures/key-wrap",
     ]
 

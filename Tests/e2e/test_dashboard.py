@@ -156,6 +156,13 @@ def test_the_readme_walk_through_the_dashboard(server, browser):
     # The link is listed with its label and how it opens; its code never is.
     assert shared["data"]["handle"] in browser.page_source and "link and access code" in browser.page_source
     assert shared["data"]["accessCode"] not in browser.page_source
+    # The link itself, opened in a browser: what it is and how to open it, nothing of the record.
+    browser.get(server.base + "/c/" + shared["data"]["handle"] + "#dk=" + "A" * 43)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "A shared record"
+    assert "access code" in browser.page_source and "Deployed model v7" not in browser.page_source
+    screenshot(browser, server.base + "/c/" + shared["data"]["handle"], "shared-record")
+    browser.get(server.base + "/c/" + "0" * 32)
+    assert "404" in browser.title or "not found" in browser.page_source.lower()
     screenshot(browser, server.base + "/app/records", "app-records")
     screenshot(browser, server.base + "/app/records/machine-action-record/walk-deploy", "app-record")
     # An encrypted record, written by the SDK with a workspace secret: the page can show its

@@ -10,6 +10,7 @@ struct PageTemplates: Sendable {
         case layout
         case notice
         case verify
+        case sharedRecord = "shared-record"
         case appNav = "app-nav"
         case appFlash = "app-flash"
         case appLogin = "app-login"
@@ -32,6 +33,7 @@ struct PageTemplates: Sendable {
             case .layout: PackageResources.layout_mustache
             case .notice: PackageResources.notice_mustache
             case .verify: PackageResources.verify_mustache
+            case .sharedRecord: PackageResources.shared_record_mustache
             case .appNav: PackageResources.app_nav_mustache
             case .appFlash: PackageResources.app_flash_mustache
             case .appLogin: PackageResources.app_login_mustache

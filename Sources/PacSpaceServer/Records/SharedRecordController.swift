@@ -28,6 +28,19 @@ struct SharedRecordController: Sendable {
         group.get(":handle/disclosure", use: disclosure)
     }
 
+    /// The page a browser opens at the link itself (`/c/:handle`): what the link is and how
+    /// to open it. It shows nothing of the record — not even to whoever has the code: the
+    /// key is in the fragment, which the browser never sends.
+    func addPage(to router: some RouterMethods<AppRequestContext>, pages: PageTemplates, publicURL: String) {
+        router.get("c/:handle") { _, context -> HTMLPage in
+            let link = try await openLink(context)
+            return pages.page(
+                .sharedRecord,
+                ["twoTier": link.accessCodeHash != nil, "expiresAt": Timestamp.iso8601(millis: link.expiresAt), "baseURL": publicURL]
+            )
+        }
+    }
+
     /// `{factor: "ACCESS_HINT", value}`: the link's access code. Wrong codes are limited per
     /// link and per client address (``RateLimits/linkCode``); a right one is answered with a
     /// cookie that opens the link for an hour.
