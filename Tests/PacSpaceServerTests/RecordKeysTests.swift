@@ -4,6 +4,8 @@ import HTTPTypes
 import PacSpaceCore
 import Testing
 
+@testable import PacSpaceServer
+
 /// The workspace keys of encrypted records (issue 15, docs/records.md "Workspace keys"): each
 /// environment's identity, its secret's versions, its holders and what it holds for others —
 /// every value at its edges, and no tenant reaching another's.
@@ -283,6 +285,31 @@ import Testing
                 try await api.record(.post, "machine-action-record/solo/transitions", key: lone, body: Self.sealedEntry(kid: first)).status
                     == .created
             )
+        }
+    }
+
+    /// A holder has at most 512 wraps (a record holder gets one per re-key of its record);
+    /// replacing one it has is not a new one.
+    @Test func wrapsStopAtTheirBound() async throws {
+        var server = TestServer()
+        server.configuration.rateLimits.apiKey = RateLimiter.Policy(burst: 2_000, intervalMillis: 1)  // 514 writes at once
+        try await server.run { api in
+            let owner = try await api.apiKey(try await api.account())
+            let holderAccount = try await api.account()
+            let holder = try await api.apiKey(holderAccount)
+            _ = try await api.record(.put, "encryption/identity", key: owner, body: Self.identity(1))
+            _ = try await api.record(.put, "encryption/identity", key: holder, body: Self.identity(2))
+            let named =
+                #"{"workspaceId":"\#(holderAccount.tenantID.dropFirst(4))","scope":"record","pinnedId":"\#(Self.publicKeyID(2))","#
+                + #""record":{"recordType":"machine-action-record","entityId":"kept"}}"#
+            let holderID = try #require(try await api.record(.post, "encryption/holders", key: owner, body: named).data["holderId"]?.string)
+            func wrap(_ index: Int) async throws -> Reply {
+                let body = #"{"rkid":"\#(String(format: "%064x", index))","pinnedId":"\#(Self.publicKeyID(2))","wrap":\#(Self.wrap)}"#
+                return try await api.record(.put, "encryption/holders/\(holderID)/wraps", key: owner, body: body)
+            }
+            for index in 1...512 { #expect(try await wrap(index).status == .ok) }
+            #expect(try await wrap(513).errorCode == "RECORDS_LIMIT_REACHED")
+            #expect(try await wrap(512).status == .ok)  // the same rkid again replaces its wrap
         }
     }
 

@@ -94,6 +94,24 @@ import Testing
         }
     }
 
+    /// A record has at most 64 open links; a revoked one frees its place.
+    @Test func linksStopAtTheirBound() async throws {
+        try await TestServer().run { api in
+            let owner = try await api.apiKey(try await api.account())
+            _ = try await api.record(.post, "machine-action-record/popular/transitions", key: owner, body: RecordsTests.entry(title: "popular"))
+            var first = ""
+            for index in 1...64 {
+                let made = try await api.record(.post, "machine-action-record/popular/share", key: owner, body: #"{"accessCode":false}"#)
+                #expect(made.status == .created)
+                if index == 1 { first = made.data["handle"]?.string ?? "" }
+            }
+            let past = try await api.record(.post, "machine-action-record/popular/share", key: owner, body: #"{"accessCode":false}"#)
+            #expect(past.errorCode == "RECORDS_LIMIT_REACHED")
+            _ = try await api.record(.post, "machine-action-record/popular/share/\(first)/revoke", key: owner, body: "{}")
+            #expect(try await api.record(.post, "machine-action-record/popular/share", key: owner, body: "{}").status == .created)
+        }
+    }
+
     @Test func anExpiredLinkIsGone() async throws {
         var server = TestServer()
         let offset = Mutex<Int64>(0)
