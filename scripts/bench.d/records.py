@@ -1,7 +1,8 @@
 """The records phase of scripts/bench (issue 15): record appends of 4 KiB entries (plaintext,
 and encrypted envelopes as the SDK seals them) next to
 single delta emits in the same run, and one record of 10,000 entries read back as its
-history bundle (every page, with every entry's receipt and inclusion proof)."""
+history bundle (every page, with every entry's receipt and inclusion proof) and as a Shared
+Record link's seal history."""
 import concurrent.futures, json, time, urllib.request
 
 from pacspace_harness import call
@@ -56,4 +57,17 @@ def run(server, account, wrk, duration, entries, say):
     assert seen == entries, seen
     rows.append((f"history bundle, {entries:,} entries", f"{read * 1000:,.0f} ms", "", f"{size / 1e6:.1f} MB in {pages} pages",
                  f"{size / entries:,.0f} bytes/entry, receipts with inclusion proofs"))
+
+    # The same record through a Shared Record link: its seal history, one document with every
+    # entry's word and inclusion proof (what records.open reads; no code, so no bcrypt in it).
+    status, made = call(server.base, "POST", "/api/v1/records/machine-action-record/bench-big/share", {"accessCode": False},
+                        headers=headers)
+    assert status == 201, made
+    started = time.perf_counter()
+    with urllib.request.urlopen(f"{server.base}/api/v1/c/{made['data']['handle']}/history", timeout=120) as response:
+        data = response.read()
+    read = time.perf_counter() - started
+    assert len(json.loads(data)["entries"]) == entries
+    rows.append((f"link seal history, {entries:,} entries", f"{read * 1000:,.0f} ms", "", f"{len(data) / 1e6:.1f} MB in 1 document",
+                 "every entry's word and inclusion proof"))
     return rows
