@@ -313,6 +313,31 @@ import Testing
         }
     }
 
+    /// A workspace has at most 64 active holders; a removed one frees its place.
+    @Test func holdersStopAtTheirBound() async throws {
+        var server = TestServer()
+        server.configuration.rateLimits.authRoutes = RateLimiter.Policy(burst: 1_000, intervalMillis: 1)  // 67 sign-ups from one address
+        try await server.run { api in
+            let owner = try await api.apiKey(try await api.account())
+            _ = try await api.record(.put, "encryption/identity", key: owner, body: Self.identity(1))
+            func name(_ account: Account, byte: UInt8) async throws -> Reply {
+                _ = try await api.record(.put, "encryption/identity", key: try await api.apiKey(account), body: Self.identity(byte))
+                let body = #"{"workspaceId":"\#(account.tenantID.dropFirst(4))","scope":"workspace","pinnedId":"\#(Self.publicKeyID(byte))"}"#
+                return try await api.record(.post, "encryption/holders", key: owner, body: body)
+            }
+            var first = ""
+            for byte in UInt8(2)...65 {
+                let added = try await name(try await api.account(), byte: byte)
+                #expect(added.status == .created)
+                if byte == 2 { first = added.data["holderId"]?.string ?? "" }
+            }
+            let past = try await api.account()
+            #expect(try await name(past, byte: 66).errorCode == "RECORDS_LIMIT_REACHED")
+            #expect(try await api.record(.delete, "encryption/holders/\(first)", key: owner).status == .ok)
+            #expect(try await name(past, byte: 66).status == .created)
+        }
+    }
+
     @Test func versionsStopAtTheirBound() async throws {
         try await TestServer().run { api in
             let key = try await api.apiKey(try await api.account())
