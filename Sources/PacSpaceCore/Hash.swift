@@ -16,6 +16,11 @@ public struct Hash: Hashable, Sendable, CustomStringConvertible {
         self.bytes = Array(digest)
     }
 
+    /// 32 bytes the caller built as such (a Keccak-256 digest, a seal word).
+    init(composed bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
     /// An HMAC-SHA256 code: 32 bytes by construction.
     init(mac: HashedAuthenticationCode<SHA256>) {
         self.bytes = Array(mac)

@@ -49,12 +49,12 @@ public struct RecordSeal: Sendable {
         var input = Array("pacspace:slot-commit:v1".utf8) + [0]
         input += [UInt8(truncatingIfNeeded: layoutID >> 8), UInt8(truncatingIfNeeded: layoutID), UInt8(truncatingIfNeeded: layoutVersion)]
         input += layoutDigest.bytes + stateBytes + recordHash.bytes + opening.bytes
-        return Hash(bytes: Keccak256.hash(input)) ?? recordHash
+        return Hash(composed: Keccak256.hash(input))
     }
 
     /// The word: the state's 12 bytes, then the seal's low 20.
     public func word(recordHash: Hash, opening: Hash) -> Hash {
-        Hash(bytes: stateBytes + seal(recordHash: recordHash, opening: opening).bytes.suffix(20)) ?? recordHash
+        Hash(composed: stateBytes + seal(recordHash: recordHash, opening: opening).bytes.suffix(20))
     }
 
     private var stateBytes: [UInt8] {

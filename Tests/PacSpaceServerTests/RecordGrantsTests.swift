@@ -103,6 +103,7 @@ import Testing
             // An hour later it has expired.
             offset.withLock { $0 = 3_600_001 }
             #expect(try await read("linked/history", token).errorCode == "GRANT_EXPIRED")
+            #expect(try await read("linked/grant-key", token).errorCode == "GRANT_EXPIRED")  // an ended grant serves no key either
             // Revoked: refused at once (a second grant, the clock stays where it is).
             let second = try await api.record(.post, "machine-action-record/linked/grants", key: ownerKey, body: #"{"kind":"LINK"}"#)
             let secondToken = try #require(second.data["token"]?.string)

@@ -94,6 +94,48 @@ import Testing
         }
     }
 
+    /// A link's key is wrapped only to another workspace's current identity; the reader gets
+    /// its own wrap and nobody else's.
+    @Test(arguments: Backend.all)
+    func readerWrapsGoToPinnedWorkspacesOnly(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let ownerAccount = try await api.account()
+            let owner = try await api.apiKey(ownerAccount)
+            let readerAccount = try await api.account()
+            let reader = try await api.apiKey(readerAccount)
+            let bare = try await api.account()  // no identity
+            _ = try await api.record(.put, "encryption/identity", key: reader, body: RecordKeysTests.identity(4))
+            _ = try await api.record(.post, "machine-action-record/wrapped/transitions", key: owner, body: RecordsTests.entry(title: "wrapped"))
+            let handle = try #require(
+                try await api.record(.post, "machine-action-record/wrapped/share", key: owner, body: "{}").data["handle"]?.string
+            )
+            func wrap(_ workspace: String, pin: UInt8 = 4, handle: String = handle) async throws -> String {
+                let body = #"{"workspaceId":"\#(workspace)","pinnedId":"\#(RecordKeysTests.publicKeyID(pin))","wrap":\#(RecordKeysTests.wrap)}"#
+                let reply = try await api.record(.put, "machine-action-record/wrapped/share/\(handle)/key-wraps", key: owner, body: body)
+                return "\(reply.status.code) \(reply.errorCode ?? "")"
+            }
+            let readerWorkspace = String(readerAccount.tenantID.dropFirst(4))
+            func fetch(_ key: String, _ handle: String = handle) async throws -> Reply {
+                try await api.record(.post, "disclosures/key-wrap", key: key, body: #"{"handle":"\#(handle)"}"#)
+            }
+            #expect(try await fetch(reader).errorCode == "RECORD_LINK_WRAP_NOT_FOUND")  // none stored yet
+            #expect(try await wrap(String(ownerAccount.tenantID.dropFirst(4))) == "400 VALIDATION_ERROR")
+            #expect(try await wrap("tnt_" + readerWorkspace) == "400 VALIDATION_ERROR")
+            #expect(try await wrap(String(bare.tenantID.dropFirst(4))) == "404 RECORDS_IDENTITY_NOT_FOUND")
+            #expect(try await wrap(readerWorkspace, pin: 5) == "409 RECORDS_PIN_CHANGED")
+            #expect(try await wrap(readerWorkspace, handle: String(repeating: "b", count: 32)) == "404 RECORD_LINK_NOT_FOUND")
+            #expect(try await wrap(readerWorkspace) == "200 ")
+            let fetched = try await fetch(reader)
+            #expect(fetched.data["ownerWorkspaceId"] == .string(String(ownerAccount.tenantID.dropFirst(4))))
+            #expect(fetched.data["wrap"]?["alg"] == "A256GCM")
+            #expect(try await fetch(owner).errorCode == "RECORD_LINK_WRAP_NOT_FOUND")
+            #expect(try await fetch(reader, "not-a-handle").errorCode == "RECORD_LINK_NOT_FOUND")
+            // Revoked, the link's wraps are served no more.
+            _ = try await api.record(.post, "machine-action-record/wrapped/share/\(handle)/revoke", key: owner, body: "{}")
+            #expect(try await fetch(reader).errorCode == "RECORD_LINK_WRAP_NOT_FOUND")
+        }
+    }
+
     /// A record has at most 64 open links; a revoked one frees its place.
     @Test func linksStopAtTheirBound() async throws {
         try await TestServer().run { api in

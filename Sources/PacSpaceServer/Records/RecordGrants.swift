@@ -110,11 +110,9 @@ struct RecordGrants: Sendable {
         let summary = try await records.own(context, key)
         let grantID = try context.pathParameter("grantId")
         let body = try await RequestBody.decode(request, allowed: ["pinnedId", "rkid", "wrap"])
-        guard
-            let grant = try await records.grants(environmentID: key.environmentID, recordKey: summary.recordKey).first(where: {
-                $0.grantID == grantID && $0.kind == .tenantBound && $0.revokedAt == nil
-            }),
-            let counterparty = grant.counterpartyTenantID
+        // One grant by id (the lookup a reader's X-PacSpace-Grant uses), not the record's whole list.
+        guard let grant = try await records.grant(presented: nil, grantID: grantID), grant.environmentID == key.environmentID,
+            grant.recordKey == summary.recordKey, grant.revokedAt == nil, let counterparty = grant.counterpartyTenantID
         else { throw Self.noGrant }
         let sent = JSONValue.object(["pinnedId", "rkid", "wrap"].map { ($0, body[$0] ?? .null) })
         let readerWrap = try await checkedReaderWrap(sent, counterparty: counterparty, summary: summary, key: key)
@@ -140,9 +138,9 @@ struct RecordGrants: Sendable {
         case .active, .exhausted: break
         case let status: throw RecordReaders.inactive(status)
         }
-        guard grant.kind == .tenantBound, case .object(let members)? = grant.readerWrap,
-            let rkid = members.first(where: { $0.0 == "rkid" })?.1, let wrap = members.first(where: { $0.0 == "wrap" })?.1
-        else { throw APIError(.notFound, "GRANT_KEY_NOT_FOUND", "This grant carries no key: its record's owner wrapped none to you.") }
+        guard grant.kind == .tenantBound, let rkid = grant.readerWrap?["rkid"], let wrap = grant.readerWrap?["wrap"] else {
+            throw APIError(.notFound, "GRANT_KEY_NOT_FOUND", "This grant carries no key: its record's owner wrapped none to you.")
+        }
         return Envelope.success(.ok, ["grantId": .string(grant.grantID), "rkid": rkid, "wrap": wrap])
     }
 
