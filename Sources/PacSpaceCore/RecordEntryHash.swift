@@ -10,9 +10,9 @@ public struct RecordEntryHash: Sendable, Equatable {
     /// The record's lifecycle word once the entry applies (an attempt leaves it unchanged).
     public let lifecycle: String
     public let recordHash: Hash
-    public let recordHashVersion: Int
+    public let recordHashVersion: RecordHashVersion
 
-    public init(recordType: String, recordKey: Hash, seq: Int64, lifecycle: String, recordHash: Hash, recordHashVersion: Int = 2) {
+    public init(recordType: String, recordKey: Hash, seq: Int64, lifecycle: String, recordHash: Hash, recordHashVersion: RecordHashVersion) {
         self.recordType = recordType
         self.recordKey = recordKey
         self.seq = seq
@@ -24,7 +24,8 @@ public struct RecordEntryHash: Sendable, Equatable {
     /// The committed fields as JSON (a receipt carries them).
     public var json: JSONValue {
         [
-            "lifecycle": .string(lifecycle), "recordHash": .string(recordHash.prefixedHex), "recordHashVersion": .int(recordHashVersion),
+            "lifecycle": .string(lifecycle), "recordHash": .string(recordHash.prefixedHex),
+            "recordHashVersion": .int(Int64(recordHashVersion.rawValue)),
             "recordKey": .string(recordKey.prefixedHex), "recordType": .string(recordType), "seq": .int(seq),
         ]
     }

@@ -44,17 +44,18 @@ public struct RecordSeal: Sendable {
         )
     }
 
-    /// The seal over `recordHash` with the entry's `opening`.
-    public func seal(recordHash: Hash, opening: Hash) -> Hash {
+    /// The seal over a `recordHash` of `version` (through its ``RecordHashVersion/sealInput(_:)``)
+    /// with the entry's `opening`.
+    public func seal(recordHash: Hash, version: RecordHashVersion, opening: Hash) -> Hash {
         var input = Array("pacspace:slot-commit:v1".utf8) + [0]
         input += [UInt8(truncatingIfNeeded: layoutID >> 8), UInt8(truncatingIfNeeded: layoutID), UInt8(truncatingIfNeeded: layoutVersion)]
-        input += layoutDigest.bytes + stateBytes + recordHash.bytes + opening.bytes
+        input += layoutDigest.bytes + stateBytes + version.sealInput(recordHash).bytes + opening.bytes
         return Hash(composed: Keccak256.hash(input))
     }
 
     /// The word: the state's 12 bytes, then the seal's low 20.
-    public func word(recordHash: Hash, opening: Hash) -> Hash {
-        Hash(composed: stateBytes + seal(recordHash: recordHash, opening: opening).bytes.suffix(20))
+    public func word(recordHash: Hash, version: RecordHashVersion, opening: Hash) -> Hash {
+        Hash(composed: stateBytes + seal(recordHash: recordHash, version: version, opening: opening).bytes.suffix(20))
     }
 
     private var stateBytes: [UInt8] {

@@ -24,7 +24,7 @@ struct VerifyReceipt: ParsableCommand {
     @Option(help: "JSON file with the delta's fields.") var delta: String?
     @Option(help: "JSON file with the checkpoint.") var checkpoint: String?
     @Option(help: "JSON file with the period's deltas.") var deltas: String?
-    @Option(name: .customLong("record-entry"), help: "JSON file with a record entry's receipt (semantic-receipt/v3).")
+    @Option(name: .customLong("record-entry"), help: "JSON file with a record entry's receipt (semantic-receipt/v3 to v6).")
     var recordEntry: String?
     @Option(help: "File with the receipt (C2SP tlog-proof text).") var receipt: String?
     @Option(help: "Verifier key text (<name>+<key id>+<key>), or a file holding it.") var key: String

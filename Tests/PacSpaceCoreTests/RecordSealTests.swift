@@ -12,24 +12,43 @@ import Testing
         #expect(Hex.encode(Keccak256.hash(long)) == "f55ba327291604f0e5be6651752398b7be2331aad65f5763ce067df95cc13be1")
     }
 
-    @Test func theSealAndWordAreTheSDKs() throws {
-        let seal = RecordSeal(
-            layoutID: 1,
-            layoutVersion: 1,
-            layoutDigest: try #require(Hash(prefixedHex: "0x" + String(repeating: "ab", count: 32))),
-            lifecycleValue: 2,
-            attempt: true,
-            seq: 5
+    /// The known answers' inputs: layout 1 v1, digest ab…, lifecycle 2, an attempt, seq 5;
+    /// record hash cd…, opening ef….
+    static let seal = RecordSeal(
+        layoutID: 1,
+        layoutVersion: 1,
+        layoutDigest: Hash(bytes: [UInt8](repeating: 0xab, count: 32)) ?? Hash.sha256([]),
+        lifecycleValue: 2,
+        attempt: true,
+        seq: 5
+    )
+    static let recordHash = Hash(bytes: [UInt8](repeating: 0xcd, count: 32)) ?? Hash.sha256([])
+    static let opening = Hash(bytes: [UInt8](repeating: 0xef, count: 32)) ?? Hash.sha256([])
+
+    /// The seal and word under `version`, as hex.
+    static func sealed(_ version: RecordHashVersion) -> (seal: String, word: String) {
+        (
+            seal.seal(recordHash: recordHash, version: version, opening: opening).prefixedHex,
+            seal.word(recordHash: recordHash, version: version, opening: opening).prefixedHex
         )
-        let recordHash = try #require(Hash(prefixedHex: "0x" + String(repeating: "cd", count: 32)))
-        let opening = try #require(Hash(prefixedHex: "0x" + String(repeating: "ef", count: 32)))
+    }
+
+    @Test func theSealAndWordAreTheSDKs() {
+        let (seal, word) = Self.sealed(.v2)
+        #expect(seal == "0x569eb8ba08d95642a249ddc6c8a0bca59eb70c9ef6bcd5a87718a4e3223a728a")
+        #expect(word == "0x000101020100000500000000c8a0bca59eb70c9ef6bcd5a87718a4e3223a728a")
+    }
+
+    /// Record hash version 3 seals over a wrapped hash (`seal_input_hash(3, …)`), so the same
+    /// bytes sealed as version 2 and 3 give different words.
+    @Test func aVersion3SealIsOverTheWrappedHash() {
+        #expect(RecordHashVersion.v2.sealInput(Self.recordHash) == Self.recordHash)
         #expect(
-            seal.seal(recordHash: recordHash, opening: opening).prefixedHex
-                == "0x569eb8ba08d95642a249ddc6c8a0bca59eb70c9ef6bcd5a87718a4e3223a728a"
+            RecordHashVersion.v3.sealInput(Self.recordHash).prefixedHex
+                == "0x15c40cf8d4cc493977d53e929a3e8daf6148210bc4d975cb2db44b327d913506"
         )
-        #expect(
-            seal.word(recordHash: recordHash, opening: opening).prefixedHex
-                == "0x000101020100000500000000c8a0bca59eb70c9ef6bcd5a87718a4e3223a728a"
-        )
+        let (seal, word) = Self.sealed(.v3)
+        #expect(seal == "0xaf1f9f6a24054da2a9398fc154ceb3a9186b5cb852a70c597d3fdb2e3b575482")
+        #expect(word == "0x00010102010000050000000054ceb3a9186b5cb852a70c597d3fdb2e3b575482")
     }
 }

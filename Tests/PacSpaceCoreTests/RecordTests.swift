@@ -75,11 +75,22 @@ import Testing
             recordKey: Hash.sha256([7]),
             seq: 3,
             lifecycle: "recorded",
-            recordHash: Hash.sha256([9])
+            recordHash: Hash.sha256([9]),
+            recordHashVersion: .v2
         )
         let leaf = String(decoding: entry.leaf, as: UTF8.self)
         #expect(leaf == String(decoding: try JSONWriter.canonical(try JSONParser.parse(entry.leaf)), as: UTF8.self))
         #expect(leaf.hasPrefix(#"{"entryHash":"0x"#) && leaf.hasSuffix(#""seq":3,"type":"record-entry","v":1}"#))
         #expect(!leaf.contains("machine-action-record"))
+        // The version is committed: the same hash stated as version 3 is another leaf.
+        let v3 = RecordEntryHash(
+            recordType: entry.recordType,
+            recordKey: entry.recordKey,
+            seq: entry.seq,
+            lifecycle: entry.lifecycle,
+            recordHash: entry.recordHash,
+            recordHashVersion: .v3
+        )
+        #expect(v3.json["recordHashVersion"] == .number("3") && v3.leaf != entry.leaf)
     }
 }

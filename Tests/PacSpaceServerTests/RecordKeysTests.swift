@@ -26,7 +26,7 @@ import Testing
 
     /// An encrypted entry's write body with an envelope under `kid`.
     static func sealedEntry(kid: String, reference: String = "r") -> String {
-        #"{"lifecycle":"recorded","referenceId":"\#(reference)","recordHash":"0x\#(String(repeating: "b", count: 64))","#
+        #"{"lifecycle":"recorded","referenceId":"\#(reference)","recordHash":"0x\#(String(repeating: "b", count: 64))","recordHashVersion":3,"#
             + #""contentTag":"\#(String(repeating: "A", count: 43))","envelope":{"v":1,"alg":"A256GCM","kid":"\#(kid)","#
             + #""iv":"AAAAAAAAAAAAAAAA","ct":"\#(String(repeating: "A", count: 363))"}}"#
     }
@@ -195,7 +195,7 @@ import Testing
                     + #""ct":"\#(String(repeating: "A", count: ct))"}"#
             }
             let sealed =
-                #"{"lifecycle":"recorded","referenceId":"r","recordHash":"0x\#(String(repeating: "b", count: 64))","#
+                #"{"lifecycle":"recorded","referenceId":"r","recordHash":"0x\#(String(repeating: "b", count: 64))","recordHashVersion":3,"#
                 + #""contentTag":"\#(String(repeating: "A", count: 43))","envelope":\#(envelope("a"))}"#
             #expect(try await api.record(.post, "machine-action-record/sealed/transitions", key: key, body: sealed).status == .created)
             _ = try await api.record(.post, "machine-action-record/open/transitions", key: key, body: RecordsTests.entry(title: "plain"))

@@ -6,6 +6,8 @@ import glob, json, os, subprocess, time, uuid
 
 import pytest
 from pacspace_sdk import PacSpace, PacSpaceError, fingerprint
+from pacspace_sdk import records_encryption as R
+from pacspace_sdk.encrypted_records import AEAD
 from pacspace_sdk.workspace_secret import generate_workspace_secret
 
 from conftest import BACKENDS, call, server_on
@@ -34,6 +36,13 @@ def committed(pac, record, entry, timeout=15):
             return answer
         time.sleep(0.05)
     raise AssertionError(f"{record} entry {entry} not committed in {timeout} s")
+
+
+def raw_history(server, account, wire):
+    status, body = call(server.base, "GET", f"/api/v1/records/machine-action-record/{wire}/history",
+                        headers={"X-Api-Key": account["key"]})
+    assert status == 200, body
+    return body
 
 
 class Workspaces:
@@ -83,10 +92,12 @@ def test_encrypted_entries_are_sealed_committed_and_opened_by_the_writer(backend
                               amends={"recordKey": first["recordKey"], "entry": 1})
     assert second["seq"] == 1
 
-    # The receipt: v4 with the envelope, opened and checked against its record hash by the SDK.
+    # The receipt: v5 (record hash v3, the SDK's after the server retired v2 for new records)
+    # with the envelope, opened and checked against its record hash by the SDK.
     answer = committed(pac, record, 2)
     receipt = answer["receipt"]
-    assert receipt["schema"] == "semantic-receipt/v4" and receipt["itemKind"] == "slot-v1"
+    assert receipt["schema"] == "semantic-receipt/v5" and receipt["itemKind"] == "slot-v1"
+    assert receipt["recordHashVersion"] == 3 and receipt["committed"]["recordHashVersion"] == 3
     assert receipt["amends"] == {"recordKey": first["recordKey"], "seq": 0}
     assert answer["opened"]["content"]["title"] == "Payout corrected"
     assert MARKER not in json.dumps(receipt)
@@ -110,6 +121,14 @@ def test_encrypted_entries_are_sealed_committed_and_opened_by_the_writer(backend
     assert [e["content"]["title"] for e in history["opened"]] == [f"Payout approved {MARKER}", "Payout corrected"]
     bundle = pac.records.bundle(record)
     assert bundle["bundleDigest"].startswith("0x") and len(bundle["opened"]) == 2
+    # Every entry's seal reproduces its word over its version 3 record hash (the SDK's check).
+    raw = raw_history(server, account, wire)
+    key = R.record_key_from_bytes(R.b64url_decode(pac.records.record_key(record)))
+    opened = R.open_record_history_v3(AEAD, raw, key, {"recordType": "machine-action-record", "wireRecordId": wire})
+    assert opened["ok"] and opened["sealsVerified"] is True, opened
+    forged = json.loads(json.dumps(raw))
+    forged["receipts"][1]["recordOpening"] = "0x" + "0" * 64
+    assert R.open_record_history_v3(AEAD, forged, key)["sealsVerified"] is False
 
     # A copy for a reader with no workspace, and the record's key for one with the record only.
     copy = pac.records.keep_copy(record)
@@ -148,12 +167,19 @@ def test_sealed_writes_are_checked_at_their_edges(backend):
     record = f"raw-{uuid.uuid4().hex[:8]}"
     path = f"/api/v1/records/machine-action-record/{record}/transitions"
     envelope = {"v": 1, "alg": "A256GCM", "kid": "a" * 64, "iv": "AAAAAAAAAAAAAAAA", "ct": "A" * 363}
-    body = {"lifecycle": "recorded", "referenceId": "r1", "recordHash": "0x" + "b" * 64, "contentTag": "A" * 43, "envelope": envelope}
+    body = {"lifecycle": "recorded", "referenceId": "r1", "recordHash": "0x" + "b" * 64, "recordHashVersion": 3,
+            "contentTag": "A" * 43, "envelope": envelope}
     headers = {"X-Api-Key": account["key"]}
+    # A new encrypted record takes record hash version 3: version 2 is retired for it.
+    for retired in ({**body, "recordHashVersion": 2}, {k: v for k, v in body.items() if k != "recordHashVersion"}):
+        status, answer = call(server.base, "POST", path, retired, headers=headers)
+        assert (status, answer["error"]["code"], answer["error"]["recordHashVersion"]) == (400, "RECORD_FORMAT_RETIRED", 3)
     status, answer = call(server.base, "POST", path, body, headers=headers)
     assert status == 201, answer
     cases = [
-        ({**body, "referenceId": "r2", "recordHashVersion": 3}, 400, "RECORD_HASH_VERSION_NOT_ENABLED"),
+        ({**body, "referenceId": "r2", "recordHashVersion": 2}, 400, "RECORD_FORMAT_RETIRED"),
+        ({**body, "referenceId": "r2", "recordHashVersion": 4}, 400, "VALIDATION_ERROR"),
+        ({**body, "referenceId": "r2", "recordHashVersion": "3"}, 400, "VALIDATION_ERROR"),
         ({**body, "referenceId": "r2", "envelope": {**envelope, "ct": "A" * 362}}, 400, "RECORD_ENVELOPE_MALFORMED"),
         ({**body, "referenceId": "r2", "envelope": {**envelope, "ct": "A" * 70_000}}, 413, "RECORD_ENTRY_TOO_LARGE"),
         ({**body, "referenceId": "r2", "envelope": {**envelope, "kid": "c" * 64}}, 409, "RECORD_ENCRYPTION_VERSION_MISMATCH"),

@@ -9,7 +9,13 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pacspace_sdk import PacSpace, PacSpaceError, fingerprint
 from pacspace_sdk import records_encryption as R
-from pacspace_sdk.record_disclosure import canonicalize_jcs, compute_leaf_hash_v2, compute_record_disclosure_digest
+from pacspace_sdk.encrypted_records import AEAD
+from pacspace_sdk.record_disclosure import (
+    canonicalize_jcs,
+    commit_record_content_v3,
+    compute_leaf_hash_v2,
+    compute_record_disclosure_digest,
+)
 from pacspace_sdk.workspace_secret import generate_workspace_secret
 
 from conftest import BACKENDS, call, server_on
@@ -46,7 +52,8 @@ def seal_history(server, handle, code):
 def sealed_disclosure(history, receipts, shown, handle, key):
     """record-disclosure/v1 of the entries in `shown` (seq → pointers revealed), sealed under
     `key` for `handle` as the SDK opens it: 0x01, IV, AES-256-GCM of the JCS padded with
-    spaces to 4,096-byte blocks, bound to the handle."""
+    spaces to 4,096-byte blocks, bound to the handle. `receipts` maps seq to a plaintext
+    receipt (its `revealed` leaves)."""
     by_seq = {e["seq"]: e for e in history["entries"]}
     entries = []
     for seq, pointers in sorted(shown.items()):
@@ -54,8 +61,24 @@ def sealed_disclosure(history, receipts, shown, handle, key):
         entries.append({"seq": seq, "recordOpening": by_seq[seq]["recordOpening"],
                         "leaves": sorted(compute_leaf_hash_v2(leaf) for leaf in every),
                         "revealed": [leaf for leaf in every if leaf["pointer"] in pointers]})
-    disclosure = {"schema": "record-disclosure/v1", "recordKey": history["recordKey"], "chain": history["chain"],
-                  "layout": history["layout"], "recordHashVersion": 2, "entries": entries}
+    return seal({"schema": "record-disclosure/v1", "recordKey": history["recordKey"], "chain": history["chain"],
+                 "layout": history["layout"], "recordHashVersion": 2, "entries": entries}, handle, key)
+
+
+def sealed_disclosure_v3(history, opened, shown, handle, key):
+    """record-disclosure/v2 (record hash v3) of an encrypted record's entries: `opened` maps
+    seq to the content and salt key the owner opened from its envelope."""
+    by_seq = {e["seq"]: e for e in history["entries"]}
+    entries = []
+    for seq, pointers in sorted(shown.items()):
+        commit = commit_record_content_v3(opened[seq]["content"], opened[seq]["saltKey"])
+        revealed = sorted((leaf for leaf in commit["revealed"] if leaf["pointer"] in pointers), key=lambda leaf: leaf["pointer"])
+        entries.append({"seq": seq, "recordOpening": by_seq[seq]["recordOpening"], "items": commit["items"], "revealed": revealed})
+    return seal({"schema": "record-disclosure/v2", "recordKey": history["recordKey"], "chain": history["chain"],
+                 "layout": history["layout"], "recordHashVersion": 3, "entries": entries}, handle, key)
+
+
+def seal(disclosure, handle, key):
     disclosure["digest"] = compute_record_disclosure_digest(disclosure)
     plain = canonicalize_jcs(disclosure).encode()
     plain += b" " * (-len(plain) % 4096)
@@ -159,3 +182,52 @@ def test_a_link_key_wrapped_to_a_reader_workspace_opens_without_the_key(backend)
     with pytest.raises(PacSpaceError) as keyless:
         stranger.records.open(f"{made['data']['link']}#{wrapped['fragment']}", access_code=code)
     assert keyless.value.code == "RECORDS_LINK_NO_KEY"
+
+
+def test_an_encrypted_record_is_disclosed_under_record_hash_version_3(backend):
+    """An encrypted record is under record hash v3: its seal history says so, and a
+    record-disclosure/v2 built from entries the owner opened is checked by `records.open` up
+    to each version 3 record hash and its wrapped seal; a v1 disclosure of it is refused."""
+    _, server = backend
+    owner, reader_account = server.account(), server.account()
+    pac = PacSpace(owner["key"], base_url=server.base, max_retries=0, records={"secret": generate_workspace_secret()})
+    record = f"payout-{uuid.uuid4().hex[:8]}"
+    first = pac.records.emit(record=record, title="Payout approved", occurred_at="2026-12-01T09:00:00Z", actor_id="finance-bot",
+                             payloads=[fingerprint(b"statement 0", blind=False).ref], note="bank ref 0")
+    pac.records.emit(record=record, title="Payout sent", occurred_at="2026-12-02T09:00:00Z", actor_id="finance-bot",
+                     payloads=[fingerprint(b"statement 1", blind=False).ref], note="bank ref 1", lifecycle="amended",
+                     amends={"recordKey": first["recordKey"], "entry": 1})
+    committed(pac, record, [1, 2])
+    # The owner opens its entries (content and salt key) from the raw history with the record's key.
+    wire = pac.records.history(record)["entityId"]
+    status, raw = call(server.base, "GET", f"/api/v1/records/machine-action-record/{wire}/history", headers={"X-Api-Key": owner["key"]})
+    record_key = R.record_key_from_bytes(R.b64url_decode(pac.records.record_key(record)))
+    opened = {e["seq"]: e for e in R.open_record_history_v3(AEAD, raw, record_key)["opened"]}
+    path = f"/api/v1/records/machine-action-record/{wire}/share"
+    status, made = call(server.base, "POST", path, {}, headers={"X-Api-Key": owner["key"]})
+    assert status == 201, made
+    handle, code = made["data"]["handle"], made["data"]["accessCode"]
+    seals = seal_history(server, handle, code)
+    assert seals["recordHashVersion"] == 3 and [e["recordHash"] for e in seals["entries"]] == [opened[0]["recordHash"], opened[1]["recordHash"]]
+
+    key = os.urandom(32)
+    envelope, disclosure = sealed_disclosure_v3(seals, opened, {0: {"/title"}, 1: {"/title", "/note"}}, handle, key)
+    status, _ = call(server.base, "PUT", f"{path}/{handle}/disclosure", {"envelope": envelope}, headers={"X-Api-Key": owner["key"]})
+    assert status == 200
+    reader = PacSpace(reader_account["key"], base_url=server.base, max_retries=0)
+    link = f"{made['data']['link']}#dk={R.b64url_encode(key)}"
+    shown = reader.records.open(link, access_code=code)
+    assert shown["disclosure"]["schema"] == "record-disclosure/v2"
+    assert [[f["pointer"] for f in e["fields"]] for e in shown["entries"]] == [["/title"], ["/note", "/title"]]
+    assert shown["entries"][1]["fields"][0]["value"] == "bank ref 1"
+
+    # The same entries disclosed as version 2 leaves do not match a version 3 history.
+    as_v2 = {seq: {"revealed": [{"pointer": leaf["pointer"], "value": leaf["value"], "salt": leaf["salt"]}
+                                for leaf in commit_record_content_v3(e["content"], e["saltKey"])["revealed"]]}
+             for seq, e in opened.items()}
+    envelope, _ = sealed_disclosure(seals, as_v2, {0: {"/title"}}, handle, key)
+    call(server.base, "PUT", f"{path}/{handle}/disclosure", {"envelope": envelope}, headers={"X-Api-Key": owner["key"]})
+    with pytest.raises(PacSpaceError) as mismatch:
+        reader.records.open(link, access_code=code)
+    assert mismatch.value.code == "RECORD_HASH_VERSION_MISMATCH"
+

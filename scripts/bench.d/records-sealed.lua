@@ -7,7 +7,7 @@ local counter = 0
 request = function()
   counter = counter + 1
   local path = "/api/v1/records/machine-action-record/sealed-" .. (counter % 1000) .. "/transitions"
-  local body = '{"lifecycle":"recorded","referenceId":"r' .. counter .. '","recordHash":"0x' .. string.rep("ab", 32) .. '",'
+  local body = '{"lifecycle":"recorded","referenceId":"r' .. counter .. '","recordHash":"0x' .. string.rep("ab", 32) .. '","recordHashVersion":3,'
     .. '"contentTag":"' .. string.rep("A", 43) .. '","envelope":{"v":1,"alg":"A256GCM","kid":"' .. string.rep("a", 64) .. '",'
     .. '"iv":"AAAAAAAAAAAAAAAA","ct":"' .. ct .. '"}}'
   return wrk.format("POST", path, {["Content-Type"] = "application/json", ["X-Api-Key"] = key}, body)

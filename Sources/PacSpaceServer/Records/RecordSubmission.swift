@@ -60,15 +60,11 @@ enum RecordSubmission {
         if body["content"] != nil {
             throw APIError.invalid("content", "unexpected", "An encrypted entry carries its content sealed in envelope, not in clear.")
         }
+        let hashVersion: RecordHashVersion
         switch body["recordHashVersion"] {
-        case nil, .null?, .number("2")?: break
-        case .number("3")?:
-            throw APIError(
-                .badRequest,
-                "RECORD_HASH_VERSION_NOT_ENABLED",
-                "This server commits record hash version 2 only; send the entry's version 2 record hash."
-            )
-        default: throw APIError.invalid("recordHashVersion", "value", "recordHashVersion is 2 (or absent).")
+        case nil, .null?, .number("2")?: hashVersion = .v2
+        case .number("3")?: hashVersion = .v3
+        default: throw APIError.invalid("recordHashVersion", "value", "recordHashVersion is 3, or 2 (or absent) for a record begun under 2.")
         }
         let envelope = try envelope(body["envelope"])
         let lifecycle = try body.string("lifecycle", maxLength: 64)
@@ -101,7 +97,12 @@ enum RecordSubmission {
             layout: layout,
             lifecycle: lifecycle,
             content: copies,
-            sealed: RecordStore.SealedEntry(recordHash: recordHash, contentTag: contentTag, envelope: envelope),
+            sealed: RecordStore.SealedEntry(
+                recordHash: recordHash,
+                recordHashVersion: hashVersion,
+                contentTag: contentTag,
+                envelope: envelope
+            ),
             referenceID: try body.string("referenceId", maxLength: 200)
         )
     }

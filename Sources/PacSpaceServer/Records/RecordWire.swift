@@ -6,6 +6,9 @@ enum RecordWire {
     static let receiptSchema = "semantic-receipt/v3"
     /// An encrypted entry's receipt: its envelopes in place of revealed fields.
     static let sealedReceiptSchema = "semantic-receipt/v4"
+    /// The same two under record hash version 3: an encrypted entry's, and an attempt row's.
+    static let sealedReceiptSchemaV3 = "semantic-receipt/v5"
+    static let rowReceiptSchemaV3 = "semantic-receipt/v6"
     static let historySchema = "record-history-bundle/v1"
     /// An encrypted record's history: v4 receipts, and the envelopes of its attempts.
     static let sealedHistorySchema = "record-history-bundle/v3"
@@ -26,7 +29,8 @@ enum RecordWire {
 
     /// An entry's receipt, semantic-receipt/v3: every field revealed with its salt, what the
     /// log leaf commits to, and (once committed) the proof of the leaf in a signed checkpoint.
-    /// `verifyUrl` is the entry's verification page with the link that shows its fields.
+    /// `verifyUrl` is the entry's verification page with the link that shows its fields. An
+    /// encrypted record's attempt is a row with nothing revealed (v6 under record hash v3).
     static func receipt(_ entry: RecordEntry, record: RecordIdentity, proof: Receipt?, links: VerifyLinks) -> JSONValue {
         if let envelopes = entry.envelopes, entry.attempted == nil {
             return sealedReceipt(entry, envelopes: envelopes, record: record, proof: proof, verifyUrl: links.publicPage(entry.entryID))
@@ -35,8 +39,9 @@ enum RecordWire {
         // in the history's `refused` list, sealed.
         let leaves = entry.saltKey.flatMap { try? RecordHash.leaves(of: entry.content, saltKey: $0) } ?? []
         let verifyUrl = entry.envelopes == nil ? links.disclosingPage(entry.entryID) : links.publicPage(entry.entryID)
-        return [
-            "schema": .string(receiptSchema), "receiptId": .string(entry.entryID),
+        let v3 = entry.recordHashVersion == .v3
+        let receipt: JSONValue = [
+            "schema": .string(v3 ? rowReceiptSchemaV3 : receiptSchema), "receiptId": .string(entry.entryID),
             "recordType": .string(record.recordType), "entityId": .string(record.entityID),
             "recordKey": .string(entry.recordKey.prefixedHex), "seq": .int(entry.seq), "status": .string(status(entry)),
             "lifecycle": .string(entry.lifecycle), "referenceId": .string(entry.referenceID),
@@ -49,11 +54,29 @@ enum RecordWire {
             "committedAt": entry.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null,
             "logCheckpoint": proof?.json ?? .null, "verifyUrl": .string(verifyUrl),
         ]
+        guard v3, case .object(let members) = receipt else { return receipt }
+        return .object(members + seal(entry, recordType: record.recordType))
     }
 
-    /// An encrypted entry's receipt, semantic-receipt/v4 (`itemKind: slot-v1`): what its log
-    /// leaf commits to and its proof, as v3, with the envelopes the writer sealed and the
-    /// copies of `amends` and `references` the reader checks against the sealed ones.
+    /// What a record hash version 3 receipt adds (the SDK's `sealsVerified` reproduces its
+    /// seal): the version, and the entry's seal and word under its layout (docs/records.md,
+    /// "Shared Record links").
+    private static func seal(_ entry: RecordEntry, recordType: String) -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = [("recordHashVersion", .int(Int64(entry.recordHashVersion.rawValue)))]
+        if let layout = SealHistory.layout(of: recordType), let opening = entry.recordOpening {
+            members += [
+                ("layoutId", .int(Int64(layout.layoutID))), ("layoutVersion", .int(Int64(layout.layoutVersion))),
+                ("layoutDigest", .string(layout.digest.prefixedHex)), ("recordOpening", .string(opening.prefixedHex)),
+                ("newWord", .string(SealHistory.word(entry, layout: layout, opening: opening).prefixedHex)),
+            ]
+        }
+        return members
+    }
+
+    /// An encrypted entry's receipt, semantic-receipt/v4 (`itemKind: slot-v1`; v5 under record
+    /// hash v3): what its log leaf commits to and its proof, as v3, with the envelopes the
+    /// writer sealed and the copies of `amends` and `references` the reader checks against
+    /// the sealed ones.
     static func sealedReceipt(
         _ entry: RecordEntry,
         envelopes: [JSONValue],
@@ -63,8 +86,10 @@ enum RecordWire {
     )
         -> JSONValue
     {
+        let v3 = entry.recordHashVersion == .v3
         var members: [(String, JSONValue)] = [
-            ("schema", .string(sealedReceiptSchema)), ("itemKind", .string("slot-v1")), ("receiptId", .string(entry.entryID)),
+            ("schema", .string(v3 ? sealedReceiptSchemaV3 : sealedReceiptSchema)), ("itemKind", .string("slot-v1")),
+            ("receiptId", .string(entry.entryID)),
             ("recordType", .string(record.recordType)), ("entityId", .string(record.entityID)),
             ("recordKey", .string(entry.recordKey.prefixedHex)), ("seq", .int(entry.seq)), ("status", .string(status(entry))),
             ("lifecycle", .string(entry.lifecycle)), ("referenceId", .string(entry.referenceID)),
@@ -77,6 +102,7 @@ enum RecordWire {
             ("committedAt", entry.verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null), ("logCheckpoint", proof?.json ?? .null),
             ("verifyUrl", .string(verifyUrl)),
         ]
+        if v3 { members += seal(entry, recordType: record.recordType) }
         return .object(members)
     }
 

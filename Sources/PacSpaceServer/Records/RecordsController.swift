@@ -205,6 +205,19 @@ struct RecordsController: Sendable {
         case .amendsInvalid(let why): APIError(.badRequest, "RECORD_AMENDS_INVALID", why + ".")
         case .recordFull: APIError(.conflict, "RECORD_FULL", "This record has as many entries as its layout can number; start a new record.")
         case .holdersUnconfirmed(let kid, let holders): Self.holdersUnconfirmed(holders).adding("kid", .string(kid))
+        // 400, as the SDK expects them: it resends under the other version once, and keeps to it.
+        case .recordHashVersion(expected: .v3):
+            APIError(
+                .badRequest,
+                "RECORD_FORMAT_RETIRED",
+                "Record hash version 2 is retired for this record; send the entry's version 3 record hash (recordHashVersion: 3)."
+            ).adding("recordHashVersion", .int(3))
+        case .recordHashVersion(expected: .v2):
+            APIError(
+                .badRequest,
+                "RECORD_HASH_VERSION_NOT_ENABLED",
+                "This record was begun under record hash version 2 and keeps to it; send the entry's version 2 record hash."
+            ).adding("recordHashVersion", .int(2))
         }
     }
 

@@ -22,9 +22,15 @@ enum SealHistory {
     /// The layout a record's words are sealed under: the first published layout of its type.
     static func layout(of recordType: String) -> RecordLayout? { RecordLayout.layouts(of: recordType).first }
 
+    /// An entry's word under `layout`, sealed with its `opening`.
+    static func word(_ entry: RecordEntry, layout: RecordLayout, opening: Hash) -> Hash {
+        RecordSeal(layout: layout, lifecycle: entry.lifecycle, attempt: entry.attempted != nil, seq: entry.seq)
+            .word(recordHash: entry.recordHash, version: entry.recordHashVersion, opening: opening)
+    }
+
     /// The document: `entries` are the committed ones with their proofs, in seq order, read
-    /// from seq 0 (a word names the one before it). No `recordHashVersion`: the SDK reads its
-    /// absence as record hash v2, this server's, and refuses any value but 3.
+    /// from seq 0 (a word names the one before it). `recordHashVersion: 3` for a record under
+    /// version 3 only: the SDK reads its absence as version 2 and refuses any value but 3.
     static func document(
         summary: RecordSummary,
         layout: RecordLayout,
@@ -36,8 +42,7 @@ enum SealHistory {
         var served: [JSONValue] = []
         for (entry, proof) in entries {
             guard let opening = entry.recordOpening else { continue }
-            let seal = RecordSeal(layout: layout, lifecycle: entry.lifecycle, attempt: entry.attempted != nil, seq: entry.seq)
-            let word = seal.word(recordHash: entry.recordHash, opening: opening).prefixedHex
+            let word = word(entry, layout: layout, opening: opening).prefixedHex
             defer { previous = word }
             guard let proof else { continue }
             served.append([
@@ -48,7 +53,7 @@ enum SealHistory {
                 "checkpoint": .string(proof.checkpoint),
             ])
         }
-        return [
+        let document: JSONValue = [
             "schema": .string(schema), "recordType": .string(summary.recordType), "entityId": .string(summary.entityID),
             "recordKey": .string(summary.recordKey.prefixedHex), "logOrigin": .string(origin),
             "chain": chain,
@@ -58,5 +63,7 @@ enum SealHistory {
             ],
             "entries": .array(served),
         ]
+        guard summary.recordHashVersion == .v3, case .object(let members) = document else { return document }
+        return .object(members + [("recordHashVersion", .int(3))])
     }
 }

@@ -76,8 +76,9 @@ struct RecordPagesController: Sendable {
         guard answer.ok else { throw APIError(answer.status, answer.code ?? "NOT_FOUND", answer.message ?? "No such record.") }
         let entries: [[String: Any]] = (answer.data["entries"]?.items ?? []).map { receipt in
             let revealed = receipt["revealed"]?.items ?? []
-            // An encrypted entry (or its attempt) reveals nothing: the server cannot read it.
-            let sealed = receipt["envelopes"] != nil || (revealed.isEmpty && receipt["schema"]?.text == "semantic-receipt/v3")
+            // An encrypted entry (or its attempt, a row of any version) reveals nothing: the
+            // server cannot read it. A plaintext entry always reveals its admitted fields.
+            let sealed = receipt["envelopes"] != nil || revealed.isEmpty
             let title = sealed ? "Encrypted by the writer" : revealed.first { $0["pointer"]?.text == "/title" }?["value"]?.text ?? ""
             let attempted = revealed.first { $0["pointer"]?.text == "/attemptedTarget" }?["value"]?.text
             let seq = Int(receipt["seq"]?.text ?? "") ?? 0

@@ -522,6 +522,16 @@ public enum Migrations {
                 "CREATE INDEX record_link_sessions_handle ON record_link_sessions(handle, created_at)",
             ]
         ),
+        Migration(
+            version: 24,
+            name: "record hash version 3",
+            statements: [
+                // The record hash version a record's entries commit to (docs/records.md, "Record
+                // hash"): 2 for every record and entry from before; new encrypted records take 3.
+                "ALTER TABLE records ADD COLUMN record_hash_version INTEGER NOT NULL DEFAULT 2",
+                "ALTER TABLE record_entries ADD COLUMN record_hash_version INTEGER NOT NULL DEFAULT 2",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -23,6 +23,8 @@ public struct RecordEntry: Sendable {
     public let attempted: String?
     public let referenceID: String
     public let recordHash: Hash
+    /// Which record hash `recordHash` is; the log leaf commits to it.
+    public let recordHashVersion: RecordHashVersion
     /// The random key every leaf salt of the record hash comes from; nil for an encrypted
     /// entry (it is sealed in the envelope).
     public let saltKey: Hash?
@@ -44,7 +46,14 @@ public struct RecordEntry: Sendable {
 
     /// What the entry's log leaf commits to.
     public func committed(recordType: String) -> RecordEntryHash {
-        RecordEntryHash(recordType: recordType, recordKey: recordKey, seq: seq, lifecycle: lifecycle, recordHash: recordHash)
+        RecordEntryHash(
+            recordType: recordType,
+            recordKey: recordKey,
+            seq: seq,
+            lifecycle: lifecycle,
+            recordHash: recordHash,
+            recordHashVersion: recordHashVersion
+        )
     }
 
     init(row: any SQLRow) throws {
@@ -62,6 +71,7 @@ public struct RecordEntry: Sendable {
         attempted = try row.decode(column: "attempted", as: String?.self)
         referenceID = try row.decode(column: "reference_id", as: String.self)
         recordHash = try hash("record_hash")
+        recordHashVersion = try Self.hashVersion(row)
         let salt = try row.decode(column: "salt_key", as: String.self)
         saltKey = salt.isEmpty ? nil : try hash("salt_key")
         content = try JSONParser.parse(Array(try row.decode(column: "content", as: String.self).utf8))
@@ -82,6 +92,15 @@ public struct RecordEntry: Sendable {
     }
 }
 
+extension RecordEntry {
+    /// The row's `record_hash_version`, a version this build knows.
+    static func hashVersion(_ row: any SQLRow) throws -> RecordHashVersion {
+        let number = try row.decode(column: "record_hash_version", as: Int.self)
+        guard let version = RecordHashVersion(rawValue: number) else { throw StoreInvariant("record hash version \(number) is unknown") }
+        return version
+    }
+}
+
 /// A record: its type, the tenant's id for it, its key and its state.
 public struct RecordSummary: Sendable {
     public let recordType: String
@@ -93,6 +112,8 @@ public struct RecordSummary: Sendable {
     /// The workspace key version an encrypted record's entries are sealed under; nil for a
     /// plaintext record.
     public let encryptionKid: String?
+    /// The record hash version every entry of the record commits to.
+    public let recordHashVersion: RecordHashVersion
     public let createdAt: Int64
     public let updatedAt: Int64
 
@@ -103,10 +124,12 @@ public struct RecordSummary: Sendable {
         entryCount: Int64,
         lifecycle: String?,
         encryptionKid: String?,
+        recordHashVersion: RecordHashVersion,
         createdAt: Int64,
         updatedAt: Int64
     ) {
         self.encryptionKid = encryptionKid
+        self.recordHashVersion = recordHashVersion
         self.recordType = recordType
         self.entityID = entityID
         self.recordKey = recordKey
@@ -126,6 +149,7 @@ public struct RecordSummary: Sendable {
         entryCount = try row.decode(column: "entry_count", as: Int64.self)
         lifecycle = try row.decode(column: lifecycleColumn, as: String?.self)
         encryptionKid = try row.decode(column: "encryption_kid", as: String?.self)
+        recordHashVersion = try RecordEntry.hashVersion(row)
         createdAt = try row.decode(column: createdColumn, as: Int64.self)
         updatedAt = try row.decode(column: "updated_at", as: Int64.self)
     }

@@ -47,11 +47,14 @@ public struct RecordStore: Sendable {
     /// the server stores and commits to these, never to content it cannot read.
     public struct SealedEntry: Sendable {
         public let recordHash: Hash
+        /// Which record hash the writer computed.
+        public let recordHashVersion: RecordHashVersion
         public let contentTag: String
         public let envelope: RecordEnvelope
 
-        public init(recordHash: Hash, contentTag: String, envelope: RecordEnvelope) {
+        public init(recordHash: Hash, recordHashVersion: RecordHashVersion, contentTag: String, envelope: RecordEnvelope) {
             self.recordHash = recordHash
+            self.recordHashVersion = recordHashVersion
             self.contentTag = contentTag
             self.envelope = envelope
         }
@@ -74,6 +77,9 @@ public struct RecordStore: Sendable {
         case recordFull
         /// The envelope's key version waits for required holders to confirm it (by id).
         case holdersUnconfirmed(kid: String, holders: [String])
+        /// The entry's record hash is not of the version its record takes (`expected`; for a
+        /// new encrypted record, ``RecordHashVersion/newSealedRecords``).
+        case recordHashVersion(expected: RecordHashVersion)
     }
 
     /// The server's rule id on an attempt entry (docs/records.md, "Attempts").
@@ -147,18 +153,20 @@ public struct RecordStore: Sendable {
                 entryCount: 0,
                 lifecycle: nil,
                 encryptionKid: submission.sealed?.envelope.kid,
+                recordHashVersion: submission.sealed == nil ? .v2 : RecordHashVersion.newSealedRecords,
                 createdAt: now,
                 updatedAt: now
             )
+            try Self.checkHashVersion(submission, record: fresh)
             _ = try plannedState(submission, record: fresh)
             try await checkAmends(submission.content, record: fresh, environmentID: environmentID, db)
             try await Self.checkVersionConfirmed(submission, record: fresh, environmentID: environmentID, db)
             try await db.raw(
                 """
-                INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, encryption_kid, created_at,
-                                     updated_at)
+                INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, encryption_kid,
+                                     record_hash_version, created_at, updated_at)
                 VALUES (\(bind: environmentID), \(bind: submission.recordType), \(bind: submission.entityID), \(bind: item.newKey.prefixedHex), 0,
-                        NULL, \(bind: submission.sealed?.envelope.kid), \(bind: now), \(bind: now))
+                        NULL, \(bind: submission.sealed?.envelope.kid), \(bind: fresh.recordHashVersion.rawValue), \(bind: now), \(bind: now))
                 ON CONFLICT (environment_id, record_type, entity_id) DO NOTHING
                 """
             ).run()
@@ -185,6 +193,7 @@ public struct RecordStore: Sendable {
             return (answered, false)
         }
         try Self.checkEncryption(submission, record: record)
+        try Self.checkHashVersion(submission, record: record)
         let (lifecycle, attempted, content) = try plannedState(submission, record: record)
         try await checkAmends(content, record: record, environmentID: environmentID, db)
         try await Self.checkVersionConfirmed(submission, record: record, environmentID: environmentID, db)
@@ -196,7 +205,8 @@ public struct RecordStore: Sendable {
             recordKey: record.recordKey,
             seq: record.entryCount,
             lifecycle: lifecycle,
-            recordHash: committed
+            recordHash: committed,
+            recordHashVersion: record.recordHashVersion
         )
         try await db.raw(
             """
@@ -213,10 +223,11 @@ public struct RecordStore: Sendable {
         let stored = try await db.raw(
             """
             INSERT INTO record_entries (entry_id, environment_id, record_key, seq, lifecycle, attempted, reference_id, request_hash,
-                record_hash, salt_key, content, content_tag, envelopes, leaf_data, queue_position, status, created_at, record_opening)
+                record_hash, record_hash_version, salt_key, content, content_tag, envelopes, leaf_data, queue_position, status, created_at,
+                record_opening)
             VALUES (\(bind: item.entryID), \(bind: environmentID), \(bind: record.recordKey.prefixedHex), \(bind: record.entryCount),
                     \(bind: lifecycle), \(bind: attempted), \(bind: reference), \(bind: item.requestHash.prefixedHex),
-                    \(bind: committed.prefixedHex), \(bind: saltKey),
+                    \(bind: committed.prefixedHex), \(bind: record.recordHashVersion.rawValue), \(bind: saltKey),
                     \(bind: String(decoding: JSONWriter.serialize(content), as: UTF8.self)), \(bind: submission.sealed?.contentTag),
                     \(bind: envelopes), \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now),
                     \(bind: item.opening.prefixedHex))
@@ -333,6 +344,14 @@ public struct RecordStore: Sendable {
         case (let kid?, let sealed?): if kid != sealed.envelope.kid { throw Refusal.encryptionVersionMismatch(recordKid: kid) }
         case (let kid, _): throw Refusal.encryptionMismatch(recordEncrypted: kid != nil)
         }
+    }
+
+    /// An encrypted entry's record hash is of its record's version: a record does not mix
+    /// versions (a reader opens a history under one). Plaintext entries are this server's,
+    /// version 2.
+    private static func checkHashVersion(_ submission: Submission, record: RecordSummary) throws {
+        guard let sealed = submission.sealed, sealed.recordHashVersion != record.recordHashVersion else { return }
+        throw Refusal.recordHashVersion(expected: record.recordHashVersion)
     }
 
     /// Writes under a key version wait for its required holders (docs/records.md, "Required
