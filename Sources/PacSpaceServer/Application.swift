@@ -152,6 +152,12 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
             sequencer.wake()
         }
     )
+    let policy = WritePolicy(
+        sequencer: sequencer,
+        maxBacklog: configuration.maxBacklog,
+        costPerEntry: configuration.creditsPerDelta.micros,
+        creditsLowThreshold: configuration.creditsLowThreshold.micros
+    )
     let keyCheck = APIKeyMiddleware(authenticator: keyAuthenticator, limiter: limiter, limits: configuration.rateLimits, now: configuration.now)
     let balance = router.group("api/v1/balance").add(middleware: keyCheck)
     DeltaController(
@@ -159,10 +165,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         deltas: deltas,
         idempotency: IdempotencyGate(deltas: deltas, now: configuration.now),
         receipts: receipts,
-        sequencer: sequencer,
-        maxBacklog: configuration.maxBacklog,
-        costPerDelta: configuration.creditsPerDelta.micros,
-        creditsLowThreshold: configuration.creditsLowThreshold.micros
+        policy: policy
     )
     .addRoutes(to: balance)
     DeriveController(deltas: deltas, checkpoints: checkpoints, maxScopeDays: configuration.maxScopeDays, now: configuration.now).addRoutes(
@@ -216,6 +219,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         receipts: receipts,
         links: links,
         readers: readers,
+        policy: policy,
         now: configuration.now
     )
     .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))

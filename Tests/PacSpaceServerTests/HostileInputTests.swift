@@ -177,6 +177,10 @@ import Testing
             #expect(batchRefused.errorCode == "LOG_BACKLOG_FULL")
             let customer = try await api.balance(.get, "/customers/c", key: key)
             #expect(customer.data["totalDeltas"] == 4, "nothing of the refused writes was stored")
+            // Record entries share the queue: refused alike, and nothing stored.
+            let entry = try await api.record(.post, "machine-action-record/queued/transitions", key: key, body: RecordsTests.entry())
+            #expect(entry.status == .serviceUnavailable && entry.errorCode == "LOG_BACKLOG_FULL", "\(entry.text)")
+            #expect(try await api.record(.get, "machine-action-record/queued/history", key: key).errorCode == "RECORD_NOT_FOUND")
         }
     }
 

@@ -208,3 +208,15 @@ def test_production_credits_through_the_sdk(server):
         pac.balance.emit("prod-1", 3, "over budget")
     assert pac.balance.usage()["allowed"] is False
     assert pac.balance.wait_for_verified(first["recordId"], {"timeout": 10_000, "pollInterval": 50})["status"] == "VERIFIED"
+    # A record entry is a log entry too: one credit pays for one, and the next is refused.
+    from pacspace_sdk import fingerprint
+    granted = subprocess.run([binary, "credits", "grant", "--data-dir", server.data_dir, "--tenant", live["tenant"], "--amount", "1"],
+                             capture_output=True, text=True, env=dict(os.environ, PACSPACE_LOG_LEVEL="warning"))
+    assert granted.returncode == 0, granted.stderr
+    entry = dict(title="Invoice issued", occurred_at="2026-12-01T09:00:00Z", actor_id="billing", payloads=[fingerprint(b"pdf", blind=False).ref])
+    assert pac.records.emit(record="inv-1", **entry)["seq"] == 0
+    with pytest.raises(InsufficientCreditsError):
+        pac.records.emit(record="inv-2", **entry)
+    with pytest.raises(PacSpaceError) as missing:
+        pac.records.history("inv-2")
+    assert missing.value.status_code == 404

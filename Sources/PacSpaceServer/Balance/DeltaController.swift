@@ -11,13 +11,7 @@ struct DeltaController: Sendable {
     let deltas: DeltaStore
     let idempotency: IdempotencyGate
     let receipts: ReceiptReader
-    let sequencer: Sequencer
-    /// QUEUED entries an environment may hold before writes answer 503 (backpressure).
-    let maxBacklog: Int64
-    /// Micro-credits one production delta costs.
-    let costPerDelta: Int64
-    /// Available credits below which a reservation announces `credits.low` (micro-credits).
-    let creditsLowThreshold: Int64
+    let policy: WritePolicy
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("delta", use: emit)
@@ -35,7 +29,7 @@ struct DeltaController: Sendable {
                     environmentID: key.environmentID,
                     submissions: [submission],
                     idempotency: idempotency,
-                    credits: credits(key),
+                    credits: policy.charge(key),
                     shape: .single
                 )
             )
@@ -77,7 +71,7 @@ struct DeltaController: Sendable {
                     environmentID: key.environmentID,
                     submissions: valid,
                     idempotency: idempotency,
-                    credits: credits(key),
+                    credits: policy.charge(key),
                     shape: .batch(shape)
                 )
             )
@@ -96,29 +90,11 @@ struct DeltaController: Sendable {
         return Envelope.success(.ok, .object(data))
     }
 
-    /// Production (mainnet) writes are paid for in credits; sandbox writes are free.
-    private func credits(_ key: APIKeyIdentity) -> IngestRequest.Credits? {
-        key.environment.isPaid
-            ? IngestRequest.Credits(tenantID: key.tenantID, costPerDelta: costPerDelta, lowThreshold: creditsLowThreshold) : nil
-    }
-
     /// Hands the request to the writer; a store failure is a 503 the client may retry
-    /// (with the same Idempotency-Key, safely). While the environment's queue is longer
-    /// than ``maxBacklog`` the write is refused first — 503 `LOG_BACKLOG_FULL` with
-    /// Retry-After, nothing stored, no idempotency record — until the sequencer drains it.
+    /// (with the same Idempotency-Key, safely). A full backlog refuses it first
+    /// (``WritePolicy/admit(_:)``), with no idempotency record.
     private func write(_ request: IngestRequest) async throws -> IngestResult {
-        let backlog = sequencer.backlog(of: request.environmentID)
-        if backlog >= maxBacklog {
-            // The sequencer verifies about 5,000 entries a second (bench): the wait for the excess.
-            let seconds = Int(min(30, 1 + (backlog - maxBacklog) / 5_000))
-            throw APIError.retryLater(
-                .serviceUnavailable,
-                "LOG_BACKLOG_FULL",
-                "This environment has \(backlog) deltas waiting to be verified (the limit is \(maxBacklog)); "
-                    + "nothing was stored. Retry after \(seconds) s.",
-                after: seconds
-            )
-        }
+        try policy.admit(request.environmentID)
         do {
             return try await writer.submit(request)
         } catch {

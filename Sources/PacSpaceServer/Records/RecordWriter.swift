@@ -11,7 +11,7 @@ actor RecordWriter {
     private let records: RecordStore
     private let now: @Sendable () -> Int64
     private let committed: @Sendable ([String: Int]) -> Void
-    private var waiting: [(RecordStore.Submission, String, CheckedContinuation<(RecordEntry, created: Bool), any Error>)] = []
+    private var waiting: [(RecordStore.Submission, String, CreditCharge?, CheckedContinuation<(RecordEntry, created: Bool), any Error>)] = []
     private var writing = false
 
     /// `committed` is told, after each commit, how many new entries each environment queued.
@@ -21,10 +21,15 @@ actor RecordWriter {
         self.committed = committed
     }
 
-    /// Stores the entry durably; answers once its transaction has committed.
-    func append(_ submission: RecordStore.Submission, environmentID: String) async throws -> (RecordEntry, created: Bool) {
+    /// Stores the entry durably, paid for by `charge` on production; answers once its
+    /// transaction has committed.
+    func append(
+        _ submission: RecordStore.Submission,
+        environmentID: String,
+        charge: CreditCharge?
+    ) async throws -> (RecordEntry, created: Bool) {
         try await withCheckedThrowingContinuation { continuation in
-            waiting.append((submission, environmentID, continuation))
+            waiting.append((submission, environmentID, charge, continuation))
             if !writing {
                 writing = true
                 Task { await self.writeGroups() }
@@ -37,16 +42,16 @@ actor RecordWriter {
             let group = Array(waiting.prefix(Self.maxGroup))
             waiting.removeFirst(group.count)
             do {
-                let results = try await records.append(group.map { ($0.0, $0.1) }, now: now())
+                let results = try await records.append(group.map { ($0.0, $0.1, $0.2) }, now: now())
                 var queued: [String: Int] = [:]
                 for (item, result) in zip(group, results) {
                     if case .success(let answer) = result, answer.created { queued[item.1, default: 0] += 1 }
                 }
                 committed(queued)
-                for (item, result) in zip(group, results) { item.2.resume(with: result.mapError { $0 as any Error }) }
+                for (item, result) in zip(group, results) { item.3.resume(with: result.mapError { $0 as any Error }) }
             } catch {
                 // Not confirmed: every append of the group answers the database's failure.
-                for item in group { item.2.resume(throwing: error) }
+                for item in group { item.3.resume(throwing: error) }
             }
         }
         writing = false

@@ -13,6 +13,8 @@ struct RecordsController: Sendable {
     let receipts: ReceiptReader
     let links: VerifyLinks
     let readers: RecordReaders
+    /// The backlog's limit, and credits on production: as for deltas.
+    let policy: WritePolicy
     let now: @Sendable () -> Int64
 
     /// Entries per history page at most (and by default; `limit` asks for fewer); the rest
@@ -32,8 +34,11 @@ struct RecordsController: Sendable {
         let record = try Self.record(context)
         let body = try await RequestBody.decode(request, allowed: RecordSubmission.fields)
         let submission = try RecordSubmission.read(body, record: record)
+        try policy.admit(key.environmentID)
         let (entry, created): (RecordEntry, Bool)
-        do { (entry, created) = try await writer.append(submission, environmentID: key.environmentID) } catch let refusal
+        do {
+            (entry, created) = try await writer.append(submission, environmentID: key.environmentID, charge: policy.charge(key))
+        } catch let refusal
             as RecordStore.Refusal
         {
             throw Self.apiError(refusal)
@@ -218,6 +223,12 @@ struct RecordsController: Sendable {
                 "RECORD_HASH_VERSION_NOT_ENABLED",
                 "This record was begun under record hash version 2 and keeps to it; send the entry's version 2 record hash."
             ).adding("recordHashVersion", .int(2))
+        case .insufficientCredits:
+            APIError(
+                HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"),
+                "INSUFFICIENT_CREDITS",
+                "A production record entry costs credits this workspace does not have available; nothing was stored."
+            )
         }
     }
 

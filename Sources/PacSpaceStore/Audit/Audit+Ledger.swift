@@ -164,7 +164,7 @@ extension Audit {
         }
     }
 
-    /// Each tenant's credits against its ledger and its queued production deltas.
+    /// Each tenant's credits against its ledger and its queued production deltas and record entries.
     func auditCredits(_ report: inout AuditReport) async throws {
         let (accounts, sums, queued) = try await database.read(timeout: nil) { db in
             let accounts = try await db.raw("SELECT tenant_id, balance, reserved FROM credit_accounts").all()
@@ -177,6 +177,10 @@ extension Audit {
                 """
                 SELECT e.tenant_id, CAST(SUM(d.credit_cost) AS BIGINT) AS total FROM deltas d JOIN environments e ON e.id = d.environment_id
                 WHERE d.queue_position > e.tree_size AND d.status = 'QUEUED' GROUP BY e.tenant_id
+                UNION ALL
+                SELECT e.tenant_id, CAST(SUM(r.credit_cost) AS BIGINT) AS total FROM record_entries r
+                JOIN environments e ON e.id = r.environment_id
+                WHERE r.status = 'QUEUED' GROUP BY e.tenant_id
                 """
             ).all()
             return (accounts, sums, queued)
@@ -186,8 +190,10 @@ extension Audit {
             ledger[try row.decode(column: "tenant_id", as: String.self), default: [:]][try row.decode(column: "type", as: String.self)] =
                 try row.decode(column: "total", as: Int64.self)
         }
-        var queuedCost: [String: Int64] = [:]
-        for row in queued { queuedCost[try row.decode(column: "tenant_id", as: String.self)] = try row.decode(column: "total", as: Int64.self) }
+        var queuedCost: [String: Int128] = [:]
+        for row in queued {
+            queuedCost[try row.decode(column: "tenant_id", as: String.self), default: 0] += Int128(try row.decode(column: "total", as: Int64.self))
+        }
         for row in accounts {
             report.tenants += 1
             let tenant = try row.decode(column: "tenant_id", as: String.self)
@@ -202,8 +208,10 @@ extension Audit {
             func shown(_ sum: Int128) -> String { Amount(exactly: sum).map { "\($0)" } ?? "\(sum) micro-credits (past the amount range)" }
             if Int128(balance) != ledgerBalance { finding("balance \(Amount(micros: balance)), the ledger sums to \(shown(ledgerBalance))") }
             if Int128(reserved) != ledgerReserved { finding("reserved \(Amount(micros: reserved)), the ledger sums to \(shown(ledgerReserved))") }
-            if reserved != queuedCost[tenant] ?? 0 {
-                finding("reserved \(Amount(micros: reserved)), the queued production deltas cost \(Amount(micros: queuedCost[tenant] ?? 0))")
+            if Int128(reserved) != queuedCost[tenant] ?? 0 {
+                finding(
+                    "reserved \(Amount(micros: reserved)), the queued production deltas and record entries cost \(shown(queuedCost[tenant] ?? 0))"
+                )
             }
             if balance < 0 || reserved < 0 || balance < reserved { finding("negative: balance \(balance), reserved \(reserved) micro-credits") }
         }

@@ -85,7 +85,7 @@ public struct CreditStore: Sendable {
     /// the available credits cannot cover it. Announces `credits.low` when this reservation
     /// takes the available credits below the threshold.
     static func reserve(
-        _ credits: IngestRequest.Credits,
+        _ credits: CreditCharge,
         _ amount: Int64,
         _ description: String,
         _ now: Int64,

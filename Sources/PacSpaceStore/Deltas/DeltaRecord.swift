@@ -9,7 +9,7 @@ public struct IngestRequest: Sendable {
     public let submissions: [DeltaSubmission]
     public let idempotency: Idempotency?
     /// Production writes: whose credits pay, and the cost of one delta in micro-credits.
-    public let credits: Credits?
+    public let credits: CreditCharge?
     /// Which route asked: what its answer is made of.
     public let shape: IngestAnswer.Shape
 
@@ -22,23 +22,11 @@ public struct IngestRequest: Sendable {
         }
     }
 
-    public struct Credits: Sendable {
-        public let tenantID: String
-        public let costPerDelta: Int64
-        /// `credits.low` is announced when a reservation takes the available credits below this.
-        public let lowThreshold: Int64
-        public init(tenantID: String, costPerDelta: Int64, lowThreshold: Int64) {
-            self.tenantID = tenantID
-            self.costPerDelta = costPerDelta
-            self.lowThreshold = lowThreshold
-        }
-    }
-
     public init(
         environmentID: String,
         submissions: [DeltaSubmission],
         idempotency: Idempotency?,
-        credits: Credits? = nil,
+        credits: CreditCharge? = nil,
         shape: IngestAnswer.Shape
     ) {
         self.environmentID = environmentID

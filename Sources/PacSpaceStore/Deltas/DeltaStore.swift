@@ -66,7 +66,7 @@ public struct DeltaStore: Sendable {
                     row.append(nil)
                 }
                 if let credits = request.credits, !mine.isEmpty,
-                    try await !CreditStore.reserve(credits, Int64(mine.count) * credits.costPerDelta, "\(mine.count) production deltas", now, db)
+                    try await !CreditStore.reserve(credits, Int64(mine.count) * credits.costPerEntry, "\(mine.count) production deltas", now, db)
                 {
                     for key in reserved { known[key] = nil }
                     totals = totalsBefore
@@ -77,7 +77,7 @@ public struct DeltaStore: Sendable {
                 outcomes.append(row)
             }
             let records = try await insert(
-                fresh.map { ($0.environment, $0.submission, $0.prepared, requests[$0.request].credits?.costPerDelta ?? 0) },
+                fresh.map { ($0.environment, $0.submission, $0.prepared, requests[$0.request].credits?.costPerEntry ?? 0) },
                 now: now,
                 db
             )

@@ -532,6 +532,15 @@ public enum Migrations {
                 "ALTER TABLE record_entries ADD COLUMN record_hash_version INTEGER NOT NULL DEFAULT 2",
             ]
         ),
+        Migration(
+            version: 25,
+            name: "record entry credits",
+            statements: [
+                // Micro-credits a production record entry reserved at append, settled when a signed
+                // checkpoint covers it (as deltas.credit_cost); 0 in the sandbox and before.
+                "ALTER TABLE record_entries ADD COLUMN credit_cost BIGINT NOT NULL DEFAULT 0"
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

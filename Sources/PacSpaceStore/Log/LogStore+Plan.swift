@@ -92,7 +92,7 @@ extension LogStore {
         let queuedRecordEntries = try await db.raw(
             """
             SELECT 'record' AS kind, entry_id AS id, NULL AS receipt_id, NULL AS content_hash, NULL AS customer_id, 0 AS amount,
-                   queue_position, leaf_data, 0 AS credit_cost, created_at
+                   queue_position, leaf_data, credit_cost, created_at
               FROM record_entries WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
             """
         ).all()
@@ -117,6 +117,7 @@ extension LogStore {
                 entries.append((index, String(decoding: leaf, as: UTF8.self)))
                 let id = try row.decode(column: "id", as: String.self)
                 if kind == "record" {
+                    cost += try row.decode(column: "credit_cost", as: Int64.self)
                     let accepted = try row.decode(column: "created_at", as: Int64.self)
                     oldest = min(oldest ?? accepted, accepted)
                     recordEntries.append((id, index))

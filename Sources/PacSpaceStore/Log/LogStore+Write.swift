@@ -114,10 +114,11 @@ extension LogStore {
         return signed
     }
 
-    /// Production deltas' reserved credits become spent as they are verified.
+    /// Production deltas' and record entries' reserved credits become spent as they are verified.
     private func settleCredits(_ plan: Plan, _ now: Int64, _ db: any SQLDatabase) async throws {
         guard plan.cost > 0 else { return }
-        try await CreditStore.settle(plan.tenantID, plan.cost, "\(plan.verified.count) production deltas verified", now, db)
+        let entries = plan.recordEntries.isEmpty ? "" : " and \(plan.recordEntries.count) record entries"
+        try await CreditStore.settle(plan.tenantID, plan.cost, "\(plan.verified.count) production deltas\(entries) verified", now, db)
     }
 
     /// The customers' running totals and the month's usage.

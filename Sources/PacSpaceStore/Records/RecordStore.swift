@@ -80,15 +80,22 @@ public struct RecordStore: Sendable {
         /// The entry's record hash is not of the version its record takes (`expected`; for a
         /// new encrypted record, ``RecordHashVersion/newSealedRecords``).
         case recordHashVersion(expected: RecordHashVersion)
+        /// A production entry the tenant's available credits cannot cover.
+        case insufficientCredits
     }
 
     /// The server's rule id on an attempt entry (docs/records.md, "Attempts").
     public static let transitionRule = "lifecycle-transition/v1"
 
     /// Appends one entry, durably; returns it and whether it is new (false: the same
-    /// reference was answered before).
-    public func append(_ submission: Submission, environmentID: String, now: Int64) async throws -> (RecordEntry, created: Bool) {
-        guard let result = try await append([(submission, environmentID)], now: now).first else {
+    /// reference was answered before). A production entry is paid for by `charge`.
+    public func append(
+        _ submission: Submission,
+        environmentID: String,
+        charge: CreditCharge? = nil,
+        now: Int64
+    ) async throws -> (RecordEntry, created: Bool) {
+        guard let result = try await append([(submission, environmentID, charge)], now: now).first else {
             throw StoreInvariant("no answer for an append")
         }
         return try result.get()
@@ -98,13 +105,14 @@ public struct RecordStore: Sendable {
     /// ``RecordWriter``), each answered on its own: a refused entry writes nothing and
     /// refuses nothing else. A failing database fails them all.
     public func append(
-        _ submissions: [(Submission, environmentID: String)],
+        _ submissions: [(Submission, environmentID: String, charge: CreditCharge?)],
         now: Int64
     ) async throws -> [Result<(RecordEntry, created: Bool), Refusal>] {
-        let prepared = try submissions.map { submission, environmentID in
+        let prepared = try submissions.map { submission, environmentID, charge in
             Prepared(
                 submission: submission,
                 environmentID: environmentID,
+                charge: charge,
                 requestHash: try Self.requestHash(submission),
                 saltKey: Hash.sha256(Identifier.randomBytes(32)),
                 newKey: Hash.sha256(Identifier.randomBytes(32)),
@@ -127,6 +135,7 @@ public struct RecordStore: Sendable {
     struct Prepared: Sendable {
         let submission: Submission
         let environmentID: String
+        let charge: CreditCharge?
         let requestHash: Hash
         let saltKey: Hash
         let newKey: Hash
@@ -136,11 +145,14 @@ public struct RecordStore: Sendable {
     }
 
     /// One entry, inside the caller's transaction. Every refusal is decided before this
-    /// entry writes anything, so a refused entry leaves no trace in a shared transaction.
+    /// entry writes anything, so a refused entry leaves no trace in a shared transaction —
+    /// but one: credits are reserved last, after a new record's row exists, and a record
+    /// made here for an entry its credits cannot pay for is removed again.
     private func append(_ item: Prepared, now: Int64, _ db: any SQLDatabase) async throws -> (RecordEntry, created: Bool) {
         let submission = item.submission
         let environmentID = item.environmentID
         let record: RecordSummary
+        var madeHere = false
         if let existing = try await lockRecord(submission, environmentID: environmentID, db) {
             record = existing
         } else {
@@ -161,15 +173,17 @@ public struct RecordStore: Sendable {
             _ = try plannedState(submission, record: fresh)
             try await checkAmends(submission.content, record: fresh, environmentID: environmentID, db)
             try await Self.checkVersionConfirmed(submission, record: fresh, environmentID: environmentID, db)
-            try await db.raw(
-                """
-                INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, encryption_kid,
-                                     record_hash_version, created_at, updated_at)
-                VALUES (\(bind: environmentID), \(bind: submission.recordType), \(bind: submission.entityID), \(bind: item.newKey.prefixedHex), 0,
-                        NULL, \(bind: submission.sealed?.envelope.kid), \(bind: fresh.recordHashVersion.rawValue), \(bind: now), \(bind: now))
-                ON CONFLICT (environment_id, record_type, entity_id) DO NOTHING
-                """
-            ).run()
+            madeHere =
+                try await db.raw(
+                    """
+                    INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, encryption_kid,
+                                         record_hash_version, created_at, updated_at)
+                    VALUES (\(bind: environmentID), \(bind: submission.recordType), \(bind: submission.entityID), \(bind: item.newKey.prefixedHex),
+                            0, NULL, \(bind: submission.sealed?.envelope.kid), \(bind: fresh.recordHashVersion.rawValue), \(bind: now), \(bind: now))
+                    ON CONFLICT (environment_id, record_type, entity_id) DO NOTHING
+                    RETURNING record_key
+                    """
+                ).first() != nil
             guard let created = try await lockRecord(submission, environmentID: environmentID, db) else {
                 throw StoreInvariant("record \(submission.entityID) vanished")
             }
@@ -197,6 +211,19 @@ public struct RecordStore: Sendable {
         let (lifecycle, attempted, content) = try plannedState(submission, record: record)
         try await checkAmends(content, record: record, environmentID: environmentID, db)
         try await Self.checkVersionConfirmed(submission, record: record, environmentID: environmentID, db)
+        // Paid last: a reservation is a write, and nothing after it refuses.
+        let cost = item.charge?.costPerEntry ?? 0
+        if let charge = item.charge, try await !CreditStore.reserve(charge, cost, "1 production record entry", now, db) {
+            if madeHere {
+                try await db.raw(
+                    """
+                    DELETE FROM records WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)
+                      AND entity_id = \(bind: submission.entityID) AND entry_count = 0
+                    """
+                ).run()
+            }
+            throw Refusal.insufficientCredits
+        }
         let committed = try submission.sealed?.recordHash ?? Self.commit(content, saltKey: item.saltKey)
         let saltKey = submission.sealed == nil ? item.saltKey.prefixedHex : ""
         let envelopes = submission.sealed.map { String(decoding: JSONWriter.serialize(.array([$0.envelope.json])), as: UTF8.self) }
@@ -224,13 +251,13 @@ public struct RecordStore: Sendable {
             """
             INSERT INTO record_entries (entry_id, environment_id, record_key, seq, lifecycle, attempted, reference_id, request_hash,
                 record_hash, record_hash_version, salt_key, content, content_tag, envelopes, leaf_data, queue_position, status, created_at,
-                record_opening)
+                record_opening, credit_cost)
             VALUES (\(bind: item.entryID), \(bind: environmentID), \(bind: record.recordKey.prefixedHex), \(bind: record.entryCount),
                     \(bind: lifecycle), \(bind: attempted), \(bind: reference), \(bind: item.requestHash.prefixedHex),
                     \(bind: committed.prefixedHex), \(bind: record.recordHashVersion.rawValue), \(bind: saltKey),
                     \(bind: String(decoding: JSONWriter.serialize(content), as: UTF8.self)), \(bind: submission.sealed?.contentTag),
                     \(bind: envelopes), \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now),
-                    \(bind: item.opening.prefixedHex))
+                    \(bind: item.opening.prefixedHex), \(bind: cost))
             RETURNING *
             """
         ).first()
@@ -248,25 +275,6 @@ public struct RecordStore: Sendable {
               AND entity_id = \(bind: submission.entityID)
             """ + lock
         ).first().map { try RecordSummary(row: $0) }
-    }
-
-    /// The entry's lifecycle word, the word it attempted (when the layout does not allow it
-    /// after the record's state) and its sealed content, or why it is refused.
-    private func plannedState(_ submission: Submission, record: RecordSummary) throws -> (String, String?, JSONValue) {
-        guard record.entryCount < submission.layout.maxEntries else { throw Refusal.recordFull }
-        guard !submission.layout.allows(submission.lifecycle, after: record.lifecycle) else {
-            return (submission.lifecycle, nil, submission.content)
-        }
-        guard let current = record.lifecycle else { throw Refusal.notAGenesisWord(allowed: submission.layout.genesis) }
-        // Recorded, not refused: the entry says what was attempted and the state stays. (An
-        // encrypted entry's content is sealed: only its `attempted` column says so.)
-        guard submission.sealed == nil, case .object(let members) = submission.content else {
-            return (current, submission.lifecycle, submission.content)
-        }
-        let content = JSONValue.object(
-            members + [("attemptedTarget", .string(submission.lifecycle)), ("ruleId", .string(Self.transitionRule))]
-        )
-        return (current, submission.lifecycle, content)
     }
 
     /// The record `entityID` of `recordType`, if it has an entry.
@@ -335,82 +343,10 @@ public struct RecordStore: Sendable {
         return Hash.sha256(try JSONWriter.canonical(.object(members)))
     }
 
-    /// A record stays plaintext or encrypted, under one key version at a time (a re-key
-    /// moves it to the next).
-    private static func checkEncryption(_ submission: Submission, record: RecordSummary) throws {
-        guard record.entryCount > 0 else { return }
-        switch (record.encryptionKid, submission.sealed) {
-        case (nil, nil): return
-        case (let kid?, let sealed?): if kid != sealed.envelope.kid { throw Refusal.encryptionVersionMismatch(recordKid: kid) }
-        case (let kid, _): throw Refusal.encryptionMismatch(recordEncrypted: kid != nil)
-        }
-    }
-
-    /// An encrypted entry's record hash is of its record's version: a record does not mix
-    /// versions (a reader opens a history under one). Plaintext entries are this server's,
-    /// version 2.
-    private static func checkHashVersion(_ submission: Submission, record: RecordSummary) throws {
-        guard let sealed = submission.sealed, sealed.recordHashVersion != record.recordHashVersion else { return }
-        throw Refusal.recordHashVersion(expected: record.recordHashVersion)
-    }
-
-    /// Writes under a key version wait for its required holders (docs/records.md, "Required
-    /// holders"). A new record's first write is pointed to the newest version that waits for
-    /// nobody — the SDK reseals under the `recordKid` it is told — and any other is refused.
-    private static func checkVersionConfirmed(
-        _ submission: Submission,
-        record: RecordSummary,
-        environmentID: String,
-        _ db: any SQLDatabase
-    ) async throws {
-        guard let kid = submission.sealed?.envelope.kid else { return }
-        let awaiting = try await RecordKeyStore.awaiting(kid: kid, environmentID: environmentID, db)
-        guard !awaiting.isEmpty else { return }
-        if record.entryCount == 0, let writable = try await RecordKeyStore.newestWritableKid(environmentID: environmentID, db) {
-            throw Refusal.encryptionVersionMismatch(recordKid: writable)
-        }
-        throw Refusal.holdersUnconfirmed(kid: kid, holders: awaiting)
-    }
-
     static func commit(_ content: JSONValue, saltKey: Hash) throws -> Hash {
         do { return try RecordHash.commit(content, saltKey: saltKey).recordHash } catch {
             throw StoreInvariant("admitted content has no record hash: \(error)")
         }
     }
 
-    /// `amends` names an earlier entry of this record, or an entry of a closed record in the
-    /// same environment that the entry also names in `references` (the layout's rule).
-    private func checkAmends(_ content: JSONValue, record: RecordSummary, environmentID: String, _ db: any SQLDatabase) async throws {
-        guard let amends = content["amends"] else { return }
-        guard case .string(let keyText)? = amends["recordKey"], let key = Hash(prefixedHex: keyText.lowercased()),
-            case .number(let seqText)? = amends["seq"], let seq = Int64(seqText)
-        else { throw Refusal.amendsInvalid("amends must be { recordKey, seq } with a whole seq") }
-        if key == record.recordKey {
-            guard seq < record.entryCount else { throw Refusal.amendsInvalid("amends names entry seq \(seq), which this record does not have yet") }
-            return
-        }
-        let referenced: Bool = {
-            guard case .array(let references)? = content["references"] else { return false }
-            return references.contains { reference in
-                guard case .string(let text)? = reference["recordKey"], case .number(let number)? = reference["seq"] else { return false }
-                return Hash(prefixedHex: text.lowercased()) == key && Int64(number) == seq
-            }
-        }()
-        guard referenced else { throw Refusal.amendsInvalid("amends names another record's entry; name it in references too") }
-        let other = try await db.raw(
-            """
-            SELECT r.lifecycle, r.entry_count FROM records r
-            WHERE r.environment_id = \(bind: environmentID) AND r.record_key = \(bind: key.prefixedHex)
-            """
-        ).first()
-        guard let other, try other.decode(column: "lifecycle", as: String?.self) == "closed",
-            try seq < other.decode(column: "entry_count", as: Int64.self)
-        else { throw Refusal.amendsInvalid("amends names an entry of another record, which must be closed and have that entry") }
-    }
-}
-
-extension RecordLayout {
-    /// How many entries a record of this layout may have: its seq field's range (24 bits
-    /// for most layouts, 32 for balance accounts). Default 2^24.
-    var maxEntries: Int64 { recordType == "balance-account" ? 1 << 32 : 1 << 24 }
 }
