@@ -39,4 +39,58 @@ import Testing
             #expect(halts.isEmpty, "\(halts.prefix(3))")
         }
     }
+
+    /// Two servers' group commits — and on each server its delta and record writers — write
+    /// to the same environments, records and credit accounts at once, each group in its own
+    /// order of arrival. Taking their locks in one order (LockOrder), none deadlocks: every
+    /// write is acknowledged, none answers 503 (a deadlock fails a whole group with 503).
+    @Test(arguments: Backend.all.filter { if case .postgres = $0 { true } else { false } })
+    func concurrentWritersOnTwoServersNeverDeadlock(backend: Backend) async throws {
+        var first = TestServer(backend)
+        first.configuration.freeCredits = Amount(micros: 10_000_000_000)
+        try await first.isolateDatabase()
+        var second = TestServer(backend)
+        second.configuration.databaseURL = first.configuration.databaseURL
+        let other = second
+        try await first.run { api in
+            let keys = try await (0..<3).asyncMap { _ in try await api.apiKey(try await api.account(), environment: "mainnet") }
+            try await other.run { otherAPI in
+                let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
+                    for index in 0..<240 {
+                        let client = index % 2 == 0 ? api : otherAPI
+                        let key = keys[(index / 2) % 3]
+                        group.addTask {
+                            if index % 3 == 0 {
+                                let items = (0..<3).map { #"{"customerId":"c\#(($0 + index) % 4)","delta":1,"reason":"r"}"# }
+                                return try await client.balance(
+                                    .post,
+                                    "/delta/batch",
+                                    key: key,
+                                    body: #"{"deltas":[\#(items.joined(separator: ","))]}"#
+                                )
+                            }
+                            return try await client.record(
+                                .post,
+                                "machine-action-record/shared-\(index % 5)/transitions",
+                                key: key,
+                                body: RecordsTests.entry(referenceId: "r\(index)")
+                            )
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                let failed = replies.filter { $0.status != .created }
+                #expect(failed.isEmpty, "\(failed.count) of \(replies.count): \(failed.prefix(3).map(\.text))")
+            }
+        }
+    }
+}
+
+extension Sequence {
+    /// `transform` over the elements one at a time, in order.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async throws -> [T] {
+        var out: [T] = []
+        for element in self { out.append(try await transform(element)) }
+        return out
+    }
 }

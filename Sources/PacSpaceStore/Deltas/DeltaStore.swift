@@ -27,6 +27,9 @@ public struct DeltaStore: Sendable {
     public func ingest(_ prepared: [PreparedIngest], now: Int64) async throws -> [IngestResult] {
         let requests = prepared.map(\.request)
         let (outcomes, kept) = try await database.transaction { db in
+            // Locks in LockOrder's order: the paying tenants' credit accounts first; the
+            // customers (by key) and environments follow in `insert`.
+            try await LockOrder.creditAccounts(Set(requests.compactMap { $0.credits?.tenantID }), database.dialect, db)
             var known = try await existing(references: requests, db)
             var totals = try await acceptedTotals(requests, db)
             var outcomes: [[IngestOutcome?]] = []
@@ -318,7 +321,9 @@ public struct DeltaStore: Sendable {
             }
         }
         var nextPosition: [String: Int64] = [:]
-        for (environment, group) in Dictionary(grouping: items, by: { $0.environment }) {
+        let byEnvironment = Dictionary(grouping: items, by: { $0.environment })
+        try await LockOrder.environments(Set(byEnvironment.keys), database.dialect, db)
+        for (environment, group) in byEnvironment {
             let count = Int64(group.count)
             guard
                 let row = try await db.raw(

@@ -121,6 +121,16 @@ public struct RecordStore: Sendable {
             )
         }
         return try await database.transaction { db in
+            // Every lock the group needs, up front and in LockOrder's order. A record made
+            // below is inserted under its environment's lock, which any other writer of it
+            // takes first too.
+            try await LockOrder.creditAccounts(Set(prepared.compactMap { $0.charge?.tenantID }), database.dialect, db)
+            try await LockOrder.records(
+                prepared.map { ($0.environmentID, $0.submission.recordType, $0.submission.entityID) },
+                database.dialect,
+                db
+            )
+            try await LockOrder.environments(Set(prepared.map(\.environmentID)), database.dialect, db)
             var results: [Result<(RecordEntry, created: Bool), Refusal>] = []
             for item in prepared {
                 do { results.append(.success(try await append(item, now: now, db))) } catch let refusal as Refusal {
