@@ -34,6 +34,16 @@ import Testing
             #expect(try await api.call(.get, "/dashboard/records", token: reader.accessToken).data["records"]?.arrayValue?.isEmpty == true)
             let stranger = try await api.call(.get, "/dashboard/records/machine-action-record/deploy%2F7", token: reader.accessToken)
             #expect(stranger.status == .notFound && !stranger.text.contains("First"))
+            // Production, not provisioned: 412, as every dashboard route of an environment.
+            for path in ["/dashboard/records", "/dashboard/records/machine-action-record/deploy%2F7"] {
+                let production = try await api.call(
+                    .get,
+                    path,
+                    token: account.accessToken,
+                    headers: DashboardCustomersTests.headers([("X-Environment", "production")])
+                )
+                #expect(production.status == .preconditionFailed && production.errorCode == "CONTRACT_NOT_DEPLOYED", "\(production.text)")
+            }
 
             var browser = DashboardPagesTests.Browser()
             _ = try await browser.login(api, account)

@@ -91,6 +91,19 @@ import Testing
             )
             let token = try #require(made.data["token"]?.string)
             #expect(token.hasPrefix("pgr_") && made.data["expiresAt"]?.string != nil)
+            // A lifetime and a use count are whole numbers in their ranges, nothing else.
+            for bad in [
+                #""ttlHours":0"#, #""ttlHours":87601"#, #""ttlHours":"1""#, #""ttlHours":1.5"#, #""ttlHours":1e400"#,
+                #""maxUses":0"#, #""maxUses":1000001"#, #""maxUses":-9223372036854775808"#,
+            ] {
+                let refused = try await api.record(
+                    .post,
+                    "machine-action-record/linked/grants",
+                    key: ownerKey,
+                    body: #"{"kind":"LINK","recipientEmail":"cfo@example.com","authorizes":["history"],\#(bad)}"#
+                )
+                #expect(refused.status == .badRequest && refused.errorCode == "VALIDATION_ERROR", "\(bad): \(refused.text)")
+            }
             func read(_ path: String, _ presented: String) async throws -> Reply {
                 try await api.keyed(.get, "/api/v1/records/machine-action-record/" + path, key: readerKey, headers: [Self.grantHeader: presented])
             }

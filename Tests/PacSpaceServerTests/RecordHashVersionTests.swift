@@ -146,4 +146,30 @@ import Testing
         let audit = try await server.withDatabase { try await Audit(database: $0) { _ in }.run(witnessDirectory: nil) }
         #expect(audit.findings.isEmpty, "\(audit.findings)")
     }
+
+    /// A record numbers at most its layout's seq range (2^24 entries): the last seq is
+    /// written, the next entry is `RECORD_FULL` and nothing of it is stored. (The record is
+    /// brought to its last seq in the database: 16 million appends would take hours.)
+    @Test func aRecordStopsAtItsLastSeq() async throws {
+        let server = TestServer()
+        let key = try await server.run { api in
+            let key = try await api.apiKey(try await api.account())
+            #expect(try await api.record(.post, "machine-action-record/full/transitions", key: key, body: RecordsTests.entry()).status == .created)
+            return key
+        }
+        let last: Int64 = (1 << 24) - 1
+        try await server.withDatabase { database in
+            try await database.transaction { db in
+                try await db.raw("UPDATE records SET entry_count = \(bind: last) WHERE entity_id = 'full'").run()
+            }
+        }
+        try await server.run { api in
+            let written = try await api.record(.post, "machine-action-record/full/transitions", key: key, body: RecordsTests.entry(referenceId: "a"))
+            #expect(written.status == .created && written.data["seq"] == .number(String(last)), "\(written.text)")
+            let full = try await api.record(.post, "machine-action-record/full/transitions", key: key, body: RecordsTests.entry(referenceId: "b"))
+            #expect(full.status == .conflict && full.errorCode == "RECORD_FULL", "\(full.text)")
+            let history = try await api.record(.get, "machine-action-record/full/history?fromSeq=\(last)", key: key)
+            #expect(history.json["entryCount"] == .number(String(last + 1)), "\(history.text)")
+        }
+    }
 }

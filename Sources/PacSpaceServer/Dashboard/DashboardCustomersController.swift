@@ -283,15 +283,6 @@ struct DashboardCustomersController: Sendable {
             name = .testnet
         }
         try request.checkChainID(of: name)
-        guard let environment = try await environments.environments(tenantID: user.tenantID).first(where: { $0.environment == name }),
-            environment.status == .active
-        else {
-            throw APIError(
-                .preconditionFailed,
-                "CONTRACT_NOT_DEPLOYED",
-                "The \(name.rawValue) environment is not active; provision it first (POST /dashboard/contracts/provision)."
-            )
-        }
-        return environment
+        return try await environments.active(name, tenantID: user.tenantID)
     }
 }

@@ -72,13 +72,7 @@ struct DashboardRecordsController: Sendable {
 
     /// The user's active environment the request names.
     private func active(_ request: Request, _ user: User) async throws -> EnvironmentRecord {
-        let name = try request.namedEnvironment() ?? .testnet
-        guard let environment = try await environments.environments(tenantID: user.tenantID).first(where: { $0.environment == name }),
-            environment.status == .active
-        else {
-            throw APIError(.preconditionFailed, "CONTRACT_NOT_DEPLOYED", "The \(name.rawValue) environment is not active; provision it first.")
-        }
-        return environment
+        try await environments.active(try request.namedEnvironment() ?? .testnet, tenantID: user.tenantID)
     }
 
     static func json(_ summary: RecordSummary) -> JSONValue {
