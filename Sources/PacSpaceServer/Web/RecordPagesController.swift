@@ -73,7 +73,7 @@ struct RecordPagesController: Sendable {
             headers: [.environment: environment.rawValue],
             context: context
         )
-        guard answer.ok else { throw APIError(answer.status, answer.code ?? "NOT_FOUND", answer.message.isEmpty ? "No such record." : answer.message) }
+        guard answer.ok else { throw answer.failure }
         let entries: [[String: Any]] = (answer.data["entries"]?.items ?? []).map { receipt in
             let revealed = receipt["revealed"]?.items ?? []
             // An encrypted entry (or its attempt, a row of any version) reveals nothing: the
