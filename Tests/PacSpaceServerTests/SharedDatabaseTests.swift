@@ -56,7 +56,7 @@ import Testing
             let keys = try await (0..<3).asyncMap { _ in try await api.apiKey(try await api.account(), environment: "mainnet") }
             try await other.run { otherAPI in
                 let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
-                    for index in 0..<240 {
+                    for index in 0..<120 {
                         let client = index % 2 == 0 ? api : otherAPI
                         let key = keys[(index / 2) % 3]
                         group.addTask {
