@@ -155,20 +155,17 @@ public struct RecordStore: Sendable {
     }
 
     /// One entry, inside the caller's transaction. Every refusal is decided before this
-    /// entry writes anything, so a refused entry leaves no trace in a shared transaction —
-    /// but one: credits are reserved last, after a new record's row exists, and a record
-    /// made here for an entry its credits cannot pay for is removed again.
+    /// entry writes anything — the credit reservation, a write, comes last — so a refused
+    /// entry leaves no trace in a shared transaction, not even a new record's row.
     private func append(_ item: Prepared, now: Int64, _ db: any SQLDatabase) async throws -> (RecordEntry, created: Bool) {
         let submission = item.submission
         let environmentID = item.environmentID
-        let record: RecordSummary
-        var madeHere = false
-        if let existing = try await lockRecord(submission, environmentID: environmentID, db) {
-            record = existing
-        } else {
-            // A new record: refused before it exists, or created here. On PostgreSQL a
-            // concurrent first entry may create it meanwhile; the row it leaves is read again.
-            let fresh = RecordSummary(
+        // A record absent here stays absent until this transaction makes it: its creators
+        // hold its environment's lock first (LockOrder, PostgreSQL), or are the one writer (SQLite).
+        let existing = try await lockRecord(submission, environmentID: environmentID, db)
+        let record =
+            existing
+            ?? RecordSummary(
                 recordType: submission.recordType,
                 entityID: submission.entityID,
                 recordKey: item.newKey,
@@ -179,34 +176,16 @@ public struct RecordStore: Sendable {
                 createdAt: now,
                 updatedAt: now
             )
-            try Self.checkHashVersion(submission, record: fresh)
-            _ = try plannedState(submission, record: fresh)
-            try await checkAmends(submission.content, record: fresh, environmentID: environmentID, db)
-            try await Self.checkVersionConfirmed(submission, record: fresh, environmentID: environmentID, db)
-            madeHere =
-                try await db.raw(
-                    """
-                    INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, encryption_kid,
-                                         record_hash_version, created_at, updated_at)
-                    VALUES (\(bind: environmentID), \(bind: submission.recordType), \(bind: submission.entityID), \(bind: item.newKey.prefixedHex),
-                            0, NULL, \(bind: submission.sealed?.envelope.kid), \(bind: fresh.recordHashVersion.rawValue), \(bind: now), \(bind: now))
-                    ON CONFLICT (environment_id, record_type, entity_id) DO NOTHING
-                    RETURNING record_key
-                    """
-                ).first() != nil
-            guard let created = try await lockRecord(submission, environmentID: environmentID, db) else {
-                throw StoreInvariant("record \(submission.entityID) vanished")
-            }
-            record = created
-        }
         let reference = submission.referenceID ?? item.entryID
-        if let earlier = try await db.raw(
-            """
-            SELECT * FROM record_entries
-            WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: record.recordKey.prefixedHex)
-              AND reference_id = \(bind: reference)
-            """
-        ).first() {
+        if existing != nil,
+            let earlier = try await db.raw(
+                """
+                SELECT * FROM record_entries
+                WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: record.recordKey.prefixedHex)
+                  AND reference_id = \(bind: reference)
+                """
+            ).first()
+        {
             let answered = try RecordEntry(row: earlier)
             guard try earlier.decode(column: "request_hash", as: String.self) == item.requestHash.prefixedHex else {
                 let claimKid = answered.envelopes?.last.flatMap { envelope -> String? in
@@ -221,17 +200,8 @@ public struct RecordStore: Sendable {
         let (lifecycle, attempted, content) = try plannedState(submission, record: record)
         try await checkAmends(content, record: record, environmentID: environmentID, db)
         try await Self.checkVersionConfirmed(submission, record: record, environmentID: environmentID, db)
-        // Paid last: a reservation is a write, and nothing after it refuses.
         let cost = item.charge?.costPerEntry ?? 0
         if let charge = item.charge, try await !CreditStore.reserve(charge, cost, "1 production record entry", now, db) {
-            if madeHere {
-                try await db.raw(
-                    """
-                    DELETE FROM records WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)
-                      AND entity_id = \(bind: submission.entityID) AND entry_count = 0
-                    """
-                ).run()
-            }
             throw Refusal.insufficientCredits
         }
         let committed = try submission.sealed?.recordHash ?? Self.commit(content, saltKey: item.saltKey)
@@ -245,13 +215,24 @@ public struct RecordStore: Sendable {
             recordHash: committed,
             recordHashVersion: record.recordHashVersion
         )
-        try await db.raw(
-            """
-            UPDATE records SET entry_count = entry_count + 1, lifecycle = \(bind: lifecycle), updated_at = \(bind: now)
-            WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)
-              AND entity_id = \(bind: submission.entityID)
-            """
-        ).run()
+        if existing == nil {
+            try await db.raw(
+                """
+                INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, encryption_kid,
+                                     record_hash_version, created_at, updated_at)
+                VALUES (\(bind: environmentID), \(bind: submission.recordType), \(bind: submission.entityID), \(bind: item.newKey.prefixedHex),
+                        1, \(bind: lifecycle), \(bind: record.encryptionKid), \(bind: record.recordHashVersion.rawValue), \(bind: now), \(bind: now))
+                """
+            ).run()
+        } else {
+            try await db.raw(
+                """
+                UPDATE records SET entry_count = entry_count + 1, lifecycle = \(bind: lifecycle), updated_at = \(bind: now)
+                WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)
+                  AND entity_id = \(bind: submission.entityID)
+                """
+            ).run()
+        }
         guard
             let position = try await db.raw(
                 "UPDATE environments SET queue_position = queue_position + 1 WHERE id = \(bind: environmentID) RETURNING queue_position"
