@@ -68,7 +68,16 @@ extension RecordLayout {
     /// This server's digest of the layout: SHA-256 over `pacspace:layout-digest:v1`, 0x00 and
     /// the JCS of its rules (id, version, name, record type, lifecycle numbers, genesis,
     /// transitions, content schema). A disclosure names it; a changed rule changes it.
-    public var digest: Hash {
+    /// Computed once per published layout: every seal and v3 receipt names it, and a
+    /// 10,000-entry seal history otherwise canonicalised the rules 10,000 times.
+    public var digest: Hash { Self.digests["\(layoutID)/\(layoutVersion)"] ?? computedDigest }
+
+    private static let digests: [String: Hash] = Dictionary(
+        published.map { ("\($0.layoutID)/\($0.layoutVersion)", $0.computedDigest) },
+        uniquingKeysWith: { first, _ in first }
+    )
+
+    private var computedDigest: Hash {
         let rules: JSONValue = [
             "layoutId": .int(Int64(layoutID)), "layoutVersion": .int(Int64(layoutVersion)), "name": .string(name),
             "recordType": .string(recordType),
