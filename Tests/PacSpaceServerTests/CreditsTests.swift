@@ -79,13 +79,8 @@ import Testing
         try await server.run { api in
             let account = try await api.account()
             let liveKey = try await api.apiKey(account, environment: "mainnet")
-            let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
-                for index in 0..<80 {
-                    group.addTask {
-                        try await api.balance(.post, "/delta", key: liveKey, body: #"{"customerId":"c\#(index % 7)","delta":1,"reason":"r"}"#)
-                    }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
+            let replies = try await concurrently(80) { index in
+                try await api.balance(.post, "/delta", key: liveKey, body: #"{"customerId":"c\#(index % 7)","delta":1,"reason":"r"}"#)
             }
             let accepted = replies.filter { $0.status == .created }
             #expect(accepted.count == 50)
@@ -151,18 +146,13 @@ import Testing
         try await server.run { api in
             let account = try await api.account()
             let liveKey = try await api.apiKey(account, environment: "mainnet")
-            let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
-                for index in 0..<30 {
-                    group.addTask {
-                        try await api.record(
-                            .post,
-                            "machine-action-record/c\(index % 12)/transitions",
-                            key: liveKey,
-                            body: RecordsTests.entry(referenceId: "r\(index)")
-                        )
-                    }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
+            let replies = try await concurrently(30) { index in
+                try await api.record(
+                    .post,
+                    "machine-action-record/c\(index % 12)/transitions",
+                    key: liveKey,
+                    body: RecordsTests.entry(referenceId: "r\(index)")
+                )
             }
             #expect(replies.filter { $0.status == .created }.count == 20)
             #expect(replies.filter { $0.status.code == 402 }.count == 10)

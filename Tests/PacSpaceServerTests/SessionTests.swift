@@ -178,10 +178,7 @@ import Testing
             for _ in 0..<5 {
                 let session = try await api.login(account)
                 let body = #"{"refreshToken":"\#(session.refreshToken)"}"#
-                let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
-                    for _ in 0..<16 { group.addTask { try await api.call(.post, "/dashboard/auth/refresh", body: body) } }
-                    return try await group.reduce(into: []) { $0.append($1) }
-                }
+                let replies = try await concurrently(16) { _ in try await api.call(.post, "/dashboard/auth/refresh", body: body) }
                 let winners = replies.filter { $0.status == .ok }
                 #expect(winners.count == 1)
                 #expect(replies.filter { $0.status == .unauthorized }.count == 15)

@@ -55,29 +55,19 @@ import Testing
         try await one.run { api in
             let keys = try await (0..<3).asyncMap { _ in try await api.apiKey(try await api.account(), environment: "mainnet") }
             try await other.run { otherAPI in
-                let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
-                    for index in 0..<120 {
-                        let client = index % 2 == 0 ? api : otherAPI
-                        let key = keys[(index / 2) % 3]
-                        group.addTask {
-                            if index % 3 == 0 {
-                                let items = (0..<3).map { #"{"customerId":"c\#(($0 + index) % 4)","delta":1,"reason":"r"}"# }
-                                return try await client.balance(
-                                    .post,
-                                    "/delta/batch",
-                                    key: key,
-                                    body: #"{"deltas":[\#(items.joined(separator: ","))]}"#
-                                )
-                            }
-                            return try await client.record(
-                                .post,
-                                "machine-action-record/shared-\(index % 5)/transitions",
-                                key: key,
-                                body: RecordsTests.entry(referenceId: "r\(index)")
-                            )
-                        }
+                let replies = try await concurrently(120) { index in
+                    let client = index % 2 == 0 ? api : otherAPI
+                    let key = keys[(index / 2) % 3]
+                    if index % 3 == 0 {
+                        let items = (0..<3).map { #"{"customerId":"c\#(($0 + index) % 4)","delta":1,"reason":"r"}"# }
+                        return try await client.balance(.post, "/delta/batch", key: key, body: #"{"deltas":[\#(items.joined(separator: ","))]}"#)
                     }
-                    return try await group.reduce(into: []) { $0.append($1) }
+                    return try await client.record(
+                        .post,
+                        "machine-action-record/shared-\(index % 5)/transitions",
+                        key: key,
+                        body: RecordsTests.entry(referenceId: "r\(index)")
+                    )
                 }
                 let failed = replies.filter { $0.status != .created }
                 let why = Set((one.logs.all + other.logs.all).filter { $0.contains("database unavailable") }.map { $0.suffix(160) })

@@ -401,3 +401,11 @@ extension JSONValue {
         }
     }
 }
+
+/// `count` calls at once (`call` gets its index); their replies, in the order they came.
+func concurrently(_ count: Int, _ call: @escaping @Sendable (Int) async throws -> Reply) async throws -> [Reply] {
+    try await withThrowingTaskGroup(of: Reply.self) { group in
+        for index in 0..<count { group.addTask { try await call(index) } }
+        return try await group.reduce(into: []) { $0.append($1) }
+    }
+}

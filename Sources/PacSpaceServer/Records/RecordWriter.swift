@@ -11,7 +11,15 @@ actor RecordWriter {
     private let records: RecordStore
     private let now: @Sendable () -> Int64
     private let committed: @Sendable ([String: Int]) -> Void
-    private var waiting: [(RecordStore.Submission, String, CreditCharge?, CheckedContinuation<(RecordEntry, created: Bool), any Error>)] = []
+    /// An append waiting for the next transaction, and who is told its answer.
+    private struct Pending {
+        let submission: RecordStore.Submission
+        let environmentID: String
+        let charge: CreditCharge?
+        let answer: CheckedContinuation<(RecordEntry, created: Bool), any Error>
+    }
+
+    private var waiting: [Pending] = []
     private var writing = false
 
     /// `committed` is told, after each commit, how many new entries each environment queued.
@@ -29,7 +37,7 @@ actor RecordWriter {
         charge: CreditCharge?
     ) async throws -> (RecordEntry, created: Bool) {
         try await withCheckedThrowingContinuation { continuation in
-            waiting.append((submission, environmentID, charge, continuation))
+            waiting.append(Pending(submission: submission, environmentID: environmentID, charge: charge, answer: continuation))
             if !writing {
                 writing = true
                 Task { await self.writeGroups() }
@@ -42,16 +50,16 @@ actor RecordWriter {
             let group = Array(waiting.prefix(Self.maxGroup))
             waiting.removeFirst(group.count)
             do {
-                let results = try await records.append(group.map { ($0.0, $0.1, $0.2) }, now: now())
+                let results = try await records.append(group.map { ($0.submission, $0.environmentID, $0.charge) }, now: now())
                 var queued: [String: Int] = [:]
                 for (item, result) in zip(group, results) {
-                    if case .success(let answer) = result, answer.created { queued[item.1, default: 0] += 1 }
+                    if case .success(let answer) = result, answer.created { queued[item.environmentID, default: 0] += 1 }
                 }
                 committed(queued)
-                for (item, result) in zip(group, results) { item.3.resume(with: result.mapError { $0 as any Error }) }
+                for (item, result) in zip(group, results) { item.answer.resume(with: result.mapError { $0 as any Error }) }
             } catch {
                 // Not confirmed: every append of the group answers the database's failure.
-                for item in group { item.3.resume(throwing: error) }
+                for item in group { item.answer.resume(throwing: error) }
             }
         }
         writing = false
