@@ -64,12 +64,20 @@ public enum RecordAdmission {
         return layout
     }
 
+    /// The most leaves (fields and list items) a plaintext entry may have. The record hash
+    /// counts to 65,535, but a plaintext receipt reveals every leaf with its pointer and salt:
+    /// 65,535 leaves made a 3.4 MB receipt from 64 KiB of content (issue 25); 1,024 keep one
+    /// under about 0.2 MB. An encrypted entry's leaves are the writer's (the SDK's 65,535).
+    public static let maxPlaintextLeaves = 1_024
+
     static func admit(_ layout: RecordLayout, lifecycle: String, content: JSONValue) throws(Refusal) {
         try validate(layout, content)
-        do { _ = try RecordHash.leaves(of: content, saltKey: Hash.sha256([])) } catch {
-            if error == .tooManyLeaves {
-                throw Refusal("RECORD_CONTENT_INVALID", "This entry has more than 65535 fields and list items. Split it across entries.")
-            }
+        let leafCount: Int
+        do { leafCount = try RecordHash.leaves(of: content, saltKey: Hash.sha256([])).count } catch {
+            leafCount = error == .tooManyLeaves ? Int.max : 0
+        }
+        guard leafCount <= maxPlaintextLeaves else {
+            throw Refusal("RECORD_CONTENT_INVALID", "This entry has more than \(maxPlaintextLeaves) fields and list items. Split it across entries.")
         }
         try payloadReferences(content, insideExtras: false)
         guard layout.lifecycleValues[lifecycle] != nil else {

@@ -129,15 +129,15 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         logger: logger,
         now: configuration.now
     )
-    HealthController(database: database, sequencer: sequencer, dispatcher: dispatcher, now: configuration.now).addRoutes(to: router)
+    let operatorToken = OperatorToken(configuration.metricsToken, limiter: limiter, limits: configuration.rateLimits, now: configuration.now)
+    HealthController(database: database, sequencer: sequencer, dispatcher: dispatcher, token: operatorToken, now: configuration.now)
+        .addRoutes(to: router)
     MetricsController(
         metrics: metrics,
-        token: configuration.metricsToken,
+        token: operatorToken,
         sequencer: sequencer,
         dispatcher: dispatcher,
         outbox: webhookOutbox,
-        limiter: limiter,
-        limits: configuration.rateLimits,
         now: configuration.now
     ).addRoutes(to: router)
     ContractsController(environments: environments, provisioner: provisioner, sequencer: sequencer, now: configuration.now)

@@ -128,6 +128,7 @@ import Testing
         var server = TestServer(backend)
         // Its own database: the outbox table is renamed away under the running server.
         try await server.isolateDatabase()
+        server.configuration.metricsToken = Self.token
         let offset = Mutex<Int64>(0)
         server.configuration.now = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) + offset.withLock { $0 } }
         let stuckServer = server
@@ -139,7 +140,10 @@ import Testing
             try await Task.sleep(for: .seconds(1.5))  // the dispatcher polls every 500 ms, and fails
             #expect(try await api.call(.get, "/readyz").status == .ok, "not stuck yet: 60 s have not passed")
             offset.withLock { $0 = 61_000 }
-            let stuck = try await api.call(.get, "/readyz")
+            let anonymous = try await api.call(.get, "/readyz")
+            #expect(anonymous.status == .serviceUnavailable)
+            #expect(anonymous.errorMessage == "Not ready.", "the detail is the operator's: \(anonymous.text)")
+            let stuck = try await api.call(.get, "/readyz", token: Self.token)
             #expect(stuck.status == .serviceUnavailable)
             #expect(
                 stuck.errorMessage?.contains("The webhook outbox is stuck: the webhook dispatcher has not read the outbox for") == true,

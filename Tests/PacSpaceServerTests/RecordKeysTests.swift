@@ -209,6 +209,13 @@ import Testing
             #expect(try await rekey("sealed/entries/-1", #"{"envelope":\#(envelope("c"))}"#) == "400 VALIDATION_ERROR")
             #expect(try await rekey("sealed/entries/0", #"{"envelope":\#(envelope("c", ct: 362))}"#) == "400 RECORD_ENVELOPE_MALFORMED")
             #expect(try await rekey("sealed/entries/0", "{}") == "400 VALIDATION_ERROR")
+            // Only to a version the workspace registered (issue 25: any kid grew the list without end).
+            #expect(try await rekey("sealed/entries/0", #"{"envelope":\#(envelope("c"))}"#) == "409 RECORDS_VERSION_UNKNOWN")
+            func register(_ version: Int, _ kid: Character) async throws {
+                let body = #"{"kid":"\#(String(repeating: kid, count: 64))"}"#
+                #expect(try await api.record(.put, "encryption/versions/\(version)", key: key, body: body).status == .ok)
+            }
+            try await register(1, "c")
             #expect(try await rekey("sealed/entries/0", #"{"envelope":\#(envelope("c"))}"#) == "200 ")
             let receipt = try await api.record(.get, "machine-action-record/sealed/receipts/0", key: key).data["receipt"]
             guard case .array(let envelopes)? = receipt?["envelopes"] else { throw TestFailure("no envelopes") }
@@ -220,6 +227,16 @@ import Testing
                 told.errorCode == "RECORD_ENCRYPTION_VERSION_MISMATCH"
                     && told.json["error"]?["recordKid"] == .string(String(repeating: "c", count: 64))
             )
+            // An entry keeps the envelopes of its newest four versions: the same version again
+            // replaces its own, a fifth drops the oldest (the writer's first, unregistered "a").
+            #expect(try await rekey("sealed/entries/0", #"{"envelope":\#(envelope("c"))}"#) == "200 ")
+            for (version, kid) in zip(2..., "def") {
+                try await register(version, kid)
+                #expect(try await rekey("sealed/entries/0", #"{"envelope":\#(envelope(kid))}"#) == "200 ")
+            }
+            let kept = try await api.record(.get, "machine-action-record/sealed/receipts/0", key: key).data["receipt"]?["envelopes"]
+            guard case .array(let list)? = kept else { throw TestFailure("no envelopes") }
+            #expect(list.compactMap { $0["kid"]?.string?.first }.sorted() == ["c", "d", "e", "f"])
         }
     }
 

@@ -39,8 +39,8 @@ struct CustomersController: Sendable {
         let key = try context.requireKey()
         let customerID = try context.pathParameter("customerId")
         let query = QueryParameters(request: request)
-        let page = try query.integer("deltaPage", in: 1...1_000_000) ?? 1
         let limit = try query.integer("deltaLimit", in: 1...100) ?? 20
+        let page = try query.page("deltaPage", limit: limit)
         let scope = try ScopeInput(Scope.Fields(period: try query.string("period")), now: now(), maxDays: maxScopeDays)
         let customer = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID)
         let selection = try await scope.selection(environmentID: key.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints)

@@ -22,7 +22,7 @@ struct DeriveController: Sendable {
         let customerID = try context.pathParameter("customerId")
         let query = QueryParameters(request: request)
         let limit = try query.integer("limit", in: 1...1000) ?? 100
-        let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
+        let offset = try query.offset()
         let starting = try query.amount("startingBalance") ?? .zero
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
         let customer = try await deltas.requireCustomer(environmentID: key.environmentID, customerID: customerID)

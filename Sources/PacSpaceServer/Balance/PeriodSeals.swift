@@ -42,7 +42,7 @@ struct PeriodSeals: Sendable {
     func list(_ log: LogIdentity, request: Request) async throws -> JSONValue {
         let query = QueryParameters(request: request)
         let limit = try query.integer("limit", in: 1...100) ?? 20
-        let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
+        let offset = try query.offset()
         let customerID = try query.string("customerId").map(DeltaInput.customerID)
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
         return try await list(log, customerID: customerID, scope: scope, limit: limit, offset: offset)

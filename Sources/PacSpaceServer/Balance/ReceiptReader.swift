@@ -68,9 +68,25 @@ struct ReceiptReader: Sendable {
     /// scripts/bench's records phase).
     func proofs(environmentID: String, entries: [(index: Int64, leafData: [UInt8])]) async throws -> [Receipt] {
         guard !entries.isEmpty else { return [] }
-        guard let checkpoint = try await log.latestCheckpoint(environmentID: environmentID),
-            entries.allSatisfy({ checkpoint.treeSize > $0.index })
-        else {
+        return try await proofs(environmentID: environmentID, entries: entries, against: try await log.latestCheckpoint(environmentID: environmentID))
+    }
+
+    /// The latest checkpoint of the environment, to prove several reads against one tree.
+    func latestCheckpoint(environmentID: String) async throws -> SignedCheckpoint? {
+        try await log.latestCheckpoint(environmentID: environmentID)
+    }
+
+    /// The receipts of many entries against `checkpoint` (a streamed answer proves each of its
+    /// steps against the checkpoint it began with).
+    func proofs(
+        environmentID: String,
+        entries: [(index: Int64, leafData: [UInt8])],
+        against checkpoint: SignedCheckpoint?
+    ) async throws
+        -> [Receipt]
+    {
+        guard !entries.isEmpty else { return [] }
+        guard let checkpoint, entries.allSatisfy({ checkpoint.treeSize > $0.index }) else {
             throw APIError(.internalServerError, "INTERNAL_ERROR", "A log entry is not covered by a checkpoint.")
         }
         let size = UInt64(checkpoint.treeSize)

@@ -53,7 +53,7 @@ struct WebhookDeliveriesController: Sendable {
             status = state
         }
         let limit = try query.integer("limit", in: 1...100) ?? 20
-        let offset = try query.integer("offset", in: 0...1_000_000_000) ?? 0
+        let offset = try query.offset()
         let (items, total) = try await outbox.deliveries(
             tenantID: tenantID,
             environment: environment,

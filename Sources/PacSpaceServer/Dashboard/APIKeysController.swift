@@ -47,7 +47,13 @@ struct APIKeysController: Sendable {
             secretHash: key.secretHash,
             createdAt: now()
         )
-        try await keys.insert(record)
+        do { try await keys.insert(record) } catch APIKeyStore.Refusal.limitReached {
+            throw APIError(
+                .conflict,
+                "API_KEY_LIMIT_REACHED",
+                "This workspace holds \(APIKeyStore.maxPerTenant) API keys, as many as it may; revoke one first."
+            )
+        }
         context.logger.info("api key created", metadata: ["keyId": .string(record.id), "publicKey": .string(key.publicKey)])
         var data = record.fields
         data.append(("secretKey", .string(key.secretKey)))

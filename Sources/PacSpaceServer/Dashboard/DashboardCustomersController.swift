@@ -121,8 +121,8 @@ struct DashboardCustomersController: Sendable {
         let user = try context.requireUser()
         let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
         let query = QueryParameters(request: request)
-        let page = try query.integer("deltaPage", in: 1...1_000_000) ?? 1
         let limit = try query.integer("deltaLimit", in: 1...100) ?? 20
+        let page = try query.page("deltaPage", limit: limit)
         var filter = DeltaStore.DeltaFilter()
         filter.status = try query.choice("status", of: DeltaStatus.self)
         filter.reason = try query.string("reason", maxLength: 500)
@@ -207,7 +207,7 @@ struct DashboardCustomersController: Sendable {
         let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
         let query = QueryParameters(request: request)
         let limit = try query.integer("limit", in: 1...100) ?? 20
-        let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
+        let offset = try query.offset()
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
         let log = try await chosenLog(request, context, user)
         _ = try await deltas.requireCustomer(environmentID: log.environmentID, customerID: customerID)

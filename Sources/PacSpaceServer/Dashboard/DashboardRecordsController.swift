@@ -14,8 +14,10 @@ struct DashboardRecordsController: Sendable {
     let links: VerifyLinks
     let now: @Sendable () -> Int64
 
-    /// Entries per page of a record's detail.
+    /// Entries per page of a record's detail, and the most bytes of their receipts (by their
+    /// stored footprints; the page ends early rather than grow past it).
     static let pageSize = 100
+    static let pageBytes: Int64 = 2 * 1_048_576
 
     func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
         let group = router.group("dashboard/records").add(middleware: auth)
@@ -28,7 +30,7 @@ struct DashboardRecordsController: Sendable {
         let environment = try await active(request, user)
         let query = QueryParameters(request: request)
         let limit = try query.integer("limit", in: 1...100) ?? 50
-        let offset = try query.integer("offset", in: 0...Int(Int32.max)) ?? 0
+        let offset = try query.offset()
         let type = try query.string("recordType", maxLength: 64)
         let found = try await records.list(environmentID: environment.id, recordType: type, limit: limit, offset: offset)
         return Envelope.success(
@@ -44,15 +46,29 @@ struct DashboardRecordsController: Sendable {
         let from = Int64(try QueryParameters(request: request).integer("fromSeq", in: 0...Int(Int32.max)) ?? 0)
         guard let summary = try await records.record(environmentID: environment.id, recordType: record.recordType, entityID: record.entityID)
         else { throw APIError(.notFound, "RECORD_NOT_FOUND", "This environment has no record \(record.entityID) of type \(record.recordType).") }
-        let entries = try await records.entries(
+        let entries = try await records.page(
             environmentID: environment.id,
             recordKey: summary.recordKey,
             from: from,
             through: summary.entryCount - 1,
-            limit: Self.pageSize
+            limit: Self.pageSize,
+            maxBytes: Self.pageBytes
         )
-        let grants = try await records.grants(environmentID: environment.id, recordKey: summary.recordKey)
-        let shared = try await recordLinks.links(environmentID: environment.id, recordKey: summary.recordKey)
+        // The first page of each, as the Records API lists them: everything in force.
+        let grants = try await records.grants(
+            environmentID: environment.id,
+            recordKey: summary.recordKey,
+            now: now(),
+            limit: RecordGrants.maxPage,
+            offset: 0
+        )
+        let shared = try await recordLinks.links(
+            environmentID: environment.id,
+            recordKey: summary.recordKey,
+            now: now(),
+            limit: RecordGrants.maxPage,
+            offset: 0
+        )
         let next = entries.last.map { $0.seq + 1 }.flatMap { $0 < summary.entryCount ? JSONValue.int($0) : nil } ?? .null
         return Envelope.success(
             .ok,

@@ -3,39 +3,52 @@ import PacSpaceCore
 import PacSpaceStore
 import SQLKit
 
-/// `/healthz` (the process answers) and `/readyz` (the store answers a query, the
-/// sequencer is verifying every environment and the webhook dispatcher is reading its
-/// outbox: 503 names each halted environment or the stall, and why).
+/// `/healthz` (the process answers) and `/readyz` (this server can take traffic: the store
+/// answers a query and the webhook dispatcher is reading its outbox).
+///
+/// A halted environment does not make the server unready: a load balancer would take every
+/// tenant's traffic away for one tenant's log, which the sequencer retries alone with backoff
+/// (the contracts status tells its tenant; `/metrics` counts them). Anyone is told ready or
+/// not ready; the detail — halted environments with their reasons, the outbox's last error —
+/// only whoever holds the operator's token (`PACSPACE_METRICS_TOKEN`), since error texts and
+/// environment ids are not for the public.
 struct HealthController: Sendable {
     let database: Database
     let sequencer: Sequencer
     let dispatcher: WebhookDispatcher
+    let token: OperatorToken
     let now: @Sendable () -> Int64
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("healthz") { _, _ in Envelope.success(.ok, ["status": "ok"]) }
-        router.get("readyz") { _, _ in
-            do {
-                _ = try await database.read { db in try await db.raw("SELECT 1 AS one").first() }
-            } catch {
-                throw APIError.retryLater(.serviceUnavailable, "SERVICE_UNAVAILABLE", "The database is not reachable.", after: 5)
-            }
-            var problems: [String] = []
-            let halted = sequencer.haltedEnvironments
-            if !halted.isEmpty {
-                // Environment ids and reasons only: no tenant data. Other environments go on meanwhile.
-                let reasons = halted.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.reason)" }
-                problems.append(
-                    "The sequencer is halted for \(halted.count) environment(s), retried with backoff: \(reasons.joined(separator: "; "))."
-                )
-            }
-            if let stall = dispatcher.stall(now: now()) {
-                problems.append("The webhook outbox is stuck: \(stall).")
-            }
-            guard problems.isEmpty else {
-                throw APIError.retryLater(.serviceUnavailable, "SERVICE_UNAVAILABLE", problems.joined(separator: " "), after: 5)
-            }
-            return Envelope.success(.ok, ["status": "ready"])
+        router.get("readyz", use: ready)
+    }
+
+    @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let detailed = try token.presented(request, context)
+        var problems: [String] = []
+        do {
+            _ = try await database.read { db in try await db.raw("SELECT 1 AS one").first() }
+        } catch {
+            problems.append("The database is not reachable.")
         }
+        if let stall = dispatcher.stall(now: now()) { problems.append("The webhook outbox is stuck: \(stall).") }
+        // The first 100 by id, and how many: the answer stays small whatever the fleet.
+        let all = sequencer.haltedEnvironments
+        let halted: [JSONValue] = all.sorted { $0.key < $1.key }.prefix(100).map {
+            ["environmentId": .string($0.key), "reason": .string($0.value.reason)]
+        }
+        guard problems.isEmpty else {
+            var refusal = APIError.retryLater(
+                .serviceUnavailable,
+                "SERVICE_UNAVAILABLE",
+                detailed ? problems.joined(separator: " ") : "Not ready.",
+                after: 5
+            )
+            if detailed { refusal = refusal.adding("haltedEnvironments", .array(halted)).adding("haltedCount", .int(all.count)) }
+            throw refusal
+        }
+        guard detailed else { return Envelope.success(.ok, ["status": "ready"]) }
+        return Envelope.success(.ok, ["status": "ready", "haltedEnvironments": .array(halted), "haltedCount": .int(all.count)])
     }
 }

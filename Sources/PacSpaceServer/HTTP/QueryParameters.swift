@@ -50,8 +50,26 @@ struct QueryParameters {
         return value
     }
 
-    /// Dashboard list paging (docs/api.md §1): `page` from 1, `limit` 1…100, default 20.
-    func page() throws -> (page: Int, limit: Int) {
-        (try integer("page", in: 1...1_000_000) ?? 1, try integer("limit", in: 1...100) ?? 20)
+    /// The deepest row any list skips to (docs/api.md, "Budgets"): an OFFSET costs a scan of
+    /// every row it skips, so a deeper read goes by a list's cursor (`fromSequence`,
+    /// `fromSeq`) or its filters instead.
+    static let maxOffset = 100_000
+
+    /// `offset`, 0…``maxOffset``.
+    func offset() throws -> Int { try integer("offset", in: 0...Self.maxOffset) ?? 0 }
+
+    /// `limit` (1…`maxLimit`, by default `maxLimit`) and `offset`.
+    func window(maxLimit: Int) throws -> (limit: Int, offset: Int) {
+        (try integer("limit", in: 1...maxLimit) ?? maxLimit, try offset())
     }
+
+    /// Dashboard list paging (docs/api.md §1): `page` from 1, `limit` 1…100, default 20, no
+    /// deeper than ``maxOffset``.
+    func page() throws -> (page: Int, limit: Int) {
+        let limit = try integer("limit", in: 1...100) ?? 20
+        return (try page("page", limit: limit), limit)
+    }
+
+    /// A page number `name` from 1 of pages of `limit` rows, no deeper than ``maxOffset``.
+    func page(_ name: String, limit: Int) throws -> Int { try integer(name, in: 1...(Self.maxOffset / max(1, limit) + 1)) ?? 1 }
 }

@@ -10,8 +10,12 @@ import PacSpaceStore
 /// states its verdict; the page's script (Resources/assets/verify.js) checks the same
 /// proof in the reader's browser and states its own.
 struct VerifyPageController: Sendable {
-    /// The most records a period page lists (as many as a receipt answer lists).
-    static let maxListed = PeriodReceipts.maxDeltas
+    /// The most records a period page lists, and the most metadata they may carry: a page is
+    /// HTML a person reads (and the browser's check re-hashes every row). Past either, the
+    /// page lists none and points to the files and the CLI. Without the metadata bound a
+    /// period of 600 deltas rendered 40 MiB of HTML for anyone holding its link (issue 25).
+    static let maxListed = 1_000
+    static let maxListedMetadataBytes: Int64 = 1_048_576
 
     let verification: PublicVerification
     let links: VerifyLinks
@@ -132,6 +136,10 @@ struct VerifyPageController: Sendable {
         } else {
             return nil
         }
+        // Counted before anything is loaded (as a receipt answer is): every VERIFIED delta of
+        // the scope, a bound on those the checkpoint covers.
+        let footprint = try await verification.deltas.footprint(environmentID: checkpoint.environmentID, customerID: customerID, selection: selection)
+        guard footprint.count <= Int64(Self.maxListed), footprint.metadataBytes <= Self.maxListedMetadataBytes else { return nil }
         return try await verification.deltas.coveredDeltas(
             environmentID: checkpoint.environmentID,
             customerID: customerID,

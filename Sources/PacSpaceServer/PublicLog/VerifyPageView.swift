@@ -83,7 +83,8 @@ struct VerifyPageView {
             values["recordsNotListed"] =
                 checkpoint.customerID == nil
                 ? "A period of the whole environment is not listed here; its records are the provider's to share."
-                : "This period holds more records than a page lists (\(VerifyPageController.maxListed)); "
+                : "This period holds more records than a page lists (\(VerifyPageController.maxListed), "
+                    + "with at most \(VerifyPageController.maxListedMetadataBytes / 1_048_576) MiB of metadata); "
                     + "check it with pacspace verify-receipt and the files below."
         }
         return values

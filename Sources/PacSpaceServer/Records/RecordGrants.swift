@@ -11,6 +11,10 @@ struct RecordGrants: Sendable {
     let keys: RecordKeyStore
     let now: @Sendable () -> Int64
 
+    /// Grants per page of the list (by default too): more than a record may have in force, so
+    /// the SDK's one read sees every grant in force.
+    static let maxPage = 100
+
     /// A LINK grant is a bearer token: it lasts 30 days unless told otherwise.
     static let defaultLinkHours = 720
 
@@ -58,22 +62,31 @@ struct RecordGrants: Sendable {
         }
         let hours = try body.optionalInteger("ttlHours", in: 1...87_600) ?? (kind == .link ? Self.defaultLinkHours : nil)
         let token = kind == .link ? "pgr_" + Hex.encode(Identifier.randomBytes(32)) : nil
-        let grant = try await records.grant(
-            RecordStore.GrantRequest(
-                kind: kind,
-                counterpartyTenantID: counterparty,
-                recipientEmail: try body["recipientEmail"] == nil ? nil : body.email("recipientEmail"),
-                label: try body.optionalString("label", maxLength: 200),
-                authorizes: authorizes,
-                maxUses: try body.optionalInteger("maxUses", in: 1...1_000_000).map(Int64.init),
-                expiresAt: hours.map { now() + Int64($0) * 3_600_000 },
-                readerWrap: readerWrap
-            ),
-            environmentID: key.environmentID,
-            recordKey: summary.recordKey,
-            tokenHash: token.map { Hash.sha256(Array($0.utf8)) },
-            now: now()
-        )
+        let grant: RecordGrant
+        do {
+            grant = try await records.grant(
+                RecordStore.GrantRequest(
+                    kind: kind,
+                    counterpartyTenantID: counterparty,
+                    recipientEmail: try body["recipientEmail"] == nil ? nil : body.email("recipientEmail"),
+                    label: try body.optionalString("label", maxLength: 200),
+                    authorizes: authorizes,
+                    maxUses: try body.optionalInteger("maxUses", in: 1...1_000_000).map(Int64.init),
+                    expiresAt: hours.map { now() + Int64($0) * 3_600_000 },
+                    readerWrap: readerWrap
+                ),
+                environmentID: key.environmentID,
+                recordKey: summary.recordKey,
+                tokenHash: token.map { Hash.sha256(Array($0.utf8)) },
+                now: now()
+            )
+        } catch RecordStore.GrantRefusal.limitReached {
+            throw APIError(
+                .conflict,
+                "RECORDS_LIMIT_REACHED",
+                "This record has \(RecordStore.maxActiveGrantsPerRecord) grants in force, as many as it may; revoke one first."
+            )
+        }
         var json = Self.json(grant, summary: summary, now: now())
         if let token, case .object(var members) = json {
             members.append(("token", .string(token)))
@@ -85,7 +98,14 @@ struct RecordGrants: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
         let summary = try await records.own(context, key)
-        let grants = try await records.grants(environmentID: key.environmentID, recordKey: summary.recordKey)
+        let (limit, offset) = try QueryParameters(request: request).window(maxLimit: Self.maxPage)
+        let grants = try await records.grants(
+            environmentID: key.environmentID,
+            recordKey: summary.recordKey,
+            now: now(),
+            limit: limit,
+            offset: offset
+        )
         return Envelope.success(.ok, ["grants": .array(grants.map { Self.json($0, summary: summary, now: now()) })])
     }
 

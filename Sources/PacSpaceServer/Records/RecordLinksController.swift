@@ -63,7 +63,8 @@ struct RecordLinksController: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
         let summary = try await records.own(context, key)
-        let all = try await links.links(environmentID: key.environmentID, recordKey: summary.recordKey)
+        let (limit, offset) = try QueryParameters(request: request).window(maxLimit: RecordGrants.maxPage)
+        let all = try await links.links(environmentID: key.environmentID, recordKey: summary.recordKey, now: now(), limit: limit, offset: offset)
         return Envelope.success(.ok, ["links": .array(all.map { json($0, summary: summary) })])
     }
 

@@ -67,7 +67,7 @@ enum RecordWire {
             members += [
                 ("layoutId", .int(Int64(layout.layoutID))), ("layoutVersion", .int(Int64(layout.layoutVersion))),
                 ("layoutDigest", .string(layout.digest.prefixedHex)), ("recordOpening", .string(opening.prefixedHex)),
-                ("newWord", .string(SealHistory.word(entry, layout: layout, opening: opening).prefixedHex)),
+                ("newWord", .string(SealHistory.word(entry.outline, layout: layout, opening: opening).prefixedHex)),
             ]
         }
         return members

@@ -20,6 +20,11 @@ struct RecordsController: Sendable {
     /// Entries per history page at most (and by default; `limit` asks for fewer); the rest
     /// follow with `x-next-from-seq`.
     static let pageSize = 1_000
+    /// The most bytes of receipts one history or bundle page holds, by the entries' stored
+    /// footprints (docs/api.md, "Budgets"): a page ends early rather than grow past it. One
+    /// 64 KiB entry of 65,535 leaves made a 3.4 MB receipt, and a page of 100 such took the
+    /// process to 2 GiB (issue 25).
+    static let pageBytes: Int64 = 4 * 1_048_576
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post(":recordType/:entityId/transitions", use: append)
@@ -94,6 +99,12 @@ struct RecordsController: Sendable {
             throw APIError(.notFound, "RECORD_ENTRY_NOT_FOUND", "This record has no entry with seq \(seq).")
         } catch RecordStore.EnvelopeRefusal.notEncrypted {
             throw APIError(.conflict, "RECORD_ENCRYPTION_MISMATCH", "This record is plaintext: its entries have no envelope to re-key.")
+        } catch RecordStore.EnvelopeRefusal.unknownVersion {
+            throw APIError(
+                .conflict,
+                "RECORDS_VERSION_UNKNOWN",
+                "The envelope's kid names no key version this workspace registered (PUT …/encryption/versions/:version first)."
+            ).adding("kid", .string(envelope.kid))
         } catch RecordStore.EnvelopeRefusal.holdersUnconfirmed(let holders) {
             throw Self.holdersUnconfirmed(holders).adding("kid", .string(envelope.kid))
         }
@@ -121,12 +132,13 @@ struct RecordsController: Sendable {
         let target = try await readers.target(request, context, record: record, read: download ? "bundle" : "history")
         let summary = target.summary
         let last = min(to ?? (summary.entryCount - 1), summary.entryCount - 1)
-        let entries = try await records.entries(
+        let entries = try await records.page(
             environmentID: target.environmentID,
             recordKey: summary.recordKey,
             from: from,
             through: last,
-            limit: limit
+            limit: limit,
+            maxBytes: Self.pageBytes
         )
         let committed = entries.filter { $0.status == .verified && $0.logIndex != nil }
         let proofs = try await receipts.proofs(

@@ -83,27 +83,30 @@ struct SharedRecordController: Sendable {
             let environment = try await environments.environment(id: link.environmentID), let origin = environment.logOrigin,
             let layout = SealHistory.layout(of: summary.recordType)
         else { throw Self.noLink }
-        let entries = try await records.entries(
-            environmentID: link.environmentID,
-            recordKey: link.recordKey,
-            from: 0,
-            through: Int64(SealHistory.maxEntries - 1),
-            limit: SealHistory.maxEntries
-        )
-        let committed = entries.filter { $0.status == .verified && $0.logIndex != nil }
-        let proofs = try await receipts.proofs(
-            environmentID: link.environmentID,
-            entries: committed.compactMap { entry in entry.logIndex.map { ($0, entry.committed(recordType: summary.recordType).leaf) } }
-        )
-        let byEntry = Dictionary(uniqueKeysWithValues: zip(committed.map(\.entryID), proofs))
-        let document = SealHistory.document(
+        let head = SealHistory.head(
             summary: summary,
             layout: layout,
             chain: SealHistory.chain(environment: environment.environment, origin: origin),
-            origin: origin,
-            entries: entries.map { ($0, byEntry[$0.entryID]) }
+            origin: origin
         )
-        var response = Envelope.json(.ok, document)
+        let checkpoint = try await receipts.latestCheckpoint(environmentID: link.environmentID)
+        let (records, receipts, environmentID) = (records, receipts, link.environmentID)
+        var response = Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody { writer in
+                try await SealHistory.write(
+                    head: head,
+                    summary: summary,
+                    layout: layout,
+                    checkpoint: checkpoint,
+                    records: records,
+                    receipts: receipts,
+                    environmentID: environmentID,
+                    to: &writer
+                )
+            }
+        )
         response.headers[.cacheControl] = "no-store"
         return response
     }

@@ -17,8 +17,8 @@ struct CheckpointPagesController: Sendable {
         let me = try await kit.signedIn(request)
         let query = QueryParameters(request: request)
         let environment: EnvironmentName = try query.string("environment", maxLength: 16) == "mainnet" ? .mainnet : .testnet
-        let page = try query.integer("page", in: 1...100_000) ?? 1
         let limit = 50
+        let page = try query.page("page", limit: limit)
         let answer = try await kit.api.call(
             .get,
             "/dashboard/checkpoints?limit=\(limit)&offset=\((page - 1) * limit)",

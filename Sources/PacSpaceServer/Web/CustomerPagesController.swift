@@ -43,7 +43,7 @@ struct CustomerPagesController: Sendable {
             me,
             environment: environment(try query.string("environment", maxLength: 16)),
             search: try query.string("search", maxLength: 128) ?? "",
-            page: try query.integer("page", in: 1...1_000_000) ?? 1,
+            page: try query.page("page", limit: 50),
             request: request,
             context: context
         )
@@ -128,7 +128,7 @@ struct CustomerPagesController: Sendable {
                 endDate: try query.string("endDate", maxLength: 40) ?? "",
                 derive: try query.string("derive", maxLength: 7) ?? ""
             ),
-            page: try query.integer("page", in: 1...1_000_000) ?? 1,
+            page: try query.page("page", limit: 50),
             request: request,
             context: context
         )

@@ -20,8 +20,8 @@ struct RecordPagesController: Sendable {
         let query = QueryParameters(request: request)
         let environment = try Self.environment(query)
         let type = try query.string("recordType", maxLength: 64)
-        let page = try query.integer("page", in: 1...100_000) ?? 1
         let limit = 50
+        let page = try query.page("page", limit: limit)
         var path = "/dashboard/records?limit=\(limit + 1)&offset=\((page - 1) * limit)"
         if let type { path += "&recordType=" + (type.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") }
         let answer = try await kit.api.call(.get, path, token: me.accessToken, headers: [.environment: environment.rawValue], context: context)

@@ -7,8 +7,28 @@ public struct APIKeyStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
+    /// The most keys one tenant may hold unrevoked. A per-key rate limit caps nothing while a
+    /// tenant can mint keys without end (issue 25); 100 leaves room for a key per service and
+    /// region, and a revoked key frees its place.
+    public static let maxPerTenant = 100
+
+    /// Why a key was not stored.
+    public enum Refusal: Error, Equatable, Sendable {
+        /// The tenant holds ``maxPerTenant`` unrevoked keys.
+        case limitReached
+    }
+
     public func insert(_ key: APIKeyRecord) async throws {
         try await database.transaction { db in
+            guard
+                try await Quota.hasRoom(
+                    Int64(Self.maxPerTenant),
+                    counting: "api_keys WHERE tenant_id = \(bind: key.tenantID) AND revoked_at IS NULL",
+                    owner: "tenants WHERE id = \(bind: key.tenantID)",
+                    database.dialect,
+                    db
+                )
+            else { throw Refusal.limitReached }
             try await db.raw(
                 """
                 INSERT INTO api_keys (id, tenant_id, environment, name, public_id, secret_hash, previous_secret_hash,

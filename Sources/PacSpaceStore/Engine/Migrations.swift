@@ -541,6 +541,21 @@ public enum Migrations {
                 "ALTER TABLE record_entries ADD COLUMN credit_cost BIGINT NOT NULL DEFAULT 0"
             ]
         ),
+        Migration(
+            version: 26,
+            name: "record entry footprints",
+            statements: [
+                // The bytes an entry's receipt takes on the wire at most (RecordFootprint), so a
+                // page of a history is sized by summing this column before any content is loaded.
+                "ALTER TABLE record_entries ADD COLUMN footprint BIGINT NOT NULL DEFAULT 0",
+                // Entries from before: every leaf of a stored content may be as small as two bytes
+                // and is revealed in about 110 more (pointer, salt), so 60 bytes per stored byte
+                // bound any of them; envelopes are served as stored.
+                """
+                UPDATE record_entries SET footprint = 4096 + 60 * length(content) + COALESCE(length(envelopes), 0)
+                """,
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

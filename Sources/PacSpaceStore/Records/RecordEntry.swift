@@ -45,16 +45,7 @@ public struct RecordEntry: Sendable {
     public let verifiedAt: Int64?
 
     /// What the entry's log leaf commits to.
-    public func committed(recordType: String) -> RecordEntryHash {
-        RecordEntryHash(
-            recordType: recordType,
-            recordKey: recordKey,
-            seq: seq,
-            lifecycle: lifecycle,
-            recordHash: recordHash,
-            recordHashVersion: recordHashVersion
-        )
-    }
+    public func committed(recordType: String) -> RecordEntryHash { outline.committed(recordType: recordType) }
 
     init(row: any SQLRow) throws {
         func hash(_ column: String) throws -> Hash {

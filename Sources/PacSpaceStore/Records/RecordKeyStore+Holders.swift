@@ -109,8 +109,15 @@ extension RecordKeyStore {
             ).first() {
                 return (try Holder(row: existing), false)
             }
-            let active = try await Self.count("record_holders WHERE environment_id = \(bind: environmentID) AND removed_at IS NULL", db)
-            guard active < Self.maxHolders else { throw Refusal.limitReached("\(Self.maxHolders) holders") }
+            guard
+                try await Quota.hasRoom(
+                    Int64(Self.maxHolders),
+                    counting: "record_holders WHERE environment_id = \(bind: environmentID) AND removed_at IS NULL",
+                    owner: "environments WHERE id = \(bind: environmentID)",
+                    database.dialect,
+                    db
+                )
+            else { throw Refusal.limitReached("\(Self.maxHolders) holders") }
             guard
                 let row = try await db.raw(
                     """
@@ -184,8 +191,15 @@ extension RecordKeyStore {
             } else if holder.scope != .record {
                 throw Refusal.holderNotFound
             }
-            let wraps = try await Self.count("record_holder_wraps WHERE holder_id = \(bind: holderID) AND slot <> \(bind: slot.key)", db)
-            guard wraps < Self.maxWrapsPerHolder else { throw Refusal.limitReached("\(Self.maxWrapsPerHolder) wraps for one holder") }
+            guard
+                try await Quota.hasRoom(
+                    Int64(Self.maxWrapsPerHolder),
+                    counting: "record_holder_wraps WHERE holder_id = \(bind: holderID) AND slot <> \(bind: slot.key)",
+                    owner: "record_holders WHERE holder_id = \(bind: holderID)",
+                    database.dialect,
+                    db
+                )
+            else { throw Refusal.limitReached("\(Self.maxWrapsPerHolder) wraps for one holder") }
             try await Self.storeWrap(holderID, slot, pinnedID: pinnedID, wrap: wrap, now: now, db)
         }
     }

@@ -106,8 +106,15 @@ public struct RecordKeyStore: Sendable {
                     db
                 )
                 guard known == 0 else { throw Refusal.identityRetired }
-                let count = try await Self.count("record_identities WHERE environment_id = \(bind: environmentID)", db)
-                guard count < Self.maxIdentities else { throw Refusal.limitReached("\(Self.maxIdentities) identities") }
+                guard
+                    try await Quota.hasRoom(
+                        Self.maxIdentities,
+                        counting: "record_identities WHERE environment_id = \(bind: environmentID)",
+                        owner: "environments WHERE id = \(bind: environmentID)",
+                        database.dialect,
+                        db
+                    )
+                else { throw Refusal.limitReached("\(Self.maxIdentities) identities") }
                 // Retired and replaced in one transaction; a racing replacement of the same key
                 // finds nothing current to retire and is told the identity changed.
                 guard
@@ -215,8 +222,15 @@ public struct RecordKeyStore: Sendable {
             ).first()?.decode(column: "kid", as: String.self)
             if let existing, existing != version.kid { throw Refusal.versionTaken }
             if existing == nil {
-                let count = try await Self.count("record_key_versions WHERE environment_id = \(bind: environmentID)", db)
-                guard count < Self.maxVersions else { throw Refusal.limitReached("\(Self.maxVersions) versions") }
+                guard
+                    try await Quota.hasRoom(
+                        Int64(Self.maxVersions),
+                        counting: "record_key_versions WHERE environment_id = \(bind: environmentID)",
+                        owner: "environments WHERE id = \(bind: environmentID)",
+                        database.dialect,
+                        db
+                    )
+                else { throw Refusal.limitReached("\(Self.maxVersions) versions") }
                 try await db.raw(
                     """
                     INSERT INTO record_key_versions (environment_id, version, kid, created_at)
@@ -291,9 +305,7 @@ public struct RecordKeyStore: Sendable {
 
     // MARK: Helpers
 
-    static func count(_ rows: SQLQueryString, _ db: any SQLDatabase) async throws -> Int64 {
-        try await db.raw("SELECT COUNT(*) AS n FROM " + rows).first()?.decode(column: "n", as: Int64.self) ?? 0
-    }
+    static func count(_ rows: SQLQueryString, _ db: any SQLDatabase) async throws -> Int64 { try await Quota.count(rows, db) }
 
     static func holderSet(_ active: [Holder]) -> String {
         let lines = active.sorted { $0.holderID < $1.holderID }.map { "\($0.holderID):\($0.pinnedID)" }.joined(separator: "\n")

@@ -68,14 +68,18 @@ public struct RecordLinkStore: Sendable {
     ) async throws -> Link {
         let handle = Hex.encode(Identifier.randomBytes(16))
         return try await database.transaction { db in
-            let open = try await RecordKeyStore.count(
-                """
-                record_links WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
-                  AND revoked_at IS NULL AND expires_at > \(bind: now)
-                """,
-                db
-            )
-            guard open < Self.maxLinksPerRecord else { throw Refusal.limitReached("\(Self.maxLinksPerRecord) open links") }
+            guard
+                try await Quota.hasRoom(
+                    Int64(Self.maxLinksPerRecord),
+                    counting: """
+                        record_links WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
+                          AND revoked_at IS NULL AND expires_at > \(bind: now)
+                        """,
+                    owner: "records WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)",
+                    database.dialect,
+                    db
+                )
+            else { throw Refusal.limitReached("\(Self.maxLinksPerRecord) open links") }
             let unopened = try await db.raw(
                 """
                 SELECT entry_id FROM record_entries WHERE environment_id = \(bind: environmentID)
@@ -106,12 +110,15 @@ public struct RecordLinkStore: Sendable {
     }
 
     /// The record's links, newest first.
-    public func links(environmentID: String, recordKey: Hash) async throws -> [Link] {
+    /// A page of the record's links: the open ones first (at most ``maxLinksPerRecord``, so
+    /// a first page of that many holds them all), then the revoked and expired, newest first.
+    public func links(environmentID: String, recordKey: Hash, now: Int64, limit: Int, offset: Int) async throws -> [Link] {
         try await database.read { db in
             try await db.raw(
                 """
                 SELECT * FROM record_links WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
-                ORDER BY created_at DESC, handle
+                ORDER BY CASE WHEN revoked_at IS NULL AND expires_at > \(bind: now) THEN 0 ELSE 1 END, created_at DESC, handle
+                LIMIT \(bind: limit) OFFSET \(bind: offset)
                 """
             ).all().map(Link.init(row:))
         }
@@ -179,11 +186,15 @@ public struct RecordLinkStore: Sendable {
                     """
                 ).first() != nil
             else { return false }
-            let others = try await RecordKeyStore.count(
-                "record_link_wraps WHERE handle = \(bind: handle) AND reader_environment_id <> \(bind: readerEnvironmentID)",
-                db
-            )
-            guard others < Self.maxWrapsPerLink else { throw Refusal.limitReached("\(Self.maxWrapsPerLink) reader wraps") }
+            guard
+                try await Quota.hasRoom(
+                    Int64(Self.maxWrapsPerLink),
+                    counting: "record_link_wraps WHERE handle = \(bind: handle) AND reader_environment_id <> \(bind: readerEnvironmentID)",
+                    owner: "record_links WHERE handle = \(bind: handle)",
+                    database.dialect,
+                    db
+                )
+            else { throw Refusal.limitReached("\(Self.maxWrapsPerLink) reader wraps") }
             try await db.raw(
                 """
                 INSERT INTO record_link_wraps (handle, reader_environment_id, pinned_id, wrap, created_at)

@@ -9,7 +9,18 @@ extension RecordStore {
         case notEncrypted
         /// The envelope's key version waits for required holders to confirm it (by id).
         case holdersUnconfirmed(holders: [String])
+        /// The envelope's kid names no key version the workspace registered.
+        case unknownVersion
     }
+
+    /// The most envelopes one entry keeps: those of its newest key versions. A re-key to an
+    /// existing version replaces that version's envelope; one to a fifth drops the oldest
+    /// version's (every holder, grant and reader is given the new version's key by the
+    /// rotation and re-key that made it, and a version rotated away from after a compromise
+    /// should stop opening the record). So the list, rewritten on a re-key, stays under
+    /// 4 × 47 KiB: before, any kid was accepted and 300 re-keys of one entry made an 18 MiB
+    /// list rewritten inside the writer's transaction on every call (issue 25).
+    public static let maxEnvelopesPerEntry = 4
 
     /// Adds an envelope the writer re-sealed under another key version to an encrypted entry
     /// (a re-key: the same plaintext and salt key, so the record hash and the log leaf do not
@@ -36,9 +47,6 @@ extension RecordStore {
                 ).first().map({ try RecordSummary(row: $0) })
             else { throw EnvelopeRefusal.entryNotFound }
             guard record.encryptionKid != nil else { throw EnvelopeRefusal.notEncrypted }
-            // A re-key is a write under the new version: it waits for the same holders.
-            let awaiting = try await RecordKeyStore.awaiting(kid: envelope.kid, environmentID: environmentID, db)
-            guard awaiting.isEmpty else { throw EnvelopeRefusal.holdersUnconfirmed(holders: awaiting) }
             guard
                 let row = try await db.raw(
                     """
@@ -49,10 +57,22 @@ extension RecordStore {
             else { throw EnvelopeRefusal.entryNotFound }
             let entry = try RecordEntry(row: row)
             guard let envelopes = entry.envelopes else { throw EnvelopeRefusal.notEncrypted }
-            let others = envelopes.filter { $0["kid"] != .string(envelope.kid) }
+            // A re-key is to a version the workspace registered (the SDK registers each one it
+            // rotates to), and a write under it: it waits for the same holders.
+            var versions: [String: Int64] = [:]
+            for row in try await db.raw("SELECT kid, version FROM record_key_versions WHERE environment_id = \(bind: environmentID)").all() {
+                versions[try row.decode(column: "kid", as: String.self)] = try row.decode(column: "version", as: Int64.self)
+            }
+            guard versions[envelope.kid] != nil else { throw EnvelopeRefusal.unknownVersion }
+            let awaiting = try await RecordKeyStore.awaiting(kid: envelope.kid, environmentID: environmentID, db)
+            guard awaiting.isEmpty else { throw EnvelopeRefusal.holdersUnconfirmed(holders: awaiting) }
+            let kept = Self.kept(envelopes.filter { $0["kid"] != .string(envelope.kid) } + [envelope.json], versions: versions)
+            let before = JSONWriter.serialize(.array(envelopes)).count
+            let after = JSONWriter.serialize(.array(kept))
             try await db.raw(
                 """
-                UPDATE record_entries SET envelopes = \(bind: String(decoding: JSONWriter.serialize(.array(others + [envelope.json])), as: UTF8.self))
+                UPDATE record_entries SET envelopes = \(bind: String(decoding: after, as: UTF8.self)),
+                  footprint = footprint + \(bind: Int64(after.count - before))
                 WHERE entry_id = \(bind: entry.entryID)
                 """
             ).run()
@@ -65,5 +85,16 @@ extension RecordStore {
                 ).run()
             }
         }
+    }
+
+    /// The envelopes of the newest ``maxEnvelopesPerEntry`` key versions, in their order; an
+    /// envelope under a kid the workspace never registered counts as the oldest.
+    static func kept(_ envelopes: [JSONValue], versions: [String: Int64]) -> [JSONValue] {
+        guard envelopes.count > maxEnvelopesPerEntry else { return envelopes }
+        func version(_ envelope: JSONValue) -> Int64 {
+            if case .string(let kid)? = envelope["kid"] { versions[kid] ?? 0 } else { 0 }
+        }
+        let newest = envelopes.indices.sorted { version(envelopes[$0]) > version(envelopes[$1]) }.prefix(maxEnvelopesPerEntry)
+        return Set(newest).sorted().map { envelopes[$0] }
     }
 }

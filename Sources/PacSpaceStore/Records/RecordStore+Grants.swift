@@ -36,6 +36,15 @@ extension RecordStore {
         }
     }
 
+    /// The most grants one record may have in force (not revoked, expired or used up).
+    public static let maxActiveGrantsPerRecord = 64
+
+    /// Why a grant was not stored.
+    public enum GrantRefusal: Error, Equatable, Sendable {
+        /// The record has ``maxActiveGrantsPerRecord`` grants in force.
+        case limitReached
+    }
+
     /// Stores a grant on the record with `recordKey`; `tokenHash` is the SHA-256 of a LINK
     /// grant's token (the token itself is never stored).
     public func grant(
@@ -49,6 +58,16 @@ extension RecordStore {
         let authorizes = RecordKeyStore.text(.array(request.authorizes.map(JSONValue.string)))
         let readerWrap = request.readerWrap.map(RecordKeyStore.text)
         return try await database.transaction { db in
+            guard
+                try await Quota.hasRoom(
+                    Int64(Self.maxActiveGrantsPerRecord),
+                    counting: "record_grants WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)"
+                        + " AND " + Self.inForce(now),
+                    owner: "records WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)",
+                    database.dialect,
+                    db
+                )
+            else { throw GrantRefusal.limitReached }
             guard
                 let row = try await db.raw(
                     """
@@ -66,16 +85,23 @@ extension RecordStore {
         }
     }
 
-    /// The grants of one record, newest first.
-    public func grants(environmentID: String, recordKey: Hash) async throws -> [RecordGrant] {
+    /// A page of the record's grants: those in force first (at most
+    /// ``maxActiveGrantsPerRecord``, so a first page of that many holds them all), then the
+    /// revoked, expired and used up, newest first.
+    public func grants(environmentID: String, recordKey: Hash, now: Int64, limit: Int, offset: Int) async throws -> [RecordGrant] {
         try await database.read { db in
-            try await db.raw(
-                """
-                SELECT * FROM record_grants WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
-                ORDER BY created_at DESC, grant_id
-                """
+            let ofRecord: SQLQueryString =
+                "SELECT * FROM record_grants WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)"
+            return try await db.raw(
+                ofRecord + " ORDER BY CASE WHEN " + Self.inForce(now)
+                    + " THEN 0 ELSE 1 END, created_at DESC, grant_id LIMIT \(bind: limit) OFFSET \(bind: offset)"
             ).all().map { try RecordGrant(row: $0) }
         }
+    }
+
+    /// The conditions of a grant in force at `now`.
+    static func inForce(_ now: Int64) -> SQLQueryString {
+        "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > \(bind: now)) AND (max_uses IS NULL OR uses < max_uses)"
     }
 
     /// Revokes a grant of the record; nil when the record has no such grant. Revoking twice

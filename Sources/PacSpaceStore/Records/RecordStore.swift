@@ -204,9 +204,19 @@ public struct RecordStore: Sendable {
         if let charge = item.charge, try await !CreditStore.reserve(charge, cost, "1 production record entry", now, db) {
             throw Refusal.insufficientCredits
         }
-        let committed = try submission.sealed?.recordHash ?? Self.commit(content, saltKey: item.saltKey)
-        let saltKey = submission.sealed == nil ? item.saltKey.prefixedHex : ""
+        let contentText = String(decoding: JSONWriter.serialize(content), as: UTF8.self)
         let envelopes = submission.sealed.map { String(decoding: JSONWriter.serialize(.array([$0.envelope.json])), as: UTF8.self) }
+        let committed: Hash
+        let footprint: Int64
+        if let sealed = submission.sealed {
+            committed = sealed.recordHash
+            footprint = RecordFootprint.sealed(contentBytes: contentText.utf8.count, envelopeBytes: envelopes?.utf8.count ?? 0)
+        } else {
+            let commitment = try Self.commit(content, saltKey: item.saltKey)
+            committed = commitment.recordHash
+            footprint = RecordFootprint.plaintext(contentBytes: contentText.utf8.count, leaves: commitment.leaves)
+        }
+        let saltKey = submission.sealed == nil ? item.saltKey.prefixedHex : ""
         let entry = RecordEntryHash(
             recordType: submission.recordType,
             recordKey: record.recordKey,
@@ -242,13 +252,13 @@ public struct RecordStore: Sendable {
             """
             INSERT INTO record_entries (entry_id, environment_id, record_key, seq, lifecycle, attempted, reference_id, request_hash,
                 record_hash, record_hash_version, salt_key, content, content_tag, envelopes, leaf_data, queue_position, status, created_at,
-                record_opening, credit_cost)
+                record_opening, credit_cost, footprint)
             VALUES (\(bind: item.entryID), \(bind: environmentID), \(bind: record.recordKey.prefixedHex), \(bind: record.entryCount),
                     \(bind: lifecycle), \(bind: attempted), \(bind: reference), \(bind: item.requestHash.prefixedHex),
                     \(bind: committed.prefixedHex), \(bind: record.recordHashVersion.rawValue), \(bind: saltKey),
-                    \(bind: String(decoding: JSONWriter.serialize(content), as: UTF8.self)), \(bind: submission.sealed?.contentTag),
+                    \(bind: contentText), \(bind: submission.sealed?.contentTag),
                     \(bind: envelopes), \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now),
-                    \(bind: item.opening.prefixedHex), \(bind: cost))
+                    \(bind: item.opening.prefixedHex), \(bind: cost), \(bind: footprint))
             RETURNING *
             """
         ).first()
@@ -334,8 +344,8 @@ public struct RecordStore: Sendable {
         return Hash.sha256(try JSONWriter.canonical(.object(members)))
     }
 
-    static func commit(_ content: JSONValue, saltKey: Hash) throws -> Hash {
-        do { return try RecordHash.commit(content, saltKey: saltKey).recordHash } catch {
+    static func commit(_ content: JSONValue, saltKey: Hash) throws -> (recordHash: Hash, leaves: [RecordHash.Leaf]) {
+        do { return try RecordHash.commit(content, saltKey: saltKey) } catch {
             throw StoreInvariant("admitted content has no record hash: \(error)")
         }
     }

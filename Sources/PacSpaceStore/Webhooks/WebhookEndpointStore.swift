@@ -27,13 +27,15 @@ public struct WebhookEndpointStore: Sendable {
     /// Stores a new endpoint; nil when the tenant already has ``maxPerTenant``.
     public func insert(_ endpoint: WebhookEndpoint) async throws -> WebhookEndpoint? {
         try await database.transaction { db in
-            let count =
-                try await db.raw(
-                    """
-                    SELECT COUNT(*) AS n FROM webhook_endpoints WHERE tenant_id = \(bind: endpoint.tenantID) AND deleted_at IS NULL
-                    """
-                ).first()?.decode(column: "n", as: Int64.self) ?? 0
-            guard count < Self.maxPerTenant else { return nil }
+            guard
+                try await Quota.hasRoom(
+                    Int64(Self.maxPerTenant),
+                    counting: "webhook_endpoints WHERE tenant_id = \(bind: endpoint.tenantID) AND deleted_at IS NULL",
+                    owner: "tenants WHERE id = \(bind: endpoint.tenantID)",
+                    database.dialect,
+                    db
+                )
+            else { return nil }
             try await db.raw(
                 """
                 INSERT INTO webhook_endpoints (id, tenant_id, url, events, environment, description, sealed_secret, active, created_at, updated_at)

@@ -1,0 +1,138 @@
+import Foundation
+import HTTPTypes
+import PacSpaceCore
+import PacSpaceStore
+import Testing
+
+@testable import PacSpaceServer
+
+/// Every route has a budget (issue 25, docs/api.md "Budgets"), and the routes that answer
+/// with what a tenant wrote hold to theirs when filled with the largest inputs a free
+/// testnet key can make. The process's memory under those answers is measured by
+/// `scripts/hostile-test` against the real binary (a test process holds many servers).
+@Suite struct BudgetTests {
+    /// A route added without an entry in ``RouteBudget/all`` fails here, and so does an
+    /// entry left behind by a route that is gone.
+    @Test func everyRouteHasABudget() async throws {
+        let routes = try await TestServer().run { api in api.routes }
+        #expect(routes.count > 100)
+        for route in routes where RouteBudget.all[route] == nil {
+            Issue.record("\(route) has no budget: add it to RouteBudget.all, with what bounds it")
+        }
+        for route in RouteBudget.all.keys where !routes.contains(route) { Issue.record("RouteBudget.all names \(route), which is no route") }
+    }
+
+    /// The most a plaintext entry may hold: 1,024 leaves (1,020 list items beside four
+    /// fields) in 64 KiB of content. One more leaf is refused before anything is stored.
+    static func largestEntry(_ index: Int, items: Int = 1_020) -> String {
+        let item = "\"" + String(repeating: "x", count: 56) + String(format: "%04d", index % 10_000) + "\""
+        return RecordsTests.entry(title: "largest \(index)", extra: #","blob":["# + Array(repeating: item, count: items).joined(separator: ",") + "]")
+    }
+
+    /// A history page, a bundle page, the dashboard's record (JSON and page) and a Shared
+    /// Record link's seal history of the largest entries stay within their budgets; a page
+    /// ends by the entries' stored footprints, not by their count, and says where to go on.
+    @Test(arguments: Backend.all)
+    func theLargestRecordAnswersStayInTheirBudgets(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let account = try await api.account()
+            let key = try await api.apiKey(account)
+            let path = "machine-action-record/largest"
+            let tooMany = try await api.record(.post, "\(path)/transitions", key: key, body: Self.largestEntry(0, items: 1_021))
+            #expect(tooMany.status == .badRequest && tooMany.errorMessage?.contains("more than 1024 fields") == true, "\(tooMany.text)")
+            let count = 30
+            for index in 0..<count {
+                let reply = try await api.record(.post, "\(path)/transitions", key: key, body: Self.largestEntry(index))
+                #expect(reply.status == .created, "\(reply.text)")
+            }
+            _ = try await api.waitForRecordEntry("largest", seq: count - 1, key: key)
+            func budget(_ route: String) -> Int { RouteBudget.all[route]?.answerBytes ?? 0 }
+
+            for read in ["history", "bundle"] {
+                let page = try await api.record(.get, "\(path)/\(read)", key: key)
+                #expect(page.status == .ok)
+                guard case .array(let receipts)? = page.json["receipts"] else { throw TestFailure("no receipts: \(page.text.prefix(300))") }
+                #expect(receipts.count < count, "a page of \(receipts.count) entries of about 190 KB each: it ends by bytes")
+                #expect(page.headers[HTTPField.Name("x-next-from-seq") ?? .via] == String(receipts.count))
+                #expect(page.text.utf8.count <= budget("GET /api/v1/records/{recordType}/{entityId}/\(read)"), "\(page.text.utf8.count) bytes")
+                let next = try await api.record(.get, "\(path)/\(read)?fromSeq=\(receipts.count)", key: key)
+                guard case .array(let rest)? = next.json["receipts"] else { throw TestFailure("no receipts") }
+                #expect(receipts.count + rest.count == count || next.headers[HTTPField.Name("x-next-from-seq") ?? .via] != nil)
+            }
+
+            let dashboard = try await api.call(.get, "/dashboard/records/machine-action-record/largest", token: account.accessToken)
+            #expect(dashboard.status == .ok)
+            #expect(dashboard.data["nextFromSeq"]?.numberText != nil, "the dashboard's page ends by bytes too")
+            #expect(dashboard.text.utf8.count <= budget("GET /dashboard/records/{recordType}/{entityId}"), "\(dashboard.text.utf8.count) bytes")
+
+            let made = try await api.record(.post, "\(path)/share", key: key, body: #"{"ttlHours":1,"accessCode":false}"#)
+            let handle = try #require(made.data["handle"]?.string, "\(made.text)")
+            let seals = try await api.call(.get, "/api/v1/c/\(handle)/history")
+            #expect(seals.status == .ok)
+            guard case .array(let sealed)? = seals.json["entries"] else { throw TestFailure("no seal history: \(seals.text.prefix(300))") }
+            #expect(sealed.count == count, "the whole history, streamed")
+            #expect(seals.json["schema"] == "record-seal-history/v1" && seals.json["layout"]?["layoutId"] != nil)
+            #expect(seals.text.utf8.count <= budget("GET /api/v1/c/{handle}/history"))
+        }
+    }
+
+    /// A seal history is streamed in steps of 250 entries, each proved against the checkpoint
+    /// the answer began with: past one step it is still one document whose words chain.
+    @Test func aSealHistoryChainsAcrossItsSteps() async throws {
+        try await TestServer().run { api in
+            let key = try await api.apiKey(try await api.account())
+            let count = SealHistory.step + 20
+            for index in 0..<count {
+                let reply = try await api.record(
+                    .post,
+                    "machine-action-record/long/transitions",
+                    key: key,
+                    body: RecordsTests.entry(title: "step \(index)")
+                )
+                #expect(reply.status == .created)
+            }
+            _ = try await api.waitForRecordEntry("long", seq: count - 1, key: key)
+            let made = try await api.record(.post, "machine-action-record/long/share", key: key, body: #"{"accessCode":false}"#)
+            let handle = try #require(made.data["handle"]?.string)
+            let seals = try await api.call(.get, "/api/v1/c/\(handle)/history")
+            guard case .array(let entries)? = seals.json["entries"] else { throw TestFailure("no entries: \(seals.text.prefix(300))") }
+            #expect(entries.count == count)
+            #expect(entries.map { $0["seq"]?.numberText ?? "" } == (0..<count).map(String.init))
+            for (before, after) in zip(entries, entries.dropFirst()) where after["previousWord"] != before["newWord"] {
+                Issue.record("the words break at seq \(after["seq"]?.numberText ?? "")")
+            }
+            #expect(Set(entries.compactMap { $0["checkpoint"]?.string }).count == 1, "one checkpoint for the whole answer")
+        }
+    }
+
+    /// Quotas that hold a list's size: 64 grants in force per record, 100 API keys per
+    /// tenant; a revoked one frees its place.
+    @Test(arguments: Backend.all)
+    func quotasHoldAndFreeTheirPlaces(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let account = try await api.account()
+            let key = try await api.apiKey(account)
+            _ = try await api.record(.post, "machine-action-record/granted/transitions", key: key, body: RecordsTests.entry())
+            let grant = #"{"kind":"LINK"}"#
+            let made = try await concurrently(RecordStore.maxActiveGrantsPerRecord + 6) { _ in
+                try await api.record(.post, "machine-action-record/granted/grants", key: key, body: grant)
+            }
+            #expect(made.filter { $0.status == .created }.count == RecordStore.maxActiveGrantsPerRecord, "atomic under concurrency")
+            #expect(made.filter { $0.errorCode == "RECORDS_LIMIT_REACHED" }.count == 6)
+            let first = try #require(made.first { $0.status == .created }?.data["grantId"]?.string)
+            _ = try await api.record(.post, "machine-action-record/granted/grants/\(first)/revoke", key: key)
+            #expect(try await api.record(.post, "machine-action-record/granted/grants", key: key, body: grant).status == .created)
+            let listed = try await api.record(.get, "machine-action-record/granted/grants?limit=10&offset=0", key: key)
+            guard case .array(let page)? = listed.data["grants"] else { throw TestFailure("no grants") }
+            #expect(page.count == 10 && page.allSatisfy { $0["status"] == "ACTIVE" }, "those in force come first")
+            #expect(try await api.record(.get, "machine-action-record/granted/grants?offset=100001", key: key).status == .badRequest)
+
+            let keys = try await concurrently(APIKeyStore.maxPerTenant + 4) { _ in
+                try await api.call(.post, "/dashboard/api-keys", body: #"{"environment":"test"}"#, token: account.accessToken)
+            }
+            // One key exists already (apiKey above).
+            #expect(keys.filter { $0.status == .created }.count == APIKeyStore.maxPerTenant - 1)
+            #expect(keys.filter { $0.errorCode == "API_KEY_LIMIT_REACHED" }.count == 5)
+        }
+    }
+}
