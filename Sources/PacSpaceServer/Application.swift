@@ -242,7 +242,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         receipts: receipts,
         passwords: passwords,
         limiter: limiter,
-        policy: configuration.rateLimits.linkCode,
+        limits: configuration.rateLimits,
         secureCookies: configuration.publicURL.lowercased().hasPrefix("https://"),
         now: configuration.now
     )

@@ -97,6 +97,26 @@ import Testing
         }
     }
 
+    /// Logins sent at once each take their token before the password is checked: 30 wrong
+    /// passwords at once get 10 checks (the login limit), not 30 (issue 25), and a right
+    /// password gives its token back.
+    @Test func concurrentGuessesCountBeforeTheyAreChecked() async throws {
+        try await TestServer().run { api in
+            let account = try await api.account()
+            let wrong = #"{"email":"\#(account.email)","password":"wrong password"}"#
+            let guesses = try await concurrently(30) { _ in try await api.call(.post, "/dashboard/auth/login", body: wrong) }
+            // Checked, or refused by the bcrypt queue's share of one address (503): 10 in all.
+            let checked = guesses.filter { $0.status == .unauthorized || $0.status == .serviceUnavailable }
+            #expect(checked.count == 10, "\(guesses.map(\.status.code))")
+            #expect(guesses.filter { $0.status == .tooManyRequests }.count == 20)
+        }
+        try await TestServer().run { api in
+            let account = try await api.account()
+            let right = #"{"email":"\#(account.email)","password":"\#(account.password)"}"#
+            for _ in 0..<12 { #expect(try await api.call(.post, "/dashboard/auth/login", body: right).status == .ok) }
+        }
+    }
+
     /// Behind a trusted proxy the client is the address it names; without one the header
     /// is ignored (anyone can write it).
     @Test(arguments: [true, false])
@@ -166,6 +186,9 @@ import Testing
         defer { threads.shutdownGracefully { _ in } }
         var server = TestServer()
         server.configuration.passwordThreads = threads
+        // The flood comes from many addresses (through a trusted proxy): one address holds at
+        // most Passwords.maxPerOwner places (aFloodFromOneAddressTakesItsShareOnly).
+        if let loopback = NetworkRange(parsing: "127.0.0.0/8") { server.configuration.trustedProxies = [loopback] }
         let unlimited = RateLimiter.Policy(burst: 1_000_000, intervalMillis: 1)  // the flood is about the queue, not the limits
         server.configuration.rateLimits.authRoutes = unlimited
         server.configuration.rateLimits.authFailures = unlimited
@@ -180,9 +203,10 @@ import Testing
             let holders = [Task { try await threads.runIfActive { gate.wait() } }]
             var held = true
             defer { if held { for _ in holders { gate.signal() } } }
-            for connection in connections {
+            for (index, connection) in connections.enumerated() {
                 try connection.send(
                     "POST /dashboard/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + "X-Forwarded-For: 198.51.\(index / 250).\(index % 250)\r\n"
                         + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
                 )
             }
@@ -205,6 +229,54 @@ import Testing
             #expect(heads.values.count { $0.hasPrefix("HTTP/1.1 401") } == admitted, "every admitted check is answered")
             let account = try await api.account()
             #expect(!account.accessToken.isEmpty, "a real login right after the flood")
+        }
+    }
+
+    /// One address holds at most its share of the bcrypt queue: past Passwords.maxPerOwner
+    /// checks in flight its next one is refused at once (503), while another address is
+    /// still checked (issue 25: one address filled the queue and another user's login took
+    /// 13.6 s).
+    @Test func aFloodFromOneAddressTakesItsShareOnly() async throws {
+        let threads = NIOThreadPool(numberOfThreads: 1)
+        threads.start()
+        defer { threads.shutdownGracefully { _ in } }
+        var server = TestServer()
+        server.configuration.passwordThreads = threads
+        if let loopback = NetworkRange(parsing: "127.0.0.0/8") { server.configuration.trustedProxies = [loopback] }
+        let unlimited = RateLimiter.Policy(burst: 1_000_000, intervalMillis: 1)
+        server.configuration.rateLimits.authRoutes = unlimited
+        server.configuration.rateLimits.authFailures = unlimited
+        server.configuration.rateLimits.login = unlimited
+        try await server.run { api in
+            guard let port = api.client.port else { throw TestFailure("no port") }
+            let body = #"{"email":"nobody@example.com","password":"not the password"}"#
+            func send(_ connection: RawConnection, from client: String) throws {
+                try connection.send(
+                    "POST /dashboard/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + "X-Forwarded-For: \(client)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+                )
+            }
+            let gate = DispatchSemaphore(value: 0)
+            let holder = Task { try await threads.runIfActive { gate.wait() } }
+            var held = true
+            defer { if held { gate.signal() } }
+            let flood = try (0..<(Passwords.maxPerOwner + 6)).map { _ in try RawConnection(port: port) }
+            for connection in flood { try send(connection, from: "203.0.113.77") }
+            let other = try RawConnection(port: port)
+            try send(other, from: "198.51.100.78")
+            var heads: [Int: String] = [:]
+            let start = ContinuousClock.now
+            while heads.count < 6, ContinuousClock.now - start < .seconds(30) {
+                for (index, connection) in flood.enumerated() where heads[index] == nil { heads[index] = connection.poll() }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(heads.count == 6 && heads.values.allSatisfy { $0.hasPrefix("HTTP/1.1 503") }, "\(heads.values.first ?? "")")
+            #expect(other.poll() == nil, "the other address waits its turn in the queue, not refused")
+            gate.signal()
+            held = false
+            _ = try await holder.value
+            let answer = try await other.read(within: .seconds(30))
+            #expect(answer.hasPrefix("HTTP/1.1 401"), "\(answer)")
         }
     }
 }

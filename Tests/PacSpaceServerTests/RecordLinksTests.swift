@@ -94,6 +94,40 @@ import Testing
         }
     }
 
+    /// Codes sent at once are counted before they are checked (issue 25: 30 at once checked
+    /// 60 codes where 10 were allowed), and one guesser cannot lock out a reader elsewhere:
+    /// the link's own limit is shared by every address and far wider than one address's.
+    @Test func aGuesserNeitherOutrunsTheLimitNorLocksAReaderOut() async throws {
+        var server = TestServer()
+        if let loopback = NetworkRange(parsing: "127.0.0.0/8") { server.configuration.trustedProxies = [loopback] }
+        try await server.run { api in
+            let owner = try await api.apiKey(try await api.account())
+            _ = try await api.record(.post, "machine-action-record/contested/transitions", key: owner, body: RecordsTests.entry())
+            let made = try await api.record(.post, "machine-action-record/contested/share", key: owner, body: "{}")
+            let handle = try #require(made.data["handle"]?.string)
+            let code = try #require(made.data["accessCode"]?.string)
+            @Sendable func verify(_ value: String, from client: String) async throws -> Reply {
+                var headers = HTTPFields()
+                headers[HTTPField.Name("X-Forwarded-For") ?? .via] = client
+                return try await api.call(
+                    .post,
+                    "/api/v1/c/\(handle)/access/verify",
+                    body: #"{"factor":"ACCESS_HINT","value":"\#(value)"}"#,
+                    headers: headers
+                )
+            }
+            let flood = try await concurrently(30) { _ in try await verify("ZZZZZZ", from: "203.0.113.66") }
+            // Checked, or refused by the bcrypt queue's share of one address (503): 10 in all.
+            let checked = flood.filter { $0.status == .forbidden || $0.status == .serviceUnavailable }
+            #expect(checked.count == 10, "\(flood.map(\.status.code))")
+            #expect(flood.filter { $0.status == .tooManyRequests }.count == 20)
+            let reader = try await verify(code, from: "198.51.100.20")
+            #expect(reader.status == .ok, "the reader elsewhere is let in: \(reader.text)")
+            // A right code gives its tokens back: the reader may open the link again and again.
+            for _ in 0..<12 { #expect(try await verify(code, from: "198.51.100.20").status == .ok) }
+        }
+    }
+
     /// A link's key is wrapped only to another workspace's current identity; the reader gets
     /// its own wrap and nobody else's.
     @Test(arguments: Backend.all)

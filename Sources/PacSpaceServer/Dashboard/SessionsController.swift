@@ -73,15 +73,17 @@ struct SessionsController: Sendable {
         let body = try await RequestBody.decode(request, allowed: ["currentPassword", "newPassword"])
         let current = try body.secret("currentPassword", maxBytes: 1024)
         let new = try body.secret("newPassword", minBytes: Passwords.minLength, maxBytes: Passwords.maxBytes)
-        if let wait = limiter.wait(.password, user.id, configuration.rateLimits.login, now: now) {
+        // Taken before the check, given back when it holds (as logins are).
+        let charges = [RateLimiter.Charge(limit: .password, subject: user.id, policy: configuration.rateLimits.login)]
+        if let wait = limiter.takeAll(charges, now: now) {
             throw APIError.retryLater(.tooManyRequests, "RATE_LIMITED", "Too many wrong passwords; try again in \(wait) seconds.", after: wait)
         }
-        guard try await passwords.verify(current, hash: user.passwordHash) else {
-            _ = limiter.take(.password, user.id, configuration.rateLimits.login, now: now)
+        guard try await passwords.verify(current, hash: user.passwordHash, for: user.id) else {
             throw APIError.invalid("currentPassword", "mismatch", "The current password is wrong.")
         }
+        limiter.giveBack(charges, now: now)
         guard let session = context.sessionID else { throw APIError.unauthorized("Authentication required.") }
-        try await accounts.changePassword(userID: user.id, passwordHash: try await passwords.hash(new), keeping: session, now: now)
+        try await accounts.changePassword(userID: user.id, passwordHash: try await passwords.hash(new, for: user.id), keeping: session, now: now)
         return Envelope.success(.ok, .object([]), message: "Password changed. Every other session is signed out.")
     }
 

@@ -29,8 +29,10 @@ final class RateLimiter: Sendable {
         case mail
         /// Webhook test events per tenant.
         case webhookTest = "webhook-test"
-        /// Wrong access codes per Shared Record link.
+        /// Access codes tried per Shared Record link and client address.
         case linkCode = "link-code"
+        /// Access codes tried per Shared Record link, from every address together.
+        case linkGuesses = "link-guesses"
         /// Wrong access codes per client address, over every link.
         case linkAddress = "link-address"
     }
@@ -83,6 +85,53 @@ final class RateLimiter: Sendable {
         }
         if wait != nil { refused(limit) }
         return wait
+    }
+
+    /// One bucket of a ``takeAll(_:now:)``.
+    struct Charge: Sendable {
+        let limit: Limit
+        let subject: String
+        let policy: Policy
+    }
+
+    /// Takes a token from every bucket of `charges`, or from none: nil when all allow it,
+    /// else the longest wait. For an attempt before slow work (a password or code check):
+    /// each request holds its token while it waits for the check, so requests sent at once
+    /// cannot all pass a count that only their failures would raise (issue 25: 60 code
+    /// checks instead of 10, 30 password guesses instead of 10). ``giveBack(_:now:)``
+    /// returns the tokens of an attempt that succeeded.
+    func takeAll(_ charges: [Charge], now: Int64) -> Int? {
+        let refusal = full.withLock { buckets -> (Limit, Int)? in
+            var longest: (Limit, Int)?
+            for charge in charges {
+                let start = max(buckets[charge.limit.rawValue + ":" + charge.subject] ?? now, now)
+                if let wait = Self.wait(start, charge.policy, now), wait > longest?.1 ?? 0 { longest = (charge.limit, wait) }
+            }
+            if longest != nil { return longest }
+            for charge in charges {
+                let key = charge.limit.rawValue + ":" + charge.subject
+                let start = max(buckets[key] ?? now, now)
+                if buckets[key] == nil, buckets.count >= capacity { Self.shed(&buckets, now: now, keep: capacity / 2) }
+                buckets[key] = start + charge.policy.intervalMillis
+            }
+            return nil
+        }
+        guard let refusal else { return nil }
+        refused(refusal.0)
+        return refusal.1
+    }
+
+    /// Returns the tokens ``takeAll(_:now:)`` took for an attempt that succeeded: only
+    /// failures count against these limits.
+    func giveBack(_ charges: [Charge], now: Int64) {
+        full.withLock { buckets in
+            for charge in charges {
+                let key = charge.limit.rawValue + ":" + charge.subject
+                guard let next = buckets[key] else { continue }
+                let back = next - charge.policy.intervalMillis
+                buckets[key] = back > now ? back : nil
+            }
+        }
     }
 
     /// Whether a request of `subject` would be refused now (seconds to wait), without counting it.

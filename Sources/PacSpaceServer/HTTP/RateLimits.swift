@@ -25,14 +25,21 @@ public struct RateLimits: Sendable {
     /// address: 10, then one every 90 s (40 an hour). A six-character code has 31^6 ≈ 887
     /// million values; at 40 guesses an hour, finding one takes about 1,270 years on average.
     var linkCode = RateLimiter.Policy(burst: 10, intervalMillis: 90_000)
+    /// Access codes tried on one Shared Record link from every address together
+    /// (`…_LINK_GUESSES`): 60, then one every 6 s. The per-address limits above keep any one
+    /// client from locking a link's readers out; this caps a guesser with many addresses at
+    /// 600 codes an hour (about 84 years to find one on average), while a reader who meets a
+    /// flood waits seconds, not hours (docs/records.md, "Shared Record links").
+    var linkGuesses = RateLimiter.Policy(burst: 60, intervalMillis: 6_000)
 
     public init() {}
 
-    /// Reads `PACSPACE_RATE_LIMIT_KEY`, `…_AUTH_FAILURES`, `…_AUTH_ROUTES`, `…_LOGIN`, `…_MAIL`, `…_PAGES`, `…_LINK_CODE`.
+    /// Reads `PACSPACE_RATE_LIMIT_KEY`, `…_AUTH_FAILURES`, `…_AUTH_ROUTES`, `…_LOGIN`, `…_MAIL`, `…_PAGES`, `…_LINK_CODE`,
+    /// `…_LINK_GUESSES`.
     mutating func apply(environment: [String: String]) throws {
         let names: [(String, WritableKeyPath<RateLimits, RateLimiter.Policy>)] = [
             ("KEY", \.apiKey), ("AUTH_FAILURES", \.authFailures), ("AUTH_ROUTES", \.authRoutes), ("LOGIN", \.login), ("MAIL", \.mail),
-            ("PAGES", \.pages), ("LINK_CODE", \.linkCode),
+            ("PAGES", \.pages), ("LINK_CODE", \.linkCode), ("LINK_GUESSES", \.linkGuesses),
         ]
         for (name, path) in names {
             guard let value = environment["PACSPACE_RATE_LIMIT_" + name] else { continue }

@@ -38,7 +38,7 @@ struct RecordLinksController: Sendable {
         // TWO_TIER unless told otherwise: the link, then its code.
         let code = try body.optionalBool("accessCode") == false ? nil : Self.newCode()
         var codeHash: String?
-        if let code { codeHash = try await passwords.hash(code) }
+        if let code { codeHash = try await passwords.hash(code, for: key.environmentID) }
         let link: RecordLinkStore.Link
         do {
             link = try await links.create(

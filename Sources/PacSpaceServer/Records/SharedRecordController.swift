@@ -14,7 +14,7 @@ struct SharedRecordController: Sendable {
     let receipts: ReceiptReader
     let passwords: Passwords
     let limiter: RateLimiter
-    let policy: RateLimiter.Policy
+    let limits: RateLimits
     let secureCookies: Bool
     let now: @Sendable () -> Int64
 
@@ -41,9 +41,12 @@ struct SharedRecordController: Sendable {
         }
     }
 
-    /// `{factor: "ACCESS_HINT", value}`: the link's access code. Wrong codes are limited per
-    /// link and per client address (``RateLimits/linkCode``); a right one is answered with a
-    /// cookie that opens the link for an hour.
+    /// `{factor: "ACCESS_HINT", value}`: the link's access code. Tries are limited per client
+    /// address (over every link, and on this link: ``RateLimits/linkCode``) and per link from
+    /// every address together (``RateLimits/linkGuesses``), each taken before the check and
+    /// given back when the code is right; a right one is answered with a cookie that opens
+    /// the link for an hour. So one client cannot lock a link's readers out (its own limits
+    /// stop it long before the link's), and many clients guess at most 600 codes an hour.
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
         let link = try await openLink(context)
         let body = try await RequestBody.decode(request, allowed: ["factor", "value"])
@@ -56,16 +59,18 @@ struct SharedRecordController: Sendable {
         }
         let address = RateLimiter.key(address: context.clientAddress)
         let at = now()
-        if let wait = limiter.wait(.linkCode, link.handle, policy, now: at) ?? limiter.wait(.linkAddress, address, policy, now: at) {
-            throw APIError.rateLimited(after: wait)
-        }
+        let charges = [
+            RateLimiter.Charge(limit: .linkAddress, subject: address, policy: limits.linkCode),
+            RateLimiter.Charge(limit: .linkCode, subject: link.handle + "|" + address, policy: limits.linkCode),
+            RateLimiter.Charge(limit: .linkGuesses, subject: link.handle, policy: limits.linkGuesses),
+        ]
+        if let wait = limiter.takeAll(charges, now: at) { throw APIError.rateLimited(after: wait) }
         let code = value.uppercased().filter { $0 != " " && $0 != "-" }
         let wellFormed = code.count == RecordLinksController.codeLength && code.allSatisfy(RecordLinksController.codeAlphabet.contains)
-        guard wellFormed, try await passwords.verify(code, hash: hash) else {
-            _ = limiter.take(.linkCode, link.handle, policy, now: at)
-            _ = limiter.take(.linkAddress, address, policy, now: at)
+        guard wellFormed, try await passwords.verify(code, hash: hash, for: address) else {
             throw APIError(.forbidden, "RECORD_LINK_ACCESS_DENIED", "That is not this link's access code.")
         }
+        limiter.giveBack(charges, now: at)
         let token = Identifier.token(bytes: 32)
         try await links.openSession(handle: link.handle, tokenHash: Hash.sha256(Array(token.utf8)), expiresAt: at + Self.sessionMillis, now: at)
         var response = Envelope.success(.ok, ["handle": .string(link.handle), "verified": true, "accessMode": "TWO_TIER"])
