@@ -299,11 +299,15 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     inProcess.set(router.buildResponder())
 
     let requestTimeout = TimeAmount(configuration.httpRequestTimeout)
+    let peers = PeerConnections(
+        limit: configuration.maxConnectionsPerAddress ?? max(16, configuration.maxConnections / 8),
+        trusted: configuration.trustedProxies
+    )
     var app = Application(
         router: router,
         server: .http1(
             configuration: .init(
-                additionalChannelHandlers: [RequestDeadline(limit: requestTimeout)],
+                additionalChannelHandlers: [peers.handler(), RequestDeadline(limit: requestTimeout)],
                 idleTimeout: TimeAmount(configuration.httpIdleTimeout)
             )
         ),

@@ -90,6 +90,9 @@ public struct ServerConfiguration: Sendable {
     /// in the kernel's backlog. Default: 4,096, or less to stay 128 below the process's
     /// open-file limit (`ulimit -n`), which the database and log files share.
     public var maxConnections = ServerConfiguration.defaultMaxConnections()
+    /// Open connections one client address may hold (`PACSPACE_MAX_CONNECTIONS_PER_ADDRESS`);
+    /// nil: an eighth of ``maxConnections``, at least 16 (PeerConnections).
+    public var maxConnectionsPerAddress: Int?
     /// Milliseconds since the epoch; injected so tests control time.
     public var now: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
@@ -222,6 +225,12 @@ public struct ServerConfiguration: Sendable {
                 throw ConfigurationError("PACSPACE_MAX_CONNECTIONS must be 1...1000000")
             }
             maxConnections = count
+        }
+        if let value = environment["PACSPACE_MAX_CONNECTIONS_PER_ADDRESS"] {
+            guard let count = Int(value), (1...1_000_000).contains(count) else {
+                throw ConfigurationError("PACSPACE_MAX_CONNECTIONS_PER_ADDRESS must be 1...1000000")
+            }
+            maxConnectionsPerAddress = count
         }
         if let value = environment["PACSPACE_BCRYPT_COST"] {
             guard let cost = Int(value), (4...31).contains(cost) else { throw ConfigurationError("PACSPACE_BCRYPT_COST must be 4...31") }

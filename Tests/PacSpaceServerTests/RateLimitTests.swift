@@ -232,6 +232,26 @@ import Testing
         }
     }
 
+    /// One client address holds at most its share of the connections: past it a new one is
+    /// closed at once, and another address is still answered (issue 25: one client holding
+    /// every slot left another address unanswered for 25 s).
+    @Test func oneAddressHoldsItsShareOfTheConnectionsOnly() async throws {
+        var server = TestServer()
+        server.configuration.maxConnectionsPerAddress = 4
+        try await server.run { api in
+            guard let port = api.client.port else { throw TestFailure("no port") }
+            var held = try (0..<4).map { _ in try RawConnection(port: port, from: "127.0.0.5") }
+            try await Task.sleep(for: .milliseconds(200))
+            let over = try RawConnection(port: port, from: "127.0.0.5")
+            #expect(try await over.waitClosed(within: .seconds(5)), "the fifth from one address is closed")
+            #expect(try await RawConnection(port: port, from: "127.0.0.6").status(of: "GET", "/healthz", body: "") == 200)
+            held.removeLast()
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await RawConnection(port: port, from: "127.0.0.5").status(of: "GET", "/healthz", body: "") == 200, "a freed slot")
+            #expect(held.count == 3)
+        }
+    }
+
     /// One address holds at most its share of the bcrypt queue: past Passwords.maxPerOwner
     /// checks in flight its next one is refused at once (503), while another address is
     /// still checked (issue 25: one address filled the queue and another user's login took
