@@ -116,6 +116,15 @@ import Testing
             _ = try await other.login(api, account)
             let foreign = try await other.post(api, "/app/keys", [("name", "x"), ("environment", "test")], csrfFrom: keys)
             #expect(foreign.status == .forbidden)
+            // A CSRF cookie planted from a sibling domain, with the field a signed-out page gives
+            // for it: the field is bound to the session, so the victim's form is refused (issue 25).
+            var attacker = Browser()
+            let login = try await attacker.get(api, "/app/login")
+            let planted = try #require(attacker.cookies["pacspace_csrf"])
+            var victim = other
+            victim.cookies["pacspace_csrf"] = planted
+            let forged = try await victim.post(api, "/app/keys", [("name", "x"), ("environment", "test")], csrfFrom: login)
+            #expect(forged.status == .forbidden, "\(forged.status)")
             let listed = try await api.call(.get, "/dashboard/api-keys", token: account.accessToken)
             #expect(listed.data["total"] == 1, "no refused form created a key")
 

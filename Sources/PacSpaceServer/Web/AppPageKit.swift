@@ -20,10 +20,11 @@ struct AppPageKit: Sendable {
         return me
     }
 
-    /// The form of a POST, after its CSRF field is checked (403 otherwise).
-    func form(_ request: Request) async throws -> FormBody {
+    /// The form of a POST, after its CSRF field is checked (403 otherwise): bound to the
+    /// session, unless `signedOut` (the login, sign-up and password-reset forms).
+    func form(_ request: Request, signedOut: Bool = false) async throws -> FormBody {
         let form = try await FormBody.decode(request)
-        guard web.csrfHolds(form["csrf"], request) else {
+        guard web.csrfHolds(form["csrf"], request, signedIn: !signedOut) else {
             throw APIError.forbidden("This form has expired or did not come from this site; reload the page and send it again.")
         }
         return form
@@ -48,7 +49,7 @@ struct AppPageKit: Sendable {
             setCookie = fresh.header
             csrfCookie = fresh.value
         }
-        values["csrf"] = web.csrfField(for: csrfCookie)
+        values["csrf"] = web.csrfField(for: csrfCookie, in: request, signedIn: me != nil)
         if let me {
             var nav: [String: Any] = ["email": me.user.email]
             if let current { nav[current] = true }

@@ -26,7 +26,7 @@ struct SignInPagesController: Sendable {
     }
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let form = try await kit.form(request)
+        let form = try await kit.form(request, signedOut: true)
         let answer = try await kit.api.call(
             .post,
             "/dashboard/auth/login",
@@ -54,7 +54,7 @@ struct SignInPagesController: Sendable {
     }
 
     @Sendable func signup(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let form = try await kit.form(request)
+        let form = try await kit.form(request, signedOut: true)
         let fields = ["email", "password", "firstName", "lastName", "companyName"]
         let answer = try await kit.api.call(.post, "/dashboard/auth/register", body: form.json(fields, omitEmpty: false), context: context)
         guard answer.ok else {
@@ -98,7 +98,7 @@ struct SignInPagesController: Sendable {
     }
 
     @Sendable func forgot(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let form = try await kit.form(request)
+        let form = try await kit.form(request, signedOut: true)
         let answer = try await kit.api.call(.post, "/dashboard/auth/forgot-password", body: form.json(["email"], omitEmpty: false), context: context)
         guard answer.ok else {
             let values: [String: Any] = ["heading": "Forgot your password?", "forgot": true, "error": answer.message]
@@ -113,7 +113,7 @@ struct SignInPagesController: Sendable {
     }
 
     @Sendable func reset(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let form = try await kit.form(request)
+        let form = try await kit.form(request, signedOut: true)
         let answer = try await kit.api.call(
             .post,
             "/dashboard/auth/reset-password",

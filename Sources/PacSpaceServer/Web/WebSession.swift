@@ -13,8 +13,11 @@ import PacSpaceStore
 /// fixation), and logging out ends the session on the server.
 ///
 /// Forms carry `csrf`: HMAC-SHA256, under a key derived from the master key, of a random
-/// value in a second cookie — a page of another site can neither read that cookie nor
-/// compute the field, and a cookie planted by a sibling domain cannot be given a valid one.
+/// value in a second cookie and of the session it is sent with — a page of another site
+/// can neither read that cookie nor compute the field. Bound to the session (issue 25):
+/// before, whoever planted a CSRF cookie from a sibling domain could read its field off a
+/// signed-out page and forge a signed-in user's form (a key was created that way); now the
+/// field of a signed-in form also needs the session cookie, which no other site can read.
 struct WebSession: Sendable {
     static let sessionCookie = "pacspace_session"
     static let csrfCookie = "pacspace_csrf"
@@ -99,14 +102,19 @@ struct WebSession: Sendable {
 
     // MARK: CSRF
 
-    /// The form field for the CSRF cookie's value.
-    func csrfField(for cookieValue: String) -> String {
-        Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(cookieValue.utf8), using: csrfKey).prefix(16))
+    /// The form field for the CSRF cookie's value: HMAC over the value, 0x00 and the SHA-256
+    /// of the request's session cookie for a signed-in form (of "" for a signed-out one:
+    /// logging in, signing up, asking for a reset act on no session).
+    func csrfField(for cookieValue: String, in request: Request, signedIn: Bool) -> String {
+        let session = signedIn ? Self.cookie(Self.sessionCookie, in: request) ?? "" : ""
+        let message = Array(cookieValue.utf8) + [0] + Hash.sha256(Array(session.utf8)).bytes
+        return Hex.encode(HMAC<SHA256>.authenticationCode(for: message, using: csrfKey).prefix(16))
     }
 
-    /// Whether the form's `csrf` matches the request's CSRF cookie (constant time).
-    func csrfHolds(_ field: String?, _ request: Request) -> Bool {
+    /// Whether the form's `csrf` matches the request's CSRF cookie (and, signed in, its
+    /// session), in constant time.
+    func csrfHolds(_ field: String?, _ request: Request, signedIn: Bool) -> Bool {
         guard let field, let cookie = Self.cookie(Self.csrfCookie, in: request), !cookie.isEmpty, cookie.utf8.count <= 64 else { return false }
-        return ConstantTime.equals(Array(field.utf8), Array(csrfField(for: cookie).utf8))
+        return ConstantTime.equals(Array(field.utf8), Array(csrfField(for: cookie, in: request, signedIn: signedIn).utf8))
     }
 }
