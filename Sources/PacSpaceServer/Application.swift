@@ -253,7 +253,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     )
     RecordKeysController(keys: recordKeys, now: configuration.now)
         .addRoutes(to: router.group("api/v1/records").add(middleware: keyCheck))
-    let deliveries = WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, now: configuration.now)
+    let deliveries = WebhookDeliveriesController(outbox: webhookOutbox, dispatcher: dispatcher, limiter: limiter, now: configuration.now)
     deliveries.addRoutes(to: balance)
     deliveries.addDashboardRoutes(to: router, auth: auth)
     LogController(environments: environments, log: log, deltas: deltas, receipts: receipts).addRoutes(to: router)

@@ -280,6 +280,22 @@ import Testing
                 )
                 #expect(overlap.verifies(newSecret) && overlap.verifies(oldSecret))
                 #expect(overlap.json["environment"] == "mainnet")
+
+                // Manual retries count with test events (issue 25: retrying a test event stepped
+                // around the limit): two sends so far, eight more retries, then 429.
+                var sends: [HTTPResponse.Status] = []
+                for _ in 0..<9 {
+                    let retried = try await api.call(
+                        .post,
+                        "/dashboard/webhook-deliveries/\(secondID)/retry",
+                        body: "{}",
+                        token: account.accessToken,
+                        headers: [HTTPField.Name("X-Environment") ?? .via: "mainnet"]
+                    )
+                    sends.append(retried.status)
+                }
+                #expect(sends.filter { $0 == .tooManyRequests }.count == 1, "\(sends)")
+                #expect(sends.last == .tooManyRequests)
             }
         }
     }

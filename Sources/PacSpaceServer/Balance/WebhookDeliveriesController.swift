@@ -10,6 +10,8 @@ import PacSpaceStore
 struct WebhookDeliveriesController: Sendable {
     let outbox: WebhookOutbox
     let dispatcher: WebhookDispatcher
+    /// Manual sends per tenant: a retry is one, as a test event is (``WebhooksController/testPolicy``).
+    let limiter: RateLimiter
     let now: @Sendable () -> Int64
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
@@ -72,6 +74,16 @@ struct WebhookDeliveriesController: Sendable {
     private func retry(_ request: Request, context: AppRequestContext, tenantID: String, environment: EnvironmentName) async throws -> Response {
         _ = try await RequestBody.decodeOptional(request, allowed: [])
         let eventID = try context.pathParameter("eventId")
+        // A retry sends again at once, as a test event does, and counts with them: retrying
+        // a test event stepped around the test limit (issue 25).
+        if let wait = limiter.take(.webhookTest, tenantID, WebhooksController.testPolicy, now: now()) {
+            throw APIError.retryLater(
+                .tooManyRequests,
+                "RATE_LIMITED",
+                "At most \(WebhooksController.testsPerMinute) test events and manual retries per minute; retry in \(wait) s.",
+                after: wait
+            )
+        }
         switch try await outbox.retry(eventID: eventID, tenantID: tenantID, environment: environment, now: now()) {
         case .notFound:
             throw APIError.notFound("No webhook event \(eventID) in this environment.")

@@ -27,7 +27,7 @@ final class RateLimiter: Sendable {
         case password
         /// Mails of one kind per recipient.
         case mail
-        /// Webhook test events per tenant.
+        /// Webhook test events and manual retries per tenant.
         case webhookTest = "webhook-test"
         /// Access codes tried per Shared Record link and client address.
         case linkCode = "link-code"
