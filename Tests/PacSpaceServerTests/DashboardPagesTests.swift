@@ -15,6 +15,7 @@ import Testing
 
         var header: HTTPFields {
             var fields = HTTPFields()
+            fields[.userAgent] = "TestBrowser/1.0"
             if !cookies.isEmpty { fields[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
             return fields
         }
@@ -90,6 +91,7 @@ import Testing
             // The page's session is an API session: listed, and ended by logout on the server.
             let listed = try await api.call(.get, "/dashboard/auth/sessions", token: account.accessToken)
             #expect(listed.data["sessions"]?.count == 2)
+            #expect(listed.text.contains("TestBrowser/1.0"), "the page's session keeps the browser's user agent: \(listed.text)")
             let stolen = browser.cookies
             let out = try await browser.post(api, "/app/logout", [], csrfFrom: home)
             #expect(out.status == .seeOther && out.headers[.location] == "/app/login" && browser.cookies["pacspace_session"] == nil)

@@ -65,7 +65,7 @@ final class InProcessAPI: Sendable {
     ) async throws -> Response {
         guard let responder = responder.withLock({ $0 }) else { throw APIError(.serviceUnavailable, "STARTING", "The server is starting.") }
         var headers = extra
-        headers[.userAgent] = "PacSpace dashboard"
+        if headers[.userAgent] == nil { headers[.userAgent] = "PacSpace dashboard" }
         if let token { headers[.authorization] = "Bearer \(token)" }
         var bytes = ByteBuffer()
         if let body {

@@ -27,10 +27,14 @@ struct SignInPagesController: Sendable {
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let form = try await kit.form(request, signedOut: true)
+        // The session is the browser's: it is listed with the browser's user agent.
+        var headers = HTTPFields()
+        if let agent = request.headers[.userAgent] { headers[.userAgent] = agent }
         let answer = try await kit.api.call(
             .post,
             "/dashboard/auth/login",
             body: form.json(["email", "password"], omitEmpty: false),
+            headers: headers,
             context: context
         )
         guard answer.ok, let refreshToken = answer.data["refreshToken"]?.text else {
