@@ -96,13 +96,28 @@ public struct IngestAnswer: Sendable, Equatable {
             )
         }
 
+        /// Past a customer's or the environment's bound. The environment's is named as such
+        /// (issue 25): a provider whose environment reaches it is told which total, and that
+        /// deltas back toward zero are still taken — the bound keeps every sum a read takes
+        /// inside 64 bits, so it is kept rather than widened (docs/api.md, "Amounts").
         static func outOfRange(_ scope: IngestOutcome.TotalScope) -> Refusal {
-            let whose = scope == .customer ? "the customer's balance" : "the environment's total"
-            return Refusal(
-                status: 422,
-                code: "BALANCE_OUT_OF_RANGE",
-                message: "This delta would take \(whose) (the sum of every accepted delta) beyond ±\(Amount.maxTotal); nothing was stored."
-            )
+            switch scope {
+            case .customer:
+                Refusal(
+                    status: 422,
+                    code: "BALANCE_OUT_OF_RANGE",
+                    message: "This delta would take the customer's balance (the sum of every accepted delta) beyond ±\(Amount.maxTotal); "
+                        + "nothing was stored."
+                )
+            case .environment:
+                Refusal(
+                    status: 422,
+                    code: "BALANCE_OUT_OF_RANGE",
+                    message: "This delta would take the environment's total (the sum of every delta accepted in it, over all its customers) "
+                        + "beyond ±\(Amount.maxTotal), the widest total the server keeps (GET /api/v1/balance/limits: maxRunningTotal); "
+                        + "nothing was stored. Deltas that bring the total back toward zero are still accepted."
+                )
+            }
         }
 
         /// The refusal an outcome is, or nil for a stored (or repeated) delta.

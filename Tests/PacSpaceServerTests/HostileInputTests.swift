@@ -82,6 +82,25 @@ import Testing
     /// the delta that would leave it is refused with 422, the rest of the batch is stored,
     /// and every read of the full customer and environment answers. (SQLite only: 4,000 real
     /// deltas; the bound is engine-independent Swift, and the simulation covers the store.)
+    /// The environment's own bound: two customers at half the bound each fill it; a third
+    /// customer's credit is refused with a message that names the environment's total, and
+    /// a debit is still taken.
+    @Test func theEnvironmentsTotalIsNamedWhenItIsFull() async throws {
+        try await TestServer().run { api in
+            let key = try await api.apiKey(try await api.account())
+            for customer in ["a", "b"] {
+                let item = #"{"customerId":"\#(customer)","delta":1000000000,"reason":"max"}"#
+                let batch = #"{"deltas":[\#(Array(repeating: item, count: 1000).joined(separator: ","))]}"#
+                for _ in 0..<2 { #expect(try await api.balance(.post, "/delta/batch", key: key, body: batch).data["totalQueued"] == 1000) }
+            }
+            let over = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"one more"}"#)
+            #expect(over.status == .unprocessableContent && over.errorCode == "BALANCE_OUT_OF_RANGE")
+            #expect(over.errorMessage?.contains("the environment's total") == true && over.errorMessage?.contains("maxRunningTotal") == true)
+            let debit = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":-1,"reason":"back"}"#)
+            #expect(debit.status == .created)
+        }
+    }
+
     @Test func runningTotalsStayInsideTheirBound() async throws {
         try await TestServer().run { api in
             let account = try await api.account()
