@@ -324,6 +324,7 @@ import Testing
                 body: #"{"version":1}"#,
                 credential: .key(key)
             ),
+            Probe(method: .delete, path: "\(base)/holdings/\(holder)", route: "DELETE \(base)/holdings/{holderId}", credential: .key(key)),
         ]
     }
 

@@ -305,8 +305,9 @@ import Testing
         }
     }
 
-    /// A holder has at most 512 wraps (a record holder gets one per re-key of its record);
-    /// replacing one it has is not a new one.
+    /// A holder has at most 512 wraps (a record holder gets one per re-key of its record),
+    /// and 16 until it has confirmed one; replacing one it has is not a new one. The holder
+    /// may throw a holding away.
     @Test func wrapsStopAtTheirBound() async throws {
         var server = TestServer()
         server.configuration.rateLimits.apiKey = RateLimiter.Policy(burst: 2_000, intervalMillis: 1)  // 514 writes at once
@@ -324,9 +325,23 @@ import Testing
                 let body = #"{"rkid":"\#(String(format: "%064x", index))","pinnedId":"\#(Self.publicKeyID(2))","wrap":\#(Self.wrap)}"#
                 return try await api.record(.put, "encryption/holders/\(holderID)/wraps", key: owner, body: body)
             }
-            for index in 1...512 { #expect(try await wrap(index).status == .ok) }
+            // Until the holder confirms one, an owner leaves at most 16 wraps with it (issue 25:
+            // anyone may name anyone a holder).
+            for index in 1...16 { #expect(try await wrap(index).status == .ok) }
+            #expect(try await wrap(17).errorCode == "RECORDS_LIMIT_REACHED")
+            #expect(try await wrap(16).status == .ok)  // the same rkid again replaces its wrap
+            let kid = String(repeating: "c", count: 64)
+            #expect(try await api.record(.post, "encryption/holdings/\(holderID)/confirm", key: holder, body: #"{"kid":"\#(kid)"}"#).status == .ok)
+            for index in 17...512 { #expect(try await wrap(index).status == .ok) }
             #expect(try await wrap(513).errorCode == "RECORDS_LIMIT_REACHED")
-            #expect(try await wrap(512).status == .ok)  // the same rkid again replaces its wrap
+            #expect(try await wrap(512).status == .ok)
+            // The holder throws the holding away: its wraps are gone, the owner sees it removed.
+            #expect(try await api.record(.delete, "encryption/holdings/\(holderID)", key: owner).errorCode == "RECORDS_HOLDING_NOT_FOUND")
+            #expect(try await api.record(.delete, "encryption/holdings/\(holderID)", key: holder).status == .ok)
+            #expect(try await api.record(.get, "encryption/holdings", key: holder).data["holdings"] == .array([]))
+            #expect(try await api.record(.get, "encryption/holders", key: owner).data["holders"]?[0]?["removedAt"] != .null)
+            #expect(try await wrap(1).errorCode == "RECORDS_HOLDER_NOT_FOUND")
+            #expect(try await api.record(.delete, "encryption/holdings/\(holderID)", key: holder).status == .notFound)
         }
     }
 

@@ -164,6 +164,7 @@ extension RouteBudget {
         "GET /api/v1/records/encryption/holdings": .page(64, of: 512 * 10 * kib, "wraps held: 512 per holder"),
         "POST /api/v1/records/encryption/holdings/{holderId}/confirm": .one(),
         "POST /api/v1/records/encryption/holdings/{holderId}/refuse": .one(),
+        "DELETE /api/v1/records/encryption/holdings/{holderId}": .one(),
     ]
 
     private static let publicPages: [String: RouteBudget] = [

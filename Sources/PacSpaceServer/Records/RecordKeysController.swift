@@ -30,6 +30,7 @@ struct RecordKeysController: Sendable {
         group.get("encryption/holdings", use: holdings)
         group.post("encryption/holdings/:holderId/confirm", use: confirm)
         group.post("encryption/holdings/:holderId/refuse", use: refuse)
+        group.delete("encryption/holdings/:holderId", use: dismiss)
     }
 
     // MARK: Identity
@@ -267,6 +268,17 @@ struct RecordKeysController: Sendable {
                 )
             ]
         )
+    }
+
+    /// The holding removed by the workspace that holds it: wraps it never asked for, from an
+    /// owner it does not know, are its to throw away.
+    @Sendable func dismiss(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let key = try context.requireKey()
+        let id = try context.pathParameter("holderId")
+        guard try await keys.dismiss(holderEnvironmentID: key.environmentID, holderID: id, now: now()) else {
+            throw APIError(.notFound, "RECORDS_HOLDING_NOT_FOUND", "This workspace holds nothing under that holder id.")
+        }
+        return Envelope.success(.ok, ["holderId": .string(id), "removed": true])
     }
 
     @Sendable func confirm(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -200,20 +200,49 @@ extension RecordKeyStore {
                     db
                 )
             else { throw Refusal.limitReached("\(Self.maxWrapsPerHolder) wraps for one holder") }
-            try await Self.storeWrap(holderID, slot, pinnedID: pinnedID, wrap: wrap, now: now, db)
+            try await Self.storeWrap(holderID, slot, pinnedID: pinnedID, wrap: wrap, now: now, database.dialect, db)
         }
     }
 
+    /// Stores a wrap for the holder row `holderID`. While its workspace has confirmed none of
+    /// the owner's wraps, the owner's wraps with it are counted (all its holder rows naming
+    /// that workspace) and held to ``maxUnconfirmedWrapsPerOwner``.
     static func storeWrap(
         _ holderID: String,
         _ slot: WrapSlot,
         pinnedID: String,
         wrap: JSONValue,
         now: Int64,
+        _ dialect: Database.Dialect,
         _ db: any SQLDatabase
     )
         async throws
     {
+        guard
+            let pair = try await db.raw(
+                "SELECT environment_id, holder_environment_id FROM record_holders WHERE holder_id = \(bind: holderID)"
+            ).first()
+        else { throw Refusal.holderNotFound }
+        let owner = try pair.decode(column: "environment_id", as: String.self)
+        let holder = try pair.decode(column: "holder_environment_id", as: String.self)
+        let between: SQLQueryString = """
+            record_holder_wraps w JOIN record_holders h ON h.holder_id = w.holder_id
+            WHERE h.environment_id = \(bind: owner) AND h.holder_environment_id = \(bind: holder)
+            """
+        let accepted = try await Quota.count(between + " AND w.state = 'confirmed'", db) > 0
+        if !accepted {
+            guard
+                try await Quota.hasRoom(
+                    Int64(Self.maxUnconfirmedWrapsPerOwner),
+                    counting: between + " AND h.removed_at IS NULL AND NOT (w.holder_id = \(bind: holderID) AND w.slot = \(bind: slot.key))",
+                    owner: "environments WHERE id = \(bind: owner)",
+                    dialect,
+                    db
+                )
+            else {
+                throw Refusal.limitReached("\(Self.maxUnconfirmedWrapsPerOwner) wraps waiting for that workspace to confirm one")
+            }
+        }
         var version: Int64?
         var rkid: String?
         switch slot {
@@ -279,6 +308,24 @@ extension RecordKeyStore {
                 let holder = try Holder(row: row)
                 return (holder, try row.decode(column: "owner_tenant_id", as: String.self), byHolder[holder.holderID] ?? [])
             }
+        }
+    }
+
+    /// The holding `holderID` removed by the workspace that holds it (issue 25): it holds
+    /// nothing of that owner's any more, its wraps are deleted, and the owner sees the holder
+    /// removed. False when the environment holds no such holding.
+    public func dismiss(holderEnvironmentID: String, holderID: String, now: Int64) async throws -> Bool {
+        try await database.transaction { db in
+            guard
+                try await db.raw(
+                    """
+                    UPDATE record_holders SET removed_at = \(bind: now) WHERE holder_id = \(bind: holderID)
+                      AND holder_environment_id = \(bind: holderEnvironmentID) AND removed_at IS NULL RETURNING holder_id
+                    """
+                ).first() != nil
+            else { return false }
+            try await db.raw("DELETE FROM record_holder_wraps WHERE holder_id = \(bind: holderID)").run()
+            return true
         }
     }
 

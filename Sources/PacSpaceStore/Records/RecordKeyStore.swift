@@ -50,6 +50,12 @@ public struct RecordKeyStore: Sendable {
     public static let maxHolders = 64
     /// The most wraps one holder may have (record keys: one per re-key of its record).
     public static let maxWrapsPerHolder = 512
+    /// The most wraps one owner may leave with a workspace that has confirmed none of its
+    /// wraps yet (issue 25): anyone may name any workspace a holder, and 64 holders of 512
+    /// wraps of 8 KiB put 256 MiB in a stranger's holdings. Once the workspace confirms one,
+    /// it has accepted the owner and ``maxWrapsPerHolder`` applies; it can remove a holding
+    /// it does not want either way (``dismiss(holderEnvironmentID:holderID:now:)``).
+    public static let maxUnconfirmedWrapsPerOwner = 16
 
     // MARK: Identity
 
@@ -246,7 +252,15 @@ public struct RecordKeyStore: Sendable {
             let workspaceHolders = holders.filter { $0.scope == .workspace }
             for wrap in version.holderWraps {
                 guard workspaceHolders.contains(where: { $0.holderID == wrap.holderID }) else { throw Refusal.holderNotFound }
-                try await Self.storeWrap(wrap.holderID, .version(version.version), pinnedID: wrap.pinnedID, wrap: wrap.wrap, now: now, db)
+                try await Self.storeWrap(
+                    wrap.holderID,
+                    .version(version.version),
+                    pinnedID: wrap.pinnedID,
+                    wrap: wrap.wrap,
+                    now: now,
+                    database.dialect,
+                    db
+                )
             }
             return workspaceHolders.map(\.holderID)
         }
