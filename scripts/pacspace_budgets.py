@@ -5,7 +5,7 @@ their bytes, their time and the server process's peak memory. Used by scripts/ho
 Peak memory is the process's VmHWM, reset before each request through /proc/PID/clear_refs
 (Linux: writing 5 resets the high-water mark), so each figure is one request's own peak above
 the resident size it started from."""
-import base64, json, os, socket, time, urllib.parse, urllib.request
+import base64, concurrent.futures, hashlib, json, os, socket, time, urllib.parse, urllib.request
 
 from pacspace_harness import call
 
@@ -209,8 +209,74 @@ def probe(server, attacker, bystander, entries=100, strict=True):
         check(closed >= cap * 2 - 1, f"only {closed} of {cap * 3} connections from one address were closed")
         time.sleep(0.3)
 
+    # MEDIUM: a stranger's wraps in another workspace's holdings, capped until accepted and removable.
+    def identity(byte):
+        public = base64.urlsafe_b64encode(bytes([byte]) * 1216).rstrip(b"=").decode()
+        return {"xwingPublic": public, "seedWrap": {"version": 1, "wrap": {"v": 1, "alg": "A256GCM", "kid": "k", "iv": "A" * 16, "ct": "AAAA"}}}
+
+    def key_id(byte):
+        return hashlib.sha256(b"pacspace:public-key-id:v1\x00" + bytes([byte]) * 1216).hexdigest()
+
+    victim = {"X-Api-Key": bystander["key"]}
+    call(server.base, "PUT", "/api/v1/records/encryption/identity", identity(7), headers=victim)
+    call(server.base, "PUT", "/api/v1/records/encryption/identity", identity(8), headers=headers)
+    big_wrap = {"v": 1, "alg": "A256GCM", "kid": "k", "iv": "A" * 16, "ct": "A" * 8000}
+    stored, refused, holder_ids = 0, 0, []
+    for index in range(64):
+        named = {"workspaceId": bystander["tenant"][4:], "scope": "record", "pinnedId": key_id(7),
+                 "record": {"recordType": "machine-action-record", "entityId": f"held-{index}"}}
+        status, body = call(server.base, "POST", "/api/v1/records/encryption/holders", named, headers=headers)
+        if status not in (200, 201):
+            break
+        holder_ids.append(body["data"]["holderId"])
+        for slot in range(8):
+            status, _ = call(server.base, "PUT", f"/api/v1/records/encryption/holders/{body['data']['holderId']}/wraps",
+                             {"rkid": format(index * 8 + slot, "064x"), "pinnedId": key_id(7), "wrap": big_wrap}, headers=headers)
+            stored += status == 200
+            refused += status == 409
+    held = row("the victim's holdings after a stranger's 512 wraps", "/api/v1/records/encryption/holdings", victim, 512 * 1024)
+    rows.append((f"a stranger's wraps: {stored} stored, {refused} refused until the victim confirms one", 200, 0, 0, 0))
+    check(stored <= 16, f"a stranger left {stored} wraps with a workspace that accepted none")
+    for holder_id in holder_ids:
+        call(server.base, "DELETE", f"/api/v1/records/encryption/holdings/{holder_id}", headers=victim)
+    status, body = call(server.base, "GET", "/api/v1/records/encryption/holdings", headers=victim)
+    check(body["data"]["holdings"] == [], "the victim could not remove what a stranger stored")
+    del held
+
+    # MEDIUM: codes sent at once are counted before their check; a reader elsewhere is let in.
+    status, body = call(server.base, "POST", base + "/share", {}, headers=headers)
+    handle, code = body["data"]["handle"], body["data"]["accessCode"]
+
+    def verify(value, source):
+        connection = socket.socket()
+        connection.bind((source, 0))
+        connection.connect(("127.0.0.1", server.port))
+        payload = json.dumps({"factor": "ACCESS_HINT", "value": value}).encode()
+        connection.sendall(f"POST /api/v1/c/{handle}/access/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode() + payload)
+        connection.settimeout(30)
+        head = connection.recv(64)
+        connection.close()
+        return int(head.split()[1])
+
+    with concurrent.futures.ThreadPoolExecutor(30) as pool:
+        statuses = list(pool.map(lambda _: verify("ZZZZZZ", "127.0.0.3"), range(30)))
+    checked = sum(status in (403, 503) for status in statuses)
+    reader = verify(code, "127.0.0.4")
+    rows.append((f"30 wrong link codes at once: {checked} checked, {statuses.count(429)} refused; a reader elsewhere: {reader}",
+                 200, 0, 0, 0))
+    check(checked == 10 and reader == 200, f"link codes: {checked} checked, the reader got {reader}")
+
+    # LOW: 64 grants in force per record, held under concurrency.
+    grant_path = base + "/grants"
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        grants = list(pool.map(lambda _: call(server.base, "POST", grant_path, {"kind": "LINK"}, headers=headers)[0], range(80)))
+    rows.append((f"80 grants at once on one record: {grants.count(201)} stored, {grants.count(409)} refused", 200, 0, 0, 0))
+    check(grants.count(201) == 64, f"{grants.count(201)} grants in force on one record")
+
     # LOW and design notes: quotas, offsets, /readyz.
-    created = 1
+    # The keys the edge values made count too: the quota is on unrevoked keys.
+    created = call(server.base, "GET", "/dashboard/api-keys?limit=1", token=jwt)[1]["data"]["total"]
     while created < 101:
         status, body = call(server.base, "POST", "/dashboard/api-keys", {"environment": "test"}, jwt)
         if status != 201:

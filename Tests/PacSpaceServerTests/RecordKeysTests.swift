@@ -335,6 +335,24 @@ import Testing
             for index in 17...512 { #expect(try await wrap(index).status == .ok) }
             #expect(try await wrap(513).errorCode == "RECORDS_LIMIT_REACHED")
             #expect(try await wrap(512).status == .ok)
+            // Holdings are paged by their wraps (1,024 a page): 512 + 512 fit, one more does not.
+            func recordHolder(_ entity: String) async throws -> String {
+                let body = named.replacingOccurrences(of: #""entityId":"kept""#, with: #""entityId":"\#(entity)""#)
+                return try #require(try await api.record(.post, "encryption/holders", key: owner, body: body).data["holderId"]?.string)
+            }
+            let second = try await recordHolder("second")
+            let third = try await recordHolder("third")
+            for (id, count) in [(second, 512), (third, 1)] {
+                for index in 1...count {
+                    let body = #"{"rkid":"\#(String(format: "%064x", index))","pinnedId":"\#(Self.publicKeyID(2))","wrap":\#(Self.wrap)}"#
+                    #expect(try await api.record(.put, "encryption/holders/\(id)/wraps", key: owner, body: body).status == .ok)
+                }
+            }
+            let first = try await api.record(.get, "encryption/holdings", key: holder)
+            #expect(first.data["holdings"]?.count == 2 && first.data["nextOffset"] == 2, "\(first.text.prefix(200))")
+            let rest = try await api.record(.get, "encryption/holdings?offset=2", key: holder)
+            #expect(rest.data["holdings"]?.count == 1 && rest.data["nextOffset"] == .null)
+            for id in [second, third] { #expect(try await api.record(.delete, "encryption/holdings/\(id)", key: holder).status == .ok) }
             // The holder throws the holding away: its wraps are gone, the owner sees it removed.
             #expect(try await api.record(.delete, "encryption/holdings/\(holderID)", key: owner).errorCode == "RECORDS_HOLDING_NOT_FOUND")
             #expect(try await api.record(.delete, "encryption/holdings/\(holderID)", key: holder).status == .ok)

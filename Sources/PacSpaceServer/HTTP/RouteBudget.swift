@@ -157,11 +157,19 @@ extension RouteBudget {
         "GET /api/v1/records/encryption/workspaces/{workspaceId}/identity": .one(),
         "GET /api/v1/records/encryption/versions": .page(256, of: 512, "256 versions per workspace"),
         "PUT /api/v1/records/encryption/versions/{version}": .one(bytes: 16 * kib, rows: 128),
-        "GET /api/v1/records/encryption/holders": .page(64, of: 512 * 48, "64 holders, each with its wrap states"),
+        "GET /api/v1/records/encryption/holders": RouteBudget(
+            answerBytes: 128 * 512 * 128,
+            rows: 128 + 128 * 512,
+            bound: "64 active holders and the 64 last removed, each with at most 512 wrap states (no wraps)"
+        ),
         "POST /api/v1/records/encryption/holders": .one(),
         "DELETE /api/v1/records/encryption/holders/{holderId}": .one(),
         "PUT /api/v1/records/encryption/holders/{holderId}/wraps": .one(),
-        "GET /api/v1/records/encryption/holdings": .page(64, of: 512 * 10 * kib, "wraps held: 512 per holder"),
+        "GET /api/v1/records/encryption/holdings": RouteBudget(
+            answerBytes: 1_024 * 9 * kib + 100 * kib,
+            rows: 101 + 100 + 1_024,
+            bound: "a page of holder rows by their wraps' count (1,024 of ≤ 8 KiB), counted first; nextOffset"
+        ),
         "POST /api/v1/records/encryption/holdings/{holderId}/confirm": .one(),
         "POST /api/v1/records/encryption/holdings/{holderId}/refuse": .one(),
         "DELETE /api/v1/records/encryption/holdings/{holderId}": .one(),

@@ -244,10 +244,11 @@ struct RecordKeysController: Sendable {
 
     @Sendable func holdings(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let held = try await keys.holdings(holderEnvironmentID: key.environmentID)
+        let (held, next) = try await keys.holdings(holderEnvironmentID: key.environmentID, offset: try QueryParameters(request: request).offset())
         return Envelope.success(
             .ok,
             [
+                "nextOffset": next.map { .int($0) } ?? .null,
                 "holdings": .array(
                     held.map { holder, owner, wraps in
                         [
@@ -265,7 +266,7 @@ struct RecordKeysController: Sendable {
                             ),
                         ]
                     }
-                )
+                ),
             ]
         )
     }

@@ -55,24 +55,28 @@ extension RecordKeyStore {
         public let reason: String?
     }
 
-    /// The environment's holders, removed ones too (with `removedAt`), where each of their
-    /// wraps stands (so the owner sees a refusal), and the digest of the active ones the
-    /// client echoes when it registers a version.
+    /// The most removed holders the owner's list shows (the newest): removed ones stay
+    /// stored, and adding and removing a holder again and again must not grow the list.
+    public static let maxRemovedListed = 64
+
+    /// The environment's holders — the active ones and the ``maxRemovedListed`` most recently
+    /// removed (with `removedAt`) — where each of their wraps stands (so the owner sees a
+    /// refusal), and the digest of the active ones the client echoes when it registers a version.
     public func holders(environmentID: String) async throws -> (holders: [Holder], wraps: [String: [WrapState]], holderSet: String) {
-        try await database.read { db in
+        let listed: SQLQueryString = """
+            h.environment_id = \(bind: environmentID) AND (h.removed_at IS NULL OR h.holder_id IN (
+                SELECT holder_id FROM record_holders WHERE environment_id = \(bind: environmentID) AND removed_at IS NOT NULL
+                ORDER BY removed_at DESC, holder_id LIMIT \(bind: Self.maxRemovedListed)))
+            """
+        return try await database.read { db in
             let all = try await db.raw(
-                """
-                SELECT h.*, e.tenant_id AS holder_tenant_id FROM record_holders h JOIN environments e ON e.id = h.holder_environment_id
-                WHERE h.environment_id = \(bind: environmentID) ORDER BY h.created_at, h.holder_id
-                """
+                "SELECT h.*, e.tenant_id AS holder_tenant_id FROM record_holders h JOIN environments e ON e.id = h.holder_environment_id WHERE "
+                    + listed + " ORDER BY h.created_at, h.holder_id"
             ).all().map(Holder.init(row:))
             var wraps: [String: [WrapState]] = [:]
             for row in try await db.raw(
-                """
-                SELECT w.holder_id, w.version, w.rkid, w.state, w.reason FROM record_holder_wraps w
-                JOIN record_holders h ON h.holder_id = w.holder_id WHERE h.environment_id = \(bind: environmentID)
-                ORDER BY w.version, w.rkid
-                """
+                "SELECT w.holder_id, w.version, w.rkid, w.state, w.reason FROM record_holder_wraps w "
+                    + "JOIN record_holders h ON h.holder_id = w.holder_id WHERE " + listed + " ORDER BY w.version, w.rkid"
             ).all() {
                 wraps[try row.decode(column: "holder_id", as: String.self), default: []].append(
                     WrapState(
@@ -100,6 +104,9 @@ extension RecordKeyStore {
         try await database.transaction { db in
             let recordType = record?.recordType ?? ""
             let entityID = record?.entityID ?? ""
+            // Both environments' rows, in LockOrder's order: the owner's quota and the holder's
+            // count of owners it has not accepted are counted under them.
+            try await LockOrder.environments([environmentID, holderEnvironmentID], database.dialect, db)
             if let existing = try await db.raw(
                 """
                 SELECT * FROM record_holders WHERE environment_id = \(bind: environmentID) AND holder_environment_id = \(bind: holderEnvironmentID)
@@ -118,6 +125,22 @@ extension RecordKeyStore {
                     db
                 )
             else { throw Refusal.limitReached("\(Self.maxHolders) holders") }
+            if try await !Self.accepted(owner: environmentID, holder: holderEnvironmentID, db) {
+                guard
+                    try await Quota.hasRoom(
+                        Int64(Self.maxUnacceptedHoldings),
+                        counting: """
+                            record_holders h WHERE h.holder_environment_id = \(bind: holderEnvironmentID) AND h.removed_at IS NULL
+                              AND NOT EXISTS (SELECT 1 FROM record_holder_wraps w JOIN record_holders o ON o.holder_id = w.holder_id
+                                WHERE o.environment_id = h.environment_id AND o.holder_environment_id = h.holder_environment_id
+                                  AND w.state = 'confirmed')
+                            """,
+                        owner: "environments WHERE id = \(bind: holderEnvironmentID)",
+                        database.dialect,
+                        db
+                    )
+                else { throw Refusal.limitReached("\(Self.maxUnacceptedHoldings) holdings from owners it has not accepted") }
+            }
             guard
                 let row = try await db.raw(
                     """
@@ -225,16 +248,12 @@ extension RecordKeyStore {
         else { throw Refusal.holderNotFound }
         let owner = try pair.decode(column: "environment_id", as: String.self)
         let holder = try pair.decode(column: "holder_environment_id", as: String.self)
-        let between: SQLQueryString = """
-            record_holder_wraps w JOIN record_holders h ON h.holder_id = w.holder_id
-            WHERE h.environment_id = \(bind: owner) AND h.holder_environment_id = \(bind: holder)
-            """
-        let accepted = try await Quota.count(between + " AND w.state = 'confirmed'", db) > 0
-        if !accepted {
+        if try await !accepted(owner: owner, holder: holder, db) {
             guard
                 try await Quota.hasRoom(
                     Int64(Self.maxUnconfirmedWrapsPerOwner),
-                    counting: between + " AND h.removed_at IS NULL AND NOT (w.holder_id = \(bind: holderID) AND w.slot = \(bind: slot.key))",
+                    counting: wrapsBetween(owner: owner, holder: holder)
+                        + " AND h.removed_at IS NULL AND NOT (w.holder_id = \(bind: holderID) AND w.slot = \(bind: slot.key))",
                     owner: "environments WHERE id = \(bind: owner)",
                     dialect,
                     db
@@ -273,23 +292,52 @@ extension RecordKeyStore {
         public let reason: String?
     }
 
-    /// What the environment holds for others: each active holder row naming it, with its
-    /// owner's tenant and every wrap stored for it.
-    public func holdings(holderEnvironmentID: String) async throws -> [(holder: Holder, ownerTenantID: String, wraps: [HeldWrap])] {
+    /// The most wraps one page of holdings carries (each at most 8 KiB): a workspace may hold
+    /// for many owners, 512 wraps a holder, and the answer is sized by its wraps, counted
+    /// before they are loaded (docs/api.md, "Budgets").
+    public static let maxWrapsPerHoldingsPage = 1_024
+
+    /// A page of what the environment holds for others, from the `offset`-th active holder
+    /// row naming it: each row with its owner's tenant and every wrap stored for it, as many
+    /// rows as ``maxWrapsPerHoldingsPage`` allows (at least one, at most 100); `next` is the
+    /// next page's offset while rows remain.
+    public func holdings(
+        holderEnvironmentID: String,
+        offset: Int = 0
+    ) async throws
+        -> (holdings: [(holder: Holder, ownerTenantID: String, wraps: [HeldWrap])], next: Int?)
+    {
         try await database.read { db in
-            let holders = try await db.raw(
+            let sizes = try await db.raw(
                 """
-                SELECT h.*, e.tenant_id AS owner_tenant_id FROM record_holders h JOIN environments e ON e.id = h.environment_id
-                WHERE h.holder_environment_id = \(bind: holderEnvironmentID) AND h.removed_at IS NULL ORDER BY h.created_at, h.holder_id
+                SELECT h.holder_id, (SELECT COUNT(*) FROM record_holder_wraps w WHERE w.holder_id = h.holder_id) AS wraps
+                FROM record_holders h WHERE h.holder_environment_id = \(bind: holderEnvironmentID) AND h.removed_at IS NULL
+                ORDER BY h.created_at, h.holder_id LIMIT 101 OFFSET \(bind: offset)
                 """
             ).all()
-            // Every wrap of every holder row in one query (a workspace may hold for many owners).
+            var chosen: [String] = []
+            var total: Int64 = 0
+            for row in sizes.prefix(100) {
+                total += try row.decode(column: "wraps", as: Int64.self)
+                if !chosen.isEmpty, total > Int64(Self.maxWrapsPerHoldingsPage) { break }
+                chosen.append(try row.decode(column: "holder_id", as: String.self))
+            }
+            let next = chosen.count < sizes.count ? offset + chosen.count : nil
+            guard !chosen.isEmpty else { return ([], nil) }
+            var ids: SQLQueryString = "("
+            for (index, id) in chosen.enumerated() { ids += index == 0 ? "\(bind: id)" : ", \(bind: id)" }
+            ids += ")"
+            let holders = try await db.raw(
+                "SELECT h.*, e.tenant_id AS owner_tenant_id FROM record_holders h JOIN environments e ON e.id = h.environment_id "
+                    + "WHERE h.holder_id IN " + ids + " ORDER BY h.created_at, h.holder_id"
+            ).all()
+            // Every wrap of the page's holder rows in one query (a workspace may hold for many owners).
             let wraps = try await db.raw(
                 """
                 SELECT w.*, v.kid FROM record_holder_wraps w JOIN record_holders h ON h.holder_id = w.holder_id
                 LEFT JOIN record_key_versions v ON v.environment_id = h.environment_id AND v.version = w.version
-                WHERE h.holder_environment_id = \(bind: holderEnvironmentID) AND h.removed_at IS NULL ORDER BY w.version, w.rkid
-                """
+                WHERE h.holder_id IN
+                """ + ids + " ORDER BY w.version, w.rkid"
             ).all()
             var byHolder: [String: [HeldWrap]] = [:]
             for wrap in wraps {
@@ -304,11 +352,25 @@ extension RecordKeyStore {
                     )
                 )
             }
-            return try holders.map { row in
+            let page = try holders.map { row in
                 let holder = try Holder(row: row)
                 return (holder, try row.decode(column: "owner_tenant_id", as: String.self), byHolder[holder.holderID] ?? [])
             }
+            return (page, next)
         }
+    }
+
+    /// The wraps an owner's holder rows naming `holder` hold (the FROM … WHERE of a count).
+    static func wrapsBetween(owner: String, holder: String) -> SQLQueryString {
+        """
+        record_holder_wraps w JOIN record_holders h ON h.holder_id = w.holder_id
+        WHERE h.environment_id = \(bind: owner) AND h.holder_environment_id = \(bind: holder)
+        """
+    }
+
+    /// Whether the workspace `holder` has accepted `owner`: it confirmed one of its wraps.
+    static func accepted(owner: String, holder: String, _ db: any SQLDatabase) async throws -> Bool {
+        try await Quota.count(wrapsBetween(owner: owner, holder: holder) + " AND w.state = 'confirmed'", db) > 0
     }
 
     /// The holding `holderID` removed by the workspace that holds it (issue 25): it holds

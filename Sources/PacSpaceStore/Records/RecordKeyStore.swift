@@ -56,6 +56,9 @@ public struct RecordKeyStore: Sendable {
     /// it has accepted the owner and ``maxWrapsPerHolder`` applies; it can remove a holding
     /// it does not want either way (``dismiss(holderEnvironmentID:holderID:now:)``).
     public static let maxUnconfirmedWrapsPerOwner = 16
+    /// The most active holder rows naming one workspace from owners it has not accepted: so
+    /// strangers cannot grow its holdings without end either; it can remove any of them.
+    public static let maxUnacceptedHoldings = 64
 
     // MARK: Identity
 
