@@ -119,9 +119,9 @@ def probe(server, attacker, bystander, entries=100, strict=True):
     check(status == 400 and "more than 1024" in json.dumps(body), f"an entry of 30,000 leaves answered {status}: {str(body)[:200]}")
     write_largest_record(server, key, "largest", entries)
     base = "/api/v1/records/machine-action-record/largest"
-    history = row(f"history page ({entries} largest entries)", base + "/history?limit=1000", headers, 5 * MIB)
+    history = row(f"history page ({entries} largest entries)", base + "/history?limit=1000", headers, 7 * MIB)
     check(len(json.loads(history)["receipts"]) < entries, "a history page of the largest entries did not end by bytes")
-    row("bundle page", base + "/bundle?limit=1000", headers, 5 * MIB)
+    row("bundle page", base + "/bundle?limit=1000", headers, 7 * MIB)
     row("dashboard record", "/dashboard/records/machine-action-record/largest", {"Authorization": "Bearer " + jwt}, 4 * MIB)
 
     # HIGH: a Shared Record link's seal history, anonymous.

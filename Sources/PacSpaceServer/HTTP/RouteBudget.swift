@@ -120,14 +120,14 @@ extension RouteBudget {
             rows: 64
         ),
         "GET /api/v1/records/{recordType}/{entityId}/history": RouteBudget(
-            answerBytes: 5 * mib,
+            answerBytes: 7 * mib,
             rows: 1_000 + 64 * 1_000,
-            bound: "entries by stored footprint (4 MiB a page), x-next-from-seq for the rest"
+            bound: "entries by stored footprint (6 MiB a page), x-next-from-seq for the rest"
         ),
         "GET /api/v1/records/{recordType}/{entityId}/bundle": RouteBudget(
-            answerBytes: 5 * mib,
+            answerBytes: 7 * mib,
             rows: 1_000 + 64 * 1_000,
-            bound: "entries by stored footprint (4 MiB a page), x-next-from-seq for the rest"
+            bound: "entries by stored footprint (6 MiB a page), x-next-from-seq for the rest"
         ),
         "PUT /api/v1/records/{recordType}/{entityId}/entries/{seq}/envelope": .one(bytes: kib, rows: 260),
         "POST /api/v1/records/{recordType}/{entityId}/grants": .one(),
