@@ -206,6 +206,13 @@ import Testing
                 #expect(reply.status.code < 500, "\(route) answered \(reply.status.code)")
                 #expect(reply.text.utf8.count <= budget, "\(route) answered \(reply.text.utf8.count) bytes, past its budget of \(budget)")
             }
+            // The period's own page, through the link that discloses it: too much metadata to
+            // list, and it says so (issue 25: 600 such deltas rendered 40 MiB of HTML).
+            let receipt = try await api.balance(.get, "/receipt/fat?timePreset=current_month", key: key)
+            let link = try #require(receipt.data["verifyUrl"]?.string, "\(receipt.text.prefix(300))")
+            let period = try await api.call(.get, String(link.dropFirst(TestServer.publicURL.count)))
+            #expect(period.status == .ok && period.text.contains("This period&#39;s 400 records carry up to"), "\(period.text.suffix(2000))")
+            #expect(period.text.utf8.count < 64 * 1_024)
         }
     }
 }

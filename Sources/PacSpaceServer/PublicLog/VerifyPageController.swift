@@ -67,6 +67,7 @@ struct VerifyPageController: Sendable {
             disclosed: found.disclosed,
             records: found.records,
             recordsReproduceRoot: found.recordsReproduceRoot,
+            unlisted: found.unlisted,
             downloads: downloads
         )
         return pages.page(.verify, view.values)
@@ -81,6 +82,8 @@ struct VerifyPageController: Sendable {
         let token: String?
         let records: [DeltaRecord]?
         let recordsReproduceRoot: Bool
+        /// A disclosed period too large to list: its records and their metadata's bytes.
+        let unlisted: (count: Int64, metadataBytes: Int64)?
     }
 
     private func load(_ id: String, request: Request) async throws -> Found {
@@ -96,9 +99,10 @@ struct VerifyPageController: Sendable {
         var disclosed = links.opens(token, for: id.hasPrefix("0x") || id.hasPrefix("0X") ? id.lowercased() : id)
         if case .delta(let record) = entry.subject, record.recordID == id { disclosed = true }
         var records: [DeltaRecord]?
+        var unlisted: (count: Int64, metadataBytes: Int64)?
         var reproduces = false
         if disclosed, case .checkpoint(let checkpoint) = entry.subject {
-            records = try await covered(checkpoint)
+            (records, unlisted) = try await covered(checkpoint)
             if let records { reproduces = try Self.reproduces(checkpoint, records: records, origin: proof.environment.logOrigin ?? "") }
         }
         return Found(
@@ -107,15 +111,15 @@ struct VerifyPageController: Sendable {
             disclosed: disclosed,
             token: disclosed ? token : nil,
             records: records,
-            recordsReproduceRoot: reproduces
+            recordsReproduceRoot: reproduces,
+            unlisted: unlisted
         )
     }
 
-    /// The deltas a customer's checkpoint covers, when a page can list them.
-    private func covered(_ checkpoint: CheckpointRecord) async throws -> [DeltaRecord]? {
-        guard let customerID = checkpoint.customerID, checkpoint.deltaCount <= Int64(Self.maxListed),
-            let scope = try? JSONParser.parse(Array(checkpoint.scope.utf8))
-        else { return nil }
+    /// The deltas a customer's checkpoint covers, when a page can list them; otherwise what
+    /// its scope holds (nil as well when it is not a customer's period a page could name).
+    private func covered(_ checkpoint: CheckpointRecord) async throws -> ([DeltaRecord]?, (count: Int64, metadataBytes: Int64)?) {
+        guard let customerID = checkpoint.customerID, let scope = try? JSONParser.parse(Array(checkpoint.scope.utf8)) else { return (nil, nil) }
         let selection: DeltaStore.Selection
         if case .string(let start)? = scope["startDate"], case .string(let end)? = scope["endDate"],
             let from = Timestamp.parse(start), let until = Timestamp.parse(end)
@@ -134,19 +138,22 @@ struct VerifyPageController: Sendable {
                 checkpoints: verification.checkpoints
             )
         } else {
-            return nil
+            return (nil, nil)
         }
         // Counted before anything is loaded (as a receipt answer is): every VERIFIED delta of
         // the scope, a bound on those the checkpoint covers.
         let footprint = try await verification.deltas.footprint(environmentID: checkpoint.environmentID, customerID: customerID, selection: selection)
-        guard footprint.count <= Int64(Self.maxListed), footprint.metadataBytes <= Self.maxListedMetadataBytes else { return nil }
-        return try await verification.deltas.coveredDeltas(
+        guard checkpoint.deltaCount <= Int64(Self.maxListed), footprint.count <= Int64(Self.maxListed),
+            footprint.metadataBytes <= Self.maxListedMetadataBytes
+        else { return (nil, (checkpoint.deltaCount, footprint.metadataBytes)) }
+        let listed = try await verification.deltas.coveredDeltas(
             environmentID: checkpoint.environmentID,
             customerID: customerID,
             selection: selection,
             verifiedBy: checkpoint.createdAt,
             limit: Self.maxListed
         )
+        return (listed, nil)
     }
 
     /// Whether `records` rebuild the checkpoint's proofRoot, in the version its leaf states.

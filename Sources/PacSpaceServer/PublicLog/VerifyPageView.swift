@@ -14,6 +14,9 @@ struct VerifyPageView {
     let records: [DeltaRecord]?
     /// Whether `records` rebuild the checkpoint's proofRoot (checked by the server too).
     let recordsReproduceRoot: Bool
+    /// What a disclosed period too large to list holds (its records and their metadata's
+    /// bytes), to say why it is not listed.
+    let unlisted: (count: Int64, metadataBytes: Int64)?
     /// Download links (relative), `k` included when disclosed.
     let downloads: [(label: String, href: String)]
 
@@ -83,11 +86,27 @@ struct VerifyPageView {
             values["recordsNotListed"] =
                 checkpoint.customerID == nil
                 ? "A period of the whole environment is not listed here; its records are the provider's to share."
-                : "This period holds more records than a page lists (\(VerifyPageController.maxListed), "
-                    + "with at most \(VerifyPageController.maxListedMetadataBytes / 1_048_576) MiB of metadata); "
-                    + "check it with pacspace verify-receipt and the files below."
+                : Self.notListed(unlisted)
         }
         return values
+    }
+
+    /// Why a customer's period is not listed: a page lists at most
+    /// ``VerifyPageController/maxListed`` records with ``VerifyPageController/maxListedMetadataBytes``
+    /// of metadata together.
+    static func notListed(_ unlisted: (count: Int64, metadataBytes: Int64)?) -> String {
+        let limit =
+            "a page lists at most \(VerifyPageController.maxListed) records with "
+            + "\(VerifyPageController.maxListedMetadataBytes / 1_048_576) MiB of metadata together"
+        let held = unlisted.map { "This period's \($0.count) records carry up to \(Self.mebibytes($0.metadataBytes)) of metadata; " }
+        return (held ?? "This period holds more than a page lists; ") + limit
+            + ". Check it with pacspace verify-receipt and the files below."
+    }
+
+    /// `bytes` for people, in the bound's unit: "6.1 MiB".
+    static func mebibytes(_ bytes: Int64) -> String {
+        let tenths = (bytes * 10 + 524_288) / 1_048_576
+        return "\(tenths / 10).\(tenths % 10) MiB"
     }
 
     /// The scope for people: "2026-11-01 00:00 → 2026-12-01 00:00 UTC", or what it starts after.
