@@ -20,9 +20,18 @@ final class Connections: Sendable {
 
     init(port: Int) { self.port = port }
 
-    /// Sends one request on an idle connection, or a new one.
+    /// Sends one request on an idle connection, or a new one. An idle connection the server
+    /// has closed meanwhile (its idle timeout, 30 s: a test that sends one request at a time
+    /// for longer leaves the others idle) fails the write before the request leaves, with
+    /// `ioOnClosedChannel`; the request is then sent on a new connection.
     func execute(_ request: TestClient.Request) async throws -> TestClient.Response {
-        let client = idle.withLock { $0.popLast() } ?? open()
+        if let reused = idle.withLock({ $0.popLast() }) {
+            do { return try await send(request, on: reused) } catch ChannelError.ioOnClosedChannel {}
+        }
+        return try await send(request, on: open())
+    }
+
+    private func send(_ request: TestClient.Request, on client: TestClient) async throws -> TestClient.Response {
         do {
             let response = try await client.execute(request)
             idle.withLock { $0.append(client) }
