@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import PacSpaceCore
+import PacSpaceStore
 import Testing
 
 @testable import PacSpaceServer
@@ -385,6 +386,36 @@ import Testing
             #expect(try await name(past, byte: 66).errorCode == "RECORDS_LIMIT_REACHED")
             #expect(try await api.record(.delete, "encryption/holders/\(first)", key: owner).status == .ok)
             #expect(try await name(past, byte: 66).status == .created)
+        }
+    }
+
+    /// A workspace holds at most 64 holdings from owners it has not accepted (confirmed a wrap
+    /// of): a 65th is refused, whoever sends it, until it removes one.
+    @Test func holdingsFromOwnersNotAcceptedStopAtTheirBound() async throws {
+        var server = TestServer()
+        server.configuration.rateLimits.apiKey = RateLimiter.Policy(burst: 2_000, intervalMillis: 1)
+        try await server.run { api in
+            let holderAccount = try await api.account()
+            let holder = try await api.apiKey(holderAccount)
+            _ = try await api.record(.put, "encryption/identity", key: holder, body: Self.identity(2))
+            func name(_ owner: String, _ entity: String) async throws -> Reply {
+                let body =
+                    #"{"workspaceId":"\#(holderAccount.tenantID.dropFirst(4))","scope":"record","pinnedId":"\#(Self.publicKeyID(2))","#
+                    + #""record":{"recordType":"machine-action-record","entityId":"\#(entity)"}}"#
+                return try await api.record(.post, "encryption/holders", key: owner, body: body)
+            }
+            let first = try await api.apiKey(try await api.account())
+            let second = try await api.apiKey(try await api.account())
+            var held: [String] = []
+            for index in 0..<RecordKeyStore.maxUnacceptedHoldings {
+                let added = try await name(first, "r\(index)")
+                #expect(added.status == .created)
+                held.append(added.data["holderId"]?.string ?? "")
+            }
+            let refused = try await name(second, "other")
+            #expect(refused.status == .conflict && refused.errorCode == "RECORDS_LIMIT_REACHED", "\(refused.text)")
+            #expect(try await api.record(.delete, "encryption/holdings/\(held[0])", key: holder).status == .ok)
+            #expect(try await name(second, "other").status == .created)
         }
     }
 
