@@ -185,62 +185,6 @@ import Testing
         }
     }
 
-    /// A re-key adds an envelope to an encrypted entry only: not to a plaintext record, a
-    /// missing entry or with a malformed envelope; the entry's record hash stays.
-    @Test(arguments: Backend.all)
-    func aRekeyAddsAnEnvelopeToAnEncryptedEntryOnly(backend: Backend) async throws {
-        try await TestServer(backend).run { api in
-            let key = try await api.apiKey(try await api.account())
-            func envelope(_ kid: Character, ct: Int = 363) -> String {
-                #"{"v":1,"alg":"A256GCM","kid":"\#(String(repeating: kid, count: 64))","iv":"AAAAAAAAAAAAAAAA","#
-                    + #""ct":"\#(String(repeating: "A", count: ct))"}"#
-            }
-            let sealed =
-                #"{"lifecycle":"recorded","referenceId":"r","recordHash":"0x\#(String(repeating: "b", count: 64))","recordHashVersion":3,"#
-                + #""contentTag":"\#(String(repeating: "A", count: 43))","envelope":\#(envelope("a"))}"#
-            #expect(try await api.record(.post, "machine-action-record/sealed/transitions", key: key, body: sealed).status == .created)
-            _ = try await api.record(.post, "machine-action-record/open/transitions", key: key, body: RecordsTests.entry(title: "plain"))
-            func rekey(_ path: String, _ body: String) async throws -> String {
-                let reply = try await api.record(.put, "machine-action-record/\(path)/envelope", key: key, body: body)
-                return "\(reply.status.code) \(reply.errorCode ?? "")"
-            }
-            #expect(try await rekey("open/entries/0", #"{"envelope":\#(envelope("c"))}"#) == "409 RECORD_ENCRYPTION_MISMATCH")
-            #expect(try await rekey("sealed/entries/1", #"{"envelope":\#(envelope("c"))}"#) == "404 RECORD_ENTRY_NOT_FOUND")
-            #expect(try await rekey("nowhere/entries/0", #"{"envelope":\#(envelope("c"))}"#) == "404 RECORD_ENTRY_NOT_FOUND")
-            #expect(try await rekey("sealed/entries/-1", #"{"envelope":\#(envelope("c"))}"#) == "400 VALIDATION_ERROR")
-            #expect(try await rekey("sealed/entries/0", #"{"envelope":\#(envelope("c", ct: 362))}"#) == "400 RECORD_ENVELOPE_MALFORMED")
-            #expect(try await rekey("sealed/entries/0", "{}") == "400 VALIDATION_ERROR")
-            // Only to a version the workspace registered (issue 25: any kid grew the list without end).
-            #expect(try await rekey("sealed/entries/0", #"{"envelope":\#(envelope("c"))}"#) == "409 RECORDS_VERSION_UNKNOWN")
-            func register(_ version: Int, _ kid: Character) async throws {
-                let body = #"{"kid":"\#(String(repeating: kid, count: 64))"}"#
-                #expect(try await api.record(.put, "encryption/versions/\(version)", key: key, body: body).status == .ok)
-            }
-            try await register(1, "c")
-            #expect(try await rekey("sealed/entries/0", #"{"envelope":\#(envelope("c"))}"#) == "200 ")
-            let receipt = try await api.record(.get, "machine-action-record/sealed/receipts/0", key: key).data["receipt"]
-            guard case .array(let envelopes)? = receipt?["envelopes"] else { throw TestFailure("no envelopes") }
-            #expect(envelopes.count == 2 && receipt?["recordHash"] == .string("0x" + String(repeating: "b", count: 64)))
-            // The record moved to the new version: a write under the old one is told which.
-            let stale = sealed.replacingOccurrences(of: #""referenceId":"r""#, with: #""referenceId":"r2""#)
-            let told = try await api.record(.post, "machine-action-record/sealed/transitions", key: key, body: stale)
-            #expect(
-                told.errorCode == "RECORD_ENCRYPTION_VERSION_MISMATCH"
-                    && told.json["error"]?["recordKid"] == .string(String(repeating: "c", count: 64))
-            )
-            // An entry keeps the envelopes of its newest four versions: the same version again
-            // replaces its own, a fifth drops the oldest (the writer's first, unregistered "a").
-            #expect(try await rekey("sealed/entries/0", #"{"envelope":\#(envelope("c"))}"#) == "200 ")
-            for (version, kid) in zip(2..., "def") {
-                try await register(version, kid)
-                #expect(try await rekey("sealed/entries/0", #"{"envelope":\#(envelope(kid))}"#) == "200 ")
-            }
-            let kept = try await api.record(.get, "machine-action-record/sealed/receipts/0", key: key).data["receipt"]?["envelopes"]
-            guard case .array(let list)? = kept else { throw TestFailure("no envelopes") }
-            #expect(list.compactMap { $0["kid"]?.string?.first }.sorted() == ["c", "d", "e", "f"])
-        }
-    }
-
     /// A required holder holds back writes under each version registered after it was named
     /// until it confirms that version's wrap (docs/records.md, "Required holders"); a new
     /// record is pointed to the newest version that waits for nobody.

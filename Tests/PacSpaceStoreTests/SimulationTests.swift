@@ -151,7 +151,7 @@ import Testing
                 for table in [
                     "record_link_sessions", "record_link_wraps", "record_links", "record_holder_wraps", "record_holders", "record_key_versions",
                     "record_seed_wraps", "record_identities", "record_grants",
-                    "record_entries", "records",
+                    "record_envelopes", "record_entries", "records",
                 ] {
                     try await db.raw("DROP TABLE \(unsafeRaw: table)").run()
                 }

@@ -2,7 +2,7 @@
 on SQLite and, when PACSPACE_TEST_POSTGRES_URL is set, PostgreSQL (issue 15, docs/records.md).
 Plaintext records: emit, amendments and references, receipts, history and bundles across
 pages, and records.check on a genuine history and on one whose stored entry was edited."""
-import json, os, sqlite3, subprocess, time, uuid
+import hashlib, json, os, sqlite3, subprocess, time, uuid
 
 import pytest
 from pacspace_sdk import NotFoundError, PacSpace, PacSpaceError, ValidationError, fingerprint
@@ -105,6 +105,11 @@ def test_emit_receipt_history_bundle_and_check(backend):
     assert "nextFromSeq" not in history
     part = pac.records.bundle(record, from_entry=2, to_entry=3)
     assert [r["seq"] for r in part["receipts"]] == [1, 2] and part["bundleDigest"].startswith("0x")
+    # The digest is SHA-256 of the RFC 8785 text of the rest: here (ASCII names, whole numbers)
+    # Python's sorted compact JSON, an implementation independent of the server's.
+    rest = {name: value for name, value in part.items() if name != "bundleDigest"}
+    text = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert part["bundleDigest"] == "0x" + hashlib.sha256(text).hexdigest()
 
     # records.check: fingerprints held match, blinded ones with their blinding; a file not in the record does not.
     good = pac.records.check(history, expect=[{"entry": 1, "payloads": [report.ref], "files": [

@@ -122,12 +122,12 @@ extension RouteBudget {
         "GET /api/v1/records/{recordType}/{entityId}/history": RouteBudget(
             answerBytes: 7 * mib,
             rows: 1_000 + 64 * 1_000,
-            bound: "entries by stored footprint (6 MiB a page), x-next-from-seq for the rest"
+            bound: "entries by stored footprint (6 MiB a page), x-next-from-seq for the rest; streamed 256 KiB at a time"
         ),
         "GET /api/v1/records/{recordType}/{entityId}/bundle": RouteBudget(
             answerBytes: 7 * mib,
             rows: 1_000 + 64 * 1_000,
-            bound: "entries by stored footprint (6 MiB a page), x-next-from-seq for the rest"
+            bound: "entries by stored footprint (6 MiB a page), x-next-from-seq for the rest; streamed 256 KiB at a time"
         ),
         "PUT /api/v1/records/{recordType}/{entityId}/entries/{seq}/envelope": .one(bytes: kib, rows: 260),
         "POST /api/v1/records/{recordType}/{entityId}/grants": .one(),

@@ -106,40 +106,37 @@ enum RecordWire {
         return .object(members)
     }
 
-    /// A page of a record's history, record-history-bundle/v1 (v3 for an encrypted record).
-    static func history(
-        _ entries: [(RecordEntry, Receipt?)],
+    /// A page of a record's history, record-history-bundle/v1 (v3 for an encrypted record):
+    /// its members but `receipts` and `refused`, which ``RecordHistory`` streams after them.
+    /// `entries` are the page's entries as the answer's checkpoint shows them (`committed`).
+    static func historyHead(
+        _ entries: [(RecordEntry.Outline, committed: Bool)],
         summary: RecordSummary,
         origin: String,
-        links: VerifyLinks,
         generatedAt: Int64
-    ) -> JSONValue {
-        let record = RecordIdentity(recordType: summary.recordType, entityID: summary.entityID)
-        let encrypted = summary.encryptionKid != nil
-        var document: JSONValue = [
-            "schema": .string(encrypted ? sealedHistorySchema : historySchema), "recordType": .string(summary.recordType),
-            "entityId": .string(summary.entityID),
-            "recordKey": .string(summary.recordKey.prefixedHex), "lifecycle": JSONValue.optional(summary.lifecycle),
-            "entryCount": .int(summary.entryCount), "logOrigin": .string(origin),
-            "entries": .array(
-                entries.map { entry, _ in
-                    ["seq": .int(entry.seq), "status": .string(status(entry)), "receiptId": .string(entry.entryID)]
-                }
+    ) -> [(String, JSONValue)] {
+        [
+            ("schema", .string(summary.encryptionKid != nil ? sealedHistorySchema : historySchema)),
+            ("recordType", .string(summary.recordType)), ("entityId", .string(summary.entityID)),
+            ("recordKey", .string(summary.recordKey.prefixedHex)), ("lifecycle", JSONValue.optional(summary.lifecycle)),
+            ("entryCount", .int(summary.entryCount)), ("logOrigin", .string(origin)),
+            (
+                "entries",
+                .array(
+                    entries.map { entry, committed in
+                        ["seq": .int(entry.seq), "status": .string(committed ? "committed" : "queued"), "receiptId": .string(entry.entryID)]
+                    }
+                )
             ),
-            "receipts": .array(entries.map { receipt($0, record: record, proof: $1, links: links) }),
-            "pendingEntries": [],
-            "generatedAt": .string(Timestamp.iso8601(millis: generatedAt)),
+            ("pendingEntries", []), ("generatedAt", .string(Timestamp.iso8601(millis: generatedAt))),
         ]
-        if encrypted, case .object(var members) = document {
-            // Each attempt's envelope, opened by a reader holding the version its kid names.
-            let refused: [JSONValue] = entries.compactMap { entry, _ in
-                guard entry.attempted != nil, let envelope = entry.envelopes?.first else { return nil }
-                return ["seq": .int(entry.seq), "recordHash": .string(entry.recordHash.prefixedHex), "envelope": envelope]
-            }
-            members.append(("refused", .array(refused)))
-            document = .object(members)
-        }
-        return document
+    }
+
+    /// An encrypted record's attempt in its history's `refused` list: its envelope, opened by
+    /// a reader holding the version its kid names; nil for any other entry.
+    static func refused(_ entry: RecordEntry) -> JSONValue? {
+        guard entry.attempted != nil, let envelope = entry.envelopes?.first else { return nil }
+        return ["seq": .int(entry.seq), "recordHash": .string(entry.recordHash.prefixedHex), "envelope": envelope]
     }
 }
 

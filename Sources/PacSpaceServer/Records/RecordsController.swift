@@ -60,13 +60,7 @@ struct RecordsController: Sendable {
         }
         let target = try await readers.target(request, context, record: record, read: "receipt")
         guard
-            let entry = try await records.entries(
-                environmentID: target.environmentID,
-                recordKey: target.summary.recordKey,
-                from: seq,
-                through: seq,
-                limit: 1
-            ).first
+            let entry = try await records.entry(environmentID: target.environmentID, recordKey: target.summary.recordKey, seq: seq)
         else { throw APIError(.notFound, "RECORD_ENTRY_NOT_FOUND", "This record has no entry with seq \(seq).") }
         let proof = try await proof(entry, record: record)
         return Envelope.success(
@@ -134,7 +128,9 @@ struct RecordsController: Sendable {
         let target = try await readers.target(request, context, record: record, read: download ? "bundle" : "history")
         let summary = target.summary
         let last = min(to ?? (summary.entryCount - 1), summary.entryCount - 1)
-        let entries = try await records.page(
+        // The page is cut by its stored footprints before anything is loaded; it is then
+        // streamed, its receipts proved against the checkpoint it begins with.
+        let end = try await records.pageEnd(
             environmentID: target.environmentID,
             recordKey: summary.recordKey,
             from: from,
@@ -142,32 +138,31 @@ struct RecordsController: Sendable {
             limit: limit,
             maxBytes: Self.pageBytes
         )
-        let committed = entries.filter { $0.status == .verified && $0.logIndex != nil }
-        let proofs = try await receipts.proofs(
+        let page = RecordHistory(
+            summary: summary,
             environmentID: target.environmentID,
-            entries: committed.compactMap { entry in
-                entry.logIndex.map { ($0, entry.committed(recordType: record.recordType).leaf) }
-            }
+            origin: target.origin,
+            seqs: from..<(end.map { $0 + 1 } ?? from),
+            checkpoint: try await receipts.latestCheckpoint(environmentID: target.environmentID),
+            generatedAt: now(),
+            bundle: download
         )
-        let byEntry = Dictionary(uniqueKeysWithValues: zip(committed.map(\.entryID), proofs))
-        let proved = entries.map { ($0, byEntry[$0.entryID]) }
-        var document = RecordWire.history(proved, summary: summary, origin: target.origin, links: links, generatedAt: now())
-        var headers = HTTPFields()
-        if let next = entries.last.map({ $0.seq + 1 }), next <= last {
-            headers[HTTPField.Name("x-next-from-seq") ?? .via] = String(next)
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if let end, end < last {
+            headers[HTTPField.Name("x-next-from-seq") ?? .via] = String(end + 1)
         }
         if download {
-            if case .object(var members) = document {
-                let digest = Hash.sha256((try? JSONWriter.canonical(document)) ?? [])
-                members.append(("bundleDigest", .string(digest.prefixedHex)))
-                document = .object(members)
-            }
             let name = "record-\(record.recordType)-\(summary.recordKey.prefixedHex.prefix(18))-\(from).json"
             headers[.contentDisposition] = "attachment; filename=\"\(name)\""
         }
-        var response = Envelope.json(.ok, document)
-        response.headers.append(contentsOf: headers)
-        return response
+        let (records, receipts, links) = (records, receipts, links)
+        return Response(
+            status: .ok,
+            headers: headers,
+            body: ResponseBody { writer in
+                try await page.write(records: records, receipts: receipts, links: links, to: &writer)
+            }
+        )
     }
 
     private func proof(_ entry: RecordEntry, record: RecordIdentity) async throws -> Receipt? {

@@ -556,6 +556,38 @@ public enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 27,
+            name: "record entry envelopes",
+            statements: [
+                // An encrypted entry's envelopes, one row per key version (docs/records.md,
+                // "Re-keying"): a re-key writes one row, where it rewrote the entry's whole list
+                // inside the writer's transaction (issue 25). `position` orders them as added.
+                """
+                CREATE TABLE record_envelopes (
+                    entry_id TEXT NOT NULL, kid TEXT NOT NULL, position BIGINT NOT NULL, envelope TEXT NOT NULL,
+                    PRIMARY KEY (entry_id, kid))
+                """
+            ],
+            // The lists from before, split; a kid listed twice (before re-keys replaced) keeps its last.
+            sqliteStatements: [
+                """
+                INSERT OR REPLACE INTO record_envelopes (entry_id, kid, position, envelope)
+                SELECT e.entry_id, json_extract(j.value, '$.kid'), j.key, j.value FROM record_entries e, json_each(e.envelopes) j
+                WHERE e.envelopes IS NOT NULL ORDER BY e.entry_id, j.key
+                """,
+                "ALTER TABLE record_entries DROP COLUMN envelopes",
+            ],
+            postgresStatements: [
+                """
+                INSERT INTO record_envelopes (entry_id, kid, position, envelope)
+                SELECT DISTINCT ON (e.entry_id, j.value->>'kid') e.entry_id, j.value->>'kid', j.position, j.value::text
+                FROM record_entries e, json_array_elements(e.envelopes::json) WITH ORDINALITY AS j(value, position)
+                WHERE e.envelopes IS NOT NULL ORDER BY e.entry_id, j.value->>'kid', j.position DESC
+                """,
+                "ALTER TABLE record_entries DROP COLUMN envelopes",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

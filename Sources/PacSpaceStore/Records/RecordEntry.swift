@@ -33,19 +33,32 @@ public struct RecordEntry: Sendable {
     public let content: JSONValue
     /// An encrypted entry's content tag (the writer's keyed digest of its content).
     public let contentTag: String?
-    /// An encrypted entry's envelopes, one per key version it has been sealed under; nil for
-    /// a plaintext entry.
-    public let envelopes: [JSONValue]?
-    public let status: Status
-    public let logIndex: Int64?
+    /// An encrypted entry's envelopes, one per key version it has been sealed under, in the
+    /// order they were added; nil for a plaintext entry. Kept in `record_envelopes` and read
+    /// beside the entry's row (``RecordStore/withEnvelopes(_:_:)``).
+    public internal(set) var envelopes: [JSONValue]?
+    public private(set) var status: Status
+    public private(set) var logIndex: Int64?
     /// The random opening of the entry's seal (docs/records.md, "Shared Record links"); nil for
     /// an entry written before openings were drawn, until a link of its record is made.
     public let recordOpening: Hash?
     public let createdAt: Int64
-    public let verifiedAt: Int64?
+    public private(set) var verifiedAt: Int64?
 
     /// What the entry's log leaf commits to.
     public func committed(recordType: String) -> RecordEntryHash { outline.committed(recordType: recordType) }
+
+    /// The entry as a signed checkpoint of `treeSize` leaves shows it: queued when that
+    /// checkpoint (or no checkpoint, nil) does not cover its leaf. A streamed answer proves
+    /// every entry against the checkpoint it began with, so one verified since is queued in it.
+    public func seen(atTreeSize treeSize: Int64?) -> RecordEntry {
+        guard status == .verified, let index = logIndex, let treeSize, index < treeSize else {
+            var queued = self
+            (queued.status, queued.logIndex, queued.verifiedAt) = (.queued, nil, nil)
+            return queued
+        }
+        return self
+    }
 
     init(row: any SQLRow) throws {
         func hash(_ column: String) throws -> Hash {
@@ -67,14 +80,7 @@ public struct RecordEntry: Sendable {
         saltKey = salt.isEmpty ? nil : try hash("salt_key")
         content = try JSONParser.parse(Array(try row.decode(column: "content", as: String.self).utf8))
         contentTag = try row.decode(column: "content_tag", as: String?.self)
-        if let stored = try row.decode(column: "envelopes", as: String?.self) {
-            guard case .array(let list) = try JSONParser.parse(Array(stored.utf8)) else {
-                throw StoreInvariant("record entry envelopes are not a list")
-            }
-            envelopes = list
-        } else {
-            envelopes = nil
-        }
+        envelopes = contentTag == nil ? nil : []
         status = try row.decode(column: "status", as: Status.self)
         logIndex = try row.decode(column: "log_index", as: Int64?.self)
         recordOpening = try row.decode(column: "record_opening", as: String?.self).flatMap(Hash.init(prefixedHex:))

@@ -17,9 +17,10 @@ extension RecordStore {
     /// existing version replaces that version's envelope; one to a fifth drops the oldest
     /// version's (every holder, grant and reader is given the new version's key by the
     /// rotation and re-key that made it, and a version rotated away from after a compromise
-    /// should stop opening the record). So the list, rewritten on a re-key, stays under
-    /// 4 × 47 KiB: before, any kid was accepted and 300 re-keys of one entry made an 18 MiB
-    /// list rewritten inside the writer's transaction on every call (issue 25).
+    /// should stop opening the record). Each envelope is a row of `record_envelopes`, so a
+    /// re-key writes one row and deletes at most one, and an entry's receipt carries under
+    /// 4 × 47 KiB of them: before, any kid was accepted and 300 re-keys of one entry made an
+    /// 18 MiB list rewritten inside the writer's transaction on every call (issue 25).
     public static let maxEnvelopesPerEntry = 4
 
     /// Adds an envelope the writer re-sealed under another key version to an encrypted entry
@@ -56,7 +57,7 @@ extension RecordStore {
                 ).first()
             else { throw EnvelopeRefusal.entryNotFound }
             let entry = try RecordEntry(row: row)
-            guard let envelopes = entry.envelopes else { throw EnvelopeRefusal.notEncrypted }
+            guard entry.contentTag != nil else { throw EnvelopeRefusal.notEncrypted }
             // A re-key is to a version the workspace registered (the SDK registers each one it
             // rotates to), and a write under it: it waits for the same holders.
             var versions: [String: Int64] = [:]
@@ -66,15 +67,38 @@ extension RecordStore {
             guard versions[envelope.kid] != nil else { throw EnvelopeRefusal.unknownVersion }
             let awaiting = try await RecordKeyStore.awaiting(kid: envelope.kid, environmentID: environmentID, db)
             guard awaiting.isEmpty else { throw EnvelopeRefusal.holdersUnconfirmed(holders: awaiting) }
-            let kept = Self.kept(envelopes.filter { $0["kid"] != .string(envelope.kid) } + [envelope.json], versions: versions)
-            let before = JSONWriter.serialize(.array(envelopes)).count
-            let after = JSONWriter.serialize(.array(kept))
+            // The entry's envelopes by kid, position and size: at most four short rows.
+            let held = try await db.raw(
+                """
+                SELECT kid, position, length(envelope) AS bytes FROM record_envelopes WHERE entry_id = \(bind: entry.entryID)
+                """
+            ).all().map {
+                (
+                    kid: try $0.decode(column: "kid", as: String.self), position: try $0.decode(column: "position", as: Int64.self),
+                    bytes: try $0.decode(column: "bytes", as: Int64.self)
+                )
+            }
+            let text = String(decoding: JSONWriter.serialize(envelope.json), as: UTF8.self)
+            let others = held.filter { $0.kid != envelope.kid }
+            let dropped =
+                others.count < Self.maxEnvelopesPerEntry
+                ? [] : Self.oldest(others.map(\.kid), versions: versions, keeping: Self.maxEnvelopesPerEntry - 1)
+            let freed = held.filter { $0.kid == envelope.kid || dropped.contains($0.kid) }.reduce(0) { $0 + $1.bytes }
+            let position = (held.map(\.position).max() ?? -1) + 1
             try await db.raw(
                 """
-                UPDATE record_entries SET envelopes = \(bind: String(decoding: after, as: UTF8.self)),
-                  footprint = footprint + \(bind: Int64(after.count - before))
-                WHERE entry_id = \(bind: entry.entryID)
+                INSERT INTO record_envelopes (entry_id, kid, position, envelope)
+                VALUES (\(bind: entry.entryID), \(bind: envelope.kid), \(bind: position), \(bind: text))
+                ON CONFLICT (entry_id, kid) DO UPDATE SET position = excluded.position, envelope = excluded.envelope
                 """
+            ).run()
+            for kid in dropped {
+                try await db.raw("DELETE FROM record_envelopes WHERE entry_id = \(bind: entry.entryID) AND kid = \(bind: kid)").run()
+            }
+            // The footprint counts a JSON list's bytes: each envelope and a comma.
+            let change = Int64(text.utf8.count + 1) - freed - Int64(held.count - others.count + dropped.count)
+            try await db.raw(
+                "UPDATE record_entries SET footprint = footprint + \(bind: change) WHERE entry_id = \(bind: entry.entryID)"
             ).run()
             if seq == record.entryCount - 1 {
                 try await db.raw(
@@ -87,14 +111,27 @@ extension RecordStore {
         }
     }
 
-    /// The envelopes of the newest ``maxEnvelopesPerEntry`` key versions, in their order; an
-    /// envelope under a kid the workspace never registered counts as the oldest.
-    static func kept(_ envelopes: [JSONValue], versions: [String: Int64]) -> [JSONValue] {
-        guard envelopes.count > maxEnvelopesPerEntry else { return envelopes }
-        func version(_ envelope: JSONValue) -> Int64 {
-            if case .string(let kid)? = envelope["kid"] { versions[kid] ?? 0 } else { 0 }
+    /// The kids among `kids` past the newest `keeping` key versions; a kid the workspace
+    /// never registered counts as the oldest.
+    static func oldest(_ kids: [String], versions: [String: Int64], keeping: Int) -> [String] {
+        Array(kids.sorted { versions[$0] ?? 0 > versions[$1] ?? 0 }.dropFirst(keeping))
+    }
+
+    /// `entries` with their envelopes, read in one query inside the caller's read.
+    static func withEnvelopes(_ entries: [RecordEntry], _ db: any SQLDatabase) async throws -> [RecordEntry] {
+        let sealed = entries.filter { $0.envelopes != nil }.map(\.entryID)
+        guard !sealed.isEmpty else { return entries }
+        var envelopes: [String: [JSONValue]] = [:]
+        for row in try await db.raw(
+            "SELECT entry_id, envelope FROM record_envelopes WHERE entry_id IN (\(binds: sealed)) ORDER BY entry_id, position"
+        ).all() {
+            let text = try row.decode(column: "envelope", as: String.self)
+            envelopes[try row.decode(column: "entry_id", as: String.self), default: []].append(try JSONParser.parse(Array(text.utf8)))
         }
-        let newest = envelopes.indices.sorted { version(envelopes[$0]) > version(envelopes[$1]) }.prefix(maxEnvelopesPerEntry)
-        return Set(newest).sorted().map { envelopes[$0] }
+        return entries.map { entry in
+            var entry = entry
+            if entry.envelopes != nil { entry.envelopes = envelopes[entry.entryID] ?? [] }
+            return entry
+        }
     }
 }

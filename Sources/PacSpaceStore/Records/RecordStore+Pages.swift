@@ -15,29 +15,56 @@ extension RecordStore {
         maxBytes: Int64
     ) async throws -> [RecordEntry] {
         try await database.read { db in
-            let sizes = try await db.raw(
-                """
-                SELECT seq, footprint FROM record_entries WHERE environment_id = \(bind: environmentID)
-                  AND record_key = \(bind: recordKey.prefixedHex) AND seq >= \(bind: from) AND seq <= \(bind: through)
-                ORDER BY seq LIMIT \(bind: limit)
-                """
-            ).all()
-            var last: Int64?
-            var total: Int64 = 0
-            for row in sizes {
-                let footprint = try row.decode(column: "footprint", as: Int64.self)
-                total += footprint
-                if last != nil, total > maxBytes { break }
-                last = try row.decode(column: "seq", as: Int64.self)
-            }
-            guard let last else { return [] }
-            return try await db.raw(
+            guard let last = try await Self.pageEnd(environmentID, recordKey, from: from, through: through, limit: limit, maxBytes: maxBytes, db)
+            else { return [] }
+            let rows = try await db.raw(
                 """
                 SELECT * FROM record_entries WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
                   AND seq >= \(bind: from) AND seq <= \(bind: last) ORDER BY seq
                 """
-            ).all().map(RecordEntry.init(row:))
+            ).all()
+            return try await Self.withEnvelopes(try rows.map(RecordEntry.init(row:)), db)
         }
+    }
+
+    /// The last seq of the page ``page(environmentID:recordKey:from:through:limit:maxBytes:)``
+    /// would load, from the stored footprints alone; nil when the range holds no entry. A
+    /// streamed page is sized by it, then loaded a part at a time.
+    public func pageEnd(environmentID: String, recordKey: Hash, from: Int64, through: Int64, limit: Int, maxBytes: Int64) async throws -> Int64? {
+        try await database.read { db in
+            try await Self.pageEnd(environmentID, recordKey, from: from, through: through, limit: limit, maxBytes: maxBytes, db)
+        }
+    }
+
+    private static func pageEnd(
+        _ environmentID: String,
+        _ recordKey: Hash,
+        from: Int64,
+        through: Int64,
+        limit: Int,
+        maxBytes: Int64,
+        _ db: any SQLDatabase
+    ) async throws -> Int64? {
+        let sizes = try await db.raw(
+            """
+            SELECT seq, footprint FROM record_entries WHERE environment_id = \(bind: environmentID)
+              AND record_key = \(bind: recordKey.prefixedHex) AND seq >= \(bind: from) AND seq <= \(bind: through)
+            ORDER BY seq LIMIT \(bind: limit)
+            """
+        ).all()
+        var last: Int64?
+        var total: Int64 = 0
+        for row in sizes {
+            total += try row.decode(column: "footprint", as: Int64.self)
+            if last != nil, total > maxBytes { break }
+            last = try row.decode(column: "seq", as: Int64.self)
+        }
+        return last
+    }
+
+    /// Entry `seq` of the record with `recordKey`, with its envelopes.
+    public func entry(environmentID: String, recordKey: Hash, seq: Int64) async throws -> RecordEntry? {
+        try await page(environmentID: environmentID, recordKey: recordKey, from: seq, through: seq, limit: 1, maxBytes: 0).first
     }
 
     /// The outlines of entries from `from` of the record with `recordKey`, at most `limit`,
@@ -46,7 +73,7 @@ extension RecordStore {
         try await database.read { db in
             try await db.raw(
                 """
-                SELECT seq, lifecycle, attempted, record_hash, record_hash_version, record_opening, status, log_index
+                SELECT entry_id, seq, lifecycle, attempted, record_hash, record_hash_version, record_opening, status, log_index
                 FROM record_entries WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
                   AND seq >= \(bind: from) ORDER BY seq LIMIT \(bind: limit)
                 """
@@ -59,6 +86,7 @@ extension RecordEntry {
     /// What an entry's seal and log leaf commit to, and where the leaf is: an entry without
     /// its content or envelopes (a seal history reads thousands of these).
     public struct Outline: Sendable {
+        public let entryID: String
         public let recordKey: Hash
         public let seq: Int64
         public let lifecycle: String
@@ -87,6 +115,7 @@ extension RecordEntry {
             }
             self.recordKey = recordKey
             self.recordHash = recordHash
+            entryID = try row.decode(column: "entry_id", as: String.self)
             seq = try row.decode(column: "seq", as: Int64.self)
             lifecycle = try row.decode(column: "lifecycle", as: String.self)
             attempted = try row.decode(column: "attempted", as: String?.self)
@@ -97,6 +126,7 @@ extension RecordEntry {
         }
 
         init(_ entry: RecordEntry) {
+            entryID = entry.entryID
             recordKey = entry.recordKey
             recordHash = entry.recordHash
             seq = entry.seq

@@ -186,7 +186,9 @@ public struct RecordStore: Sendable {
                 """
             ).first()
         {
-            let answered = try RecordEntry(row: earlier)
+            guard let answered = try await Self.withEnvelopes([try RecordEntry(row: earlier)], db).first else {
+                throw StoreInvariant("record entry vanished")
+            }
             guard try earlier.decode(column: "request_hash", as: String.self) == item.requestHash.prefixedHex else {
                 let claimKid = answered.envelopes?.last.flatMap { envelope -> String? in
                     if case .string(let kid)? = envelope["kid"] { kid } else { nil }
@@ -205,12 +207,12 @@ public struct RecordStore: Sendable {
             throw Refusal.insufficientCredits
         }
         let contentText = String(decoding: JSONWriter.serialize(content), as: UTF8.self)
-        let envelopes = submission.sealed.map { String(decoding: JSONWriter.serialize(.array([$0.envelope.json])), as: UTF8.self) }
+        let envelope = submission.sealed.map { String(decoding: JSONWriter.serialize($0.envelope.json), as: UTF8.self) }
         let committed: Hash
         let footprint: Int64
         if let sealed = submission.sealed {
             committed = sealed.recordHash
-            footprint = RecordFootprint.sealed(contentBytes: contentText.utf8.count, envelopeBytes: envelopes?.utf8.count ?? 0)
+            footprint = RecordFootprint.sealed(contentBytes: contentText.utf8.count, envelopeBytes: (envelope?.utf8.count ?? 0) + 2)
         } else {
             let commitment = try Self.commit(content, saltKey: item.saltKey)
             committed = commitment.recordHash
@@ -251,19 +253,29 @@ public struct RecordStore: Sendable {
         let stored = try await db.raw(
             """
             INSERT INTO record_entries (entry_id, environment_id, record_key, seq, lifecycle, attempted, reference_id, request_hash,
-                record_hash, record_hash_version, salt_key, content, content_tag, envelopes, leaf_data, queue_position, status, created_at,
+                record_hash, record_hash_version, salt_key, content, content_tag, leaf_data, queue_position, status, created_at,
                 record_opening, credit_cost, footprint)
             VALUES (\(bind: item.entryID), \(bind: environmentID), \(bind: record.recordKey.prefixedHex), \(bind: record.entryCount),
                     \(bind: lifecycle), \(bind: attempted), \(bind: reference), \(bind: item.requestHash.prefixedHex),
                     \(bind: committed.prefixedHex), \(bind: record.recordHashVersion.rawValue), \(bind: saltKey),
                     \(bind: contentText), \(bind: submission.sealed?.contentTag),
-                    \(bind: envelopes), \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now),
+                    \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now),
                     \(bind: item.opening.prefixedHex), \(bind: cost), \(bind: footprint))
             RETURNING *
             """
         ).first()
         guard let stored else { throw StoreInvariant("record entry \(item.entryID) was not stored") }
-        return (try RecordEntry(row: stored), true)
+        var written = try RecordEntry(row: stored)
+        if let envelope, let sealed = submission.sealed {
+            try await db.raw(
+                """
+                INSERT INTO record_envelopes (entry_id, kid, position, envelope)
+                VALUES (\(bind: item.entryID), \(bind: sealed.envelope.kid), 0, \(bind: envelope))
+                """
+            ).run()
+            written.envelopes = [sealed.envelope.json]
+        }
+        return (written, true)
     }
 
     /// The record's row, locked until the transaction ends on PostgreSQL (its entries get
@@ -290,18 +302,6 @@ public struct RecordStore: Sendable {
         }
     }
 
-    /// Entries `from`…`through` (seq, inclusive) of the record with `recordKey`, at most `limit`.
-    public func entries(environmentID: String, recordKey: Hash, from: Int64, through: Int64, limit: Int) async throws -> [RecordEntry] {
-        try await database.read { db in
-            try await db.raw(
-                """
-                SELECT * FROM record_entries WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
-                  AND seq >= \(bind: from) AND seq <= \(bind: through) ORDER BY seq LIMIT \(bind: limit)
-                """
-            ).all().map(RecordEntry.init(row:))
-        }
-    }
-
     /// The entry `entryID` (its receipt id) with its record, in any environment: public
     /// verification looks entries up by id alone.
     public func entry(id entryID: String) async throws -> (RecordEntry, RecordSummary)? {
@@ -317,7 +317,8 @@ public struct RecordStore: Sendable {
                     """
                 ).first()
             else { return nil }
-            return (try RecordEntry(row: row), try RecordSummary(row: row, lifecycleColumn: "record_lifecycle", createdColumn: "record_created_at"))
+            guard let entry = try await Self.withEnvelopes([try RecordEntry(row: row)], db).first else { return nil }
+            return (entry, try RecordSummary(row: row, lifecycleColumn: "record_lifecycle", createdColumn: "record_created_at"))
         }
     }
 
