@@ -1,19 +1,11 @@
 /// The two environments of a tenant: sandbox and production. Everything that varies with
-/// the environment is here: its API-key kind, its chain id, its name in the hosted
-/// dashboard's `X-Environment` header.
+/// the environment is here (its chain id, its name in the hosted dashboard's
+/// `X-Environment` header) but its API-key kind, which is `APIKey.Kind.environment`.
 public enum EnvironmentName: String, CaseIterable, Sendable, Codable {
     /// Sandbox: `pk_test_…` keys, free.
     case testnet
     /// Production: `pk_live_…` keys, paid in credits.
     case mainnet
-
-    /// The kind of API key that writes to this environment.
-    public var keyKind: APIKey.Kind {
-        switch self {
-        case .testnet: .test
-        case .mainnet: .live
-        }
-    }
 
     /// The chain id the official SDK sends as `X-Chain-Id` (and the contracts list shows).
     public var chainID: Int {

@@ -7,7 +7,7 @@ import PacSpaceStore
 public struct APIKeyIdentity: Sendable, Equatable {
     public let keyID: String
     public let tenantID: String
-    /// The environment the key writes to (its kind follows: `environment.keyKind`).
+    /// The environment the key writes to (`APIKey.Kind.environment` of its kind).
     public let environment: EnvironmentName
     /// The `ctr_…` id of the environment's log.
     public let environmentID: String

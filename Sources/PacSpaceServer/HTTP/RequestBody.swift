@@ -63,9 +63,6 @@ struct RequestBody {
     /// The whole body as one JSON object (its members' order is not kept: for canonical forms).
     var json: JSONValue { .object(members.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) }
 
-    /// True when the member is sent as `null` (a PATCH clearing a value).
-    func isNull(_ name: String) -> Bool { members[name] == .null }
-
     /// Like ``decode(_:allowed:)``, but an empty body (no body at all) is nil instead of an error.
     static func decodeOptional(_ request: Request, allowed: Set<String>) async throws -> RequestBody? {
         if request.headers[.contentLength] == "0" || (request.headers[.contentLength] == nil && request.headers[.contentType] == nil) {

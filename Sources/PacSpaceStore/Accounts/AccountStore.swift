@@ -69,12 +69,13 @@ public struct AccountStore: Sendable {
         try await database.read { db in try await db.raw("SELECT * FROM users WHERE id = \(bind: id)").first().map(User.init(row:)) }
     }
 
-    /// The tenant's owners and admins: who hears about operational problems.
+    /// The tenant's users whose role receives the operational mail (``Role/receivesOperationalMail``).
     public func administrators(tenantID: String) async throws -> [User] {
-        try await database.read { db in
+        let roles = Role.allCases.filter(\.receivesOperationalMail).map(\.rawValue)
+        return try await database.read { db in
             try await db.raw(
                 """
-                SELECT * FROM users WHERE tenant_id = \(bind: tenantID) AND role IN ('owner', 'admin') ORDER BY created_at
+                SELECT * FROM users WHERE tenant_id = \(bind: tenantID) AND role IN (\(binds: roles)) ORDER BY created_at
                 """
             ).all().map(User.init(row:))
         }
