@@ -67,7 +67,10 @@ import Testing
             // Another tenant of the sandbox reads the public part only.
             let seen = try await api.record(.get, "encryption/workspaces/\(workspace)/identity", key: other)
             #expect(seen.status == .ok && seen.data["xwingPublicId"] == .string(Self.publicKeyID(1)) && seen.data["seedWraps"] == nil)
-            #expect(try await api.record(.get, "encryption/workspaces/tnt_\(workspace)/identity", key: other).errorCode == "VALIDATION_ERROR")
+            // Its tenant id names the same workspace, as on every records route (issue 26).
+            let byTenant = try await api.record(.get, "encryption/workspaces/tnt_\(workspace)/identity", key: other)
+            #expect(byTenant.status == .ok && byTenant.data["workspaceId"] == .string(workspace))
+            #expect(try await api.record(.get, "encryption/workspaces/tnt_tnt_\(workspace)/identity", key: other).errorCode == "VALIDATION_ERROR")
             #expect(
                 try await api.record(.get, "encryption/workspaces/\(String(repeating: "a", count: 24))/identity", key: other).errorCode
                     == "RECORDS_IDENTITY_NOT_FOUND"
@@ -126,6 +129,8 @@ import Testing
             #expect(added.status == .created)
             let holderID = try #require(added.data["holderId"]?.string)
             #expect(try await api.record(.post, "encryption/holders", key: owner, body: early).status == .ok)  // the same again
+            let byTenant = early.replacingOccurrences(of: #""workspaceId":""#, with: #""workspaceId":"tnt_"#)
+            #expect(try await api.record(.post, "encryption/holders", key: owner, body: byTenant).data["holderId"] == .string(holderID))
             // A wrap needs a registered version; then the holder sees it, and only the holder does.
             let wrapBody = #"{"version":1,"pinnedId":"\#(Self.publicKeyID(2))","wrap":\#(Self.wrap)}"#
             #expect(
@@ -171,6 +176,7 @@ import Testing
             #expect(try await api.record(.post, "encryption/holdings/\(holderID)/confirm", key: holder, body: wrongKid).status == .notFound)
             #expect(try await api.record(.post, "encryption/holdings/\(holderID)/confirm", key: holder, body: confirm).data["state"] == "confirmed")
             #expect(try await readAsHolder("sealed", holder).json["schema"] == "record-history-bundle/v3")
+            #expect(try await readAsHolder("sealed", holder, for: "tnt_" + ownerWorkspace).json["schema"] == "record-history-bundle/v3")
             #expect(try await readAsHolder("open", holder).errorCode == "RECORDS_NOT_HOLDER")
             #expect(try await readAsHolder("sealed", stranger).errorCode == "RECORDS_NOT_HOLDER")
             #expect(try await readAsHolder("sealed", holder, for: "tnt_x").errorCode == "RECORDS_NOT_HOLDER")

@@ -154,11 +154,12 @@ import Testing
             }
             #expect(try await fetch(reader).errorCode == "RECORD_LINK_WRAP_NOT_FOUND")  // none stored yet
             #expect(try await wrap(String(ownerAccount.tenantID.dropFirst(4))) == "400 VALIDATION_ERROR")
-            #expect(try await wrap("tnt_" + readerWorkspace) == "400 VALIDATION_ERROR")
+            #expect(try await wrap("tnt_tnt_" + readerWorkspace) == "400 VALIDATION_ERROR")
             #expect(try await wrap(String(bare.tenantID.dropFirst(4))) == "404 RECORDS_IDENTITY_NOT_FOUND")
             #expect(try await wrap(readerWorkspace, pin: 5) == "409 RECORDS_PIN_CHANGED")
             #expect(try await wrap(readerWorkspace, handle: String(repeating: "b", count: 32)) == "404 RECORD_LINK_NOT_FOUND")
             #expect(try await wrap(readerWorkspace) == "200 ")
+            #expect(try await wrap("tnt_" + readerWorkspace) == "200 ")  // the same workspace by its tenant id: replaced
             let fetched = try await fetch(reader)
             #expect(fetched.data["ownerWorkspaceId"] == .string(String(ownerAccount.tenantID.dropFirst(4))))
             #expect(fetched.data["wrap"]?["alg"] == "A256GCM")

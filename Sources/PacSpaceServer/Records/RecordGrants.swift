@@ -174,8 +174,7 @@ struct RecordGrants: Sendable {
             }
             return nil
         }
-        let workspace = named.map(WorkspaceID.of(tenantID:))
-        guard let workspace, WorkspaceID.isValid(workspace) else {
+        guard let workspace = named.flatMap(WorkspaceID.parse) else {
             throw APIError.invalid(
                 "counterpartyTenantId",
                 "required",

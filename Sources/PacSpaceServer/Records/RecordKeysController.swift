@@ -89,7 +89,7 @@ struct RecordKeysController: Sendable {
 
     @Sendable func workspaceIdentity(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        let workspace = try Self.workspaceID(try context.pathParameter("workspaceId"), field: "workspaceId")
+        let workspace = try WorkspaceID.parse(try context.pathParameter("workspaceId"), field: "workspaceId")
         guard let identity = try await keys.identity(tenantID: WorkspaceID.tenantID(of: workspace), environment: key.environment) else {
             throw Self.noIdentity
         }
@@ -174,7 +174,7 @@ struct RecordKeysController: Sendable {
     @Sendable func addHolder(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
         let body = try await RequestBody.decode(request, allowed: ["workspaceId", "scope", "required", "pinnedId", "record"])
-        let workspace = try Self.workspaceID(try body.string("workspaceId", maxLength: 32), field: "workspaceId")
+        let workspace = try WorkspaceID.parse(try body.string("workspaceId", maxLength: WorkspaceID.maxBytes), field: "workspaceId")
         guard let scope = try body.optionalChoice("scope", of: RecordKeyStore.Holder.Scope.self) else {
             throw APIError.invalid("scope", "required", "scope is workspace or record.")
         }
@@ -390,20 +390,6 @@ struct RecordKeysController: Sendable {
         return value
     }
 
-    static func workspaceID(_ text: String, field: String) throws -> String {
-        guard WorkspaceID.isValid(text) else { throw APIError.invalid(field, "format", "\(field) is 20 to 32 lowercase letters and digits.") }
-        return text
-    }
-}
-
-/// A workspace's id on the wire: its tenant id without `tnt_` — the form (`[a-z0-9]{20,32}`)
-/// the SDK binds every key wrap to.
-enum WorkspaceID {
-    static func of(tenantID: String) -> String { tenantID.hasPrefix("tnt_") ? String(tenantID.dropFirst(4)) : tenantID }
-    static func tenantID(of workspace: String) -> String { "tnt_" + workspace }
-    static func isValid(_ text: String) -> Bool {
-        (20...32).contains(text.utf8.count) && text.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) }
-    }
 }
 
 extension RecordKeyStore {

@@ -114,7 +114,7 @@ struct RecordLinksController: Sendable {
         let key = try context.requireKey()
         let summary = try await records.own(context, key)
         let body = try await RequestBody.decode(request, allowed: ["workspaceId", "pinnedId", "wrap"])
-        let workspace = try RecordKeysController.workspaceID(try body.string("workspaceId", maxLength: 32), field: "workspaceId")
+        let workspace = try WorkspaceID.parse(try body.string("workspaceId", maxLength: WorkspaceID.maxBytes), field: "workspaceId")
         let pinned = try RecordKeysController.hex64(body["pinnedId"], field: "pinnedId")
         let wrap = try RecordKeysController.wrap(body["wrap"], field: "wrap")
         let tenant = WorkspaceID.tenantID(of: workspace)

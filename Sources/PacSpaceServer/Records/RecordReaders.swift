@@ -74,7 +74,7 @@ struct RecordReaders: Sendable {
     /// — no such workspace, not a holder, removed, nothing confirmed — is the same 403.
     private func held(_ record: RecordIdentity, owner: String, key: APIKeyIdentity) async throws -> Target {
         let refused = APIError(.forbidden, "RECORDS_NOT_HOLDER", "This workspace holds no confirmed key of that workspace for this record.")
-        guard WorkspaceID.isValid(owner),
+        guard let owner = WorkspaceID.parse(owner),
             let ownerEnvironment = try await keys.environmentID(tenantID: WorkspaceID.tenantID(of: owner), environment: key.environment),
             ownerEnvironment != key.environmentID,
             try await keys.holds(
