@@ -1,7 +1,7 @@
 """Shared by the scripts and the end-to-end tests: run the real `pacspace` binary on a
 free loopback port with its own data directory, and set up accounts through the
 Dashboard API over HTTP. Standard library only."""
-import atexit, glob, json, os, re, signal, socket, subprocess, tempfile, time, urllib.error, urllib.request
+import atexit, glob, json, os, re, shutil, signal, socket, subprocess, tempfile, time, urllib.error, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "correct horse battery"
@@ -35,11 +35,19 @@ def call(base, method, path, body=None, token=None, headers=None):
 _running = set()
 
 
+# Data directories this module made, removed at exit (a day's runs left gigabytes in /tmp);
+# PACSPACE_KEEP_SCRATCH=1 keeps them, server.log included, to look into a failure.
+_scratch = []
+
+
 @atexit.register
 def _kill_running():
     for server in list(_running):
         if server.process.poll() is None:
             os.killpg(server.process.pid, signal.SIGKILL)
+    if not os.environ.get("PACSPACE_KEEP_SCRATCH"):
+        for directory in _scratch:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 class Server:
@@ -47,7 +55,10 @@ class Server:
 
     def __init__(self, binary=None, data_dir=None, env=None, wrapper=None):
         self.binary = binary or os.environ.get("PACSPACE_BINARY", os.path.join(ROOT, ".build", "debug", "pacspace"))
-        self.data_dir = data_dir or tempfile.mkdtemp(prefix="pacspace-")
+        if data_dir is None:
+            data_dir = tempfile.mkdtemp(prefix="pacspace-")
+            _scratch.append(data_dir)
+        self.data_dir = data_dir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         # Rate limits lifted: these scripts measure durability, hostility and speed from one

@@ -208,7 +208,7 @@ import Testing
 /// The `sendmail` transport pipes an RFC 5322 message to the configured program.
 @Suite struct SendmailTransportTests {
     @Test func verificationMailReachesTheSendmailProgram() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pacspace-sendmail-\(UUID().uuidString)")
+        let directory = URL(fileURLWithPath: Scratch.path("sendmail"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let received = directory.appendingPathComponent("received.eml").path
         let program = directory.appendingPathComponent("sendmail").path
@@ -233,7 +233,7 @@ import Testing
     /// A program that exits without reading its input, or cannot be run, is a logged failure:
     /// the server neither dies of SIGPIPE nor leaves a child behind, and keeps answering.
     @Test func aSendmailThatFailsIsLoggedAndTheServerGoesOn() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pacspace-sendmail-\(UUID().uuidString)")
+        let directory = URL(fileURLWithPath: Scratch.path("sendmail"))
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let program = directory.appendingPathComponent("sendmail").path
         try "#!/bin/sh\nexit 3\n".write(toFile: program, atomically: true, encoding: .utf8)

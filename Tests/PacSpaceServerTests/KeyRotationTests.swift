@@ -149,7 +149,7 @@ import Testing
             var fresh = ServerConfiguration()
             #expect(throws: ConfigurationError.self, "\(bad)") { try fresh.apply(environment: bad) }
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pacspace-test-\(UUID().uuidString)").path
+        let directory = Scratch.path("key-ring")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let file = KeyRingFile(.master, in: directory)

@@ -241,7 +241,7 @@ import Testing
 @Suite struct DataDirectoryTests {
     /// An existing directory and files made readable by everyone (the old 0755/0644) come out private.
     @Test func theDataDirectoryAndItsSecretsArePrivate() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pacspace-test-\(UUID().uuidString)").path
+        let directory = Scratch.path("server")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         #expect(FileManager.default.createFile(atPath: directory + "/pacspace.sqlite", contents: nil, attributes: [.posixPermissions: 0o644]))
         let server = TestServer(dataDirectory: directory)

@@ -80,8 +80,7 @@ struct TestServer {
         configuration.port = 0
         configuration.dataDirectory =
             dataDirectory
-            ?? FileManager.default.temporaryDirectory
-            .appendingPathComponent("pacspace-test-\(UUID().uuidString)").path
+            ?? Scratch.path("server")
         if case .postgres(let url) = backend { configuration.databaseURL = url }
         configuration.jwtSecrets = [Self.jwtSecret]
         configuration.masterKeys = [Self.masterKey]
