@@ -8,8 +8,8 @@ extension CheckpointRecord {
     private func fields(logCheckpoint: JSONValue) -> [(String, JSONValue)] {
         let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
         return [
-            ("checkpointId", .string(checkpointID)), ("proofRoot", .string(proofRoot)), ("status", .string(status.rawValue)),
-            ("customerId", .optional(customerID)), ("scope", (try? JSONParser.parse(Array(scope.utf8))) ?? .null),
+            ("checkpointId", .string(checkpointID)), ("proofRoot", .string(proofRoot.prefixedHex)), ("status", .string(status.rawValue)),
+            ("customerId", .optional(customerID)), ("scope", scope.value),
             ("deltaCount", .int(deltaCount)), ("netChange", netChange.json), ("startingBalance", startingBalance.json),
             ("endingBalance", endingBalance.json), ("logIndex", logIndex.map(JSONValue.int) ?? .null),
             ("logCheckpoint", logCheckpoint), ("createdAt", time(createdAt)), ("verifiedAt", time(verifiedAt)),

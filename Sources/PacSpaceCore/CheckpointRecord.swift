@@ -4,9 +4,10 @@ public struct CheckpointRecord: Sendable, Equatable {
     public let environmentID: String
     /// The customer, or nil for the whole environment.
     public let customerID: String?
-    /// Canonical JSON of `{customerId?, startDate?, endDate?, startingCheckpoint?}`.
-    public let scope: String
-    public let proofRoot: String
+    /// `{customerId?, startDate?, endDate?, startingCheckpoint?}`, with its canonical text.
+    public let scope: CanonicalJSON
+    /// The period root over the period's deltas (docs/verification.md, "Period roots").
+    public let proofRoot: Hash
     public let deltaCount: Int64
     public let netChange: Amount
     public let startingBalance: Amount
@@ -24,8 +25,8 @@ public struct CheckpointRecord: Sendable, Equatable {
         checkpointID: String,
         environmentID: String,
         customerID: String?,
-        scope: String,
-        proofRoot: String,
+        scope: CanonicalJSON,
+        proofRoot: Hash,
         deltaCount: Int64,
         netChange: Amount,
         startingBalance: Amount,

@@ -110,34 +110,3 @@ public struct SequencedContent: Sendable {
         return Hash.sha256(prefix + Array(digits.utf8) + [UInt8(ascii: "}")])
     }
 }
-
-/// The data of log leaves (docs/verification.md, "Log entries"): JCS bytes of a small object.
-public enum LogEntry {
-    /// `{"type":"delta","v":1,"receiptId":…,"contentHash":…}` in canonical form: the
-    /// members in JCS order, written directly (the sequencer writes one per delta; the
-    /// known-answer test pins it to ``JSONWriter/canonical(_:)``).
-    public static func delta(receiptID: String, contentHash: Hash) -> [UInt8] {
-        var out = Array(#"{"contentHash":"0x"#.utf8)
-        out.reserveCapacity(160)
-        Hex.append(contentHash.bytes, to: &out)
-        out += Array(#"","receiptId":"#.utf8)
-        JSONWriter.appendString(receiptID, to: &out)
-        out += Array(#","type":"delta","v":1}"#.utf8)
-        return out
-    }
-}
-
-extension LogEntry {
-    /// `{"entryHash":…,"recordKey":…,"seq":…,"type":"record-entry","v":1}` in canonical
-    /// form: one committed entry of a record (docs/records.md, "In the log"). It names the
-    /// record only by its random record key and the entry only by its hash, so the public
-    /// log says nothing of what was recorded, encrypted or not.
-    public static func recordEntry(recordKey: Hash, seq: Int64, entryHash: Hash) -> [UInt8] {
-        var out = Array(#"{"entryHash":"0x"#.utf8)
-        Hex.append(entryHash.bytes, to: &out)
-        out += Array(#"","recordKey":"0x"#.utf8)
-        Hex.append(recordKey.bytes, to: &out)
-        out += Array(#"","seq":\#(seq),"type":"record-entry","v":1}"#.utf8)
-        return out
-    }
-}

@@ -13,7 +13,7 @@ extension DeltaRecord {
         var fields: [(String, JSONValue)] = [
             ("recordId", .string(recordID)), ("receiptId", .string(receiptID)), ("status", .string(status.rawValue)),
             ("customerId", .string(customerID)), ("delta", amount.json), ("reason", .string(reason)),
-            ("referenceId", .optional(referenceID)), ("sequenceNumber", .int(sequenceNumber)), ("contentHash", .string(contentHash)),
+            ("referenceId", .optional(referenceID)), ("sequenceNumber", .int(sequenceNumber)), ("contentHash", .string(contentHash.prefixedHex)),
             ("createdAt", time(createdAt)), ("verifiedAt", time(verifiedAt)), ("logIndex", logIndex.map(JSONValue.int) ?? .null),
             ("latencyMs", latencyMs.map(JSONValue.int) ?? .null),
         ]
@@ -28,7 +28,7 @@ extension DeltaRecord {
         [
             ("recordId", .string(recordID)), ("receiptId", .string(receiptID)), ("customerId", .string(customerID)),
             ("delta", amount.json), ("status", .string(status.rawValue)), ("sequenceNumber", .int(sequenceNumber)),
-            ("contentHash", .string(contentHash)),
+            ("contentHash", .string(contentHash.prefixedHex)),
         ]
     }
 

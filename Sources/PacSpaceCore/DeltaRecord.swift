@@ -10,8 +10,8 @@ public struct DeltaRecord: Sendable, Equatable {
     public let referenceID: String?
     public let metadata: CanonicalJSON?
     public let adjusts: String?
-    /// `0x…` content hash.
-    public let contentHash: String
+    /// What the delta's log leaf commits to (docs/verification.md, "Content hashes").
+    public let contentHash: Hash
     public let status: DeltaStatus
     public let errorCode: String?
     public let errorMessage: String?
@@ -31,7 +31,7 @@ public struct DeltaRecord: Sendable, Equatable {
         referenceID: String?,
         metadata: CanonicalJSON?,
         adjusts: String?,
-        contentHash: String,
+        contentHash: Hash,
         status: DeltaStatus,
         errorCode: String?,
         errorMessage: String?,

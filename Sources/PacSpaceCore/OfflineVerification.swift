@@ -33,7 +33,7 @@ public enum OfflineVerification {
             }
         }
         guard case .string(let receiptID)? = fields["receiptId"] else { throw Failure("receiptId is missing from the delta file") }
-        let leaf = LogEntry.delta(receiptID: receiptID, contentHash: contentHash)
+        let leaf = LogEntry.delta(receiptID: receiptID, contentHash: contentHash).leafData
         let (index, checkpoint, name) = try inclusion(of: leaf, receipt: receipt, verifierKey: verifierKey)
         return Report(contentHash: contentHash, logIndex: index, checkpoint: checkpoint, keyName: name)
     }
@@ -98,7 +98,7 @@ public enum OfflineVerification {
         }
         let leaf: [UInt8]
         do {
-            leaf = try LogEntry.checkpoint(
+            leaf = try LogEntry.checkpointLeaf(
                 version,
                 checkpointID: checkpointID,
                 proofRoot: root,

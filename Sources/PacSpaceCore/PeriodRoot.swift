@@ -32,28 +32,3 @@ public enum PeriodRoot {
         try JSONWriter.canonical(["type": "period", "v": 2, "origin": .string(origin), "scope": scope])
     }
 }
-
-extension LogEntry {
-    /// `{"type":"checkpoint","v":…,"checkpointId":…,"proofRoot":…,"scope":…,"deltaCount":…,"netChange":…}`;
-    /// `v` is the period root's version, `scope` is `{customerId?, startDate?, endDate?,
-    /// startingCheckpoint?}` as the checkpoint answer shows it.
-    public static func checkpoint(
-        _ version: PeriodRoot.Version,
-        checkpointID: String,
-        proofRoot: Hash,
-        scope: JSONValue,
-        deltaCount: Int64,
-        netChange: Amount
-    ) throws(JCSError) -> [UInt8] {
-        try JSONWriter.canonical([
-            "type": "checkpoint", "v": .int(version.rawValue), "checkpointId": .string(checkpointID), "proofRoot": .string(proofRoot.prefixedHex),
-            "scope": scope, "deltaCount": .int(deltaCount), "netChange": .string(netChange.description),
-        ])
-    }
-
-    /// The period root version a checkpoint's log entry states (1 when it states none).
-    public static func periodRootVersion(ofCheckpointLeaf leaf: String) -> PeriodRoot.Version {
-        guard case .number(let text)? = (try? JSONParser.parse(Array(leaf.utf8)))?["v"], let number = Int(text) else { return .v1 }
-        return PeriodRoot.Version(rawValue: number) ?? .v1
-    }
-}

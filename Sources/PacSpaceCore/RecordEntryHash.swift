@@ -37,5 +37,5 @@ public struct RecordEntryHash: Sendable, Equatable {
     }
 
     /// The log leaf of the entry.
-    public var leaf: [UInt8] { LogEntry.recordEntry(recordKey: recordKey, seq: seq, entryHash: hash) }
+    public var leaf: [UInt8] { LogEntry.recordEntryLeaf(recordKey: recordKey, seq: seq, entryHash: hash) }
 }

@@ -24,7 +24,7 @@ func canonical(_ value: JSONValue) -> CanonicalJSON {
     /// Known answer computed independently (Python: json.dumps(sort_keys, compact) + hashlib).
     @Test func contentHashKnownAnswer() throws {
         #expect(Self.example.contentHash().prefixedHex == "0x429e425f82e6b8a4f56019fffd682fec06ca1a54cd8dc6c1c46bc146cb70cd7e")
-        let leaf = LogEntry.delta(receiptID: "rcpt_x", contentHash: Self.example.contentHash())
+        let leaf = LogEntry.delta(receiptID: "rcpt_x", contentHash: Self.example.contentHash()).leafData
         #expect(
             String(decoding: leaf, as: UTF8.self)
                 == #"{"contentHash":"0x429e425f82e6b8a4f56019fffd682fec06ca1a54cd8dc6c1c46bc146cb70cd7e","receiptId":"rcpt_x","type":"delta","v":1}"#
@@ -225,7 +225,7 @@ func canonical(_ value: JSONValue) -> CanonicalJSON {
         let root = try PeriodRoot.root(.v1, of: hashes, origin: Self.origin, scope: Self.scope)
         #expect(root.prefixedHex == "0xeb497accae1165708d3663ccce46987c666707b2c71fc2a8f509a15b8961ce8a")
         #expect(try PeriodRoot.root(.v1, of: [], origin: Self.origin, scope: Self.scope) == Merkle.emptyRoot)
-        let leaf = try LogEntry.checkpoint(
+        let leaf = try LogEntry.checkpointLeaf(
             .v1,
             checkpointID: "chk_x",
             proofRoot: root,
@@ -240,7 +240,7 @@ func canonical(_ value: JSONValue) -> CanonicalJSON {
                 + #""scope":{"customerId":"c","endDate":"2026-12-01T00:00:00.000Z","startDate":"2026-11-01T00:00:00.000Z"},"#
                 + #""type":"checkpoint","v":1}"#
         )
-        #expect(LogEntry.periodRootVersion(ofCheckpointLeaf: String(decoding: leaf, as: UTF8.self)) == .v1)
+        #expect(try LogEntry.periodRootVersion(ofCheckpointLeaf: String(decoding: leaf, as: UTF8.self)) == .v1)
     }
 
     /// v2: the first leaf is `{"origin","scope","type":"period","v":2}` (same Python).
@@ -263,7 +263,7 @@ func canonical(_ value: JSONValue) -> CanonicalJSON {
             try PeriodRoot.root(.v2, of: [], origin: Self.origin, scope: Self.scope),
         ]
         #expect(Set(others + [empty]).count == 4)
-        let leaf = try LogEntry.checkpoint(.v2, checkpointID: "chk_x", proofRoot: root, scope: Self.scope, deltaCount: 5, netChange: .zero)
-        #expect(LogEntry.periodRootVersion(ofCheckpointLeaf: String(decoding: leaf, as: UTF8.self)) == .v2)
+        let leaf = try LogEntry.checkpointLeaf(.v2, checkpointID: "chk_x", proofRoot: root, scope: Self.scope, deltaCount: 5, netChange: .zero)
+        #expect(try LogEntry.periodRootVersion(ofCheckpointLeaf: String(decoding: leaf, as: UTF8.self)) == .v2)
     }
 }

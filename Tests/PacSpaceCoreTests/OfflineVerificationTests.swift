@@ -28,7 +28,7 @@ import Testing
         let receiptID = "rcpt_offline00000000000001"
         let contentHash = content.contentHash()
         var leaves = (0..<9).map { [UInt8(truncatingIfNeeded: $0)] }
-        leaves[5] = LogEntry.delta(receiptID: receiptID, contentHash: contentHash)
+        leaves[5] = LogEntry.delta(receiptID: receiptID, contentHash: contentHash).leafData
         let log = MemoryLog(leaves: leaves)
         let note = try signer.sign(Checkpoint(origin: signer.name, size: 9, root: log.frontier.root).body)
         let proof = TlogProof(index: 5, hashes: try await Merkle.inclusionProof(index: 5, size: 9, read: log.reader), checkpoint: note)
@@ -138,7 +138,7 @@ import Testing
         }
         let scope: JSONValue = ["customerId": "c", "startDate": "2026-11-01T00:00:00.000Z", "endDate": "2026-12-01T00:00:00.000Z"]
         let root = try PeriodRoot.root(version, of: hashes, origin: signer.name, scope: scope)
-        let leaf = try LogEntry.checkpoint(
+        let leaf = try LogEntry.checkpointLeaf(
             version,
             checkpointID: "chk_p",
             proofRoot: root,

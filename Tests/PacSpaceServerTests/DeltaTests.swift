@@ -48,7 +48,7 @@ import Testing
             #expect(verified.data["logIndex"] == 0)
             let proof = try #require(verified.data["proof"])
             #expect(proof.keys == ["leafData", "logIndex", "treeSize", "inclusionProof", "checkpoint", "receipt"])
-            let leaf = LogEntry.delta(receiptID: data["receiptId"]?.string ?? "", contentHash: content.contentHash())
+            let leaf = LogEntry.delta(receiptID: data["receiptId"]?.string ?? "", contentHash: content.contentHash()).leafData
             #expect(proof["leafData"]?.string == String(decoding: leaf, as: UTF8.self))
 
             // Offline check with the environment's verifier key from the contracts list.

@@ -46,7 +46,7 @@ import Testing
                 let leaf = LogEntry.delta(
                     receiptID: delta["receiptId"]?.string ?? "",
                     contentHash: Hash(prefixedHex: delta["contentHash"]?.string ?? "")!
-                )
+                ).leafData
                 #expect(Merkle.verifyInclusion(leaf: Merkle.leafHash(leaf), index: UInt64(index), size: 5, proof: proof, root: checkpoint.root))
 
                 let receipt = try await api.call(.get, "/api/v1/log/\(contract)/receipt/\(delta["receiptId"]?.string ?? "")")

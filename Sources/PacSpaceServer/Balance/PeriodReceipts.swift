@@ -50,15 +50,15 @@ struct PeriodReceipts: Sendable {
             sealed = try await checkpoints.checkpoint(environmentID: log.environmentID, customerID: customerID, scopeKey: scopeKey)
         }
         // The root as the scope's checkpoint computes it: v2, or v1 for a checkpoint sealed before v2.
-        let hashes = page.compactMap { Hash(prefixedHex: $0.contentHash) }
+        let hashes = page.map(\.contentHash)
         let scopeJSON = scope.checkpointScope(customerID: customerID)
         var root = try PeriodRoot.root(.v2, of: hashes, origin: log.origin, scope: scopeJSON)
-        if let sealed, LogEntry.periodRootVersion(ofCheckpointLeaf: sealed.leafData) == .v1 {
+        if let sealed, try LogEntry.periodRootVersion(ofCheckpointLeaf: sealed.leafData) == .v1 {
             let legacy = try PeriodRoot.root(.v1, of: hashes, origin: log.origin, scope: scopeJSON)
-            if sealed.proofRoot == legacy.prefixedHex { root = legacy }
+            if sealed.proofRoot == legacy { root = legacy }
         }
         // A sealed checkpoint speaks for the scope only while no delta has joined it since.
-        if sealed?.proofRoot != root.prefixedHex { sealed = nil }
+        if sealed?.proofRoot != root { sealed = nil }
         let proofRoot = root.prefixedHex
         // verifyUrl is the page that shows the period to whom the provider passes it on
         // (docs/verification.md, "The verification page"); verificationApiUrl its JSON.

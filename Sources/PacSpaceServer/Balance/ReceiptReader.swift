@@ -29,13 +29,11 @@ struct ReceiptReader: Sendable {
 
     /// The receipt of a VERIFIED delta, proved against the environment's latest checkpoint.
     func proof(for record: DeltaRecord) async throws -> Receipt {
-        guard let index = record.logIndex, let contentHash = Hash(prefixedHex: record.contentHash) else {
-            throw APIError(.internalServerError, "INTERNAL_ERROR", "The delta has no log entry.")
-        }
+        guard let index = record.logIndex else { throw APIError(.internalServerError, "INTERNAL_ERROR", "The delta has no log entry.") }
         return try await proof(
             environmentID: record.environmentID,
             index: index,
-            leafData: LogEntry.delta(receiptID: record.receiptID, contentHash: contentHash)
+            leafData: LogEntry.delta(receiptID: record.receiptID, contentHash: record.contentHash).leafData
         )
     }
 

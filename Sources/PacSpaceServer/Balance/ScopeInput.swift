@@ -69,7 +69,7 @@ struct ScopeInput {
                     "No checkpoint with proofRoot \(id) for customer \(customerID) in this environment."
                 )
             }
-            guard case .string(let end)? = (try? JSONParser.parse(Array(checkpoint.scope.utf8)))?["endDate"], let endMillis = Timestamp.parse(end)
+            guard case .string(let end)? = checkpoint.scope.value["endDate"], let endMillis = Timestamp.parse(end)
             else {
                 throw APIError.invalid("startingCheckpoint", "unsupported", "Checkpoint \(id) has no period end; start from a recordId instead.")
             }

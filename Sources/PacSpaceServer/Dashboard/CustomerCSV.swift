@@ -21,7 +21,7 @@ enum CustomerCSV {
         let fields = [
             String(delta.sequenceNumber), delta.recordID, delta.receiptID, Timestamp.iso8601(millis: delta.createdAt),
             delta.verifiedAt.map { Timestamp.iso8601(millis: $0) } ?? "", delta.amount.description, inert(delta.reason),
-            inert(delta.referenceID ?? ""), inert(delta.adjusts ?? ""), delta.metadata?.text ?? "", delta.contentHash,
+            inert(delta.referenceID ?? ""), inert(delta.adjusts ?? ""), delta.metadata?.text ?? "", delta.contentHash.prefixedHex,
             delta.logIndex.map(String.init) ?? "", delta.status.rawValue,
         ]
         return fields.map(field).joined(separator: ",") + "\r\n"

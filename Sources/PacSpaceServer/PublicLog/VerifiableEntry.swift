@@ -31,10 +31,11 @@ struct VerifiableEntry: Sendable {
         status = record.status.rawValue
         verified = record.status == .verified
         logIndex = record.logIndex
-        leafData = LogEntry.delta(receiptID: record.receiptID, contentHash: Hash(prefixedHex: record.contentHash) ?? Merkle.emptyRoot)
+        leafData = LogEntry.delta(receiptID: record.receiptID, contentHash: record.contentHash).leafData
         reference = record.receiptID
         fields = [
-            ("kind", "delta"), ("receiptId", .string(record.receiptID)), ("contentHash", .string(record.contentHash)),
+            ("kind", .string(LogEntry.Kind.delta.rawValue)), ("receiptId", .string(record.receiptID)),
+            ("contentHash", .string(record.contentHash.prefixedHex)),
             ("recordedAt", recordedAt),
         ]
         summary = [
@@ -53,7 +54,8 @@ struct VerifiableEntry: Sendable {
         leafData = Array(record.leafData.utf8)
         reference = record.checkpointID
         fields = [
-            ("kind", "checkpoint"), ("proofRoot", .string(record.proofRoot)), ("checkpointId", .string(record.checkpointID)),
+            ("kind", .string(LogEntry.Kind.checkpoint.rawValue)), ("proofRoot", .string(record.proofRoot.prefixedHex)),
+            ("checkpointId", .string(record.checkpointID)),
             ("recordedAt", time(record.createdAt)),
         ]
         summary = [
@@ -74,7 +76,8 @@ struct VerifiableEntry: Sendable {
         leafData = committed.leaf
         reference = entry.entryID
         fields = [
-            ("kind", "record-entry"), ("receiptId", .string(entry.entryID)), ("entryHash", .string(committed.hash.prefixedHex)),
+            ("kind", .string(LogEntry.Kind.recordEntry.rawValue)), ("receiptId", .string(entry.entryID)),
+            ("entryHash", .string(committed.hash.prefixedHex)),
             ("recordedAt", recordedAt),
         ]
         summary = [

@@ -70,7 +70,7 @@ struct VerifyPageController: Sendable {
             unlisted: found.unlisted,
             downloads: downloads
         )
-        return pages.page(.verify, view.values)
+        return pages.page(.verify, try view.values)
     }
 
     /// What the page of `id` shows, for the token the request carries.
@@ -119,7 +119,8 @@ struct VerifyPageController: Sendable {
     /// The deltas a customer's checkpoint covers, when a page can list them; otherwise what
     /// its scope holds (nil as well when it is not a customer's period a page could name).
     private func covered(_ checkpoint: CheckpointRecord) async throws -> ([DeltaRecord]?, (count: Int64, metadataBytes: Int64)?) {
-        guard let customerID = checkpoint.customerID, let scope = try? JSONParser.parse(Array(checkpoint.scope.utf8)) else { return (nil, nil) }
+        guard let customerID = checkpoint.customerID else { return (nil, nil) }
+        let scope = checkpoint.scope.value
         let selection: DeltaStore.Selection
         if case .string(let start)? = scope["startDate"], case .string(let end)? = scope["endDate"],
             let from = Timestamp.parse(start), let until = Timestamp.parse(end)
@@ -158,10 +159,10 @@ struct VerifyPageController: Sendable {
 
     /// Whether `records` rebuild the checkpoint's proofRoot, in the version its leaf states.
     static func reproduces(_ checkpoint: CheckpointRecord, records: [DeltaRecord], origin: String) throws -> Bool {
-        let version = LogEntry.periodRootVersion(ofCheckpointLeaf: checkpoint.leafData)
-        let scope = try JSONParser.parse(Array(checkpoint.scope.utf8))
-        let root = try PeriodRoot.root(version, of: records.compactMap { Hash(prefixedHex: $0.contentHash) }, origin: origin, scope: scope)
-        return root.prefixedHex == checkpoint.proofRoot && records.count == Int(checkpoint.deltaCount)
+        let version = try LogEntry.periodRootVersion(ofCheckpointLeaf: checkpoint.leafData)
+        let scope = checkpoint.scope.value
+        let root = try PeriodRoot.root(version, of: records.map(\.contentHash), origin: origin, scope: scope)
+        return root == checkpoint.proofRoot && records.count == Int(checkpoint.deltaCount)
     }
 
     // MARK: Downloads

@@ -38,44 +38,46 @@ struct VerifyPageView {
     }
 
     var values: [String: Any] {
-        var values: [String: Any] = [
-            "id": id, "verdict": verdict, "verdictText": verdictText, "status": entry.status, "disclosed": disclosed,
-            "logOrigin": proof.environment.logOrigin ?? "", "verifierKey": proof.environment.publicKey ?? "",
-            "environment": proof.environment.environment.rawValue,
-            "downloads": downloads.map { ["label": $0.label, "href": $0.href] },
-        ]
-        if let receipt = proof.receipt {
-            values["receipt"] = [
-                "text": receipt.tlogProof.text, "logIndex": String(receipt.logIndex), "treeSize": String(receipt.treeSize),
-                "leafHash": Merkle.leafHash(receipt.leafData).prefixedHex,
+        get throws {
+            var values: [String: Any] = [
+                "id": id, "verdict": verdict, "verdictText": verdictText, "status": entry.status, "disclosed": disclosed,
+                "logOrigin": proof.environment.logOrigin ?? "", "verifierKey": proof.environment.publicKey ?? "",
+                "environment": proof.environment.environment.rawValue,
+                "downloads": downloads.map { ["label": $0.label, "href": $0.href] },
             ]
+            if let receipt = proof.receipt {
+                values["receipt"] = [
+                    "text": receipt.tlogProof.text, "logIndex": String(receipt.logIndex), "treeSize": String(receipt.treeSize),
+                    "leafHash": Merkle.leafHash(receipt.leafData).prefixedHex,
+                ]
+            }
+            switch entry.subject {
+            case .delta(let record):
+                values["title"] = "Delta \(record.receiptID)"
+                values["delta"] = Self.fields(of: record, disclosed: disclosed)
+            case .checkpoint(let checkpoint):
+                values["title"] = "Period \(checkpoint.checkpointID)"
+                values["checkpoint"] = try checkpointValues(checkpoint)
+            case .recordEntry(let recordEntry, let record):
+                values["title"] = "Record entry \(recordEntry.entryID)"
+                values["recordEntry"] = Self.fields(of: recordEntry, record: record, disclosed: disclosed)
+            }
+            return values
         }
-        switch entry.subject {
-        case .delta(let record):
-            values["title"] = "Delta \(record.receiptID)"
-            values["delta"] = Self.fields(of: record, disclosed: disclosed)
-        case .checkpoint(let checkpoint):
-            values["title"] = "Period \(checkpoint.checkpointID)"
-            values["checkpoint"] = checkpointValues(checkpoint)
-        case .recordEntry(let recordEntry, let record):
-            values["title"] = "Record entry \(recordEntry.entryID)"
-            values["recordEntry"] = Self.fields(of: recordEntry, record: record, disclosed: disclosed)
-        }
-        return values
     }
 
-    private func checkpointValues(_ checkpoint: CheckpointRecord) -> [String: Any] {
+    private func checkpointValues(_ checkpoint: CheckpointRecord) throws -> [String: Any] {
         let time = { (millis: Int64?) in millis.map { Timestamp.iso8601(millis: $0) } ?? "—" }
         var values: [String: Any] = [
-            "checkpointId": checkpoint.checkpointID, "proofRoot": checkpoint.proofRoot, "deltaCount": String(checkpoint.deltaCount),
+            "checkpointId": checkpoint.checkpointID, "proofRoot": checkpoint.proofRoot.prefixedHex, "deltaCount": String(checkpoint.deltaCount),
             "netChange": checkpoint.netChange.description, "startingBalance": checkpoint.startingBalance.description,
             "endingBalance": checkpoint.endingBalance.description, "firstRecordAt": time(checkpoint.firstRecordAt),
             "lastRecordAt": time(checkpoint.lastRecordAt), "sealedAt": time(checkpoint.createdAt),
-            "rootVersion": String(LogEntry.periodRootVersion(ofCheckpointLeaf: checkpoint.leafData).rawValue),
+            "rootVersion": String(try LogEntry.periodRootVersion(ofCheckpointLeaf: checkpoint.leafData).rawValue),
         ]
         if disclosed {
-            values["scope"] = checkpoint.scope
-            values["window"] = Self.window((try? JSONParser.parse(Array(checkpoint.scope.utf8))) ?? .null)
+            values["scope"] = checkpoint.scope.text
+            values["window"] = Self.window(checkpoint.scope.value)
             values["customerId"] = checkpoint.customerID ?? "the whole environment"
         }
         if let records {
@@ -126,7 +128,7 @@ struct VerifyPageView {
     /// A delta's displayed fields: the public ones always, the content when disclosed.
     static func fields(of record: DeltaRecord, disclosed: Bool) -> [String: Any] {
         var fields: [String: Any] = [
-            "receiptId": record.receiptID, "contentHash": record.contentHash, "amount": record.amount.description,
+            "receiptId": record.receiptID, "contentHash": record.contentHash.prefixedHex, "amount": record.amount.description,
             "recordedAt": Timestamp.iso8601(millis: record.createdAt), "status": record.status.rawValue,
         ]
         guard disclosed else { return fields }

@@ -52,7 +52,7 @@ public struct CheckpointStore: Sendable {
             )
         }
         let id = Identifier.make("chk")
-        let leaf = try LogEntry.checkpoint(
+        let leaf = try LogEntry.checkpointLeaf(
             .v2,
             checkpointID: id,
             proofRoot: period.root,
@@ -64,8 +64,8 @@ public struct CheckpointStore: Sendable {
             checkpointID: id,
             environmentID: environmentID,
             customerID: customerID,
-            scope: String(decoding: try JSONWriter.canonical(scope), as: UTF8.self),
-            proofRoot: period.root.prefixedHex,
+            scope: try CanonicalJSON(scope),
+            proofRoot: period.root,
             deltaCount: period.deltaCount,
             netChange: period.netChange,
             startingBalance: period.startingBalance,
@@ -92,8 +92,8 @@ public struct CheckpointStore: Sendable {
                 """
                 INSERT INTO checkpoints (checkpoint_id, environment_id, customer_key, scope_key, scope, proof_root, delta_count, net_change,
                     starting_balance, ending_balance, first_record_at, last_record_at, leaf_data, queue_position, status, created_at)
-                VALUES (\(bind: id), \(bind: environmentID), \(bind: customerKey), \(bind: scopeKey), \(bind: record.scope),
-                        \(bind: record.proofRoot), \(bind: record.deltaCount), \(bind: record.netChange.micros),
+                VALUES (\(bind: id), \(bind: environmentID), \(bind: customerKey), \(bind: scopeKey), \(bind: record.scope.text),
+                        \(bind: record.proofRoot.prefixedHex), \(bind: record.deltaCount), \(bind: record.netChange.micros),
                         \(bind: record.startingBalance.micros), \(bind: record.endingBalance.micros), \(bind: record.firstRecordAt),
                         \(bind: record.lastRecordAt), \(bind: record.leafData), \(bind: position), 'QUEUED', \(bind: now))
                 """
@@ -182,8 +182,8 @@ extension CheckpointRecord {
             checkpointID: try row.decode(column: "checkpoint_id", as: String.self),
             environmentID: try row.decode(column: "environment_id", as: String.self),
             customerID: customerKey == CheckpointStore.wholeEnvironment ? nil : customerKey,
-            scope: try row.decode(column: "scope", as: String.self),
-            proofRoot: try row.decode(column: "proof_root", as: String.self),
+            scope: try row.decode(column: "scope", as: CanonicalJSON.self),
+            proofRoot: try row.decode(column: "proof_root", as: Hash.self),
             deltaCount: try row.decode(column: "delta_count", as: Int64.self),
             netChange: Amount(micros: try row.decode(column: "net_change", as: Int64.self)),
             startingBalance: Amount(micros: try row.decode(column: "starting_balance", as: Int64.self)),

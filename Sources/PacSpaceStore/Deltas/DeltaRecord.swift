@@ -137,9 +137,9 @@ extension DeltaRecord {
             amount: Amount(micros: try row.decode(column: "amount", as: Int64.self)),
             reason: try row.decode(column: "reason", as: String.self),
             referenceID: try row.decode(column: "reference_id", as: String?.self),
-            metadata: try Self.metadata(row.decode(column: "metadata", as: String?.self)),
+            metadata: try row.decode(column: "metadata", as: CanonicalJSON?.self),
             adjusts: try row.decode(column: "adjusts", as: String?.self),
-            contentHash: try row.decode(column: "content_hash", as: String.self),
+            contentHash: try row.decode(column: "content_hash", as: Hash.self),
             status: try row.decode(column: "status", as: DeltaStatus.self),
             errorCode: try row.decode(column: "error_code", as: String?.self),
             errorMessage: try row.decode(column: "error_message", as: String?.self),
@@ -148,11 +148,5 @@ extension DeltaRecord {
             verifiedAt: try row.decode(column: "verified_at", as: Int64?.self),
             latencyMs: try row.decode(column: "latency_ms", as: Int64?.self)
         )
-    }
-
-    /// Stored canonical text, parsed once; text that does not parse was written behind the server's back.
-    private static func metadata(_ text: String?) throws -> CanonicalJSON? {
-        guard let text else { return nil }
-        do { return try CanonicalJSON(canonicalText: text) } catch { throw StoreInvariant("stored metadata does not parse: \(error)") }
     }
 }

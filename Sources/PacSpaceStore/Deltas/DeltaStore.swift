@@ -359,7 +359,7 @@ public struct DeltaStore: Sendable {
             row.text(record.referenceID)
             row.text(record.metadata?.text)
             row.text(record.adjusts)
-            row.text(record.contentHash)
+            row.text(record.contentHash.prefixedHex)
             row.text(record.status.rawValue)
             row.integer(record.createdAt)
             row.integer(cost)
@@ -387,7 +387,7 @@ public struct DeltaStore: Sendable {
             referenceID: submission.referenceID,
             metadata: submission.metadata,
             adjusts: submission.adjusts,
-            contentHash: prepared.content.contentHash(sequenceNumber: sequence).prefixedHex,
+            contentHash: prepared.content.contentHash(sequenceNumber: sequence),
             status: .queued,
             errorCode: nil,
             errorMessage: nil,

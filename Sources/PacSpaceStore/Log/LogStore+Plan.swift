@@ -76,23 +76,23 @@ extension LogStore {
         // 1 up, all below any queued one. So the scan starts where the queue does.
         let queuedDeltas = try await db.raw(
             """
-            SELECT 'delta' AS kind, record_id AS id, receipt_id, content_hash, customer_id, amount, queue_position, NULL AS leaf_data, credit_cost,
-                   created_at
+            SELECT \(literal: LogEntry.Kind.delta.rawValue) AS kind, record_id AS id, receipt_id, content_hash, customer_id, amount,
+                   queue_position, NULL AS leaf_data, credit_cost, created_at
               FROM deltas WHERE environment_id = \(bind: environmentID) AND queue_position > \(bind: size) AND status = 'QUEUED'
               ORDER BY queue_position LIMIT \(bind: limit)
             """
         ).all()
         let queuedCheckpoints = try await db.raw(
             """
-            SELECT 'checkpoint' AS kind, checkpoint_id AS id, NULL AS receipt_id, NULL AS content_hash, NULL AS customer_id, 0 AS amount,
-                   queue_position, leaf_data, 0 AS credit_cost, 0 AS created_at
+            SELECT \(literal: LogEntry.Kind.checkpoint.rawValue) AS kind, checkpoint_id AS id, NULL AS receipt_id, NULL AS content_hash,
+                   NULL AS customer_id, 0 AS amount, queue_position, leaf_data, 0 AS credit_cost, 0 AS created_at
               FROM checkpoints WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
             """
         ).all()
         let queuedRecordEntries = try await db.raw(
             """
-            SELECT 'record' AS kind, entry_id AS id, NULL AS receipt_id, NULL AS content_hash, NULL AS customer_id, 0 AS amount,
-                   queue_position, leaf_data, credit_cost, created_at
+            SELECT \(literal: LogEntry.Kind.recordEntry.rawValue) AS kind, entry_id AS id, NULL AS receipt_id, NULL AS content_hash,
+                   NULL AS customer_id, 0 AS amount, queue_position, leaf_data, credit_cost, created_at
               FROM record_entries WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
             """
         ).all()
@@ -109,42 +109,31 @@ extension LogStore {
         var cost: Int64 = 0
         var oldest: Int64?
         for row in queued {
-            let kind = try row.decode(column: "kind", as: String.self)
-            if kind == "checkpoint" || kind == "record" {
-                let leaf = Array(try row.decode(column: "leaf_data", as: String.self).utf8)
-                let index = Int64(frontier.size)
-                nodes += frontier.append(leaf: Merkle.leafHash(leaf))
-                entries.append((index, String(decoding: leaf, as: UTF8.self)))
-                let id = try row.decode(column: "id", as: String.self)
-                if kind == "record" {
-                    cost += try row.decode(column: "credit_cost", as: Int64.self)
-                    let accepted = try row.decode(column: "created_at", as: Int64.self)
-                    oldest = min(oldest ?? accepted, accepted)
-                    recordEntries.append((id, index))
-                } else {
-                    checkpoints.append((id, index))
-                }
-                continue
-            }
-            cost += try row.decode(column: "credit_cost", as: Int64.self)
-            let accepted = try row.decode(column: "created_at", as: Int64.self)
-            oldest = min(oldest ?? accepted, accepted)
-            let receipt = try row.decode(column: "receipt_id", as: String.self)
-            guard let contentHash = Hash(prefixedHex: try row.decode(column: "content_hash", as: String.self)) else { continue }
-            let leaf = LogEntry.delta(receiptID: receipt, contentHash: contentHash)
+            let item = try Queued(row: row, environmentID: environmentID)
+            let leaf = item.entry.leafData
             let index = Int64(frontier.size)
             nodes += frontier.append(leaf: Merkle.leafHash(leaf))
             entries.append((index, String(decoding: leaf, as: UTF8.self)))
-            verified.append(
-                Verified(
-                    record: try row.decode(column: "id", as: String.self),
-                    receipt: receipt,
-                    customer: try row.decode(column: "customer_id", as: String.self),
-                    amount: try row.decode(column: "amount", as: Int64.self),
-                    index: index,
-                    position: try row.decode(column: "queue_position", as: Int64.self)
+            switch item.entry {
+            case .delta(let receipt, _):
+                cost += item.credit
+                oldest = min(oldest ?? item.acceptedAt, item.acceptedAt)
+                verified.append(
+                    Verified(
+                        record: item.id,
+                        receipt: receipt,
+                        customer: try row.decode(column: "customer_id", as: String.self),
+                        amount: try row.decode(column: "amount", as: Int64.self),
+                        index: index,
+                        position: item.position
+                    )
                 )
-            )
+            case .checkpoint: checkpoints.append((item.id, index))
+            case .recordEntry:
+                cost += item.credit
+                oldest = min(oldest ?? item.acceptedAt, item.acceptedAt)
+                recordEntries.append((item.id, index))
+            }
         }
         let balances = try await balances(after: verified, environmentID: environmentID, db)
         // Belt and braces: the new tree must provably extend the last signed one.
@@ -212,5 +201,33 @@ extension LogStore {
             balances[customer] = balance
         }
         return balances
+    }
+}
+
+/// One row of an environment's log queue, decoded: what its leaf is, and what it pays. A row
+/// the server could not have written (an unknown kind, a content hash that is no hash)
+/// stops the batch: it must never become a leaf of something else.
+private struct Queued {
+    let id: String
+    let position: Int64
+    let entry: LogEntry
+    /// Micro-credits reserved at acceptance (0 for a checkpoint).
+    let credit: Int64
+    let acceptedAt: Int64
+
+    init(row: any SQLRow, environmentID: String) throws {
+        id = try row.decode(column: "id", as: String.self)
+        position = try row.decode(column: "queue_position", as: Int64.self)
+        credit = try row.decode(column: "credit_cost", as: Int64.self)
+        acceptedAt = try row.decode(column: "created_at", as: Int64.self)
+        let kind = try row.decode(column: "kind", as: String.self)
+        switch LogEntry.Kind(rawValue: kind) {
+        case .delta:
+            let contentHash = try row.decode(column: "content_hash", as: Hash.self)
+            entry = .delta(receiptID: try row.decode(column: "receipt_id", as: String.self), contentHash: contentHash)
+        case .checkpoint: entry = .checkpoint(leafData: Array(try row.decode(column: "leaf_data", as: String.self).utf8))
+        case .recordEntry: entry = .recordEntry(leafData: Array(try row.decode(column: "leaf_data", as: String.self).utf8))
+        case nil: throw StoreInvariant("queued entry \(id) of \(environmentID) is of no kind the log has (\(kind))")
+        }
     }
 }

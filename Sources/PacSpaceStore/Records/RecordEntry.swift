@@ -61,29 +61,23 @@ public struct RecordEntry: Sendable {
     }
 
     init(row: any SQLRow) throws {
-        func hash(_ column: String) throws -> Hash {
-            guard let hash = Hash(prefixedHex: try row.decode(column: column, as: String.self)) else {
-                throw StoreInvariant("record entry \(column) is not a hash")
-            }
-            return hash
-        }
         entryID = try row.decode(column: "entry_id", as: String.self)
         environmentID = try row.decode(column: "environment_id", as: String.self)
-        recordKey = try hash("record_key")
+        recordKey = try row.decode(column: "record_key", as: Hash.self)
         seq = try row.decode(column: "seq", as: Int64.self)
         lifecycle = try row.decode(column: "lifecycle", as: String.self)
         attempted = try row.decode(column: "attempted", as: String?.self)
         referenceID = try row.decode(column: "reference_id", as: String.self)
-        recordHash = try hash("record_hash")
+        recordHash = try row.decode(column: "record_hash", as: Hash.self)
         recordHashVersion = try Self.hashVersion(row)
         let salt = try row.decode(column: "salt_key", as: String.self)
-        saltKey = salt.isEmpty ? nil : try hash("salt_key")
+        saltKey = salt.isEmpty ? nil : try row.decode(column: "salt_key", as: Hash.self)
         content = try JSONParser.parse(Array(try row.decode(column: "content", as: String.self).utf8))
         contentTag = try row.decode(column: "content_tag", as: String?.self)
         envelopes = contentTag == nil ? nil : []
         status = try row.decode(column: "status", as: Status.self)
         logIndex = try row.decode(column: "log_index", as: Int64?.self)
-        recordOpening = try row.decode(column: "record_opening", as: String?.self).flatMap(Hash.init(prefixedHex:))
+        recordOpening = try row.decode(column: "record_opening", as: Hash?.self)
         createdAt = try row.decode(column: "created_at", as: Int64.self)
         verifiedAt = try row.decode(column: "verified_at", as: Int64?.self)
     }
@@ -137,9 +131,7 @@ public struct RecordSummary: Sendable {
     }
 
     init(row: any SQLRow, lifecycleColumn: String = "lifecycle", createdColumn: String = "created_at") throws {
-        guard let key = Hash(prefixedHex: try row.decode(column: "record_key", as: String.self)) else {
-            throw StoreInvariant("record key is not a hash")
-        }
+        let key = try row.decode(column: "record_key", as: Hash.self)
         recordType = try row.decode(column: "record_type", as: String.self)
         entityID = try row.decode(column: "entity_id", as: String.self)
         recordKey = key

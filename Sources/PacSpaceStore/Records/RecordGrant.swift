@@ -45,9 +45,7 @@ public struct RecordGrant: Sendable {
     }
 
     init(row: any SQLRow) throws {
-        guard let key = Hash(prefixedHex: try row.decode(column: "record_key", as: String.self)) else {
-            throw StoreInvariant("grant record key is not a hash")
-        }
+        let key = try row.decode(column: "record_key", as: Hash.self)
         grantID = try row.decode(column: "grant_id", as: String.self)
         environmentID = try row.decode(column: "environment_id", as: String.self)
         recordKey = key

@@ -28,9 +28,7 @@ public struct RecordLinkStore: Sendable {
         public func isOpen(at now: Int64) -> Bool { revokedAt == nil && expiresAt > now }
 
         init(row: any SQLRow) throws {
-            guard let key = Hash(prefixedHex: try row.decode(column: "record_key", as: String.self)) else {
-                throw StoreInvariant("link record key is not a hash")
-            }
+            let key = try row.decode(column: "record_key", as: Hash.self)
             handle = try row.decode(column: "handle", as: String.self)
             environmentID = try row.decode(column: "environment_id", as: String.self)
             recordKey = key

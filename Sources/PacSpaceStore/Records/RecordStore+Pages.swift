@@ -110,17 +110,14 @@ extension RecordEntry {
         }
 
         init(row: any SQLRow, recordKey: Hash) throws {
-            guard let recordHash = Hash(prefixedHex: try row.decode(column: "record_hash", as: String.self)) else {
-                throw StoreInvariant("record entry record_hash is not a hash")
-            }
             self.recordKey = recordKey
-            self.recordHash = recordHash
+            recordHash = try row.decode(column: "record_hash", as: Hash.self)
             entryID = try row.decode(column: "entry_id", as: String.self)
             seq = try row.decode(column: "seq", as: Int64.self)
             lifecycle = try row.decode(column: "lifecycle", as: String.self)
             attempted = try row.decode(column: "attempted", as: String?.self)
             recordHashVersion = try RecordEntry.hashVersion(row)
-            recordOpening = try row.decode(column: "record_opening", as: String?.self).flatMap(Hash.init(prefixedHex:))
+            recordOpening = try row.decode(column: "record_opening", as: Hash?.self)
             status = try row.decode(column: "status", as: Status.self)
             logIndex = try row.decode(column: "log_index", as: Int64?.self)
         }
