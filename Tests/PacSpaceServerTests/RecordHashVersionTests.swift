@@ -103,7 +103,8 @@ import Testing
                     recordHashVersion: .v2
                 ).leaf
                 let envelope =
-                    #"[{"v":1,"alg":"A256GCM","kid":"\#(Self.kid)","iv":"AAAAAAAAAAAAAAAA","ct":"\#(String(repeating: "A", count: 363))"}]"#
+                    #"{"v":1,"alg":"A256GCM","kid":"\#(Self.kid)","iv":"AAAAAAAAAAAAAAAA","ct":"\#(String(repeating: "A", count: 363))"}"#
+                let entryID = Identifier.make("ent")
                 try await db.raw(
                     """
                     INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, encryption_kid,
@@ -115,12 +116,18 @@ import Testing
                 try await db.raw(
                     """
                     INSERT INTO record_entries (entry_id, environment_id, record_key, seq, lifecycle, reference_id, request_hash, record_hash,
-                        salt_key, content, content_tag, envelopes, leaf_data, queue_position, status, created_at, record_opening)
-                    VALUES (\(bind: Identifier.make("ent")), \(bind: environmentID), \(bind: recordKey.prefixedHex), 0, 'recorded', 'r0',
+                        salt_key, content, content_tag, leaf_data, queue_position, status, created_at, record_opening)
+                    VALUES (\(bind: entryID), \(bind: environmentID), \(bind: recordKey.prefixedHex), 0, 'recorded', 'r0',
                             \(bind: Hash.sha256([4]).prefixedHex), \(bind: Hash.sha256([3]).prefixedHex), '', '{}',
-                            \(bind: String(repeating: "A", count: 43)), \(bind: envelope),
+                            \(bind: String(repeating: "A", count: 43)),
                             \(bind: String(decoding: leaf, as: UTF8.self)), \(bind: position), 'QUEUED', 0,
                             \(bind: Hash.sha256([5]).prefixedHex))
+                    """
+                ).run()
+                try await db.raw(
+                    """
+                    INSERT INTO record_envelopes (entry_id, kid, position, envelope)
+                    VALUES (\(bind: entryID), \(bind: Self.kid), 0, \(bind: envelope))
                     """
                 ).run()
             }
