@@ -93,6 +93,14 @@ final class Sequencer: Service {
         backlogs.withLock { $0[environmentID, default: 0] += Int64(count) }
     }
 
+    /// A writer committed new entries (a count per environment): counted into the backlogs,
+    /// and the sequencer woken for them. What the ingest and record writers call after each
+    /// group commit.
+    func committed(_ queued: [String: Int]) {
+        for (environmentID, count) in queued { self.queued(count, in: environmentID) }
+        wake()
+    }
+
     func run() async throws {
         try FileManager.default.createDirectory(atPath: witnessDirectory, withIntermediateDirectories: true)
         await withGracefulShutdownHandler {
