@@ -35,6 +35,8 @@ struct ServerServices: Sendable {
     let ingest: IngestWriter
     let recordWriter: RecordWriter
     let verification: PublicVerification
+    /// The dashboard's customers, typed: its JSON routes and its pages call these.
+    let customers: DashboardCustomers
     let assets: AssetCatalog
     let pages: PageTemplates
     let now: @Sendable () -> Int64
@@ -137,6 +139,7 @@ struct ServerServices: Sendable {
         )
         ingest = IngestWriter(deltas: stores.deltas, metrics: metrics, logger: logger, now: now, committed: sequencer.committed)
         recordWriter = RecordWriter(records: stores.records, now: now, committed: sequencer.committed)
+        customers = DashboardCustomers(deltas: stores.deltas, environments: stores.environments, receipts: periodReceipts, seals: seals, now: now)
         verification = PublicVerification(
             environments: stores.environments,
             deltas: stores.deltas,

@@ -16,7 +16,7 @@ struct PeriodReceipts: Sendable {
     let links: VerifyLinks
 
     /// The receipt of `customerID`'s VERIFIED deltas in `scope`, in `log`.
-    func answer(_ log: LogIdentity, customerID: String, scope: ScopeInput) async throws -> JSONValue {
+    func receipt(_ log: LogIdentity, customerID: String, scope: ScopeInput) async throws -> PeriodReceipt {
         _ = try await deltas.requireCustomer(environmentID: log.environmentID, customerID: customerID)
         let selection = try await scope.selection(environmentID: log.environmentID, customerID: customerID, deltas: deltas, checkpoints: checkpoints)
         // Counted before anything is loaded: an answer lists the whole scope, so its size is
@@ -37,7 +37,6 @@ struct PeriodReceipts: Sendable {
             limit: Self.maxDeltas,
             offset: 0
         )
-        let count = page.count
         var starting = Amount.zero
         if let preceding = selection.preceding {
             starting = try await deltas.totals(environmentID: log.environmentID, customerID: customerID, selection: preceding).sum
@@ -59,15 +58,40 @@ struct PeriodReceipts: Sendable {
         }
         // A sealed checkpoint speaks for the scope only while no delta has joined it since.
         if sealed?.proofRoot != root { sealed = nil }
-        let proofRoot = root.prefixedHex
+        return PeriodReceipt(
+            customerID: customerID,
+            scope: scope.json,
+            proofRoot: root,
+            sealed: sealed,
+            deltas: page,
+            startingBalance: starting,
+            finalBalance: final
+        )
+    }
+}
+
+/// A scope's receipt (``PeriodReceipts/receipt(_:customerID:scope:)``): its VERIFIED deltas,
+/// their root, and the checkpoint that sealed the scope, if one still speaks for it.
+struct PeriodReceipt: Sendable {
+    let customerID: String
+    let scope: JSONValue
+    let proofRoot: Hash
+    let sealed: CheckpointRecord?
+    let deltas: [DeltaRecord]
+    let startingBalance: Amount
+    let finalBalance: Amount
+
+    /// The Balance API's `/receipt` answer and the dashboard's customer receipt.
+    func json(links: VerifyLinks) -> JSONValue {
+        let proofRoot = proofRoot.prefixedHex
         // verifyUrl is the page that shows the period to whom the provider passes it on
         // (docs/verification.md, "The verification page"); verificationApiUrl its JSON.
         let pageID = sealed?.checkpointID ?? proofRoot
         return [
-            "customerId": .string(customerID), "scope": scope.json, "proofRoot": .string(proofRoot),
+            "customerId": .string(customerID), "scope": scope, "proofRoot": .string(proofRoot),
             "sealed": .bool(sealed != nil), "checkpointId": .optional(sealed?.checkpointID),
-            "deltaCount": .int(count), "startingBalance": starting.json, "finalBalance": final.json,
-            "deltas": .array(page.map(\.json)),
+            "deltaCount": .int(deltas.count), "startingBalance": startingBalance.json, "finalBalance": finalBalance.json,
+            "deltas": .array(deltas.map(\.json)),
             "verificationApiUrl": .string("\(links.publicURL)/api/v1/verify/\(proofRoot)"),
             "verifyUrl": .string(links.disclosingPage(pageID)),
             "accessHint": .null, "customerLinkUrl": .null, "customerLinkHost": .null,

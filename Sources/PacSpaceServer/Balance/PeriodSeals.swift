@@ -51,16 +51,17 @@ struct PeriodSeals: Sendable {
     /// `{checkpoints, total, limit, offset}`: the seals of `customerID` (nil: every
     /// customer's and the environment's), of `scope` when it names one.
     func list(_ log: LogIdentity, customerID: String?, scope: ScopeInput, limit: Int, offset: Int) async throws -> JSONValue {
-        let (items, total) = try await checkpoints.list(
-            environmentID: log.environmentID,
-            customerID: customerID,
-            scopeKey: scope.key,
-            limit: limit,
-            offset: offset
-        )
+        let (items, total) = try await sealed(log, customerID: customerID, scope: scope, limit: limit, offset: offset)
         var answers: [JSONValue] = []
         for item in items { answers.append(try await receipts.json(item)) }
         return ["checkpoints": .array(answers), "total": .int(total), "limit": .int(limit), "offset": .int(offset)]
+    }
+
+    /// The seals of `customerID` (nil: every customer's and the environment's), of `scope`
+    /// when it names one, newest first; and how many there are.
+    func sealed(_ log: LogIdentity, customerID: String?, scope: ScopeInput, limit: Int, offset: Int) async throws -> ([CheckpointRecord], total: Int)
+    {
+        try await checkpoints.list(environmentID: log.environmentID, customerID: customerID, scopeKey: scope.key, limit: limit, offset: offset)
     }
 
     /// The covered and the starting-balance selections, the answer's scope, and the key

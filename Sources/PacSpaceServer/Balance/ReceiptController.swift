@@ -21,6 +21,6 @@ struct ReceiptController: Sendable {
         let key = try context.requireKey()
         let customerID = try context.pathParameter("customerId")
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
-        return Envelope.success(.ok, try await receipts.answer(key.log, customerID: customerID, scope: scope))
+        return Envelope.success(.ok, try await receipts.receipt(key.log, customerID: customerID, scope: scope).json(links: receipts.links))
     }
 }

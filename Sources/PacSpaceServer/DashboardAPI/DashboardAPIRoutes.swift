@@ -33,15 +33,8 @@ struct DashboardAPIRoutes {
             .addDashboardRoutes(to: router, auth: auth)
         ContractsController(environments: stores.environments, provisioner: services.provisioner, sequencer: services.sequencer, now: now)
             .addRoutes(to: router, auth: auth)
-        DashboardCustomersController(
-            deltas: stores.deltas,
-            environments: stores.environments,
-            keys: services.keyCheck,
-            receipts: services.periodReceipts,
-            seals: services.seals,
-            maxScopeDays: configuration.maxScopeDays,
-            now: now
-        ).addRoutes(to: router, auth: auth)
+        DashboardCustomersController(customers: services.customers, keys: services.keyCheck, maxScopeDays: configuration.maxScopeDays)
+            .addRoutes(to: router, auth: auth)
         DashboardRecordsController(
             records: stores.records,
             recordLinks: stores.recordLinks,

@@ -14,14 +14,14 @@ import PacSpaceStore
 /// `customers.create` sends both), which must be a key of the user's tenant; otherwise
 /// the sandbox. The environment must be active (412 `CONTRACT_NOT_DEPLOYED`).
 struct DashboardCustomersController: Sendable {
-    let deltas: DeltaStore
-    let environments: EnvironmentStore
+    /// What every route calls: the typed queries the pages call too.
+    let customers: DashboardCustomers
     /// Checks an `X-Api-Key` sent beside the token, as the Balance API does.
     let keys: APIKeyMiddleware
-    let receipts: PeriodReceipts
-    let seals: PeriodSeals
     let maxScopeDays: Int
-    let now: @Sendable () -> Int64
+    var deltas: DeltaStore { customers.deltas }
+    var seals: PeriodSeals { customers.seals }
+    var now: @Sendable () -> Int64 { customers.now }
 
     /// Customers with a delta accepted within this many days count as active in the summary.
     static let activeDays: Int64 = 30
@@ -44,24 +44,26 @@ struct DashboardCustomersController: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireManager(of: "customers")
-        let body = try await RequestBody.decode(
-            request,
-            allowed: ["displayName", "customerId", "sharingStateHint", "eventCadence", "unitLabel"]
-        )
+        let user = try context.requireUser()
+        let (customerID, profile) = try Self.newCustomer(try await RequestBody.decode(request, allowed: Self.newCustomerFields))
+        let environment = try await chosenEnvironment(request, context, user)
+        let (customer, environmentID) = try await customers.create(user: user, environment: environment, customerID: customerID, profile: profile)
+        context.logger.info("customer created", metadata: ["environmentId": .string(environmentID)])
+        return Envelope.success(.created, customer.json)
+    }
+
+    /// The members a new customer may have.
+    static let newCustomerFields: Set<String> = ["displayName", "customerId", "sharingStateHint", "eventCadence", "unitLabel"]
+
+    /// A new customer's id (nil: one is drawn) and profile, from a JSON body or the page's form.
+    static func newCustomer(_ body: RequestBody) throws -> (customerID: String?, profile: CustomerProfile) {
         let profile = CustomerProfile(
             displayName: try body.string("displayName", maxLength: 200),
             unitLabel: try body.optionalString("unitLabel", maxLength: 64),
             sharingStateHint: try body.optionalString("sharingStateHint", maxLength: 64),
             eventCadence: try body.optionalString("eventCadence", maxLength: 64)
         )
-        let customerID = try body.optionalString("customerId", maxLength: 128).map(DeltaInput.customerID) ?? Identifier.make("cust")
-        let environment = try await chosenEnvironment(request, context, user)
-        guard let customer = try await deltas.createCustomer(in: environment, customerID: customerID, profile: profile, now: now()) else {
-            throw APIError(.conflict, "CONFLICT", "Customer \(customerID) exists already in \(environment.environment.rawValue).")
-        }
-        context.logger.info("customer created", metadata: ["environmentId": .string(environment.id)])
-        return Envelope.success(.created, customer.json)
+        return (try body.optionalString("customerId", maxLength: 128).map(DeltaInput.customerID), profile)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -69,14 +71,19 @@ struct DashboardCustomersController: Sendable {
         let query = QueryParameters(request: request)
         let (page, limit) = try query.page()
         let search = try query.string("search", maxLength: 128)
-        let environment = try await chosenEnvironment(request, context, user)
-        let (items, total) = try await deltas.customers(environmentID: environment.id, search: search, limit: limit, offset: (page - 1) * limit)
-        return Envelope.page(items.map(\.json), total: total, page: page, limit: limit)
+        let listing = try await customers.list(
+            user: user,
+            environment: try await chosenEnvironment(request, context, user),
+            search: search,
+            page: page,
+            limit: limit
+        )
+        return Envelope.page(listing.customers.map(\.json), total: listing.total, page: page, limit: limit)
     }
 
     @Sendable func summary(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let environment = try await chosenEnvironment(request, context, user)
+        let environment = try await customers.environment(try await chosenEnvironment(request, context, user), of: user)
         let now = now()
         let figures = try await deltas.customerSummary(environmentID: environment.id, activeSince: now - Self.activeDays * 86_400_000)
         // What an operator looks at first (our addition; docs/api.md §10): this month's
@@ -123,6 +130,22 @@ struct DashboardCustomersController: Sendable {
         let query = QueryParameters(request: request)
         let limit = try query.integer("deltaLimit", in: 1...100) ?? 20
         let page = try query.page("deltaPage", limit: limit)
+        let filter = try Self.filter(query, now: now())
+        let detail = try await customers.detail(
+            user: user,
+            environment: try await chosenEnvironment(request, context, user),
+            customerID: customerID,
+            filter: filter,
+            page: page,
+            limit: limit
+        )
+        return Envelope.success(.ok, Self.json(detail))
+    }
+
+    /// The deltas' filter a query names: `status`, `reason`, `search`, `startDate` +
+    /// `endDate` (the Balance API's window rules: both ends, [startDate, endDate), not in
+    /// the future), `sortBy` and `sortOrder`. The customer page reads its query with it too.
+    static func filter(_ query: QueryParameters, now: Int64) throws -> DeltaStore.DeltaFilter {
         var filter = DeltaStore.DeltaFilter()
         filter.status = try query.choice("status", of: DeltaStatus.self)
         filter.reason = try query.string("reason", maxLength: 500)
@@ -132,40 +155,28 @@ struct DashboardCustomersController: Sendable {
         let start = try query.string("startDate")
         let end = try query.string("endDate")
         if start != nil || end != nil {
-            // The Balance API's window rules: both ends, [startDate, endDate), not in the future.
             guard
-                case .window(let from, let until) = try ScopeInput(
-                    Scope.Fields(startDate: start, endDate: end),
-                    now: now(),
-                    maxDays: Self.widestFilterDays
-                )
-                .scope
+                case .window(let from, let until) = try ScopeInput(Scope.Fields(startDate: start, endDate: end), now: now, maxDays: widestFilterDays)
+                    .scope
             else { throw APIError.invalid("startDate", "required", "startDate and endDate go together.") }
             filter.from = from
             filter.until = until
         }
-        let environment = try await chosenEnvironment(request, context, user)
-        let customer = try await deltas.requireCustomer(environmentID: environment.id, customerID: customerID)
-        let (items, total) = try await deltas.deltas(
-            environmentID: environment.id,
-            customerID: customerID,
-            filter: filter,
-            limit: limit,
-            offset: (page - 1) * limit
-        )
-        return Envelope.success(
-            .ok,
-            .object(
-                customer.fields + [
-                    (
-                        "deltas",
-                        [
-                            "items": .array(items.map(\.json)), "page": .int(page), "limit": .int(limit), "total": .int(total),
-                            "totalPages": .int((total + limit - 1) / limit),
-                        ]
-                    )
-                ]
-            )
+        return filter
+    }
+
+    /// A customer and its page of deltas, as `GET /dashboard/customers/:id` answers.
+    static func json(_ detail: DashboardCustomers.Detail) -> JSONValue {
+        .object(
+            detail.customer.fields + [
+                (
+                    "deltas",
+                    [
+                        "items": .array(detail.deltas.map(\.json)), "page": .int(detail.page), "limit": .int(detail.limit),
+                        "total": .int(detail.total), "totalPages": .int(detail.totalPages),
+                    ]
+                )
+            ]
         )
     }
 
@@ -175,21 +186,22 @@ struct DashboardCustomersController: Sendable {
         let user = try context.requireUser()
         let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
-        let log = try await chosenLog(request, context, user)
-        return Envelope.success(.ok, try await receipts.answer(log, customerID: customerID, scope: scope))
+        let environment = try await chosenEnvironment(request, context, user)
+        let receipt = try await customers.receipt(user: user, environment: environment, customerID: customerID, scope: scope)
+        return Envelope.success(.ok, receipt.json(links: customers.receipts.links))
     }
 
     /// Seals a period of the customer (body: the Balance API's scope fields; none = the
     /// current UTC month): the Balance API's checkpoint answer.
     @Sendable func checkpoint(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireManager(of: "checkpoints")
+        let user = try context.requireUser()
         let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
         let body = try await RequestBody.decodeOptional(request, allowed: ScopeInput.fieldNames)
         let input =
             try body.map { try ScopeInput(body: $0, now: now(), maxDays: maxScopeDays) }
             ?? ScopeInput(Scope.Fields(), now: now(), maxDays: maxScopeDays)
-        let log = try await chosenLog(request, context, user)
-        let (sealed, created) = try await seals.seal(log, customerID: customerID, input: input)
+        let environment = try await chosenEnvironment(request, context, user)
+        let (sealed, created) = try await customers.seal(user: user, environment: environment, customerID: customerID, input: input)
         return Envelope.success(created ? .created : .ok, sealed)
     }
 
@@ -198,7 +210,8 @@ struct DashboardCustomersController: Sendable {
     /// /checkpoints` answer, for a dashboard user (our addition; docs/api.md §10).
     @Sendable func environmentCheckpoints(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        return Envelope.success(.ok, try await seals.list(try await chosenLog(request, context, user), request: request))
+        let log = try await customers.log(try await chosenEnvironment(request, context, user), of: user)
+        return Envelope.success(.ok, try await seals.list(log, request: request))
     }
 
     /// The customer's checkpoints (`limit`, `offset`, scope parameters as the Balance API's).
@@ -209,50 +222,34 @@ struct DashboardCustomersController: Sendable {
         let limit = try query.integer("limit", in: 1...100) ?? 20
         let offset = try query.offset()
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
-        let log = try await chosenLog(request, context, user)
-        _ = try await deltas.requireCustomer(environmentID: log.environmentID, customerID: customerID)
-        return Envelope.success(.ok, try await seals.list(log, customerID: customerID, scope: scope, limit: limit, offset: offset))
+        let environment = try await chosenEnvironment(request, context, user)
+        let listed = try await customers.checkpoints(
+            user: user,
+            environment: environment,
+            customerID: customerID,
+            scope: scope,
+            limit: limit,
+            offset: offset
+        )
+        var answers: [JSONValue] = []
+        for checkpoint in listed.checkpoints { answers.append(try await seals.receipts.json(checkpoint)) }
+        return Envelope.success(
+            .ok,
+            ["checkpoints": .array(answers), "total": .int(listed.total), "limit": .int(limit), "offset": .int(offset)]
+        )
     }
 
-    /// The customer's VERIFIED deltas in a scope (derive's: the amounts sum to its
-    /// `computedBalance` less its starting balance) as CSV (RFC 4180), one row per delta,
-    /// in sequence order, read by sequence number (each row once) and sent 1,000 rows at
-    /// a time. A failure half-way ends the transfer unfinished (no last chunk), so a
-    /// client cannot take a cut file for a whole one.
+    /// The customer's VERIFIED deltas in a scope as CSV (``DashboardCustomers/export(user:environment:customerID:scope:)``).
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
-        let log = try await chosenLog(request, context, user)
-        _ = try await deltas.requireCustomer(environmentID: log.environmentID, customerID: customerID)
-        let selection = try await scope.selection(
-            environmentID: log.environmentID,
+        return try await customers.export(
+            user: user,
+            environment: try await chosenEnvironment(request, context, user),
             customerID: customerID,
-            deltas: deltas,
-            checkpoints: receipts.checkpoints
+            scope: scope
         )
-        let deltas = self.deltas
-        var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8"]
-        headers[.contentDisposition] = "attachment; filename=\"\(customerID)-deltas.csv\""
-        let body = ResponseBody { writer in
-            try await writer.write(ByteBuffer(string: CustomerCSV.header))
-            var last: Int64 = 0
-            while true {
-                let page = try await deltas.verifiedDeltas(
-                    environmentID: log.environmentID,
-                    customerID: customerID,
-                    selection: selection,
-                    after: last,
-                    limit: 1_000,
-                    offset: 0
-                )
-                guard let end = page.last?.sequenceNumber else { break }
-                try await writer.write(ByteBuffer(string: page.map(CustomerCSV.row).joined()))
-                last = end
-            }
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: headers, body: body)
     }
 
     enum SortOrder: String, CaseIterable {
@@ -260,16 +257,8 @@ struct DashboardCustomersController: Sendable {
         case desc
     }
 
-    /// The log of the environment the request names.
-    private func chosenLog(_ request: Request, _ context: AppRequestContext, _ user: User) async throws -> LogIdentity {
-        guard let log = try await chosenEnvironment(request, context, user).log else {
-            throw APIError(.preconditionFailed, "CONTRACT_NOT_DEPLOYED", "The environment has no log yet; provision it first.")
-        }
-        return log
-    }
-
-    /// The environment the request names (see the type's documentation), active.
-    private func chosenEnvironment(_ request: Request, _ context: AppRequestContext, _ user: User) async throws -> EnvironmentRecord {
+    /// The environment the request names (see the type's documentation).
+    private func chosenEnvironment(_ request: Request, _ context: AppRequestContext, _ user: User) async throws -> EnvironmentName {
         let name: EnvironmentName
         if let named = try request.namedEnvironment() {
             name = named
@@ -283,6 +272,6 @@ struct DashboardCustomersController: Sendable {
             name = .testnet
         }
         try request.checkChainID(of: name)
-        return try await environments.active(name, tenantID: user.tenantID)
+        return name
     }
 }

@@ -30,18 +30,21 @@ struct AppPageKit: Sendable {
         return form
     }
 
-    /// `name` rendered with `values`, the CSRF field (and a new CSRF cookie when the browser
-    /// has none), and for a signed-in page the navigation with `current` marked.
+    /// `name` rendered with `model` (a page model; a dictionary for a page not yet typed),
+    /// the CSRF field (and a new CSRF cookie when the browser has none), a flash `error` or
+    /// `notice`, and for a signed-in page the navigation with `current` marked.
     func render(
         _ name: PageTemplates.Name,
-        _ values: [String: Any],
+        _ model: Any,
         request: Request,
         context: AppRequestContext,
         me: WebSession.SignedIn? = nil,
         current: String? = nil,
+        error: String? = nil,
+        notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) -> Response {
-        var values = values
+        var shared: [String: Any] = [:]
         var setCookie: String?
         var csrfCookie = WebSession.cookie(WebSession.csrfCookie, in: request) ?? ""
         if csrfCookie.isEmpty || csrfCookie.utf8.count > 64 {
@@ -49,13 +52,15 @@ struct AppPageKit: Sendable {
             setCookie = fresh.header
             csrfCookie = fresh.value
         }
-        values["csrf"] = web.csrfField(for: csrfCookie, in: request, signedIn: me != nil)
+        shared["csrf"] = web.csrfField(for: csrfCookie, in: request, signedIn: me != nil)
         if let me {
             var nav: [String: Any] = ["email": me.user.email]
             if let current { nav[current] = true }
-            values["nav"] = nav
+            shared["nav"] = nav
         }
-        var response = pages.page(name, values, status: status).response(from: request, context: context)
+        if let error { shared["error"] = error }
+        if let notice { shared["notice"] = notice }
+        var response = pages.page(name, model, shared: shared, status: status).response(from: request, context: context)
         if let setCookie { response.headers.append(HTTPField(name: .setCookie, value: setCookie)) }
         return response
     }

@@ -2,14 +2,21 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import PacSpaceCore
+import PacSpaceStore
 
 /// The dashboard's customers (docs/operations.md, "The dashboard"): search and list with
 /// balances, add one by hand, a customer's deltas filtered and paged, its CSV export, and
-/// its billing periods sealed and linked to their verification pages — the
-/// `/dashboard/customers` routes, called in process.
+/// its billing periods sealed and linked to their verification pages. Each page calls the
+/// typed queries the `/dashboard/customers` routes answer from (``DashboardCustomers``) and
+/// renders a page model (``CustomerListPage``, ``CustomerPage``).
 struct CustomerPagesController: Sendable {
     let kit: AppPageKit
+    let customers: DashboardCustomers
     let links: VerifyLinks
+    let maxScopeDays: Int
+
+    /// Customers and deltas per page.
+    static let pageSize = 50
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("app/customers", use: list)
@@ -22,20 +29,6 @@ struct CustomerPagesController: Sendable {
     /// The environment a page shows: `environment=testnet|mainnet`, testnet by default.
     private func environment(_ value: String?) -> EnvironmentName { value == "mainnet" ? .mainnet : .testnet }
 
-    private func choices(_ selected: EnvironmentName) -> [[String: Any]] {
-        EnvironmentName.allCases.map {
-            ["value": $0.rawValue, "label": DashboardPagesController.label($0.rawValue), "selected": $0 == selected]
-        }
-    }
-
-    private func pager(page: Int, pages: Int, link: (Int) -> String) -> [String: Any]? {
-        guard pages > 1 else { return nil }
-        var pager: [String: Any] = ["page": page, "pages": pages]
-        if page > 1 { pager["previous"] = link(page - 1) }
-        if page < pages { pager["next"] = link(page + 1) }
-        return pager
-    }
-
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
         let query = QueryParameters(request: request)
@@ -43,7 +36,7 @@ struct CustomerPagesController: Sendable {
             me,
             environment: environment(try query.string("environment", maxLength: 16)),
             search: try query.string("search", maxLength: 128) ?? "",
-            page: try query.page("page", limit: 50),
+            page: try query.page("page", limit: Self.pageSize),
             request: request,
             context: context
         )
@@ -59,59 +52,47 @@ struct CustomerPagesController: Sendable {
         request: Request,
         context: AppRequestContext
     ) async throws -> Response {
-        let limit = 50
-        var path = "/dashboard/customers?page=\(page)&limit=\(limit)"
-        if !search.isEmpty { path += "&search=\(AppPageKit.escape(search))" }
-        let answer = try await kit.api.call(.get, path, token: me.accessToken, headers: [.environment: environment.rawValue], context: context)
-        var values: [String: Any] = [
-            "environment": environment.rawValue, "environmentLabel": DashboardPagesController.label(environment.rawValue),
-            "environmentChoices": choices(environment), "search": search,
-        ]
-        values["error"] = error ?? (answer.ok ? nil : answer.message)
-        let customers: [[String: Any]] =
-            answer.data["items"]?.items.map { customer in
-                let id = customer["customerId"]?.text ?? ""
-                return [
-                    "customerId": id, "path": AppPageKit.escape(id), "displayName": customer["displayName"]?.text ?? id,
-                    "balance": customer["computedBalance"]?.text ?? "0", "deltas": customer["totalDeltas"]?.text ?? "0",
-                    "lastActivityAt": customer["lastActivityAt"]?.text ?? "", "environment": environment.rawValue,
-                ]
-            } ?? []
-        let total = Int(answer.data["total"]?.text ?? "") ?? 0
-        values["customers"] = customers
-        values["hasCustomers"] = !customers.isEmpty
-        values["total"] = total
-        values["pager"] = pager(page: page, pages: (total + limit - 1) / limit) { number in
-            "/app/customers?environment=\(environment.rawValue)&search=\(AppPageKit.escape(search))&page=\(number)"
+        var error = error
+        var listing: DashboardCustomers.Listing?
+        do {
+            listing = try await customers.list(
+                user: me.user,
+                environment: environment,
+                search: search.isEmpty ? nil : search,
+                page: page,
+                limit: Self.pageSize
+            )
+        } catch let refusal as APIError {
+            error = error ?? refusal.message
         }
-        return kit.render(.appCustomers, values, request: request, context: context, me: me, current: "customers", status: status)
+        let model = CustomerListPage(listing, environment: environment, search: search)
+        return kit.render(.appCustomers, model, request: request, context: context, me: me, current: "customers", error: error, status: status)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
         let form = try await kit.form(request)
         let environment = environment(form["environment"])
-        let answer = try await kit.api.call(
-            .post,
-            "/dashboard/customers",
-            body: form.json(["displayName", "customerId", "unitLabel"]),
-            token: me.accessToken,
-            headers: [.environment: environment.rawValue],
-            context: context
-        )
-        guard answer.ok, let id = answer.data["customerId"]?.text else {
+        do {
+            let fields = form.json(Array(DashboardCustomersController.newCustomerFields))
+            guard case .object(let members) = fields else { throw APIError.invalid("form", "format", "The form is not a customer.") }
+            let (customerID, profile) = try DashboardCustomersController.newCustomer(
+                try RequestBody(object: members, allowed: DashboardCustomersController.newCustomerFields)
+            )
+            let (customer, _) = try await customers.create(user: me.user, environment: environment, customerID: customerID, profile: profile)
+            return AppPageKit.redirect("/app/customers/\(AppPageKit.escape(customer.customerID))?environment=\(environment.rawValue)")
+        } catch let refusal as APIError {
             return try await listPage(
                 me,
                 environment: environment,
                 search: "",
                 page: 1,
-                error: answer.message,
-                status: answer.status,
+                error: refusal.message,
+                status: refusal.status,
                 request: request,
                 context: context
             )
         }
-        return AppPageKit.redirect("/app/customers/\(AppPageKit.escape(id))?environment=\(environment.rawValue)")
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -121,172 +102,125 @@ struct CustomerPagesController: Sendable {
             me,
             customerID: try context.pathParameter("customerId"),
             environment: environment(try query.string("environment", maxLength: 16)),
-            filter: Filter(
+            filter: CustomerPage.Filter(
                 status: try query.string("status", maxLength: 16) ?? "",
                 reason: try query.string("reason", maxLength: 200) ?? "",
                 startDate: try query.string("startDate", maxLength: 40) ?? "",
                 endDate: try query.string("endDate", maxLength: 40) ?? "",
                 derive: try query.string("derive", maxLength: 7) ?? ""
             ),
-            page: try query.page("page", limit: 50),
+            query: query,
+            page: try query.page("page", limit: Self.pageSize),
             request: request,
             context: context
         )
     }
 
-    /// What the customer page is narrowed to: the deltas' status, reason and dates, and the
-    /// month to derive (`YYYY-MM`); empty means not given.
-    struct Filter {
-        var status = ""
-        var reason = ""
-        var startDate = ""
-        var endDate = ""
-        var derive = ""
-
-        /// The deltas' filter as the API's query parameters.
-        var query: String {
-            [("status", status), ("reason", reason), ("startDate", startDate), ("endDate", endDate)]
-                .filter { !$0.1.isEmpty }.map { "&\($0.0)=\(AppPageKit.escape($0.1))" }.joined()
-        }
-    }
-
+    /// The customer page. Its independent reads (the deltas, the seals, a derived month)
+    /// run concurrently.
     private func customerPage(
         _ me: WebSession.SignedIn,
         customerID: String,
         environment: EnvironmentName,
-        filter: Filter,
+        filter: CustomerPage.Filter,
+        query: QueryParameters?,
         page: Int,
         notice: String? = nil,
         error: String? = nil,
-        answerStatus: HTTPResponse.Status = .ok,
+        status: HTTPResponse.Status = .ok,
         request: Request,
         context: AppRequestContext
     ) async throws -> Response {
-        let id = AppPageKit.escape(customerID)
-        let limit = 50
-        let path = "/dashboard/customers/\(id)?deltaPage=\(page)&deltaLimit=\(limit)" + filter.query
-        let headers: HTTPFields = [.environment: environment.rawValue]
-        var answer = try await kit.api.call(.get, path, token: me.accessToken, headers: headers, context: context)
         var error = error
-        if answer.status == .badRequest, !filter.query.isEmpty {
-            // A filter the API refuses (a date it cannot read): say so above the unfiltered page.
-            error = answer.message
-            answer = try await kit.api.call(
-                .get,
-                "/dashboard/customers/\(id)?deltaLimit=\(limit)",
-                token: me.accessToken,
-                headers: headers,
-                context: context
-            )
+        let now = customers.now()
+        // A filter the API refuses (a date it cannot read): say so above the unfiltered page.
+        var deltaFilter = DeltaStore.DeltaFilter()
+        if let query {
+            do { deltaFilter = try DashboardCustomersController.filter(query, now: now) } catch let refusal as APIError { error = refusal.message }
         }
-        guard answer.ok else { throw answer.failure }
-        let customer = answer.data
-        let checkpoints = try await kit.api.call(
-            .get,
-            "/dashboard/customers/\(id)/checkpoints?limit=24",
-            token: me.accessToken,
-            headers: headers,
-            context: context
+        let (user, customers) = (me.user, customers)
+        async let detail = customers.detail(
+            user: user,
+            environment: environment,
+            customerID: customerID,
+            filter: deltaFilter,
+            page: page,
+            limit: Self.pageSize
         )
-        let deltas: [[String: Any]] =
-            customer["deltas"]?["items"]?.items.map { delta in
-                [
-                    "sequenceNumber": delta["sequenceNumber"]?.text ?? "", "createdAt": delta["createdAt"]?.text ?? "",
-                    "delta": delta["delta"]?.text ?? "", "reason": delta["reason"]?.text ?? "", "referenceId": delta["referenceId"]?.text ?? "",
-                    "status": delta["status"]?.text ?? "", "verified": delta["status"]?.text == "VERIFIED", "recordId": delta["recordId"]?.text ?? "",
-                ]
-            } ?? []
-        let sealed: [[String: Any]] =
-            checkpoints.data["checkpoints"]?.items.map { checkpoint in
-                let checkpointID = checkpoint["checkpointId"]?.text ?? ""
-                return [
-                    "window": VerifyPageView.window(checkpoint["scope"] ?? .null), "deltaCount": checkpoint["deltaCount"]?.text ?? "",
-                    "netChange": checkpoint["netChange"]?.text ?? "", "endingBalance": checkpoint["endingBalance"]?.text ?? "",
-                    "status": checkpoint["status"]?.text ?? "",
-                    "verifyPath": String(links.disclosingPage(checkpointID).dropFirst(links.publicURL.count)),
-                ]
-            } ?? []
-        var values: [String: Any] = [:]
+        async let sealed = customers.checkpoints(
+            user: user,
+            environment: environment,
+            customerID: customerID,
+            scope: ScopeInput(Scope.Fields(), now: now, maxDays: maxScopeDays),
+            limit: 24,
+            offset: 0
+        )
+        // Derive for a month: the receipt of that period (docs/api.md §5).
+        var derived: PeriodReceipt?
         if !filter.derive.isEmpty {
-            // Derive for a month: the receipt answer of that period (docs/api.md §5).
-            let derived = try await kit.api.call(
-                .get,
-                "/dashboard/customers/\(id)/receipt?period=\(AppPageKit.escape(filter.derive))",
-                token: me.accessToken,
-                headers: headers,
-                context: context
-            )
-            if derived.ok {
-                let data = derived.data
-                values["derived"] = [
-                    "period": filter.derive, "deltaCount": data["deltaCount"]?.text ?? "0",
-                    "startingBalance": data["startingBalance"]?.text ?? "0", "finalBalance": data["finalBalance"]?.text ?? "0",
-                    "proofRoot": data["proofRoot"]?.text ?? "", "sealed": data["sealed"]?.isTrue ?? false,
-                ]
-            } else {
-                error = derived.message
+            do {
+                let scope = try ScopeInput(Scope.Fields(period: filter.derive), now: now, maxDays: maxScopeDays)
+                derived = try await customers.receipt(user: user, environment: environment, customerID: customerID, scope: scope)
+            } catch let refusal as APIError {
+                error = refusal.message
             }
         }
-        let pages = Int(customer["deltas"]?["totalPages"]?.text ?? "") ?? 1
-        values.merge([
-            "customerId": customerID, "path": id, "displayName": customer["displayName"]?.text ?? customerID,
-            "balance": customer["computedBalance"]?.text ?? "0", "totalDeltas": customer["totalDeltas"]?.text ?? "0",
-            "verifiedDeltas": customer["verifiedDeltas"]?.text ?? "0", "environment": environment.rawValue,
-            "environmentLabel": DashboardPagesController.label(environment.rawValue), "reason": filter.reason,
-            "startDate": filter.startDate, "endDate": filter.endDate, "derive": filter.derive.isEmpty ? "" : filter.derive,
-            "deltas": deltas, "hasDeltas": !deltas.isEmpty, "checkpoints": sealed, "hasCheckpoints": !sealed.isEmpty,
-            "currentPeriod": String(Timestamp.iso8601(millis: Int64(Date().timeIntervalSince1970 * 1000)).prefix(7)),
-            "statusChoices": [("", "Any"), ("VERIFIED", "Verified"), ("QUEUED", "Waiting"), ("FAILED", "Failed")].map {
-                ["value": $0.0, "label": $0.1, "selected": $0.0 == filter.status]
-            },
-        ]) { $1 }
-        values["unitLabel"] = customer["unitLabel"]?.text
-        values["named"] = customer["displayName"]?.text != customerID
-        values["notice"] = notice
-        values["error"] = error
-        values["pager"] = pager(page: page, pages: pages) { number in
-            "/app/customers/\(id)?environment=\(environment.rawValue)\(filter.query)&page=\(number)"
-        }
-        return kit.render(.appCustomer, values, request: request, context: context, me: me, current: "customers", status: answerStatus)
+        let model = CustomerPage(
+            try await detail,
+            checkpoints: try await sealed.checkpoints,
+            derived: derived,
+            environment: environment,
+            filter: filter,
+            links: links,
+            now: now
+        )
+        return kit.render(
+            .appCustomer,
+            model,
+            request: request,
+            context: context,
+            me: me,
+            current: "customers",
+            error: error,
+            notice: notice,
+            status: status
+        )
     }
 
-    /// The CSV export as the API streams it.
+    /// The CSV export, as `GET /dashboard/customers/:id/export` streams it.
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
         let environment = environment(try QueryParameters(request: request).string("environment", maxLength: 16))
-        let id = AppPageKit.escape(try context.pathParameter("customerId"))
-        return try await kit.api.response(
-            .get,
-            "/dashboard/customers/\(id)/export",
-            token: me.accessToken,
-            headers: [.environment: environment.rawValue],
-            context: context
-        )
+        let scope = try ScopeInput(Scope.Fields(), now: customers.now(), maxDays: maxScopeDays)
+        return try await customers.export(user: me.user, environment: environment, customerID: try context.pathParameter("customerId"), scope: scope)
     }
 
-    /// Seals `period` (YYYY-MM) for the customer: `POST /dashboard/customers/:id/checkpoint`.
+    /// Seals `period` (YYYY-MM) for the customer, as `POST /dashboard/customers/:id/checkpoint` does.
     @Sendable func seal(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
         let form = try await kit.form(request)
         let customerID = try context.pathParameter("customerId")
         let environment = environment(form["environment"])
-        let answer = try await kit.api.call(
-            .post,
-            "/dashboard/customers/\(AppPageKit.escape(customerID))/checkpoint",
-            body: form.json(["period"]),
-            token: me.accessToken,
-            headers: [.environment: environment.rawValue],
-            context: context
-        )
+        var (notice, error): (String?, String?) = (nil, nil)
+        var status = HTTPResponse.Status.ok
+        do {
+            let period = form["period"].flatMap { $0.isEmpty ? nil : $0 }
+            let input = try ScopeInput(Scope.Fields(period: period), now: customers.now(), maxDays: maxScopeDays)
+            _ = try await customers.seal(user: me.user, environment: environment, customerID: customerID, input: input)
+            notice = "Period sealed: its checkpoint joins the log within seconds; the verify link is in the table."
+        } catch let refusal as APIError {
+            (error, status) = (refusal.message, refusal.status)
+        }
         return try await customerPage(
             me,
             customerID: customerID,
             environment: environment,
-            filter: Filter(),
+            filter: CustomerPage.Filter(),
+            query: nil,
             page: 1,
-            notice: answer.ok ? "Period sealed: its checkpoint joins the log within seconds; the verify link is in the table." : nil,
-            error: answer.ok ? nil : answer.message,
-            answerStatus: answer.ok ? .ok : answer.status,
+            notice: notice,
+            error: error,
+            status: status,
             request: request,
             context: context
         )

@@ -24,7 +24,8 @@ struct DashboardPageRoutes {
         KeyPagesController(kit: kit).addRoutes(to: pages)
         WebhookPagesController(kit: kit).addRoutes(to: pages)
         AccountPageController(kit: kit).addRoutes(to: pages)
-        CustomerPagesController(kit: kit, links: links).addRoutes(to: pages)
+        CustomerPagesController(kit: kit, customers: services.customers, links: links, maxScopeDays: configuration.maxScopeDays)
+            .addRoutes(to: pages)
         CheckpointPagesController(kit: kit, links: links).addRoutes(to: pages)
         RecordPagesController(kit: kit, links: links).addRoutes(to: pages)
     }

@@ -13,7 +13,7 @@ struct DashboardPagesController: Sendable {
         router.post("app/environments", use: activate)
     }
 
-    static func label(_ environment: String) -> String { environment == "mainnet" ? "Production (mainnet)" : "Sandbox (testnet)" }
+    static func label(_ environment: String) -> String { PageParts.label(EnvironmentName(rawValue: environment) ?? .testnet) }
 
     /// A wire status for people: `not_provisioned` → "not provisioned".
     static func words(_ status: String) -> String { status.split(separator: "_").joined(separator: " ") }

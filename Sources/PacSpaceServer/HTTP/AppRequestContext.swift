@@ -38,7 +38,7 @@ public struct AppRequestContext: RequestContext {
     /// The authenticated user, if allowed to change `what` (viewers are not: 403).
     func requireManager(of what: String) throws -> User {
         let user = try requireUser()
-        guard user.role.canWrite else { throw APIError.forbidden("Viewers cannot manage \(what); ask an owner or admin.") }
+        try user.requireManager(of: what)
         return user
     }
 
@@ -61,5 +61,13 @@ public struct AppRequestContext: RequestContext {
     func requireUser() throws -> User {
         guard let user else { throw APIError.unauthorized("Authentication required.") }
         return user
+    }
+}
+
+extension User {
+    /// Viewers read; every other role may also change `what` (403 otherwise). The one role
+    /// check of the dashboard, for its JSON routes and its typed queries alike.
+    func requireManager(of what: String) throws {
+        guard role.canWrite else { throw APIError.forbidden("Viewers cannot manage \(what); ask an owner or admin.") }
     }
 }

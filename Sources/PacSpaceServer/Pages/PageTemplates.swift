@@ -64,11 +64,12 @@ struct PageTemplates: Sendable {
         self.assets = assets
     }
 
-    /// `name` rendered with `values`; every page also gets `assets` (the versioned URLs).
-    func page(_ name: Name, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> HTMLPage {
-        var values = values
-        values["assets"] = ["css": assets.url(.appCSS), "verifyJS": assets.url(.verifyJS), "icon": assets.url(.favicon), "appJS": assets.url(.appJS)]
-        return HTMLPage(status: status, html: library.render(values, withTemplate: name.rawValue) ?? "")
+    /// `name` rendered with `model` (a page model, or the values of a page not yet typed)
+    /// and `shared`; every page also gets `assets` (the versioned URLs).
+    func page(_ name: Name, _ model: Any, shared: [String: Any] = [:], status: HTTPResponse.Status = .ok) -> HTMLPage {
+        var shared = shared
+        shared["assets"] = ["css": assets.url(.appCSS), "verifyJS": assets.url(.verifyJS), "icon": assets.url(.favicon), "appJS": assets.url(.appJS)]
+        return HTMLPage(status: status, html: library.render(PageContext(model: model, shared: shared), withTemplate: name.rawValue) ?? "")
     }
 
     /// A page that only says something: a heading and a sentence, with the status.
