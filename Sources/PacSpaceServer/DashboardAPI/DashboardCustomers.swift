@@ -106,19 +106,33 @@ struct DashboardCustomers: Sendable {
         return (sealed.checkpoint, sealed.created)
     }
 
-    /// The customer's seals, newest first, of `scope` when it names one.
+    /// Seals of the environment, newest first: those of `customerID` (nil: every customer's
+    /// and the environment's own; a customer it does not have: none), of `scope` when it
+    /// names one; and how many there are.
     func checkpoints(
+        user: User,
+        environment name: EnvironmentName,
+        customerID: String?,
+        scope: ScopeInput,
+        limit: Int,
+        offset: Int
+    ) async throws -> (checkpoints: [CheckpointRecord], total: Int) {
+        try await seals.sealed(try await log(name, of: user), customerID: customerID, scope: scope, limit: limit, offset: offset)
+    }
+
+    /// The customer's seals, as ``checkpoints(user:environment:customerID:scope:limit:offset:)``;
+    /// 404 `CUSTOMER_NOT_FOUND` for a customer the environment does not have.
+    func customerCheckpoints(
         user: User,
         environment name: EnvironmentName,
         customerID: String,
         scope: ScopeInput,
         limit: Int,
         offset: Int
-    ) async throws -> (log: LogIdentity, checkpoints: [CheckpointRecord], total: Int) {
+    ) async throws -> (checkpoints: [CheckpointRecord], total: Int) {
         let log = try await log(name, of: user)
         _ = try await deltas.requireCustomer(environmentID: log.environmentID, customerID: customerID)
-        let (items, total) = try await seals.sealed(log, customerID: customerID, scope: scope, limit: limit, offset: offset)
-        return (log, items, total)
+        return try await seals.sealed(log, customerID: customerID, scope: scope, limit: limit, offset: offset)
     }
 
     /// The customer's VERIFIED deltas in `scope` (derive's: the amounts sum to its

@@ -210,27 +210,57 @@ struct DashboardCustomersController: Sendable {
     /// /checkpoints` answer, for a dashboard user (our addition; docs/api.md §10).
     @Sendable func environmentCheckpoints(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let log = try await customers.log(try await chosenEnvironment(request, context, user), of: user)
-        return Envelope.success(.ok, try await seals.list(log, request: request))
+        let query = QueryParameters(request: request)
+        return try await checkpoints(request, context, user, customerID: try query.string("customerId").map(DeltaInput.customerID), known: false)
     }
 
     /// The customer's checkpoints (`limit`, `offset`, scope parameters as the Balance API's).
     @Sendable func checkpointList(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let customerID = try DeltaInput.customerID(try context.pathParameter("customerId"))
+        return try await checkpoints(
+            request,
+            context,
+            user,
+            customerID: try DeltaInput.customerID(try context.pathParameter("customerId")),
+            known: true
+        )
+    }
+
+    /// `{checkpoints, total, limit, offset}` (`limit`, `offset`, scope parameters as the
+    /// Balance API's), each checkpoint with its receipt once the log covers it; of a
+    /// customer that must exist when `known`.
+    private func checkpoints(
+        _ request: Request,
+        _ context: AppRequestContext,
+        _ user: User,
+        customerID: String?,
+        known: Bool
+    ) async throws -> Response {
         let query = QueryParameters(request: request)
         let limit = try query.integer("limit", in: 1...100) ?? 20
         let offset = try query.offset()
         let scope = try ScopeInput(query: request, now: now(), maxDays: maxScopeDays)
         let environment = try await chosenEnvironment(request, context, user)
-        let listed = try await customers.checkpoints(
-            user: user,
-            environment: environment,
-            customerID: customerID,
-            scope: scope,
-            limit: limit,
-            offset: offset
-        )
+        let listed =
+            if let customerID, known {
+                try await customers.customerCheckpoints(
+                    user: user,
+                    environment: environment,
+                    customerID: customerID,
+                    scope: scope,
+                    limit: limit,
+                    offset: offset
+                )
+            } else {
+                try await customers.checkpoints(
+                    user: user,
+                    environment: environment,
+                    customerID: customerID,
+                    scope: scope,
+                    limit: limit,
+                    offset: offset
+                )
+            }
         var answers: [JSONValue] = []
         for checkpoint in listed.checkpoints { answers.append(try await seals.receipts.json(checkpoint)) }
         return Envelope.success(

@@ -4,10 +4,15 @@ import PacSpaceCore
 
 /// The dashboard's checkpoints (docs/operations.md, "The dashboard"): every sealed period
 /// of an environment — its customers' and its own — with its status and the link that
-/// shows it to the customer (`GET /dashboard/checkpoints`, called in process).
+/// shows it to the customer. It calls the typed query `GET /dashboard/checkpoints` answers
+/// from (``DashboardCustomers/checkpoints(user:environment:customerID:scope:limit:offset:)``).
 struct CheckpointPagesController: Sendable {
     let kit: AppPageKit
+    let customers: DashboardCustomers
     let links: VerifyLinks
+    let maxScopeDays: Int
+
+    static let pageSize = 50
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("app/checkpoints", use: list)
@@ -17,50 +22,72 @@ struct CheckpointPagesController: Sendable {
         let me = try await kit.signedIn(request)
         let query = QueryParameters(request: request)
         let environment: EnvironmentName = try query.string("environment", maxLength: 16) == "mainnet" ? .mainnet : .testnet
-        let limit = 50
-        let page = try query.page("page", limit: limit)
-        let answer = try await kit.api.call(
-            .get,
-            "/dashboard/checkpoints?limit=\(limit)&offset=\((page - 1) * limit)",
-            token: me.accessToken,
-            headers: [.environment: environment.rawValue],
-            context: context
-        )
-        let rows: [[String: Any]] =
-            answer.data["checkpoints"]?.items.map { checkpoint in
-                let id = checkpoint["checkpointId"]?.text ?? ""
-                return [
-                    "customer": checkpoint["customerId"]?.text ?? "the whole environment",
-                    "window": VerifyPageView.window(checkpoint["scope"] ?? .null),
-                    "deltaCount": checkpoint["deltaCount"]?.text ?? "", "netChange": checkpoint["netChange"]?.text ?? "",
-                    "endingBalance": checkpoint["endingBalance"]?.text ?? "", "status": checkpoint["status"]?.text ?? "",
-                    "sealedAt": checkpoint["createdAt"]?.text ?? "", "verifyPath": String(links.disclosingPage(id).dropFirst(links.publicURL.count)),
-                ]
-            } ?? []
-        let total = Int(answer.data["total"]?.text ?? "") ?? 0
-        var values: [String: Any] = [
-            "checkpoints": rows, "hasCheckpoints": !rows.isEmpty, "total": total,
-            "environmentLabel": DashboardPagesController.label(environment.rawValue),
-            "environmentChoices": EnvironmentName.allCases.map {
-                ["value": $0.rawValue, "label": DashboardPagesController.label($0.rawValue), "selected": $0 == environment]
-            },
-        ]
-        values["error"] = answer.ok ? nil : answer.message
-        let pages = (total + limit - 1) / limit
-        if pages > 1 {
-            var pager: [String: Any] = ["page": page, "pages": pages]
-            if page > 1 { pager["previous"] = "/app/checkpoints?environment=\(environment.rawValue)&page=\(page - 1)" }
-            if page < pages { pager["next"] = "/app/checkpoints?environment=\(environment.rawValue)&page=\(page + 1)" }
-            values["pager"] = pager
+        let page = try query.page("page", limit: Self.pageSize)
+        var listed: (checkpoints: [CheckpointRecord], total: Int)?
+        var (error, status): (String?, HTTPResponse.Status) = (nil, .ok)
+        do {
+            listed = try await customers.checkpoints(
+                user: me.user,
+                environment: environment,
+                customerID: nil,
+                scope: try ScopeInput(Scope.Fields(), now: customers.now(), maxDays: maxScopeDays),
+                limit: Self.pageSize,
+                offset: (page - 1) * Self.pageSize
+            )
+        } catch let refusal as APIError {
+            (error, status) = (refusal.message, refusal.status)
         }
-        return kit.render(
-            .appCheckpoints,
-            values,
-            request: request,
-            context: context,
-            me: me,
-            current: "checkpoints",
-            status: answer.ok ? .ok : answer.status
+        let model = CheckpointListPage(
+            listed?.checkpoints ?? [],
+            total: listed?.total ?? 0,
+            environment: environment,
+            page: page,
+            links: links
         )
+        return kit.render(.appCheckpoints, model, request: request, context: context, me: me, current: "checkpoints", error: error, status: status)
+    }
+}
+
+/// `app-checkpoints.mustache`: an environment's sealed periods, paged.
+struct CheckpointListPage: Sendable {
+    struct Row: Sendable {
+        let customer: String
+        let window: String
+        let deltaCount: String
+        let netChange: String
+        let endingBalance: String
+        let status: String
+        let sealedAt: String
+        let verifyPath: String
+    }
+
+    let checkpoints: [Row]
+    let hasCheckpoints: Bool
+    let total: Int
+    let environmentLabel: String
+    let environmentChoices: [PageParts.Choice]
+    let pager: PageParts.Pager?
+
+    init(_ checkpoints: [CheckpointRecord], total: Int, environment: EnvironmentName, page: Int, links: VerifyLinks) {
+        self.checkpoints = checkpoints.map { checkpoint in
+            Row(
+                customer: checkpoint.customerID ?? "the whole environment",
+                window: VerifyPageView.window(checkpoint.scope.value),
+                deltaCount: String(checkpoint.deltaCount),
+                netChange: checkpoint.netChange.description,
+                endingBalance: checkpoint.endingBalance.description,
+                status: checkpoint.status.rawValue,
+                sealedAt: Timestamp.iso8601(millis: checkpoint.createdAt),
+                verifyPath: String(links.disclosingPage(checkpoint.checkpointID).dropFirst(links.publicURL.count))
+            )
+        }
+        hasCheckpoints = !self.checkpoints.isEmpty
+        self.total = total
+        environmentLabel = PageParts.label(environment)
+        environmentChoices = PageParts.environments(environment)
+        let limit = CheckpointPagesController.pageSize
+        pager = PageParts.Pager(page: page, pages: (total + limit - 1) / limit) { number in
+            "/app/checkpoints?environment=\(environment.rawValue)&page=\(number)"
+        }
     }
 }

@@ -147,7 +147,7 @@ struct CustomerPagesController: Sendable {
             page: page,
             limit: Self.pageSize
         )
-        async let sealed = customers.checkpoints(
+        async let sealed = customers.customerCheckpoints(
             user: user,
             environment: environment,
             customerID: customerID,

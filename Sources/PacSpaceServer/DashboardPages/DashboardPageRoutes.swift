@@ -26,7 +26,8 @@ struct DashboardPageRoutes {
         AccountPageController(kit: kit).addRoutes(to: pages)
         CustomerPagesController(kit: kit, customers: services.customers, links: links, maxScopeDays: configuration.maxScopeDays)
             .addRoutes(to: pages)
-        CheckpointPagesController(kit: kit, links: links).addRoutes(to: pages)
+        CheckpointPagesController(kit: kit, customers: services.customers, links: links, maxScopeDays: configuration.maxScopeDays)
+            .addRoutes(to: pages)
         RecordPagesController(kit: kit, links: links).addRoutes(to: pages)
     }
 }
