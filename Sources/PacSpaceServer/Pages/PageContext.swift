@@ -11,7 +11,7 @@ struct PageContext: MustacheParent {
 
     func child(named name: String) -> Any? {
         if let value = shared[name] { return value }
-        if let parent = model as? MustacheParent { return parent.child(named: name) }
+        if let parent = model as? any MustacheParent { return parent.child(named: name) }
         guard let value = Mirror(reflecting: model).children.first(where: { $0.label == name })?.value else { return nil }
         return Self.unwrapped(value)
     }

@@ -140,7 +140,12 @@ final class SQLiteFile: Sendable {
             try await db.raw("COMMIT").run()
             return result
         } catch {
-            try? await db.raw("ROLLBACK").run()
+            // In a task of its own: a cancelled task's statements fail before they run, and a
+            // ROLLBACK skipped left the connection inside the transaction, every later BEGIN
+            // on it failing ("cannot start a transaction within a transaction"). A customer
+            // page whose concurrent reads were cancelled took a reader down so
+            // (SQLiteCancellationTests).
+            _ = try? await Task { try await db.raw("ROLLBACK").run() }.value
             throw error
         }
     }
