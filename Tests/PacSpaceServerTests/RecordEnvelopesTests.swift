@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import PacSpaceCore
 import PacSpaceServer
-import PacSpaceStore
 import SQLKit
 import Testing
+
+@testable import PacSpaceStore
 
 /// An encrypted entry's envelopes, one per key version (docs/records.md, "Re-keying").
 @Suite struct RecordEnvelopesTests {
@@ -66,14 +67,39 @@ import Testing
 
     /// Entries from before envelopes had a table of their own (migration 27) keep theirs:
     /// each list becomes rows, in its order, a kid listed twice keeping its last envelope.
+    /// On SQLite through the real migration of a server's file. On PostgreSQL, the
+    /// migration's statements run over temporary tables that shadow the real ones inside a
+    /// transaction of the shared database: a database of its own (CREATE DATABASE and every
+    /// migration) stalled the other tests' commits past their 10 s limit (three full runs).
     @Test(arguments: Backend.all)
     func envelopeListsFromBeforeBecomeRows(backend: Backend) async throws {
-        var isolated = TestServer(backend)
-        try await isolated.isolateDatabase()
-        let server = isolated
         let (first, second) = (String(repeating: "1", count: 64), String(repeating: "2", count: 64))
         @Sendable func envelope(_ kid: String, _ ct: Character) -> String {
             #"{"v":1,"alg":"A256GCM","kid":"\#(kid)","iv":"AAAAAAAAAAAAAAAA","ct":"\#(String(repeating: ct, count: 363))"}"#
+        }
+        let list = "[\(envelope(first, "A")),\(envelope(second, "B")),\(envelope(first, "C"))]"
+        let server = TestServer(backend)
+        if case .postgres = backend {
+            let rows = try await server.withDatabase { database in
+                try await database.transaction { db in
+                    try await db.raw("CREATE TEMP TABLE record_entries (entry_id TEXT, content_tag TEXT, envelopes TEXT) ON COMMIT DROP").run()
+                    try await db.raw(
+                        """
+                        CREATE TEMP TABLE record_envelopes (entry_id TEXT NOT NULL, kid TEXT NOT NULL, position BIGINT NOT NULL,
+                            envelope TEXT NOT NULL, PRIMARY KEY (entry_id, kid)) ON COMMIT DROP
+                        """
+                    ).run()
+                    try await db.raw("INSERT INTO record_entries VALUES ('ent_old', 'tag', \(bind: list)), ('ent_plain', NULL, NULL)").run()
+                    guard let migration = Migrations.all.first(where: { $0.version == 27 }) else { throw TestFailure("no migration 27") }
+                    for statement in migration.postgresStatements { try await db.raw(SQLQueryString(statement)).run() }
+                    return try await db.raw("SELECT entry_id, kid, envelope FROM record_envelopes ORDER BY entry_id, position").all().map {
+                        "\(try $0.decode(column: "entry_id", as: String.self)) \(try $0.decode(column: "kid", as: String.self).prefix(1))"
+                            + (try $0.decode(column: "envelope", as: String.self).contains(#""ct":"C"#) ? "C" : "B")
+                    }
+                }
+            }
+            #expect(rows == ["ent_old 2B", "ent_old 1C"])
+            return
         }
         let key = try await server.run { api in
             let key = try await api.apiKey(try await api.account())
@@ -87,7 +113,6 @@ import Testing
             try await database.transaction { db in
                 try await db.raw("DROP TABLE record_envelopes").run()
                 try await db.raw("ALTER TABLE record_entries ADD COLUMN envelopes TEXT").run()
-                let list = "[\(envelope(first, "A")),\(envelope(second, "B")),\(envelope(first, "C"))]"
                 try await db.raw("UPDATE record_entries SET envelopes = \(bind: list) WHERE content_tag IS NOT NULL").run()
                 try await db.raw("DELETE FROM schema_migrations WHERE version >= 27").run()
             }
