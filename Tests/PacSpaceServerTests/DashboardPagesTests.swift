@@ -316,6 +316,25 @@ import Testing
             let production = try await browser.get(api, "/app/checkpoints?environment=mainnet")
             #expect(production.status == .preconditionFailed && production.text.contains("not active"))
             #expect(try await api.call(.get, "/dashboard/checkpoints", token: account.accessToken).data["total"] == 1)
+
+            // Adding a customer through the page: refused as the JSON route refuses, on the list.
+            let list = try await browser.get(api, "/app/customers")
+            let unnamed = try await browser.post(api, "/app/customers", [("displayName", ""), ("environment", "testnet")], csrfFrom: list)
+            #expect(unnamed.status == .badRequest && unnamed.text.contains("displayName is required."))
+            let taken = try await browser.post(
+                api,
+                "/app/customers",
+                [("displayName", "Again"), ("customerId", "derive-me"), ("environment", "testnet")],
+                csrfFrom: list
+            )
+            #expect(taken.status == .conflict && taken.text.contains("exists already"))
+            let added = try await browser.post(
+                api,
+                "/app/customers",
+                [("displayName", "Fresh"), ("customerId", "fresh-one"), ("environment", "testnet")],
+                csrfFrom: list
+            )
+            #expect(added.status == .seeOther && added.headers[.location] == "/app/customers/fresh-one?environment=testnet")
         }
     }
 }

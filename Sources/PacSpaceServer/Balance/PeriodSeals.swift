@@ -52,6 +52,12 @@ struct PeriodSeals: Sendable {
     /// customer's and the environment's), of `scope` when it names one.
     func list(_ log: LogIdentity, customerID: String?, scope: ScopeInput, limit: Int, offset: Int) async throws -> JSONValue {
         let (items, total) = try await sealed(log, customerID: customerID, scope: scope, limit: limit, offset: offset)
+        return try await json(items, total: total, limit: limit, offset: offset)
+    }
+
+    /// `{checkpoints, total, limit, offset}`, each checkpoint with its receipt once the log
+    /// covers it: the one shape of every checkpoint list (Balance API and dashboard).
+    func json(_ items: [CheckpointRecord], total: Int, limit: Int, offset: Int) async throws -> JSONValue {
         var answers: [JSONValue] = []
         for item in items { answers.append(try await receipts.json(item)) }
         return ["checkpoints": .array(answers), "total": .int(total), "limit": .int(limit), "offset": .int(offset)]

@@ -261,12 +261,7 @@ struct DashboardCustomersController: Sendable {
                     offset: offset
                 )
             }
-        var answers: [JSONValue] = []
-        for checkpoint in listed.checkpoints { answers.append(try await seals.receipts.json(checkpoint)) }
-        return Envelope.success(
-            .ok,
-            ["checkpoints": .array(answers), "total": .int(listed.total), "limit": .int(limit), "offset": .int(offset)]
-        )
+        return Envelope.success(.ok, try await seals.json(listed.checkpoints, total: listed.total, limit: limit, offset: offset))
     }
 
     /// The customer's VERIFIED deltas in a scope as CSV (``DashboardCustomers/export(user:environment:customerID:scope:)``).
