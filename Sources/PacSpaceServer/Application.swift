@@ -54,11 +54,9 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
     let pages = router.group().add(middleware: PageErrorMiddleware(pages: services.pages, routes: routes)).add(middleware: services.pageLimit)
     RecordsRoutes(stores: stores, services: services).add(to: router, pages: pages)
     PublicLogRoutes(stores: stores, services: services).add(to: router, pages: pages)
-    let inProcess = InProcessAPI()
-    DashboardPageRoutes(stores: stores, services: services, api: inProcess).add(to: pages)
+    DashboardPageRoutes(stores: stores, services: services).add(to: pages)
     let registered = router.routes.map { (path: String(describing: $0.path), method: $0.method) }
     routes.set(registered)
-    inProcess.set(router.buildResponder())
 
     let peers = PeerConnections(
         limit: configuration.maxConnectionsPerAddress ?? max(16, configuration.maxConnections / 8),

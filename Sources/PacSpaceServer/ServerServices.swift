@@ -35,8 +35,10 @@ struct ServerServices: Sendable {
     let ingest: IngestWriter
     let recordWriter: RecordWriter
     let verification: PublicVerification
-    /// The dashboard's customers, typed: its JSON routes and its pages call these.
-    let customers: DashboardCustomers
+    /// An environment's webhook delivery log, for keys and dashboard users alike.
+    let deliveries: WebhookDeliveries
+    /// The dashboard's typed queries: its JSON routes and its pages call these.
+    let dashboard: DashboardQueries
     let assets: AssetCatalog
     let pages: PageTemplates
     let now: @Sendable () -> Int64
@@ -139,7 +141,24 @@ struct ServerServices: Sendable {
         )
         ingest = IngestWriter(deltas: stores.deltas, metrics: metrics, logger: logger, now: now, committed: sequencer.committed)
         recordWriter = RecordWriter(records: stores.records, now: now, committed: sequencer.committed)
-        customers = DashboardCustomers(deltas: stores.deltas, environments: stores.environments, receipts: periodReceipts, seals: seals, now: now)
+        deliveries = WebhookDeliveries(outbox: stores.webhookOutbox, dispatcher: dispatcher, limiter: limiter, now: now)
+        dashboard = DashboardQueries(
+            stores: stores,
+            configuration: configuration,
+            tokens: tokens,
+            passwords: passwords,
+            mailer: mailer,
+            limiter: limiter,
+            provisioner: provisioner,
+            sequencer: sequencer,
+            keyAuthenticator: keyAuthenticator,
+            sealer: sealer,
+            outboundPolicy: outboundPolicy,
+            dispatcher: dispatcher,
+            deliveries: deliveries,
+            periodReceipts: periodReceipts,
+            seals: seals
+        )
         verification = PublicVerification(
             environments: stores.environments,
             deltas: stores.deltas,
@@ -151,4 +170,8 @@ struct ServerServices: Sendable {
 
     /// The limit on pages and other routes read without a key, per client address.
     var pageLimit: RouteRateLimit { RouteRateLimit(limiter: limiter, policy: configuration.rateLimits.pages, now: now) }
+
+    /// The limit on signing up and in, per client address: the `/dashboard/auth` routes and
+    /// the sign-in pages that call the same functions.
+    var signInLimit: RouteRateLimit { RouteRateLimit(limiter: limiter, policy: configuration.rateLimits.authRoutes, now: now) }
 }

@@ -7,3 +7,9 @@ public enum EnvironmentStatus: String, CaseIterable, Sendable, Codable {
     case active
     case error
 }
+
+extension EnvironmentStatus {
+    /// The status the dashboard gives an environment never provisioned: not a state of a
+    /// record (there is none), only of the answer.
+    public static let notProvisioned = "not_provisioned"
+}

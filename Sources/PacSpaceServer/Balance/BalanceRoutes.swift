@@ -30,7 +30,6 @@ struct BalanceRoutes {
             now: now
         ).addRoutes(to: group)
         ReceiptController(receipts: services.periodReceipts, maxScopeDays: days, now: now).addRoutes(to: group)
-        WebhookDeliveriesController(outbox: stores.webhookOutbox, dispatcher: services.dispatcher, limiter: services.limiter, now: now)
-            .addRoutes(to: group)
+        WebhookDeliveriesController(deliveries: services.deliveries).addRoutes(to: group)
     }
 }

@@ -6,46 +6,34 @@ import PacSpaceStore
 /// key's environment, `GET /api/v1/balance/webhooks` and `POST …/webhooks/:eventId/retry`;
 /// for a dashboard user, `GET /dashboard/webhook-deliveries` and `POST
 /// /dashboard/webhook-deliveries/:eventId/retry`, of the environment `X-Environment`
-/// names (testnet without it). Both answer alike.
+/// names (testnet without it). Both answer alike: this controller parses and presents
+/// for both, over ``WebhookDeliveries`` and ``DashboardWebhooks``.
 struct WebhookDeliveriesController: Sendable {
-    let outbox: WebhookOutbox
-    let dispatcher: WebhookDispatcher
-    /// Manual sends per tenant: a retry is one, as a test event is (``WebhooksController/testPolicy``).
-    let limiter: RateLimiter
-    let now: @Sendable () -> Int64
+    let deliveries: WebhookDeliveries
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("webhooks", use: list)
         group.post("webhooks/:eventId/retry", use: retry)
     }
 
-    func addDashboardRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
-        let group = router.group("dashboard/webhook-deliveries").add(middleware: auth)
-        group.get(use: dashboardList)
-        group.post(":eventId/retry", use: dashboardRetry)
-    }
-
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        return try await list(request, tenantID: key.tenantID, environment: key.environment)
-    }
-
-    @Sendable func dashboardList(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        return try await list(request, tenantID: user.tenantID, environment: try request.namedEnvironment() ?? .testnet)
+        let (status, limit, offset) = try Self.query(request)
+        let page = try await deliveries.list(tenantID: key.tenantID, environment: key.environment, status: status, limit: limit, offset: offset)
+        return Envelope.success(.ok, Self.json(page))
     }
 
     @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
-        return try await retry(request, context: context, tenantID: key.tenantID, environment: key.environment)
+        _ = try await RequestBody.decodeOptional(request, allowed: [])
+        let eventID = try context.pathParameter("eventId")
+        let scheduled = try await deliveries.retry(tenantID: key.tenantID, environment: key.environment, eventID: eventID)
+        return Self.retried(eventID, scheduled, at: deliveries.now())
     }
 
-    @Sendable func dashboardRetry(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireManager(of: "webhooks")
-        return try await retry(request, context: context, tenantID: user.tenantID, environment: try request.namedEnvironment() ?? .testnet)
-    }
-
-    private func list(_ request: Request, tenantID: String, environment: EnvironmentName) async throws -> Response {
+    /// The list's query: `status` (pending, delivered, failed, or the Balance API's
+    /// QUEUED, VERIFIED, FAILED), `limit` (1…100, 20), `offset`.
+    static func query(_ request: Request) throws -> (status: WebhookDeliveryState?, limit: Int, offset: Int) {
         let query = QueryParameters(request: request)
         var status: WebhookDeliveryState?
         if let text = try query.string("status") {
@@ -54,55 +42,26 @@ struct WebhookDeliveriesController: Sendable {
             }
             status = state
         }
-        let limit = try query.integer("limit", in: 1...100) ?? 20
-        let offset = try query.offset()
-        let (items, total) = try await outbox.deliveries(
-            tenantID: tenantID,
-            environment: environment,
-            status: status,
-            limit: limit,
-            offset: offset
-        )
-        return Envelope.success(
-            .ok,
-            [
-                "deliveries": .array(items.map { $0.json(at: now()) }), "total": .int(total), "limit": .int(limit), "offset": .int(offset),
-            ]
+        return (status, try query.integer("limit", in: 1...100) ?? 20, try query.offset())
+    }
+
+    /// The delivery log's wire shape.
+    static func json(_ page: WebhookDeliveries.Page) -> JSONValue {
+        [
+            "deliveries": .array(page.deliveries.map { $0.json(at: page.at) }), "total": .int(page.total), "limit": .int(page.limit),
+            "offset": .int(page.offset),
+        ]
+    }
+
+    /// A retry's answer: 202 with the deliveries scheduled.
+    static func retried(_ eventID: String, _ deliveries: [WebhookDelivery], at now: Int64) -> Response {
+        Envelope.success(
+            .accepted,
+            ["eventId": .string(eventID), "scheduled": .int(deliveries.count), "deliveries": .array(deliveries.map { $0.json(at: now) })],
+            message: scheduled
         )
     }
 
-    private func retry(_ request: Request, context: AppRequestContext, tenantID: String, environment: EnvironmentName) async throws -> Response {
-        _ = try await RequestBody.decodeOptional(request, allowed: [])
-        let eventID = try context.pathParameter("eventId")
-        // A retry sends again at once, as a test event does, and counts with them: retrying
-        // a test event stepped around the test limit (issue 25).
-        if let wait = limiter.take(.webhookTest, tenantID, WebhooksController.testPolicy, now: now()) {
-            throw APIError.retryLater(
-                .tooManyRequests,
-                "RATE_LIMITED",
-                "At most \(WebhooksController.testsPerMinute) test events and manual retries per minute; retry in \(wait) s.",
-                after: wait
-            )
-        }
-        switch try await outbox.retry(eventID: eventID, tenantID: tenantID, environment: environment, now: now()) {
-        case .notFound:
-            throw APIError.notFound("No webhook event \(eventID) in this environment.")
-        case .noActiveEndpoint(let endpoints):
-            throw APIError(
-                .conflict,
-                "CONFLICT",
-                "The event's endpoints are disabled or deleted (\(endpoints.joined(separator: ", "))); "
-                    + "enable one with PATCH /dashboard/webhooks/:id {\"active\": true} first."
-            )
-        case .scheduled(let deliveries):
-            dispatcher.wake()
-            return Envelope.success(
-                .accepted,
-                [
-                    "eventId": .string(eventID), "scheduled": .int(deliveries.count), "deliveries": .array(deliveries.map { $0.json(at: now()) }),
-                ],
-                message: "A new attempt is scheduled now."
-            )
-        }
-    }
+    /// What a retry answers, for people.
+    static let scheduled = "A new attempt is scheduled now."
 }

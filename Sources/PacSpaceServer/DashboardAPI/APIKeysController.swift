@@ -3,15 +3,9 @@ import Logging
 import PacSpaceCore
 import PacSpaceStore
 
-/// `/dashboard/api-keys*` (docs/api.md §4).
+/// `/dashboard/api-keys*` (docs/api.md §4): parses, calls ``DashboardKeys``, presents.
 struct APIKeysController: Sendable {
-    let keys: APIKeyStore
-    let environments: EnvironmentStore
-    let authenticator: APIKeyAuthenticator
-    let now: @Sendable () -> Int64
-
-    /// The longest rotation overlap: 7 days.
-    static let maxOverlapSeconds = 7 * 24 * 3600
+    let keys: DashboardKeys
 
     func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
         let group = router.group("dashboard/api-keys").add(middleware: auth)
@@ -23,109 +17,70 @@ struct APIKeysController: Sendable {
         group.delete(":id", use: revoke)
     }
 
+    /// `{name?, environment?}` of a new key: "API key" and `test` when left out.
+    static func newKey(_ body: RequestBody) throws -> (name: String, kind: APIKey.Kind) {
+        (try body.optionalString("name", maxLength: 100) ?? "API key", try body.optionalChoice("environment", of: APIKey.Kind.self) ?? .test)
+    }
+
+    /// `{name?, active?}` of a change.
+    static func change(_ body: RequestBody) throws -> (name: String?, active: Bool?) {
+        (try body.optionalString("name", maxLength: 100), try body.optionalBool("active"))
+    }
+
+    /// `{overlapSeconds?}` of a rotation: 0 when left out.
+    static func overlap(_ body: RequestBody?) throws -> Int {
+        try body?.optionalInteger("overlapSeconds", in: 0...DashboardKeys.maxOverlapSeconds) ?? 0
+    }
+
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireManager(of: "API keys")
-        let body = try await RequestBody.decode(request, allowed: ["name", "environment"])
-        let name = try body.optionalString("name", maxLength: 100) ?? "API key"
-        let kind = try body.optionalChoice("environment", of: APIKey.Kind.self) ?? .test
-        let deployed = try await environments.environments(tenantID: user.tenantID)
-            .contains { $0.environment == kind.environment && $0.status == .active }
-        guard deployed else {
-            throw APIError(
-                .preconditionFailed,
-                "CONTRACT_NOT_DEPLOYED",
-                "The \(kind.environment.rawValue) environment is not active; provision it first (POST /dashboard/contracts/provision)."
-            )
-        }
-        let key = APIKey.generate(kind: kind)
-        let record = APIKeyRecord(
-            id: Identifier.make("key"),
-            tenantID: user.tenantID,
-            kind: kind,
-            name: name,
-            publicID: key.publicID,
-            secretHash: key.secretHash,
-            createdAt: now()
-        )
-        do { try await keys.insert(record) } catch APIKeyStore.Refusal.limitReached {
-            throw APIError(
-                .conflict,
-                "API_KEY_LIMIT_REACHED",
-                "This workspace holds \(APIKeyStore.maxPerTenant) API keys, as many as it may; revoke one first."
-            )
-        }
-        context.logger.info("api key created", metadata: ["keyId": .string(record.id), "publicKey": .string(key.publicKey)])
-        var data = record.fields
-        data.append(("secretKey", .string(key.secretKey)))
-        data.append(("fullKey", .string(key.fullKey)))
-        return Envelope.success(.created, .object(data), message: "Store the secret now: it is shown only once.")
+        let user = try context.requireUser()
+        let (name, kind) = try Self.newKey(try await RequestBody.decode(request, allowed: ["name", "environment"]))
+        let issued = try await keys.create(user: user, name: name, kind: kind)
+        context.logger.info("api key created", metadata: ["keyId": .string(issued.record.id), "publicKey": .string(issued.key.publicKey)])
+        return Envelope.success(.created, Self.json(issued), message: "Store the secret now: it is shown only once.")
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let (page, limit) = try QueryParameters(request: request).page()
-        let (items, total) = try await keys.list(tenantID: user.tenantID, limit: limit, offset: (page - 1) * limit)
+        let (items, total) = try await keys.list(user: user, page: page, limit: limit)
         return Envelope.page(items.map { .object($0.fields) }, total: total, page: page, limit: limit)
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        return Envelope.success(.ok, .object(try await owned(context, user).fields))
+        return Envelope.success(.ok, .object(try await keys.key(user: user, id: try context.pathParameter("id")).fields))
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireManager(of: "API keys")
-        let body = try await RequestBody.decode(request, allowed: ["name", "active"])
-        let name = try body.optionalString("name", maxLength: 100)
-        let active = try body.optionalBool("active")
-        guard name != nil || active != nil else {
-            throw APIError(.badRequest, "VALIDATION_ERROR", "Send name and/or active to change.")
-        }
-        guard let record = try await keys.update(id: try context.pathParameter("id"), tenantID: user.tenantID, name: name, active: active) else {
-            throw APIError.notFound("No such API key.")
-        }
-        await authenticator.forget(publicID: record.publicID)
+        let user = try context.requireUser()
+        let (name, active) = try Self.change(try await RequestBody.decode(request, allowed: ["name", "active"]))
+        let record = try await keys.update(user: user, id: try context.pathParameter("id"), name: name, active: active)
         return Envelope.success(.ok, .object(record.fields))
     }
 
     @Sendable func rotate(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireManager(of: "API keys")
-        let overlap =
-            try await RequestBody.decodeOptional(request, allowed: ["overlapSeconds"])?
-            .optionalInteger("overlapSeconds", in: 0...Self.maxOverlapSeconds) ?? 0
-        let current = try await owned(context, user)
-        let key = APIKey(kind: current.kind, publicID: current.publicID, secret: APIKey.generate(kind: current.kind).secret)
-        guard
-            let record = try await keys.rotate(
-                id: current.id,
-                tenantID: user.tenantID,
-                secretHash: key.secretHash,
-                previousExpiresAt: now() + Int64(overlap) * 1000
-            )
-        else {
-            throw APIError.notFound("No such API key.")
-        }
-        await authenticator.forget(publicID: record.publicID)
-        var data = record.fields
-        data.append(("secretKey", .string(key.secretKey)))
-        data.append(("fullKey", .string(key.fullKey)))
-        data.append(("previousSecretValidUntil", overlap > 0 ? .string(Timestamp.iso8601(millis: record.previousExpiresAt ?? 0)) : .null))
-        return Envelope.success(.ok, .object(data), message: "Store the new secret now: it is shown only once.")
+        let user = try context.requireUser()
+        let overlap = try Self.overlap(try await RequestBody.decodeOptional(request, allowed: ["overlapSeconds"]))
+        let issued = try await keys.rotate(user: user, id: try context.pathParameter("id"), overlapSeconds: overlap)
+        return Envelope.success(.ok, Self.json(issued), message: "Store the new secret now: it is shown only once.")
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireManager(of: "API keys")
-        guard let record = try await keys.revoke(id: try context.pathParameter("id"), tenantID: user.tenantID, now: now()) else {
-            throw APIError.notFound("No such API key.")
-        }
-        await authenticator.forget(publicID: record.publicID)
+        let user = try context.requireUser()
+        let record = try await keys.revoke(user: user, id: try context.pathParameter("id"))
         return Envelope.success(.ok, ["id": .string(record.id), "revoked": true], message: "API key revoked.")
     }
 
-    private func owned(_ context: AppRequestContext, _ user: User) async throws -> APIKeyRecord {
-        guard let record = try await keys.key(id: try context.pathParameter("id"), tenantID: user.tenantID) else {
-            throw APIError.notFound("No such API key.")
+    /// A key with its secret: creation adds `secretKey` and `fullKey`, rotation also
+    /// `previousSecretValidUntil`.
+    static func json(_ issued: DashboardKeys.Issued) -> JSONValue {
+        var data = issued.record.fields
+        data.append(("secretKey", .string(issued.key.secretKey)))
+        data.append(("fullKey", .string(issued.key.fullKey)))
+        if issued.rotated {
+            data.append(("previousSecretValidUntil", issued.previousValidUntil.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null))
         }
-        return record
+        return .object(data)
     }
 }

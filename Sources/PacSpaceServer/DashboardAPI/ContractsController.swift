@@ -3,12 +3,10 @@ import Logging
 import PacSpaceCore
 import PacSpaceStore
 
-/// `/dashboard/contracts*` (docs/api.md §3, the seed page): environment activation.
+/// `/dashboard/contracts*` (docs/api.md §3, the seed page): environment activation;
+/// parses, calls ``DashboardEnvironments``, presents.
 struct ContractsController: Sendable {
-    let environments: EnvironmentStore
-    let provisioner: Provisioner
-    let sequencer: Sequencer
-    let now: @Sendable () -> Int64
+    let environments: DashboardEnvironments
 
     func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
         let group = router.group("dashboard/contracts").add(middleware: auth)
@@ -20,22 +18,12 @@ struct ContractsController: Sendable {
     @Sendable func provision(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let environment = try await RequestBody.decode(request, allowed: ["environment"]).choice("environment", of: EnvironmentName.self)
-        guard user.emailVerified else {
-            throw APIError(.forbidden, "EMAIL_NOT_VERIFIED", "Verify your email before provisioning an environment.")
-        }
-        guard user.role.canWrite else { throw APIError.forbidden("Viewers cannot provision environments; ask an owner or admin.") }
-        let (record, started) = try await environments.requestProvisioning(
-            tenantID: user.tenantID,
-            environment: environment,
-            newID: Identifier.make("ctr"),
-            now: now()
-        )
+        let (record, started) = try await environments.provision(user: user, environment: environment)
         if started {
             context.logger.info(
                 "provisioning requested",
                 metadata: ["environmentId": .string(record.id), "environment": .string(environment.rawValue)]
             )
-            provisioner.wake()
             return Envelope.success(
                 .created,
                 [
@@ -58,15 +46,12 @@ struct ContractsController: Sendable {
         let user = try context.requireUser()
         let tenantID = try context.pathParameter("tenantId")
         guard tenantID == user.tenantID else { throw APIError.notFound("No tenant \(tenantID) in your account.") }
-        let records = try await environments.environments(tenantID: tenantID)
-        let entries: [JSONValue] = EnvironmentName.allCases.map { name in
-            guard let record = records.first(where: { $0.environment == name }) else {
-                return ["environment": .string(name.rawValue), "status": "not_provisioned"]
-            }
-            var entry: [(String, JSONValue)] = [("environment", .string(name.rawValue)), ("status", .string(record.status.rawValue))]
+        let entries: [JSONValue] = try await environments.states(user: user).map { state in
+            var entry: [(String, JSONValue)] = [("environment", .string(state.name.rawValue)), ("status", .string(state.status))]
+            guard let record = state.record else { return .object(entry) }
             if record.status == .active, let at = record.provisionedAt { entry.append(("provisionedAt", .string(Timestamp.iso8601(millis: at)))) }
             if record.status == .error { entry.append(("error", .optional(record.error))) }
-            if let halted = haltedState(record.id) { entry.append(("sequencer", halted)) }
+            if let halted = Self.json(state.halt) { entry.append(("sequencer", halted)) }
             return .object(entry)
         }
         return Envelope.success(.ok, ["tenantId": .string(tenantID), "environments": .array(entries)])
@@ -74,17 +59,15 @@ struct ContractsController: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let records = try await environments.environments(tenantID: user.tenantID)
-        // testnet first, as in the status answer.
-        let ordered = EnvironmentName.allCases.flatMap { name in records.filter { $0.environment == name } }
-        return Envelope.success(.ok, .array(ordered.map { $0.json(sequencer: haltedState($0.id)) }))
+        let contracts = try await environments.contracts(user: user)
+        return Envelope.success(.ok, .array(contracts.compactMap { state in state.record?.json(sequencer: Self.json(state.halt)) }))
     }
 
     /// `{state: "halted", reason, haltedSince, failures}` while the sequencer is not
     /// verifying the environment (retried with backoff); nil — no member, the seed page's
     /// shape — while it is.
-    func haltedState(_ environmentID: String) -> JSONValue? {
-        guard let halt = sequencer.halt(of: environmentID) else { return nil }
+    static func json(_ halt: Sequencer.Halt?) -> JSONValue? {
+        guard let halt else { return nil }
         return [
             "state": "halted", "reason": .string(halt.reason), "haltedSince": .string(Timestamp.iso8601(millis: halt.since)),
             "failures": .int(halt.failures),

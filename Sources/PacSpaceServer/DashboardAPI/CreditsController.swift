@@ -2,9 +2,10 @@ import Hummingbird
 import PacSpaceCore
 import PacSpaceStore
 
-/// `/dashboard/credit/*` (docs/api.md §8): the tenant's credit balance and ledger.
+/// `/dashboard/credit/*` (docs/api.md §8): the tenant's credit balance and ledger, from
+/// ``DashboardAccount``.
 struct CreditsController: Sendable {
-    let credits: CreditStore
+    let account: DashboardAccount
 
     func addRoutes(to router: Router<AppRequestContext>, auth: DashboardAuthMiddleware) {
         let group = router.group("dashboard/credit").add(middleware: auth)
@@ -13,20 +14,13 @@ struct CreditsController: Sendable {
     }
 
     @Sendable func balances(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let user = try context.requireUser()
-        let balance = try await credits.balance(tenantID: user.tenantID)
-        return Envelope.success(.ok, balance.json)
+        Envelope.success(.ok, try await account.balance(user: try context.requireUser()).json)
     }
 
     @Sendable func entries(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let (page, limit) = try QueryParameters(request: request).page()
-        let (items, total) = try await credits.entries(tenantID: user.tenantID, limit: limit, offset: (page - 1) * limit)
-        return Envelope.page(
-            items.map(\.json),
-            total: total,
-            page: page,
-            limit: limit
-        )
+        let (items, total) = try await account.creditEntries(user: user, page: page, limit: limit)
+        return Envelope.page(items.map(\.json), total: total, page: page, limit: limit)
     }
 }

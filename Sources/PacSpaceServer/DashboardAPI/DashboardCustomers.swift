@@ -34,6 +34,25 @@ struct DashboardCustomers: Sendable {
         var totalPages: Int { (total + limit - 1) / limit }
     }
 
+    /// Customers with a delta accepted within this many days count as active in the summary.
+    static let activeDays: Int64 = 30
+
+    /// An environment in figures: what an operator looks at first.
+    struct Summary: Sendable {
+        let environment: EnvironmentName
+        let figures: DeltaStore.CustomerSummary
+        /// Deltas VERIFIED this UTC month.
+        let verifiedThisMonth: Int64
+        /// The backlog the sequencer has not taken yet, and when its oldest was accepted.
+        let queuedDeltas: Int64
+        let oldestQueuedAt: Int64?
+        /// When the log last signed a checkpoint; nil before the first.
+        let lastSignedAt: Int64?
+        /// Last UTC month (`YYYY-MM`), and its customers with deltas and no seal of it.
+        let lastMonth: String
+        let customersUnsealed: Int64
+    }
+
     /// The user's tenant's `name` environment, active (412 `CONTRACT_NOT_DEPLOYED` before).
     func environment(_ name: EnvironmentName, of user: User) async throws -> EnvironmentRecord {
         try await environments.active(name, tenantID: user.tenantID)
@@ -45,6 +64,43 @@ struct DashboardCustomers: Sendable {
             throw APIError(.preconditionFailed, "CONTRACT_NOT_DEPLOYED", "The environment has no log yet; provision it first.")
         }
         return log
+    }
+
+    /// The environment in figures (our addition; docs/api.md §10): its customers, this
+    /// month's verified deltas, the backlog and its age, the last signed checkpoint, and how
+    /// many customers' last month is still to seal.
+    func summary(user: User, environment name: EnvironmentName) async throws -> Summary {
+        let environment = try await environment(name, of: user)
+        let now = now()
+        let thisMonth = String(Timestamp.iso8601(millis: now).prefix(7))
+        let lastMonth = Self.previousMonth(thisMonth)
+        let window = try ScopeInput(Scope.Fields(period: lastMonth), now: now, maxDays: Int.max)
+        async let figures = deltas.customerSummary(environmentID: environment.id, activeSince: now - Self.activeDays * 86_400_000)
+        async let usage = deltas.usage(environmentID: environment.id, period: thisMonth)
+        async let backlog = deltas.backlog(environmentID: environment.id)
+        async let signed = seals.receipts.log.latestCheckpoint(environmentID: environment.id)
+        var unsealed: Int64 = 0
+        if case .window(let from, let until) = window.scope, let key = window.key {
+            unsealed = try await deltas.customersUnsealed(environmentID: environment.id, from: from, until: until, scopeKey: key)
+        }
+        let waiting = try await backlog
+        return Summary(
+            environment: name,
+            figures: try await figures,
+            verifiedThisMonth: try await usage.verified,
+            queuedDeltas: waiting.queued,
+            oldestQueuedAt: waiting.oldestAcceptedAt,
+            lastSignedAt: try await signed?.signedAt,
+            lastMonth: lastMonth,
+            customersUnsealed: unsealed
+        )
+    }
+
+    /// "2026-01" → "2025-12".
+    static func previousMonth(_ month: String) -> String {
+        guard let year = Int(month.prefix(4)), let number = Int(month.suffix(2)) else { return month }
+        let (y, m) = number == 1 ? (year - 1, 12) : (year, number - 1)
+        return String(y) + "-" + (m < 10 ? "0" : "") + String(m)
     }
 
     /// Customers of the environment, searched by id or name, a page at a time.

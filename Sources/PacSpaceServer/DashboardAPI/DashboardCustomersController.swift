@@ -19,12 +19,9 @@ struct DashboardCustomersController: Sendable {
     /// Checks an `X-Api-Key` sent beside the token, as the Balance API does.
     let keys: APIKeyMiddleware
     let maxScopeDays: Int
-    var deltas: DeltaStore { customers.deltas }
     var seals: PeriodSeals { customers.seals }
     var now: @Sendable () -> Int64 { customers.now }
 
-    /// Customers with a delta accepted within this many days count as active in the summary.
-    static let activeDays: Int64 = 30
     /// The widest window a customer's delta list may be narrowed to. Unlike a scope whose
     /// balance is computed (`PACSPACE_MAX_SCOPE_DAYS`), a filter only picks rows of a paged
     /// list, so it needs no bound but a sane one: a century.
@@ -83,42 +80,23 @@ struct DashboardCustomersController: Sendable {
 
     @Sendable func summary(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
-        let environment = try await customers.environment(try await chosenEnvironment(request, context, user), of: user)
-        let now = now()
-        let figures = try await deltas.customerSummary(environmentID: environment.id, activeSince: now - Self.activeDays * 86_400_000)
-        // What an operator looks at first (our addition; docs/api.md §10): this month's
-        // verified deltas, the backlog and its age, the last signed checkpoint, and how many
-        // customers' last month is still to seal.
-        let thisMonth = String(Timestamp.iso8601(millis: now).prefix(7))
-        let (verifiedThisMonth, _) = try await deltas.usage(environmentID: environment.id, period: thisMonth)
-        let backlog = try await deltas.backlog(environmentID: environment.id)
-        let signed = try await seals.receipts.log.latestCheckpoint(environmentID: environment.id)
-        let lastMonth = Self.previousMonth(thisMonth)
-        let window = try ScopeInput(Scope.Fields(period: lastMonth), now: now, maxDays: Int.max)
-        var unsealed: Int64 = 0
-        if case .window(let from, let until) = window.scope, let key = window.key {
-            unsealed = try await deltas.customersUnsealed(environmentID: environment.id, from: from, until: until, scopeKey: key)
-        }
-        let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
-        return Envelope.success(
-            .ok,
-            [
-                "environment": .string(environment.environment.rawValue), "customers": .int(figures.customers),
-                "activeCustomers": .int(figures.activeCustomers), "activeDays": .int(Self.activeDays),
-                "totalDeltas": .int(figures.totalDeltas), "verifiedDeltas": .int(figures.verifiedDeltas),
-                "computedBalance": figures.verifiedBalance?.json ?? .null,
-                "verifiedThisMonth": .int(verifiedThisMonth), "queuedDeltas": .int(backlog.queued),
-                "oldestQueuedAt": time(backlog.oldestAcceptedAt), "lastSignedAt": time(signed?.signedAt),
-                "lastMonth": ["period": .string(lastMonth), "customersUnsealed": .int(unsealed)],
-            ]
-        )
+        let summary = try await customers.summary(user: user, environment: try await chosenEnvironment(request, context, user))
+        return Envelope.success(.ok, Self.json(summary))
     }
 
-    /// "2026-01" → "2025-12".
-    static func previousMonth(_ month: String) -> String {
-        guard let year = Int(month.prefix(4)), let number = Int(month.suffix(2)) else { return month }
-        let (y, m) = number == 1 ? (year - 1, 12) : (year, number - 1)
-        return String(y) + "-" + (m < 10 ? "0" : "") + String(m)
+    /// The summary's wire shape.
+    static func json(_ summary: DashboardCustomers.Summary) -> JSONValue {
+        let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
+        let figures = summary.figures
+        return [
+            "environment": .string(summary.environment.rawValue), "customers": .int(figures.customers),
+            "activeCustomers": .int(figures.activeCustomers), "activeDays": .int(DashboardCustomers.activeDays),
+            "totalDeltas": .int(figures.totalDeltas), "verifiedDeltas": .int(figures.verifiedDeltas),
+            "computedBalance": figures.verifiedBalance?.json ?? .null,
+            "verifiedThisMonth": .int(summary.verifiedThisMonth), "queuedDeltas": .int(summary.queuedDeltas),
+            "oldestQueuedAt": time(summary.oldestQueuedAt), "lastSignedAt": time(summary.lastSignedAt),
+            "lastMonth": ["period": .string(summary.lastMonth), "customersUnsealed": .int(summary.customersUnsealed)],
+        ]
     }
 
     /// One customer and a page of its deltas (`deltaPage`, `deltaLimit`), narrowed by

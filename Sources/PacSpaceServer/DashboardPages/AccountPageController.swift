@@ -3,10 +3,15 @@ import Hummingbird
 import PacSpaceCore
 
 /// The dashboard's account page (docs/operations.md, "The dashboard"): credits and their
-/// ledger, the signed-in sessions (sign one out), and a change of password — the
-/// `/dashboard/credit` and `/dashboard/auth` routes, called in process.
+/// ledger, the signed-in sessions (sign one out), and a change of password — the typed
+/// queries the `/dashboard/credit` and `/dashboard/auth` routes answer from
+/// (``DashboardAccount``), rendered as ``AccountPage``.
 struct AccountPageController: Sendable {
     let kit: AppPageKit
+    let account: DashboardAccount
+
+    /// Ledger lines the page lists.
+    static let ledgerSize = 50
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("app/account", use: show)
@@ -26,67 +31,53 @@ struct AccountPageController: Sendable {
         request: Request,
         context: AppRequestContext
     ) async throws -> Response {
-        let credits = try await kit.api.call(.get, "/dashboard/credit/balances", token: me.accessToken, context: context).data
-        let entries = try await kit.api.call(.get, "/dashboard/credit/entries?limit=50", token: me.accessToken, context: context).data
-        let sessions = try await kit.api.call(.get, "/dashboard/auth/sessions", token: me.accessToken, context: context).data
-        let ledger: [[String: Any]] =
-            entries["items"]?.items.map { entry in
-                [
-                    "createdAt": entry["createdAt"]?.text ?? "", "type": entry["type"]?.text ?? "", "amount": entry["amount"]?.text ?? "",
-                    "balanceAfter": entry["balanceAfter"]?.text ?? "", "description": entry["description"]?.text ?? "",
-                ]
-            } ?? []
-        var values: [String: Any] = [
-            "credits": [
-                "availableBalance": credits["availableBalance"]?.text ?? "0", "creditBalance": credits["creditBalance"]?.text ?? "0",
-                "reserved": credits["reserved"]?.text ?? "0",
-            ],
-            "entries": ledger, "hasEntries": !ledger.isEmpty,
-            "sessions": sessions["sessions"]?.items.map { session in
-                [
-                    "id": session["id"]?.text ?? "", "current": session["current"]?.isTrue ?? false,
-                    "createdAt": session["createdAt"]?.text ?? "", "lastUsedAt": session["lastUsedAt"]?.text ?? "",
-                    "ipAddress": session["ipAddress"]?.text ?? "", "userAgent": session["userAgent"]?.text ?? "",
-                ]
-            } ?? [],
-        ]
-        values["notice"] = notice
-        values["error"] = error
-        return kit.render(.appAccount, values, request: request, context: context, me: me, current: "account", status: status)
+        async let balance = account.balance(user: me.user)
+        async let ledger = account.creditEntries(user: me.user, page: 1, limit: Self.ledgerSize)
+        async let sessions = account.sessions(user: me.user)
+        let model = AccountPage(balance: try await balance, entries: try await ledger.entries, sessions: try await sessions, current: me.sessionID)
+        return kit.render(
+            .appAccount,
+            model,
+            request: request,
+            context: context,
+            me: me,
+            current: "account",
+            error: error,
+            notice: notice,
+            status: status
+        )
+    }
+
+    /// Runs one action; the page with its notice, or with its refusal.
+    private func act(
+        _ request: Request,
+        _ context: AppRequestContext,
+        _ action: (WebSession.SignedIn, FormBody) async throws -> String
+    )
+        async throws -> Response
+    {
+        let me = try await kit.signedIn(request)
+        let form = try await kit.form(request)
+        do {
+            let notice = try await action(me, form)
+            return try await page(me, notice: notice, request: request, context: context)
+        } catch let refusal as APIError {
+            return try await page(me, error: refusal.message, status: refusal.status, request: request, context: context)
+        }
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let me = try await kit.signedIn(request)
-        _ = try await kit.form(request)
-        let id = AppPageKit.escape(try context.pathParameter("sessionId"))
-        let answer = try await kit.api.call(.delete, "/dashboard/auth/sessions/\(id)", token: me.accessToken, context: context)
-        return try await page(
-            me,
-            notice: answer.ok ? "Session signed out." : nil,
-            error: answer.ok ? nil : answer.message,
-            status: answer.ok ? .ok : answer.status,
-            request: request,
-            context: context
-        )
+        try await act(request, context) { me, _ in
+            try await account.revokeSession(user: me.user, id: try context.pathParameter("sessionId"))
+            return "Session signed out."
+        }
     }
 
     @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let me = try await kit.signedIn(request)
-        let form = try await kit.form(request)
-        let answer = try await kit.api.call(
-            .post,
-            "/dashboard/auth/change-password",
-            body: form.json(["currentPassword", "newPassword"], omitEmpty: false),
-            token: me.accessToken,
-            context: context
-        )
-        return try await page(
-            me,
-            notice: answer.ok ? answer.message : nil,
-            error: answer.ok ? nil : answer.message,
-            status: answer.ok ? .ok : answer.status,
-            request: request,
-            context: context
-        )
+        try await act(request, context) { me, form in
+            let (current, new) = try SessionsController.passwords(try form.body(["currentPassword", "newPassword"], omitEmpty: false))
+            try await account.changePassword(user: me.user, session: me.sessionID, current: current, new: new)
+            return SessionsController.passwordChanged
+        }
     }
 }

@@ -5,11 +5,10 @@ import NIOCore
 import PacSpaceCore
 
 /// What every dashboard page needs: rendering with the CSRF field, the signed-in user,
-/// the API in process, redirects. (The pages: docs/operations.md, "The dashboard".)
+/// redirects. (The pages: docs/operations.md, "The dashboard".)
 struct AppPageKit: Sendable {
     let pages: PageTemplates
     let web: WebSession
-    let api: InProcessAPI
 
     /// A page-level "go to the login page": thrown by ``signedIn(_:)``.
     struct SignInFirst: Error {}
@@ -30,7 +29,7 @@ struct AppPageKit: Sendable {
         return form
     }
 
-    /// `name` rendered with `model` (a page model; a dictionary for a page not yet typed),
+    /// `name` rendered with `model` (a page model, read by its stored properties),
     /// the CSRF field (and a new CSRF cookie when the browser has none), a flash `error` or
     /// `notice`, and for a signed-in page the navigation with `current` marked.
     func render(

@@ -74,11 +74,7 @@ struct CustomerPagesController: Sendable {
         let form = try await kit.form(request)
         let environment = environment(form["environment"])
         do {
-            let fields = form.json(Array(DashboardCustomersController.newCustomerFields))
-            guard case .object(let members) = fields else { throw APIError.invalid("form", "format", "The form is not a customer.") }
-            let (customerID, profile) = try DashboardCustomersController.newCustomer(
-                try RequestBody(object: members, allowed: DashboardCustomersController.newCustomerFields)
-            )
+            let (customerID, profile) = try DashboardCustomersController.newCustomer(try form.body(DashboardCustomersController.newCustomerFields))
             let (customer, _) = try await customers.create(user: me.user, environment: environment, customerID: customerID, profile: profile)
             return AppPageKit.redirect("/app/customers/\(AppPageKit.escape(customer.customerID))?environment=\(environment.rawValue)")
         } catch let refusal as APIError {

@@ -5,7 +5,7 @@ import NIOCore
 import PacSpaceCore
 
 /// A submitted form (`application/x-www-form-urlencoded`, at most 64 KiB). Its fields carry
-/// the API's JSON member names, so a page passes them on as they are; the API validates.
+/// the API's JSON member names, so a page checks them with the JSON route's own parser.
 struct FormBody: Sendable {
     static let maxBytes = 64 * 1024
 
@@ -47,14 +47,13 @@ struct FormBody: Sendable {
     /// Every value of `name` (checkboxes).
     func all(_ name: String) -> [String] { fields.filter { $0.0 == name }.map(\.1) }
 
-    /// `names` as a JSON object for the API: each present field as a string; empty ones
-    /// left out when `omitEmpty`.
-    func json(_ names: [String], omitEmpty: Bool = true) -> JSONValue {
-        .object(
-            names.compactMap { name in
-                guard let value = self[name], !(omitEmpty && value.isEmpty) else { return nil }
-                return (name, .string(value))
-            }
-        )
+    /// The fields `names` as the body a JSON route parses, for the same parser to check:
+    /// each present field as a string, empty ones left out when `omitEmpty`.
+    func body(_ names: Set<String>, omitEmpty: Bool = true) throws -> RequestBody {
+        let members: [(String, JSONValue)] = names.sorted().compactMap { name in
+            guard let value = self[name], !(omitEmpty && value.isEmpty) else { return nil }
+            return (name, .string(value))
+        }
+        return try RequestBody(object: members, allowed: names)
     }
 }

@@ -4,129 +4,103 @@ import PacSpaceCore
 
 /// The dashboard's API keys (docs/operations.md, "The dashboard"): create (the full key
 /// shown once), list with last use, rename, disable and enable, rotate with an overlap,
-/// revoke — the `/dashboard/api-keys` routes, called in process.
+/// revoke — the typed queries the `/dashboard/api-keys` routes answer from
+/// (``DashboardKeys``), rendered as ``KeysPage``.
 struct KeyPagesController: Sendable {
     let kit: AppPageKit
+    let keys: DashboardKeys
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
-        router.get("app/keys", use: keys)
-        router.post("app/keys", use: createKey)
+        router.get("app/keys", use: list)
+        router.post("app/keys", use: create)
         router.post("app/keys/:id/rename", use: rename)
         router.post("app/keys/:id/active", use: setActive)
         router.post("app/keys/:id/rotate", use: rotate)
-        router.post("app/keys/:id/revoke", use: revokeKey)
+        router.post("app/keys/:id/revoke", use: revoke)
     }
 
-    @Sendable func keys(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
         return try await page(me, request: request, context: context)
     }
 
+    /// The keys page, with a key just issued, a notice or a refusal.
     private func page(
         _ me: WebSession.SignedIn,
-        created: JSONValue? = nil,
+        issued: DashboardKeys.Issued? = nil,
         notice: String? = nil,
         error: String? = nil,
         status: HTTPResponse.Status = .ok,
         request: Request,
         context: AppRequestContext
     ) async throws -> Response {
-        let list = try await kit.api.call(.get, "/dashboard/api-keys?limit=100", token: me.accessToken, context: context)
-        let keys: [[String: Any]] =
-            list.data["items"]?.items.map { key in
-                let active = key["active"]?.isTrue ?? false
-                return [
-                    "id": key["id"]?.text ?? "", "name": key["name"]?.text ?? "", "publicKey": key["publicKey"]?.text ?? "",
-                    "environment": key["environment"]?.text == "live" ? "production" : "sandbox", "active": active,
-                    "status": active ? "active" : "disabled", "createdAt": key["createdAt"]?.text ?? "",
-                    "lastUsedAt": key["lastUsedAt"]?.text ?? "never",
-                ]
-            } ?? []
-        var values: [String: Any] = ["keys": keys, "hasKeys": !keys.isEmpty]
-        if let created {
-            values["created"] = [
-                "fullKey": created["fullKey"]?.text ?? "", "environment": created["environment"]?.text == "live" ? "production" : "sandbox",
-            ]
+        let (listed, _) = try await keys.list(user: me.user, page: 1, limit: 100)
+        let model = KeysPage(listed, issued: issued)
+        return kit.render(.appKeys, model, request: request, context: context, me: me, current: "keys", error: error, notice: notice, status: status)
+    }
+
+    /// Runs one action on the keys; the page with its notice, or with its refusal.
+    private func act(
+        _ request: Request,
+        _ context: AppRequestContext,
+        status: HTTPResponse.Status = .ok,
+        _ action: (WebSession.SignedIn, FormBody) async throws -> (notice: String?, issued: DashboardKeys.Issued?)
+    ) async throws -> Response {
+        let me = try await kit.signedIn(request)
+        let form = try await kit.form(request)
+        do {
+            let (notice, issued) = try await action(me, form)
+            return try await page(me, issued: issued, notice: notice, status: status, request: request, context: context)
+        } catch let refusal as APIError {
+            return try await page(me, error: refusal.message, status: refusal.status, request: request, context: context)
         }
-        values["notice"] = notice
-        values["error"] = error
-        return kit.render(.appKeys, values, request: request, context: context, me: me, current: "keys", status: status)
     }
 
     /// Creates a key and shows it this once (the answer is never stored or cached: no-store).
-    @Sendable func createKey(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let me = try await kit.signedIn(request)
-        let form = try await kit.form(request)
-        let answer = try await kit.api.call(
-            .post,
-            "/dashboard/api-keys",
-            body: form.json(["name", "environment"]),
-            token: me.accessToken,
-            context: context
-        )
-        guard answer.ok else { return try await page(me, error: answer.message, status: answer.status, request: request, context: context) }
-        return try await page(me, created: answer.data, status: .created, request: request, context: context)
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await act(request, context, status: .created) { me, form in
+            let (name, kind) = try APIKeysController.newKey(try form.body(["name", "environment"]))
+            return (nil, try await keys.create(user: me.user, name: name, kind: kind))
+        }
     }
 
-    @Sendable func revokeKey(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let me = try await kit.signedIn(request)
-        _ = try await kit.form(request)
-        let id = AppPageKit.escape(try context.pathParameter("id"))
-        let answer = try await kit.api.call(.delete, "/dashboard/api-keys/\(id)", token: me.accessToken, context: context)
-        guard answer.ok else { return try await page(me, error: answer.message, status: answer.status, request: request, context: context) }
-        return try await page(me, notice: "Key revoked: it is refused from now on.", request: request, context: context)
+    @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await act(request, context) { me, _ in
+            _ = try await keys.revoke(user: me.user, id: try context.pathParameter("id"))
+            return ("Key revoked: it is refused from now on.", nil)
+        }
     }
 
-    /// `PATCH /dashboard/api-keys/:id` with `name`.
     @Sendable func rename(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let me = try await kit.signedIn(request)
-        let form = try await kit.form(request)
-        let id = AppPageKit.escape(try context.pathParameter("id"))
-        let answer = try await kit.api.call(
-            .patch,
-            "/dashboard/api-keys/\(id)",
-            body: form.json(["name"], omitEmpty: false),
-            token: me.accessToken,
-            context: context
-        )
-        guard answer.ok else { return try await page(me, error: answer.message, status: answer.status, request: request, context: context) }
-        return try await page(me, notice: "Key renamed.", request: request, context: context)
+        try await act(request, context) { me, form in
+            let (name, _) = try APIKeysController.change(try form.body(["name"], omitEmpty: false))
+            _ = try await keys.update(user: me.user, id: try context.pathParameter("id"), name: name, active: nil)
+            return ("Key renamed.", nil)
+        }
     }
 
-    /// `PATCH /dashboard/api-keys/:id` with `active` (the form's `active` is `true` or `false`).
+    /// The form's `active` is `true` or `false`.
     @Sendable func setActive(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let me = try await kit.signedIn(request)
-        let form = try await kit.form(request)
-        let id = AppPageKit.escape(try context.pathParameter("id"))
-        let active = form["active"] == "true"
-        let answer = try await kit.api.call(
-            .patch,
-            "/dashboard/api-keys/\(id)",
-            body: ["active": .bool(active)],
-            token: me.accessToken,
-            context: context
-        )
-        guard answer.ok else { return try await page(me, error: answer.message, status: answer.status, request: request, context: context) }
-        return try await page(me, notice: active ? "Key enabled." : "Key disabled: refused until enabled again.", request: request, context: context)
+        try await act(request, context) { me, form in
+            let active = form["active"] == "true"
+            _ = try await keys.update(user: me.user, id: try context.pathParameter("id"), name: nil, active: active)
+            return (active ? "Key enabled." : "Key disabled: refused until enabled again.", nil)
+        }
     }
 
-    /// `POST /dashboard/api-keys/:id/rotate` with `overlapSeconds`: the new key shown once.
+    /// A new secret, shown once; the old one works for the form's `overlapSeconds`.
     @Sendable func rotate(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let me = try await kit.signedIn(request)
-        let form = try await kit.form(request)
-        let id = AppPageKit.escape(try context.pathParameter("id"))
-        // A number goes as a number; anything else as text, for the API to refuse.
-        let overlap = form["overlapSeconds"].map { text in Int(text).map(JSONValue.int) ?? .string(text) }
-        let body: JSONValue = overlap.map { ["overlapSeconds": $0] } ?? [:]
-        let answer = try await kit.api.call(.post, "/dashboard/api-keys/\(id)/rotate", body: body, token: me.accessToken, context: context)
-        guard answer.ok else { return try await page(me, error: answer.message, status: answer.status, request: request, context: context) }
-        let until = answer.data["previousSecretValidUntil"]?.text
-        return try await page(
-            me,
-            created: answer.data,
-            notice: until.map { "Key rotated: the old secret works until \($0)." } ?? "Key rotated: the old secret no longer works.",
-            request: request,
-            context: context
-        )
+        try await act(request, context) { me, form in
+            // A number goes as a number; anything else as text, for the parser to refuse.
+            let overlap = form["overlapSeconds"].map { text in Int(text).map(JSONValue.int) ?? .string(text) }
+            let seconds = try APIKeysController.overlap(
+                try RequestBody(object: overlap.map { [("overlapSeconds", $0)] } ?? [], allowed: ["overlapSeconds"])
+            )
+            let issued = try await keys.rotate(user: me.user, id: try context.pathParameter("id"), overlapSeconds: seconds)
+            let notice =
+                issued.previousValidUntil.map { "Key rotated: the old secret works until \(Timestamp.iso8601(millis: $0))." }
+                ?? "Key rotated: the old secret no longer works."
+            return (notice, issued)
+        }
     }
 }

@@ -37,4 +37,25 @@ enum PageParts {
     static func environments(_ selected: EnvironmentName) -> [Choice] {
         EnvironmentName.allCases.map { Choice(value: $0.rawValue, label: label($0), selected: $0 == selected) }
     }
+
+    /// A wire status for people: `not_provisioned` → "not provisioned".
+    static func words(_ status: String) -> String { status.split(separator: "_").joined(separator: " ") }
+
+    /// How long before `now` a time was, for people: "4 s ago", "3 min ago", "2 h ago",
+    /// "5 days ago"; nil for no time.
+    static func age(_ millis: Int64?, now: Int64) -> String? {
+        guard let millis else { return nil }
+        let seconds = max(0, (now - millis) / 1000)
+        switch seconds {
+        case ..<120: return "\(seconds) s ago"
+        case ..<7200: return "\(seconds / 60) min ago"
+        case ..<172_800: return "\(seconds / 3600) h ago"
+        default: return "\(seconds / 86_400) days ago"
+        }
+    }
+
+    /// An optional time as ISO 8601, `absent` when there is none.
+    static func time(_ millis: Int64?, absent: String = "") -> String {
+        millis.map { Timestamp.iso8601(millis: $0) } ?? absent
+    }
 }

@@ -1,11 +1,14 @@
+import HTTPTypes
 import Hummingbird
 import PacSpaceCore
 
 /// The dashboard's sign-in pages (docs/operations.md, "The dashboard"): sign up, the
 /// mailed verification link, log in and out, forgotten and reset passwords. Each form is
-/// the `/dashboard/auth` route of the same name, called in process; its answer is shown.
+/// parsed by the `/dashboard/auth` route's own parser and calls the typed query that route
+/// answers from (``DashboardSignIn``); its refusal is shown on the form.
 struct SignInPagesController: Sendable {
     let kit: AppPageKit
+    let signIn: DashboardSignIn
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("app/login", use: loginPage)
@@ -22,49 +25,47 @@ struct SignInPagesController: Sendable {
 
     @Sendable func loginPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         if try await kit.web.signedIn(request) != nil { return AppPageKit.redirect("/app") }
-        return kit.render(.appLogin, [:], request: request, context: context)
+        return kit.render(.appLogin, LoginPage(email: ""), request: request, context: context)
     }
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let form = try await kit.form(request, signedOut: true)
-        // The session is the browser's: it is listed with the browser's user agent.
-        var headers = HTTPFields()
-        if let agent = request.headers[.userAgent] { headers[.userAgent] = agent }
-        let answer = try await kit.api.call(
-            .post,
-            "/dashboard/auth/login",
-            body: form.json(["email", "password"], omitEmpty: false),
-            headers: headers,
-            context: context
-        )
-        guard answer.ok, let refreshToken = answer.data["refreshToken"]?.text else {
-            let values: [String: Any] = ["error": answer.message, "email": form["email"] ?? ""]
-            return kit.render(.appLogin, values, request: request, context: context, status: answer.status)
+        do {
+            let (email, password) = try DashboardAuthController.credentials(try form.body(["email", "password"], omitEmpty: false))
+            // The session is the browser's: it is listed with the browser's user agent.
+            let signed = try await signIn.login(
+                email: email,
+                password: password,
+                client: DashboardAuthController.client(request, context),
+                logger: context.logger
+            )
+            // A new session and a new CSRF value at each login: nothing set before it carries over.
+            return AppPageKit.redirect("/app", cookies: [kit.web.sessionCookie(signed.refreshToken), kit.web.newCSRFCookie().header])
+        } catch let refusal as APIError {
+            let model = LoginPage(email: form["email"] ?? "")
+            return kit.render(.appLogin, model, request: request, context: context, error: refusal.message, status: refusal.status)
         }
-        // A new session and a new CSRF value at each login: nothing set before it carries over.
-        return AppPageKit.redirect("/app", cookies: [kit.web.sessionCookie(refreshToken), kit.web.newCSRFCookie().header])
     }
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try await kit.form(request)
-        if let me = try await kit.web.signedIn(request) {
-            _ = try await kit.api.call(.post, "/dashboard/auth/logout", body: ["refreshToken": .string(me.refreshToken)], context: context)
-        }
+        if let me = try await kit.web.signedIn(request) { try await signIn.logout(refreshToken: me.refreshToken) }
         return AppPageKit.redirect("/app/login", cookies: [kit.web.sessionCookie(nil)])
     }
 
     @Sendable func signupPage(_ request: Request, context: AppRequestContext) async throws -> Response {
-        kit.render(.appSignup, [:], request: request, context: context)
+        kit.render(.appSignup, SignUpPage(form: nil), request: request, context: context)
     }
 
     @Sendable func signup(_ request: Request, context: AppRequestContext) async throws -> Response {
         let form = try await kit.form(request, signedOut: true)
-        let fields = ["email", "password", "firstName", "lastName", "companyName"]
-        let answer = try await kit.api.call(.post, "/dashboard/auth/register", body: form.json(fields, omitEmpty: false), context: context)
-        guard answer.ok else {
-            var values: [String: Any] = ["error": answer.message]
-            for field in fields where field != "password" { values[field] = form[field] ?? "" }
-            return kit.render(.appSignup, values, request: request, context: context, status: answer.status)
+        do {
+            let registration = try DashboardAuthController.registration(
+                try form.body(DashboardAuthController.registrationFields, omitEmpty: false)
+            )
+            _ = try await signIn.register(registration, client: DashboardAuthController.client(request, context), logger: context.logger)
+        } catch let refusal as APIError {
+            return kit.render(.appSignup, SignUpPage(form: form), request: request, context: context, error: refusal.message, status: refusal.status)
         }
         return kit.message(
             "Check your email",
@@ -76,16 +77,16 @@ struct SignInPagesController: Sendable {
     }
 
     @Sendable func verifyEmail(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let token = try QueryParameters(request: request).string("token", maxLength: 200) ?? ""
-        let answer = try await kit.api.call(.get, "/dashboard/auth/verify?token=\(AppPageKit.escape(token))", context: context)
-        guard answer.ok else {
+        do {
+            try await signIn.verifyEmail(token: try DashboardAuthController.verificationToken(QueryParameters(request: request)))
+        } catch let refusal as APIError {
             return kit.message(
                 "Link not valid",
-                answer.message,
+                refusal.message,
                 link: ("/app/login", "Log in"),
                 request: request,
                 context: context,
-                status: answer.status
+                status: refusal.status
             )
         }
         return kit.message(
@@ -98,36 +99,45 @@ struct SignInPagesController: Sendable {
     }
 
     @Sendable func forgotPage(_ request: Request, context: AppRequestContext) async throws -> Response {
-        kit.render(.appPassword, ["heading": "Forgot your password?", "forgot": true], request: request, context: context)
+        kit.render(.appPassword, PasswordPage.forgot, request: request, context: context)
     }
 
     @Sendable func forgot(_ request: Request, context: AppRequestContext) async throws -> Response {
         let form = try await kit.form(request, signedOut: true)
-        let answer = try await kit.api.call(.post, "/dashboard/auth/forgot-password", body: form.json(["email"], omitEmpty: false), context: context)
-        guard answer.ok else {
-            let values: [String: Any] = ["heading": "Forgot your password?", "forgot": true, "error": answer.message]
-            return kit.render(.appPassword, values, request: request, context: context, status: answer.status)
+        do {
+            signIn.forgotPassword(email: try form.body(["email"], omitEmpty: false).email(), logger: context.logger)
+        } catch let refusal as APIError {
+            return kit.render(.appPassword, PasswordPage.forgot, request: request, context: context, error: refusal.message, status: refusal.status)
         }
-        return kit.message("Check your email", answer.message, link: ("/app/login", "Log in"), request: request, context: context)
+        return kit.message(
+            "Check your email",
+            DashboardAuthController.resetMailed,
+            link: ("/app/login", "Log in"),
+            request: request,
+            context: context
+        )
     }
 
     @Sendable func resetPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = try QueryParameters(request: request).string("token", maxLength: 200) ?? ""
-        return kit.render(.appPassword, ["heading": "Choose a new password", "reset": true, "token": token], request: request, context: context)
+        return kit.render(.appPassword, PasswordPage.reset(token: token), request: request, context: context)
     }
 
     @Sendable func reset(_ request: Request, context: AppRequestContext) async throws -> Response {
         let form = try await kit.form(request, signedOut: true)
-        let answer = try await kit.api.call(
-            .post,
-            "/dashboard/auth/reset-password",
-            body: form.json(["token", "password"], omitEmpty: false),
+        do {
+            let (token, password) = try DashboardAuthController.reset(try form.body(["token", "password"], omitEmpty: false))
+            try await signIn.resetPassword(token: token, password: password, client: DashboardAuthController.client(request, context))
+        } catch let refusal as APIError {
+            let model = PasswordPage.reset(token: form["token"] ?? "")
+            return kit.render(.appPassword, model, request: request, context: context, error: refusal.message, status: refusal.status)
+        }
+        return kit.message(
+            "Password changed",
+            DashboardAuthController.passwordReset,
+            link: ("/app/login", "Log in"),
+            request: request,
             context: context
         )
-        guard answer.ok else {
-            let values: [String: Any] = ["heading": "Choose a new password", "reset": true, "token": form["token"] ?? "", "error": answer.message]
-            return kit.render(.appPassword, values, request: request, context: context, status: answer.status)
-        }
-        return kit.message("Password changed", answer.message, link: ("/app/login", "Log in"), request: request, context: context)
     }
 }

@@ -7,8 +7,8 @@ import PacSpaceStore
 
 /// The dashboard pages' session (docs/operations.md, "The dashboard"): the cookie holds
 /// the refresh token of an API session that logging in through the page started — the
-/// same session the API lists and revokes — and each page mints a short access token for
-/// it to call the API in process. The cookie is `HttpOnly`, `SameSite=Lax`, `Secure` when
+/// same session the API lists and revokes; each page reads it for its signed-in user and
+/// calls the typed queries with that user. The cookie is `HttpOnly`, `SameSite=Lax`, `Secure` when
 /// `PUBLIC_URL` is https, set only by a successful login (a new session each time, so no
 /// fixation), and logging out ends the session on the server.
 ///
@@ -23,7 +23,6 @@ struct WebSession: Sendable {
     static let csrfCookie = "pacspace_csrf"
 
     let sessions: SessionStore
-    let tokens: AccessTokens
     let secure: Bool
     let lifetimeSeconds: Int64
     let now: @Sendable () -> Int64
@@ -31,14 +30,12 @@ struct WebSession: Sendable {
 
     init(
         sessions: SessionStore,
-        tokens: AccessTokens,
         publicURL: String,
         lifetimeSeconds: Int64,
         masterKey: [UInt8],
         now: @escaping @Sendable () -> Int64
     ) {
         self.sessions = sessions
-        self.tokens = tokens
         self.secure = publicURL.lowercased().hasPrefix("https://")
         self.lifetimeSeconds = lifetimeSeconds
         self.now = now
@@ -49,25 +46,17 @@ struct WebSession: Sendable {
         )
     }
 
-    /// The signed-in user of the request, with an access token for the API: nil without a
-    /// live session cookie.
+    /// The signed-in user of the request and their session: nil without a live session cookie.
     func signedIn(_ request: Request) async throws -> SignedIn? {
         guard let token = Self.cookie(Self.sessionCookie, in: request), token.utf8.count <= 200 else { return nil }
         guard let (user, sessionID) = try await sessions.live(refreshHash: AccessTokens.digest(token), now: now()) else { return nil }
-        return SignedIn(
-            user: user,
-            sessionID: sessionID,
-            refreshToken: token,
-            accessToken: try await tokens.issue(for: user, session: sessionID, now: now())
-        )
+        return SignedIn(user: user, sessionID: sessionID, refreshToken: token)
     }
 
     struct SignedIn: Sendable {
         let user: User
         let sessionID: String
         let refreshToken: String
-        /// Minted for this request; it lives as long as any access token but is never sent out.
-        let accessToken: String
     }
 
     // MARK: Cookies

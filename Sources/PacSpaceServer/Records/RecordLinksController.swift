@@ -153,9 +153,8 @@ struct RecordLinksController: Sendable {
 
     /// A link on the wire, for its owner: never its code (shown once) or its disclosure.
     static func json(_ link: RecordLinkStore.Link, summary: RecordSummary, publicURL: String, now: Int64) -> JSONValue {
-        let status = link.revokedAt != nil ? "REVOKED" : link.expiresAt <= now ? "EXPIRED" : "ACTIVE"
-        return [
-            "handle": .string(link.handle), "link": .string(publicURL + "/c/" + link.handle), "status": .string(status),
+        [
+            "handle": .string(link.handle), "link": .string(publicURL + "/c/" + link.handle), "status": .string(link.status(at: now).rawValue),
             "accessMode": .string(link.accessCodeHash == nil ? "LINK_ONLY" : "TWO_TIER"),
             "recordType": .string(summary.recordType), "entityId": .string(summary.entityID), "recordKey": .string(summary.recordKey.prefixedHex),
             "label": JSONValue.optional(link.label), "disclosureStored": .bool(link.envelope != nil),
@@ -205,4 +204,15 @@ enum DisclosureEnvelope {
         let cipher = data.count - headerBytes - tagBytes
         return cipher > 0 && cipher % blockBytes == 0
     }
+}
+
+extension RecordLinkStore.Link {
+    /// Whether a link opens: until it expires or is revoked.
+    enum Status: String, Sendable {
+        case active = "ACTIVE"
+        case expired = "EXPIRED"
+        case revoked = "REVOKED"
+    }
+
+    func status(at now: Int64) -> Status { revokedAt != nil ? .revoked : expiresAt <= now ? .expired : .active }
 }

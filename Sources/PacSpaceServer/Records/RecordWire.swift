@@ -33,12 +33,12 @@ enum RecordWire {
     /// encrypted record's attempt is a row with nothing revealed (v6 under record hash v3).
     static func receipt(_ entry: RecordEntry, record: RecordIdentity, proof: Receipt?, links: VerifyLinks) -> JSONValue {
         if let envelopes = entry.envelopes, entry.attempted == nil {
-            return sealedReceipt(entry, envelopes: envelopes, record: record, proof: proof, verifyUrl: links.publicPage(entry.entryID))
+            return sealedReceipt(entry, envelopes: envelopes, record: record, proof: proof, verifyUrl: verifyURL(entry, links: links))
         }
         // An encrypted record's attempt is a row receipt with nothing revealed: its content is
         // in the history's `refused` list, sealed.
         let leaves = entry.saltKey.flatMap { try? RecordHash.leaves(of: entry.content, saltKey: $0) } ?? []
-        let verifyUrl = entry.envelopes == nil ? links.disclosingPage(entry.entryID) : links.publicPage(entry.entryID)
+        let verifyUrl = verifyURL(entry, links: links)
         let v3 = entry.recordHashVersion == .v3
         let receipt: JSONValue = [
             "schema": .string(v3 ? rowReceiptSchemaV3 : receiptSchema), "receiptId": .string(entry.entryID),
@@ -56,6 +56,12 @@ enum RecordWire {
         ]
         guard v3, case .object(let members) = receipt else { return receipt }
         return .object(members + seal(entry, recordType: record.recordType))
+    }
+
+    /// The entry's verification page: for a plaintext entry the one that also shows what was
+    /// recorded; an encrypted entry's page shows only its proof (the server cannot read it).
+    static func verifyURL(_ entry: RecordEntry, links: VerifyLinks) -> String {
+        entry.envelopes == nil ? links.disclosingPage(entry.entryID) : links.publicPage(entry.entryID)
     }
 
     /// What a record hash version 3 receipt adds (the SDK's `sealsVerified` reproduces its

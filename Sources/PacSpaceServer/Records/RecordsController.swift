@@ -177,11 +177,14 @@ struct RecordsController: Sendable {
     /// The record the path names: a published type's name (lowercase words and hyphens) and
     /// the tenant's id for it (1 to 256 bytes, no control character).
     static func record(_ context: AppRequestContext) throws -> RecordIdentity {
-        let type = try context.pathParameter("recordType")
+        try record(type: try context.pathParameter("recordType"), entity: try context.pathParameter("entityId"))
+    }
+
+    /// A record's type and id as a path names them, checked.
+    static func record(type: String, entity: String) throws -> RecordIdentity {
         guard type.utf8.count <= 64, type.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }) else {
             throw APIError.invalid("recordType", "format", "recordType is lowercase letters, digits and hyphens (at most 64).")
         }
-        let entity = try context.pathParameter("entityId")
         guard entity.utf8.count <= 256 else { throw APIError.invalid("entityId", "too_long", "The record id is at most 256 bytes.") }
         return RecordIdentity(recordType: type, entityID: entity)
     }
