@@ -139,8 +139,8 @@ struct ServerServices: Sendable {
             costPerEntry: configuration.creditsPerDelta.micros,
             creditsLowThreshold: configuration.creditsLowThreshold.micros
         )
-        ingest = IngestWriter(deltas: stores.deltas, metrics: metrics, logger: logger, now: now, committed: sequencer.committed)
-        recordWriter = RecordWriter(records: stores.records, now: now, committed: sequencer.committed)
+        ingest = IngestWriter(DeltaCommits(deltas: stores.deltas, metrics: metrics), logger: logger, now: now, committed: sequencer.committed)
+        recordWriter = RecordWriter(RecordCommits(records: stores.records), logger: logger, now: now, committed: sequencer.committed)
         deliveries = WebhookDeliveries(outbox: stores.webhookOutbox, dispatcher: dispatcher, limiter: limiter, now: now)
         dashboard = DashboardQueries(
             stores: stores,

@@ -51,84 +51,10 @@ public struct IngestAnswer: Sendable, Equatable {
     public static func render(_ shape: Shape, _ outcomes: [IngestOutcome]) -> IngestAnswer {
         switch shape {
         case .single:
-            guard let outcome = outcomes.first else { return failure(Refusal.empty) }
+            guard let outcome = outcomes.first else { return failure(.nothingToStore) }
             return single(outcome)
         case .batch(let items):
             return batch(items, outcomes)
-        }
-    }
-
-    /// A refusal of a write: its status, code and message.
-    struct Refusal {
-        let status: Int
-        let code: String
-        let message: String
-        var details: [JSONValue] = []
-
-        init(status: Int, code: String, message: String, details: [JSONValue] = []) {
-            self.status = status
-            self.code = code
-            self.message = message
-            self.details = details
-        }
-
-        static let empty = Refusal(status: 400, code: "VALIDATION_ERROR", message: "Nothing to store.")
-        static let insufficientCredits = Refusal(
-            status: 402,
-            code: "INSUFFICIENT_CREDITS",
-            message: "The tenant's available credits cannot cover this production write; nothing was stored. Add credits and retry."
-        )
-
-        static func conflict(_ reference: String) -> Refusal {
-            Refusal(
-                status: 409,
-                code: "IDEMPOTENCY_CONFLICT",
-                message: "referenceId \(reference) already exists for this customer with different content."
-            )
-        }
-
-        static func unknownAdjusts(_ reference: String) -> Refusal {
-            Refusal(
-                status: 400,
-                code: "VALIDATION_ERROR",
-                message: "adjusts names referenceId \(reference), which no delta of this customer has.",
-                details: [["field": "adjusts", "problem": "unknown"]]
-            )
-        }
-
-        /// Past a customer's or the environment's bound. The environment's is named as such
-        /// (issue 25): a provider whose environment reaches it is told which total, and that
-        /// deltas back toward zero are still taken — the bound keeps every sum a read takes
-        /// inside 64 bits, so it is kept rather than widened (docs/api.md, "Amounts").
-        static func outOfRange(_ scope: IngestOutcome.TotalScope) -> Refusal {
-            switch scope {
-            case .customer:
-                Refusal(
-                    status: 422,
-                    code: "BALANCE_OUT_OF_RANGE",
-                    message: "This delta would take the customer's balance (the sum of every accepted delta) beyond ±\(Amount.maxTotal); "
-                        + "nothing was stored."
-                )
-            case .environment:
-                Refusal(
-                    status: 422,
-                    code: "BALANCE_OUT_OF_RANGE",
-                    message: "This delta would take the environment's total (the sum of every delta accepted in it, over all its customers) "
-                        + "beyond ±\(Amount.maxTotal), the widest total the server keeps (GET /api/v1/balance/limits: maxRunningTotal); "
-                        + "nothing was stored. Deltas that bring the total back toward zero are still accepted."
-                )
-            }
-        }
-
-        /// The refusal an outcome is, or nil for a stored (or repeated) delta.
-        init?(_ outcome: IngestOutcome) {
-            switch outcome {
-            case .queued, .duplicate: return nil
-            case .referenceConflict(let reference): self = .conflict(reference)
-            case .unknownAdjusts(let reference): self = .unknownAdjusts(reference)
-            case .insufficientCredits: self = .insufficientCredits
-            case .totalOutOfRange(let scope): self = .outOfRange(scope)
-            }
         }
     }
 
@@ -139,14 +65,14 @@ public struct IngestAnswer: Sendable, Equatable {
         case .duplicate(let record):
             return success(200, .object(record.fields + [("idempotent", true)]))
         default:
-            return failure(Refusal(outcome) ?? .empty)
+            return failure(WriteRefusal(outcome) ?? .nothingToStore)
         }
     }
 
     /// Items refused or failed stay in the answer with their error; the others carry
     /// their delta. A production batch the credits cannot cover is refused whole (402).
     private static func batch(_ items: [BatchItem], _ outcomes: [IngestOutcome]) -> IngestAnswer {
-        if outcomes.contains(.insufficientCredits) { return failure(.insufficientCredits) }
+        if outcomes.contains(.insufficientCredits) { return failure(.deltasInsufficientCredits) }
         var remaining = outcomes[...]
         var results: [JSONValue] = []
         var queued = 0
@@ -169,7 +95,7 @@ public struct IngestAnswer: Sendable, Equatable {
                     queued += 1
                     entry += record.batchItem + [("idempotent", true)]
                 default:
-                    let refused = Refusal(outcome) ?? .empty
+                    let refused = WriteRefusal(outcome) ?? .nothingToStore
                     failed(refused.code, refused.message)
                 }
             }
@@ -183,8 +109,7 @@ public struct IngestAnswer: Sendable, Equatable {
         IngestAnswer(status: status, body: JSONWriter.serialize(WireEnvelope.success(status: status, data: data)))
     }
 
-    private static func failure(_ refusal: Refusal) -> IngestAnswer {
-        let body = WireEnvelope.failure(status: refusal.status, code: refusal.code, message: refusal.message, details: refusal.details)
-        return IngestAnswer(status: refusal.status, body: JSONWriter.serialize(body))
+    private static func failure(_ refusal: WriteRefusal) -> IngestAnswer {
+        IngestAnswer(status: refusal.status, body: JSONWriter.serialize(refusal.envelope))
     }
 }

@@ -24,7 +24,7 @@ struct DashboardRecords: Sendable {
         let summary: RecordSummary
         let entries: [RecordEntry]
         let grants: [RecordGrant]
-        let links: [RecordLinkStore.Link]
+        let links: [RecordLink]
         /// Where the next page of entries starts; nil after the last.
         let nextFromSeq: Int64?
         /// When the grants' and links' states were read.

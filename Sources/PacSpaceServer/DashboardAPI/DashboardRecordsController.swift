@@ -26,7 +26,7 @@ struct DashboardRecordsController: Sendable {
         let offset = try query.offset()
         let type = try query.string("recordType", maxLength: 64)
         let found = try await records.list(user: user, environment: environment, recordType: type, limit: limit, offset: offset)
-        return Envelope.success(.ok, ["records": .array(found.map(Self.json)), "limit": .int(limit), "offset": .int(offset)])
+        return Envelope.success(.ok, ["records": .array(found.map(\.json)), "limit": .int(limit), "offset": .int(offset)])
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -39,23 +39,14 @@ struct DashboardRecordsController: Sendable {
         return Envelope.success(
             .ok,
             [
-                "record": Self.json(summary),
-                "entries": .array(detail.entries.map { RecordWire.receipt($0, record: record, proof: nil, links: links) }),
-                "grants": .array(detail.grants.map { RecordGrants.json($0, summary: summary, now: detail.at) }),
+                "record": summary.json,
+                "entries": .array(detail.entries.map { $0.receipt(record: record, proof: nil, verifyUrl: links.page(of: $0)) }),
+                "grants": .array(detail.grants.map { $0.json(summary: summary, now: detail.at) }),
                 "links": .array(
-                    detail.links.map { RecordLinksController.json($0, summary: summary, publicURL: links.publicURL, now: detail.at) }
+                    detail.links.map { $0.json(summary: summary, publicURL: links.publicURL, now: detail.at) }
                 ),
                 "nextFromSeq": detail.nextFromSeq.map { .int($0) } ?? .null,
             ]
         )
-    }
-
-    static func json(_ summary: RecordSummary) -> JSONValue {
-        [
-            "recordType": .string(summary.recordType), "entityId": .string(summary.entityID),
-            "recordKey": .string(summary.recordKey.prefixedHex), "entryCount": .int(summary.entryCount),
-            "lifecycle": JSONValue.optional(summary.lifecycle), "createdAt": .string(Timestamp.iso8601(millis: summary.createdAt)),
-            "updatedAt": .string(Timestamp.iso8601(millis: summary.updatedAt)),
-        ]
     }
 }

@@ -119,10 +119,10 @@ struct RecordPage: Sendable {
                 attempted: entry.attempted ?? "",
                 hasAttempted: entry.attempted != nil,
                 title: Self.title(entry),
-                status: RecordWire.status(entry),
+                status: entry.wireStatus,
                 createdAt: Timestamp.iso8601(millis: entry.createdAt),
                 receiptId: entry.entryID,
-                verifyPath: String(RecordWire.verifyURL(entry, links: verify).dropFirst(verify.publicURL.count))
+                verifyPath: String(verify.page(of: entry).dropFirst(verify.publicURL.count))
             )
         }
         grants = detail.grants.map { grant in

@@ -20,6 +20,13 @@ public struct APIError: Error, Sendable {
         self.message = message
     }
 
+    /// A write refusal as the wire table builds it (``WriteRefusal``).
+    init(_ refusal: WriteRefusal) {
+        self.init(HTTPResponse.Status(code: refusal.status), refusal.code, refusal.message)
+        details = refusal.details
+        extra = refusal.extra
+    }
+
     /// The same error with one more member in its error object.
     func adding(_ member: String, _ value: JSONValue) -> APIError {
         var error = self

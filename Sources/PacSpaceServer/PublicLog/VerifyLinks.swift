@@ -29,6 +29,10 @@ struct VerifyLinks: Sendable {
     /// The page of `id` for anyone: the public facts and the proof.
     func publicPage(_ id: String) -> String { "\(publicURL)/verify/\(id)" }
 
+    /// A record entry's verification page: for a plaintext entry the one that also shows what
+    /// was recorded; an encrypted entry's page shows only its proof (the server cannot read it).
+    func page(of entry: RecordEntry) -> String { entry.envelopes == nil ? disclosingPage(entry.entryID) : publicPage(entry.entryID) }
+
     /// The page of `id` that also shows what was recorded.
     func disclosingPage(_ id: String) -> String { "\(publicURL)/verify/\(id)?k=\(token(for: id))" }
 

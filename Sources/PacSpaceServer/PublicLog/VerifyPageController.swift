@@ -205,11 +205,10 @@ struct VerifyPageController: Sendable {
     @Sendable func entryFile(_ request: Request, context: AppRequestContext) async throws -> Response {
         let found = try await load(try context.pathParameter("id"), request: request)
         guard found.disclosed, case .recordEntry(let entry, let record) = found.entry.subject else { throw Self.undisclosed }
-        let receipt = RecordWire.receipt(
-            entry,
+        let receipt = entry.receipt(
             record: RecordIdentity(recordType: record.recordType, entityID: record.entityID),
-            proof: found.proof.receipt,
-            links: links
+            proof: found.proof.receipt?.json,
+            verifyUrl: links.page(of: entry)
         )
         return Self.file(try Self.json(receipt), type: "application/json", name: "entry.json")
     }

@@ -87,7 +87,7 @@ struct RecordGrants: Sendable {
                 "This record has \(RecordStore.maxActiveGrantsPerRecord) grants in force, as many as it may; revoke one first."
             )
         }
-        var json = Self.json(grant, summary: summary, now: now())
+        var json = grant.json(summary: summary, now: now())
         if let token, case .object(var members) = json {
             members.append(("token", .string(token)))
             json = .object(members)
@@ -106,7 +106,7 @@ struct RecordGrants: Sendable {
             limit: limit,
             offset: offset
         )
-        return Envelope.success(.ok, ["grants": .array(grants.map { Self.json($0, summary: summary, now: now()) })])
+        return Envelope.success(.ok, ["grants": .array(grants.map { $0.json(summary: summary, now: now()) })])
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -120,7 +120,7 @@ struct RecordGrants: Sendable {
                 now: now()
             )
         else { throw Self.noGrant }
-        return Envelope.success(.ok, Self.json(grant, summary: summary, now: now()))
+        return Envelope.success(.ok, grant.json(summary: summary, now: now()))
     }
 
     /// The owner wraps the record's key to a TENANT_BOUND grant's reader again — after a
@@ -144,7 +144,7 @@ struct RecordGrants: Sendable {
                 recordKey: summary.recordKey
             )
         else { throw Self.noGrant }
-        return Envelope.success(.ok, Self.json(stored, summary: summary, now: now()))
+        return Envelope.success(.ok, stored.json(summary: summary, now: now()))
     }
 
     /// The record key wrapped to the reader of the grant it presents (`X-PacSpace-Grant`):
@@ -205,20 +205,4 @@ struct RecordGrants: Sendable {
     }
 
     static let noGrant = APIError(.notFound, "GRANT_NOT_FOUND", "This record has no such grant.")
-
-    /// A grant on the wire (never its token, which only its creation answer carries).
-    static func json(_ grant: RecordGrant, summary: RecordSummary, now: Int64) -> JSONValue {
-        let time = { (millis: Int64?) in millis.map { JSONValue.string(Timestamp.iso8601(millis: $0)) } ?? .null }
-        return [
-            "grantId": .string(grant.grantID), "kind": .string(grant.kind.rawValue), "status": .string(grant.status(at: now).rawValue),
-            "recordType": .string(summary.recordType), "entityId": .string(summary.entityID), "recordKey": .string(grant.recordKey.prefixedHex),
-            "counterpartyTenantId": JSONValue.optional(grant.counterpartyTenantID),
-            "counterpartyWorkspaceId": JSONValue.optional(grant.counterpartyTenantID.map(WorkspaceID.of(tenantID:))),
-            "readerWrap": grant.readerWrap ?? .null,
-            "recipientEmail": JSONValue.optional(grant.recipientEmail), "label": JSONValue.optional(grant.label),
-            "authorizes": .array(grant.authorizes.map(JSONValue.string)), "maxUses": grant.maxUses.map { .int($0) } ?? .null,
-            "uses": .int(grant.uses), "expiresAt": time(grant.expiresAt), "revokedAt": time(grant.revokedAt),
-            "createdAt": time(grant.createdAt),
-        ]
-    }
 }

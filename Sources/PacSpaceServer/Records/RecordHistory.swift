@@ -35,9 +35,8 @@ struct RecordHistory: Sendable {
             from: seqs.lowerBound,
             limit: seqs.count
         )
-        let head = RecordWire.historyHead(
+        let head = summary.historyHead(
             outlines.map { ($0, $0.status == .verified && ($0.logIndex.map { $0 < treeSize ?? 0 } ?? false)) },
-            summary: summary,
             origin: origin,
             generatedAt: generatedAt
         )
@@ -64,12 +63,12 @@ struct RecordHistory: Sendable {
             let byIndex = Dictionary(uniqueKeysWithValues: zip(covered.map(\.0), proofs))
             var text: [UInt8] = []
             for entry in part {
-                let receipt = RecordWire.receipt(entry, record: record, proof: entry.logIndex.flatMap { byIndex[$0] }, links: links)
+                let receipt = entry.receipt(record: record, proof: entry.logIndex.flatMap { byIndex[$0] }?.json, verifyUrl: links.page(of: entry))
                 if !first { text.append(UInt8(ascii: ",")) }
                 first = false
                 text += JSONWriter.serialize(receipt)
                 try digest?.append(receipt)
-                if let item = RecordWire.refused(entry) { refused.append(item) }
+                if let item = entry.refused { refused.append(item) }
             }
             try await writer.write(ByteBuffer(bytes: text))
             next = last.seq + 1

@@ -39,7 +39,7 @@ struct RecordLinksController: Sendable {
         let code = try body.optionalBool("accessCode") == false ? nil : Self.newCode()
         var codeHash: String?
         if let code { codeHash = try await passwords.hash(code, for: key.environmentID) }
-        let link: RecordLinkStore.Link
+        let link: RecordLink
         do {
             link = try await links.create(
                 environmentID: key.environmentID,
@@ -152,20 +152,9 @@ struct RecordLinksController: Sendable {
     }
 
     /// A link on the wire, for its owner: never its code (shown once) or its disclosure.
-    static func json(_ link: RecordLinkStore.Link, summary: RecordSummary, publicURL: String, now: Int64) -> JSONValue {
-        [
-            "handle": .string(link.handle), "link": .string(publicURL + "/c/" + link.handle), "status": .string(link.status(at: now).rawValue),
-            "accessMode": .string(link.accessCodeHash == nil ? "LINK_ONLY" : "TWO_TIER"),
-            "recordType": .string(summary.recordType), "entityId": .string(summary.entityID), "recordKey": .string(summary.recordKey.prefixedHex),
-            "label": JSONValue.optional(link.label), "disclosureStored": .bool(link.envelope != nil),
-            "expiresAt": .string(Timestamp.iso8601(millis: link.expiresAt)),
-            "revokedAt": link.revokedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null,
-            "createdAt": .string(Timestamp.iso8601(millis: link.createdAt)),
-        ]
-    }
 
-    private func json(_ link: RecordLinkStore.Link, summary: RecordSummary) -> JSONValue {
-        Self.json(link, summary: summary, publicURL: publicURL, now: now())
+    private func json(_ link: RecordLink, summary: RecordSummary) -> JSONValue {
+        link.json(summary: summary, publicURL: publicURL, now: now())
     }
 
     static let noLink = APIError(.notFound, "RECORD_LINK_NOT_FOUND", "This record has no such open link.")
@@ -204,15 +193,4 @@ enum DisclosureEnvelope {
         let cipher = data.count - headerBytes - tagBytes
         return cipher > 0 && cipher % blockBytes == 0
     }
-}
-
-extension RecordLinkStore.Link {
-    /// Whether a link opens: until it expires or is revoked.
-    enum Status: String, Sendable {
-        case active = "ACTIVE"
-        case expired = "EXPIRED"
-        case revoked = "REVOKED"
-    }
-
-    func status(at now: Int64) -> Status { revokedAt != nil ? .revoked : expiresAt <= now ? .expired : .active }
 }

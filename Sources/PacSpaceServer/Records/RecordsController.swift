@@ -39,18 +39,16 @@ struct RecordsController: Sendable {
     @Sendable func append(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try context.requireKey()
         let record = try Self.record(context)
-        let body = try await RequestBody.decode(request, allowed: RecordSubmission.fields)
-        let submission = try RecordSubmission.read(body, record: record)
+        let body = try await RequestBody.decode(request, allowed: RecordInput.fields)
+        let submission = try RecordInput.read(body, record: record)
         try policy.admit(key.environmentID)
+        let append = RecordCommits.Append(submission: submission, environmentID: key.environmentID, charge: policy.charge(key))
         let (entry, created): (RecordEntry, Bool)
-        do {
-            (entry, created) = try await writer.append(submission, environmentID: key.environmentID, charge: policy.charge(key))
-        } catch let refusal
-            as RecordStore.Refusal
-        {
-            throw Self.apiError(refusal)
+        switch try await writer.submit(append) {
+        case .success(let written): (entry, created) = written
+        case .failure(let refusal): throw APIError(WriteRefusal(refusal))
         }
-        return Envelope.success(created ? .created : .ok, RecordWire.appended(entry, record: record))
+        return Envelope.success(created ? .created : .ok, entry.appended(record: record))
     }
 
     @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -67,7 +65,7 @@ struct RecordsController: Sendable {
             .ok,
             [
                 "recordType": .string(record.recordType), "entityId": .string(record.entityID),
-                "receipt": RecordWire.receipt(entry, record: record, proof: proof, links: links),
+                "receipt": entry.receipt(record: record, proof: proof?.json, verifyUrl: links.page(of: entry)),
             ]
         )
     }
@@ -81,7 +79,7 @@ struct RecordsController: Sendable {
             throw APIError.invalid("seq", "format", "seq is a whole number from 0 (entry 1 is seq 0).")
         }
         let body = try await RequestBody.decode(request, allowed: ["envelope"])
-        let envelope = try RecordSubmission.envelope(body["envelope"])
+        let envelope = try RecordInput.envelope(body["envelope"])
         do {
             try await records.addEnvelope(
                 environmentID: key.environmentID,
@@ -102,7 +100,7 @@ struct RecordsController: Sendable {
                 "The envelope's kid names no key version this workspace registered (PUT …/encryption/versions/:version first)."
             ).adding("kid", .string(envelope.kid))
         } catch RecordStore.EnvelopeRefusal.holdersUnconfirmed(let holders) {
-            throw Self.holdersUnconfirmed(holders).adding("kid", .string(envelope.kid))
+            throw APIError(WriteRefusal.holdersUnconfirmed(holders)).adding("kid", .string(envelope.kid))
         }
         return Envelope.success(.ok, ["seq": .int(seq), "kid": .string(envelope.kid)])
     }
@@ -187,70 +185,6 @@ struct RecordsController: Sendable {
         }
         guard entity.utf8.count <= 256 else { throw APIError.invalid("entityId", "too_long", "The record id is at most 256 bytes.") }
         return RecordIdentity(recordType: type, entityID: entity)
-    }
-
-    static func apiError(_ refusal: RecordStore.Refusal) -> APIError {
-        switch refusal {
-        case .referenceReused(let seq, nil):
-            APIError(
-                .conflict,
-                "IDEMPOTENCY_CONFLICT",
-                "This referenceId already names entry \(seq + 1) of the record, with other content. Use a new referenceId for a new entry."
-            )
-        case .referenceReused(let seq, let claimKid?):
-            APIError(
-                .conflict,
-                "IDEMPOTENCY_CONFLICT",
-                "This referenceId already names entry \(seq + 1) of the record, sealed under the key version claimKid names."
-            ).adding("claimKid", .string(claimKid))
-        case .encryptionMismatch(let recordEncrypted):
-            APIError(
-                .conflict,
-                "RECORD_ENCRYPTION_MISMATCH",
-                recordEncrypted
-                    ? "This record is encrypted: write its entries encrypted, with the workspace secret."
-                    : "This record is plaintext: write its entries in plaintext (encrypt=False), or start a new record."
-            )
-        case .encryptionVersionMismatch(let recordKid):
-            APIError(
-                .conflict,
-                "RECORD_ENCRYPTION_VERSION_MISMATCH",
-                "This record's entries are sealed under another key version (recordKid); seal the entry under that version."
-            ).adding("recordKid", .string(recordKid))
-        case .notAGenesisWord(let allowed):
-            APIError(.conflict, "RECORD_LIFECYCLE_INVALID", "A record's first entry is \(allowed.joined(separator: " or ")).")
-        case .amendsInvalid(let why): APIError(.badRequest, "RECORD_AMENDS_INVALID", why + ".")
-        case .recordFull: APIError(.conflict, "RECORD_FULL", "This record has as many entries as its layout can number; start a new record.")
-        case .holdersUnconfirmed(let kid, let holders): Self.holdersUnconfirmed(holders).adding("kid", .string(kid))
-        // 400, as the SDK expects them: it resends under the other version once, and keeps to it.
-        case .recordHashVersion(expected: .v3):
-            APIError(
-                .badRequest,
-                "RECORD_FORMAT_RETIRED",
-                "Record hash version 2 is retired for this record; send the entry's version 3 record hash (recordHashVersion: 3)."
-            ).adding("recordHashVersion", .int(3))
-        case .recordHashVersion(expected: .v2):
-            APIError(
-                .badRequest,
-                "RECORD_HASH_VERSION_NOT_ENABLED",
-                "This record was begun under record hash version 2 and keeps to it; send the entry's version 2 record hash."
-            ).adding("recordHashVersion", .int(2))
-        case .insufficientCredits:
-            APIError(
-                HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"),
-                "INSUFFICIENT_CREDITS",
-                "A production record entry costs credits this workspace does not have available; nothing was stored."
-            )
-        }
-    }
-
-    /// A write under a key version its required holders have not all confirmed.
-    static func holdersUnconfirmed(_ holders: [String]) -> APIError {
-        APIError(
-            .conflict,
-            "RECORDS_HOLDERS_UNCONFIRMED",
-            "This key version waits for its required holders to confirm their wraps (holdersNeedingConfirmation); write once they have."
-        ).adding("holdersNeedingConfirmation", .array(holders.map(JSONValue.string)))
     }
 }
 

@@ -24,15 +24,6 @@ enum SealHistory {
         return ["chainId": .int(Int64(environment.chainID)), "contractAddress": .string("0x" + Hex.encode(address))]
     }
 
-    /// The layout a record's words are sealed under: the first published layout of its type.
-    static func layout(of recordType: String) -> RecordLayout? { RecordLayout.layouts(of: recordType).first }
-
-    /// An entry's word under `layout`, sealed with its `opening`.
-    static func word(_ entry: RecordEntry.Outline, layout: RecordLayout, opening: Hash) -> Hash {
-        RecordSeal(layout: layout, lifecycle: entry.lifecycle, attempt: entry.attempted != nil, seq: entry.seq)
-            .word(recordHash: entry.recordHash, version: entry.recordHashVersion, opening: opening)
-    }
-
     /// The document's members before its entries. `recordHashVersion: 3` for a record under
     /// version 3 only: the SDK reads its absence as version 2 and refuses any value but 3.
     static func head(summary: RecordSummary, layout: RecordLayout, chain: JSONValue, origin: String) -> JSONValue {
@@ -88,7 +79,7 @@ enum SealHistory {
             var chunk: [UInt8] = []
             for outline in outlines {
                 guard let entryOpening = outline.recordOpening else { continue }
-                let word = word(outline, layout: layout, opening: entryOpening).prefixedHex
+                let word = outline.word(layout: layout, opening: entryOpening).prefixedHex
                 defer { previous = word }
                 guard let index = outline.logIndex, let proof = byIndex[index] else { continue }
                 let entry: JSONValue = [

@@ -86,7 +86,7 @@ struct SharedRecordController: Sendable {
         try await admit(request, link)
         guard let summary = try await records.record(environmentID: link.environmentID, recordKey: link.recordKey),
             let environment = try await environments.environment(id: link.environmentID), let origin = environment.logOrigin,
-            let layout = SealHistory.layout(of: summary.recordType)
+            let layout = RecordLayout.sealing(summary.recordType)
         else { throw Self.noLink }
         let head = SealHistory.head(
             summary: summary,
@@ -130,7 +130,7 @@ struct SharedRecordController: Sendable {
 
     /// The link the path names, while it is served: unknown, revoked and expired links are
     /// the same 404, so a handle probes nothing.
-    private func openLink(_ context: AppRequestContext) async throws -> RecordLinkStore.Link {
+    private func openLink(_ context: AppRequestContext) async throws -> RecordLink {
         let handle = try RecordLinksController.handle(context)
         guard let link = try await links.link(handle: handle), link.isOpen(at: now()) else { throw Self.noLink }
         return link
@@ -138,7 +138,7 @@ struct SharedRecordController: Sendable {
 
     /// A TWO_TIER link is read only with the cookie its access code was answered with. 403,
     /// not 401: the SDK reads every 401 as a bad API key, and these routes take none.
-    private func admit(_ request: Request, _ link: RecordLinkStore.Link) async throws {
+    private func admit(_ request: Request, _ link: RecordLink) async throws {
         guard link.accessCodeHash != nil else { return }
         guard let token = WebSession.cookie(Self.cookieName, in: request), token.utf8.count <= 100,
             try await links.hasSession(handle: link.handle, tokenHash: Hash.sha256(Array(token.utf8)), now: now())

@@ -10,37 +10,6 @@ public struct RecordLinkStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// One link of a record.
-    public struct Link: Sendable {
-        public let handle: String
-        public let environmentID: String
-        public let recordKey: Hash
-        public let label: String?
-        /// The access code's bcrypt hash; nil when the link alone opens it.
-        public let accessCodeHash: String?
-        /// The sealed disclosure (unpadded base64url), once the owner stored it.
-        public let envelope: String?
-        public let expiresAt: Int64
-        public let revokedAt: Int64?
-        public let createdAt: Int64
-
-        /// Whether the link is still served: not revoked, not expired.
-        public func isOpen(at now: Int64) -> Bool { revokedAt == nil && expiresAt > now }
-
-        init(row: any SQLRow) throws {
-            let key = try row.decode(column: "record_key", as: Hash.self)
-            handle = try row.decode(column: "handle", as: String.self)
-            environmentID = try row.decode(column: "environment_id", as: String.self)
-            recordKey = key
-            label = try row.decode(column: "label", as: String?.self)
-            accessCodeHash = try row.decode(column: "access_code_hash", as: String?.self)
-            envelope = try row.decode(column: "envelope", as: String?.self)
-            expiresAt = try row.decode(column: "expires_at", as: Int64.self)
-            revokedAt = try row.decode(column: "revoked_at", as: Int64?.self)
-            createdAt = try row.decode(column: "created_at", as: Int64.self)
-        }
-    }
-
     /// Why a link change was refused.
     public enum Refusal: Error, Equatable, Sendable {
         /// Past ``maxLinksPerRecord`` open links, or ``maxWrapsPerLink`` wraps.
@@ -63,7 +32,7 @@ public struct RecordLinkStore: Sendable {
         accessCodeHash: String?,
         expiresAt: Int64,
         now: Int64
-    ) async throws -> Link {
+    ) async throws -> RecordLink {
         let handle = Hex.encode(Identifier.randomBytes(16))
         return try await database.transaction { db in
             guard
@@ -103,14 +72,14 @@ public struct RecordLinkStore: Sendable {
                     """
                 ).first()
             else { throw StoreInvariant("link \(handle) was not stored") }
-            return try Link(row: row)
+            return try RecordLink(row: row)
         }
     }
 
     /// The record's links, newest first.
     /// A page of the record's links: the open ones first (at most ``maxLinksPerRecord``, so
     /// a first page of that many holds them all), then the revoked and expired, newest first.
-    public func links(environmentID: String, recordKey: Hash, now: Int64, limit: Int, offset: Int) async throws -> [Link] {
+    public func links(environmentID: String, recordKey: Hash, now: Int64, limit: Int, offset: Int) async throws -> [RecordLink] {
         try await database.read { db in
             try await db.raw(
                 """
@@ -118,20 +87,20 @@ public struct RecordLinkStore: Sendable {
                 ORDER BY CASE WHEN revoked_at IS NULL AND expires_at > \(bind: now) THEN 0 ELSE 1 END, created_at DESC, handle
                 LIMIT \(bind: limit) OFFSET \(bind: offset)
                 """
-            ).all().map(Link.init(row:))
+            ).all().map(RecordLink.init(row:))
         }
     }
 
     /// The link with `handle`, whatever its state; the caller decides what it serves.
-    public func link(handle: String) async throws -> Link? {
+    public func link(handle: String) async throws -> RecordLink? {
         try await database.read { db in
-            try await db.raw("SELECT * FROM record_links WHERE handle = \(bind: handle)").first().map(Link.init(row:))
+            try await db.raw("SELECT * FROM record_links WHERE handle = \(bind: handle)").first().map(RecordLink.init(row:))
         }
     }
 
     /// Revokes a link of the record (again: the first time stays) and ends its sessions; nil
     /// when the record has no such link.
-    public func revoke(handle: String, environmentID: String, recordKey: Hash, now: Int64) async throws -> Link? {
+    public func revoke(handle: String, environmentID: String, recordKey: Hash, now: Int64) async throws -> RecordLink? {
         try await database.transaction { db in
             guard
                 let link = try await db.raw(
@@ -140,7 +109,7 @@ public struct RecordLinkStore: Sendable {
                     WHERE handle = \(bind: handle) AND environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
                     RETURNING *
                     """
-                ).first().map(Link.init(row:))
+                ).first().map(RecordLink.init(row:))
             else { return nil }
             try await db.raw("DELETE FROM record_link_sessions WHERE handle = \(bind: handle)").run()
             return link
@@ -149,7 +118,7 @@ public struct RecordLinkStore: Sendable {
 
     /// Stores (or replaces) the sealed disclosure of an open link of the record; nil when the
     /// record has no such open link.
-    public func storeDisclosure(_ envelope: String, handle: String, environmentID: String, recordKey: Hash, now: Int64) async throws -> Link? {
+    public func storeDisclosure(_ envelope: String, handle: String, environmentID: String, recordKey: Hash, now: Int64) async throws -> RecordLink? {
         try await database.transaction { db in
             try await db.raw(
                 """
@@ -158,7 +127,7 @@ public struct RecordLinkStore: Sendable {
                   AND revoked_at IS NULL AND expires_at > \(bind: now)
                 RETURNING *
                 """
-            ).first().map(Link.init(row:))
+            ).first().map(RecordLink.init(row:))
         }
     }
 

@@ -2,16 +2,16 @@ import PacSpaceCore
 import SQLKit
 
 /// The checks an entry passes before it is written (docs/records.md, "Admission"), each
-/// inside the append's transaction, each refusing with a ``RecordStore/Refusal``.
+/// inside the append's transaction, each refusing with a ``RecordStore/RecordRefusal``.
 extension RecordStore {
     /// The entry's lifecycle word, the word it attempted (when the layout does not allow it
     /// after the record's state) and its sealed content, or why it is refused.
-    func plannedState(_ submission: Submission, record: RecordSummary) throws -> (String, String?, JSONValue) {
-        guard record.entryCount < submission.layout.maxEntries else { throw Refusal.recordFull }
+    func plannedState(_ submission: RecordSubmission, record: RecordSummary) throws -> (String, String?, JSONValue) {
+        guard record.entryCount < submission.layout.maxEntries else { throw RecordRefusal.recordFull }
         guard !submission.layout.allows(submission.lifecycle, after: record.lifecycle) else {
             return (submission.lifecycle, nil, submission.content)
         }
-        guard let current = record.lifecycle else { throw Refusal.notAGenesisWord(allowed: submission.layout.genesis) }
+        guard let current = record.lifecycle else { throw RecordRefusal.notAGenesisWord(allowed: submission.layout.genesis) }
         // Recorded, not refused: the entry says what was attempted and the state stays. (An
         // encrypted entry's content is sealed: only its `attempted` column says so.)
         guard submission.sealed == nil, case .object(let members) = submission.content else {
@@ -25,28 +25,28 @@ extension RecordStore {
 
     /// A record stays plaintext or encrypted, under one key version at a time (a re-key
     /// moves it to the next).
-    static func checkEncryption(_ submission: Submission, record: RecordSummary) throws {
+    static func checkEncryption(_ submission: RecordSubmission, record: RecordSummary) throws {
         guard record.entryCount > 0 else { return }
         switch (record.encryptionKid, submission.sealed) {
         case (nil, nil): return
-        case (let kid?, let sealed?): if kid != sealed.envelope.kid { throw Refusal.encryptionVersionMismatch(recordKid: kid) }
-        case (let kid, _): throw Refusal.encryptionMismatch(recordEncrypted: kid != nil)
+        case (let kid?, let sealed?): if kid != sealed.envelope.kid { throw RecordRefusal.encryptionVersionMismatch(recordKid: kid) }
+        case (let kid, _): throw RecordRefusal.encryptionMismatch(recordEncrypted: kid != nil)
         }
     }
 
     /// An encrypted entry's record hash is of its record's version: a record does not mix
     /// versions (a reader opens a history under one). Plaintext entries are this server's,
     /// version 2.
-    static func checkHashVersion(_ submission: Submission, record: RecordSummary) throws {
+    static func checkHashVersion(_ submission: RecordSubmission, record: RecordSummary) throws {
         guard let sealed = submission.sealed, sealed.recordHashVersion != record.recordHashVersion else { return }
-        throw Refusal.recordHashVersion(expected: record.recordHashVersion)
+        throw RecordRefusal.recordHashVersion(expected: record.recordHashVersion)
     }
 
     /// Writes under a key version wait for its required holders (docs/records.md, "Required
     /// holders"). A new record's first write is pointed to the newest version that waits for
     /// nobody — the SDK reseals under the `recordKid` it is told — and any other is refused.
     static func checkVersionConfirmed(
-        _ submission: Submission,
+        _ submission: RecordSubmission,
         record: RecordSummary,
         environmentID: String,
         _ db: any SQLDatabase
@@ -55,9 +55,9 @@ extension RecordStore {
         let awaiting = try await RecordKeyStore.awaiting(kid: kid, environmentID: environmentID, db)
         guard !awaiting.isEmpty else { return }
         if record.entryCount == 0, let writable = try await RecordKeyStore.newestWritableKid(environmentID: environmentID, db) {
-            throw Refusal.encryptionVersionMismatch(recordKid: writable)
+            throw RecordRefusal.encryptionVersionMismatch(recordKid: writable)
         }
-        throw Refusal.holdersUnconfirmed(kid: kid, holders: awaiting)
+        throw RecordRefusal.holdersUnconfirmed(kid: kid, holders: awaiting)
     }
 
     /// `amends` names an earlier entry of this record, or an entry of a closed record in the
@@ -66,9 +66,11 @@ extension RecordStore {
         guard let amends = content["amends"] else { return }
         guard case .string(let keyText)? = amends["recordKey"], let key = Hash(prefixedHex: keyText.lowercased()),
             case .number(let seqText)? = amends["seq"], let seq = Int64(seqText)
-        else { throw Refusal.amendsInvalid("amends must be { recordKey, seq } with a whole seq") }
+        else { throw RecordRefusal.amendsInvalid("amends must be { recordKey, seq } with a whole seq") }
         if key == record.recordKey {
-            guard seq < record.entryCount else { throw Refusal.amendsInvalid("amends names entry seq \(seq), which this record does not have yet") }
+            guard seq < record.entryCount else {
+                throw RecordRefusal.amendsInvalid("amends names entry seq \(seq), which this record does not have yet")
+            }
             return
         }
         let referenced: Bool = {
@@ -78,7 +80,7 @@ extension RecordStore {
                 return Hash(prefixedHex: text.lowercased()) == key && Int64(number) == seq
             }
         }()
-        guard referenced else { throw Refusal.amendsInvalid("amends names another record's entry; name it in references too") }
+        guard referenced else { throw RecordRefusal.amendsInvalid("amends names another record's entry; name it in references too") }
         let other = try await db.raw(
             """
             SELECT r.lifecycle, r.entry_count FROM records r
@@ -87,7 +89,7 @@ extension RecordStore {
         ).first()
         guard let other, try other.decode(column: "lifecycle", as: String?.self) == "closed",
             try seq < other.decode(column: "entry_count", as: Int64.self)
-        else { throw Refusal.amendsInvalid("amends names an entry of another record, which must be closed and have that entry") }
+        else { throw RecordRefusal.amendsInvalid("amends names an entry of another record, which must be closed and have that entry") }
     }
 }
 

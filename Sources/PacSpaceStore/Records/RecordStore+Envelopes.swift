@@ -128,10 +128,6 @@ extension RecordStore {
             let text = try row.decode(column: "envelope", as: String.self)
             envelopes[try row.decode(column: "entry_id", as: String.self), default: []].append(try JSONParser.parse(Array(text.utf8)))
         }
-        return entries.map { entry in
-            var entry = entry
-            if entry.envelopes != nil { entry.envelopes = envelopes[entry.entryID] ?? [] }
-            return entry
-        }
+        return entries.map { $0.withEnvelopes(envelopes[$0.entryID] ?? []) }
     }
 }

@@ -9,88 +9,13 @@ public struct RecordStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// What a client asks to append to a record, admitted against `layout` already.
-    public struct Submission: Sendable {
-        public let recordType: String
-        public let entityID: String
-        public let layout: RecordLayout
-        public let lifecycle: String
-        /// The content to seal; for an encrypted entry, the copies of `amends` and
-        /// `references` sent beside its envelope.
-        public let content: JSONValue
-        /// What the writer sealed itself; nil for a plaintext entry.
-        public let sealed: SealedEntry?
-        /// The client's reference (idempotency): the same reference with the same entry
-        /// answers the first; with another entry, ``Refusal/referenceReused(seq:claimKid:)``.
-        public let referenceID: String?
-
-        public init(
-            recordType: String,
-            entityID: String,
-            layout: RecordLayout,
-            lifecycle: String,
-            content: JSONValue,
-            sealed: SealedEntry? = nil,
-            referenceID: String?
-        ) {
-            self.recordType = recordType
-            self.entityID = entityID
-            self.layout = layout
-            self.lifecycle = lifecycle
-            self.content = content
-            self.sealed = sealed
-            self.referenceID = referenceID
-        }
-    }
-
-    /// An encrypted entry as its writer sealed it (docs/records.md, "Encrypted entries"):
-    /// the server stores and commits to these, never to content it cannot read.
-    public struct SealedEntry: Sendable {
-        public let recordHash: Hash
-        /// Which record hash the writer computed.
-        public let recordHashVersion: RecordHashVersion
-        public let contentTag: String
-        public let envelope: RecordEnvelope
-
-        public init(recordHash: Hash, recordHashVersion: RecordHashVersion, contentTag: String, envelope: RecordEnvelope) {
-            self.recordHash = recordHash
-            self.recordHashVersion = recordHashVersion
-            self.contentTag = contentTag
-            self.envelope = envelope
-        }
-    }
-
-    /// Why an entry was not appended.
-    public enum Refusal: Error, Equatable, Sendable {
-        /// The reference already names another entry of the record; for an encrypted
-        /// record, `claimKid` is the key version that entry is sealed under.
-        case referenceReused(seq: Int64, claimKid: String?)
-        /// Plaintext written to an encrypted record, or the other way round.
-        case encryptionMismatch(recordEncrypted: Bool)
-        /// The envelope is sealed under another key version than the record's.
-        case encryptionVersionMismatch(recordKid: String)
-        /// A record's first entry carries a word its layout does not start with.
-        case notAGenesisWord(allowed: [String])
-        /// `amends` names no entry it may supersede.
-        case amendsInvalid(String)
-        /// The record has as many entries as its layout's seq field holds.
-        case recordFull
-        /// The envelope's key version waits for required holders to confirm it (by id).
-        case holdersUnconfirmed(kid: String, holders: [String])
-        /// The entry's record hash is not of the version its record takes (`expected`; for a
-        /// new encrypted record, ``RecordHashVersion/newSealedRecords``).
-        case recordHashVersion(expected: RecordHashVersion)
-        /// A production entry the tenant's available credits cannot cover.
-        case insufficientCredits
-    }
-
     /// The server's rule id on an attempt entry (docs/records.md, "Attempts").
     public static let transitionRule = "lifecycle-transition/v1"
 
     /// Appends one entry, durably; returns it and whether it is new (false: the same
     /// reference was answered before). A production entry is paid for by `charge`.
     public func append(
-        _ submission: Submission,
+        _ submission: RecordSubmission,
         environmentID: String,
         charge: CreditCharge? = nil,
         now: Int64
@@ -105,9 +30,9 @@ public struct RecordStore: Sendable {
     /// ``RecordWriter``), each answered on its own: a refused entry writes nothing and
     /// refuses nothing else. A failing database fails them all.
     public func append(
-        _ submissions: [(Submission, environmentID: String, charge: CreditCharge?)],
+        _ submissions: [(RecordSubmission, environmentID: String, charge: CreditCharge?)],
         now: Int64
-    ) async throws -> [Result<(RecordEntry, created: Bool), Refusal>] {
+    ) async throws -> [Result<(RecordEntry, created: Bool), RecordRefusal>] {
         let prepared = try submissions.map { submission, environmentID, charge in
             Prepared(
                 submission: submission,
@@ -131,9 +56,9 @@ public struct RecordStore: Sendable {
                 db
             )
             try await LockOrder.environments(Set(prepared.map(\.environmentID)), database.dialect, db)
-            var results: [Result<(RecordEntry, created: Bool), Refusal>] = []
+            var results: [Result<(RecordEntry, created: Bool), RecordRefusal>] = []
             for item in prepared {
-                do { results.append(.success(try await append(item, now: now, db))) } catch let refusal as Refusal {
+                do { results.append(.success(try await append(item, now: now, db))) } catch let refusal as RecordRefusal {
                     results.append(.failure(refusal))
                 }
             }
@@ -143,7 +68,7 @@ public struct RecordStore: Sendable {
 
     /// One submission with what it needs drawn at random beforehand.
     struct Prepared: Sendable {
-        let submission: Submission
+        let submission: RecordSubmission
         let environmentID: String
         let charge: CreditCharge?
         let requestHash: Hash
@@ -193,7 +118,7 @@ public struct RecordStore: Sendable {
                 let claimKid = answered.envelopes?.last.flatMap { envelope -> String? in
                     if case .string(let kid)? = envelope["kid"] { kid } else { nil }
                 }
-                throw Refusal.referenceReused(seq: answered.seq, claimKid: claimKid)
+                throw RecordRefusal.referenceReused(seq: answered.seq, claimKid: claimKid)
             }
             return (answered, false)
         }
@@ -204,7 +129,7 @@ public struct RecordStore: Sendable {
         try await Self.checkVersionConfirmed(submission, record: record, environmentID: environmentID, db)
         let cost = item.charge?.costPerEntry ?? 0
         if let charge = item.charge, try await !CreditStore.reserve(charge, cost, "1 production record entry", now, db) {
-            throw Refusal.insufficientCredits
+            throw RecordRefusal.insufficientCredits
         }
         let contentText = String(decoding: JSONWriter.serialize(content), as: UTF8.self)
         let envelope = submission.sealed.map { String(decoding: JSONWriter.serialize($0.envelope.json), as: UTF8.self) }
@@ -273,14 +198,14 @@ public struct RecordStore: Sendable {
                 VALUES (\(bind: item.entryID), \(bind: sealed.envelope.kid), 0, \(bind: envelope))
                 """
             ).run()
-            written.envelopes = [sealed.envelope.json]
+            written = written.withEnvelopes([sealed.envelope.json])
         }
         return (written, true)
     }
 
     /// The record's row, locked until the transaction ends on PostgreSQL (its entries get
     /// their seq one at a time; SQLite has one writer); nil when it has no entry yet.
-    private func lockRecord(_ submission: Submission, environmentID: String, _ db: any SQLDatabase) async throws -> RecordSummary? {
+    private func lockRecord(_ submission: RecordSubmission, environmentID: String, _ db: any SQLDatabase) async throws -> RecordSummary? {
         let lock: SQLQueryString = database.dialect == .postgres ? " FOR NO KEY UPDATE" : ""
         return try await db.raw(
             """
@@ -337,7 +262,7 @@ public struct RecordStore: Sendable {
     /// What makes two writes with one reference the same entry: the lifecycle and content,
     /// or for an encrypted entry its content tag and key version with the outside copies
     /// (its envelope differs on every try: a fresh IV).
-    static func requestHash(_ submission: Submission) throws -> Hash {
+    static func requestHash(_ submission: RecordSubmission) throws -> Hash {
         var members: [(String, JSONValue)] = [("lifecycle", .string(submission.lifecycle)), ("content", submission.content)]
         if let sealed = submission.sealed {
             members += [("contentTag", .string(sealed.contentTag)), ("kid", .string(sealed.envelope.kid))]

@@ -2,27 +2,19 @@
 /// the SDK binds every key wrap to. Wherever a client names a workspace (a path, a body, the
 /// `X-PacSpace-Holder-For` header, a grant's counterparty) it may send either form, bare or
 /// as the tenant id (`tnt_…`); answers give the bare form.
-enum WorkspaceID {
+public enum WorkspaceID {
     /// The longest either form can be: `tnt_` and 32 characters.
-    static let maxBytes = 36
+    public static let maxBytes = 36
 
-    static func of(tenantID: String) -> String { tenantID.hasPrefix("tnt_") ? String(tenantID.dropFirst(4)) : tenantID }
-    static func tenantID(of workspace: String) -> String { "tnt_" + workspace }
+    public static func of(tenantID: String) -> String { tenantID.hasPrefix("tnt_") ? String(tenantID.dropFirst(4)) : tenantID }
+    public static func tenantID(of workspace: String) -> String { "tnt_" + workspace }
 
     /// The workspace `text` names, in either form; nil when it names none.
-    static func parse(_ text: String) -> String? {
+    public static func parse(_ text: String) -> String? {
         let bare = of(tenantID: text)
         guard (20...32).contains(bare.utf8.count), bare.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) }) else {
             return nil
         }
         return bare
-    }
-
-    /// The workspace `text` names, or a 400 naming `field`.
-    static func parse(_ text: String, field: String) throws -> String {
-        guard let workspace = parse(text) else {
-            throw APIError.invalid(field, "format", "\(field) is a workspace id (20 to 32 lowercase letters and digits) or its tenant id (tnt_…).")
-        }
-        return workspace
     }
 }

@@ -1,6 +1,3 @@
-import PacSpaceCore
-import SQLKit
-
 /// A grant to read one record (docs/records.md, "Grants").
 public struct RecordGrant: Sendable {
     /// Who the grant is for.
@@ -37,33 +34,42 @@ public struct RecordGrant: Sendable {
     /// `{pinnedId, rkid, wrap}` (a TENANT_BOUND grant on an encrypted record only).
     public let readerWrap: JSONValue?
 
+    public init(
+        grantID: String,
+        environmentID: String,
+        recordKey: Hash,
+        kind: Kind,
+        counterpartyTenantID: String?,
+        recipientEmail: String?,
+        label: String?,
+        authorizes: [String],
+        maxUses: Int64?,
+        uses: Int64,
+        expiresAt: Int64?,
+        revokedAt: Int64?,
+        createdAt: Int64,
+        readerWrap: JSONValue?
+    ) {
+        self.grantID = grantID
+        self.environmentID = environmentID
+        self.recordKey = recordKey
+        self.kind = kind
+        self.counterpartyTenantID = counterpartyTenantID
+        self.recipientEmail = recipientEmail
+        self.label = label
+        self.authorizes = authorizes
+        self.maxUses = maxUses
+        self.uses = uses
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+        self.createdAt = createdAt
+        self.readerWrap = readerWrap
+    }
+
     public func status(at now: Int64) -> Status {
         if revokedAt != nil { return .revoked }
         if let expiresAt, expiresAt <= now { return .expired }
         if let maxUses, uses >= maxUses { return .exhausted }
         return .active
-    }
-
-    init(row: any SQLRow) throws {
-        let key = try row.decode(column: "record_key", as: Hash.self)
-        grantID = try row.decode(column: "grant_id", as: String.self)
-        environmentID = try row.decode(column: "environment_id", as: String.self)
-        recordKey = key
-        kind = try row.decode(column: "kind", as: Kind.self)
-        counterpartyTenantID = try row.decode(column: "counterparty_tenant_id", as: String?.self)
-        recipientEmail = try row.decode(column: "recipient_email", as: String?.self)
-        label = try row.decode(column: "label", as: String?.self)
-        let authorized = try JSONParser.parse(Array(try row.decode(column: "authorizes", as: String.self).utf8))
-        if case .array(let items) = authorized {
-            authorizes = items.compactMap { if case .string(let text) = $0 { text } else { nil } }
-        } else {
-            authorizes = []
-        }
-        maxUses = try row.decode(column: "max_uses", as: Int64?.self)
-        uses = try row.decode(column: "uses", as: Int64.self)
-        expiresAt = try row.decode(column: "expires_at", as: Int64?.self)
-        revokedAt = try row.decode(column: "revoked_at", as: Int64?.self)
-        createdAt = try row.decode(column: "created_at", as: Int64.self)
-        readerWrap = try row.decode(column: "reader_wrap", as: String?.self).map { try JSONParser.parse(Array($0.utf8)) }
     }
 }

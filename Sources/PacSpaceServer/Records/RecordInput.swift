@@ -6,7 +6,7 @@ import PacSpaceStore
 /// entry"): plaintext `{lifecycle, content, referenceId?}`, or an encrypted entry as the SDK
 /// seals it, `{lifecycle, referenceId, recordHash, recordHashVersion?, contentTag, envelope,
 /// amends?, references?}`.
-enum RecordSubmission {
+enum RecordInput {
     static let fields: Set<String> = [
         "lifecycle", "content", "referenceId", "recordHash", "recordHashVersion", "contentTag", "envelope", "amends", "references",
     ]
@@ -17,12 +17,12 @@ enum RecordSubmission {
     /// The most bytes an encrypted write's body may have (the SDK's `BODY_MAX_BYTES`).
     static let maxSealedBodyBytes = 65_536
 
-    static func read(_ body: RequestBody, record: RecordIdentity) throws -> RecordStore.Submission {
+    static func read(_ body: RequestBody, record: RecordIdentity) throws -> RecordSubmission {
         body["envelope"] != nil || body["recordHash"] != nil || body["contentTag"] != nil
             ? try sealed(body, record: record) : try plaintext(body, record: record)
     }
 
-    private static func plaintext(_ body: RequestBody, record: RecordIdentity) throws -> RecordStore.Submission {
+    private static func plaintext(_ body: RequestBody, record: RecordIdentity) throws -> RecordSubmission {
         for sealedOnly in ["recordHashVersion", "amends", "references"] where body[sealedOnly] != nil {
             throw APIError.invalid(sealedOnly, "unexpected", "\(sealedOnly) goes inside content for a plaintext entry.")
         }
@@ -43,7 +43,7 @@ enum RecordSubmission {
             // 400 even for an unknown type: the SDK keeps a 400's code and turns any 404 into NotFoundError.
             throw APIError(.badRequest, error.code, error.message)
         }
-        return RecordStore.Submission(
+        return RecordSubmission(
             recordType: record.recordType,
             entityID: record.entityID,
             layout: layout,
@@ -56,7 +56,7 @@ enum RecordSubmission {
     /// An encrypted entry: the server checks the envelope's shape and the record hash's form,
     /// and admits the lifecycle word and the outside copies; the content was admitted by
     /// the writer before sealing and is never seen here.
-    private static func sealed(_ body: RequestBody, record: RecordIdentity) throws -> RecordStore.Submission {
+    private static func sealed(_ body: RequestBody, record: RecordIdentity) throws -> RecordSubmission {
         if body["content"] != nil {
             throw APIError.invalid("content", "unexpected", "An encrypted entry carries its content sealed in envelope, not in clear.")
         }
@@ -91,13 +91,13 @@ enum RecordSubmission {
                 "An encrypted write fits in 65,536 bytes. Shorten its references, or split the entry."
             )
         }
-        return RecordStore.Submission(
+        return RecordSubmission(
             recordType: record.recordType,
             entityID: record.entityID,
             layout: layout,
             lifecycle: lifecycle,
             content: copies,
-            sealed: RecordStore.SealedEntry(
+            sealed: SealedRecordEntry(
                 recordHash: recordHash,
                 recordHashVersion: hashVersion,
                 contentTag: contentTag,
