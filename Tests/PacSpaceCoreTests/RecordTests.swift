@@ -43,7 +43,7 @@ import Testing
             do {
                 _ = try RecordAdmission.admit(recordType: type, lifecycle: lifecycle, content: content)
                 return nil
-            } catch { return error.code }
+            } catch { return error.code.rawValue }
         }
         let payload = #"{"alg":"sha-256","digest":"\#(String(repeating: "a", count: 64))","byteLength":"3"}"#
         let base = #""title":"t","occurredAt":"2026-01-01T00:00:00Z","actorId":"a""#

@@ -56,8 +56,8 @@ import Testing
         let text = try String(contentsOf: file, encoding: .utf8)
         #expect(text.replacingOccurrences(of: #""url": "http://localhost:8080""#, with: #""url": "\#(TestServer.publicURL)""#) == served.text)
         guard case .object(let paths)? = served.json["paths"] else { throw TestFailure("no paths") }
-        // The dashboard pages (/app) are a client of the API, not part of it: forms for
-        // people, each a documented JSON route underneath (DashboardPagesTests).
+        // The dashboard pages (/app) are not part of the API: forms for people, each over the
+        // typed query of a documented JSON route (DashboardPagesTests).
         for route in routes where !route.contains(" /app") {
             let parts = route.split(separator: " ", maxSplits: 1)
             let method = parts[0].lowercased()
@@ -69,6 +69,23 @@ import Testing
                 #expect(entry?[method]?["responses"]?["429"] != nil, "\(route) is rate limited but documents no 429")
             }
         }
+    }
+
+    /// The error codes the document lists are the codes the server has (`ErrorCode`), no more
+    /// and no fewer: a client generating its error handling from the document meets no code
+    /// it was not told of.
+    @Test func theDocumentListsEveryErrorCode() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/PacSpaceServer/Resources/openapi.json")
+        let document = try JSONParser.parse(Array(try Data(contentsOf: file)))
+        guard case .array(let listed)? = document["components"]?["schemas"]?["ErrorCode"]?["enum"] else { throw TestFailure("no ErrorCode") }
+        let documented = Set(listed.compactMap(\.string))
+        let served = Set(ErrorCode.allCases.map(\.rawValue))
+        #expect(documented.count == listed.count, "a code listed twice")
+        #expect(served.subtracting(documented).isEmpty, "undocumented: \(served.subtracting(documented).sorted())")
+        #expect(documented.subtracting(served).isEmpty, "documented, never answered: \(documented.subtracting(served).sorted())")
+        let code = document["components"]?["schemas"]?["Error"]?["properties"]?["error"]?["properties"]?["code"]
+        #expect(code == ["$ref": "#/components/schemas/ErrorCode"])
     }
 
     /// Passwords, refresh tokens, access tokens and reset tokens never reach the log;

@@ -31,10 +31,10 @@ public struct IngestAnswer: Sendable, Equatable {
 
         /// A validation refusal: the error's code and message.
         public struct Refused: Sendable, Equatable {
-            public let code: String
+            public let code: ErrorCode
             public let message: String
 
-            public init(code: String, message: String) {
+            public init(code: ErrorCode, message: String) {
                 self.code = code
                 self.message = message
             }
@@ -78,10 +78,10 @@ public struct IngestAnswer: Sendable, Equatable {
         var queued = 0
         for (index, item) in items.enumerated() {
             var entry: [(String, JSONValue)] = [("index", .int(index))]
-            func failed(_ code: String, _ message: String) {
+            func failed(_ code: ErrorCode, _ message: String) {
                 entry += [
                     ("customerId", item.customerID), ("delta", item.delta), ("status", .string(DeltaStatus.failed.rawValue)),
-                    ("error", ["code": .string(code), "message": .string(message)]),
+                    ("error", ["code": .string(code.rawValue), "message": .string(message)]),
                 ]
             }
             if let refusal = item.refusal {

@@ -4,10 +4,10 @@
 public enum RecordAdmission {
     /// Why an entry was refused: an API error code and its sentence.
     public struct Refusal: Error, Equatable, Sendable {
-        public let code: String
+        public let code: ErrorCode
         public let message: String
 
-        init(_ code: String, _ message: String) {
+        init(_ code: ErrorCode, _ message: String) {
             self.code = code
             self.message = message
         }
@@ -28,7 +28,7 @@ public enum RecordAdmission {
     public static func admit(recordType: String, lifecycle: String, content: JSONValue) throws(Refusal) -> RecordLayout {
         let layouts = RecordLayout.layouts(of: recordType)
         guard !layouts.isEmpty else {
-            throw Refusal("RECORD_TYPE_UNKNOWN", "No published layout has the record type \(recordType).")
+            throw Refusal(.recordTypeUnknown, "No published layout has the record type \(recordType).")
         }
         var first: Refusal?
         for layout in layouts {
@@ -39,7 +39,7 @@ public enum RecordAdmission {
                 first = first ?? error
             }
         }
-        throw first ?? Refusal("RECORD_CONTENT_INVALID", "content is not admitted")
+        throw first ?? Refusal(.recordContentInvalid, "content is not admitted")
     }
 
     /// The layout that admits an encrypted entry: its content was admitted by the writer
@@ -48,18 +48,18 @@ public enum RecordAdmission {
     public static func admitSealed(recordType: String, lifecycle: String, outside: JSONValue) throws(Refusal) -> RecordLayout {
         let layouts = RecordLayout.layouts(of: recordType)
         guard !layouts.isEmpty else {
-            throw Refusal("RECORD_TYPE_UNKNOWN", "No published layout has the record type \(recordType).")
+            throw Refusal(.recordTypeUnknown, "No published layout has the record type \(recordType).")
         }
         if let amends = outside["amends"], !isRecordReference(amends) {
-            throw Refusal("RECORD_CONTENT_INVALID", "amends must be {recordKey: 0x + 64 hex, seq}")
+            throw Refusal(.recordContentInvalid, "amends must be {recordKey: 0x + 64 hex, seq}")
         }
         if let references = outside["references"] {
             guard case .array(let items) = references, items.allSatisfy(isRecordReference) else {
-                throw Refusal("RECORD_CONTENT_INVALID", "references must be a list of {recordKey: 0x + 64 hex, seq}")
+                throw Refusal(.recordContentInvalid, "references must be a list of {recordKey: 0x + 64 hex, seq}")
             }
         }
         guard let layout = layouts.first(where: { $0.lifecycleValues[lifecycle] != nil }) else {
-            throw Refusal("RECORD_STATE_UNKNOWN", "lifecycle=\(lifecycle) is not in the layout")
+            throw Refusal(.recordStateUnknown, "lifecycle=\(lifecycle) is not in the layout")
         }
         return layout
     }
@@ -77,37 +77,37 @@ public enum RecordAdmission {
             leafCount = error == .tooManyLeaves ? Int.max : 0
         }
         guard leafCount <= maxPlaintextLeaves else {
-            throw Refusal("RECORD_CONTENT_INVALID", "This entry has more than \(maxPlaintextLeaves) fields and list items. Split it across entries.")
+            throw Refusal(.recordContentInvalid, "This entry has more than \(maxPlaintextLeaves) fields and list items. Split it across entries.")
         }
         try payloadReferences(content, insideExtras: false)
         guard layout.lifecycleValues[lifecycle] != nil else {
-            throw Refusal("RECORD_STATE_UNKNOWN", "\(layout.lifecycleField)=\(lifecycle) is not in the layout")
+            throw Refusal(.recordStateUnknown, "\(layout.lifecycleField)=\(lifecycle) is not in the layout")
         }
     }
 
     private static func validate(_ layout: RecordLayout, _ content: JSONValue) throws(Refusal) {
-        guard case .object = content else { throw Refusal("RECORD_CONTENT_INVALID", "content must be an object") }
+        guard case .object = content else { throw Refusal(.recordContentInvalid, "content must be an object") }
         for name in layout.requiredFields where content[name] == nil || content[name] == .null {
             if let field = layout.fields[name], field.type == "array", let count = field.minItems {
                 throw minimum(name, field, count)
             }
-            throw Refusal("RECORD_CONTENT_INVALID", "content.\(name) is required by \(layout.contentSchema)")
+            throw Refusal(.recordContentInvalid, "content.\(name) is required by \(layout.contentSchema)")
         }
         for name in reservedFields where content[name] != nil {
-            throw Refusal("RECORD_CONTENT_INVALID", "content.\(name) is PacSpace bookkeeping and is never part of a sealed record")
+            throw Refusal(.recordContentInvalid, "content.\(name) is PacSpace bookkeeping and is never part of a sealed record")
         }
         for (name, field) in layout.fields.sorted(by: { $0.key < $1.key }) {
             guard let value = content[name] else { continue }
             if field.writtenByServer {
-                throw Refusal("RECORD_CONTENT_INVALID", "content.\(name) is written by PacSpace and cannot be supplied")
+                throw Refusal(.recordContentInvalid, "content.\(name) is written by PacSpace and cannot be supplied")
             }
             guard matches(field.type, format: field.format, items: field.items, value) else {
-                throw Refusal("RECORD_CONTENT_INVALID", "content.\(name) must be \(describe(field))")
+                throw Refusal(.recordContentInvalid, "content.\(name) must be \(describe(field))")
             }
             if case .array(let items) = value, let count = field.minItems, items.count < count { throw minimum(name, field, count) }
             if case .string(let text) = value, let limit = field.maxLength, text.utf16.count > limit {
                 throw Refusal(
-                    name == "title" ? "RECORD_TITLE_TOO_LONG" : "RECORD_CONTENT_INVALID",
+                    name == "title" ? .recordTitleTooLong : .recordContentInvalid,
                     "content.\(name) is longer than \(limit) characters"
                 )
             }
@@ -116,7 +116,7 @@ public enum RecordAdmission {
 
     private static func minimum(_ name: String, _ field: RecordLayout.Field, _ count: Int) -> Refusal {
         Refusal(
-            name == "payloads" ? "RECORD_PAYLOADS_REQUIRED" : "RECORD_CONTENT_INVALID",
+            name == "payloads" ? .recordPayloadsRequired : .recordContentInvalid,
             "content.\(name) must carry at least \(count) \(field.items ?? "item")\(count == 1 ? "" : "s")"
         )
     }
@@ -190,16 +190,16 @@ public enum RecordAdmission {
     }
 
     private static func ruleB(_ object: JSONValue) throws(Refusal) {
-        if object["schema"] == .string(blindingFileSchema) { throw Refusal("RECORD_BLINDING_INCLUDED", blindingMaterial) }
+        if object["schema"] == .string(blindingFileSchema) { throw Refusal(.recordBlindingIncluded, blindingMaterial) }
         if let reference = object["ref"], reference["alg"] == .string("hmac-sha-256"),
             let blinding = object["blinding"], blinding != .null
         {
-            throw Refusal("RECORD_BLINDING_INCLUDED", blindingMaterial)
+            throw Refusal(.recordBlindingIncluded, blindingMaterial)
         }
         if object["alg"] == .string("hmac-sha-256") {
             if case .object(let members) = object, members.contains(where: { !["alg", "digest", "byteLength"].contains($0.0) }) {
                 throw Refusal(
-                    "RECORD_BLINDING_INCLUDED",
+                    .recordBlindingIncluded,
                     "A blinded fingerprint carries only alg, digest and byteLength. Move any other field out of it."
                 )
             }
@@ -210,17 +210,17 @@ public enum RecordAdmission {
     /// payload-ref/v1: `{alg: sha-256 | hmac-sha-256, digest: 64 lowercase hex, byteLength: decimal string}`.
     static func payloadReference(_ reference: JSONValue) throws(Refusal) {
         guard case .string(let algorithm)? = reference["alg"], payloadAlgorithms.contains(algorithm) else {
-            throw Refusal("RECORD_PAYLOAD_ALG_UNSUPPORTED", "payload alg is not supported; use one of sha-256, hmac-sha-256")
+            throw Refusal(.recordPayloadAlgUnsupported, "payload alg is not supported; use one of sha-256, hmac-sha-256")
         }
         guard case .string(let digest)? = reference["digest"], digest.utf8.count == 64, digest.utf8.allSatisfy(RecordFormats.isLowerHex)
         else {
-            throw Refusal("RECORD_CONTENT_INVALID", "payload digest must be 64 lowercase hex characters")
+            throw Refusal(.recordContentInvalid, "payload digest must be 64 lowercase hex characters")
         }
         guard case .string(let length)? = reference["byteLength"], !length.isEmpty, length.utf8.allSatisfy(RecordFormats.isDigit) else {
-            throw Refusal("RECORD_CONTENT_INVALID", "payload byteLength must be a decimal string")
+            throw Refusal(.recordContentInvalid, "payload byteLength must be a decimal string")
         }
         if algorithm == "hmac-sha-256", length.count > 1, length.hasPrefix("0") {
-            throw Refusal("RECORD_CONTENT_INVALID", "payload byteLength must be a decimal string with no leading zero")
+            throw Refusal(.recordContentInvalid, "payload byteLength must be a decimal string with no leading zero")
         }
     }
 }

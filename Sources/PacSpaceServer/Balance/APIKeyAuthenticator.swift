@@ -49,9 +49,9 @@ actor APIKeyAuthenticator {
     /// The identity of a valid key for an active environment; 401 or 412 otherwise.
     func authenticate(_ header: String?, now: Int64) async throws -> APIKeyIdentity {
         guard let header, !header.isEmpty else {
-            throw APIError(.unauthorized, "INVALID_API_KEY", "Send your key as X-Api-Key: pk_<env>_….sk_<env>_… (from POST /dashboard/api-keys).")
+            throw APIError(.unauthorized, .invalidApiKey, "Send your key as X-Api-Key: pk_<env>_….sk_<env>_… (from POST /dashboard/api-keys).")
         }
-        let invalid = APIError(.unauthorized, "INVALID_API_KEY", "The API key is invalid, disabled or revoked.")
+        let invalid = APIError(.unauthorized, .invalidApiKey, "The API key is invalid, disabled or revoked.")
         guard let presented = APIKey(parsing: header) else { throw invalid }
         let entry = try await lookup(presented.publicID, now: now)
         guard let key = entry?.key, key.kind == presented.kind, key.revokedAt == nil, key.active else { throw invalid }
@@ -60,7 +60,7 @@ actor APIKeyAuthenticator {
         let previous = key.previousSecretHash.map { ConstantTime.equals(hash, Array($0.utf8)) } ?? false
         guard current || (previous && (key.previousExpiresAt ?? 0) > now) else { throw invalid }
         guard let environment = entry?.environment, environment.status == .active, let logOrigin = environment.logOrigin else {
-            throw APIError(.preconditionFailed, "CONTRACT_NOT_DEPLOYED", "The key's environment is not active; provision it first.")
+            throw APIError(.preconditionFailed, .contractNotDeployed, "The key's environment is not active; provision it first.")
         }
         touch(key, now: now)
         return APIKeyIdentity(

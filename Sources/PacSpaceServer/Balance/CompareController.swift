@@ -58,7 +58,7 @@ struct CompareController: Sendable {
             guard count <= Int64(Self.maxEntries) else {
                 throw APIError(
                     .badRequest,
-                    "SCOPE_TOO_WIDE",
+                    .scopeTooWide,
                     "Entry-by-entry comparison covers at most \(Self.maxEntries) deltas; this scope has \(count). Narrow it."
                 )
             }

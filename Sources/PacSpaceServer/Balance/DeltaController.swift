@@ -53,13 +53,13 @@ struct DeltaController: Sendable {
             var refusal: IngestAnswer.BatchItem.Refused?
             do {
                 guard case .object(let pairs) = item else {
-                    throw APIError(.badRequest, "VALIDATION_ERROR", "Each delta must be a JSON object, not \(item.typeName).")
+                    throw APIError(.badRequest, .validationError, "Each delta must be a JSON object, not \(item.typeName).")
                 }
                 valid.append(try DeltaInput.submission(RequestBody(object: pairs, allowed: DeltaInput.fields)))
             } catch let error as APIError {
                 refusal = .init(code: error.code, message: error.message)
             } catch {
-                refusal = .init(code: "VALIDATION_ERROR", message: "\(error)")
+                refusal = .init(code: .validationError, message: "\(error)")
             }
             shape.append(IngestAnswer.BatchItem(customerID: item["customerId"] ?? .null, delta: item["delta"] ?? .null, refusal: refusal))
         }

@@ -43,7 +43,7 @@ final class IdempotencyGate: Sendable {
             var pending = Envelope.json(
                 .accepted,
                 [
-                    "statusCode": 202, "code": "IDEMPOTENCY_PENDING", "retryAfterSeconds": 1,
+                    "statusCode": 202, "code": .string(ErrorCode.idempotencyPending.rawValue), "retryAfterSeconds": 1,
                     "message": "A request with this Idempotency-Key is still being processed; retry in a second.",
                 ]
             )
@@ -59,7 +59,7 @@ final class IdempotencyGate: Sendable {
     private func replay(_ identity: APIKeyIdentity, _ key: String, _ requestHash: String) async throws -> Response? {
         guard let stored = try await deltas.idempotencyRecord(environmentID: identity.environmentID, key: key, now: now()) else { return nil }
         guard stored.requestHash == requestHash else {
-            throw APIError(.conflict, "IDEMPOTENCY_CONFLICT", "This Idempotency-Key was used with a different request; use a new key.")
+            throw APIError(.conflict, .idempotencyConflict, "This Idempotency-Key was used with a different request; use a new key.")
         }
         var response = Response(
             status: HTTPResponse.Status(code: stored.statusCode),

@@ -25,7 +25,7 @@ struct PeriodReceipts: Sendable {
         guard footprint.count <= Int64(Self.maxDeltas), footprint.metadataBytes <= Self.maxMetadataBytes else {
             throw APIError(
                 .badRequest,
-                "SCOPE_TOO_WIDE",
+                .scopeTooWide,
                 "A receipt lists at most \(Self.maxDeltas) deltas with at most \(Self.maxMetadataBytes / 1_048_576) MiB of metadata; "
                     + "this scope has \(footprint.count) deltas and \(footprint.metadataBytes) bytes. Narrow it."
             )

@@ -29,7 +29,7 @@ struct ReceiptReader: Sendable {
 
     /// The receipt of a VERIFIED delta, proved against the environment's latest checkpoint.
     func proof(for record: DeltaRecord) async throws -> Receipt {
-        guard let index = record.logIndex else { throw APIError(.internalServerError, "INTERNAL_ERROR", "The delta has no log entry.") }
+        guard let index = record.logIndex else { throw APIError(.internalServerError, .internalError, "The delta has no log entry.") }
         return try await proof(
             environmentID: record.environmentID,
             index: index,
@@ -47,7 +47,7 @@ struct ReceiptReader: Sendable {
     /// The receipt of the log entry at `index` with `leafData`, against the latest checkpoint.
     func proof(environmentID: String, index: Int64, leafData: [UInt8]) async throws -> Receipt {
         guard let checkpoint = try await log.latestCheckpoint(environmentID: environmentID), checkpoint.treeSize > index else {
-            throw APIError(.internalServerError, "INTERNAL_ERROR", "The log entry is not covered by a checkpoint.")
+            throw APIError(.internalServerError, .internalError, "The log entry is not covered by a checkpoint.")
         }
         let proof = try await Merkle.inclusionProof(index: UInt64(index), size: UInt64(checkpoint.treeSize)) { subtrees in
             try await log.hashes(environmentID: environmentID, subtrees)
@@ -85,7 +85,7 @@ struct ReceiptReader: Sendable {
     {
         guard !entries.isEmpty else { return [] }
         guard let checkpoint, entries.allSatisfy({ checkpoint.treeSize > $0.index }) else {
-            throw APIError(.internalServerError, "INTERNAL_ERROR", "A log entry is not covered by a checkpoint.")
+            throw APIError(.internalServerError, .internalError, "A log entry is not covered by a checkpoint.")
         }
         let size = UInt64(checkpoint.treeSize)
         let needed = Set(entries.flatMap { Merkle.inclusionRanges(index: UInt64($0.index), size: size).flatMap(Subtree.covering) })
@@ -95,7 +95,7 @@ struct ReceiptReader: Sendable {
         for entry in entries {
             let proof = try await Merkle.inclusionProof(index: UInt64(entry.index), size: size) { subtrees in
                 try subtrees.map { subtree in
-                    guard let hash = stored[subtree] else { throw APIError(.internalServerError, "INTERNAL_ERROR", "A stored hash is missing.") }
+                    guard let hash = stored[subtree] else { throw APIError(.internalServerError, .internalError, "A stored hash is missing.") }
                     return hash
                 }
             }

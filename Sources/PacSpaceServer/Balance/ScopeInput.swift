@@ -39,9 +39,9 @@ struct ScopeInput {
         do {
             scope = try Scope.resolve(fields, now: now, maxDays: maxDays)
         } catch .combination(let message) {
-            throw APIError(.badRequest, "INVALID_SCOPE_COMBINATION", message)
+            throw APIError(.badRequest, .invalidScopeCombination, message)
         } catch .tooWide(let message) {
-            throw APIError(.badRequest, "SCOPE_TOO_WIDE", message)
+            throw APIError(.badRequest, .scopeTooWide, message)
         } catch .invalid(let field, let message) {
             throw APIError.invalid(field, "scope", message)
         }

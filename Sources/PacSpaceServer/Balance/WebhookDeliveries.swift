@@ -35,7 +35,7 @@ struct WebhookDeliveries: Sendable {
         if let wait = limiter.take(.webhookTest, tenantID, DashboardWebhooks.testPolicy, now: now()) {
             throw APIError.retryLater(
                 .tooManyRequests,
-                "RATE_LIMITED",
+                .rateLimited,
                 "At most \(DashboardWebhooks.testsPerMinute) test events and manual retries per minute; retry in \(wait) s.",
                 after: wait
             )
@@ -46,7 +46,7 @@ struct WebhookDeliveries: Sendable {
         case .noActiveEndpoint(let endpoints):
             throw APIError(
                 .conflict,
-                "CONFLICT",
+                .conflict,
                 "The event's endpoints are disabled or deleted (\(endpoints.joined(separator: ", "))); "
                     + "enable one with PATCH /dashboard/webhooks/:id {\"active\": true} first."
             )

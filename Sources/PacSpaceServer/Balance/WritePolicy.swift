@@ -27,7 +27,7 @@ struct WritePolicy: Sendable {
         let seconds = Int(min(30, 1 + (backlog - maxBacklog) / 5_000))
         throw APIError.retryLater(
             .serviceUnavailable,
-            "LOG_BACKLOG_FULL",
+            .logBacklogFull,
             "This environment has \(backlog) entries waiting to be verified (the limit is \(maxBacklog)); "
                 + "nothing was stored. Retry after \(seconds) s.",
             after: seconds

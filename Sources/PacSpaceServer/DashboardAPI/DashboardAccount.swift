@@ -57,7 +57,7 @@ struct DashboardAccount: Sendable {
         // Taken before the check, given back when it holds (as logins are).
         let charges = [RateLimiter.Charge(limit: .password, subject: user.id, policy: configuration.rateLimits.login)]
         if let wait = limiter.takeAll(charges, now: now) {
-            throw APIError.retryLater(.tooManyRequests, "RATE_LIMITED", "Too many wrong passwords; try again in \(wait) seconds.", after: wait)
+            throw APIError.retryLater(.tooManyRequests, .rateLimited, "Too many wrong passwords; try again in \(wait) seconds.", after: wait)
         }
         guard try await passwords.verify(current, hash: user.passwordHash, for: user.id) else {
             throw APIError.invalid("currentPassword", "mismatch", "The current password is wrong.")

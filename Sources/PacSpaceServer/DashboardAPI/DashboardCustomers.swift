@@ -61,7 +61,7 @@ struct DashboardCustomers: Sendable {
     /// The log of the user's tenant's `name` environment.
     func log(_ name: EnvironmentName, of user: User) async throws -> LogIdentity {
         guard let log = try await environment(name, of: user).log else {
-            throw APIError(.preconditionFailed, "CONTRACT_NOT_DEPLOYED", "The environment has no log yet; provision it first.")
+            throw APIError(.preconditionFailed, .contractNotDeployed, "The environment has no log yet; provision it first.")
         }
         return log
     }
@@ -123,7 +123,7 @@ struct DashboardCustomers: Sendable {
         let environment = try await environment(name, of: user)
         let customerID = customerID ?? Identifier.make("cust")
         guard let customer = try await deltas.createCustomer(in: environment, customerID: customerID, profile: profile, now: now()) else {
-            throw APIError(.conflict, "CONFLICT", "Customer \(customerID) exists already in \(environment.environment.rawValue).")
+            throw APIError(.conflict, .conflict, "Customer \(customerID) exists already in \(environment.environment.rawValue).")
         }
         return (customer, environment.id)
     }

@@ -268,7 +268,7 @@ struct DashboardCustomersController: Sendable {
         } else if request.headers[.apiKey] != nil {
             let identity = try await keys.identify(request, context: context)
             guard identity.tenantID == user.tenantID else {
-                throw APIError(.unauthorized, "INVALID_API_KEY", "The API key is invalid, disabled or revoked.")
+                throw APIError(.unauthorized, .invalidApiKey, "The API key is invalid, disabled or revoked.")
             }
             name = identity.environment
         } else {

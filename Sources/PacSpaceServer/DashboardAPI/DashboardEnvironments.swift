@@ -42,7 +42,7 @@ struct DashboardEnvironments: Sendable {
     /// verified email.
     func provision(user: User, environment: EnvironmentName) async throws -> (record: EnvironmentRecord, started: Bool) {
         guard user.emailVerified else {
-            throw APIError(.forbidden, "EMAIL_NOT_VERIFIED", "Verify your email before provisioning an environment.")
+            throw APIError(.forbidden, .emailNotVerified, "Verify your email before provisioning an environment.")
         }
         guard user.role.canWrite else { throw APIError.forbidden("Viewers cannot provision environments; ask an owner or admin.") }
         let (record, started) = try await environments.requestProvisioning(

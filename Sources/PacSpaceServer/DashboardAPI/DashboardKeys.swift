@@ -46,7 +46,7 @@ struct DashboardKeys: Sendable {
         guard deployed else {
             throw APIError(
                 .preconditionFailed,
-                "CONTRACT_NOT_DEPLOYED",
+                .contractNotDeployed,
                 "The \(kind.environment.rawValue) environment is not active; provision it first (POST /dashboard/contracts/provision)."
             )
         }
@@ -63,7 +63,7 @@ struct DashboardKeys: Sendable {
         do { try await keys.insert(record) } catch APIKeyStore.Refusal.limitReached {
             throw APIError(
                 .conflict,
-                "API_KEY_LIMIT_REACHED",
+                .apiKeyLimitReached,
                 "This workspace holds \(APIKeyStore.maxPerTenant) API keys, as many as it may; revoke one first."
             )
         }
@@ -74,7 +74,7 @@ struct DashboardKeys: Sendable {
     func update(user: User, id: String, name: String?, active: Bool?) async throws -> APIKeyRecord {
         try user.requireManager(of: "API keys")
         guard name != nil || active != nil else {
-            throw APIError(.badRequest, "VALIDATION_ERROR", "Send name and/or active to change.")
+            throw APIError(.badRequest, .validationError, "Send name and/or active to change.")
         }
         guard let record = try await keys.update(id: id, tenantID: user.tenantID, name: name, active: active) else {
             throw APIError.notFound("No such API key.")

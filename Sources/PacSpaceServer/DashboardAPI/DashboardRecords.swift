@@ -41,7 +41,7 @@ struct DashboardRecords: Sendable {
     func detail(user: User, environment name: EnvironmentName, record: RecordIdentity, from: Int64) async throws -> Detail {
         let environment = try await environments.active(name, tenantID: user.tenantID)
         guard let summary = try await records.record(environmentID: environment.id, recordType: record.recordType, entityID: record.entityID)
-        else { throw APIError(.notFound, "RECORD_NOT_FOUND", "This environment has no record \(record.entityID) of type \(record.recordType).") }
+        else { throw APIError(.notFound, .recordNotFound, "This environment has no record \(record.entityID) of type \(record.recordType).") }
         let now = now()
         async let entries = records.page(
             environmentID: environment.id,

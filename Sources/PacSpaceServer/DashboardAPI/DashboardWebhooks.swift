@@ -84,7 +84,7 @@ struct DashboardWebhooks: Sendable {
         guard let stored = try await endpoints.insert(endpoint) else {
             throw APIError(
                 .conflict,
-                "CONFLICT",
+                .conflict,
                 "A tenant may have at most \(WebhookEndpointStore.maxPerTenant) webhook endpoints; delete one first."
             )
         }
@@ -101,7 +101,7 @@ struct DashboardWebhooks: Sendable {
             change.url = target.url
         }
         guard change.url != nil || change.events != nil || change.environment != nil || change.description != nil || change.active != nil else {
-            throw APIError(.badRequest, "VALIDATION_ERROR", "Send url, events, description, environment and/or active to change.")
+            throw APIError(.badRequest, .validationError, "Send url, events, description, environment and/or active to change.")
         }
         guard let updated = try await endpoints.update(id: id, tenantID: user.tenantID, change: change, now: now()) else {
             throw APIError.notFound("No such webhook endpoint.")
@@ -144,14 +144,14 @@ struct DashboardWebhooks: Sendable {
         guard endpoint.active else {
             throw APIError(
                 .conflict,
-                "CONFLICT",
+                .conflict,
                 "The endpoint is disabled; enable it with PATCH /dashboard/webhooks/\(endpoint.id) {\"active\": true} first."
             )
         }
         if let wait = limiter.take(.webhookTest, user.tenantID, Self.testPolicy, now: now()) {
             throw APIError.retryLater(
                 .tooManyRequests,
-                "RATE_LIMITED",
+                .rateLimited,
                 "At most \(Self.testsPerMinute) test events per minute; retry in \(wait) s.",
                 after: wait
             )

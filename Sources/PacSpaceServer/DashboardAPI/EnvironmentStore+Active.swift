@@ -11,7 +11,7 @@ extension EnvironmentStore {
         else {
             throw APIError(
                 .preconditionFailed,
-                "CONTRACT_NOT_DEPLOYED",
+                .contractNotDeployed,
                 "The \(name.rawValue) environment is not active; provision it first (POST /dashboard/contracts/provision)."
             )
         }

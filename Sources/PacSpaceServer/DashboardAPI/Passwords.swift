@@ -2,6 +2,7 @@ import HTTPTypes
 import HummingbirdBcrypt
 import NIOCore
 import NIOPosix
+import PacSpaceCore
 import Synchronization
 
 /// bcrypt password hashing, slow on purpose, on threads of its own and behind a bounded
@@ -68,7 +69,7 @@ final class Passwords: Sendable {
             return true
         }
         guard admitted else {
-            throw APIError.retryLater(.serviceUnavailable, "SERVICE_UNAVAILABLE", "The server is busy checking passwords; retry shortly.", after: 1)
+            throw APIError.retryLater(.serviceUnavailable, .serviceUnavailable, "The server is busy checking passwords; retry shortly.", after: 1)
         }
         defer {
             pending.withLock { pending in

@@ -14,13 +14,13 @@ struct FormBody: Sendable {
     static func decode(_ request: Request) async throws -> FormBody {
         let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/x-www-form-urlencoded" else {
-            throw APIError(.unsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Send the form as application/x-www-form-urlencoded.")
+            throw APIError(.unsupportedMediaType, .unsupportedMediaType, "Send the form as application/x-www-form-urlencoded.")
         }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBytes)
         } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "PAYLOAD_TOO_LARGE", "The form is larger than \(maxBytes / 1024) KiB.")
+            throw APIError(.contentTooLarge, .payloadTooLarge, "The form is larger than \(maxBytes / 1024) KiB.")
         }
         return try FormBody(String(decoding: buffer.readableBytesView, as: UTF8.self))
     }
@@ -30,7 +30,7 @@ struct FormBody: Sendable {
         for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = Self.unescape(parts[0]), let value = Self.unescape(parts.count > 1 ? parts[1] : "") else {
-                throw APIError(.badRequest, "VALIDATION_ERROR", "The form is not valid URL-encoded UTF-8.")
+                throw APIError(.badRequest, .validationError, "The form is not valid URL-encoded UTF-8.")
             }
             fields.append((name, value))
         }

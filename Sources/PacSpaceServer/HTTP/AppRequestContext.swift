@@ -31,7 +31,7 @@ public struct AppRequestContext: RequestContext {
 
     /// The authenticated API key; only call on routes behind ``APIKeyMiddleware``.
     func requireKey() throws -> APIKeyIdentity {
-        guard let apiKey else { throw APIError(.unauthorized, "INVALID_API_KEY", "Send X-Api-Key.") }
+        guard let apiKey else { throw APIError(.unauthorized, .invalidApiKey, "Send X-Api-Key.") }
         return apiKey
     }
 

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import PacSpaceCore
 import PacSpaceStore
 import Synchronization
 
@@ -30,7 +31,7 @@ struct ErrorMiddleware: RouterMiddleware {
             if !allowed.isEmpty && !allowed.contains(request.method) {
                 var failure = APIError(
                     .methodNotAllowed,
-                    "METHOD_NOT_ALLOWED",
+                    .methodNotAllowed,
                     "\(request.method.rawValue) is not allowed on \(request.uri.path); "
                         + "use \(allowed.map(\.rawValue).sorted().joined(separator: ", "))."
                 )
@@ -39,17 +40,17 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             return .notFound("No route for \(request.method.rawValue) \(request.uri.path).")
         case let error as AmountOutOfRange:
-            return APIError(.unprocessableContent, "AMOUNT_OUT_OF_RANGE", "The answer cannot be given: \(error). Narrow the scope.")
+            return APIError(.unprocessableContent, .amountOutOfRange, "The answer cannot be given: \(error). Narrow the scope.")
         case DatabaseError.unavailable(let why):
             context.logger.warning("database unavailable; answering 503", metadata: ["error": .string(why)])
             return .storeUnavailable
         case let error as HTTPError:
             let status = error.status
-            let code = status == .contentTooLarge ? "PAYLOAD_TOO_LARGE" : status.code < 500 ? "BAD_REQUEST" : "INTERNAL_ERROR"
+            let code: ErrorCode = status == .contentTooLarge ? .payloadTooLarge : status.code < 500 ? .badRequest : .internalError
             return APIError(status, code, error.body ?? status.reasonPhrase)
         default:
             context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error))])
-            return APIError(.internalServerError, "INTERNAL_ERROR", "Internal error; the request id identifies it in the server log.")
+            return APIError(.internalServerError, .internalError, "Internal error; the request id identifies it in the server log.")
         }
     }
 }

@@ -41,7 +41,7 @@ struct HealthController: Sendable {
         guard problems.isEmpty else {
             var refusal = APIError.retryLater(
                 .serviceUnavailable,
-                "SERVICE_UNAVAILABLE",
+                .serviceUnavailable,
                 detailed ? problems.joined(separator: " ") : "Not ready.",
                 after: 5
             )

@@ -24,7 +24,7 @@ struct MetricsController: Sendable {
 
     @Sendable func scrape(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard token.hash != nil else {
-            throw APIError(.notFound, "NOT_FOUND", "Metrics are off; set PACSPACE_METRICS_TOKEN to serve them to a scraper holding it.")
+            throw APIError(.notFound, .notFound, "Metrics are off; set PACSPACE_METRICS_TOKEN to serve them to a scraper holding it.")
         }
         guard try token.presented(request, context) else { throw OperatorToken.refusal }
         let now = now()

@@ -19,7 +19,7 @@ struct OperatorToken: Sendable {
         self.now = now
     }
 
-    static let refusal = APIError(.unauthorized, "UNAUTHORIZED", "Send the metrics token as Authorization: Bearer <PACSPACE_METRICS_TOKEN>.")
+    static let refusal = APIError(.unauthorized, .unauthorized, "Send the metrics token as Authorization: Bearer <PACSPACE_METRICS_TOKEN>.")
 
     /// Whether the request carries the token: false without an Authorization header (or with
     /// no token set); a wrong one is 401, and 429 once the address has failed too often.

@@ -22,9 +22,9 @@ struct RequestBody {
     static func decode(_ request: Request, allowed: Set<String>) async throws -> RequestBody {
         let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
-            throw APIError(.unsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON with Content-Type: application/json.")
+            throw APIError(.unsupportedMediaType, .unsupportedMediaType, "Send the body as JSON with Content-Type: application/json.")
         }
-        let tooLarge = APIError(.contentTooLarge, "PAYLOAD_TOO_LARGE", "The request body is larger than \(maxBytes) bytes.")
+        let tooLarge = APIError(.contentTooLarge, .payloadTooLarge, "The request body is larger than \(maxBytes) bytes.")
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBytes { throw tooLarge }
         let buffer: ByteBuffer
         do {
@@ -33,16 +33,16 @@ struct RequestBody {
             throw tooLarge
         }
         guard buffer.readableBytes > 0 else {
-            throw APIError(.badRequest, "VALIDATION_ERROR", "The request body must be a JSON object.")
+            throw APIError(.badRequest, .validationError, "The request body must be a JSON object.")
         }
         let value: JSONValue
         do {
             value = try JSONParser.parse(buffer.readableBytesView)
         } catch {
-            throw APIError(.badRequest, "VALIDATION_ERROR", "The request body is not valid JSON: \(error).")
+            throw APIError(.badRequest, .validationError, "The request body is not valid JSON: \(error).")
         }
         guard case .object(let pairs) = value else {
-            throw APIError(.badRequest, "VALIDATION_ERROR", "The request body must be a JSON object, not \(value.typeName).")
+            throw APIError(.badRequest, .validationError, "The request body must be a JSON object, not \(value.typeName).")
         }
         var body = try RequestBody(object: pairs, allowed: allowed)
         body.digest = Hex.encode(Hash.sha256((try? JSONWriter.canonical(value)) ?? Array(buffer.readableBytesView)).bytes)

@@ -46,7 +46,7 @@ struct PublicVerification: Sendable {
             // them: which checkpoint, and whose, is not for this answer to guess.
             throw APIError(
                 .conflict,
-                "AMBIGUOUS_PROOF_ROOT",
+                .ambiguousProofRoot,
                 "Several checkpoints share proofRoot \(hash.prefixedHex) (it was computed before period roots named their log and scope). "
                     + "Verify by checkpointId (chk_…) instead."
             )

@@ -83,7 +83,7 @@ struct RecordGrants: Sendable {
         } catch RecordStore.GrantRefusal.limitReached {
             throw APIError(
                 .conflict,
-                "RECORDS_LIMIT_REACHED",
+                .recordsLimitReached,
                 "This record has \(RecordStore.maxActiveGrantsPerRecord) grants in force, as many as it may; revoke one first."
             )
         }
@@ -159,7 +159,7 @@ struct RecordGrants: Sendable {
         case let status: throw RecordReaders.inactive(status)
         }
         guard grant.kind == .tenantBound, let rkid = grant.readerWrap?["rkid"], let wrap = grant.readerWrap?["wrap"] else {
-            throw APIError(.notFound, "GRANT_KEY_NOT_FOUND", "This grant carries no key: its record's owner wrapped none to you.")
+            throw APIError(.notFound, .grantKeyNotFound, "This grant carries no key: its record's owner wrapped none to you.")
         }
         return Envelope.success(.ok, ["grantId": .string(grant.grantID), "rkid": rkid, "wrap": wrap])
     }
@@ -198,11 +198,11 @@ struct RecordGrants: Sendable {
         let rkid = try RecordKeysController.hex64(sent["rkid"], field: "readerWrap.rkid")
         let wrap = try RecordKeysController.wrap(sent["wrap"], field: "readerWrap.wrap")
         guard summary.encryptionKid != nil else {
-            throw APIError(.conflict, "RECORD_ENCRYPTION_MISMATCH", "This record is not encrypted: its readers need no key.")
+            throw APIError(.conflict, .recordEncryptionMismatch, "This record is not encrypted: its readers need no key.")
         }
         _ = try await keys.pinned(tenantID: counterparty, environment: key.environment, pinnedID: pinned)
         return ["pinnedId": .string(pinned), "rkid": .string(rkid), "wrap": wrap]
     }
 
-    static let noGrant = APIError(.notFound, "GRANT_NOT_FOUND", "This record has no such grant.")
+    static let noGrant = APIError(.notFound, .grantNotFound, "This record has no such grant.")
 }

@@ -29,12 +29,12 @@ enum RecordInput {
         let lifecycle = try body.string("lifecycle", maxLength: 64)
         guard let content = body["content"], content != .null else { throw APIError.invalid("content", "required", "content is required.") }
         guard let canonical = try? JSONWriter.canonical(content) else {
-            throw APIError(.badRequest, "RECORD_CONTENT_INVALID", "content holds a number outside the range JSON canonicalisation allows.")
+            throw APIError(.badRequest, .recordContentInvalid, "content holds a number outside the range JSON canonicalisation allows.")
         }
         guard canonical.count <= maxContentBytes else {
             throw APIError(
                 .contentTooLarge,
-                "RECORD_ENTRY_TOO_LARGE",
+                .recordEntryTooLarge,
                 "An entry's content fits in \(maxContentBytes) bytes once canonical. Reference bulk payloads by digest instead."
             )
         }
@@ -70,7 +70,7 @@ enum RecordInput {
         let lifecycle = try body.string("lifecycle", maxLength: 64)
         let recordHashText = try body.string("recordHash", maxLength: 66)
         guard RecordFormats.isBytes32(recordHashText, anyCase: false), let recordHash = Hash(prefixedHex: recordHashText) else {
-            throw APIError(.badRequest, "RECORD_CONTENT_INVALID", "recordHash is 0x and 64 lowercase hexadecimal digits.")
+            throw APIError(.badRequest, .recordContentInvalid, "recordHash is 0x and 64 lowercase hexadecimal digits.")
         }
         let contentTag = try body.string("contentTag", maxLength: 43, minLength: 43)
         guard Base64.decodeURL(contentTag)?.count == 32 else {
@@ -87,7 +87,7 @@ enum RecordInput {
         guard size <= maxSealedBodyBytes else {
             throw APIError(
                 .contentTooLarge,
-                "RECORD_ENTRY_BODY_TOO_LARGE",
+                .recordEntryBodyTooLarge,
                 "An encrypted write fits in 65,536 bytes. Shorten its references, or split the entry."
             )
         }
@@ -115,13 +115,13 @@ enum RecordInput {
             case .tooLarge:
                 throw APIError(
                     .contentTooLarge,
-                    "RECORD_ENTRY_TOO_LARGE",
+                    .recordEntryTooLarge,
                     "An encrypted entry fits in 47,104 bytes once encoded. Reference bulk payloads by digest instead."
                 )
             case .malformed:
                 throw APIError(
                     .badRequest,
-                    "RECORD_ENVELOPE_MALFORMED",
+                    .recordEnvelopeMalformed,
                     "envelope must be {v: 1, alg: A256GCM, kid, iv, ct}: a 64-hex kid, a 12-byte IV and whole padded blocks, in base64url."
                 )
             }

@@ -277,7 +277,7 @@ struct RecordKeysController: Sendable {
         let key = try context.requireKey()
         let id = try context.pathParameter("holderId")
         guard try await keys.dismiss(holderEnvironmentID: key.environmentID, holderID: id, now: now()) else {
-            throw APIError(.notFound, "RECORDS_HOLDING_NOT_FOUND", "This workspace holds nothing under that holder id.")
+            throw APIError(.notFound, .recordsHoldingNotFound, "This workspace holds nothing under that holder id.")
         }
         return Envelope.success(.ok, ["holderId": .string(id), "removed": true])
     }
@@ -307,7 +307,7 @@ struct RecordKeysController: Sendable {
                 refusal: reason,
                 now: now()
             )
-        else { throw APIError(.notFound, "RECORDS_HOLDING_NOT_FOUND", "This workspace holds no such wrap (or its key id is not the version's).") }
+        else { throw APIError(.notFound, .recordsHoldingNotFound, "This workspace holds no such wrap (or its key id is not the version's).") }
         return Envelope.success(.ok, ["holderId": .string(id), "state": .string(confirming ? "confirmed" : "refused")])
     }
 
@@ -335,29 +335,29 @@ struct RecordKeysController: Sendable {
 
     static let noIdentity = APIError(
         .notFound,
-        "RECORDS_IDENTITY_NOT_FOUND",
+        .recordsIdentityNotFound,
         "That workspace has no identity for encrypted records in this environment."
     )
-    static let noHolder = APIError(.notFound, "RECORDS_HOLDER_NOT_FOUND", "This workspace has no such holder.")
+    static let noHolder = APIError(.notFound, .recordsHolderNotFound, "This workspace has no such holder.")
 
     static func apiError(_ refusal: RecordKeyStore.Refusal) -> APIError {
         switch refusal {
         case .identityExists:
             APIError(
                 .conflict,
-                "RECORDS_IDENTITY_EXISTS",
+                .recordsIdentityExists,
                 "This workspace already has another identity; to replace it, name it in replaces (docs/records.md, \"Workspace keys\")."
             )
         case .identityChanged:
-            APIError(.conflict, "RECORDS_IDENTITY_CHANGED", "The identity replaces names is not this workspace's current one; read it again.")
+            APIError(.conflict, .recordsIdentityChanged, "The identity replaces names is not this workspace's current one; read it again.")
         case .identityRetired:
-            APIError(.conflict, "RECORDS_IDENTITY_RETIRED", "This key was this workspace's before; a replacement is a new key.")
-        case .versionTaken: APIError(.conflict, "RECORDS_VERSION_CONFLICT", "This version is registered with another key id.")
+            APIError(.conflict, .recordsIdentityRetired, "This key was this workspace's before; a replacement is a new key.")
+        case .versionTaken: APIError(.conflict, .recordsVersionConflict, "This version is registered with another key id.")
         case .holderSetChanged:
-            APIError(.conflict, "RECORDS_HOLDER_SET_CHANGED", "The holders changed since they were listed; list them and wrap again.")
+            APIError(.conflict, .recordsHolderSetChanged, "The holders changed since they were listed; list them and wrap again.")
         case .holderNotFound: noHolder
-        case .versionUnknown: APIError(.conflict, "RECORDS_VERSION_UNKNOWN", "Register the version before wrapping its key.")
-        case .limitReached(let what): APIError(.conflict, "RECORDS_LIMIT_REACHED", "This workspace has \(what), as many as it may.")
+        case .versionUnknown: APIError(.conflict, .recordsVersionUnknown, "Register the version before wrapping its key.")
+        case .limitReached(let what): APIError(.conflict, .recordsLimitReached, "This workspace has \(what), as many as it may.")
         }
     }
 
@@ -400,7 +400,7 @@ extension RecordKeyStore {
             let identity = try await identities(environmentID: environmentID).first(where: { !$0.retired })
         else { throw RecordKeysController.noIdentity }
         guard identity.publicKeyID == pinnedID else {
-            throw APIError(.conflict, "RECORDS_PIN_CHANGED", "That workspace's key is no longer the one pinned; confirm its new code.")
+            throw APIError(.conflict, .recordsPinChanged, "That workspace's key is no longer the one pinned; confirm its new code.")
         }
         return environmentID
     }

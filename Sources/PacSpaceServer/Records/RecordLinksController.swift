@@ -50,7 +50,7 @@ struct RecordLinksController: Sendable {
                 now: now()
             )
         } catch RecordLinkStore.Refusal.limitReached(let what) {
-            throw APIError(.conflict, "RECORDS_LIMIT_REACHED", "This record has \(what), as many as it may.")
+            throw APIError(.conflict, .recordsLimitReached, "This record has \(what), as many as it may.")
         }
         var json = json(link, summary: summary)
         if let code, case .object(var members) = json {
@@ -92,7 +92,7 @@ struct RecordLinksController: Sendable {
         guard DisclosureEnvelope.isWellFormed(envelope) else {
             throw APIError(
                 .badRequest,
-                "DISCLOSURE_ENVELOPE_MALFORMED",
+                .disclosureEnvelopeMalformed,
                 "envelope is a sealed disclosure: unpadded base64url of 0x01, a 12-byte IV and whole 4,096-byte blocks with the tag."
             )
         }
@@ -134,7 +134,7 @@ struct RecordLinksController: Sendable {
                 )
             else { throw Self.noLink }
         } catch RecordLinkStore.Refusal.limitReached(let what) {
-            throw APIError(.conflict, "RECORDS_LIMIT_REACHED", "This link has \(what), as many as it may.")
+            throw APIError(.conflict, .recordsLimitReached, "This link has \(what), as many as it may.")
         }
         return Envelope.success(.ok, ["handle": .string(handle), "workspaceId": .string(workspace), "state": "stored"])
     }
@@ -146,7 +146,7 @@ struct RecordLinksController: Sendable {
         let body = try await RequestBody.decode(request, allowed: ["handle"])
         let handle = try Self.handle(try body.string("handle", maxLength: 64))
         guard let (wrap, owner) = try await links.wrap(handle: handle, readerEnvironmentID: key.environmentID, now: now()) else {
-            throw APIError(.notFound, "RECORD_LINK_WRAP_NOT_FOUND", "This link's owner stored no key for your workspace.")
+            throw APIError(.notFound, .recordLinkWrapNotFound, "This link's owner stored no key for your workspace.")
         }
         return Envelope.success(.ok, ["handle": .string(handle), "ownerWorkspaceId": .string(WorkspaceID.of(tenantID: owner)), "wrap": wrap])
     }
@@ -157,7 +157,7 @@ struct RecordLinksController: Sendable {
         link.json(summary: summary, publicURL: publicURL, now: now())
     }
 
-    static let noLink = APIError(.notFound, "RECORD_LINK_NOT_FOUND", "This record has no such open link.")
+    static let noLink = APIError(.notFound, .recordLinkNotFound, "This record has no such open link.")
 
     static func handle(_ context: AppRequestContext) throws -> String { try handle(try context.pathParameter("handle")) }
 
@@ -165,7 +165,7 @@ struct RecordLinksController: Sendable {
     static func handle(_ text: String) throws -> String {
         let handle = text.lowercased()
         guard handle.utf8.count == 32, handle.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
-            throw APIError(.notFound, "RECORD_LINK_NOT_FOUND", "No such link.")
+            throw APIError(.notFound, .recordLinkNotFound, "No such link.")
         }
         return handle
     }

@@ -31,12 +31,12 @@ struct RecordReaders: Sendable {
         guard request.headers[Self.grantHeader] != nil else {
             if let owner = request.headers[Self.holderHeader] { return try await held(record, owner: owner, key: key) }
             guard let summary = try await records.record(environmentID: key.environmentID, recordType: record.recordType, entityID: record.entityID)
-            else { throw APIError(.notFound, "RECORD_NOT_FOUND", "This environment has no record \(record.entityID) of type \(record.recordType).") }
+            else { throw APIError(.notFound, .recordNotFound, "This environment has no record \(record.entityID) of type \(record.recordType).") }
             return Target(environmentID: key.environmentID, origin: key.logOrigin, summary: summary)
         }
         let (grant, target) = try await granted(request, key: key, record: record)
         guard grant.authorizes.contains(read) else {
-            throw APIError(.forbidden, "GRANT_NOT_AUTHORIZED", "This grant does not allow the \(read) read.")
+            throw APIError(.forbidden, .grantNotAuthorized, "This grant does not allow the \(read) read.")
         }
         guard try await records.use(grant, now: now()) != nil else { throw Self.inactive(grant.status(at: now())) }
         return target
@@ -46,7 +46,7 @@ struct RecordReaders: Sendable {
     /// path names, in an environment of the caller's kind (a sandbox key never reads
     /// production) — and where it leads. Counts nothing: ``target(_:_:record:read:)`` counts.
     func granted(_ request: Request, key: APIKeyIdentity, record: RecordIdentity) async throws -> (RecordGrant, Target) {
-        let unknown = APIError(.notFound, "GRANT_NOT_FOUND", "No grant you hold opens this record.")
+        let unknown = APIError(.notFound, .grantNotFound, "No grant you hold opens this record.")
         guard let presented = request.headers[Self.grantHeader], presented.utf8.count <= 100 else { throw unknown }
         let grant =
             presented.hasPrefix("pgr_")
@@ -64,16 +64,16 @@ struct RecordReaders: Sendable {
     /// Why a grant admits no read now.
     static func inactive(_ status: RecordGrant.Status) -> APIError {
         switch status {
-        case .revoked: APIError(.forbidden, "GRANT_REVOKED", "This grant was revoked.")
-        case .expired: APIError(.forbidden, "GRANT_EXPIRED", "This grant has expired.")
-        case .exhausted, .active: APIError(.forbidden, "GRANT_EXHAUSTED", "This grant has been used as many times as it allows.")
+        case .revoked: APIError(.forbidden, .grantRevoked, "This grant was revoked.")
+        case .expired: APIError(.forbidden, .grantExpired, "This grant has expired.")
+        case .exhausted, .active: APIError(.forbidden, .grantExhausted, "This grant has been used as many times as it allows.")
         }
     }
 
     /// The record of the workspace `owner` names, read by one of its holders. Anything else
     /// — no such workspace, not a holder, removed, nothing confirmed — is the same 403.
     private func held(_ record: RecordIdentity, owner: String, key: APIKeyIdentity) async throws -> Target {
-        let refused = APIError(.forbidden, "RECORDS_NOT_HOLDER", "This workspace holds no confirmed key of that workspace for this record.")
+        let refused = APIError(.forbidden, .recordsNotHolder, "This workspace holds no confirmed key of that workspace for this record.")
         guard let owner = WorkspaceID.parse(owner),
             let ownerEnvironment = try await keys.environmentID(tenantID: WorkspaceID.tenantID(of: owner), environment: key.environment),
             ownerEnvironment != key.environmentID,

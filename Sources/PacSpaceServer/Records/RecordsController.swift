@@ -59,7 +59,7 @@ struct RecordsController: Sendable {
         let target = try await readers.target(request, context, record: record, read: "receipt")
         guard
             let entry = try await records.entry(environmentID: target.environmentID, recordKey: target.summary.recordKey, seq: seq)
-        else { throw APIError(.notFound, "RECORD_ENTRY_NOT_FOUND", "This record has no entry with seq \(seq).") }
+        else { throw APIError(.notFound, .recordEntryNotFound, "This record has no entry with seq \(seq).") }
         let proof = try await proof(entry, record: record)
         return Envelope.success(
             .ok,
@@ -90,13 +90,13 @@ struct RecordsController: Sendable {
                 now: now()
             )
         } catch RecordStore.EnvelopeRefusal.entryNotFound {
-            throw APIError(.notFound, "RECORD_ENTRY_NOT_FOUND", "This record has no entry with seq \(seq).")
+            throw APIError(.notFound, .recordEntryNotFound, "This record has no entry with seq \(seq).")
         } catch RecordStore.EnvelopeRefusal.notEncrypted {
-            throw APIError(.conflict, "RECORD_ENCRYPTION_MISMATCH", "This record is plaintext: its entries have no envelope to re-key.")
+            throw APIError(.conflict, .recordEncryptionMismatch, "This record is plaintext: its entries have no envelope to re-key.")
         } catch RecordStore.EnvelopeRefusal.unknownVersion {
             throw APIError(
                 .conflict,
-                "RECORDS_VERSION_UNKNOWN",
+                .recordsVersionUnknown,
                 "The envelope's kid names no key version this workspace registered (PUT …/encryption/versions/:version first)."
             ).adding("kid", .string(envelope.kid))
         } catch RecordStore.EnvelopeRefusal.holdersUnconfirmed(let holders) {
@@ -193,7 +193,7 @@ extension RecordStore {
     func own(_ context: AppRequestContext, _ key: APIKeyIdentity) async throws -> RecordSummary {
         let named = try RecordsController.record(context)
         guard let summary = try await record(environmentID: key.environmentID, recordType: named.recordType, entityID: named.entityID)
-        else { throw APIError(.notFound, "RECORD_NOT_FOUND", "This environment has no record \(named.entityID) of type \(named.recordType).") }
+        else { throw APIError(.notFound, .recordNotFound, "This environment has no record \(named.entityID) of type \(named.recordType).") }
         return summary
     }
 }

@@ -68,7 +68,7 @@ struct SharedRecordController: Sendable {
         let code = value.uppercased().filter { $0 != " " && $0 != "-" }
         let wellFormed = code.count == RecordLinksController.codeLength && code.allSatisfy(RecordLinksController.codeAlphabet.contains)
         guard wellFormed, try await passwords.verify(code, hash: hash, for: address) else {
-            throw APIError(.forbidden, "RECORD_LINK_ACCESS_DENIED", "That is not this link's access code.")
+            throw APIError(.forbidden, .recordLinkAccessDenied, "That is not this link's access code.")
         }
         limiter.giveBack(charges, now: at)
         let token = Identifier.token(bytes: 32)
@@ -121,7 +121,7 @@ struct SharedRecordController: Sendable {
         let link = try await openLink(context)
         try await admit(request, link)
         guard let envelope = link.envelope else {
-            throw APIError(.notFound, "RECORD_LINK_NO_DISCLOSURE", "This link's owner has not stored its disclosure yet.")
+            throw APIError(.notFound, .recordLinkNoDisclosure, "This link's owner has not stored its disclosure yet.")
         }
         var response = Envelope.json(.ok, ["handle": .string(link.handle), "envelope": .string(envelope)])
         response.headers[.cacheControl] = "no-store"
@@ -143,9 +143,9 @@ struct SharedRecordController: Sendable {
         guard let token = WebSession.cookie(Self.cookieName, in: request), token.utf8.count <= 100,
             try await links.hasSession(handle: link.handle, tokenHash: Hash.sha256(Array(token.utf8)), now: now())
         else {
-            throw APIError(.forbidden, "RECORD_LINK_ACCESS_REQUIRED", "This link asks for its access code first (POST …/access/verify).")
+            throw APIError(.forbidden, .recordLinkAccessRequired, "This link asks for its access code first (POST …/access/verify).")
         }
     }
 
-    static let noLink = APIError(.notFound, "RECORD_LINK_NOT_FOUND", "No such link.")
+    static let noLink = APIError(.notFound, .recordLinkNotFound, "No such link.")
 }
