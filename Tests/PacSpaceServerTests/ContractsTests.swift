@@ -48,7 +48,12 @@ import Testing
             #expect(list.status == .ok)
             guard case .array(let contracts) = list.data, let contract = contracts.first else { throw TestFailure("no contracts") }
             #expect(contracts.count == 1)
-            #expect(contract.keys == ["id", "tenantId", "environment", "status", "provisionedAt", "logOrigin", "publicKey", "treeSize", "chainId"])
+            // The seed page's members, and ours after them: where the log is read as tiles (issue 27).
+            #expect(
+                contract.keys == [
+                    "id", "tenantId", "environment", "status", "provisionedAt", "logOrigin", "publicKey", "treeSize", "chainId", "tilesPrefix",
+                ]
+            )
             #expect(Identifier.isWellFormed(contract["id"]?.string ?? "", prefix: "ctr"))
             #expect(contract["logOrigin"]?.string == "pacspace.test/\(account.tenantID)/testnet")
             #expect(contract["treeSize"] == 0)

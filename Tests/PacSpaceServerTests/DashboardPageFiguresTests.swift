@@ -54,6 +54,8 @@ import Testing
                 let value = contract[field]?.string ?? "missing"
                 #expect(environments.text.contains(value), "\(field) \(value)")
             }
+            let tiles = TestServer.publicURL + "/api/v1/log/" + (contract["id"]?.string ?? "missing")
+            #expect(contract["tilesPrefix"]?.string == tiles && environments.text.contains(#"value="\#(tiles)""#), "the tiles' prefix")
             #expect(environments.text.contains(#"data-status="not_provisioned""#) && environments.text.contains("Activate Production (mainnet)"))
 
             // Activation through the page: refused as the JSON route refuses, then done.

@@ -61,7 +61,11 @@ import Testing
         for route in routes where !route.contains(" /app") {
             let parts = route.split(separator: " ", maxSplits: 1)
             let method = parts[0].lowercased()
-            let path = "/" + parts[1].split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+            // A catch-all (`**`, a tile path of several segments) is the parameter {path}.
+            let path =
+                "/"
+                + parts[1].split(separator: "/").map { $0 == "**" ? "{path}" : $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+                .joined(separator: "/")
             let entry = paths.first { $0.0 == path }?.1
             #expect(entry?[method] != nil, "\(route) is missing from /openapi.json")
             #expect(entry?[method]?["responses"]?["default"] != nil, "\(route) has no default (error envelope) response")

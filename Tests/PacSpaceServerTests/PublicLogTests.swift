@@ -72,6 +72,45 @@ import Testing
         }
     }
 
+    /// The log as C2SP tlog-tiles (`/api/v1/log/<contractId>/tile/…`): the partial tile of the
+    /// signed tree's size hashes to its root; tiles past it, malformed paths and entry bundles
+    /// are 404; a tile is immutable, with an ETag a client revalidates with.
+    @Test(arguments: Backend.all)
+    func theLogIsReadableAsTiles(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let (_, contract, publicKey, _) = try await Self.verifiedDeltas(api, count: 5)
+            let note = try await api.call(.get, "/api/v1/log/\(contract)/checkpoint")
+            #expect(note.headers[.cacheControl] == "public, max-age=2")
+            let checkpoint = try Checkpoint.open(note.text, verifier: try NoteVerifier(verifierKey: publicKey))
+            let size = Int(checkpoint.size)
+            let prefix = "/api/v1/log/\(contract)/tile/"
+            let tile = try await api.call(.get, prefix + "0/000.p/\(size)")
+            #expect(tile.status == .ok && tile.headers[.contentType] == "application/octet-stream")
+            #expect(tile.headers[.cacheControl] == "public, max-age=31536000, immutable")
+            #expect(tile.bytes.count == 32 * size)
+            let leaves = (0..<size).compactMap { Hash(bytes: Array(tile.bytes[$0 * 32..<($0 + 1) * 32])) }
+            #expect(Self.treeHash(leaves) == checkpoint.root, "the tile's leaf hashes make the signed root")
+            guard let etag = tile.headers[.eTag] else { throw TestFailure("no ETag") }
+            #expect(try await api.call(.get, prefix + "0/000.p/\(size)", headers: [.ifNoneMatch: etag]).status == .notModified)
+            #expect(try await api.call(.get, prefix + "0/000.p/\(size - 1)").bytes == Array(tile.bytes.prefix(32 * (size - 1))))
+            for missing in [
+                "0/000", "0/000.p/\(size + 1)", "1/000.p/1", "0/001.p/1", "entries/000.p/\(size)", "0/0", "0/000.p/0", "0/x000/000.p/1", "a/b",
+            ] {
+                let reply = try await api.call(.get, prefix + missing)
+                #expect(reply.status == .notFound && reply.errorCode == "NOT_FOUND", "\(missing): \(reply.status)")
+            }
+            #expect(try await api.call(.get, "/api/v1/log/ctr_unknown/tile/0/000.p/1").status == .notFound)
+        }
+    }
+
+    /// RFC 9162 §2.1.1's Merkle Tree Hash over leaf hashes, written out here (not the server's code).
+    static func treeHash(_ leaves: [Hash]) -> Hash {
+        guard leaves.count > 1 else { return leaves.first ?? Merkle.emptyRoot }
+        var split = 1
+        while split * 2 < leaves.count { split *= 2 }
+        return Hash.sha256([1] + treeHash(Array(leaves[..<split])).bytes + treeHash(Array(leaves[split...])).bytes)
+    }
+
     @Test func verifyAnswersPubliclyWithoutPrivateFields() async throws {
         try await TestServer().run { api in
             let (_, _, publicKey, emitted) = try await Self.verifiedDeltas(api, count: 2)

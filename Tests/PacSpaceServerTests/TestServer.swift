@@ -156,6 +156,8 @@ struct Reply: Sendable {
     let headers: HTTPFields
     let text: String
     let json: JSONValue
+    /// The body as sent (a binary answer, such as a tile).
+    let bytes: [UInt8]
 
     var data: JSONValue { json["data"] ?? .null }
     var errorCode: String? { json["error"]?["code"]?.string }
@@ -198,9 +200,10 @@ struct API: Sendable {
         let response = try await connections.execute(
             TestClient.Request(path, method: method, authority: "localhost", headers: headers, body: body.map { ByteBuffer(string: $0) })
         )
-        let text = String(buffer: response.body ?? ByteBuffer())
+        let bytes = Array((response.body ?? ByteBuffer()).readableBytesView)
+        let text = String(decoding: bytes, as: UTF8.self)
         let json = (try? JSONParser.parse(Array(text.utf8))) ?? .null
-        return Reply(status: response.status, headers: response.headers, text: text, json: json)
+        return Reply(status: response.status, headers: response.headers, text: text, json: json, bytes: bytes)
     }
 
     /// The token of the newest mail to `email` whose body contains `marker` (polls the outbox).

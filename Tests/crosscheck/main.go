@@ -5,6 +5,9 @@
 //	crosscheck generate N     print vectors for N leaves produced by Go, for PacSpace to check
 //	crosscheck verify-log FILE  verify what a running PacSpace server published: signed
 //	                            checkpoints, inclusion and consistency proofs, receipts
+//	crosscheck verify-tiles FILE  read a running server's log as C2SP tlog-tiles with tlog's
+//	                            own tile reader ({prefix, verifierKey, leaves}): the tiles must
+//	                            make the signed checkpoint's root and prove every leaf in it
 //
 // Leaf i's data is the UTF-8 text "pacspace leaf <i>" on both sides.
 package main
@@ -14,6 +17,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -93,6 +98,8 @@ func main() {
 		verify(os.Args[2])
 	case "verify-log":
 		verifyLog(os.Args[2])
+	case "verify-tiles":
+		verifyTiles(os.Args[2])
 	case "generate":
 		n, err := strconv.ParseInt(os.Args[2], 10, 64)
 		must(err)
@@ -292,4 +299,84 @@ func treeOf(leaves []string) tlog.HashReaderFunc {
 		stored = append(stored, h...)
 	}
 	return reader
+}
+
+type tileVectors struct {
+	Prefix      string   `json:"prefix"`
+	VerifierKey string   `json:"verifierKey"`
+	Leaves      []string `json:"leaves"`
+}
+
+// httpTiles reads tiles from a tlog-tiles prefix. tlog names a tile tile/8/<L>/<N>[.p/<W>]
+// (its height first); tlog-tiles drops the height, which is always 8 (the spec's appendix).
+type httpTiles struct {
+	prefix  string
+	fetched int
+}
+
+func (t *httpTiles) Height() int { return 8 }
+
+func (t *httpTiles) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	data := make([][]byte, len(tiles))
+	for i, tile := range tiles {
+		path := strings.Replace(tile.Path(), "tile/8/", "tile/", 1)
+		response, err := http.Get(t.prefix + "/" + path)
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(response.Body)
+		response.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		if response.StatusCode != 200 {
+			return nil, fmt.Errorf("%s: HTTP %d", path, response.StatusCode)
+		}
+		t.fetched++
+		data[i] = body
+	}
+	return data, nil
+}
+
+func (t *httpTiles) SaveTiles(tiles []tlog.Tile, data [][]byte) {}
+
+func verifyTiles(file string) {
+	raw, err := os.ReadFile(file)
+	must(err)
+	var v tileVectors
+	must(json.Unmarshal(raw, &v))
+	verifier, err := note.NewVerifier(v.VerifierKey)
+	must(err)
+	response, err := http.Get(v.Prefix + "/checkpoint")
+	must(err)
+	text, err := io.ReadAll(response.Body)
+	must(err)
+	n, err := note.Open(text, note.VerifierList(verifier))
+	must(err)
+	lines := strings.Split(n.Text, "\n")
+	size, err := strconv.ParseInt(lines[1], 10, 64)
+	must(err)
+	tree := tlog.Tree{N: size, Hash: hashes([]string{lines[2]})[0]}
+	reader := &httpTiles{prefix: v.Prefix}
+	hashReader := tlog.TileHashReader(tree, reader)
+	failures := 0
+	if root, err := tlog.TreeHash(size, hashReader); err != nil || root != tree.Hash {
+		failures++
+		fmt.Fprintf(os.Stderr, "DISAGREE: the tiles do not make the signed root: %v\n", err)
+	}
+	for i := int64(0); i < size && i < int64(len(v.Leaves)); i++ {
+		leaf := []byte(v.Leaves[i])
+		proof, err := tlog.ProveRecord(size, i, hashReader)
+		if err == nil {
+			err = tlog.CheckRecord(proof, size, tree.Hash, i, tlog.RecordHash(leaf))
+		}
+		if err != nil {
+			failures++
+			fmt.Fprintf(os.Stderr, "DISAGREE: leaf %d is not proved by the tiles: %v\n", i, err)
+		}
+	}
+	fmt.Printf("crosscheck: tree of %d leaves read from %d tiles; %d leaves proved; %d disagreements\n", size, reader.fetched, len(v.Leaves), failures)
+	if failures > 0 {
+		os.Exit(1)
+	}
 }

@@ -1,6 +1,6 @@
 """Go's golang.org/x/mod/sumdb/tlog and sumdb/note verify what the running server
 publishes: its signed checkpoints, inclusion and consistency proofs, and receipts."""
-import base64, json, os, shutil, subprocess, urllib.request
+import base64, json, os, shutil, subprocess, time, urllib.request
 
 import pytest
 from pacspace_sdk import PacSpace
@@ -44,4 +44,36 @@ def test_go_verifies_the_servers_log(server, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert " 0 disagreements" in result.stdout
     assert "9 receipts checked" in result.stdout
+    print(result.stdout.strip())
+
+
+@pytest.mark.skipif(not GO_READY and not os.environ.get("CI"), reason="needs golang-go and golang-golang-x-mod-dev")
+def test_go_reads_the_log_as_tiles(server, tmp_path):
+    """Go's tlog.TileHashReader fetches the server's C2SP tlog-tiles over HTTP (tlog's own
+    tile paths, less the height) and with them makes the signed root and proves every leaf:
+    600 leaves, so full and partial tiles at level 0 and a partial tile at level 1."""
+    account = server.account()
+    headers = {"X-Api-Key": account["key"]}
+    contract = account["contract"]["id"]
+    items = [{"customerId": f"tile-{i % 7}", "delta": i + 1, "reason": "tiles"} for i in range(600)]
+    status, batch = call(server.base, "POST", "/api/v1/balance/delta/batch", {"deltas": items}, headers=headers)
+    assert status == 201, batch
+    record_ids = [item["recordId"] for item in batch["data"]["results"]]
+    leaves = []
+    for record_id in record_ids:
+        for _ in range(500):
+            status, answer = call(server.base, "GET", f"/api/v1/balance/delta/{record_id}", headers=headers)
+            if answer["data"]["status"] == "VERIFIED":
+                break
+            time.sleep(0.02)
+        leaves.append((answer["data"]["logIndex"], answer["data"]["proof"]["leafData"]))
+    assert [index for index, _ in sorted(leaves)] == list(range(600))
+    leaves = [leaf for _, leaf in sorted(leaves)]
+    (tmp_path / "tiles.json").write_text(json.dumps({
+        "prefix": f"{server.base}/api/v1/log/{contract}", "verifierKey": account["contract"]["publicKey"], "leaves": leaves}))
+    env = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode", GOCACHE=str(tmp_path / "gocache"))
+    result = subprocess.run(["go", "run", os.path.join(ROOT, "Tests", "crosscheck", "main.go"), "verify-tiles", str(tmp_path / "tiles.json")],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "tree of 600 leaves" in result.stdout and "600 leaves proved; 0 disagreements" in result.stdout, result.stdout
     print(result.stdout.strip())

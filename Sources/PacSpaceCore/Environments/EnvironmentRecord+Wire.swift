@@ -5,6 +5,17 @@ extension EnvironmentRecord {
     /// environment (left out otherwise); `error` is there only in status error.
     public func json(sequencer: JSONValue? = nil) -> JSONValue { .object(fields(sequencer: sequencer)) }
 
+    /// The contract answer of the dashboard: ``json(sequencer:)`` and, for an active log,
+    /// `tilesPrefix`, where it is readable as C2SP tlog-tiles (`<publicURL>/api/v1/log/<id>`).
+    public func contract(sequencer: JSONValue?, publicURL: String) -> JSONValue {
+        var members = fields(sequencer: sequencer)
+        if status == .active { members.append(("tilesPrefix", .string(tilesPrefix(publicURL: publicURL)))) }
+        return .object(members)
+    }
+
+    /// The log's C2SP tlog-tiles prefix under `publicURL`.
+    public func tilesPrefix(publicURL: String) -> String { publicURL + "/api/v1/log/" + id }
+
     private func fields(sequencer: JSONValue?) -> [(String, JSONValue)] {
         var entry: [(String, JSONValue)] = [
             ("id", .string(id)), ("tenantId", .string(tenantID)), ("environment", .string(environment.rawValue)),

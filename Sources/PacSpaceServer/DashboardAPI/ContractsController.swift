@@ -60,7 +60,8 @@ struct ContractsController: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let contracts = try await environments.contracts(user: user)
-        return Envelope.success(.ok, .array(contracts.compactMap { state in state.record?.json(sequencer: Self.json(state.halt)) }))
+        let publicURL = environments.publicURL
+        return Envelope.success(.ok, .array(contracts.compactMap { $0.record?.contract(sequencer: Self.json($0.halt), publicURL: publicURL) }))
     }
 
     /// `{state: "halted", reason, haltedSince, failures}` while the sequencer is not

@@ -9,6 +9,8 @@ struct DashboardEnvironments: Sendable {
     let environments: EnvironmentStore
     let provisioner: Provisioner
     let sequencer: Sequencer
+    /// Where the logs are read (their tiles' prefixes).
+    let publicURL: String
     let now: @Sendable () -> Int64
 
     /// One environment of the tenant, provisioned or not.

@@ -48,7 +48,13 @@ struct DashboardQueries: Sendable {
             limiter: limiter,
             configuration: configuration
         )
-        environments = DashboardEnvironments(environments: stores.environments, provisioner: provisioner, sequencer: sequencer, now: now)
+        environments = DashboardEnvironments(
+            environments: stores.environments,
+            provisioner: provisioner,
+            sequencer: sequencer,
+            publicURL: configuration.publicURL,
+            now: now
+        )
         keys = DashboardKeys(keys: stores.apiKeys, environments: stores.environments, authenticator: keyAuthenticator, now: now)
         webhooks = DashboardWebhooks(
             endpoints: stores.webhookEndpoints,

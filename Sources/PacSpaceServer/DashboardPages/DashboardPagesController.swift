@@ -53,7 +53,7 @@ struct DashboardPagesController: Sendable {
         request: Request,
         context: AppRequestContext
     ) async throws -> Response {
-        let model = EnvironmentsPage(try await dashboard.environments.states(user: me.user))
+        let model = EnvironmentsPage(try await dashboard.environments.states(user: me.user), publicURL: dashboard.environments.publicURL)
         return kit.render(.appEnvironments, model, request: request, context: context, me: me, current: "environments", error: error, status: status)
     }
 

@@ -94,13 +94,15 @@ struct EnvironmentsPage: Sendable {
         let provisionedAt: String
         /// Why provisioning failed.
         let error: String
+        /// Where the log is readable as C2SP tlog-tiles.
+        let tilesPrefix: String
     }
 
     let environments: [Card]
     /// While one is being provisioned, the page refreshes itself.
     let refresh: Bool
 
-    init(_ states: [DashboardEnvironments.State]) {
+    init(_ states: [DashboardEnvironments.State], publicURL: String) {
         environments = states.map { state in
             let record = state.record
             let status = record?.status
@@ -119,7 +121,8 @@ struct EnvironmentsPage: Sendable {
                 chainId: String(state.name.chainID),
                 treeSize: String(record?.treeSize ?? 0),
                 provisionedAt: PageParts.time(record?.provisionedAt),
-                error: record?.error ?? "unknown error"
+                error: record?.error ?? "unknown error",
+                tilesPrefix: record?.tilesPrefix(publicURL: publicURL) ?? ""
             )
         }
         refresh = states.contains { $0.record?.status == .provisioning }

@@ -16,6 +16,7 @@ struct LogController: Sendable {
         group.get("proof/inclusion", use: inclusion)
         group.get("proof/consistency", use: consistency)
         group.get("receipt/:receiptId", use: receipt)
+        group.get("tile/**", use: tile)
     }
 
     /// The active environment named by `:contractId`, and its latest checkpoint.
@@ -29,9 +30,44 @@ struct LogController: Sendable {
         return (environment, checkpoint)
     }
 
+    /// `<prefix>/checkpoint` of C2SP tlog-tiles: mutable, so cached for a few seconds at most.
     @Sendable func checkpoint(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, checkpoint) = try await current(context)
-        return Self.text(checkpoint.note)
+        var response = Self.text(checkpoint.note)
+        response.headers[.cacheControl] = "public, max-age=2"
+        return response
+    }
+
+    /// `<prefix>/tile/<L>/<N>[.p/<W>]` of C2SP tlog-tiles (docs/verification.md, "Following a
+    /// log"), with `<prefix>` = `/api/v1/log/<contractId>`: the tile's hashes, read in one
+    /// range of the stored tree, for any tile a signed checkpoint's tree has. Immutable: cached
+    /// a year, with an ETag. Entry bundles (`tile/entries/…`) are withheld: today's leaves
+    /// carry a tenant's customer ids and amounts in clear (issue 27, "nothing of a tenant's
+    /// business is public").
+    @Sendable func tile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let path = context.parameters.getCatchAll().joined(separator: "/")
+        guard path.utf8.count <= 64, let (tile, entries) = Tile.parse(path) else {
+            throw APIError.notFound("No such tile: a tile path is tile/<L>/<N>[.p/<W>] (c2sp.org/tlog-tiles).")
+        }
+        guard !entries else {
+            throw APIError.notFound("Entry bundles are not published: this log's leaves carry its tenant's data (docs/verification.md).")
+        }
+        let (environment, checkpoint) = try await current(context)
+        guard tile.isWithin(treeSize: UInt64(checkpoint.treeSize)) else {
+            throw APIError.notFound("The log's signed tree (size \(checkpoint.treeSize)) has no tile \(tile.path).")
+        }
+        let hashes = try await log.hashes(environmentID: environment.id, of: tile)
+        guard hashes.count == tile.width else {
+            throw StoreInvariant("the stored tree of \(environment.id) lacks hashes of \(tile.path) within its signed size")
+        }
+        let body = hashes.flatMap(\.bytes)
+        let etag = "\"" + Hash.sha256(body).prefixedHex.dropFirst(2).prefix(32) + "\""
+        var headers: HTTPFields = [.contentType: "application/octet-stream", .cacheControl: "public, max-age=31536000, immutable"]
+        headers[.eTag] = etag
+        if request.headers[values: .ifNoneMatch].contains(where: { $0 == etag || $0 == "*" }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     @Sendable func inclusion(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -124,6 +124,28 @@ public struct LogStore: Sendable {
         }
     }
 
+    /// The hashes of `tile` (C2SP tlog-tiles): the stored subtrees of its height from its
+    /// first position, in order; one range read of the primary key. Fewer than its width
+    /// when the tree does not have them all (the caller checks the tile against a signed
+    /// tree size first).
+    public func hashes(environmentID: String, of tile: Tile) async throws -> [Hash] {
+        guard let first = tile.firstSubtree else { return [] }
+        let last = first + UInt64(tile.width) - 1
+        return try await database.read { db in
+            try await db.raw(
+                """
+                SELECT hash FROM log_nodes WHERE environment_id = \(bind: environmentID) AND level = \(bind: tile.subtreeHeight)
+                  AND node_index >= \(bind: Int64(first)) AND node_index <= \(bind: Int64(last)) ORDER BY node_index
+                """
+            ).all().map { row in
+                guard let hash = Hash(base64: try row.decode(column: "hash", as: String.self)) else {
+                    throw StoreInvariant("a log node of \(environmentID) is not a hash")
+                }
+                return hash
+            }
+        }
+    }
+
     /// The latest signed checkpoint of the environment.
     public func latestCheckpoint(environmentID: String) async throws -> SignedCheckpoint? {
         try await database.read { db in try await latestCheckpoint(environmentID, db) }
