@@ -42,8 +42,13 @@ import Testing
 
     /// Two servers' group commits — and on each server its delta and record writers — write
     /// to the same environments, records and credit accounts at once, each group in its own
-    /// order of arrival. Taking their locks in one order (LockOrder), none deadlocks: every
-    /// write is acknowledged, none answers 503 (a deadlock fails a whole group with 503).
+    /// order of arrival. Taking their locks in one order (LockOrder), none deadlocks: no
+    /// group fails with PostgreSQL's deadlock error, and every write is acknowledged — at
+    /// once, or on the retry a client makes after a 503 (same referenceId or Idempotency-Key,
+    /// so never twice). A retry is allowed because a 503 has another cause than a deadlock
+    /// here: under the whole suite on 2 cores, groups were starved past the 10 s operation
+    /// limit (39 of 120 writes once, "no answer within 10.0 seconds"), a slowness the server
+    /// answers as it should.
     @Test(arguments: Backend.all.filter { if case .postgres = $0 { true } else { false } })
     func concurrentWritersOnTwoServersNeverDeadlock(backend: Backend) async throws {
         var first = TestServer(backend)
@@ -55,12 +60,18 @@ import Testing
         try await one.run { api in
             let keys = try await (0..<3).asyncMap { _ in try await api.apiKey(try await api.account(), environment: "mainnet") }
             try await other.run { otherAPI in
-                let replies = try await concurrently(120) { index in
+                @Sendable func write(_ index: Int) async throws -> Reply {
                     let client = index % 2 == 0 ? api : otherAPI
                     let key = keys[(index / 2) % 3]
                     if index % 3 == 0 {
                         let items = (0..<3).map { #"{"customerId":"c\#(($0 + index) % 4)","delta":1,"reason":"r"}"# }
-                        return try await client.balance(.post, "/delta/batch", key: key, body: #"{"deltas":[\#(items.joined(separator: ","))]}"#)
+                        return try await client.balance(
+                            .post,
+                            "/delta/batch",
+                            key: key,
+                            body: #"{"deltas":[\#(items.joined(separator: ","))]}"#,
+                            headers: DashboardCustomersTests.headers([("Idempotency-Key", "shared-batch-\(index)")])
+                        )
                     }
                     return try await client.record(
                         .post,
@@ -69,9 +80,16 @@ import Testing
                         body: RecordsTests.entry(referenceId: "r\(index)")
                     )
                 }
-                let failed = replies.filter { $0.status != .created }
-                let why = Set((one.logs.all + other.logs.all).filter { $0.contains("database unavailable") }.map { $0.suffix(160) })
-                #expect(failed.isEmpty, "\(failed.count) of \(replies.count): \(why.prefix(5))")
+                let replies = try await concurrently(120) { try await write($0) }
+                let logs = one.logs.all + other.logs.all
+                let deadlocks = logs.filter { $0.lowercased().contains("deadlock") }
+                #expect(deadlocks.isEmpty, "\(deadlocks.prefix(3))")
+                let unconfirmed = replies.indices.filter { replies[$0].status == .serviceUnavailable }
+                #expect(replies.allSatisfy { $0.status == .created || $0.status == .serviceUnavailable }, "only 2xx, or 503 to retry")
+                for index in unconfirmed {
+                    let retried = try await write(index)
+                    #expect(retried.status.code / 100 == 2, "write \(index) retried: \(retried.status) \(retried.text.prefix(200))")
+                }
             }
         }
     }

@@ -164,6 +164,11 @@ struct Reply: Sendable {
     var errorMessage: String? { json["error"]?["message"]?.string }
 }
 
+extension Reply: CustomStringConvertible {
+    /// What a failed expectation prints: the status and the start of the body.
+    var description: String { "\(status.code) \(text.prefix(300))" }
+}
+
 /// A verified account with a live session.
 struct Account: Sendable {
     let email: String
