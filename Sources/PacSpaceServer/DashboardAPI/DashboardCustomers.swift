@@ -70,7 +70,13 @@ struct DashboardCustomers: Sendable {
     /// month's verified deltas, the backlog and its age, the last signed checkpoint, and how
     /// many customers' last month is still to seal.
     func summary(user: User, environment name: EnvironmentName) async throws -> Summary {
-        let environment = try await environment(name, of: user)
+        try await summary(of: try await environment(name, of: user))
+    }
+
+    /// The summary of an active environment record the caller read for its user (the home
+    /// page has them all from one read).
+    func summary(of environment: EnvironmentRecord) async throws -> Summary {
+        let name = environment.environment
         let now = now()
         let thisMonth = String(Timestamp.iso8601(millis: now).prefix(7))
         let lastMonth = Self.previousMonth(thisMonth)

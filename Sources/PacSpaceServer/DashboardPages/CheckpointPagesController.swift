@@ -21,7 +21,7 @@ struct CheckpointPagesController: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
         let query = QueryParameters(request: request)
-        let environment: EnvironmentName = try query.string("environment", maxLength: 16) == "mainnet" ? .mainnet : .testnet
+        let environment = try PageParts.environment(query)
         let page = try query.page("page", limit: Self.pageSize)
         var listed: (checkpoints: [CheckpointRecord], total: Int)?
         var (error, status): (String?, HTTPResponse.Status) = (nil, .ok)

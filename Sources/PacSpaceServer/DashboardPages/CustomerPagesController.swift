@@ -27,14 +27,12 @@ struct CustomerPagesController: Sendable {
     }
 
     /// The environment a page shows: `environment=testnet|mainnet`, testnet by default.
-    private func environment(_ value: String?) -> EnvironmentName { value == "mainnet" ? .mainnet : .testnet }
-
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
         let query = QueryParameters(request: request)
         return try await listPage(
             me,
-            environment: environment(try query.string("environment", maxLength: 16)),
+            environment: PageParts.environment(try query.string("environment", maxLength: 16)),
             search: try query.string("search", maxLength: 128) ?? "",
             page: try query.page("page", limit: Self.pageSize),
             request: request,
@@ -72,7 +70,7 @@ struct CustomerPagesController: Sendable {
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
         let form = try await kit.form(request)
-        let environment = environment(form["environment"])
+        let environment = PageParts.environment(form["environment"])
         do {
             let (customerID, profile) = try DashboardCustomersController.newCustomer(try form.body(DashboardCustomersController.newCustomerFields))
             let (customer, _) = try await customers.create(user: me.user, environment: environment, customerID: customerID, profile: profile)
@@ -97,7 +95,7 @@ struct CustomerPagesController: Sendable {
         return try await customerPage(
             me,
             customerID: try context.pathParameter("customerId"),
-            environment: environment(try query.string("environment", maxLength: 16)),
+            environment: PageParts.environment(try query.string("environment", maxLength: 16)),
             filter: CustomerPage.Filter(
                 status: try query.string("status", maxLength: 16) ?? "",
                 reason: try query.string("reason", maxLength: 200) ?? "",
@@ -186,7 +184,7 @@ struct CustomerPagesController: Sendable {
     /// The CSV export, as `GET /dashboard/customers/:id/export` streams it.
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
-        let environment = environment(try QueryParameters(request: request).string("environment", maxLength: 16))
+        let environment = PageParts.environment(try QueryParameters(request: request).string("environment", maxLength: 16))
         let scope = try ScopeInput(Scope.Fields(), now: customers.now(), maxDays: maxScopeDays)
         return try await customers.export(user: me.user, environment: environment, customerID: try context.pathParameter("customerId"), scope: scope)
     }
@@ -196,7 +194,7 @@ struct CustomerPagesController: Sendable {
         let me = try await kit.signedIn(request)
         let form = try await kit.form(request)
         let customerID = try context.pathParameter("customerId")
-        let environment = environment(form["environment"])
+        let environment = PageParts.environment(form["environment"])
         var (notice, error): (String?, String?) = (nil, nil)
         var status = HTTPResponse.Status.ok
         do {

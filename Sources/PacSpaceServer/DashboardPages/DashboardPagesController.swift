@@ -25,8 +25,9 @@ struct DashboardPagesController: Sendable {
         async let endpoints = dashboard.webhooks.list(user: user, page: 1, limit: 100)
         let states = try await dashboard.environments.states(user: user)
         let summaries = try await withThrowingTaskGroup(of: (EnvironmentName, DashboardCustomers.Summary).self) { group in
-            for state in states where state.record?.status == .active {
-                group.addTask { (state.name, try await dashboard.customers.summary(user: user, environment: state.name)) }
+            for state in states {
+                guard let record = state.record, record.status == .active else { continue }
+                group.addTask { (state.name, try await dashboard.customers.summary(of: record)) }
             }
             return try await group.reduce(into: [EnvironmentName: DashboardCustomers.Summary]()) { $0[$1.0] = $1.1 }
         }

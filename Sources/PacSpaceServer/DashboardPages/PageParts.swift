@@ -33,6 +33,12 @@ enum PageParts {
         }
     }
 
+    /// The environment a page's `environment` field or query names: `mainnet`, or testnet.
+    static func environment(_ value: String?) -> EnvironmentName { value == "mainnet" ? .mainnet : .testnet }
+
+    /// The environment of a page's `environment` query (at most 16 bytes).
+    static func environment(_ query: QueryParameters) throws -> EnvironmentName { environment(try query.string("environment", maxLength: 16)) }
+
     /// The environments to choose from, `selected` marked.
     static func environments(_ selected: EnvironmentName) -> [Choice] {
         EnvironmentName.allCases.map { Choice(value: $0.rawValue, label: label($0), selected: $0 == selected) }

@@ -23,7 +23,7 @@ struct RecordPagesController: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
         let query = QueryParameters(request: request)
-        let environment = try Self.environment(query)
+        let environment = try PageParts.environment(query)
         let type = try query.string("recordType", maxLength: 64)
         let page = try query.page("page", limit: Self.pageSize)
         var error: String?
@@ -48,7 +48,7 @@ struct RecordPagesController: Sendable {
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
         let query = QueryParameters(request: request)
-        let environment = try Self.environment(query)
+        let environment = try PageParts.environment(query)
         let record = try RecordsController.record(context)
         let from = Int64(try query.integer("fromSeq", in: 0...Int(Int32.max)) ?? 0)
         let detail = try await records.detail(user: me.user, environment: environment, record: record, from: from)
@@ -62,7 +62,4 @@ struct RecordPagesController: Sendable {
         )
     }
 
-    private static func environment(_ query: QueryParameters) throws -> EnvironmentName {
-        try query.string("environment", maxLength: 16) == "mainnet" ? .mainnet : .testnet
-    }
 }

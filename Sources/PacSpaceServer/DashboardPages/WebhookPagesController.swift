@@ -25,11 +25,9 @@ struct WebhookPagesController: Sendable {
         router.post("app/webhooks/deliveries/:eventId/retry", use: retry)
     }
 
-    private func environment(_ value: String?) -> EnvironmentName { value == "mainnet" ? .mainnet : .testnet }
-
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let me = try await kit.signedIn(request)
-        let environment = environment(try QueryParameters(request: request).string("environment", maxLength: 16))
+        let environment = PageParts.environment(try QueryParameters(request: request).string("environment", maxLength: 16))
         return try await page(me, environment: environment, request: request, context: context)
     }
 
@@ -71,7 +69,7 @@ struct WebhookPagesController: Sendable {
     ) async throws -> Response {
         let me = try await kit.signedIn(request)
         let form = try await kit.form(request)
-        let shown = environment(shownEnvironment.isEmpty ? nil : form[shownEnvironment])
+        let shown = PageParts.environment(shownEnvironment.isEmpty ? nil : form[shownEnvironment])
         do {
             let (notice, issued) = try await action(me, form)
             return try await page(me, environment: shown, issued: issued, notice: notice, status: status, request: request, context: context)
@@ -129,7 +127,11 @@ struct WebhookPagesController: Sendable {
     /// Sends an event of the form's environment again.
     @Sendable func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await act(request, context, shownEnvironment: "environment") { me, form in
-            _ = try await webhooks.retry(user: me.user, environment: environment(form["environment"]), eventID: try context.pathParameter("eventId"))
+            _ = try await webhooks.retry(
+                user: me.user,
+                environment: PageParts.environment(form["environment"]),
+                eventID: try context.pathParameter("eventId")
+            )
             return (WebhookDeliveriesController.scheduled, nil)
         }
     }
