@@ -56,11 +56,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The system's zlib, for gzip answers (entry bundles of C2SP tlog-tiles).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // HTTP: controllers, middleware, background services, configuration.
         .target(
             name: "PacSpaceServer",
             dependencies: [
-                "PacSpaceCore", "PacSpaceStore",
+                "PacSpaceCore", "PacSpaceStore", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

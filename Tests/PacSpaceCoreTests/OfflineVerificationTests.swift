@@ -12,7 +12,9 @@ import Testing
         let verifierKey: String
     }
 
-    static func fixture(_ version: PeriodRoot.Version = .v2) async throws -> Fixture {
+    /// A delta logged as a commitment to its leaf (`committed`, as the server writes it now) or
+    /// in clear (as it wrote leaves before commitments).
+    static func fixture(committed: Bool = true) async throws -> Fixture {
         let signer = try NoteSigner(name: "pacspace.test/tnt_offline/testnet", privateKey: .init())
         let content = DeltaContent(
             recordID: "rec_offline0000000000000001",
@@ -28,7 +30,8 @@ import Testing
         let receiptID = "rcpt_offline00000000000001"
         let contentHash = content.contentHash()
         var leaves = (0..<9).map { [UInt8(truncatingIfNeeded: $0)] }
-        leaves[5] = LogEntry.delta(receiptID: receiptID, contentHash: contentHash).leafData
+        let opening = LogEntry.delta(receiptID: receiptID, contentHash: contentHash).leafData
+        leaves[5] = committed ? LeafCommitment.leaf(committingTo: opening) : opening
         let log = MemoryLog(leaves: leaves)
         let note = try signer.sign(Checkpoint(origin: signer.name, size: 9, root: log.frontier.root).body)
         let proof = TlogProof(index: 5, hashes: try await Merkle.inclusionProof(index: 5, size: 9, read: log.reader), checkpoint: note)
@@ -40,8 +43,10 @@ import Testing
         return Fixture(delta: .object(members), receipt: proof.text, verifierKey: signer.verifierKey)
     }
 
-    @Test func genuineReceiptVerifies() async throws {
-        let fixture = try await Self.fixture()
+    /// Receipts of both forms verify: every receipt issued before commitments still does.
+    @Test(arguments: [true, false])
+    func genuineReceiptVerifies(committed: Bool) async throws {
+        let fixture = try await Self.fixture(committed: committed)
         let report = try OfflineVerification.verify(delta: fixture.delta, receipt: fixture.receipt, verifierKey: fixture.verifierKey)
         #expect(report.logIndex == 5)
         #expect(report.checkpoint.size == 9)
@@ -146,7 +151,8 @@ import Testing
             deltaCount: 3,
             netChange: Amount(micros: 6_000_000)
         )
-        let log = MemoryLog(leaves: [[1], [2], [3], leaf])
+        // A v1 checkpoint was logged in clear; a v2 one is logged as the server writes it now.
+        let log = MemoryLog(leaves: [[1], [2], [3], version == .v1 ? leaf : LeafCommitment.leaf(committingTo: leaf)])
         let note = try signer.sign(Checkpoint(origin: signer.name, size: 4, root: log.frontier.root).body)
         let receipt = TlogProof(index: 3, hashes: try await Merkle.inclusionProof(index: 3, size: 4, read: log.reader), checkpoint: note).text
         let checkpoint: JSONValue = [

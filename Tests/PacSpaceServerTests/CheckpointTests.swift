@@ -53,7 +53,17 @@ import Testing
             guard case .array(let items) = contracts.data, let publicKey = items.first?["publicKey"]?.string else { throw TestFailure("no key") }
             let leaf = Array((verified.data["logCheckpoint"]?["leafData"]?.string ?? "").utf8)
             #expect(try TlogProof(parsing: receipt).verify(leafData: leaf, verifier: NoteVerifier(verifierKey: publicKey)).size >= 5)
-            #expect(String(decoding: leaf, as: UTF8.self).contains(#""type":"checkpoint""#))
+            // The log holds a commitment to the checkpoint's entry, rebuilt here from its fields.
+            let sealed = verified.data
+            let opening = try LogEntry.checkpointLeaf(
+                .v2,
+                checkpointID: sealed["checkpointId"]?.string ?? "",
+                proofRoot: try #require(Hash(prefixedHex: sealed["proofRoot"]?.string ?? "")),
+                scope: sealed["scope"] ?? .null,
+                deltaCount: Int64(sealed["deltaCount"]?.numberText ?? "") ?? -1,
+                netChange: try Amount(parsing: sealed["netChange"]?.numberText ?? sealed["netChange"]?.string ?? "")
+            )
+            #expect(leaf == LeafCommitment.leaf(committingTo: opening))
 
             // Public verification by proofRoot: the summary, no customer.
             let proofRoot = data["proofRoot"]?.string ?? ""

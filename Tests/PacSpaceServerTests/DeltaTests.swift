@@ -48,7 +48,9 @@ import Testing
             #expect(verified.data["logIndex"] == 0)
             let proof = try #require(verified.data["proof"])
             #expect(proof.keys == ["leafData", "logIndex", "treeSize", "inclusionProof", "checkpoint", "receipt"])
-            let leaf = LogEntry.delta(receiptID: data["receiptId"]?.string ?? "", contentHash: content.contentHash()).leafData
+            // The log holds a commitment to the delta's leaf, never the leaf (docs/verification.md).
+            let opening = LogEntry.delta(receiptID: data["receiptId"]?.string ?? "", contentHash: content.contentHash()).leafData
+            let leaf = LeafCommitment.leaf(committingTo: opening)
             #expect(proof["leafData"]?.string == String(decoding: leaf, as: UTF8.self))
 
             // Offline check with the environment's verifier key from the contracts list.

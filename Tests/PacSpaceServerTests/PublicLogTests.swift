@@ -43,10 +43,12 @@ import Testing
                 #expect(reply.status == .ok)
                 guard case .array(let items)? = reply.data["proof"] else { throw TestFailure("no proof") }
                 let proof = items.compactMap { $0.string.flatMap(Hash.init(prefixedHex:)) }
-                let leaf = LogEntry.delta(
-                    receiptID: delta["receiptId"]?.string ?? "",
-                    contentHash: Hash(prefixedHex: delta["contentHash"]?.string ?? "")!
-                ).leafData
+                let leaf = LeafCommitment.leaf(
+                    committingTo: LogEntry.delta(
+                        receiptID: delta["receiptId"]?.string ?? "",
+                        contentHash: try #require(Hash(prefixedHex: delta["contentHash"]?.string ?? ""))
+                    ).leafData
+                )
                 #expect(Merkle.verifyInclusion(leaf: Merkle.leafHash(leaf), index: UInt64(index), size: 5, proof: proof, root: checkpoint.root))
 
                 let receipt = try await api.call(.get, "/api/v1/log/\(contract)/receipt/\(delta["receiptId"]?.string ?? "")")
@@ -73,8 +75,8 @@ import Testing
     }
 
     /// The log as C2SP tlog-tiles (`/api/v1/log/<contractId>/tile/…`): the partial tile of the
-    /// signed tree's size hashes to its root; tiles past it, malformed paths and entry bundles
-    /// are 404; a tile is immutable, with an ETag a client revalidates with.
+    /// signed tree's size hashes to its root, and its entry bundle holds the leaves; tiles past
+    /// it and malformed paths are 404; a tile is immutable, with an ETag a client revalidates with.
     @Test(arguments: Backend.all)
     func theLogIsReadableAsTiles(backend: Backend) async throws {
         try await TestServer(backend).run { api in
@@ -94,12 +96,30 @@ import Testing
             #expect(try await api.call(.get, prefix + "0/000.p/\(size)", headers: [.ifNoneMatch: etag]).status == .notModified)
             #expect(try await api.call(.get, prefix + "0/000.p/\(size - 1)").bytes == Array(tile.bytes.prefix(32 * (size - 1))))
             for missing in [
-                "0/000", "0/000.p/\(size + 1)", "1/000.p/1", "0/001.p/1", "entries/000.p/\(size)", "0/0", "0/000.p/0", "0/x000/000.p/1", "a/b",
+                "0/000", "0/000.p/\(size + 1)", "1/000.p/1", "0/001.p/1", "entries/000.p/\(size + 1)", "entries/000", "0/0", "0/000.p/0",
+                "0/x000/000.p/1", "a/b", "entries/1/000.p/1",
             ] {
                 let reply = try await api.call(.get, prefix + missing)
                 #expect(reply.status == .notFound && reply.errorCode == "NOT_FOUND", "\(missing): \(reply.status)")
             }
             #expect(try await api.call(.get, "/api/v1/log/ctr_unknown/tile/0/000.p/1").status == .notFound)
+
+            // The entry bundle beside the tile: its leaves, each hashing to the tile's hash at
+            // its place; gzipped unless the client leaves gzip out of Accept-Encoding.
+            let plain = try await api.call(.get, prefix + "entries/000.p/\(size)", headers: [.acceptEncoding: "identity"])
+            #expect(plain.status == .ok && plain.headers[.contentType] == "application/octet-stream" && plain.headers[.contentEncoding] == nil)
+            #expect(plain.headers[.cacheControl] == "public, max-age=31536000, immutable" && plain.headers[.vary] == "Accept-Encoding")
+            let entries = try #require(EntryBundle.decode(plain.bytes))
+            #expect(entries.map(Merkle.leafHash) == leaves && entries.allSatisfy(LeafCommitment.isCommitment))
+            let gzipped = try await api.call(.get, prefix + "entries/000.p/\(size)", headers: [.acceptEncoding: "gzip, identity"])
+            #expect(gzipped.status == .ok && gzipped.headers[.contentEncoding] == "gzip")
+            #expect(Array(gzipped.bytes.prefix(3)) == [0x1f, 0x8b, 8] && gzipped.bytes.count < plain.bytes.count, "a gzip stream, smaller")
+            #expect(try await api.call(.get, prefix + "entries/000.p/\(size)").headers[.contentEncoding] == "gzip", "gzip without negotiation")
+            let bundleTag = try #require(plain.headers[.eTag])
+            #expect(bundleTag.hasPrefix("W/\"") && gzipped.headers[.eTag] == bundleTag)
+            for tag in [bundleTag, String(bundleTag.dropFirst(2)), "\"other\", " + bundleTag] {
+                #expect(try await api.call(.get, prefix + "entries/000.p/\(size)", headers: [.ifNoneMatch: tag]).status == .notModified, "\(tag)")
+            }
         }
     }
 

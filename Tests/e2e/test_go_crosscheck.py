@@ -1,6 +1,6 @@
 """Go's golang.org/x/mod/sumdb/tlog and sumdb/note verify what the running server
 publishes: its signed checkpoints, inclusion and consistency proofs, and receipts."""
-import base64, json, os, shutil, subprocess, time, urllib.request
+import base64, gzip, hashlib, json, os, shutil, subprocess, time, urllib.request
 
 import pytest
 from pacspace_sdk import PacSpace
@@ -59,7 +59,7 @@ def test_go_reads_the_log_as_tiles(server, tmp_path):
     status, batch = call(server.base, "POST", "/api/v1/balance/delta/batch", {"deltas": items}, headers=headers)
     assert status == 201, batch
     record_ids = [item["recordId"] for item in batch["data"]["results"]]
-    leaves = []
+    leaves, openings = [], {}
     for record_id in record_ids:
         for _ in range(500):
             status, answer = call(server.base, "GET", f"/api/v1/balance/delta/{record_id}", headers=headers)
@@ -67,8 +67,11 @@ def test_go_reads_the_log_as_tiles(server, tmp_path):
                 break
             time.sleep(0.02)
         leaves.append((answer["data"]["logIndex"], answer["data"]["proof"]["leafData"]))
+        openings[answer["data"]["logIndex"]] = {"contentHash": answer["data"]["contentHash"], "receiptId": answer["data"]["receiptId"],
+                                                "type": "delta", "v": 1}
     assert [index for index, _ in sorted(leaves)] == list(range(600))
     leaves = [leaf for _, leaf in sorted(leaves)]
+    read_entry_bundles(f"{server.base}/api/v1/log/{contract}", leaves, [openings[i] for i in range(600)])
     (tmp_path / "tiles.json").write_text(json.dumps({
         "prefix": f"{server.base}/api/v1/log/{contract}", "verifierKey": account["contract"]["publicKey"], "leaves": leaves}))
     env = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode", GOCACHE=str(tmp_path / "gocache"))
@@ -77,3 +80,37 @@ def test_go_reads_the_log_as_tiles(server, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "tree of 600 leaves" in result.stdout and "600 leaves proved; 0 disagreements" in result.stdout, result.stdout
     print(result.stdout.strip())
+
+
+def read_entry_bundles(prefix, leaves, openings):
+    """The log's C2SP tlog-tiles entry bundles, read with Python's own gzip and hashlib: they
+    hold exactly the leaves, each hashing to its place in the level-0 tile, and each leaf is
+    the commitment to the delta's clear leaf (docs/verification.md, "What a public leaf
+    shows"), nothing else."""
+    def fetch(path, encoding):
+        request = urllib.request.Request(f"{prefix}/{path}", headers={"Accept-Encoding": encoding})
+        with urllib.request.urlopen(request) as response:
+            body = response.read()
+            assert response.headers["Content-Type"] == "application/octet-stream"
+            return gzip.decompress(body) if response.headers.get("Content-Encoding") == "gzip" else body
+    bundled = []
+    for index in range((len(leaves) + 255) // 256):
+        width = min(256, len(leaves) - index * 256)
+        path = f"tile/entries/{index:03d}" + (f".p/{width}" if width < 256 else "")
+        tile = fetch(f"tile/0/{index:03d}" + (f".p/{width}" if width < 256 else ""), "identity")
+        bundle = fetch(path, "gzip")
+        assert bundle == fetch(path, "identity")
+        entries, at = [], 0
+        while at < len(bundle):
+            length = int.from_bytes(bundle[at:at + 2], "big")
+            entries.append(bundle[at + 2:at + 2 + length])
+            at += 2 + length
+        assert len(entries) == width
+        assert b"".join(hashlib.sha256(b"\x00" + entry).digest() for entry in entries) == tile
+        bundled += entries
+    assert [entry.decode() for entry in bundled] == leaves
+    for entry, opening in zip(bundled, openings):
+        clear = json.dumps(opening, sort_keys=True, separators=(",", ":")).encode()
+        commitment = hashlib.sha256(b"pacspace:leaf-commitment:v1\x00" + clear).hexdigest()
+        assert json.loads(entry) == {"commitment": "0x" + commitment, "type": "commitment", "v": 1}
+    print(f"{len(bundled)} leaves read from entry bundles, each a commitment to its delta")

@@ -111,8 +111,10 @@ public enum OfflineVerification {
         return PeriodReport(proofRoot: root, deltaCount: hashes.count, netChange: net, logIndex: index, checkpoint: signed, keyName: name)
     }
 
-    /// Checks that `leaf` is in the tree the receipt's signed checkpoint commits to.
-    static func inclusion(of leaf: [UInt8], receipt: String, verifierKey: String) throws(Failure) -> (UInt64, Checkpoint, String) {
+    /// Checks that the entry whose clear leaf is `opening` is in the tree the receipt's
+    /// signed checkpoint commits to: as a commitment to it, or in clear (a leaf written
+    /// before commitments, ``LeafCommitment``).
+    static func inclusion(of opening: [UInt8], receipt: String, verifierKey: String) throws(Failure) -> (UInt64, Checkpoint, String) {
         let verifier: NoteVerifier
         do { verifier = try NoteVerifier(verifierKey: verifierKey.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
             throw Failure("the verifier key is not usable: \(error)")
@@ -126,8 +128,7 @@ public enum OfflineVerification {
         guard checkpoint.origin == verifier.name else {
             throw Failure("the checkpoint's origin \(checkpoint.origin) is not the key's log \(verifier.name)")
         }
-        guard
-            Merkle.verifyInclusion(leaf: Merkle.leafHash(leaf), index: proof.index, size: checkpoint.size, proof: proof.hashes, root: checkpoint.root)
+        guard LeafCommitment.leaf(opening: opening, index: proof.index, size: checkpoint.size, proof: proof.hashes, root: checkpoint.root) != nil
         else {
             throw Failure("the inclusion proof does not lead from this entry (\(proof.index)) to the signed root of size \(checkpoint.size)")
         }

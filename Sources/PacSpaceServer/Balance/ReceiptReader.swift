@@ -6,11 +6,29 @@ import PacSpaceStore
 /// data, its inclusion proof in the latest signed tree, that checkpoint, and all of it
 /// as one C2SP tlog-proof text.
 struct Receipt: Sendable {
+    /// The leaf as the log holds it: a commitment to the entry's opening, or the opening
+    /// itself for a leaf written before commitments (``LeafCommitment``).
     let leafData: [UInt8]
     let logIndex: UInt64
     let treeSize: UInt64
     let inclusionProof: [Hash]
     let checkpoint: String
+
+    /// The receipt of the entry whose clear leaf is `opening`, proved by `proof` against
+    /// `checkpoint`: its leaf is the form from which the proof leads to the signed root
+    /// (when neither does — a row edited behind the server's back — the commitment, which
+    /// then fails every check).
+    init(opening: [UInt8], index: Int64, proof: [Hash], checkpoint: SignedCheckpoint) {
+        let size = UInt64(checkpoint.treeSize)
+        let root = Hash(base64: checkpoint.rootHash)
+        leafData =
+            root.flatMap { LeafCommitment.leaf(opening: opening, index: UInt64(index), size: size, proof: proof, root: $0) }
+            ?? LeafCommitment.leaf(committingTo: opening)
+        logIndex = UInt64(index)
+        treeSize = size
+        inclusionProof = proof
+        self.checkpoint = checkpoint.note
+    }
 
     var tlogProof: TlogProof { TlogProof(index: logIndex, hashes: inclusionProof, checkpoint: checkpoint) }
 
@@ -33,38 +51,32 @@ struct ReceiptReader: Sendable {
         return try await proof(
             environmentID: record.environmentID,
             index: index,
-            leafData: LogEntry.delta(receiptID: record.receiptID, contentHash: record.contentHash).leafData
+            opening: LogEntry.delta(receiptID: record.receiptID, contentHash: record.contentHash).leafData
         )
     }
 
     /// A checkpoint with its receipt once the log covers it (`logCheckpoint`, else null).
     func json(_ checkpoint: CheckpointRecord) async throws -> JSONValue {
         guard checkpoint.status == .verified, let index = checkpoint.logIndex else { return checkpoint.json(logCheckpoint: .null) }
-        let receipt = try await proof(environmentID: checkpoint.environmentID, index: index, leafData: Array(checkpoint.leafData.utf8))
+        let receipt = try await proof(environmentID: checkpoint.environmentID, index: index, opening: Array(checkpoint.leafData.utf8))
         return checkpoint.json(logCheckpoint: receipt.json)
     }
 
-    /// The receipt of the log entry at `index` with `leafData`, against the latest checkpoint.
-    func proof(environmentID: String, index: Int64, leafData: [UInt8]) async throws -> Receipt {
+    /// The receipt of the log entry at `index` whose clear leaf is `opening`, against the latest checkpoint.
+    func proof(environmentID: String, index: Int64, opening: [UInt8]) async throws -> Receipt {
         guard let checkpoint = try await log.latestCheckpoint(environmentID: environmentID), checkpoint.treeSize > index else {
             throw APIError(.internalServerError, .internalError, "The log entry is not covered by a checkpoint.")
         }
         let proof = try await Merkle.inclusionProof(index: UInt64(index), size: UInt64(checkpoint.treeSize)) { subtrees in
             try await log.hashes(environmentID: environmentID, subtrees)
         }
-        return Receipt(
-            leafData: leafData,
-            logIndex: UInt64(index),
-            treeSize: UInt64(checkpoint.treeSize),
-            inclusionProof: proof,
-            checkpoint: checkpoint.note
-        )
+        return Receipt(opening: opening, index: index, proof: proof, checkpoint: checkpoint)
     }
 
     /// The receipts of many entries against one checkpoint, their stored hashes read at
     /// once (a history page: one read of the union instead of one per entry; measured by
     /// scripts/bench's records phase).
-    func proofs(environmentID: String, entries: [(index: Int64, leafData: [UInt8])]) async throws -> [Receipt] {
+    func proofs(environmentID: String, entries: [(index: Int64, opening: [UInt8])]) async throws -> [Receipt] {
         guard !entries.isEmpty else { return [] }
         return try await proofs(environmentID: environmentID, entries: entries, against: try await log.latestCheckpoint(environmentID: environmentID))
     }
@@ -78,7 +90,7 @@ struct ReceiptReader: Sendable {
     /// steps against the checkpoint it began with).
     func proofs(
         environmentID: String,
-        entries: [(index: Int64, leafData: [UInt8])],
+        entries: [(index: Int64, opening: [UInt8])],
         against checkpoint: SignedCheckpoint?
     ) async throws
         -> [Receipt]
@@ -99,9 +111,7 @@ struct ReceiptReader: Sendable {
                     return hash
                 }
             }
-            receipts.append(
-                Receipt(leafData: entry.leafData, logIndex: UInt64(entry.index), treeSize: size, inclusionProof: proof, checkpoint: checkpoint.note)
-            )
+            receipts.append(Receipt(opening: entry.opening, index: entry.index, proof: proof, checkpoint: checkpoint))
         }
         return receipts
     }

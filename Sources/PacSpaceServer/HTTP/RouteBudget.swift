@@ -89,7 +89,11 @@ extension RouteBudget {
         "GET /api/v1/log/{contractId}/proof/inclusion": .one("63 hashes at most", bytes: 8 * kib, rows: 64),
         "GET /api/v1/log/{contractId}/proof/consistency": .one("126 hashes at most", bytes: 16 * kib, rows: 128),
         "GET /api/v1/log/{contractId}/receipt/{receiptId}": .one(bytes: 32 * kib, rows: 64),
-        "GET /api/v1/log/{contractId}/tile/**": .one("one tile: at most 256 stored hashes, one range read", bytes: 8 * kib, rows: 258),
+        "GET /api/v1/log/{contractId}/tile/**": .one(
+            "one tile or entry bundle: at most 256 stored hashes, or 256 leaves of 109 bytes, in one range read",
+            bytes: 32 * kib,
+            rows: 258
+        ),
         "GET /api/v1/verify/{id}": .one(bytes: 32 * kib, rows: 64),
         "GET /api/v1/balance/derive/{customerId}": .page(1_000, of: 20 * kib, "limit 1,000 of ≤ 16 KiB metadata each"),
         "POST /api/v1/balance/compare": .page(10_000, of: 256, "10,000 entries compared, counted first"),

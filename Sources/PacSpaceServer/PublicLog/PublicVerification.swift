@@ -73,7 +73,7 @@ struct PublicVerification: Sendable {
             throw APIError.notFound("Nothing recorded under \(entry.reference).")
         }
         guard entry.verified, let index = entry.logIndex else { return Proof(environment: environment, receipt: nil, holds: false) }
-        let receipt = try await receipts.proof(environmentID: entry.environmentID, index: index, leafData: entry.leafData)
+        let receipt = try await receipts.proof(environmentID: entry.environmentID, index: index, opening: entry.opening)
         let holds =
             (try? environment.publicKey.map(NoteVerifier.init(verifierKey:)).map { verifier in
                 try receipt.tlogProof.verify(leafData: receipt.leafData, verifier: verifier)

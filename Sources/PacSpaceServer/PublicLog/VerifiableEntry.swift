@@ -18,7 +18,8 @@ struct VerifiableEntry: Sendable {
     let status: String
     let verified: Bool
     let logIndex: Int64?
-    let leafData: [UInt8]
+    /// The entry's clear leaf; the log holds it or a commitment to it (``LeafCommitment``).
+    let opening: [UInt8]
     /// The id the entry is verified by: its receipt id or checkpoint id.
     let reference: String
     let fields: [(String, JSONValue)]
@@ -31,7 +32,7 @@ struct VerifiableEntry: Sendable {
         status = record.status.rawValue
         verified = record.status == .verified
         logIndex = record.logIndex
-        leafData = LogEntry.delta(receiptID: record.receiptID, contentHash: record.contentHash).leafData
+        opening = LogEntry.delta(receiptID: record.receiptID, contentHash: record.contentHash).leafData
         reference = record.receiptID
         fields = [
             ("kind", .string(LogEntry.Kind.delta.rawValue)), ("receiptId", .string(record.receiptID)),
@@ -51,7 +52,7 @@ struct VerifiableEntry: Sendable {
         status = record.status.rawValue
         verified = record.status == .verified
         logIndex = record.logIndex
-        leafData = Array(record.leafData.utf8)
+        opening = Array(record.leafData.utf8)
         reference = record.checkpointID
         fields = [
             ("kind", .string(LogEntry.Kind.checkpoint.rawValue)), ("proofRoot", .string(record.proofRoot.prefixedHex)),
@@ -73,7 +74,7 @@ struct VerifiableEntry: Sendable {
         status = entry.status.rawValue
         verified = entry.status == .verified
         logIndex = entry.logIndex
-        leafData = committed.leaf
+        opening = committed.leaf
         reference = entry.entryID
         fields = [
             ("kind", .string(LogEntry.Kind.recordEntry.rawValue)), ("receiptId", .string(entry.entryID)),

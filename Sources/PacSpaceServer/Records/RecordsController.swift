@@ -168,7 +168,7 @@ struct RecordsController: Sendable {
         return try await receipts.proof(
             environmentID: entry.environmentID,
             index: index,
-            leafData: entry.committed(recordType: record.recordType).leaf
+            opening: entry.committed(recordType: record.recordType).leaf
         )
     }
 

@@ -70,8 +70,9 @@ extension Audit {
                     replay.verified += 1
                     replay.balance += Int128(record.amount.micros)
                     replay.lastVerifiedIndex = max(replay.lastVerifiedIndex ?? -1, record.logIndex ?? -1)
-                    let leaf = String(decoding: LogEntry.delta(receiptID: record.receiptID, contentHash: hash).leafData, as: UTF8.self)
-                    if try row.decode(column: "leaf_data", as: String?.self) != leaf {
+                    let opening = LogEntry.delta(receiptID: record.receiptID, contentHash: hash).leafData
+                    let logged = try row.decode(column: "leaf_data", as: String?.self)
+                    if !LeafCommitment.isLeaf(Array((logged ?? "").utf8), of: opening) {
                         finding(
                             "delta \(record.recordID)",
                             "VERIFIED at log index \(record.logIndex.map(String.init) ?? "none"), but that leaf is not this delta's"
@@ -101,7 +102,11 @@ extension Audit {
                 ).first()?.decode(column: "n", as: Int64.self) ?? 0
             return (checkpoints, usage)
         }
-        for row in checkpoints where try row.decode(column: "own", as: String.self) != row.decode(column: "leaf_data", as: String?.self) {
+        for row in checkpoints
+        where try !LeafCommitment.isLeaf(
+            Array((row.decode(column: "leaf_data", as: String?.self) ?? "").utf8),
+            of: Array(row.decode(column: "own", as: String.self).utf8)
+        ) {
             finding("checkpoint \(try row.decode(column: "checkpoint_id", as: String.self))", "its log leaf is not its entry")
         }
         let recordEntries = try await auditRecordEntries(environment, finding)

@@ -36,7 +36,7 @@ extension Audit {
                 if try row.decode(column: "leaf_data", as: String.self) != leaf {
                     finding(subject, "its stored leaf is not the leaf of its fields")
                 }
-                if try row.decode(column: "logged", as: String?.self) != leaf {
+                if try !LeafCommitment.isLeaf(Array((row.decode(column: "logged", as: String?.self) ?? "").utf8), of: Array(leaf.utf8)) {
                     finding(subject, "VERIFIED at log index \(entry.logIndex.map(String.init) ?? "none"), but that leaf is not this entry's")
                 }
             }

@@ -110,7 +110,9 @@ extension LogStore {
         var oldest: Int64?
         for row in queued {
             let item = try Queued(row: row, environmentID: environmentID)
-            let leaf = item.entry.leafData
+            // The public log holds a commitment to the entry, never the entry itself
+            // (docs/verification.md, "What a public leaf shows").
+            let leaf = LeafCommitment.leaf(committingTo: item.entry.leafData)
             let index = Int64(frontier.size)
             nodes += frontier.append(leaf: Merkle.leafHash(leaf))
             entries.append((index, String(decoding: leaf, as: UTF8.self)))

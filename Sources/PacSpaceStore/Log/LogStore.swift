@@ -146,6 +146,21 @@ public struct LogStore: Sendable {
         }
     }
 
+    /// The leaves of a level-0 tile's positions, in order, as the log holds them: one range
+    /// read of `log_entries` (keyed by environment and index).
+    public func leaves(environmentID: String, of tile: Tile) async throws -> [[UInt8]] {
+        guard tile.level == 0, let first = tile.firstSubtree else { return [] }
+        let last = first + UInt64(tile.width) - 1
+        return try await database.read { db in
+            try await db.raw(
+                """
+                SELECT leaf_data FROM log_entries WHERE environment_id = \(bind: environmentID)
+                  AND entry_index >= \(bind: Int64(first)) AND entry_index <= \(bind: Int64(last)) ORDER BY entry_index
+                """
+            ).all().map { Array(try $0.decode(column: "leaf_data", as: String.self).utf8) }
+        }
+    }
+
     /// The latest signed checkpoint of the environment.
     public func latestCheckpoint(environmentID: String) async throws -> SignedCheckpoint? {
         try await database.read { db in try await latestCheckpoint(environmentID, db) }

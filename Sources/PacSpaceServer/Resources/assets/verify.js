@@ -36,6 +36,12 @@
   }
   async function sha256(bytes) { return new Uint8Array(await subtle.digest('SHA-256', bytes)); }
   const leafHash = (data) => sha256(concat([0], data));
+  // The log holds a commitment to an entry's clear leaf (its opening), or, for a leaf written
+  // before commitments, the opening itself (docs/verification.md, "What a public leaf shows").
+  async function commitmentLeaf(opening) {
+    const commitment = await sha256(concat(encoder.encode('pacspace:leaf-commitment:v1'), [0], opening));
+    return encoder.encode(canonical({ commitment: '0x' + hex(commitment), type: 'commitment', v: 1 }));
+  }
   const nodeHash = (left, right) => sha256(concat([1], left, right));
   const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   function fromHex(text) {
@@ -269,21 +275,32 @@
       const key = await parseKey(document.getElementById('verifier-key').value);
       step(true, 'verifier key parsed: log ' + key.name);
       const entry = document.getElementById('entry');
-      let leaf;
+      let opening, leaves;
       if (entry.getAttribute('data-kind') === 'delta') {
-        leaf = await leafHash(await checkDelta(entry));
+        opening = await checkDelta(entry);
       } else if (entry.getAttribute('data-kind') === 'record-entry') {
-        leaf = await leafHash(await checkRecordEntry(entry));
+        opening = await checkRecordEntry(entry);
       } else {
         const period = await checkPeriod(entry, key);
-        leaf = period.leafHash || await leafHash(period.data);
+        if (period.leafHash) leaves = [{ hash: period.leafHash, text: 'log leaf hash (as the server states it)' }];
+        else opening = period.data;
       }
-      step(true, 'log leaf hash 0x' + hex(leaf).slice(0, 16) + '…');
+      if (!leaves) {
+        leaves = [
+          { hash: await leafHash(await commitmentLeaf(opening)), text: 'log leaf: a commitment to the entry' },
+          { hash: await leafHash(opening), text: 'log leaf: the entry in clear (written before commitments)' },
+        ];
+      }
       const receipt = parseReceipt(document.getElementById('receipt-text').value.replace(/\r\n/g, '\n'));
       const checkpoint = await openCheckpoint(receipt.note, key);
       step(true, 'checkpoint signed by the key: tree size ' + checkpoint.size);
-      const root = await rootFromInclusion(leaf, receipt.index, checkpoint.size, receipt.hashes);
-      expect(equal(root, checkpoint.root), 'the inclusion proof leads to another root than the signed one');
+      let included = null;
+      for (const leaf of leaves) {
+        const root = await rootFromInclusion(leaf.hash, receipt.index, checkpoint.size, receipt.hashes);
+        if (equal(root, checkpoint.root)) { included = leaf; break; }
+      }
+      expect(included !== null, 'the inclusion proof leads from this entry to another root than the signed one');
+      step(true, included.text + ', hash 0x' + hex(included.hash).slice(0, 16) + '…');
       step(true, 'inclusion proof leads from entry ' + receipt.index + ' to the signed root');
       verdict.textContent = 'verified';
       verdict.setAttribute('data-browser-verdict', 'verified');
