@@ -76,7 +76,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
         ),
         services: [
-            database, services.provisioner, services.sequencer, services.dispatcher,
+            database, services.provisioner, services.sequencer, services.publisher, services.dispatcher,
             IdempotencyPurge(deltas: stores.deltas, logger: logger, now: configuration.now),
         ],
         logger: logger
@@ -109,5 +109,6 @@ private func prepare(_ database: Database, services: ServerServices, logger: Log
     }
     services.provisioner.wake()
     services.sequencer.wake()
+    services.publisher.wake()
     services.dispatcher.wake()
 }

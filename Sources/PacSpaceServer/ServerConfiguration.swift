@@ -57,6 +57,10 @@ public struct ServerConfiguration: Sendable {
     public var idempotencyDays = 30
     /// The shortest time between two sequencer batches of one environment (`SEQUENCER_INTERVAL`, ms).
     public var sequencerInterval: Duration = .milliseconds(200)
+    /// How often the environments that moved are published into the server log
+    /// (`PACSPACE_PUBLISH_INTERVAL`, ms; docs/witnesses.md): one server-log checkpoint, and so
+    /// one request per witness, per interval at most.
+    public var publishInterval: Duration = .seconds(2)
     /// Credits one production (mainnet) delta costs (`PACSPACE_CREDITS_PER_DELTA`).
     public var creditsPerDelta = Amount(micros: 1_000_000)
     /// Credits granted to each new tenant at registration (`PACSPACE_FREE_CREDITS`).
@@ -160,6 +164,12 @@ public struct ServerConfiguration: Sendable {
                 throw ConfigurationError("SEQUENCER_INTERVAL must be 1...60000 (milliseconds)")
             }
             sequencerInterval = .milliseconds(millis)
+        }
+        if let value = environment["PACSPACE_PUBLISH_INTERVAL"] {
+            guard let millis = Int(value), (50...3_600_000).contains(millis) else {
+                throw ConfigurationError("PACSPACE_PUBLISH_INTERVAL must be 50...3600000 (milliseconds)")
+            }
+            publishInterval = .milliseconds(millis)
         }
         if let value = environment["PACSPACE_CREDITS_PER_DELTA"] {
             // Bounded so that a batch's cost (1,000 deltas) and a sequencer batch's (10,000) fit 64 bits.

@@ -21,6 +21,7 @@ struct ServerServices: Sendable {
     let mailer: Mailer
     let provisioner: Provisioner
     let sequencer: Sequencer
+    let publisher: Publisher
     let dispatcher: WebhookDispatcher
     let outboundPolicy: OutboundPolicy
     let keyAuthenticator: APIKeyAuthenticator
@@ -107,6 +108,14 @@ struct ServerServices: Sendable {
             now: now
         )
         self.sequencer = sequencer
+        publisher = Publisher(
+            store: stores.serverLog,
+            sealer: prepared.sealer,
+            origin: configuration.originHost + "/api/v1/server-log",
+            interval: configuration.publishInterval,
+            logger: logger,
+            now: now
+        )
         outboundPolicy = OutboundPolicy(allowedHosts: configuration.webhookAllowedHosts)
         dispatcher = WebhookDispatcher(
             outbox: stores.webhookOutbox,

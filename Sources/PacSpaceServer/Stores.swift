@@ -12,6 +12,7 @@ struct Stores: Sendable {
     let deltas: DeltaStore
     let checkpoints: CheckpointStore
     let log: LogStore
+    let serverLog: ServerLogStore
     let records: RecordStore
     let recordKeys: RecordKeyStore
     let recordLinks: RecordLinkStore
@@ -28,6 +29,7 @@ struct Stores: Sendable {
         deltas = DeltaStore(database: database, idempotencyLifetimeMillis: Int64(configuration.idempotencyDays) * 86_400_000)
         checkpoints = CheckpointStore(database: database)
         log = LogStore(database: database)
+        serverLog = ServerLogStore(database: database)
         records = RecordStore(database: database)
         recordKeys = RecordKeyStore(database: database)
         recordLinks = RecordLinkStore(database: database)

@@ -27,8 +27,10 @@ import Testing
         "GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json", "GET /api/v1/verify/{id}",
         "GET /api/v1/log/{contractId}/checkpoint", "GET /api/v1/log/{contractId}/proof/inclusion",
         "GET /api/v1/log/{contractId}/proof/consistency", "GET /api/v1/log/{contractId}/receipt/{receiptId}",
-        // Public tiles: hashes of the log only; entry bundles are withheld (PublicLogTests).
+        // Public tiles: hashes, and bundles of commitment leaves only (PublicLogPrivacyTests).
         "GET /api/v1/log/{contractId}/tile/**",
+        // The server log: one for the server, of public checkpoints (ServerLogTests).
+        "GET /api/v1/server-log", "GET /api/v1/server-log/checkpoint", "GET /api/v1/server-log/tile/**",
         "POST /dashboard/auth/register", "GET /dashboard/auth/verify", "POST /dashboard/auth/resend-verification",
         "POST /dashboard/auth/login", "POST /dashboard/auth/refresh", "POST /dashboard/auth/logout",
         "POST /dashboard/auth/forgot-password", "POST /dashboard/auth/reset-password",

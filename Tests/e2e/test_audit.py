@@ -35,7 +35,7 @@ def test_audit_is_clean_after_traffic_and_names_every_tampering():
 
     database = os.path.join(server.data_dir, "pacspace.sqlite")
     tamperings = [
-        ("UPDATE log_entries SET leaf_data = replace(leaf_data, 'rcpt_', 'rcpX_') WHERE entry_index = 3 AND environment_id = ?",
+        ("""UPDATE log_entries SET leaf_data = replace(leaf_data, '"commitment":"0x', '"commitment":"0X') WHERE entry_index = 3 AND environment_id = ?""",
          "the leaves give"),
         ("UPDATE log_nodes SET hash = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' WHERE level = 1 AND node_index = 2 AND environment_id = ?",
          "is not the hash of its children"),

@@ -32,6 +32,8 @@ public struct KeySealer: Sendable {
         let text: String
         /// The signing key of the environment `environmentID`.
         public static func signingKey(environmentID: String) -> Binding { Binding(text: "environment-signing-key:" + environmentID) }
+        /// The signing key of the server log (docs/witnesses.md).
+        public static let serverLogKey = Binding(text: "server-log-signing-key")
         /// A signing secret (current or previous) of the webhook endpoint `endpointID`.
         public static func webhookSecret(endpointID: String) -> Binding { Binding(text: "webhook-secret:" + endpointID) }
     }

@@ -86,6 +86,12 @@ extension RouteBudget {
         "POST /api/v1/balance/delta": .one(bytes: 32 * kib), "POST /api/v1/balance/delta/batch": .page(1_000, of: kib, "1,000 deltas a batch"),
         "GET /api/v1/balance/delta/{recordId}": .one("a delta with its metadata and proof", bytes: 32 * kib),
         "GET /api/v1/log/{contractId}/checkpoint": .one(bytes: 4 * kib, rows: 2),
+        "GET /api/v1/server-log": .one(bytes: 4 * kib, rows: 2), "GET /api/v1/server-log/checkpoint": .one(bytes: 4 * kib, rows: 2),
+        "GET /api/v1/server-log/tile/**": .one(
+            "one tile or entry bundle: 256 stored hashes, or 256 environment checkpoints of at most 1 KiB, in one range read",
+            bytes: 260 * kib,
+            rows: 258
+        ),
         "GET /api/v1/log/{contractId}/proof/inclusion": .one("63 hashes at most", bytes: 8 * kib, rows: 64),
         "GET /api/v1/log/{contractId}/proof/consistency": .one("126 hashes at most", bytes: 16 * kib, rows: 128),
         "GET /api/v1/log/{contractId}/receipt/{receiptId}": .one(bytes: 32 * kib, rows: 64),

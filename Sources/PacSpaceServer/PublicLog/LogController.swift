@@ -41,76 +41,16 @@ struct LogController: Sendable {
 
     /// `<prefix>/tile/<L>/<N>[.p/<W>]` and `<prefix>/tile/entries/<N>[.p/<W>]` of C2SP
     /// tlog-tiles (docs/verification.md, "Following a log"), with `<prefix>` =
-    /// `/api/v1/log/<contractId>`, for any tile a signed checkpoint's tree has: a tile's
-    /// hashes, read in one range of the stored tree, or an entry bundle, read in one range of
-    /// the stored leaves. Immutable: cached a year, with an ETag.
+    /// `/api/v1/log/<contractId>`.
     @Sendable func tile(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let path = context.parameters.getCatchAll().joined(separator: "/")
-        guard path.utf8.count <= 64, let (tile, entries) = Tile.parse(path) else {
-            throw APIError.notFound("No such tile: a tile path is tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>] (c2sp.org/tlog-tiles).")
-        }
         let (environment, checkpoint) = try await current(context)
-        guard tile.isWithin(treeSize: UInt64(checkpoint.treeSize)) else {
-            throw APIError.notFound("The log's signed tree (size \(checkpoint.treeSize)) has no tile \(entries ? tile.entriesPath : tile.path).")
-        }
-        if entries { return try await bundle(tile, of: environment, request) }
-        let hashes = try await log.hashes(environmentID: environment.id, of: tile)
-        guard hashes.count == tile.width else {
-            throw StoreInvariant("the stored tree of \(environment.id) lacks hashes of \(tile.path) within its signed size")
-        }
-        let body = hashes.flatMap(\.bytes)
-        return Self.immutable(body, etag: "\"" + Hash.sha256(body).prefixedHex.dropFirst(2).prefix(32) + "\"", request)
-    }
-
-    /// An entry bundle: the tile's leaves, length-prefixed, gzipped unless the client's
-    /// `Accept-Encoding` leaves gzip out. Only commitment leaves are public (``LeafCommitment``):
-    /// a bundle holding a leaf written in clear, before commitments, is withheld.
-    private func bundle(_ tile: Tile, of environment: EnvironmentRecord, _ request: Request) async throws -> Response {
-        let leaves = try await log.leaves(environmentID: environment.id, of: tile)
-        guard leaves.count == tile.width else {
-            throw StoreInvariant("the stored log of \(environment.id) lacks leaves of \(tile.entriesPath) within its signed size")
-        }
-        guard leaves.allSatisfy(LeafCommitment.isCommitment) else {
-            throw APIError.notFound(
-                "Entry bundle \(tile.entriesPath) is withheld: it holds leaves written in clear, before commitments (docs/verification.md)."
-            )
-        }
-        let bundle = try EntryBundle.encode(leaves)
-        // Weak: the gzip bytes may differ between zlib builds; the entries never do.
-        let etag = "W/\"" + Hash.sha256(bundle).prefixedHex.dropFirst(2).prefix(32) + "\""
-        let accepted = Self.tokens(request, .acceptEncoding).map { String($0.split(separator: ";").first ?? "").lowercased() }
-        guard accepted.isEmpty || accepted.contains("gzip") || accepted.contains("*"), let gzipped = try? Gzip.compress(bundle) else {
-            return Self.immutable(bundle, etag: etag, request, vary: true)
-        }
-        var response = Self.immutable(gzipped, etag: etag, request, vary: true)
-        response.headers[.contentEncoding] = "gzip"
-        return response
-    }
-
-    /// The comma-separated items of a header's values, trimmed of spaces.
-    private static func tokens(_ request: Request, _ name: HTTPField.Name) -> [String] {
-        var items: [String] = []
-        for value in request.headers[values: name] {
-            for item in value.split(separator: ",") {
-                let trimmed = item.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
-                if !trimmed.isEmpty { items.append(String(trimmed)) }
-            }
-        }
-        return items
-    }
-
-    /// An immutable public resource: octet-stream, cached a year, `If-None-Match` answered 304.
-    private static func immutable(_ body: [UInt8], etag: String, _ request: Request, vary: Bool = false) -> Response {
-        var headers: HTTPFields = [.contentType: "application/octet-stream", .cacheControl: "public, max-age=31536000, immutable"]
-        headers[.eTag] = etag
-        if vary { headers[.vary] = "Accept-Encoding" }
-        // If-None-Match compares weakly (RFC 9110 §13.1.2): W/"x" matches "x".
-        let opaque = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
-        let tags: [String] = tokens(request, .ifNoneMatch)
-        if tags.contains(where: { tag in tag == "*" || tag == opaque || tag == "W/" + opaque }) {
-            return Response(status: .notModified, headers: headers)
-        }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return try await TileAnswer.answer(
+            request,
+            context,
+            checkpoint: checkpoint,
+            hashes: { try await log.hashes(environmentID: environment.id, of: $0) },
+            leaves: { try await log.leaves(environmentID: environment.id, of: $0) }
+        )
     }
 
     @Sendable func inclusion(_ request: Request, context: AppRequestContext) async throws -> Response {

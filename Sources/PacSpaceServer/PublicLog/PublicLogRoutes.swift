@@ -9,6 +9,8 @@ struct PublicLogRoutes {
     func add(to router: Router<AppRequestContext>, pages: RouterGroup<AppRequestContext>) {
         LogController(environments: stores.environments, log: stores.log, deltas: stores.deltas, receipts: services.receipts)
             .addRoutes(to: router)
+        ServerLogController(store: stores.serverLog, publicURL: services.configuration.publicURL, interval: services.configuration.publishInterval)
+            .addRoutes(to: router)
         VerifyController(verification: services.verification).addRoutes(to: router)
         VerifyPageController(
             verification: services.verification,

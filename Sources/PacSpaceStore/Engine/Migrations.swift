@@ -588,6 +588,36 @@ public enum Migrations {
                 "ALTER TABLE record_entries DROP COLUMN envelopes",
             ]
         ),
+        Migration(
+            version: 28,
+            name: "server log",
+            statements: [
+                // The server log (docs/witnesses.md): one log of logs whose leaves are the
+                // environments' signed checkpoints, what witnesses cosign. Its own key and tree,
+                // apart from the environments' log tables (whose rows reference an environment).
+                """
+                CREATE TABLE server_log (
+                    id TEXT PRIMARY KEY, origin TEXT NOT NULL, public_key TEXT NOT NULL, sealed_signing_key TEXT NOT NULL,
+                    created_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE server_log_nodes (
+                    level BIGINT NOT NULL, node_index BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (level, node_index))
+                """,
+                "CREATE TABLE server_log_entries (entry_index BIGINT PRIMARY KEY, leaf_data TEXT NOT NULL)",
+                """
+                CREATE TABLE server_log_checkpoints (
+                    tree_size BIGINT PRIMARY KEY, root_hash TEXT NOT NULL, note TEXT NOT NULL, signed_at BIGINT NOT NULL)
+                """,
+                // Which environment checkpoint each leaf is: an environment's last published size
+                // is its greatest row; a receipt finds the first leaf covering its entry.
+                """
+                CREATE TABLE server_log_publications (
+                    environment_id TEXT NOT NULL, tree_size BIGINT NOT NULL, entry_index BIGINT NOT NULL,
+                    PRIMARY KEY (environment_id, tree_size))
+                """,
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -92,7 +92,6 @@ public struct LogStore: Sendable {
     }
 
     func hashes(_ environmentID: String, _ subtrees: [Subtree], _ db: any SQLDatabase) async throws -> [Hash] {
-        var found: [Subtree: Hash] = [:]
         // One primary-key lookup per subtree. (An OR of (level, index) pairs makes SQLite
         // scan every node of the environment: O(n), measured 0.3 s at 1M.)
         let rows = try await RowBatch.select(
@@ -106,6 +105,13 @@ public struct LogStore: Sendable {
             row.integer(Int64(subtree.level))
             row.integer(Int64(subtree.index))
         }
+        return try Self.ordered(rows, subtrees, log: environmentID)
+    }
+
+    /// The hashes of `subtrees`, in that order, from rows of `level`, `node_index` and `hash`
+    /// (the environments' logs and the server log store their nodes alike).
+    static func ordered(_ rows: [any SQLRow], _ subtrees: [Subtree], log: String) throws -> [Hash] {
+        var found: [Subtree: Hash] = [:]
         for row in rows {
             let subtree = Subtree(
                 level: Int(try row.decode(column: "level", as: Int64.self)),
@@ -115,10 +121,7 @@ public struct LogStore: Sendable {
         }
         return try subtrees.map { subtree in
             guard let hash = found[subtree] else {
-                throw LogError.inconsistent(
-                    environmentID: environmentID,
-                    detail: "missing stored hash at level \(subtree.level) index \(subtree.index)"
-                )
+                throw LogError.inconsistent(environmentID: log, detail: "missing stored hash at level \(subtree.level) index \(subtree.index)")
             }
             return hash
         }

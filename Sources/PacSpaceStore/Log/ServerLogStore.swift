@@ -1,0 +1,244 @@
+import PacSpaceCore
+import SQLKit
+
+/// The server log (docs/witnesses.md): one log of logs, whose leaves are the environments'
+/// signed checkpoints, appended at a publication interval for the environments that moved.
+/// Witnesses follow this one log, whatever the number of tenants; an environment's checkpoint
+/// is as witnessed as the server-log checkpoint that includes it. Its own origin, key and
+/// tree, in its own tables; the Merkle algorithm is the environments' (``MerkleFrontier``).
+public struct ServerLogStore: Sendable {
+    /// The id the server log's checkpoints carry where an environment's would carry its own.
+    public static let logID = "server-log"
+
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// The server log's name and key: its origin, verifier key and sealed signing key.
+    public struct Identity: Sendable, Equatable {
+        public let origin: String
+        public let publicKey: String
+        public let sealedSigningKey: String
+
+        public init(origin: String, publicKey: String, sealedSigningKey: String) {
+            self.origin = origin
+            self.publicKey = publicKey
+            self.sealedSigningKey = sealedSigningKey
+        }
+    }
+
+    /// An environment's latest signed checkpoint that the server log does not hold yet.
+    public struct Unpublished: Sendable, Equatable {
+        public let environmentID: String
+        public let treeSize: Int64
+        public let note: String
+    }
+
+    /// The server log's identity; nil before a server made it.
+    public func identity() async throws -> Identity? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM server_log WHERE id = \(bind: Self.logID)").first().map { row in
+                Identity(
+                    origin: try row.decode(column: "origin", as: String.self),
+                    publicKey: try row.decode(column: "public_key", as: String.self),
+                    sealedSigningKey: try row.decode(column: "sealed_signing_key", as: String.self)
+                )
+            }
+        }
+    }
+
+    /// Makes the server log with `identity` and its signed empty checkpoint, unless a server
+    /// (this one before a restart, or another sharing the database) made it first; returns the
+    /// identity it has.
+    public func create(_ identity: Identity, emptyCheckpoint note: String, now: Int64) async throws -> Identity {
+        try await database.transaction { db in
+            try await db.raw(
+                """
+                INSERT INTO server_log (id, origin, public_key, sealed_signing_key, created_at)
+                VALUES (\(bind: Self.logID), \(bind: identity.origin), \(bind: identity.publicKey), \(bind: identity.sealedSigningKey), \(bind: now))
+                ON CONFLICT (id) DO NOTHING
+                """
+            ).run()
+            try await db.raw(
+                """
+                INSERT INTO server_log_checkpoints (tree_size, root_hash, note, signed_at)
+                VALUES (0, \(bind: Merkle.emptyRoot.base64), \(bind: note), \(bind: now)) ON CONFLICT (tree_size) DO NOTHING
+                """
+            ).run()
+        }
+        guard let stored = try await self.identity() else { throw StoreInvariant("the server log was made but cannot be read") }
+        return stored
+    }
+
+    /// The latest signed checkpoint of the server log.
+    public func latestCheckpoint() async throws -> SignedCheckpoint? {
+        try await database.read { db in try await latestCheckpoint(db) }
+    }
+
+    private func latestCheckpoint(_ db: any SQLDatabase) async throws -> SignedCheckpoint? {
+        try await db.raw("SELECT * FROM server_log_checkpoints ORDER BY tree_size DESC LIMIT 1").first().map { row in
+            SignedCheckpoint(
+                environmentID: Self.logID,
+                treeSize: try row.decode(column: "tree_size", as: Int64.self),
+                rootHash: try row.decode(column: "root_hash", as: String.self),
+                note: try row.decode(column: "note", as: String.self),
+                signedAt: try row.decode(column: "signed_at", as: Int64.self)
+            )
+        }
+    }
+
+    /// Stored subtree hashes, in the order asked: one primary-key lookup each.
+    public func hashes(_ subtrees: [Subtree]) async throws -> [Hash] {
+        try await database.read { db in try await hashes(subtrees, db) }
+    }
+
+    private func hashes(_ subtrees: [Subtree], _ db: any SQLDatabase) async throws -> [Hash] {
+        let rows = try await RowBatch.select(
+            "t.level, t.node_index, t.hash",
+            from: "server_log_nodes",
+            key: [("level", .integer), ("node_index", .integer)],
+            in: Set(subtrees),
+            db
+        ) { subtree, row in
+            row.integer(Int64(subtree.level))
+            row.integer(Int64(subtree.index))
+        }
+        return try LogStore.ordered(rows, subtrees, log: Self.logID)
+    }
+
+    /// The hashes of `tile` (C2SP tlog-tiles), one range read of the primary key.
+    public func hashes(of tile: Tile) async throws -> [Hash] {
+        guard let first = tile.firstSubtree else { return [] }
+        let last = first + UInt64(tile.width) - 1
+        return try await database.read { db in
+            try await db.raw(
+                """
+                SELECT hash FROM server_log_nodes WHERE level = \(bind: tile.subtreeHeight)
+                  AND node_index >= \(bind: Int64(first)) AND node_index <= \(bind: Int64(last)) ORDER BY node_index
+                """
+            ).all().map { row in
+                guard let hash = Hash(base64: try row.decode(column: "hash", as: String.self)) else {
+                    throw StoreInvariant("a node of the server log is not a hash")
+                }
+                return hash
+            }
+        }
+    }
+
+    /// The leaves of a level-0 tile's positions, in order: one range read.
+    public func leaves(of tile: Tile) async throws -> [[UInt8]] {
+        guard tile.level == 0, let first = tile.firstSubtree else { return [] }
+        let last = first + UInt64(tile.width) - 1
+        return try await database.read { db in
+            try await db.raw(
+                """
+                SELECT leaf_data FROM server_log_entries
+                WHERE entry_index >= \(bind: Int64(first)) AND entry_index <= \(bind: Int64(last)) ORDER BY entry_index
+                """
+            ).all().map { Array(try $0.decode(column: "leaf_data", as: String.self).utf8) }
+        }
+    }
+
+    /// Active environments whose latest signed checkpoint is past the last the server log
+    /// holds of them, by id, at most `limit`: one index probe per environment.
+    private func unpublished(limit: Int, _ db: any SQLDatabase) async throws -> [Unpublished] {
+        try await db.raw(
+            """
+            SELECT e.id, c.tree_size, c.note FROM environments e
+            JOIN log_checkpoints c ON c.environment_id = e.id AND c.tree_size = e.tree_size
+            WHERE e.status = 'active' AND e.tree_size > COALESCE(
+                (SELECT MAX(p.tree_size) FROM server_log_publications p WHERE p.environment_id = e.id), -1)
+            ORDER BY e.id LIMIT \(bind: limit)
+            """
+        ).all().map { row in
+            Unpublished(
+                environmentID: try row.decode(column: "id", as: String.self),
+                treeSize: try row.decode(column: "tree_size", as: Int64.self),
+                note: try row.decode(column: "note", as: String.self)
+            )
+        }
+    }
+
+    /// Appends the latest signed checkpoints of up to `limit` environments that moved to the
+    /// server log and signs its new tree, in one transaction, after checking that the stored
+    /// tree gives the last signed root (`sign` is given the new checkpoint). Nil when no
+    /// environment moved, or another server is publishing (PostgreSQL: the next round reads
+    /// again). On SQLite, whose one writer ingest shares, the environments are read on a
+    /// snapshot first (one server writes an SQLite file); on PostgreSQL under the lock.
+    public func publish(limit: Int, now: Int64, sign: @escaping @Sendable (Checkpoint) throws -> String) async throws -> SignedCheckpoint? {
+        let postgres = database.dialect == .postgres
+        let read = postgres ? [] : try await database.read { db in try await unpublished(limit: limit, db) }
+        guard postgres || !read.isEmpty else { return nil }
+        return try await database.transaction { db in
+            var checkpoints = read
+            if postgres {
+                let locked = try await db.raw("SELECT pg_try_advisory_xact_lock(hashtext('pacspace-server-log')) AS locked").first()?
+                    .decode(column: "locked", as: Bool.self)
+                guard locked == true else { return nil }
+                checkpoints = try await unpublished(limit: limit, db)
+                guard !checkpoints.isEmpty else { return nil }
+            }
+            guard let last = try await latestCheckpoint(db), let lastRoot = Hash(base64: last.rootHash) else {
+                throw LogError.inconsistent(environmentID: Self.logID, detail: "the server log has no signed checkpoint")
+            }
+            let size = UInt64(last.treeSize)
+            guard var frontier = MerkleFrontier(size: size, hashes: try await hashes(Subtree.covering(0..<size), db)),
+                frontier.root == lastRoot
+            else {
+                throw LogError.inconsistent(environmentID: Self.logID, detail: "stored hashes do not give the signed root of size \(size)")
+            }
+            var nodes: [(Subtree, Hash)] = []
+            var entries: [(Int64, String)] = []
+            var publications: [(String, Int64, Int64)] = []
+            for checkpoint in checkpoints {
+                let index = Int64(frontier.size)
+                nodes += frontier.append(leaf: Merkle.leafHash(Array(checkpoint.note.utf8)))
+                entries.append((index, checkpoint.note))
+                publications.append((checkpoint.environmentID, checkpoint.treeSize, index))
+            }
+            try await RowBatch.insert(
+                into: "server_log_nodes",
+                columns: [("level", .integer), ("node_index", .integer), ("hash", .text)],
+                nodes,
+                db
+            ) { node, row in
+                row.integer(Int64(node.0.level))
+                row.integer(Int64(node.0.index))
+                row.text(node.1.base64)
+            }
+            try await RowBatch.insert(into: "server_log_entries", columns: [("entry_index", .integer), ("leaf_data", .text)], entries, db) {
+                entry,
+                row in
+                row.integer(entry.0)
+                row.text(entry.1)
+            }
+            try await RowBatch.insert(
+                into: "server_log_publications",
+                columns: [("environment_id", .text), ("tree_size", .integer), ("entry_index", .integer)],
+                publications,
+                db
+            ) { publication, row in
+                row.text(publication.0)
+                row.integer(publication.1)
+                row.integer(publication.2)
+            }
+            let identity = try await db.raw("SELECT origin FROM server_log WHERE id = \(bind: Self.logID)").first()?
+                .decode(column: "origin", as: String.self)
+            guard let origin = identity else { throw StoreInvariant("the server log has checkpoints but no identity") }
+            let signed = SignedCheckpoint(
+                environmentID: Self.logID,
+                treeSize: Int64(frontier.size),
+                rootHash: frontier.root.base64,
+                note: try sign(Checkpoint(origin: origin, size: frontier.size, root: frontier.root)),
+                signedAt: now
+            )
+            try await db.raw(
+                """
+                INSERT INTO server_log_checkpoints (tree_size, root_hash, note, signed_at)
+                VALUES (\(bind: signed.treeSize), \(bind: signed.rootHash), \(bind: signed.note), \(bind: now))
+                """
+            ).run()
+            return signed
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import HTTPTypes
+import PacSpaceCore
+import PacSpaceServer
+import PacSpaceStore
+import SQLKit
+import Testing
+
+/// The server log (docs/witnesses.md): a log of the environments' signed checkpoints, one
+/// checkpoint per publication interval at most, only for the environments that moved,
+/// readable as C2SP tlog-tiles like any log.
+@Suite struct ServerLogTests {
+    @Test(arguments: Backend.all)
+    func theServerLogHoldsEveryEnvironmentsCheckpoints(backend: Backend) async throws {
+        var server = TestServer(backend)
+        try await server.isolateDatabase()
+        server.configuration.publishInterval = .milliseconds(100)
+        let started = ContinuousClock.now
+        try await server.run { api in
+            // Two tenants, each with a log that moves.
+            var logs: [(contract: String, key: String, verifier: NoteVerifier)] = []
+            for _ in 0..<2 {
+                let (key, contract, publicKey, _) = try await PublicLogTests.verifiedDeltas(api, count: 3)
+                logs.append((contract, key, try NoteVerifier(verifierKey: publicKey)))
+            }
+            // Published once the server log holds each log's current checkpoint.
+            let info = try await Self.waitForServerLog(api) { info in
+                let leaves = try await Self.published(api, info)
+                for log in logs where !leaves.contains(try await api.call(.get, "/api/v1/log/\(log.contract)/checkpoint").text) { return false }
+                return true
+            }
+            #expect(info.data["origin"] == "pacspace.test/api/v1/server-log")
+            #expect(info.data["tilesPrefix"] == "https://pacspace.test/api/v1/server-log" && info.data["publishIntervalMillis"] == 100)
+            let verifier = try NoteVerifier(verifierKey: info.data["publicKey"]?.string ?? "")
+            #expect(verifier.name == "pacspace.test/api/v1/server-log")
+
+            // Every leaf is an environment's checkpoint, signed by its key; the latest of each
+            // environment is its log's current checkpoint; the tiles make the signed root.
+            let leaves = try await Self.published(api, info)
+            let note = try await api.call(.get, "/api/v1/server-log/checkpoint")
+            #expect(note.headers[.cacheControl] == "public, max-age=2")
+            let signed = try Checkpoint.open(note.text, verifier: verifier)
+            #expect(Int(signed.size) == leaves.count)
+            let tile = try await api.call(.get, "/api/v1/server-log/tile/0/000.p/\(leaves.count)")
+            #expect(tile.bytes == leaves.flatMap { Merkle.leafHash(Array($0.utf8)).bytes })
+            #expect(PublicLogTests.treeHash(leaves.map { Merkle.leafHash(Array($0.utf8)) }) == signed.root)
+            for log in logs {
+                let mine = leaves.compactMap { try? Checkpoint.open($0, verifier: log.verifier) }
+                #expect(!mine.isEmpty && mine.map(\.size) == mine.map(\.size).sorted(), "published in order")
+                let current = try await api.call(.get, "/api/v1/log/\(log.contract)/checkpoint")
+                #expect(leaves.last { (try? Checkpoint.open($0, verifier: log.verifier)) != nil } == current.text)
+            }
+            #expect(
+                leaves.allSatisfy { $0.hasPrefix("pacspace.test/tnt_") && $0.contains("\n\n\u{2014} pacspace.test/tnt_") },
+                "no leaf but the environments' signed checkpoints"
+            )
+
+            // Idle logs are not published again: the server log stands still.
+            try await Task.sleep(for: .milliseconds(500))
+            let later = try await Self.published(api, try await api.call(.get, "/api/v1/server-log"))
+            #expect(later == leaves, "published while idle: \(later.dropFirst(leaves.count).map { $0.prefix(60) })")
+
+            // One environment moves many times within an interval: one leaf for it per round.
+            for index in 0..<20 {
+                _ = try await api.balance(.post, "/delta", key: logs[0].key, body: #"{"customerId":"c","delta":1,"reason":"r\#(index)"}"#)
+            }
+            let moved = try await Self.waitForServerLog(api) { try await Self.published(api, $0).count > leaves.count }
+            #expect(moved.data["treeSize"] != info.data["treeSize"])
+        }
+        // At most one server-log checkpoint per interval, whatever moved.
+        let elapsed = ContinuousClock.now - started
+        let signed = try await server.withDatabase { database in
+            try await database.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM server_log_checkpoints").first()?.decode(column: "n", as: Int64.self) ?? 0
+            }
+        }
+        let rounds = Int64(elapsed / .milliseconds(100)) + 2
+        #expect(signed >= 3 && signed <= rounds, "\(signed) server-log checkpoints in \(elapsed)")
+    }
+
+    /// Malformed paths and tiles past the tree are 404, as for an environment's log.
+    @Test func tilesPastTheTreeAreNotFound() async throws {
+        var server = TestServer()
+        server.configuration.publishInterval = .milliseconds(50)
+        try await server.run { api in
+            _ = try await PublicLogTests.verifiedDeltas(api, count: 1)
+            let info = try await Self.waitForServerLog(api) { try await Self.published(api, $0).count >= 1 }
+            let size = Int(info.data["treeSize"]?.numberText ?? "") ?? 0
+            for path in ["0/000", "0/000.p/\(size + 200)", "entries/000.p/\(size + 200)", "0/0", "x", "1/000.p/1"] {
+                let reply = try await api.call(.get, "/api/v1/server-log/tile/" + path)
+                #expect(reply.status == .notFound && reply.errorCode == "NOT_FOUND", "\(path)")
+            }
+        }
+    }
+
+    /// Polls `GET /api/v1/server-log` until `done` holds of it.
+    static func waitForServerLog(_ api: API, until done: (Reply) async throws -> Bool) async throws -> Reply {
+        let start = ContinuousClock.now
+        var pause = PollingPause()
+        while ContinuousClock.now - start < .seconds(10) {
+            let reply = try await api.call(.get, "/api/v1/server-log")
+            if reply.status == .ok, try await done(reply) { return reply }
+            try await pause.wait()
+        }
+        throw TestFailure("the server log did not get there in 10 s")
+    }
+
+    /// The server log's leaves, read from its entry bundles (gzip left out).
+    static func published(_ api: API, _ info: Reply) async throws -> [String] {
+        let size = Int(info.data["treeSize"]?.numberText ?? "") ?? 0
+        var leaves: [String] = []
+        for index in 0..<(size + 255) / 256 {
+            let width = min(256, size - index * 256)
+            guard let tile = Tile(level: 0, index: UInt64(index), width: width) else { break }
+            let bundle = try await api.call(.get, "/api/v1/server-log/" + tile.entriesPath, headers: [.acceptEncoding: "identity"])
+            leaves += (EntryBundle.decode(bundle.bytes) ?? []).map { String(decoding: $0, as: UTF8.self) }
+        }
+        return leaves
+    }
+}
