@@ -12,7 +12,7 @@ struct PacSpace: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pacspace",
         abstract: "PacSpace Server: usage-based settlement with verifiable receipts.",
-        subcommands: [Serve.self, Migrate.self, VerifyReceipt.self, Credits.self, AuditCommand.self, Keys.self],
+        subcommands: [Serve.self, Migrate.self, VerifyReceipt.self, Credits.self, AuditCommand.self, Keys.self, WitnessCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -26,11 +26,7 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "PostgreSQL URL postgres://user:pass@host:port/db; absent = SQLite in the data dir. Env: DATABASE_URL")
     var databaseURL: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical. Env: PACSPACE_LOG_LEVEL")
-    var logLevel: String?
-
-    @Option(name: .long, help: "Log format: text or json. Env: PACSPACE_LOG_FORMAT")
-    var logFormat: String?
+    @OptionGroup var log: LogOptions
 
     func configuration() throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
@@ -43,6 +39,17 @@ struct CommonOptions: ParsableArguments {
         if let databaseURL { configuration.databaseURL = databaseURL }
         return configuration
     }
+
+    func logger() throws -> Logger { try log.logger() }
+}
+
+/// How a command logs.
+struct LogOptions: ParsableArguments {
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical. Env: PACSPACE_LOG_LEVEL")
+    var logLevel: String?
+
+    @Option(name: .long, help: "Log format: text or json. Env: PACSPACE_LOG_FORMAT")
+    var logFormat: String?
 
     func logger() throws -> Logger {
         let environment = ProcessInfo.processInfo.environment

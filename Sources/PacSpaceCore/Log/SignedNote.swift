@@ -16,7 +16,8 @@ public enum NoteError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .invalidKeyName(let name): "invalid key name \(String(reflecting: name)): it must be non-empty and contain no spaces or '+'"
         case .malformedVerifierKey(let why): "malformed verifier key: \(why)"
-        case .unsupportedAlgorithm(let type): "unsupported signature algorithm 0x\(Hex.encode([type])) (only Ed25519, 0x01)"
+        case .unsupportedAlgorithm(let type):
+            "unsupported key type 0x\(Hex.encode([type])) here (an Ed25519 note key is 0x01, an Ed25519 cosigner key 0x04)"
         case .keyIDMismatch: "verifier key ID does not match its name and public key"
         case .invalidText(let why): "invalid note text: \(why)"
         case .malformedNote(let why): "malformed signed note: \(why)"
@@ -40,6 +41,28 @@ public enum NoteKey {
     /// A key name is non-empty, has no Unicode whitespace and no '+'.
     public static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && !name.unicodeScalars.contains { $0 == "+" || $0.properties.isWhitespace || $0.value < 0x20 }
+    }
+
+    /// Parses `<name>+<hex key ID>+<base64(type ‖ 32-byte Ed25519 public key)>`, a verifier
+    /// key of `type` (0x01: a note signer; 0x04: a cosigner), and checks its key ID.
+    static func parse(verifierKey text: String, type expected: UInt8) throws(NoteError) -> (String, UInt32, [UInt8]) {
+        // Split at the first two '+' only: base64 may contain '+'.
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { throw .malformedVerifierKey("expected <name>+<key ID>+<key>") }
+        let name = String(parts[0])
+        guard isValidName(name) else { throw .invalidKeyName(name) }
+        guard parts[1].utf8.count == 8, let idBytes = Hex.decode(String(parts[1])), String(parts[1]) == Hex.encode(idBytes) else {
+            throw .malformedVerifierKey("the key ID must be 8 lowercase hex digits")
+        }
+        guard let raw = Base64.decode(String(parts[2])), let type = raw.first else {
+            throw .malformedVerifierKey("the key must be base64 of the type byte and the public key")
+        }
+        guard type == expected else { throw .unsupportedAlgorithm(type) }
+        guard raw.count == 33 else { throw .malformedVerifierKey("an Ed25519 public key has 32 bytes") }
+        let key = Array(raw.dropFirst())
+        let id = idBytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        guard keyID(name: name, type: type, publicKey: key) == id else { throw .keyIDMismatch }
+        return (name, id, key)
     }
 
     static func keyIDBytes(_ id: UInt32) -> [UInt8] {
@@ -89,25 +112,7 @@ public struct NoteVerifier: Sendable, Equatable {
 
     /// Parses verifier key text `<name>+<hex key ID>+<base64(0x01 ‖ public key)>`.
     public init(verifierKey text: String) throws(NoteError) {
-        // Split at the first two '+' only: base64 may contain '+'.
-        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw .malformedVerifierKey("expected <name>+<key ID>+<key>") }
-        let name = String(parts[0])
-        guard NoteKey.isValidName(name) else { throw .invalidKeyName(name) }
-        guard parts[1].utf8.count == 8, let idBytes = Hex.decode(String(parts[1])), String(parts[1]) == Hex.encode(idBytes) else {
-            throw .malformedVerifierKey("the key ID must be 8 lowercase hex digits")
-        }
-        guard let raw = Base64.decode(String(parts[2])), let type = raw.first else {
-            throw .malformedVerifierKey("the key must be base64 of the type byte and the public key")
-        }
-        guard type == NoteKey.ed25519 else { throw .unsupportedAlgorithm(type) }
-        guard raw.count == 33 else { throw .malformedVerifierKey("an Ed25519 public key has 32 bytes") }
-        let key = Array(raw.dropFirst())
-        let id = idBytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        guard NoteKey.keyID(name: name, publicKey: key) == id else { throw .keyIDMismatch }
-        self.name = name
-        self.keyID = id
-        self.publicKey = key
+        (name, keyID, publicKey) = try NoteKey.parse(verifierKey: text, type: NoteKey.ed25519)
     }
 
     func isValid(signature: [UInt8], text: String) -> Bool {

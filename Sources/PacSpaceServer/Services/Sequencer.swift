@@ -252,17 +252,9 @@ final class Sequencer: Service {
         return (size, root)
     }
 
-    /// Remembers a signed checkpoint: written whole, fsynced, then renamed into place.
+    /// Remembers a signed checkpoint, durably (``DurableFile``).
     private func record(_ checkpoint: SignedCheckpoint) throws {
-        let path = witnessPath(checkpoint.environmentID)
-        let temporary = path + ".partial"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission) }
-        let bytes = Array(checkpoint.note.utf8)
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor)
-        close(descriptor)
-        guard written == bytes.count, synced == 0, rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        try DurableFile.write(Array(checkpoint.note.utf8), to: witnessPath(checkpoint.environmentID))
     }
 }
 

@@ -1,0 +1,134 @@
+"""`pacspace witness` driven by an independent client: add-checkpoint requests built here
+with Python's `cryptography` (the log's key and signed notes) and aics-tlog's Merkle tree
+(roots and consistency proofs), never by the server's code; its cosignatures verified by
+aics-tlog. Then `kill -9` and a restart: the witness still refuses to go back or fork."""
+import base64, hashlib, os, signal, subprocess, time, urllib.error, urllib.request
+
+from aics_tlog.cosign import verify_cosignature
+from aics_tlog.note import parse_vkey
+from aics_tlog.tree import MerkleTree
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from conftest import ROOT, free_port
+
+BINARY = os.environ.get("PACSPACE_BINARY", os.path.join(ROOT, ".build", "debug", "pacspace"))
+ORIGIN = "logs.test/independent"
+
+
+class Log:
+    """A log kept here: its leaves in aics-tlog's tree, its checkpoints signed with a key of ours."""
+
+    def __init__(self, origin=ORIGIN):
+        self.origin = origin
+        self.key = Ed25519PrivateKey.generate()
+        public = self.key.public_key().public_bytes_raw()
+        self.key_id = hashlib.sha256(origin.encode() + b"\n\x01" + public).digest()[:4]
+        self.vkey = origin + "+" + self.key_id.hex() + "+" + base64.b64encode(b"\x01" + public).decode()
+        self.tree = MerkleTree()
+
+    def grow(self, count):
+        for _ in range(count):
+            self.tree.append(os.urandom(16))
+
+    def note(self, size=None, root=None):
+        size = self.tree.size if size is None else size
+        root = self.tree.root(size) if root is None else root
+        text = f"{self.origin}\n{size}\n{base64.b64encode(root).decode()}\n"
+        signature = base64.b64encode(self.key_id + self.key.sign(text.encode())).decode()
+        return text, text + "\n\u2014 " + self.origin + " " + signature + "\n"
+
+    def request(self, old, size=None, root=None, proof=None):
+        size = self.tree.size if size is None else size
+        proof = self.tree.consistency_proof(old, size) if proof is None and 0 < old < size else (proof or [])
+        _, note = self.note(size, root)
+        return "old %d\n" % old + "".join(base64.b64encode(h).decode() + "\n" for h in proof) + "\n" + note
+
+
+def post(port, body):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/add-checkpoint", data=body.encode(), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.headers.get("Content-Type"), answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type"), error.read().decode()
+
+
+def start(directory, port):
+    process = subprocess.Popen([BINARY, "witness", "serve", "--dir", directory, "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
+                if answer.read() == b"ok\n":
+                    return process
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("the witness did not start: " + process.stderr.read().decode())
+
+
+def cosigned(witness_vkey, log, line, size):
+    """The cosignature line checked by aics-tlog against the checkpoint of `size`."""
+    key = parse_vkey(witness_vkey)
+    name, blob = line.rstrip("\n")[2:].split(" ")
+    raw = base64.b64decode(blob)
+    assert name == key.name and raw[:4] == key.key_id, line
+    return verify_cosignature(raw[4:], key.name, key.public_key, log.origin, size, log.tree.root(size))
+
+
+def test_the_witness_cosigns_consistent_checkpoints_and_nothing_else(tmp_path):
+    directory = str(tmp_path / "witness")
+    made = subprocess.run([BINARY, "witness", "init", "--dir", directory, "--name", "witness.test/w1"], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    vkey = made.stdout.strip()
+    assert parse_vkey(vkey).name == "witness.test/w1" and parse_vkey(vkey).key_type == 0x04
+    again = subprocess.run([BINARY, "witness", "init", "--dir", directory, "--name", "witness.test/w1"], capture_output=True, text=True)
+    assert again.stdout.strip() == vkey, "init is safe to rerun"
+    assert oct(os.stat(os.path.join(directory, "witness.key")).st_mode & 0o777) == "0o600"
+    log = Log()
+    assert subprocess.run([BINARY, "witness", "add-log", "--dir", directory, log.vkey], capture_output=True).returncode == 0
+    port = free_port()
+    witness = start(directory, port)
+    try:
+        log.grow(3)
+        status, _, body = post(port, log.request(0))
+        assert status == 200 and cosigned(vkey, log, body, 3), body
+        log.grow(7)
+        status, _, body = post(port, log.request(3))
+        assert status == 200 and cosigned(vkey, log, body, 10), body
+        # The same checkpoint again: cosigned again.
+        assert post(port, log.request(10))[0] == 200
+
+        # Refusals, each as the spec says.
+        status, content_type, body = post(port, log.request(3))
+        assert (status, content_type, body) == (409, "text/x.tlog.size", "10\n")
+        fork = hashlib.sha256(b"another history").digest()
+        assert post(port, log.request(10, size=10, root=fork))[:3:2] == (409, "10\n"), "one size, another root"
+        log.grow(5)
+        wrong = [hashlib.sha256(b"x").digest()] * len(log.tree.consistency_proof(10, 15))
+        assert post(port, log.request(10, proof=wrong))[0] == 422
+        assert post(port, log.request(16, size=15))[0] == 400, "old size past the checkpoint"
+        assert post(port, "old 01\n\n" + log.note()[1])[0] == 400
+        assert post(port, "old 10\nnot-base64\n\n" + log.note()[1])[0] == 400
+        assert post(port, "old 10\n" + "A" * 44 + "\n" * 64 + log.note()[1])[0] == 400
+        stranger = Log("logs.test/unknown")
+        stranger.grow(1)
+        assert post(port, stranger.request(0))[0] == 404
+        impostor = Log()
+        impostor.grow(15)
+        assert post(port, impostor.request(10))[0] == 403, "signed by a key the witness does not trust"
+        text, note = log.note()
+        assert post(port, "old 10\n\n" + note.replace(text, text.replace("\n15\n", "\n16\n")))[0] in (403, 422)
+
+        # kill -9 after a cosignature: its view survives, and the witness never goes back.
+        status, _, body = post(port, log.request(10))
+        assert status == 200 and cosigned(vkey, log, body, 15)
+        witness.send_signal(signal.SIGKILL)
+        witness.wait()
+        witness = start(directory, port)
+        assert post(port, log.request(10))[:3:2] == (409, "15\n")
+        assert post(port, log.request(15, size=15, root=fork))[:3:2] == (409, "15\n")
+        status, _, body = post(port, log.request(15))
+        assert status == 200 and cosigned(vkey, log, body, 15)
+    finally:
+        witness.kill()
+        witness.wait()
