@@ -78,7 +78,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
         services: [
             database, services.provisioner, services.sequencer, services.publisher, services.dispatcher,
             IdempotencyPurge(deltas: stores.deltas, logger: logger, now: configuration.now),
-        ],
+        ] + (services.witnessing.map { [$0] } ?? []),
         logger: logger
     )
     app.beforeServerStarts { try await prepare(database, services: services, logger: logger) }
@@ -110,5 +110,6 @@ private func prepare(_ database: Database, services: ServerServices, logger: Log
     services.provisioner.wake()
     services.sequencer.wake()
     services.publisher.wake()
+    services.witnessing?.wake()
     services.dispatcher.wake()
 }

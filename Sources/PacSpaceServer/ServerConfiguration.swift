@@ -61,6 +61,9 @@ public struct ServerConfiguration: Sendable {
     /// (`PACSPACE_PUBLISH_INTERVAL`, ms; docs/witnesses.md): one server-log checkpoint, and so
     /// one request per witness, per interval at most.
     public var publishInterval: Duration = .seconds(2)
+    /// The witnesses asked to cosign the server log, and the quorum that makes a checkpoint
+    /// witnessed (`PACSPACE_WITNESS_POLICY`: a c2sp.org/tlog-policy file; docs/witnesses.md).
+    public var witnessPolicy: WitnessPolicy?
     /// Credits one production (mainnet) delta costs (`PACSPACE_CREDITS_PER_DELTA`).
     public var creditsPerDelta = Amount(micros: 1_000_000)
     /// Credits granted to each new tenant at registration (`PACSPACE_FREE_CREDITS`).
@@ -170,6 +173,20 @@ public struct ServerConfiguration: Sendable {
                 throw ConfigurationError("PACSPACE_PUBLISH_INTERVAL must be 50...3600000 (milliseconds)")
             }
             publishInterval = .milliseconds(millis)
+        }
+        if let path = environment["PACSPACE_WITNESS_POLICY"], !path.isEmpty {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError("PACSPACE_WITNESS_POLICY names \(path), which cannot be read")
+            }
+            do { witnessPolicy = try WitnessPolicy(parsing: String(decoding: data, as: UTF8.self)) } catch {
+                throw ConfigurationError("PACSPACE_WITNESS_POLICY \(path): \(error)")
+            }
+            for witness in witnessPolicy?.witnesses ?? [] {
+                guard let url = witness.url else { continue }
+                do { _ = try WebhookTarget(url) } catch {
+                    throw ConfigurationError("PACSPACE_WITNESS_POLICY \(path): witness \(witness.name)'s URL \(url) is not an http(s) URL")
+                }
+            }
         }
         if let value = environment["PACSPACE_CREDITS_PER_DELTA"] {
             // Bounded so that a batch's cost (1,000 deltas) and a sequencer batch's (10,000) fit 64 bits.

@@ -22,6 +22,8 @@ struct ServerServices: Sendable {
     let provisioner: Provisioner
     let sequencer: Sequencer
     let publisher: Publisher
+    /// Asks the witnesses of `PACSPACE_WITNESS_POLICY` to cosign the server log; nil without a policy.
+    let witnessing: Witnessing?
     let dispatcher: WebhookDispatcher
     let outboundPolicy: OutboundPolicy
     let keyAuthenticator: APIKeyAuthenticator
@@ -108,8 +110,19 @@ struct ServerServices: Sendable {
             now: now
         )
         self.sequencer = sequencer
+        witnessing = configuration.witnessPolicy.map { policy in
+            Witnessing(
+                store: stores.serverLog,
+                policy: policy,
+                interval: configuration.publishInterval,
+                metrics: metrics,
+                logger: logger,
+                now: now
+            )
+        }
         publisher = Publisher(
             store: stores.serverLog,
+            witnessing: witnessing,
             sealer: prepared.sealer,
             origin: configuration.originHost + "/api/v1/server-log",
             interval: configuration.publishInterval,
@@ -119,7 +132,7 @@ struct ServerServices: Sendable {
         outboundPolicy = OutboundPolicy(allowedHosts: configuration.webhookAllowedHosts)
         dispatcher = WebhookDispatcher(
             outbox: stores.webhookOutbox,
-            client: WebhookClient(policy: outboundPolicy),
+            client: OutboundClient(policy: outboundPolicy),
             sealer: prepared.sealer,
             schedule: configuration.webhookSchedule,
             accounts: stores.accounts,

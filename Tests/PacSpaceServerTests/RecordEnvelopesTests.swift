@@ -114,6 +114,13 @@ import Testing
                 try await db.raw("DROP TABLE record_envelopes").run()
                 try await db.raw("ALTER TABLE record_entries ADD COLUMN envelopes TEXT").run()
                 try await db.raw("UPDATE record_entries SET envelopes = \(bind: list) WHERE content_tag IS NOT NULL").run()
+                // Later migrations' tables go too, as they were not there yet.
+                for table in [
+                    "server_log", "server_log_nodes", "server_log_entries", "server_log_checkpoints", "server_log_publications",
+                    "server_log_cosignatures", "server_log_witnesses",
+                ] {
+                    try await db.raw("DROP TABLE \(unsafeRaw: table)").run()
+                }
                 try await db.raw("DELETE FROM schema_migrations WHERE version >= 27").run()
             }
             #expect(try await Migrations.apply(to: database, logger: server.logs.logger, now: 0) == Migrations.latestVersion - 26)

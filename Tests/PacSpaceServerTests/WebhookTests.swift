@@ -257,6 +257,8 @@ import Testing
             try await server.run { api in
                 let account = try await api.account()
                 let (id, oldSecret) = try await Self.endpoint(api, account, url: url, extra: #","events":["delta.verified"]"#)
+                // The limit refills one send every 6 s: a slow run earns more (counted below).
+                let firstSend = ContinuousClock.now
                 let test = try await api.call(.post, "/dashboard/webhooks/\(id)/test", token: account.accessToken)
                 #expect(test.status == .accepted)
                 let first = try await receiver.wait(for: "webhook.test") { $0.event == "webhook.test" }
@@ -294,8 +296,11 @@ import Testing
                     )
                     sends.append(retried.status)
                 }
-                #expect(sends.filter { $0 == .tooManyRequests }.count == 1, "\(sends)")
-                #expect(sends.last == .tooManyRequests)
+                let refills = Int((ContinuousClock.now - firstSend) / .seconds(6))
+                #expect(sends.allSatisfy { $0 == .accepted || $0 == .tooManyRequests }, "\(sends)")
+                let accepted = sends.filter { $0 == .accepted }.count
+                #expect(accepted >= 8 && accepted <= 8 + refills, "\(sends) after \(refills) refills")
+                if refills == 0 { #expect(sends.last == .tooManyRequests) }
             }
         }
     }

@@ -151,7 +151,8 @@ import Testing
                 for table in [
                     "record_link_sessions", "record_link_wraps", "record_links", "record_holder_wraps", "record_holders", "record_key_versions",
                     "record_seed_wraps", "record_identities", "record_grants",
-                    "record_envelopes", "record_entries", "records",
+                    "record_envelopes", "record_entries", "records", "server_log", "server_log_nodes", "server_log_entries",
+                    "server_log_checkpoints", "server_log_publications", "server_log_cosignatures", "server_log_witnesses",
                 ] {
                     try await db.raw("DROP TABLE \(unsafeRaw: table)").run()
                 }

@@ -9,7 +9,9 @@ from aics_tlog.note import parse_vkey
 from aics_tlog.tree import MerkleTree
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from conftest import ROOT, free_port
+import pytest
+
+from conftest import BACKENDS, ROOT, free_port, server_on
 
 BINARY = os.environ.get("PACSPACE_BINARY", os.path.join(ROOT, ".build", "debug", "pacspace"))
 ORIGIN = "logs.test/independent"
@@ -132,3 +134,109 @@ def test_the_witness_cosigns_consistent_checkpoints_and_nothing_else(tmp_path):
     finally:
         witness.kill()
         witness.wait()
+
+
+AICS_WITNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".venv", "bin", "aics-witness")
+AICS_TLOG = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".venv", "bin", "aics-tlog")
+
+
+def start_aics_witness(directory, name, origin, log_vkey):
+    """An independent C2SP witness (aics-witness from the package index) following `origin`."""
+    config = os.path.join(directory, "witness.json")
+    made = subprocess.run([AICS_WITNESS, "init", "--config", config, "--name", name], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    vkey = made.stdout.strip().splitlines()[-1]
+    added = subprocess.run([AICS_WITNESS, "add-log", "--config", config, "--origin", origin, "--vkey", log_vkey], capture_output=True, text=True)
+    assert added.returncode == 0, added.stderr
+    port = free_port()
+    process = subprocess.Popen([AICS_WITNESS, "serve", "--config", config, "--listen", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return process, vkey, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("aics-witness did not start: " + process.stderr.read().decode())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backend):
+    """The server asks two aics-witness instances (a policy of 2) to cosign its server log;
+    aics-tlog then checks the published checkpoint, its tiles and the quorum by itself."""
+    from pacspace_harness import Server, call
+
+    env = {"PACSPACE_PUBLISH_INTERVAL": "200", "SEQUENCER_INTERVAL": "50", "PACSPACE_METRICS_TOKEN": "metrics-token-0123456789"}
+    server = server_on(backend, env)
+    if backend == "postgres":
+        env["DATABASE_URL"] = server.env["DATABASE_URL"]
+    account = server.account()
+    headers = {"X-Api-Key": account["key"]}
+    assert call(server.base, "POST", "/api/v1/balance/delta", {"customerId": "w", "delta": 1, "reason": "r"}, headers=headers)[0] == 201
+    for _ in range(200):
+        status, info = call(server.base, "GET", "/api/v1/server-log")
+        if status == 200 and info["data"]["treeSize"] > 0:
+            break
+        time.sleep(0.05)
+    origin, log_vkey = info["data"]["origin"], info["data"]["publicKey"]
+    server.stop()
+
+    witnesses = []
+    try:
+        for name in ("witness.test/a1", "witness.test/a2"):
+            directory = tmp_path / name.replace("/", "_")
+            directory.mkdir()
+            witnesses.append(start_aics_witness(str(directory), name, origin, log_vkey))
+        policy = tmp_path / "policy"
+        policy.write_text(f"log {log_vkey}\n"
+                          f"witness A1 {witnesses[0][1]} {witnesses[0][2]}\n"
+                          f"witness A2 {witnesses[1][1]} {witnesses[1][2]}\n"
+                          "group both all A1 A2\nquorum both\n")
+        server = Server(data_dir=server.data_dir, env=dict(env, PACSPACE_WITNESS_POLICY=str(policy))).start()
+        for index in range(5):
+            assert call(server.base, "POST", "/api/v1/balance/delta", {"customerId": "w", "delta": 1, "reason": f"r{index}"},
+                        headers=headers)[0] == 201
+            time.sleep(0.1)
+        note = ""
+        for _ in range(200):
+            with urllib.request.urlopen(f"{server.base}/api/v1/server-log/checkpoint") as answer:
+                note = answer.read().decode()
+            if note.count("\n\u2014 ") + note.count("\u2014 witness.test/") >= 3 and all(w[1].split("+")[0] in note for w in witnesses):
+                break
+            time.sleep(0.1)
+        assert all("\u2014 " + w[1].split("+")[0] + " " in note for w in witnesses), note
+        checked = subprocess.run([AICS_TLOG, "verify-checkpoint", "--tiles", f"{server.base}/api/v1/server-log", "--log-key", log_vkey,
+                                  "--origin", origin, "--witness-key", witnesses[0][1], "--witness-key", witnesses[1][1], "--quorum", "2"],
+                                 capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        print(checked.stdout.strip())
+        # One witness gone: the server goes on publishing; the checkpoint it then signs has one
+        # cosignature, and the quorum of 2 is not met for it.
+        witnesses[1][0].kill()
+        witnesses[1][0].wait()
+        with urllib.request.urlopen(f"{server.base}/api/v1/server-log/checkpoint") as answer:
+            size = int(answer.read().decode().split("\n")[1])
+        assert call(server.base, "POST", "/api/v1/balance/delta", {"customerId": "w", "delta": 1, "reason": "after"}, headers=headers)[0] == 201
+        for _ in range(200):
+            with urllib.request.urlopen(f"{server.base}/api/v1/server-log/checkpoint") as answer:
+                later = answer.read().decode()
+            if int(later.split("\n")[1]) > size and "\u2014 witness.test/a1 " in later:
+                break
+            time.sleep(0.1)
+        assert "\u2014 witness.test/a1 " in later and "\u2014 witness.test/a2 " not in later, later
+        short = subprocess.run([AICS_TLOG, "verify-checkpoint", "--tiles", f"{server.base}/api/v1/server-log", "--log-key", log_vkey,
+                                "--origin", origin, "--witness-key", witnesses[0][1], "--witness-key", witnesses[1][1], "--quorum", "2"],
+                               capture_output=True, text=True)
+        assert short.returncode != 0, short.stdout
+        scrape = urllib.request.Request(f"{server.base}/metrics", headers={"Authorization": "Bearer metrics-token-0123456789"})
+        with urllib.request.urlopen(scrape) as answer:
+            metrics = answer.read().decode()
+        series = [line for line in metrics.splitlines() if line.startswith("pacspace_witness")]
+        assert any('witness="A1"' in line and 'outcome="cosigned"' in line for line in series), series
+        assert any('witness="A2"' in line and 'outcome="failed"' in line for line in series), series
+        assert any(line.startswith("pacspace_witness_lag") and 'witness="A2"' in line and not line.endswith(" 0.0") for line in series), series
+    finally:
+        server.stop()
+        for process, _, _ in witnesses:
+            process.kill()
+            process.wait()

@@ -25,6 +25,11 @@ public enum Cosignature {
             (name, keyID, publicKey) = try NoteKey.parse(verifierKey: text, type: Cosignature.keyType)
         }
 
+        /// Its vkey text, `<name>+<hex key ID>+<base64(0x04 ‖ public key)>`.
+        public var verifierKey: String {
+            "\(name)+\(NoteKey.hex8(keyID))+\(Base64.encode([Cosignature.keyType] + publicKey))"
+        }
+
         /// The time a cosignature line of this cosigner states, if it is one of its lines and
         /// its signature over `checkpoint` (the note text, final newline included) verifies.
         public func timestamp(of line: String, cosigning checkpoint: String) -> UInt64? {

@@ -40,10 +40,13 @@ struct ServerLogController: Sendable {
         )
     }
 
-    /// `<prefix>/checkpoint`: mutable, cached for a few seconds at most.
+    /// `<prefix>/checkpoint`: mutable, cached for a few seconds at most. It carries the
+    /// witnesses' cosignatures the server has of it (each verified before it was kept), after
+    /// the log's own signature.
     @Sendable func checkpoint(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, checkpoint) = try await current()
-        var response = LogController.text(checkpoint.note)
+        let cosignatures = try await store.cosignatures(treeSize: checkpoint.treeSize).sorted { $0.key < $1.key }.map(\.value)
+        var response = LogController.text(checkpoint.note + cosignatures.joined())
         response.headers[.cacheControl] = "public, max-age=2"
         return response
     }

@@ -45,11 +45,7 @@ final class Provisioner: Service {
     func wake() { wakeups.wake() }
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            await wakeups.run { await self.provisionPending() }
-        } onGracefulShutdown: {
-            self.wakeups.finish()
-        }
+        await wakeups.runUntilShutdown { await self.provisionPending() }
     }
 
     /// Provisions every waiting environment.

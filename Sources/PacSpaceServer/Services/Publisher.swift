@@ -15,6 +15,8 @@ final class Publisher: Service, Sendable {
     static let roundLimit = 10_000
 
     let store: ServerLogStore
+    /// Woken after each publication, to ask the witnesses.
+    let witnessing: Witnessing?
     let sealer: KeySealer
     let origin: String
     let interval: Duration
@@ -24,8 +26,17 @@ final class Publisher: Service, Sendable {
     /// The first wake-up is the application's, once migrations ran; then one every interval.
     private let wakeups: Wakeups
 
-    init(store: ServerLogStore, sealer: KeySealer, origin: String, interval: Duration, logger: Logger, now: @escaping @Sendable () -> Int64) {
+    init(
+        store: ServerLogStore,
+        witnessing: Witnessing?,
+        sealer: KeySealer,
+        origin: String,
+        interval: Duration,
+        logger: Logger,
+        now: @escaping @Sendable () -> Int64
+    ) {
         self.store = store
+        self.witnessing = witnessing
         self.sealer = sealer
         self.origin = origin
         self.interval = interval
@@ -38,11 +49,7 @@ final class Publisher: Service, Sendable {
     func wake() { wakeups.wake() }
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            await wakeups.run { await self.round() }
-        } onGracefulShutdown: {
-            self.wakeups.finish()
-        }
+        await wakeups.runUntilShutdown { await self.round() }
     }
 
     /// One round: the server log made if it is not, then the environments that moved
@@ -55,6 +62,7 @@ final class Publisher: Service, Sendable {
                 return nil
             }
             logger.debug("server log published", metadata: ["treeSize": .stringConvertible(signed.treeSize)])
+            witnessing?.wake()
             return signed
         } catch {
             logger.error("cannot publish to the server log", metadata: ["error": .string("\(error)")])

@@ -103,17 +103,13 @@ final class Sequencer: Service {
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: witnessDirectory, withIntermediateDirectories: true)
-        await withGracefulShutdownHandler {
-            await wakeups.run {
-                let started = ContinuousClock.now
-                await integrateAll()
-                // At most one round per interval: later arrivals share the next batch. The wait
-                // ends early on graceful shutdown, so stopping never waits out a long interval.
-                let until = started + interval
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(until: until) }
-            }
-        } onGracefulShutdown: {
-            self.wakeups.finish()
+        await wakeups.runUntilShutdown {
+            let started = ContinuousClock.now
+            await self.integrateAll()
+            // At most one round per interval: later arrivals share the next batch. The wait
+            // ends early on graceful shutdown, so stopping never waits out a long interval.
+            let until = started + self.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(until: until) }
         }
     }
 

@@ -185,6 +185,19 @@ final class ServerMetrics: Sendable {
         self.stuck.set(stuck ? 1.0 : 0.0)
     }
 
+    /// How an add-checkpoint request to the witness named `witness` in the policy went, and
+    /// how far behind the server log its last cosignature is (in leaves).
+    func witnessAnswered(_ witness: String, outcome: Witnessing.Outcome, lag: Int64) {
+        registry.makeCounter(
+            descriptor: Self.name("witness_requests", unit: "total", "add-checkpoint requests to witnesses, by witness and outcome."),
+            labels: [("witness", witness), ("outcome", outcome.rawValue)]
+        ).increment()
+        registry.makeGauge(
+            descriptor: Self.name("witness_lag", unit: "leaves", "Server-log leaves past the last checkpoint each witness cosigned."),
+            labels: [("witness", witness)]
+        ).set(Double(lag))
+    }
+
     /// A request refused by `limit`.
     func rateLimited(_ limit: RateLimiter.Limit) {
         registry.makeCounter(

@@ -1,3 +1,5 @@
+import ServiceLifecycle
+
 /// When a background service looks for work: when asked (``wake()``: new work was just
 /// written), and, from the first wake-up on, every ``pollInterval`` too — for work left
 /// by a failed query, by another server sharing the database, or falling due later.
@@ -27,6 +29,16 @@ struct Wakeups: Sendable {
     /// Wakes every ``pollInterval`` until cancelled.
     func poll() async {
         while (try? await Task.sleep(for: pollInterval)) != nil { continuation.yield() }
+    }
+
+    /// Runs `round` on every wake-up until the application shuts down gracefully: a
+    /// service's whole `run()`, for one whose rounds are all alike.
+    func runUntilShutdown(_ round: @escaping @Sendable () async -> Void) async {
+        await withGracefulShutdownHandler {
+            await run(round)
+        } onGracefulShutdown: {
+            finish()
+        }
     }
 
     /// Runs `round` on every wake-up until ``finish()``.

@@ -41,7 +41,7 @@ final class WebhookDispatcher: Service {
     }
 
     private let outbox: WebhookOutbox
-    private let client: WebhookClient
+    private let client: OutboundClient
     private let sealer: KeySealer
     private let schedule: RetrySchedule
     private let accounts: AccountStore
@@ -55,7 +55,7 @@ final class WebhookDispatcher: Service {
 
     init(
         outbox: WebhookOutbox,
-        client: WebhookClient,
+        client: OutboundClient,
         sealer: KeySealer,
         schedule: RetrySchedule,
         accounts: AccountStore,
@@ -215,16 +215,17 @@ final class WebhookDispatcher: Service {
         }
         let body = Array(delivery.body.utf8)
         let timestamp = now() / 1000
-        return await client.post(
-            target,
+        let head = OutboundClient.Head(
+            contentType: "application/json",
+            userAgent: "PacSpace-Webhooks/1",
             headers: [
                 ("X-PacSpace-Signature", WebhookSignature.header(secrets: secrets, timestamp: timestamp, body: body)),
                 ("X-PacSpace-Timestamp", String(timestamp)),
                 ("X-Webhook-Event", delivery.type),
                 ("X-Event-ID", delivery.eventID),
-            ],
-            body: body
+            ]
         )
+        return await client.post(target, head, body: body).attempt
     }
 
     private func open(_ sealed: String, _ delivery: DueDelivery) throws -> String {

@@ -618,6 +618,25 @@ public enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 29,
+            name: "server log cosignatures",
+            statements: [
+                // The witnesses' cosignatures of server-log checkpoints (docs/witnesses.md), each
+                // verified before it is kept, and what the server knows of each witness: the size
+                // it last cosigned, and how the last request went. Keyed by the witness's
+                // verifier key, its identity (names are the policy file's own).
+                """
+                CREATE TABLE server_log_cosignatures (
+                    tree_size BIGINT NOT NULL, witness_key TEXT NOT NULL, line TEXT NOT NULL, cosigned_at BIGINT NOT NULL,
+                    PRIMARY KEY (tree_size, witness_key))
+                """,
+                """
+                CREATE TABLE server_log_witnesses (
+                    witness_key TEXT PRIMARY KEY, size BIGINT NOT NULL, outcome TEXT NOT NULL, asked_at BIGINT NOT NULL)
+                """,
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

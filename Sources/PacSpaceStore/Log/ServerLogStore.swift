@@ -242,3 +242,70 @@ public struct ServerLogStore: Sendable {
         }
     }
 }
+
+/// Witnesses' cosignatures of the server log (docs/witnesses.md).
+extension ServerLogStore {
+    /// What the server knows of a witness.
+    public struct WitnessRecord: Sendable, Equatable {
+        /// The size of the last checkpoint it cosigned, as it told the server.
+        public let size: Int64
+        /// How the last request went: `cosigned`, or why not.
+        public let outcome: String
+        public let askedAt: Int64
+
+        public init(size: Int64, outcome: String, askedAt: Int64) {
+            self.size = size
+            self.outcome = outcome
+            self.askedAt = askedAt
+        }
+    }
+
+    /// The cosignature lines kept for the checkpoint of `treeSize`, by witness key.
+    public func cosignatures(treeSize: Int64) async throws -> [String: String] {
+        try await database.read { db in
+            var lines: [String: String] = [:]
+            for row in try await db.raw("SELECT witness_key, line FROM server_log_cosignatures WHERE tree_size = \(bind: treeSize)").all() {
+                lines[try row.decode(column: "witness_key", as: String.self)] = try row.decode(column: "line", as: String.self)
+            }
+            return lines
+        }
+    }
+
+    /// What the server knows of each witness, by key.
+    public func witnesses() async throws -> [String: WitnessRecord] {
+        try await database.read { db in
+            var records: [String: WitnessRecord] = [:]
+            for row in try await db.raw("SELECT * FROM server_log_witnesses").all() {
+                records[try row.decode(column: "witness_key", as: String.self)] = WitnessRecord(
+                    size: try row.decode(column: "size", as: Int64.self),
+                    outcome: try row.decode(column: "outcome", as: String.self),
+                    askedAt: try row.decode(column: "asked_at", as: Int64.self)
+                )
+            }
+            return records
+        }
+    }
+
+    /// Records how a request to the witness of `key` went, and its cosignature of the
+    /// checkpoint of `treeSize` if it gave one (verified by the caller).
+    public func record(witness key: String, _ record: WitnessRecord, cosignature: (treeSize: Int64, line: String, time: Int64)?) async throws {
+        try await database.transaction { db in
+            if let cosignature {
+                try await db.raw(
+                    """
+                    INSERT INTO server_log_cosignatures (tree_size, witness_key, line, cosigned_at)
+                    VALUES (\(bind: cosignature.treeSize), \(bind: key), \(bind: cosignature.line), \(bind: cosignature.time))
+                    ON CONFLICT (tree_size, witness_key) DO UPDATE SET line = excluded.line, cosigned_at = excluded.cosigned_at
+                    """
+                ).run()
+            }
+            try await db.raw(
+                """
+                INSERT INTO server_log_witnesses (witness_key, size, outcome, asked_at)
+                VALUES (\(bind: key), \(bind: record.size), \(bind: record.outcome), \(bind: record.askedAt))
+                ON CONFLICT (witness_key) DO UPDATE SET size = excluded.size, outcome = excluded.outcome, asked_at = excluded.asked_at
+                """
+            ).run()
+        }
+    }
+}

@@ -7,14 +7,14 @@ import PacSpaceCore
 import PacSpaceStore
 import Synchronization
 
-/// Sends one webhook delivery: resolves the host, keeps only the addresses the
-/// ``OutboundPolicy`` permits, connects to the first that answers, posts the body and
-/// reads the status. One connection per delivery (`Connection: close`); redirects are not
-/// followed (a 3xx is a failed attempt). Connecting may take ``connectTimeout``, the
-/// answer's status line ``firstByteTimeout`` from then, the whole exchange ``timeout``:
-/// a receiver that accepts and never answers holds a delivery slot for seconds, not
-/// for the whole budget.
-struct WebhookClient: Sendable {
+/// Posts to a host outside — a webhook delivery, an add-checkpoint request to a witness:
+/// resolves the host, keeps only the addresses the ``OutboundPolicy`` permits, connects to
+/// the first that answers, posts the body and reads the answer (its status, content type
+/// and up to `answerLimit` bytes of its body). One connection per request (`Connection:
+/// close`); redirects are not followed. Connecting may take ``connectTimeout``, the answer's
+/// status line ``firstByteTimeout`` from then, the whole exchange ``timeout``: a receiver
+/// that accepts and never answers holds a slot for seconds, not for the whole budget.
+struct OutboundClient: Sendable {
     let policy: OutboundPolicy
     /// docs/api.md §7: 10 s.
     let timeout: Duration
@@ -35,13 +35,35 @@ struct WebhookClient: Sendable {
         self.tls = try? NIOSSLContext(configuration: .makeClientConfiguration())
     }
 
-    /// Posts `body` with `headers`; never throws: every failure is an outcome.
-    func post(_ target: WebhookTarget, headers: [(String, String)], body: [UInt8]) async -> AttemptOutcome {
+    /// What came back: the status (nil when no answer came: refused, timeout, blocked), the
+    /// answer's content type and body (at most the limit asked), or why it failed.
+    struct Exchange: Sendable {
+        let status: Int?
+        let contentType: String?
+        let body: [UInt8]
+        let latencyMillis: Int64
+        let error: String?
+
+        /// A webhook delivery attempt's outcome.
+        var attempt: AttemptOutcome { AttemptOutcome(statusCode: status, latencyMillis: latencyMillis, error: error) }
+    }
+
+    /// The request's parts besides the target and the body.
+    struct Head: Sendable {
+        let contentType: String
+        let userAgent: String
+        var headers: [(String, String)] = []
+        /// The most bytes of the answer's body kept (0: none are).
+        var answerLimit = 0
+    }
+
+    /// Posts `body`; never throws: every failure is an outcome.
+    func post(_ target: WebhookTarget, _ head: Head, body: [UInt8]) async -> Exchange {
         let started = ContinuousClock.now
-        func outcome(_ status: Int?, _ error: String?) -> AttemptOutcome {
+        func outcome(_ answer: Answer?, _ error: String?) -> Exchange {
             let elapsed = ContinuousClock.now - started
             let millis = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
-            return AttemptOutcome(statusCode: status, latencyMillis: millis, error: error)
+            return Exchange(status: answer?.status, contentType: answer?.contentType, body: answer?.body ?? [], latencyMillis: millis, error: error)
         }
         let addresses: [SocketAddress]
         do {
@@ -60,8 +82,8 @@ struct WebhookClient: Sendable {
         var lastError = "no address answered"
         for address in permitted {
             do {
-                let status = try await exchange(target, address: address, headers: headers, body: body)
-                return outcome(status, (200..<300).contains(status) ? nil : "HTTP \(status)")
+                let answer = try await exchange(target, address: address, head: head, body: body)
+                return outcome(answer, (200..<300).contains(answer.status) ? nil : "HTTP \(answer.status)")
             } catch let error as DeliveryTimeout {
                 return outcome(nil, error.description)
             } catch {
@@ -69,6 +91,13 @@ struct WebhookClient: Sendable {
             }
         }
         return outcome(nil, lastError)
+    }
+
+    /// An answer as read.
+    private struct Answer: Sendable {
+        var status: Int
+        var contentType: String?
+        var body: [UInt8] = []
     }
 
     /// Whether any part of the answer arrived (set by the reader, read by the timer).
@@ -83,7 +112,7 @@ struct WebhookClient: Sendable {
         var description: String { "no answer within \(timeout.components.seconds) s" }
     }
 
-    private func exchange(_ target: WebhookTarget, address: SocketAddress, headers: [(String, String)], body: [UInt8]) async throws -> Int {
+    private func exchange(_ target: WebhookTarget, address: SocketAddress, head: Head, body: [UInt8]) async throws -> Answer {
         let tls = target.secure ? self.tls : nil
         let sniName = NetworkAddress.parse(target.host) == nil ? target.host : nil
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -97,34 +126,38 @@ struct WebhookClient: Sendable {
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
             }
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.target)
-        head.headers.add(name: "Host", value: target.hostHeader)
-        head.headers.add(name: "Content-Type", value: "application/json")
-        head.headers.add(name: "Content-Length", value: String(body.count))
-        head.headers.add(name: "User-Agent", value: "PacSpace-Webhooks/1")
-        head.headers.add(name: "Connection", value: "close")
-        for (name, value) in headers { head.headers.add(name: name, value: value) }
-        let request = head
+        var requestHead = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.target)
+        requestHead.headers.add(name: "Host", value: target.hostHeader)
+        requestHead.headers.add(name: "Content-Type", value: head.contentType)
+        requestHead.headers.add(name: "Content-Length", value: String(body.count))
+        requestHead.headers.add(name: "User-Agent", value: head.userAgent)
+        requestHead.headers.add(name: "Connection", value: "close")
+        for (name, value) in head.headers { requestHead.headers.add(name: name, value: value) }
+        let request = requestHead
+        let limit = head.answerLimit
         let timeout = self.timeout
         let firstByteTimeout = self.firstByteTimeout
         let answered = AnswerSeen()
-        return try await withThrowingTaskGroup(of: Int?.self) { group in
+        return try await withThrowingTaskGroup(of: Answer?.self) { group in
             group.addTask {
                 try await channel.executeThenClose { inbound, outbound in
                     try await outbound.write(.head(request))
                     try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
                     try await outbound.write(.end(nil))
-                    var status: Int?
+                    var answer: Answer?
                     for try await part in inbound {
                         answered.mark()
                         switch part {
-                        case .head(let response) where response.status.code >= 200 || status != nil: status = Int(response.status.code)
+                        case .head(let response) where response.status.code >= 200 || answer != nil:
+                            answer = Answer(status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"))
                         case .head: continue  // 1xx interim answers
-                        case .body: continue
-                        case .end: return status
+                        case .body(let buffer):
+                            let room = max(0, limit - (answer?.body.count ?? 0))
+                            if room > 0 { answer?.body += buffer.readableBytesView.prefix(room) }
+                        case .end: return answer
                         }
                     }
-                    return status
+                    return answer
                 }
             }
             group.addTask {
@@ -138,8 +171,8 @@ struct WebhookClient: Sendable {
                 throw DeliveryTimeout(timeout: timeout)
             }
             defer { group.cancelAll() }
-            guard let status = try await group.next() ?? nil else { throw ChannelError.eof }
-            return status
+            guard let answer = try await group.next() ?? nil else { throw ChannelError.eof }
+            return answer
         }
     }
 
