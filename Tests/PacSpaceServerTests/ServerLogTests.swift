@@ -93,6 +93,61 @@ import Testing
         }
     }
 
+    /// `witnessedAt` (docs/witnesses.md, "When an entry is witnessed"): null on a server
+    /// without a witness policy, however often it publishes; under `quorum none` every
+    /// publication is witnessed at once, so a delta and a record entry get a time no earlier
+    /// than their commit, in the delta's shape, the entry's receipt and both dashboard pages.
+    @Test(arguments: Backend.all)
+    func deltasAndEntriesShowWhenTheyWereWitnessed(backend: Backend) async throws {
+        var server = TestServer(backend)
+        try await server.isolateDatabase()
+        server.configuration.publishInterval = .milliseconds(50)
+        try await server.run { api in
+            let key = try await api.apiKey(try await api.account())
+            let emitted = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"r"}"#)
+            _ = try await api.waitForDelta(emitted.data["recordId"]?.string ?? "", key: key)
+            _ = try await Self.waitForServerLog(api) { $0.data["treeSize"] != 0 }
+            try await Task.sleep(for: .milliseconds(300))
+            let delta = try await api.balance(.get, "/delta/\(emitted.data["recordId"]?.string ?? "")", key: key)
+            #expect(delta.data["status"] == "VERIFIED" && delta.data["witnessedAt"] == .null, "no policy, no witness: \(delta.text)")
+        }
+        server.configuration.witnessPolicy = try WitnessPolicy(parsing: "quorum none\n")
+        try await server.run { api in
+            let account = try await api.account()
+            let key = try await api.apiKey(account)
+            let emitted = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"seen","delta":2,"reason":"r"}"#)
+            let recordID = emitted.data["recordId"]?.string ?? ""
+            #expect(emitted.data["witnessedAt"] == .null, "an answer to a write is never witnessed yet")
+            _ = try await api.waitForDelta(recordID, key: key)
+            let written = try await api.record(.post, "machine-action-record/job/transitions", key: key, body: RecordsTests.entry())
+            #expect(written.status == .created, "\(written.text)")
+            _ = try await api.waitForRecordEntry("job", seq: 0, key: key)
+
+            var delta = try await api.balance(.get, "/delta/\(recordID)", key: key)
+            var receipt = try await api.record(.get, "machine-action-record/job/receipts/0", key: key)
+            let start = ContinuousClock.now
+            var pause = PollingPause()
+            while delta.data["witnessedAt"] == .null || receipt.data["receipt"]?["witnessedAt"] == .null, ContinuousClock.now - start < .seconds(10) {
+                try await pause.wait()
+                delta = try await api.balance(.get, "/delta/\(recordID)", key: key)
+                receipt = try await api.record(.get, "machine-action-record/job/receipts/0", key: key)
+            }
+            let witnessed = delta.data["witnessedAt"]?.string ?? ""
+            #expect(!witnessed.isEmpty && witnessed >= (delta.data["verifiedAt"]?.string ?? "~"), "\(delta.text)")
+            let entryWitnessed = receipt.data["receipt"]?["witnessedAt"]?.string ?? ""
+            #expect(!entryWitnessed.isEmpty && entryWitnessed >= (receipt.data["receipt"]?["committedAt"]?.string ?? "~"), "\(receipt.text)")
+            let listed = try await api.balance(.get, "/customers/seen", key: key)
+            #expect(listed.text.contains(witnessed), "the list reads the same column: \(listed.text.prefix(400))")
+
+            var browser = DashboardPagesTests.Browser()
+            _ = try await browser.login(api, account)
+            let customer = try await browser.get(api, "/app/customers/seen?environment=testnet")
+            #expect(customer.status == .ok && customer.text.contains("<th scope=\"col\">Witnessed</th>") && customer.text.contains(witnessed))
+            let record = try await browser.get(api, "/app/records/machine-action-record/job?environment=testnet")
+            #expect(record.status == .ok && record.text.contains(entryWitnessed) && !record.text.contains("not yet"))
+        }
+    }
+
     /// Polls `GET /api/v1/server-log` until `done` holds of it.
     static func waitForServerLog(_ api: API, until done: (Reply) async throws -> Bool) async throws -> Reply {
         let start = ContinuousClock.now

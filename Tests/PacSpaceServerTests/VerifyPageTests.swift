@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import PacSpaceCore
+import PacSpaceStore
+import SQLKit
 import Testing
 
 @testable import PacSpaceServer
@@ -122,6 +124,56 @@ import Testing
                 #expect(try await api.call(.get, path).status == .notFound, "\(path)")
             }
         }
+    }
+
+    /// Issue 27, point 5: every value the page shows as recorded is one the browser's check
+    /// covers (a `data-field` of the checked list), or stands under "Stated by this server, not
+    /// checked by your browser". An amount edited in the database, on the page reached by the
+    /// receipt id (where the content is withheld), shows only there.
+    @Test(arguments: Backend.all)
+    func whatTheBrowserCannotCheckIsMarkedSo(backend: Backend) async throws {
+        var server = TestServer(backend)
+        try await server.isolateDatabase()
+        try await server.run { [server] api in
+            let (_, _, deltas, verifyURL) = try await Self.sealedPeriod(api, who: "edited")
+            let receiptID = deltas[0]["receiptId"]?.string ?? ""
+            let recordID = deltas[0]["recordId"]?.string ?? ""
+            let recordKey = try await api.apiKey(try await api.account())
+            _ = try await api.record(.post, "machine-action-record/job/transitions", key: recordKey, body: RecordsTests.entry())
+            let entry = try await api.waitForRecordEntry("job", seq: 0, key: recordKey).data["receipt"]
+            let entryPages = [Self.local(entry?["verifyUrl"]?.string ?? ""), "/verify/\(entry?["receiptId"]?.string ?? "")"]
+            try await server.withDatabase { database in
+                try await database.transaction { db in
+                    try await db.raw("UPDATE deltas SET amount = 777000000 WHERE receipt_id = \(bind: receiptID)").run()
+                }
+            }
+            for path in ["/verify/\(receiptID)", "/verify/\(recordID)", Self.local(verifyURL)] + entryPages {
+                let page = try await api.call(.get, path)
+                #expect(page.status == .ok, "\(path)")
+                let checked = Self.between(page.text, #"id="entry""#, "</dl>")
+                #expect(!checked.isEmpty, "\(path) has its checked list")
+                // Each shown value of the checked list is a field the browser recomputes.
+                for item in checked.components(separatedBy: "<dd").dropFirst() {
+                    let value = item.prefix { $0 != "\n" }
+                    #expect(value.contains("data-field"), "\(path): unchecked \(value)")
+                }
+                #expect(page.text.contains("Stated by this server, not checked by your browser"), "\(path)")
+            }
+            // Through the record id the amount is a field the browser recomputes the content hash
+            // from (the edit fails its check); through the receipt id it cannot be, and is not listed so.
+            let byRecord = try await api.call(.get, "/verify/\(recordID)")
+            #expect(Self.between(byRecord.text, #"id="entry""#, "</dl>").contains(#"data-field="delta" class="amount">777<"#))
+            let byReceipt = try await api.call(.get, "/verify/\(receiptID)")
+            let stated = Self.between(byReceipt.text, #"class="facts stated""#, "</dl>")
+            #expect(stated.contains("777") && stated.contains("Witnessed at"), "\(stated)")
+            #expect(!Self.between(byReceipt.text, #"id="entry""#, "</dl>").contains("777"), "the edited amount stands among the checked values")
+        }
+    }
+
+    /// The text of `text` after the first `start` up to the next `end`; empty when absent.
+    static func between(_ text: String, _ start: String, _ end: String) -> String {
+        guard let from = text.range(of: start), let to = text.range(of: end, range: from.upperBound..<text.endIndex) else { return "" }
+        return String(text[from.upperBound..<to.lowerBound])
     }
 
     @Test func unknownAndMalformedIdsArePagesThatSaySo() async throws {

@@ -2,8 +2,9 @@
 /// Balance API's emit, status, derive, receipt and customer answers, the batch answer's
 /// items and the `delta.verified` webhook (docs/api.md §5).
 extension DeltaRecord {
-    /// The delta: every field its content hash commits to, its status, and where and when
-    /// the log took it (null until VERIFIED); `error` only when FAILED. Keys are never left
+    /// The delta: every field its content hash commits to, its status, where and when the
+    /// log took it (null until VERIFIED) and when witnesses cosigned it (null until then);
+    /// `error` only when FAILED. Keys are never left
     /// out for being unknown yet, so a client reads one shape whatever the status.
     public var json: JSONValue { .object(fields) }
 
@@ -15,7 +16,7 @@ extension DeltaRecord {
             ("customerId", .string(customerID)), ("delta", amount.json), ("reason", .string(reason)),
             ("referenceId", .optional(referenceID)), ("sequenceNumber", .int(sequenceNumber)), ("contentHash", .string(contentHash.prefixedHex)),
             ("createdAt", time(createdAt)), ("verifiedAt", time(verifiedAt)), ("logIndex", logIndex.map(JSONValue.int) ?? .null),
-            ("latencyMs", latencyMs.map(JSONValue.int) ?? .null),
+            ("latencyMs", latencyMs.map(JSONValue.int) ?? .null), ("witnessedAt", time(witnessedAt)),
         ]
         if let metadata { fields.append(("metadata", metadata.value)) }
         if let adjusts { fields.append(("adjusts", ["referenceId": .string(adjusts)])) }

@@ -19,6 +19,9 @@ public struct DeltaRecord: Sendable, Equatable {
     public let logIndex: Int64?
     public let verifiedAt: Int64?
     public let latencyMs: Int64?
+    /// When the policy's witnesses first cosigned a server-log checkpoint that includes the
+    /// delta's (docs/witnesses.md); nil before, and on a server without a witness policy.
+    public let witnessedAt: Int64?
 
     public init(
         recordID: String,
@@ -38,7 +41,8 @@ public struct DeltaRecord: Sendable, Equatable {
         createdAt: Int64,
         logIndex: Int64?,
         verifiedAt: Int64?,
-        latencyMs: Int64?
+        latencyMs: Int64?,
+        witnessedAt: Int64? = nil
     ) {
         self.recordID = recordID
         self.receiptID = receiptID
@@ -58,5 +62,6 @@ public struct DeltaRecord: Sendable, Equatable {
         self.logIndex = logIndex
         self.verifiedAt = verifiedAt
         self.latencyMs = latencyMs
+        self.witnessedAt = witnessedAt
     }
 }

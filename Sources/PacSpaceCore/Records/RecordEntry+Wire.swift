@@ -40,6 +40,7 @@ extension RecordEntry {
             "committed": committed(recordType: record.recordType).json,
             "createdAt": .string(Timestamp.iso8601(millis: createdAt)),
             "committedAt": verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null,
+            "witnessedAt": witnessedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null,
             "logCheckpoint": proof ?? .null, "verifyUrl": .string(verifyUrl),
         ]
         guard v3, case .object(let members) = receipt else { return receipt }
@@ -64,7 +65,8 @@ extension RecordEntry {
         for member in ["amends", "references"] { if let copy = content[member] { members.append((member, copy)) } }
         members += [
             ("committed", committed(recordType: record.recordType).json), ("createdAt", .string(Timestamp.iso8601(millis: createdAt))),
-            ("committedAt", verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null), ("logCheckpoint", proof ?? .null),
+            ("committedAt", verifiedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null),
+            ("witnessedAt", witnessedAt.map { .string(Timestamp.iso8601(millis: $0)) } ?? .null), ("logCheckpoint", proof ?? .null),
             ("verifyUrl", .string(verifyUrl)),
         ]
         if v3 { members += seal(recordType: record.recordType) }

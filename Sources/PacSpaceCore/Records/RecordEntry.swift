@@ -42,6 +42,9 @@ public struct RecordEntry: Sendable {
     public let recordOpening: Hash?
     public let createdAt: Int64
     public private(set) var verifiedAt: Int64?
+    /// When the policy's witnesses first cosigned a server-log checkpoint that includes the
+    /// entry's (docs/witnesses.md); nil before, and on a server without a witness policy.
+    public private(set) var witnessedAt: Int64?
 
     public init(
         entryID: String,
@@ -61,7 +64,8 @@ public struct RecordEntry: Sendable {
         logIndex: Int64?,
         recordOpening: Hash?,
         createdAt: Int64,
-        verifiedAt: Int64?
+        verifiedAt: Int64?,
+        witnessedAt: Int64? = nil
     ) {
         self.entryID = entryID
         self.environmentID = environmentID
@@ -81,6 +85,7 @@ public struct RecordEntry: Sendable {
         self.recordOpening = recordOpening
         self.createdAt = createdAt
         self.verifiedAt = verifiedAt
+        self.witnessedAt = witnessedAt
     }
 
     /// The entry with `envelopes` (an encrypted entry's, read beside its row); a plaintext
@@ -101,7 +106,7 @@ public struct RecordEntry: Sendable {
     public func seen(atTreeSize treeSize: Int64?) -> RecordEntry {
         guard status == .verified, let index = logIndex, let treeSize, index < treeSize else {
             var queued = self
-            (queued.status, queued.logIndex, queued.verifiedAt) = (.queued, nil, nil)
+            (queued.status, queued.logIndex, queued.verifiedAt, queued.witnessedAt) = (.queued, nil, nil, nil)
             return queued
         }
         return self

@@ -79,6 +79,8 @@ struct CustomerPage: Sendable {
         let referenceId: String
         let status: String
         let verified: Bool
+        /// When witnesses cosigned it, or "not yet".
+        let witnessedAt: String
         let recordId: String
     }
 
@@ -157,6 +159,7 @@ struct CustomerPage: Sendable {
                 referenceId: delta.referenceID ?? "",
                 status: delta.status.rawValue,
                 verified: delta.status == .verified,
+                witnessedAt: PageParts.time(delta.witnessedAt, absent: "not yet"),
                 recordId: delta.recordID
             )
         }

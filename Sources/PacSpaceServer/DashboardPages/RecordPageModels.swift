@@ -69,6 +69,8 @@ struct RecordPage: Sendable {
         let title: String
         let status: String
         let createdAt: String
+        /// When witnesses cosigned it, or "not yet".
+        let witnessedAt: String
         let receiptId: String
         let verifyPath: String
     }
@@ -121,6 +123,7 @@ struct RecordPage: Sendable {
                 title: Self.title(entry),
                 status: entry.wireStatus,
                 createdAt: Timestamp.iso8601(millis: entry.createdAt),
+                witnessedAt: PageParts.time(entry.witnessedAt, absent: "not yet"),
                 receiptId: entry.entryID,
                 verifyPath: String(verify.page(of: entry).dropFirst(verify.publicURL.count))
             )

@@ -75,9 +75,20 @@ final class Witnessing: Service, Sendable {
                     group.addTask { await self.ask(witness, from: size, latest) }
                 }
             }
+            try await markIfWitnessed(latest)
         } catch {
             logger.error("cannot ask the witnesses", metadata: ["error": .string("\(error)")])
         }
+    }
+
+    /// Marks `latest` witnessed once the cosignatures kept for it meet the policy's quorum:
+    /// from then on the deltas and entries it includes show `witnessedAt`.
+    private func markIfWitnessed(_ latest: SignedCheckpoint) async throws {
+        guard try await store.witnessedSize() < latest.treeSize else { return }
+        let held = try await store.cosignatures(treeSize: latest.treeSize)
+        let names = Set(policy.witnesses.filter { held[$0.cosigner.verifierKey] != nil }.map(\.name))
+        guard policy.isMet(by: names) else { return }
+        try await store.markWitnessed(treeSize: latest.treeSize, at: now())
     }
 
     /// One witness: add-checkpoint from `size`, and once more from the size a 409 names.

@@ -21,7 +21,14 @@ extension DeltaRecord {
             createdAt: try row.decode(column: "created_at", as: Int64.self),
             logIndex: try row.decode(column: "log_index", as: Int64?.self),
             verifiedAt: try row.decode(column: "verified_at", as: Int64?.self),
-            latencyMs: try row.decode(column: "latency_ms", as: Int64?.self)
+            latencyMs: try row.decode(column: "latency_ms", as: Int64?.self),
+            witnessedAt: row.contains(column: "witnessed_at") ? try row.decode(column: "witnessed_at", as: Int64?.self) : nil
         )
     }
+}
+
+extension DeltaStore {
+    /// What an answer reads a delta with: its row and when it was witnessed. A row read
+    /// without it (one just written or verified) is not witnessed yet.
+    static let answerColumns = "deltas.*, " + ServerLogStore.witnessedAt(of: "deltas")
 }

@@ -7,8 +7,10 @@ extension DeltaStore {
     /// A delta of the environment by record id (nil for another environment's).
     public func delta(recordID: String, environmentID: String) async throws -> DeltaRecord? {
         try await database.read { db in
-            try await db.raw("SELECT * FROM deltas WHERE record_id = \(bind: recordID) AND environment_id = \(bind: environmentID)")
-                .first().map(DeltaRecord.init(row:))
+            try await db.raw(
+                "SELECT \(unsafeRaw: Self.answerColumns) FROM deltas WHERE record_id = \(bind: recordID) AND environment_id = \(bind: environmentID)"
+            )
+            .first().map(DeltaRecord.init(row:))
         }
     }
 
@@ -16,21 +18,27 @@ extension DeltaStore {
     /// id, like the content it blinds, is known only to whom the provider gave it).
     public func delta(recordID: String) async throws -> DeltaRecord? {
         try await database.read { db in
-            try await db.raw("SELECT * FROM deltas WHERE record_id = \(bind: recordID)").first().map(DeltaRecord.init(row:))
+            try await db.raw("SELECT \(unsafeRaw: Self.answerColumns) FROM deltas WHERE record_id = \(bind: recordID)").first().map(
+                DeltaRecord.init(row:)
+            )
         }
     }
 
     /// A delta by its public receipt id, in any environment (public verification).
     public func delta(receiptID: String) async throws -> DeltaRecord? {
         try await database.read { db in
-            try await db.raw("SELECT * FROM deltas WHERE receipt_id = \(bind: receiptID)").first().map(DeltaRecord.init(row:))
+            try await db.raw("SELECT \(unsafeRaw: Self.answerColumns) FROM deltas WHERE receipt_id = \(bind: receiptID)").first().map(
+                DeltaRecord.init(row:)
+            )
         }
     }
 
     /// A delta by its content hash, in any environment (public verification).
     public func delta(contentHash: String) async throws -> DeltaRecord? {
         try await database.read { db in
-            try await db.raw("SELECT * FROM deltas WHERE content_hash = \(bind: contentHash) LIMIT 1").first().map(DeltaRecord.init(row:))
+            try await db.raw("SELECT \(unsafeRaw: Self.answerColumns) FROM deltas WHERE content_hash = \(bind: contentHash) LIMIT 1").first().map(
+                DeltaRecord.init(row:)
+            )
         }
     }
 
@@ -149,7 +157,8 @@ extension DeltaStore {
         try await database.read { db in
             try await db.raw(
                 """
-                SELECT * FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
+                SELECT \(unsafeRaw: Self.answerColumns) FROM deltas
+                WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
                   AND status = 'VERIFIED' AND sequence_number > \(bind: after)
                 """ + selection.condition() + " ORDER BY sequence_number LIMIT \(bind: limit) OFFSET \(bind: offset)"
             )
@@ -170,7 +179,8 @@ extension DeltaStore {
         try await database.read { db in
             try await db.raw(
                 """
-                SELECT * FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
+                SELECT \(unsafeRaw: Self.answerColumns) FROM deltas
+                WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)
                   AND status = 'VERIFIED' AND verified_at <= \(bind: verifiedBy)
                 """ + selection.condition() + " ORDER BY log_index LIMIT \(bind: limit)"
             )
@@ -216,7 +226,7 @@ extension DeltaStore {
             let base: SQLQueryString = "FROM deltas WHERE environment_id = \(bind: environmentID) AND customer_id = \(bind: customerID)"
             let total = try await db.raw("SELECT COUNT(*) AS n " + base + selection.condition()).first()?.decode(column: "n", as: Int64.self) ?? 0
             let rows = try await db.raw(
-                "SELECT * " + base + selection.condition()
+                "SELECT \(unsafeRaw: Self.answerColumns) " + base + selection.condition()
                     + " ORDER BY sequence_number DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
             ).all()
             return (try rows.map(DeltaRecord.init(row:)), Int(total))
@@ -281,7 +291,7 @@ extension DeltaStore {
             let direction = filter.ascending ? "ASC" : "DESC"
             let total = try await db.raw("SELECT COUNT(*) AS n " + conditions).first()?.decode(column: "n", as: Int64.self) ?? 0
             let rows = try await db.raw(
-                "SELECT * " + conditions
+                "SELECT \(unsafeRaw: Self.answerColumns) " + conditions
                     + " ORDER BY \(unsafeRaw: filter.order.column) \(unsafeRaw: direction), sequence_number \(unsafeRaw: direction)"
                     + " LIMIT \(bind: limit) OFFSET \(bind: offset)"
             ).all()

@@ -637,6 +637,20 @@ public enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 30,
+            name: "witnessed checkpoints",
+            statements: [
+                // When the policy's quorum first cosigned a server-log checkpoint, and so every
+                // environment checkpoint it includes (docs/witnesses.md, "When an entry is
+                // witnessed"). A delta or record entry is witnessed when the first publication of
+                // its environment past its log index is: one probe of the publications' key.
+                "ALTER TABLE server_log_checkpoints ADD COLUMN witnessed_at BIGINT",
+                "ALTER TABLE server_log_publications ADD COLUMN witnessed_at BIGINT",
+                // Marking walks only the publications a newly witnessed checkpoint adds.
+                "CREATE INDEX server_log_publications_entry ON server_log_publications (entry_index)",
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

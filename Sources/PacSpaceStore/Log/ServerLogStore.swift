@@ -308,4 +308,46 @@ extension ServerLogStore {
             ).run()
         }
     }
+
+    /// The largest server-log size whose checkpoint the policy's quorum cosigned; 0 before.
+    public func witnessedSize() async throws -> Int64 {
+        try await database.read { db in try await witnessedSize(db) }
+    }
+
+    private func witnessedSize(_ db: any SQLDatabase) async throws -> Int64 {
+        // Newest first on the key: the walk stops at the first witnessed checkpoint.
+        try await db.raw("SELECT tree_size FROM server_log_checkpoints WHERE witnessed_at IS NOT NULL ORDER BY tree_size DESC LIMIT 1")
+            .first()?.decode(column: "tree_size", as: Int64.self) ?? 0
+    }
+
+    /// Marks the checkpoint of `treeSize` witnessed at `now` (its cosignatures meet the
+    /// policy's quorum, which the caller checked), and with it every environment checkpoint
+    /// it includes that no earlier witnessed checkpoint did. A checkpoint at or below the
+    /// witnessed size is left as it is: an entry's time is the first quorum that covered it.
+    public func markWitnessed(treeSize: Int64, at now: Int64) async throws {
+        try await database.transaction { db in
+            let previous = try await witnessedSize(db)
+            guard previous < treeSize else { return }
+            try await db.raw(
+                "UPDATE server_log_checkpoints SET witnessed_at = \(bind: now) WHERE tree_size = \(bind: treeSize) AND witnessed_at IS NULL"
+            ).run()
+            try await db.raw(
+                """
+                UPDATE server_log_publications SET witnessed_at = \(bind: now)
+                WHERE entry_index >= \(bind: previous) AND entry_index < \(bind: treeSize) AND witnessed_at IS NULL
+                """
+            ).run()
+        }
+    }
+
+    /// A column of a query on `table` (deltas or record_entries: rows with an environment and
+    /// a log index) for when the row was witnessed, `witnessed_at`: the time of the first
+    /// publication of its environment past its leaf. One probe of the publications' key;
+    /// marking (``markWitnessed(treeSize:at:)``) keeps later publications no earlier.
+    static func witnessedAt(of table: String) -> String {
+        """
+        (SELECT p.witnessed_at FROM server_log_publications p WHERE p.environment_id = \(table).environment_id
+          AND p.tree_size > \(table).log_index ORDER BY p.tree_size LIMIT 1) AS witnessed_at
+        """
+    }
 }

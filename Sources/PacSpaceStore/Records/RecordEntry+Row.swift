@@ -24,9 +24,14 @@ extension RecordEntry {
             logIndex: try row.decode(column: "log_index", as: Int64?.self),
             recordOpening: try row.decode(column: "record_opening", as: Hash?.self),
             createdAt: try row.decode(column: "created_at", as: Int64.self),
-            verifiedAt: try row.decode(column: "verified_at", as: Int64?.self)
+            verifiedAt: try row.decode(column: "verified_at", as: Int64?.self),
+            witnessedAt: row.contains(column: "witnessed_at") ? try row.decode(column: "witnessed_at", as: Int64?.self) : nil
         )
     }
+
+    /// What an answer reads an entry of `table` (record_entries or its alias) with: its row
+    /// and when it was witnessed. A row read without it (one just written) is not witnessed yet.
+    static func answerColumns(_ table: String = "record_entries") -> String { "\(table).*, " + ServerLogStore.witnessedAt(of: table) }
 
     /// The row's `record_hash_version`, a version this build knows.
     static func hashVersion(_ row: any SQLRow) throws -> RecordHashVersion {

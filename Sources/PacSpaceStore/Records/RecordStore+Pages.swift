@@ -19,7 +19,8 @@ extension RecordStore {
             else { return [] }
             let rows = try await db.raw(
                 """
-                SELECT * FROM record_entries WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
+                SELECT \(unsafeRaw: RecordEntry.answerColumns()) FROM record_entries
+                WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: recordKey.prefixedHex)
                   AND seq >= \(bind: from) AND seq <= \(bind: last) ORDER BY seq
                 """
             ).all()

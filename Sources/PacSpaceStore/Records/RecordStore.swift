@@ -234,7 +234,7 @@ public struct RecordStore: Sendable {
             guard
                 let row = try await db.raw(
                     """
-                    SELECT e.*, r.record_type, r.entity_id, r.entry_count, r.lifecycle AS record_lifecycle,
+                    SELECT \(unsafeRaw: RecordEntry.answerColumns("e")), r.record_type, r.entity_id, r.entry_count, r.lifecycle AS record_lifecycle,
                            r.created_at AS record_created_at, r.updated_at, r.encryption_kid
                     FROM record_entries e
                     JOIN records r ON r.environment_id = e.environment_id AND r.record_key = e.record_key
