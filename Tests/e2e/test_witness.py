@@ -193,9 +193,12 @@ def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backe
                           f"witness A2 {witnesses[1][1]} {witnesses[1][2]}\n"
                           "group both all A1 A2\nquorum both\n")
         server = Server(data_dir=server.data_dir, env=dict(env, PACSPACE_WITNESS_POLICY=str(policy))).start()
+        emitted = []
         for index in range(5):
-            assert call(server.base, "POST", "/api/v1/balance/delta", {"customerId": "w", "delta": 1, "reason": f"r{index}"},
-                        headers=headers)[0] == 201
+            status, body = call(server.base, "POST", "/api/v1/balance/delta", {"customerId": "w", "delta": 1, "reason": f"r{index}"},
+                                headers=headers)
+            assert status == 201, body
+            emitted.append(body["data"]["recordId"])
             time.sleep(0.1)
         note = ""
         for _ in range(200):
@@ -210,13 +213,23 @@ def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backe
                                  capture_output=True, text=True)
         assert checked.returncode == 0, checked.stdout + checked.stderr
         print(checked.stdout.strip())
+        # Under the quorum, every delta of the cosigned tree shows when it was witnessed.
+        for record_id in emitted:
+            delta = {}
+            for _ in range(200):
+                delta = call(server.base, "GET", f"/api/v1/balance/delta/{record_id}", headers=headers)[1]["data"]
+                if delta["witnessedAt"]:
+                    break
+                time.sleep(0.05)
+            assert delta["witnessedAt"] and delta["witnessedAt"] >= delta["verifiedAt"], delta
         # One witness gone: the server goes on publishing; the checkpoint it then signs has one
         # cosignature, and the quorum of 2 is not met for it.
         witnesses[1][0].kill()
         witnesses[1][0].wait()
         with urllib.request.urlopen(f"{server.base}/api/v1/server-log/checkpoint") as answer:
             size = int(answer.read().decode().split("\n")[1])
-        assert call(server.base, "POST", "/api/v1/balance/delta", {"customerId": "w", "delta": 1, "reason": "after"}, headers=headers)[0] == 201
+        status, after = call(server.base, "POST", "/api/v1/balance/delta", {"customerId": "w", "delta": 1, "reason": "after"}, headers=headers)
+        assert status == 201, after
         for _ in range(200):
             with urllib.request.urlopen(f"{server.base}/api/v1/server-log/checkpoint") as answer:
                 later = answer.read().decode()
@@ -228,6 +241,9 @@ def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backe
                                 "--origin", origin, "--witness-key", witnesses[0][1], "--witness-key", witnesses[1][1], "--quorum", "2"],
                                capture_output=True, text=True)
         assert short.returncode != 0, short.stdout
+        # The quorum is not met: the delta published since is verified, not witnessed.
+        late = call(server.base, "GET", f"/api/v1/balance/delta/{after['data']['recordId']}", headers=headers)[1]["data"]
+        assert late["status"] == "VERIFIED" and late["witnessedAt"] is None, late
         scrape = urllib.request.Request(f"{server.base}/metrics", headers={"Authorization": "Bearer metrics-token-0123456789"})
         with urllib.request.urlopen(scrape) as answer:
             metrics = answer.read().decode()
