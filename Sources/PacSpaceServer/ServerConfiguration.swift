@@ -64,6 +64,9 @@ public struct ServerConfiguration: Sendable {
     /// The witnesses asked to cosign the server log, and the quorum that makes a checkpoint
     /// witnessed (`PACSPACE_WITNESS_POLICY`: a c2sp.org/tlog-policy file; docs/witnesses.md).
     public var witnessPolicy: WitnessPolicy?
+    /// The most witnesses with a URL a policy may name: each one's cosignature rides in
+    /// every witnessed receipt.
+    public static let maxAskedWitnesses = 32
     /// Credits one production (mainnet) delta costs (`PACSPACE_CREDITS_PER_DELTA`).
     public var creditsPerDelta = Amount(micros: 1_000_000)
     /// Credits granted to each new tenant at registration (`PACSPACE_FREE_CREDITS`).
@@ -180,6 +183,11 @@ public struct ServerConfiguration: Sendable {
             }
             do { witnessPolicy = try WitnessPolicy(parsing: String(decoding: data, as: UTF8.self)) } catch {
                 throw ConfigurationError("PACSPACE_WITNESS_POLICY \(path): \(error)")
+            }
+            // A receipt carries the cosignatures of every witness asked: 32 keep a witnessed
+            // receipt within 8 KiB (RouteBudget.witnessChain), and no quorum needs more.
+            guard (witnessPolicy?.witnesses.filter { $0.url != nil }.count ?? 0) <= Self.maxAskedWitnesses else {
+                throw ConfigurationError("PACSPACE_WITNESS_POLICY \(path): at most \(Self.maxAskedWitnesses) witnesses with a URL")
             }
             for witness in witnessPolicy?.witnesses ?? [] {
                 guard let url = witness.url else { continue }

@@ -144,7 +144,7 @@ struct ServerServices: Sendable {
         keyAuthenticator = APIKeyAuthenticator(keys: stores.apiKeys, environments: stores.environments, logger: logger)
         keyCheck = APIKeyMiddleware(authenticator: keyAuthenticator, limiter: limiter, limits: configuration.rateLimits, now: now)
         operatorToken = OperatorToken(configuration.metricsToken, limiter: limiter, limits: configuration.rateLimits, now: now)
-        receipts = ReceiptReader(log: stores.log)
+        receipts = ReceiptReader(log: stores.log, serverLog: stores.serverLog)
         links = VerifyLinks(publicURL: configuration.publicURL, masterKeys: prepared.masterKeys)
         periodReceipts = PeriodReceipts(deltas: stores.deltas, checkpoints: stores.checkpoints, links: links)
         seals = PeriodSeals(
@@ -186,7 +186,9 @@ struct ServerServices: Sendable {
             deltas: stores.deltas,
             checkpoints: stores.checkpoints,
             records: stores.records,
-            receipts: receipts
+            receipts: receipts,
+            witnessPolicy: configuration.witnessPolicy,
+            serverLog: stores.serverLog
         )
     }
 

@@ -17,6 +17,9 @@ struct VerifyReceipt: ParsableCommand {
             left out (the receipt's own logCheckpoint.receipt is used). \
             --receipt is the entry's receipt (proof.receipt or logCheckpoint.receipt, a C2SP tlog-proof); \
             --key is the environment's verifier key (publicKey in GET /dashboard/contracts), as text or a file holding it. \
+            With --policy (a c2sp.org/tlog-policy file: the server log's key and the witnesses you trust), the receipt's \
+            checkpoint must also be an entry of the server log, under a checkpoint cosigned by the policy's quorum \
+            (docs/witnesses.md): --server-log-receipt, or the file's own proof.witnessed / logCheckpoint.witnessed. \
             Exit status 0 when every check passes, 1 when one fails (with the reason).
             """
     )
@@ -28,6 +31,9 @@ struct VerifyReceipt: ParsableCommand {
     var recordEntry: String?
     @Option(help: "File with the receipt (C2SP tlog-proof text).") var receipt: String?
     @Option(help: "Verifier key text (<name>+<key id>+<key>), or a file holding it.") var key: String
+    @Option(help: "A c2sp.org/tlog-policy file: check the witnesses too.") var policy: String?
+    @Option(name: .customLong("server-log-receipt"), help: "File with the server-log receipt (C2SP tlog-proof with cosignatures).")
+    var serverLogReceipt: String?
 
     func validate() throws {
         let chosen = [delta != nil, checkpoint != nil, recordEntry != nil].filter { $0 }.count
@@ -35,6 +41,7 @@ struct VerifyReceipt: ParsableCommand {
             throw ValidationError("give one of --delta, --checkpoint with --deltas, or --record-entry")
         }
         guard receipt != nil || recordEntry != nil else { throw ValidationError("--receipt is required for a delta or a period") }
+        guard serverLogReceipt == nil || policy != nil else { throw ValidationError("--server-log-receipt goes with --policy") }
     }
 
     func run() throws {
@@ -48,10 +55,12 @@ struct VerifyReceipt: ParsableCommand {
                 throw ValidationError("cannot read \(receipt ?? "the receipt")")
             }
             if let delta {
-                let report = try OfflineVerification.verify(delta: try json(delta), receipt: receiptText, verifierKey: keyText)
+                let file = try json(delta)
+                let report = try OfflineVerification.verify(delta: file, receipt: receiptText, verifierKey: keyText)
                 print("✓ content hash \(report.contentHash.prefixedHex) recomputed from the delta's fields")
                 print("✓ checkpoint signed by \(report.keyName): tree size \(report.checkpoint.size), root \(report.checkpoint.root.prefixedHex)")
                 print("✓ entry \(report.logIndex) is included in that tree")
+                try witnesses(of: receiptText, stated: (file["data"] ?? file)["proof"]?["witnessed"])
             } else if let checkpoint, let deltas {
                 let report = try OfflineVerification.verifyPeriod(
                     checkpoint: try json(checkpoint),
@@ -62,6 +71,7 @@ struct VerifyReceipt: ParsableCommand {
                 print("✓ proofRoot \(report.proofRoot.prefixedHex) recomputed from \(report.deltaCount) deltas (net change \(report.netChange))")
                 print("✓ checkpoint signed by \(report.keyName): tree size \(report.checkpoint.size), root \(report.checkpoint.root.prefixedHex)")
                 print("✓ the checkpoint entry \(report.logIndex) is included in that tree")
+                try witnesses(of: receiptText, stated: (try json(checkpoint)["data"] ?? json(checkpoint))["logCheckpoint"]?["witnessed"])
             }
             print("receipt verified")
         } catch let error as OfflineVerification.Failure {
@@ -93,7 +103,50 @@ struct VerifyReceipt: ParsableCommand {
         print("✓ entry seq \(report.seq) of record \(report.recordKey.prefixedHex): its leaf recomputed from the committed fields")
         print("✓ checkpoint signed by \(report.keyName): tree size \(report.checkpoint.size), root \(report.checkpoint.root.prefixedHex)")
         print("✓ entry \(report.logIndex) is included in that tree")
+        try witnesses(of: tlog, stated: entry["logCheckpoint"]?["witnessed"])
         print("receipt verified")
+    }
+
+    /// With --policy: the chain from the receipt's checkpoint to the witnesses, and the quorum.
+    /// `stated` is the file's own `witnessed` member, used when --server-log-receipt is not given.
+    private func witnesses(of receiptText: String, stated: JSONValue?) throws {
+        guard let policy else { return }
+        let policyText: String
+        do { policyText = try String(contentsOfFile: policy, encoding: .utf8) } catch { throw ValidationError("cannot read \(policy)") }
+        let parsed: WitnessPolicy
+        do { parsed = try WitnessPolicy(parsing: policyText) } catch { throw ValidationError("\(policy): \(error)") }
+        let serverLogText: String
+        if let serverLogReceipt {
+            guard let text = try? String(contentsOfFile: serverLogReceipt, encoding: .utf8) else {
+                throw ValidationError("cannot read \(serverLogReceipt)")
+            }
+            serverLogText = text
+        } else {
+            guard case .string(let text)? = stated?["serverLogReceipt"] else {
+                throw OfflineVerification.Failure("the receipt is not witnessed yet (no server-log receipt in the file); give --server-log-receipt")
+            }
+            serverLogText = text
+        }
+        let environmentCheckpoint: String
+        do { environmentCheckpoint = try TlogProof(parsing: receiptText).checkpoint } catch {
+            throw OfflineVerification.Failure("the receipt is not a valid tlog-proof: \(error)")
+        }
+        let report = try OfflineVerification.verifyWitnesses(
+            environmentCheckpoint: environmentCheckpoint,
+            serverLogReceipt: serverLogText,
+            policy: parsed
+        )
+        let name = report.serverLogVerifierKey.split(separator: "+").first.map(String.init) ?? ""
+        print("✓ the checkpoint is entry \(report.serverLogIndex) of the server log \(name), tree size \(report.serverLogCheckpoint.size)")
+        for witness in report.witnesses {
+            if let time = witness.cosignedAt {
+                print("✓ witness \(witness.name) cosigned it at \(Timestamp.iso8601(posixSeconds: time))")
+            } else {
+                print("✗ witness \(witness.name): no valid cosignature")
+            }
+        }
+        guard report.quorumMet else { throw OfflineVerification.Failure("the valid cosignatures do not meet the policy's quorum") }
+        print("✓ the policy's quorum is met")
     }
 
     private func json(_ path: String) throws -> JSONValue {

@@ -47,7 +47,8 @@ import Testing
             #expect(verified.data["status"] == "VERIFIED")
             #expect(verified.data["logIndex"] == 0)
             let proof = try #require(verified.data["proof"])
-            #expect(proof.keys == ["leafData", "logIndex", "treeSize", "inclusionProof", "checkpoint", "receipt"])
+            #expect(proof.keys == ["leafData", "logIndex", "treeSize", "inclusionProof", "checkpoint", "receipt", "witnessed"])
+            #expect(proof["witnessed"] == .null, "no witness policy: never witnessed")
             // The log holds a commitment to the delta's leaf, never the leaf (docs/verification.md).
             let opening = LogEntry.delta(receiptID: data["receiptId"]?.string ?? "", contentHash: content.contentHash()).leafData
             let leaf = LeafCommitment.leaf(committingTo: opening)

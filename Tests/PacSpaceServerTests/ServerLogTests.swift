@@ -136,6 +136,24 @@ import Testing
             #expect(!witnessed.isEmpty && witnessed >= (delta.data["verifiedAt"]?.string ?? "~"), "\(delta.text)")
             let entryWitnessed = receipt.data["receipt"]?["witnessedAt"]?.string ?? ""
             #expect(!entryWitnessed.isEmpty && entryWitnessed >= (receipt.data["receipt"]?["committedAt"]?.string ?? "~"), "\(receipt.text)")
+            // The receipt, once witnessed, is against the environment checkpoint the server log
+            // holds, and carries the chain to its witnessed checkpoint (none asked: no cosignature).
+            let proof = delta.data["proof"]
+            let serverLogReceipt = proof?["witnessed"]?["serverLogReceipt"]?.string ?? ""
+            let report = try OfflineVerification.verifyWitnesses(
+                environmentCheckpoint: proof?["checkpoint"]?.string ?? "",
+                serverLogReceipt: serverLogReceipt,
+                policy: try WitnessPolicy(
+                    parsing: "log \(try await api.call(.get, "/api/v1/server-log").data["publicKey"]?.string ?? "")\nquorum none\n"
+                )
+            )
+            #expect(report.quorumMet && report.witnesses.isEmpty && proof?["witnessed"]?["witnessedAt"]?.string == witnessed)
+            #expect(receipt.data["receipt"]?["logCheckpoint"]?["witnessed"]?["serverLogReceipt"] != nil)
+            let again = try await api.balance(.get, "/delta/\(recordID)", key: key)
+            #expect(again.data["proof"] == proof, "a witnessed receipt is the same at every read")
+            let page = try await api.call(.get, "/verify/\(delta.data["receiptId"]?.string ?? "")")
+            #expect(page.text.contains(#"id="server-log-receipt""#) && page.text.contains("The policy’s quorum is met."))
+
             let listed = try await api.balance(.get, "/customers/seen", key: key)
             #expect(listed.text.contains(witnessed), "the list reads the same column: \(listed.text.prefix(400))")
 

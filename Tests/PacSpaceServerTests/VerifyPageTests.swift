@@ -144,7 +144,7 @@ import Testing
             let entryPages = [Self.local(entry?["verifyUrl"]?.string ?? ""), "/verify/\(entry?["receiptId"]?.string ?? "")"]
             try await server.withDatabase { database in
                 try await database.transaction { db in
-                    try await db.raw("UPDATE deltas SET amount = 777000000 WHERE receipt_id = \(bind: receiptID)").run()
+                    try await db.raw("UPDATE deltas SET amount = 777123457 WHERE receipt_id = \(bind: receiptID)").run()
                 }
             }
             for path in ["/verify/\(receiptID)", "/verify/\(recordID)", Self.local(verifyURL)] + entryPages {
@@ -162,11 +162,14 @@ import Testing
             // Through the record id the amount is a field the browser recomputes the content hash
             // from (the edit fails its check); through the receipt id it cannot be, and is not listed so.
             let byRecord = try await api.call(.get, "/verify/\(recordID)")
-            #expect(Self.between(byRecord.text, #"id="entry""#, "</dl>").contains(#"data-field="delta" class="amount">777<"#))
+            #expect(Self.between(byRecord.text, #"id="entry""#, "</dl>").contains(#"data-field="delta" class="amount">777.123457<"#))
             let byReceipt = try await api.call(.get, "/verify/\(receiptID)")
             let stated = Self.between(byReceipt.text, #"class="facts stated""#, "</dl>")
-            #expect(stated.contains("777") && stated.contains("Witnessed at"), "\(stated)")
-            #expect(!Self.between(byReceipt.text, #"id="entry""#, "</dl>").contains("777"), "the edited amount stands among the checked values")
+            #expect(stated.contains(">777.123457<") && stated.contains("Witnessed at"), "\(stated)")
+            #expect(
+                !Self.between(byReceipt.text, #"id="entry""#, "</dl>").contains("777.123457"),
+                "the edited amount stands among the checked values"
+            )
         }
     }
 

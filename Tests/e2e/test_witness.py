@@ -2,7 +2,7 @@
 with Python's `cryptography` (the log's key and signed notes) and aics-tlog's Merkle tree
 (roots and consistency proofs), never by the server's code; its cosignatures verified by
 aics-tlog. Then `kill -9` and a restart: the witness still refuses to go back or fork."""
-import base64, hashlib, os, signal, subprocess, time, urllib.error, urllib.request
+import base64, hashlib, json, os, shutil, signal, subprocess, time, urllib.error, urllib.request
 
 from aics_tlog.cosign import verify_cosignature
 from aics_tlog.note import parse_vkey
@@ -161,7 +161,7 @@ def start_aics_witness(directory, name, origin, log_vkey):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backend):
+def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backend, request):
     """The server asks two aics-witness instances (a policy of 2) to cosign its server log;
     aics-tlog then checks the published checkpoint, its tiles and the quorum by itself."""
     from pacspace_harness import Server, call
@@ -222,6 +222,8 @@ def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backe
                     break
                 time.sleep(0.05)
             assert delta["witnessedAt"] and delta["witnessedAt"] >= delta["verifiedAt"], delta
+        check_witnessed_receipt(tmp_path, server, headers, emitted[0], account["contract"]["publicKey"], log_vkey,
+                                [w[1] for w in witnesses], request)
         # One witness gone: the server goes on publishing; the checkpoint it then signs has one
         # cosignature, and the quorum of 2 is not met for it.
         witnesses[1][0].kill()
@@ -256,3 +258,59 @@ def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backe
         for process, _, _ in witnesses:
             process.kill()
             process.wait()
+
+
+def check_witnessed_receipt(tmp_path, server, headers, record_id, environment_key, log_vkey, witness_keys, request):
+    """A witnessed delta's receipt carries the chain to the witnesses: `pacspace verify-receipt
+    --policy` checks it under the user's own policy and refuses a policy it does not meet;
+    aics-tlog checks the server-log link and the quorum by itself; the verify page's
+    browser check passes with a tick per witness."""
+    from pacspace_harness import call
+
+    answer = call(server.base, "GET", f"/api/v1/balance/delta/{record_id}", headers=headers)[1]
+    proof = answer["data"]["proof"]
+    assert proof["witnessed"] and proof["witnessed"]["witnessedAt"] == answer["data"]["witnessedAt"], proof
+    (tmp_path / "delta.json").write_text(json.dumps(answer))
+    (tmp_path / "receipt.tlog-proof").write_text(proof["receipt"])
+    mine = tmp_path / "mine.policy"
+    mine.write_text(f"log {log_vkey}\nwitness A1 {witness_keys[0]}\nwitness A2 {witness_keys[1]}\ngroup both all A1 A2\nquorum both\n")
+    verify = [BINARY, "verify-receipt", "--delta", str(tmp_path / "delta.json"), "--receipt", str(tmp_path / "receipt.tlog-proof"),
+              "--key", environment_key, "--policy"]
+    checked = subprocess.run(verify + [str(mine)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "witness A1 cosigned it at" in checked.stdout and "witness A2 cosigned it at" in checked.stdout, checked.stdout
+    assert "the policy's quorum is met" in checked.stdout
+    print(checked.stdout.strip())
+    # A policy asking for a witness that did not cosign: the same receipt is refused.
+    third = subprocess.run([BINARY, "witness", "init", "--dir", str(tmp_path / "third"), "--name", "witness.test/a3"],
+                           capture_output=True, text=True).stdout.strip()
+    stricter = tmp_path / "stricter.policy"
+    stricter.write_text(mine.read_text().replace("group both all A1 A2", f"witness A3 {third}\ngroup both all A1 A2 A3"))
+    refused = subprocess.run(verify + [str(stricter)], capture_output=True, text=True)
+    assert refused.returncode == 1 and "✗ witness A3: no valid cosignature" in refused.stdout, refused.stdout + refused.stderr
+    assert "do not meet the policy's quorum" in refused.stderr
+
+    # aics-tlog, on its own: the environment checkpoint is the leaf at the proof's index of the
+    # server-log checkpoint, which carries two valid cosignatures.
+    head, note = proof["witnessed"]["serverLogReceipt"].split("\n\n", 1)
+    lines = head.split("\n")
+    assert lines[0] == "c2sp.org/tlog-proof@v1" and lines[1].startswith("index ")
+    (tmp_path / "leaf").write_text(proof["checkpoint"])
+    (tmp_path / "server-log.note").write_text(note)
+    (tmp_path / "server-log.proof").write_text("".join(line + "\n" for line in lines[2:]))
+    independent = subprocess.run([AICS_TLOG, "verify-inclusion", "--leaf", str(tmp_path / "leaf"), "--index", lines[1][6:],
+                                  "--checkpoint", str(tmp_path / "server-log.note"), "--proof", str(tmp_path / "server-log.proof"),
+                                  "--log-key", log_vkey, "--witness-key", witness_keys[0], "--witness-key", witness_keys[1],
+                                  "--quorum", "2"], capture_output=True, text=True)
+    assert independent.returncode == 0, independent.stdout + independent.stderr
+
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        from selenium.webdriver.common.by import By
+        from test_pages import browser_verdict, screenshot, step_texts
+        browser = request.getfixturevalue("browser")
+        screenshot(browser, f"{server.base}/verify/{answer['data']['receiptId']}", "verify-witnessed")
+        verdict, _ = browser_verdict(browser)
+        assert verdict == "verified", step_texts(browser)
+        cells = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#witnesses td[data-browser]")]
+        assert len(cells) == 2 and all(cell.startswith("\u2713 cosigned") for cell in cells), cells
+        assert any("quorum is met" in text for text in step_texts(browser)), step_texts(browser)

@@ -115,6 +115,9 @@ public struct NoteVerifier: Sendable, Equatable {
         (name, keyID, publicKey) = try NoteKey.parse(verifierKey: text, type: NoteKey.ed25519)
     }
 
+    /// The verifier key text it was parsed from.
+    public var verifierKey: String { "\(name)+\(NoteKey.hex8(keyID))+\(Base64.encode([NoteKey.ed25519] + publicKey))" }
+
     func isValid(signature: [UInt8], text: String) -> Bool {
         guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }
         return key.isValidSignature(signature, for: Array(text.utf8))

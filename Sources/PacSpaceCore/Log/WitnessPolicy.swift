@@ -23,7 +23,7 @@ public struct WitnessPolicy: Sendable, Equatable {
         case group(threshold: Int, members: [Rule])
     }
 
-    public let logs: [Log]
+    public private(set) var logs: [Log]
     public let witnesses: [Witness]
     let quorum: Rule
 
@@ -107,6 +107,27 @@ public struct WitnessPolicy: Sendable, Equatable {
         self.logs = logs
         self.witnesses = witnesses
         self.quorum = quorum
+    }
+
+    /// The policy with `verifier`'s log accepted too: the server checks its own receipts
+    /// under its policy, whose file need not name the server's own log.
+    public func accepting(log verifier: NoteVerifier) -> WitnessPolicy {
+        guard !logs.contains(where: { $0.verifier == verifier }) else { return self }
+        var policy = self
+        policy.logs.append(Log(verifier: verifier, url: nil))
+        return policy
+    }
+
+    /// The quorum as JSON, for a verifier that evaluates it itself (the verify page's
+    /// script): `true` for `none`, a witness's name, or `{"k": threshold, "of": [rules]}`.
+    public var quorumJSON: JSONValue { Self.json(quorum) }
+
+    private static func json(_ rule: Rule) -> JSONValue {
+        switch rule {
+        case .none: .bool(true)
+        case .witness(let name): .string(name)
+        case .group(let threshold, let members): ["k": .int(Int64(threshold)), "of": .array(members.map(json))]
+        }
     }
 
     /// Whether cosignatures by the witnesses named `cosigned` meet the quorum.

@@ -2,6 +2,12 @@
 /// milliseconds: `2025-06-01T12:00:05.000Z`.
 public enum Timestamp {
     /// ISO 8601 UTC text with milliseconds for `millis` since the epoch.
+    /// A time in POSIX seconds (a cosignature's) as ISO 8601; one past what milliseconds
+    /// hold (a witness may sign any 64-bit time) as its seconds.
+    public static func iso8601(posixSeconds seconds: UInt64) -> String {
+        seconds <= UInt64(Int64.max / 1000) ? iso8601(millis: Int64(seconds) * 1000) : "\(seconds) s after 1970"
+    }
+
     public static func iso8601(millis: Int64) -> String {
         let (days, msOfDay) = floorDivide(millis, 86_400_000)
         let (year, month, day) = civil(fromDays: days)

@@ -19,7 +19,7 @@ public enum OfflineVerification {
     /// A precise reason for rejection.
     public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
         public let description: String
-        init(_ description: String) { self.description = description }
+        public init(_ description: String) { self.description = description }
     }
 
     /// Verifies `delta` (a status or emit answer: the `data` object, or the whole envelope).

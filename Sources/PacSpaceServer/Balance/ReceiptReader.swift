@@ -3,8 +3,9 @@ import PacSpaceCore
 import PacSpaceStore
 
 /// The receipt of a logged entry (docs/verification.md, "Checking a delta without this server"): its leaf
-/// data, its inclusion proof in the latest signed tree, that checkpoint, and all of it
-/// as one C2SP tlog-proof text.
+/// data, its inclusion proof in a signed tree, that checkpoint, and all of it as one C2SP
+/// tlog-proof text. The tree is the latest until the entry is witnessed, then the one the
+/// server log holds, with the chain to the witnesses (docs/witnesses.md, "Witnessed receipts").
 struct Receipt: Sendable {
     /// The leaf as the log holds it: a commitment to the entry's opening, or the opening
     /// itself for a leaf written before commitments (``LeafCommitment``).
@@ -13,6 +14,8 @@ struct Receipt: Sendable {
     let treeSize: UInt64
     let inclusionProof: [Hash]
     let checkpoint: String
+    /// The checkpoint's inclusion in the witnessed server log; nil until witnessed.
+    var witnessed: WitnessedProof?
 
     /// The receipt of the entry whose clear leaf is `opening`, proved by `proof` against
     /// `checkpoint`: its leaf is the form from which the proof leads to the signed root
@@ -36,14 +39,28 @@ struct Receipt: Sendable {
         [
             "leafData": .string(String(decoding: leafData, as: UTF8.self)), "logIndex": .int(logIndex), "treeSize": .int(treeSize),
             "inclusionProof": .array(inclusionProof.map { .string($0.prefixedHex) }), "checkpoint": .string(checkpoint),
-            "receipt": .string(tlogProof.text),
+            "receipt": .string(tlogProof.text), "witnessed": witnessed?.json ?? .null,
         ]
+    }
+}
+
+/// The chain from an environment checkpoint to the witnesses: the checkpoint note (the
+/// receipt's, verbatim) as a leaf of the first witnessed server-log checkpoint, which carries
+/// the cosignatures kept for it.
+struct WitnessedProof: Sendable {
+    /// A C2SP tlog-proof whose leaf is the environment checkpoint's signed note.
+    let serverLogReceipt: TlogProof
+    let witnessedAt: Int64
+
+    var json: JSONValue {
+        ["witnessedAt": .string(Timestamp.iso8601(millis: witnessedAt)), "serverLogReceipt": .string(serverLogReceipt.text)]
     }
 }
 
 /// Builds receipts from the stored log: O(log n) stored-hash reads.
 struct ReceiptReader: Sendable {
     let log: LogStore
+    let serverLog: ServerLogStore
 
     /// The receipt of a VERIFIED delta, proved against the environment's latest checkpoint.
     func proof(for record: DeltaRecord) async throws -> Receipt {
@@ -55,16 +72,45 @@ struct ReceiptReader: Sendable {
         )
     }
 
-    /// A checkpoint with its receipt once the log covers it (`logCheckpoint`, else null).
-    func json(_ checkpoint: CheckpointRecord) async throws -> JSONValue {
+    /// A checkpoint with its receipt once the log covers it (`logCheckpoint`, else null). A
+    /// list leaves the witness chain out (`witnessed` null, the receipt against the latest
+    /// checkpoint): it would weigh up to 8 KiB an item; one checkpoint's answer carries it.
+    func json(_ checkpoint: CheckpointRecord, witnessed: Bool = true) async throws -> JSONValue {
         guard checkpoint.status == .verified, let index = checkpoint.logIndex else { return checkpoint.json(logCheckpoint: .null) }
-        let receipt = try await proof(environmentID: checkpoint.environmentID, index: index, opening: Array(checkpoint.leafData.utf8))
+        let receipt = try await proof(
+            environmentID: checkpoint.environmentID,
+            index: index,
+            opening: Array(checkpoint.leafData.utf8),
+            witnessed: witnessed
+        )
         return checkpoint.json(logCheckpoint: receipt.json)
     }
 
-    /// The receipt of the log entry at `index` whose clear leaf is `opening`, against the latest checkpoint.
-    func proof(environmentID: String, index: Int64, opening: [UInt8]) async throws -> Receipt {
-        guard let checkpoint = try await log.latestCheckpoint(environmentID: environmentID), checkpoint.treeSize > index else {
+    /// The receipt of the log entry at `index` whose clear leaf is `opening`: against the
+    /// environment checkpoint the witnessed server log holds, with that chain, once the
+    /// entry is witnessed (the same receipt at every read from then on); else against the
+    /// latest checkpoint.
+    func proof(environmentID: String, index: Int64, opening: [UInt8], witnessed: Bool = true) async throws -> Receipt {
+        if witnessed, let place = try await serverLog.witnessedPlace(environmentID: environmentID, index: index) {
+            var receipt = try await proof(environmentID: environmentID, index: index, opening: opening, against: place.environmentCheckpoint)
+            let size = UInt64(place.serverLogCheckpoint.treeSize)
+            let path = try await Merkle.inclusionProof(index: UInt64(place.serverLogIndex), size: size) { try await serverLog.hashes($0) }
+            receipt.witnessed = WitnessedProof(
+                serverLogReceipt: TlogProof(index: UInt64(place.serverLogIndex), hashes: path, checkpoint: place.cosignedNote),
+                witnessedAt: place.witnessedAt
+            )
+            return receipt
+        }
+        return try await proof(
+            environmentID: environmentID,
+            index: index,
+            opening: opening,
+            against: try await log.latestCheckpoint(environmentID: environmentID)
+        )
+    }
+
+    private func proof(environmentID: String, index: Int64, opening: [UInt8], against checkpoint: SignedCheckpoint?) async throws -> Receipt {
+        guard let checkpoint, checkpoint.treeSize > index else {
             throw APIError(.internalServerError, .internalError, "The log entry is not covered by a checkpoint.")
         }
         let proof = try await Merkle.inclusionProof(index: UInt64(index), size: UInt64(checkpoint.treeSize)) { subtrees in

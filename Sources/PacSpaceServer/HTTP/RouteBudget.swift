@@ -24,6 +24,11 @@ struct RouteBudget: Sendable {
 
     static let kib = 1_024
     static let mib = 1_048_576
+
+    /// The budget with a witnessed receipt's chain added (docs/witnesses.md, "Witnessed
+    /// receipts"): four key probes, 63 server-log hashes and the cosignatures of at most 32
+    /// witnesses (``ServerConfiguration/maxAskedWitnesses``), under 8 KiB of text.
+    var withWitnessChain: RouteBudget { RouteBudget(answerBytes: answerBytes + 8 * Self.kib, rows: rows + 4 + 63 + 32, bound: bound) }
 }
 
 extension RouteBudget {
@@ -84,7 +89,7 @@ extension RouteBudget {
 
     private static let balance: [String: RouteBudget] = [
         "POST /api/v1/balance/delta": .one(bytes: 32 * kib), "POST /api/v1/balance/delta/batch": .page(1_000, of: kib, "1,000 deltas a batch"),
-        "GET /api/v1/balance/delta/{recordId}": .one("a delta with its metadata and proof", bytes: 32 * kib),
+        "GET /api/v1/balance/delta/{recordId}": .one("a delta with its metadata and proof", bytes: 32 * kib).withWitnessChain,
         "GET /api/v1/log/{contractId}/checkpoint": .one(bytes: 4 * kib, rows: 2),
         "GET /api/v1/server-log": .one(bytes: 4 * kib, rows: 2), "GET /api/v1/server-log/checkpoint": .one(bytes: 4 * kib, rows: 2),
         "GET /api/v1/server-log/tile/**": .one(
@@ -94,16 +99,16 @@ extension RouteBudget {
         ),
         "GET /api/v1/log/{contractId}/proof/inclusion": .one("63 hashes at most", bytes: 8 * kib, rows: 64),
         "GET /api/v1/log/{contractId}/proof/consistency": .one("126 hashes at most", bytes: 16 * kib, rows: 128),
-        "GET /api/v1/log/{contractId}/receipt/{receiptId}": .one(bytes: 32 * kib, rows: 64),
+        "GET /api/v1/log/{contractId}/receipt/{receiptId}": .one(bytes: 32 * kib, rows: 64).withWitnessChain,
         "GET /api/v1/log/{contractId}/tile/**": .one(
             "one tile or entry bundle: at most 256 stored hashes, or 256 leaves of 109 bytes, in one range read",
             bytes: 32 * kib,
             rows: 258
         ),
-        "GET /api/v1/verify/{id}": .one(bytes: 32 * kib, rows: 64),
+        "GET /api/v1/verify/{id}": .one(bytes: 32 * kib, rows: 64).withWitnessChain,
         "GET /api/v1/balance/derive/{customerId}": .page(1_000, of: 20 * kib, "limit 1,000 of ≤ 16 KiB metadata each"),
         "POST /api/v1/balance/compare": .page(10_000, of: 256, "10,000 entries compared, counted first"),
-        "GET /api/v1/balance/limits": .one(), "POST /api/v1/balance/checkpoint": .one(bytes: 32 * kib, rows: 10_002),
+        "GET /api/v1/balance/limits": .one(), "POST /api/v1/balance/checkpoint": .one(bytes: 32 * kib, rows: 10_002).withWitnessChain,
         "GET /api/v1/balance/checkpoints": .page(100, of: 4 * kib, "limit 100, offset ≤ 100,000"),
         "GET /api/v1/balance/receipt/{customerId}": RouteBudget(
             answerBytes: 12 * mib,
@@ -125,11 +130,11 @@ extension RouteBudget {
 
     private static let records: [String: RouteBudget] = [
         "POST /api/v1/records/{recordType}/{entityId}/transitions": .one(bytes: 8 * kib, rows: 8),
-        "GET /api/v1/records/{recordType}/{entityId}/receipts/{seq}": .one(
+        "GET /api/v1/records/{recordType}/{entityId}/receipts/{seq}": RouteBudget.one(
             "one entry: 1,024 leaves of 64 KiB, or four envelopes of 47 KiB",
             bytes: 512 * kib,
             rows: 64
-        ),
+        ).withWitnessChain,
         "GET /api/v1/records/{recordType}/{entityId}/history": RouteBudget(
             answerBytes: 7 * mib,
             rows: 1_000 + 64 * 1_000,
@@ -191,14 +196,14 @@ extension RouteBudget {
             answerBytes: 4 * mib,
             rows: 1_002,
             bound: "a period lists 1,000 records with 1 MiB of metadata at most, counted first; one entry 1,024 leaves"
-        ),
-        "GET /receipt/{receiptId}": .one(bytes: 128 * kib, rows: 64),
-        "GET /verify/{id}/receipt.tlog-proof": .one(bytes: 8 * kib, rows: 64),
+        ).withWitnessChain,
+        "GET /receipt/{receiptId}": .one(bytes: 128 * kib, rows: 64).withWitnessChain,
+        "GET /verify/{id}/receipt.tlog-proof": .one(bytes: 8 * kib, rows: 64).withWitnessChain,
         "GET /verify/{id}/verifier-key": .one(bytes: kib, rows: 2),
-        "GET /verify/{id}/delta.json": .one(bytes: 32 * kib, rows: 64),
-        "GET /verify/{id}/checkpoint.json": .one(bytes: 32 * kib, rows: 64),
+        "GET /verify/{id}/delta.json": .one(bytes: 32 * kib, rows: 64).withWitnessChain,
+        "GET /verify/{id}/checkpoint.json": .one(bytes: 32 * kib, rows: 64).withWitnessChain,
         "GET /verify/{id}/deltas.json": RouteBudget(answerBytes: 2 * mib, rows: 1_002, bound: "the period page's own bound"),
-        "GET /verify/{id}/entry.json": .one(bytes: 512 * kib, rows: 64),
+        "GET /verify/{id}/entry.json": .one(bytes: 512 * kib, rows: 64).withWitnessChain,
         "GET /c/{handle}": .one(bytes: 16 * kib, rows: 1),
     ]
 

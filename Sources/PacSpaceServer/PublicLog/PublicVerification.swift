@@ -10,6 +10,10 @@ struct PublicVerification: Sendable {
     let checkpoints: CheckpointStore
     let records: RecordStore
     let receipts: ReceiptReader
+    /// The server's witness policy: whose cosignatures a witnessed receipt is checked against.
+    let witnessPolicy: WitnessPolicy?
+    /// The server log, whose own key the policy is read as accepting.
+    let serverLog: ServerLogStore
 
     /// The entry `id` names: a receiptId (`rcpt_`), a record entry's receipt id (`ent_`), a checkpointId (`chk_`), a proofRoot or
     /// a content hash (0x-hex), or — for the page, which may show a delta's content to
@@ -65,6 +69,13 @@ struct PublicVerification: Sendable {
         /// inclusion proof recomputed to the signed root and the signature checked under
         /// the environment's verifier key. False without a receipt.
         let holds: Bool
+        /// The receipt's chain to the witnesses, checked under the server's policy; nil when
+        /// the entry is not witnessed (or the server has no policy).
+        var witnesses: OfflineVerification.WitnessReport? = nil
+        /// Why the chain does not check, when it does not.
+        var witnessFailure: String? = nil
+        /// The policy's quorum (``WitnessPolicy/quorumJSON``), for the page's own check.
+        var quorum: JSONValue? = nil
     }
 
     /// The receipt of `entry`, checked.
@@ -78,6 +89,20 @@ struct PublicVerification: Sendable {
             (try? environment.publicKey.map(NoteVerifier.init(verifierKey:)).map { verifier in
                 try receipt.tlogProof.verify(leafData: receipt.leafData, verifier: verifier)
             }) != nil
-        return Proof(environment: environment, receipt: receipt, holds: holds)
+        var proof = Proof(environment: environment, receipt: receipt, holds: holds)
+        if let witnessed = receipt.witnessed, let witnessPolicy {
+            proof.quorum = witnessPolicy.quorumJSON
+            do {
+                guard let key = try await serverLog.identity()?.publicKey, let verifier = try? NoteVerifier(verifierKey: key) else {
+                    throw OfflineVerification.Failure("the server log has no key yet")
+                }
+                proof.witnesses = try OfflineVerification.verifyWitnesses(
+                    environmentCheckpoint: receipt.checkpoint,
+                    serverLogReceipt: witnessed.serverLogReceipt.text,
+                    policy: witnessPolicy.accepting(log: verifier)
+                )
+            } catch let failure as OfflineVerification.Failure { proof.witnessFailure = failure.description }
+        }
+        return proof
     }
 }

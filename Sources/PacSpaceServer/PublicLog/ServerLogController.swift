@@ -45,7 +45,7 @@ struct ServerLogController: Sendable {
     /// the log's own signature.
     @Sendable func checkpoint(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, checkpoint) = try await current()
-        let cosignatures = try await store.cosignatures(treeSize: checkpoint.treeSize).sorted { $0.key < $1.key }.map(\.value)
+        let cosignatures = try await store.cosignatureLines(treeSize: checkpoint.treeSize)
         var response = LogController.text(checkpoint.note + cosignatures.joined())
         response.headers[.cacheControl] = "public, max-age=2"
         return response

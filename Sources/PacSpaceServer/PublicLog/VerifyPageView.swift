@@ -50,6 +50,7 @@ struct VerifyPageView {
                     "text": receipt.tlogProof.text, "logIndex": String(receipt.logIndex), "treeSize": String(receipt.treeSize),
                     "leafHash": Merkle.leafHash(receipt.leafData).prefixedHex,
                 ]
+                if let witnessed = receipt.witnessed { values["witnessing"] = try witnessing(witnessed) }
             }
             switch entry.subject {
             case .delta(let record):
@@ -123,6 +124,30 @@ struct VerifyPageView {
         }
         if case .string(let starting)? = scope["startingCheckpoint"] { return "after \(starting)" }
         return "all time"
+    }
+
+    /// The witnesses section: the server-log receipt, and each witness of the server's policy
+    /// with the time its cosignature states, as the server checked it. The page's script
+    /// checks the same chain and cosignatures itself (`data-key`, `data-quorum`).
+    private func witnessing(_ witnessed: WitnessedProof) throws -> [String: Any] {
+        var values: [String: Any] = [
+            "serverLogReceipt": witnessed.serverLogReceipt.text, "witnessedAt": Timestamp.iso8601(millis: witnessed.witnessedAt),
+        ]
+        guard let report = proof.witnesses, let quorum = proof.quorum else {
+            values["failure"] = proof.witnessFailure ?? "This server has no witness policy to check the cosignatures against."
+            return values
+        }
+        values["serverLogKey"] = report.serverLogVerifierKey
+        values["quorum"] = String(decoding: try JSONWriter.canonical(quorum), as: UTF8.self)
+        values["quorumMet"] = report.quorumMet
+        values["checked"] = true
+        values["witnesses"] = report.witnesses.map { witness -> [String: Any] in
+            [
+                "name": witness.name, "key": witness.verifierKey, "cosigned": witness.cosignedAt != nil,
+                "cosignedAt": witness.cosignedAt.map(Timestamp.iso8601(posixSeconds:)) ?? "no cosignature",
+            ]
+        }
+        return values
     }
 
     /// A delta's displayed fields: the public ones always, the content when disclosed.

@@ -260,6 +260,18 @@ extension ServerLogStore {
         }
     }
 
+    /// The cosignature lines kept for the checkpoint of `treeSize`, in witness-key order
+    /// (sorted here, as PostgreSQL's collation may order text otherwise than SQLite).
+    public func cosignatureLines(treeSize: Int64) async throws -> [String] {
+        try await database.read { db in try await cosignatureLines(treeSize: treeSize, db) }
+    }
+
+    private func cosignatureLines(treeSize: Int64, _ db: any SQLDatabase) async throws -> [String] {
+        try await db.raw("SELECT witness_key, line FROM server_log_cosignatures WHERE tree_size = \(bind: treeSize)").all()
+            .map { (try $0.decode(column: "witness_key", as: String.self), try $0.decode(column: "line", as: String.self)) }
+            .sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
     /// The cosignature lines kept for the checkpoint of `treeSize`, by witness key.
     public func cosignatures(treeSize: Int64) async throws -> [String: String] {
         try await database.read { db in
@@ -337,6 +349,67 @@ extension ServerLogStore {
                 WHERE entry_index >= \(bind: previous) AND entry_index < \(bind: treeSize) AND witnessed_at IS NULL
                 """
             ).run()
+        }
+    }
+
+    /// Where a witnessed entry stands (docs/witnesses.md, "Witnessed receipts"): the
+    /// environment checkpoint first published past it, that checkpoint's index in the server
+    /// log, and the first witnessed server-log checkpoint including it, with the cosignature
+    /// lines kept for it. The same for every read once witnessed: receipts built on it stay.
+    public struct WitnessedPlace: Sendable, Equatable {
+        public let environmentCheckpoint: SignedCheckpoint
+        public let serverLogIndex: Int64
+        public let serverLogCheckpoint: SignedCheckpoint
+        /// The cosignature lines of `serverLogCheckpoint`, by witness key order.
+        public let cosignatures: [String]
+        public let witnessedAt: Int64
+
+        /// The server-log checkpoint as its clients read it: the log's signature, then the cosignatures.
+        public var cosignedNote: String { serverLogCheckpoint.note + cosignatures.joined() }
+    }
+
+    /// Where the entry at `index` of the environment stands in the witnessed server log; nil
+    /// until it is witnessed. Four key probes: the publication, its checkpoint, the first
+    /// witnessed server-log checkpoint from its leaf on, and that checkpoint's cosignatures.
+    public func witnessedPlace(environmentID: String, index: Int64) async throws -> WitnessedPlace? {
+        try await database.read { db in
+            guard
+                let publication = try await db.raw(
+                    """
+                    SELECT tree_size, entry_index, witnessed_at FROM server_log_publications
+                    WHERE environment_id = \(bind: environmentID) AND tree_size > \(bind: index) ORDER BY tree_size LIMIT 1
+                    """
+                ).first(),
+                let witnessedAt = try publication.decode(column: "witnessed_at", as: Int64?.self)
+            else { return nil }
+            let size = try publication.decode(column: "tree_size", as: Int64.self)
+            let leaf = try publication.decode(column: "entry_index", as: Int64.self)
+            guard
+                let environment = try await db.raw(
+                    "SELECT * FROM log_checkpoints WHERE environment_id = \(bind: environmentID) AND tree_size = \(bind: size)"
+                ).first().map(SignedCheckpoint.init(row:)),
+                let server = try await db.raw(
+                    """
+                    SELECT * FROM server_log_checkpoints WHERE tree_size > \(bind: leaf) AND witnessed_at IS NOT NULL
+                    ORDER BY tree_size LIMIT 1
+                    """
+                ).first()
+            else { throw StoreInvariant("a witnessed publication of \(environmentID) has no checkpoint") }
+            let serverSize = try server.decode(column: "tree_size", as: Int64.self)
+            let lines = try await cosignatureLines(treeSize: serverSize, db)
+            return WitnessedPlace(
+                environmentCheckpoint: environment,
+                serverLogIndex: leaf,
+                serverLogCheckpoint: SignedCheckpoint(
+                    environmentID: Self.logID,
+                    treeSize: serverSize,
+                    rootHash: try server.decode(column: "root_hash", as: String.self),
+                    note: try server.decode(column: "note", as: String.self),
+                    signedAt: try server.decode(column: "signed_at", as: Int64.self)
+                ),
+                cosignatures: lines,
+                witnessedAt: witnessedAt
+            )
         }
     }
 

@@ -114,13 +114,14 @@
     return { index: BigInt(index[1]), hashes, note: text.slice(split + 2) };
   }
 
-  // A C2SP verifier key: <name>+<hex key id>+<base64(0x01 ‖ Ed25519 public key)>.
-  async function parseKey(text) {
+  // A C2SP verifier key: <name>+<hex key id>+<base64(type ‖ Ed25519 public key)>, type 0x01
+  // for a note signer (c2sp.org/signed-note), 0x04 for a cosigner (c2sp.org/tlog-cosignature).
+  async function parseKey(text, type = 1) {
     // The name holds no '+'; the base64 may.
     const match = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(text.trim());
     if (!match) throw new Failure('not a verifier key (name+keyid+key)');
     const raw = fromBase64(match[3]);
-    if (raw.length !== 33 || raw[0] !== 1) throw new Failure('not an Ed25519 verifier key');
+    if (raw.length !== 33 || raw[0] !== type) throw new Failure('not an Ed25519 ' + (type === 1 ? 'verifier' : 'cosigner') + ' key');
     const id = (await sha256(concat(encoder.encode(match[1] + '\n'), raw))).slice(0, 4);
     if (hex(id) !== match[2]) throw new Failure('the key id does not match the key');
     return { name: match[1], id, publicKey: raw.slice(1) };
@@ -148,6 +149,63 @@
     }
     if (!signed) throw new Failure('no valid signature by this key');
     return { size: BigInt(lines[1]), root };
+  }
+
+  // c2sp.org/tlog-cosignature: a line "— <name> base64(key id ‖ time, 8 bytes ‖ signature)"
+  // whose Ed25519 signature covers "cosignature/v1\ntime <time>\n" and the checkpoint body.
+  // The time it states when one line of `key` verifies, else null.
+  async function cosignedAt(note, key) {
+    const split = note.indexOf('\n\n');
+    const body = note.slice(0, split + 1);
+    for (const line of note.slice(split + 2).split('\n')) {
+      const match = /^\u2014 (\S+) (\S+)$/.exec(line);
+      if (!match || match[1] !== key.name) continue;
+      const bytes = fromBase64(match[2]);
+      if (bytes.length !== 76 || !equal(bytes.slice(0, 4), key.id)) continue;
+      const time = bytes.slice(4, 12).reduce((t, b) => (t << 8n) | BigInt(b), 0n);
+      const publicKey = await subtle.importKey('raw', key.publicKey, { name: 'Ed25519' }, false, ['verify']);
+      const message = concat(encoder.encode('cosignature/v1\ntime ' + time + '\n'), encoder.encode(body));
+      if (await subtle.verify({ name: 'Ed25519' }, publicKey, bytes.slice(12), message)) return time;
+    }
+    return null;
+  }
+
+  // c2sp.org/tlog-policy's quorum as the page states it: true, a witness's name, or {k, of}.
+  function holds(rule, cosigned) {
+    if (rule === true) return true;
+    if (typeof rule === 'string') return cosigned.has(rule);
+    return rule.of.filter((member) => holds(member, cosigned)).length >= rule.k;
+  }
+
+  function secondsText(time) {
+    const date = new Date(Number(time) * 1000);
+    return Number.isFinite(date.getTime()) ? date.toISOString().replace('.000Z', 'Z') : time + ' s after 1970';
+  }
+
+  // The witnesses (docs/witnesses.md, "Witnessed receipts"): the receipt's environment
+  // checkpoint is a leaf of the server log under a checkpoint signed by the server log's key,
+  // and that checkpoint's cosignatures meet the quorum. Nothing to do before it is witnessed.
+  async function checkWitnesses(environmentNote) {
+    const table = document.getElementById('witnesses');
+    const text = document.getElementById('server-log-receipt');
+    if (!table || !text) return;
+    const serverKey = await parseKey(document.getElementById('server-log-key').value);
+    const proof = parseReceipt(text.value.replace(/\r\n/g, '\n'));
+    const checkpoint = await openCheckpoint(proof.note, serverKey);
+    step(true, 'server-log checkpoint signed by ' + serverKey.name + ': tree size ' + checkpoint.size);
+    const root = await rootFromInclusion(await leafHash(encoder.encode(environmentNote)), proof.index, checkpoint.size, proof.hashes);
+    expect(equal(root, checkpoint.root), 'the server-log proof leads from this environment checkpoint to another root than the signed one');
+    step(true, 'the environment checkpoint is entry ' + proof.index + ' of the server log');
+    const cosigned = new Set();
+    for (const row of table.querySelectorAll('tr[data-witness]')) {
+      const cell = row.querySelector('[data-browser]');
+      const time = await cosignedAt(proof.note, await parseKey(row.getAttribute('data-key'), 4));
+      cell.className = time === null ? 'bad' : 'ok';
+      cell.textContent = time === null ? '\u2717 no valid cosignature' : '\u2713 cosigned ' + secondsText(time);
+      if (time !== null) cosigned.add(row.getAttribute('data-name'));
+    }
+    expect(holds(JSON.parse(table.getAttribute('data-quorum')), cosigned), 'the valid cosignatures do not meet the policy\u2019s quorum');
+    step(true, 'cosignatures checked (' + Array.from(cosigned).join(', ') + '): the policy\u2019s quorum is met');
   }
 
   // RFC 9162 §2.1.3.2.
@@ -302,6 +360,7 @@
       expect(included !== null, 'the inclusion proof leads from this entry to another root than the signed one');
       step(true, included.text + ', hash 0x' + hex(included.hash).slice(0, 16) + '…');
       step(true, 'inclusion proof leads from entry ' + receipt.index + ' to the signed root');
+      await checkWitnesses(receipt.note);
       verdict.textContent = 'verified';
       verdict.setAttribute('data-browser-verdict', 'verified');
     } catch (error) {
