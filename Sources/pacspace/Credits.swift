@@ -21,13 +21,7 @@ struct Credits: AsyncParsableCommand {
             guard let credits = try? Amount(parsing: amount), credits > .zero else {
                 throw ValidationError("--amount must be a positive number with at most 6 decimal places")
             }
-            let configuration = try common.configuration()
-            let logger = try common.logger()
-            let database = try await openDatabase(configuration, logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await database.run() }
-                defer { group.cancelAll() }
-                try await Migrations.apply(to: database, logger: logger, now: configuration.now())
+            try await common.withMigratedDatabase { [tenant, description] database, configuration in
                 guard try await AccountStore(database: database).tenant(id: tenant) != nil else {
                     throw ValidationError("no tenant \(tenant) in \(configuration.databaseDescription)")
                 }

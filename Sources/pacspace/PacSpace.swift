@@ -12,7 +12,9 @@ struct PacSpace: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pacspace",
         abstract: "PacSpace Server: usage-based settlement with verifiable receipts.",
-        subcommands: [Serve.self, Migrate.self, VerifyReceipt.self, Credits.self, AuditCommand.self, Keys.self, WitnessCommand.self],
+        subcommands: [
+            Serve.self, Migrate.self, VerifyReceipt.self, Credits.self, AuditCommand.self, Keys.self, WitnessCommand.self, ServerLogCommand.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }
@@ -117,6 +119,22 @@ struct Migrate: AsyncParsableCommand {
                 metadata: ["applied": .stringConvertible(applied), "schemaVersion": .stringConvertible(Migrations.latestVersion)]
             )
             group.cancelAll()
+        }
+    }
+}
+
+extension CommonOptions {
+    /// Runs `body` on the configured database once its migrations are applied: what an
+    /// operator's command that reads or changes rows does first.
+    func withMigratedDatabase(_ body: @escaping @Sendable (Database, ServerConfiguration) async throws -> Void) async throws {
+        let configuration = try configuration()
+        let logger = try logger()
+        let database = try await openDatabase(configuration, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await database.run() }
+            defer { group.cancelAll() }
+            try await Migrations.apply(to: database, logger: logger, now: configuration.now())
+            try await body(database, configuration)
         }
     }
 }

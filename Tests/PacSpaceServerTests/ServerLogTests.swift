@@ -166,6 +166,46 @@ import Testing
         }
     }
 
+    /// A halted server log (docs/witnesses.md, "A split view"; the fork itself is
+    /// Tests/e2e/test_witness.py's): nothing more is published, the operator's `/readyz` and
+    /// `/metrics` and every tenant's environments page say so, and resuming publishes again.
+    @Test(arguments: Backend.all)
+    func aHaltedServerLogSaysSoAndPublishesNothing(backend: Backend) async throws {
+        var server = TestServer(backend)
+        try await server.isolateDatabase()
+        server.configuration.publishInterval = .milliseconds(50)
+        server.configuration.metricsToken = MetricsTests.token
+        try await server.run { [server] api in
+            let account = try await api.account()
+            let key = try await api.apiKey(account)
+            _ = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"r"}"#)
+            _ = try await Self.waitForServerLog(api) { $0.data["treeSize"] != 0 }
+            try await server.withDatabase {
+                try await ServerLogStore(database: $0).halt(reason: "witness W: the witness holds another root at size 1")
+            }
+            try await Task.sleep(for: .milliseconds(100))  // a round under way when it halted ends
+            let before = try await api.call(.get, "/api/v1/server-log")
+            let ready = try await api.call(.get, "/readyz", token: MetricsTests.token)
+            #expect(ready.status == .ok && ready.data["serverLogHalted"]?.string?.contains("another root") == true, "\(ready.text)")
+            #expect(try await api.call(.get, "/readyz").text.contains("another root") == false, "the reason is the operator's")
+            let metrics = try await api.call(.get, "/metrics", token: MetricsTests.token)
+            #expect(metrics.text.contains("pacspace_server_log_halted 1.0"))
+            var browser = DashboardPagesTests.Browser()
+            _ = try await browser.login(api, account)
+            let page = try await browser.get(api, "/app/environments")
+            #expect(page.text.contains("Witnessing is stopped") && !page.text.contains("another root"))
+
+            _ = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"halted"}"#)
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await api.call(.get, "/api/v1/server-log").data["treeSize"] == before.data["treeSize"], "published while halted")
+
+            let resumed = try await server.withDatabase { try await ServerLogStore(database: $0).resume() }
+            #expect(resumed?.contains("another root") == true)
+            _ = try await Self.waitForServerLog(api) { $0.data["treeSize"] != before.data["treeSize"] }
+            #expect(!(try await browser.get(api, "/app/environments")).text.contains("Witnessing is stopped"))
+        }
+    }
+
     /// Polls `GET /api/v1/server-log` until `done` holds of it.
     static func waitForServerLog(_ api: API, until done: (Reply) async throws -> Bool) async throws -> Reply {
         let start = ContinuousClock.now

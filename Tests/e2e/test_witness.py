@@ -160,6 +160,18 @@ def start_aics_witness(directory, name, origin, log_vkey):
     raise AssertionError("aics-witness did not start: " + process.stderr.read().decode())
 
 
+def published_identity(server):
+    """The server log's origin and key, once it has published a checkpoint."""
+    from pacspace_harness import call
+
+    for _ in range(200):
+        status, info = call(server.base, "GET", "/api/v1/server-log")
+        if status == 200 and info["data"]["treeSize"] > 0:
+            return info["data"]["origin"], info["data"]["publicKey"]
+        time.sleep(0.05)
+    raise AssertionError("the server log published nothing")
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backend, request):
     """The server asks two aics-witness instances (a policy of 2) to cosign its server log;
@@ -173,12 +185,7 @@ def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backe
     account = server.account()
     headers = {"X-Api-Key": account["key"]}
     assert call(server.base, "POST", "/api/v1/balance/delta", {"customerId": "w", "delta": 1, "reason": "r"}, headers=headers)[0] == 201
-    for _ in range(200):
-        status, info = call(server.base, "GET", "/api/v1/server-log")
-        if status == 200 and info["data"]["treeSize"] > 0:
-            break
-        time.sleep(0.05)
-    origin, log_vkey = info["data"]["origin"], info["data"]["publicKey"]
+    origin, log_vkey = published_identity(server)
     server.stop()
 
     witnesses = []
@@ -314,3 +321,99 @@ def check_witnessed_receipt(tmp_path, server, headers, record_id, environment_ke
         cells = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#witnesses td[data-browser]")]
         assert len(cells) == 2 and all(cell.startswith("\u2713 cosigned") for cell in cells), cells
         assert any("quorum is met" in text for text in step_texts(browser)), step_texts(browser)
+
+
+def test_a_restored_database_is_caught_and_publication_stops(tmp_path):
+    """A split view (docs/witnesses.md, "A split view"): the server's whole data directory is
+    restored from an older copy after the witness cosigned a later tree, and the server goes
+    on with new deltas — another history at the same sizes, under the same keys. The
+    independent witness refuses it; the server stops publishing and says so (/readyz,
+    /metrics, `pacspace server-log status`, the environments page), and no delta of the
+    forked branch is ever witnessed."""
+    import shutil as files
+    from pacspace_harness import Server, call
+
+    token = "metrics-token-0123456789"
+    env = {"PACSPACE_PUBLISH_INTERVAL": "200", "SEQUENCER_INTERVAL": "50", "PACSPACE_METRICS_TOKEN": token}
+    server = server_on("sqlite", env)
+    account = server.account()
+    headers = {"X-Api-Key": account["key"]}
+
+    def emit(reason):
+        status, body = call(server.base, "POST", "/api/v1/balance/delta", {"customerId": "fork", "delta": 1, "reason": reason},
+                            headers=headers)
+        assert status == 201, body
+        return body["data"]["recordId"]
+
+    def cosigned_size(at_least):
+        for _ in range(300):
+            with urllib.request.urlopen(f"{server.base}/api/v1/server-log/checkpoint") as answer:
+                note = answer.read().decode()
+            size = int(note.split("\n")[1])
+            if size >= at_least and "\u2014 witness.test/f1 " in note:
+                return size
+            time.sleep(0.05)
+        raise AssertionError("no cosigned checkpoint of size " + str(at_least) + ": " + note)
+
+    emit("first")
+    origin, log_vkey = published_identity(server)
+    server.stop()
+    directory = tmp_path / "witness"
+    directory.mkdir()
+    witness, witness_vkey, url = start_aics_witness(str(directory), "witness.test/f1", origin, log_vkey)
+    try:
+        policy = tmp_path / "policy"
+        policy.write_text(f"log {log_vkey}\nwitness F1 {witness_vkey} {url}\nquorum F1\n")
+        env["PACSPACE_WITNESS_POLICY"] = str(policy)
+        data_dir = server.data_dir
+        server = Server(data_dir=data_dir, env=env).start()
+        emit("before the copy")
+        older = cosigned_size(2)
+        server.stop()
+        backup = tmp_path / "backup"
+        files.copytree(data_dir, backup)
+        server = Server(data_dir=data_dir, env=env).start()
+        for index in range(3):
+            emit(f"after the copy {index}")
+            time.sleep(0.25)
+        later = cosigned_size(older + 2)
+        server.stop()
+
+        # The older copy comes back, and goes on: a history the witness never cosigned.
+        files.rmtree(data_dir)
+        files.copytree(backup, data_dir)
+        server = Server(data_dir=data_dir, env=env).start()
+        forked = [emit(f"forked {index}") for index in range(4)]
+        auth = {"Authorization": "Bearer " + token}
+        detail = {}
+        for _ in range(300):
+            detail = call(server.base, "GET", "/readyz", headers=auth)[1]
+            if detail.get("data", {}).get("serverLogHalted"):
+                break
+            time.sleep(0.05)
+        reason = detail["data"]["serverLogHalted"]
+        assert "witness F1" in reason and ("another root" in reason or "past this server" in reason), detail
+        assert call(server.base, "GET", "/readyz")[0] == 200, "writes and reads go on, unwitnessed"
+        scrape = urllib.request.Request(f"{server.base}/metrics", headers=auth)
+        with urllib.request.urlopen(scrape) as answer:
+            metrics = answer.read().decode()
+        assert "pacspace_server_log_halted 1.0" in metrics, [l for l in metrics.splitlines() if "server_log" in l]
+        assert any(l.startswith("pacspace_witness_requests_total") and ('outcome="conflict"' in l or 'outcome="ahead"' in l)
+                   for l in metrics.splitlines())
+        # Nothing more is published, however the environment moves; nothing forked is witnessed.
+        with urllib.request.urlopen(f"{server.base}/api/v1/server-log/checkpoint") as answer:
+            stopped = int(answer.read().decode().split("\n")[1])
+        emit("after the halt")
+        time.sleep(1)
+        with urllib.request.urlopen(f"{server.base}/api/v1/server-log/checkpoint") as answer:
+            assert int(answer.read().decode().split("\n")[1]) == stopped
+        for record_id in forked:
+            delta = call(server.base, "GET", f"/api/v1/balance/delta/{record_id}", headers=headers)[1]["data"]
+            assert delta["witnessedAt"] is None and (delta.get("proof") or {}).get("witnessed") is None, delta
+        status = subprocess.run([BINARY, "server-log", "status", "--data-dir", data_dir], capture_output=True, text=True)
+        assert status.returncode == 1 and "halted" in status.stdout, status.stdout + status.stderr
+        print(f"witness cosigned {later}; the copy of size {older} went on; halted: {reason}")
+    finally:
+        server.stop()
+        witness.kill()
+        witness.wait()

@@ -9,6 +9,7 @@ struct DashboardEnvironments: Sendable {
     let environments: EnvironmentStore
     let provisioner: Provisioner
     let sequencer: Sequencer
+    let serverLog: ServerLogStore
     /// Where the logs are read (their tiles' prefixes).
     let publicURL: String
     let now: @Sendable () -> Int64
@@ -20,6 +21,9 @@ struct DashboardEnvironments: Sendable {
         let record: EnvironmentRecord?
         /// Why the sequencer is not verifying it, while it is not.
         let halt: Sequencer.Halt?
+        /// Whether the server stopped publishing to its witnesses (docs/witnesses.md, "A split
+        /// view"): the environment's checkpoints are then not witnessed.
+        let witnessingHalted: Bool
 
         /// `not_provisioned` or the record's status.
         var status: String { record?.status.rawValue ?? EnvironmentStatus.notProvisioned }
@@ -28,9 +32,10 @@ struct DashboardEnvironments: Sendable {
     /// Every environment of the user's tenant, testnet first, provisioned or not.
     func states(user: User) async throws -> [State] {
         let records = try await environments.environments(tenantID: user.tenantID)
+        let witnessingHalted = try await serverLog.halted() != nil
         return EnvironmentName.allCases.map { name in
             let record = records.first { $0.environment == name }
-            return State(name: name, record: record, halt: record.flatMap { sequencer.halt(of: $0.id) })
+            return State(name: name, record: record, halt: record.flatMap { sequencer.halt(of: $0.id) }, witnessingHalted: witnessingHalted)
         }
     }
 

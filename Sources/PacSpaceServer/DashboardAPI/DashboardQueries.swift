@@ -52,6 +52,7 @@ struct DashboardQueries: Sendable {
             environments: stores.environments,
             provisioner: provisioner,
             sequencer: sequencer,
+            serverLog: stores.serverLog,
             publicURL: configuration.publicURL,
             now: now
         )

@@ -96,6 +96,8 @@ struct EnvironmentsPage: Sendable {
         let error: String
         /// Where the log is readable as C2SP tlog-tiles.
         let tilesPrefix: String
+        /// Its checkpoints are not being witnessed: the server stopped publishing.
+        let witnessingHalted: Bool
     }
 
     let environments: [Card]
@@ -122,7 +124,8 @@ struct EnvironmentsPage: Sendable {
                 treeSize: String(record?.treeSize ?? 0),
                 provisionedAt: PageParts.time(record?.provisionedAt),
                 error: record?.error ?? "unknown error",
-                tilesPrefix: record?.tilesPrefix(publicURL: publicURL) ?? ""
+                tilesPrefix: record?.tilesPrefix(publicURL: publicURL) ?? "",
+                witnessingHalted: status == .active && state.witnessingHalted
             )
         }
         refresh = states.contains { $0.record?.status == .provisioning }

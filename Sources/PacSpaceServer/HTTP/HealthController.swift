@@ -11,11 +11,14 @@ import SQLKit
 /// (the contracts status tells its tenant; `/metrics` counts them). Anyone is told ready or
 /// not ready; the detail — halted environments with their reasons, the outbox's last error —
 /// only whoever holds the operator's token (`PACSPACE_METRICS_TOKEN`), since error texts and
-/// environment ids are not for the public.
+/// environment ids are not for the public. A halted server log (a witness saw another
+/// history, docs/witnesses.md "A split view") does not make it unready either — writes and
+/// reads go on, unwitnessed — and is in the detail as `serverLogHalted`.
 struct HealthController: Sendable {
     let database: Database
     let sequencer: Sequencer
     let dispatcher: WebhookDispatcher
+    let serverLog: ServerLogStore
     let token: OperatorToken
     let now: @Sendable () -> Int64
 
@@ -38,6 +41,7 @@ struct HealthController: Sendable {
         let halted: [JSONValue] = all.sorted { $0.key < $1.key }.prefix(100).map {
             ["environmentId": .string($0.key), "reason": .string($0.value.reason)]
         }
+        let serverLogHalted: JSONValue = (try? await serverLog.halted()).flatMap { $0.map(JSONValue.string) } ?? .null
         guard problems.isEmpty else {
             var refusal = APIError.retryLater(
                 .serviceUnavailable,
@@ -45,10 +49,19 @@ struct HealthController: Sendable {
                 detailed ? problems.joined(separator: " ") : "Not ready.",
                 after: 5
             )
-            if detailed { refusal = refusal.adding("haltedEnvironments", .array(halted)).adding("haltedCount", .int(all.count)) }
+            if detailed {
+                refusal = refusal.adding("haltedEnvironments", .array(halted)).adding("haltedCount", .int(all.count))
+                    .adding("serverLogHalted", serverLogHalted)
+            }
             throw refusal
         }
         guard detailed else { return Envelope.success(.ok, ["status": "ready"]) }
-        return Envelope.success(.ok, ["status": "ready", "haltedEnvironments": .array(halted), "haltedCount": .int(all.count)])
+        return Envelope.success(
+            .ok,
+            [
+                "status": "ready", "haltedEnvironments": .array(halted), "haltedCount": .int(all.count),
+                "serverLogHalted": serverLogHalted,
+            ]
+        )
     }
 }

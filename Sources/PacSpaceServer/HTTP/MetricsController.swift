@@ -16,6 +16,7 @@ struct MetricsController: Sendable {
     let sequencer: Sequencer
     let dispatcher: WebhookDispatcher
     let outbox: WebhookOutbox
+    let serverLog: ServerLogStore
     let now: @Sendable () -> Int64
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -34,6 +35,7 @@ struct MetricsController: Sendable {
         if let backlog = try? await outbox.backlog() {
             metrics.webhookOutbox(pending: backlog.pending, oldestDueSeconds: max(0, now - (backlog.earliestDue ?? now)) / 1000, stuck: stall != nil)
         }
+        if let halted = try? await serverLog.halted() { metrics.serverLogHalted(halted != nil) }
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))

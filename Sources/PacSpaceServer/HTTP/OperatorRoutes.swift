@@ -12,6 +12,7 @@ struct OperatorRoutes {
             database: stores.database,
             sequencer: services.sequencer,
             dispatcher: services.dispatcher,
+            serverLog: stores.serverLog,
             token: services.operatorToken,
             now: now
         ).addRoutes(to: router)
@@ -21,6 +22,7 @@ struct OperatorRoutes {
             sequencer: services.sequencer,
             dispatcher: services.dispatcher,
             outbox: stores.webhookOutbox,
+            serverLog: stores.serverLog,
             now: now
         ).addRoutes(to: router)
     }

@@ -23,6 +23,8 @@ final class Publisher: Service, Sendable {
     let logger: Logger
     let now: @Sendable () -> Int64
     private let signer = Mutex<NoteSigner?>(nil)
+    /// Whether the halt was logged: once per halt, not once per round.
+    private let haltAnnounced = Mutex(false)
     /// The first wake-up is the application's, once migrations ran; then one every interval.
     private let wakeups: Wakeups
 
@@ -58,6 +60,18 @@ final class Publisher: Service, Sendable {
     func round() async -> SignedCheckpoint? {
         do {
             let signer = try await self.signer()
+            // A witness saw another history (docs/witnesses.md, "A split view"): nothing more
+            // is published until an operator resumes, so no checkpoint of this branch is cosigned.
+            if let reason = try await store.halted() {
+                if !haltAnnounced.withLock({ announced in
+                    defer { announced = true }
+                    return announced
+                }) {
+                    logger.critical("the server log is halted: nothing is published", metadata: ["reason": .string(reason)])
+                }
+                return nil
+            }
+            haltAnnounced.withLock { $0 = false }
             guard let signed = try await store.publish(limit: Self.roundLimit, now: now(), sign: { try signer.sign($0.body) }) else {
                 return nil
             }

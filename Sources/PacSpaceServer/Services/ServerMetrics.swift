@@ -198,6 +198,13 @@ final class ServerMetrics: Sendable {
         ).set(Double(lag))
     }
 
+    /// Whether publication of the server log is stopped (a witness saw another history).
+    func serverLogHalted(_ halted: Bool) {
+        registry.makeGauge(
+            descriptor: Self.name("server_log_halted", unit: "", "1 while the server log is not published: a witness saw another history.")
+        ).set(Double(halted ? 1 : 0))
+    }
+
     /// A request refused by `limit`.
     func rateLimited(_ limit: RateLimiter.Limit) {
         registry.makeCounter(

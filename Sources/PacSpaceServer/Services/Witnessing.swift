@@ -105,6 +105,12 @@ final class Witnessing: Service, Sendable {
         metrics.witnessAnswered(witness.name, outcome: outcome, lag: latest.treeSize - (outcome == .cosigned ? latest.treeSize : old))
         if outcome == .cosigned { return }
         logger.warning("a witness did not cosign", metadata: ["witness": .string(witness.name), "outcome": .string(detail)])
+        if outcome == .conflict || outcome == .ahead {
+            // The witness holds another history than this database: a fork, or a restored
+            // copy. Publishing on would only grow the branch no witness will cosign.
+            logger.critical("a witness saw another history: publication stops", metadata: ["witness": .string(witness.name)])
+            try? await store.halt(reason: "witness \(witness.name): \(detail)")
+        }
         try? await store.record(witness: key, ServerLogStore.WitnessRecord(size: old, outcome: detail, askedAt: now()), cosignature: nil)
     }
 
@@ -113,6 +119,7 @@ final class Witnessing: Service, Sendable {
         guard let url = witness.url else { return (.failed, "no URL") }
         let target = try WebhookTarget((url.hasSuffix("/") ? String(url.dropLast()) : url) + "/add-checkpoint")
         let text = try SignedNote(parsing: latest.note).text
+        var followed = false
         for _ in 0..<2 {
             guard old <= latest.treeSize else { return (.ahead, "the witness cosigned size \(old), past this server's \(latest.treeSize)") }
             let from = UInt64(old)
@@ -142,6 +149,11 @@ final class Witnessing: Service, Sendable {
                 }
                 guard theirs != old else { return (.conflict, "the witness holds another root at size \(old)") }
                 old = theirs
+                followed = true
+            case 422? where followed:
+                // Refused from the very size the witness named: its root there is not this
+                // tree's (tlog-witness answers 422 to a proof that does not match its view).
+                return (.conflict, "the witness holds another root at size \(old): \(String(reply.prefix(200)))")
             case let status? where (400..<500).contains(status):
                 return (.refused, "HTTP \(status): \(String(reply.prefix(200)))")
             case let status?:

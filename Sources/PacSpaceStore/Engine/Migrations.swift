@@ -651,6 +651,17 @@ public enum Migrations {
                 "CREATE INDEX server_log_publications_entry ON server_log_publications (entry_index)",
             ]
         ),
+        Migration(
+            version: 31,
+            name: "server log halt",
+            statements: [
+                // Why the server stopped publishing its server log (docs/witnesses.md, "A split
+                // view"): a witness holds another root at a size, or a larger tree than this
+                // database's. Null while publishing; kept across restarts until an operator
+                // resumes it (`pacspace server-log resume`).
+                "ALTER TABLE server_log ADD COLUMN halted TEXT"
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

@@ -70,6 +70,31 @@ public struct ServerLogStore: Sendable {
         return stored
     }
 
+    /// Why the server stopped publishing the server log; nil while it publishes.
+    public func halted() async throws -> String? {
+        try await database.read { db in
+            try await db.raw("SELECT halted FROM server_log WHERE id = \(bind: Self.logID)").first()?.decode(column: "halted", as: String?.self)
+        }
+    }
+
+    /// Stops publication with `reason`, unless it is stopped already (the first reason stays).
+    public func halt(reason: String) async throws {
+        try await database.transaction { db in
+            try await db.raw("UPDATE server_log SET halted = \(bind: reason) WHERE id = \(bind: Self.logID) AND halted IS NULL").run()
+        }
+    }
+
+    /// Resumes publication (an operator's decision, `pacspace server-log resume`); the reason it
+    /// was stopped for, if it was.
+    public func resume() async throws -> String? {
+        try await database.transaction { db in
+            let reason = try await db.raw("SELECT halted FROM server_log WHERE id = \(bind: Self.logID)").first()?
+                .decode(column: "halted", as: String?.self)
+            try await db.raw("UPDATE server_log SET halted = NULL WHERE id = \(bind: Self.logID)").run()
+            return reason
+        }
+    }
+
     /// The latest signed checkpoint of the server log.
     public func latestCheckpoint() async throws -> SignedCheckpoint? {
         try await database.read { db in try await latestCheckpoint(db) }
