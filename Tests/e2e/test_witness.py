@@ -323,19 +323,30 @@ def check_witnessed_receipt(tmp_path, server, headers, record_id, environment_ke
         assert any("quorum is met" in text for text in step_texts(browser)), step_texts(browser)
 
 
-def test_a_restored_database_is_caught_and_publication_stops(tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_restored_database_is_caught_and_publication_stops(tmp_path, backend):
     """A split view (docs/witnesses.md, "A split view"): the server's whole data directory is
     restored from an older copy after the witness cosigned a later tree, and the server goes
     on with new deltas — another history at the same sizes, under the same keys. The
     independent witness refuses it; the server stops publishing and says so (/readyz,
     /metrics, `pacspace server-log status`, the environments page), and no delta of the
-    forked branch is ever witnessed."""
+    forked branch is ever witnessed. On PostgreSQL the database is copied and restored as a
+    template (`CREATE DATABASE … TEMPLATE …`), the data directory beside it."""
     import shutil as files
     from pacspace_harness import Server, call
 
     token = "metrics-token-0123456789"
     env = {"PACSPACE_PUBLISH_INTERVAL": "200", "SEQUENCER_INTERVAL": "50", "PACSPACE_METRICS_TOKEN": token}
-    server = server_on("sqlite", env)
+    server = server_on(backend, env)
+    if backend == "postgres":
+        env["DATABASE_URL"] = server.env["DATABASE_URL"]
+    admin = os.environ.get("PACSPACE_TEST_POSTGRES_URL", "")
+
+    def copy_database(source, target):
+        if backend == "postgres":
+            name = lambda url: url.rsplit("/", 1)[1]
+            subprocess.run(["psql", admin, "-q", "-c", f"DROP DATABASE IF EXISTS {name(target)}"], check=True)
+            subprocess.run(["psql", admin, "-q", "-c", f"CREATE DATABASE {name(target)} TEMPLATE {name(source)}"], check=True)
     account = server.account()
     headers = {"X-Api-Key": account["key"]}
 
@@ -372,6 +383,8 @@ def test_a_restored_database_is_caught_and_publication_stops(tmp_path):
         server.stop()
         backup = tmp_path / "backup"
         files.copytree(data_dir, backup)
+        live = env.get("DATABASE_URL", "")
+        copy_database(live, live + "_backup")
         server = Server(data_dir=data_dir, env=env).start()
         for index in range(3):
             emit(f"after the copy {index}")
@@ -382,6 +395,7 @@ def test_a_restored_database_is_caught_and_publication_stops(tmp_path):
         # The older copy comes back, and goes on: a history the witness never cosigned.
         files.rmtree(data_dir)
         files.copytree(backup, data_dir)
+        copy_database(live + "_backup", live)
         server = Server(data_dir=data_dir, env=env).start()
         forked = [emit(f"forked {index}") for index in range(4)]
         auth = {"Authorization": "Bearer " + token}
@@ -410,7 +424,8 @@ def test_a_restored_database_is_caught_and_publication_stops(tmp_path):
         for record_id in forked:
             delta = call(server.base, "GET", f"/api/v1/balance/delta/{record_id}", headers=headers)[1]["data"]
             assert delta["witnessedAt"] is None and (delta.get("proof") or {}).get("witnessed") is None, delta
-        status = subprocess.run([BINARY, "server-log", "status", "--data-dir", data_dir], capture_output=True, text=True)
+        status = subprocess.run([BINARY, "server-log", "status", "--data-dir", data_dir], capture_output=True, text=True,
+                                env=dict(os.environ, **({"DATABASE_URL": live} if live else {})))
         assert status.returncode == 1 and "halted" in status.stdout, status.stdout + status.stderr
         print(f"witness cosigned {later}; the copy of size {older} went on; halted: {reason}")
     finally:
