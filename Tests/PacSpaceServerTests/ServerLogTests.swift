@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import PacSpaceCore
@@ -162,7 +163,7 @@ import Testing
             let customer = try await browser.get(api, "/app/customers/seen?environment=testnet")
             #expect(customer.status == .ok && customer.text.contains("<th scope=\"col\">Witnessed</th>") && customer.text.contains(witnessed))
             let record = try await browser.get(api, "/app/records/machine-action-record/job?environment=testnet")
-            #expect(record.status == .ok && record.text.contains(entryWitnessed) && !record.text.contains("not yet"))
+            #expect(record.status == .ok && record.text.contains(entryWitnessed) && !record.text.contains("<td>—</td>"))
         }
     }
 
@@ -229,5 +230,35 @@ import Testing
             leaves += (EntryBundle.decode(bundle.bytes) ?? []).map { String(decoding: $0, as: UTF8.self) }
         }
         return leaves
+    }
+}
+
+/// `PACSPACE_WITNESS_POLICY` refusals at start-up: a missing or malformed file (with its
+/// line), a witness URL that is not http(s), and more witnesses with a URL than a receipt
+/// carries (``ServerConfiguration/maxAskedWitnesses``).
+@Suite struct WitnessPolicyConfigurationTests {
+    static func witness(_ index: Int, url: String = "https://w.example/") throws -> String {
+        let signer = try Cosignature.Signer(name: "witness.test/w\(index)", privateKey: .init())
+        return "witness W\(index) \(signer.verifierKey) \(url)"
+    }
+
+    static func refusal(_ policy: String?) -> String? {
+        let path = Scratch.path("policy-\(UUID().uuidString)")
+        if let policy { FileManager.default.createFile(atPath: path, contents: Data(policy.utf8)) }
+        var configuration = ServerConfiguration()
+        do {
+            try configuration.apply(environment: ["PACSPACE_WITNESS_POLICY": path])
+            return nil
+        } catch { return "\(error)" }
+    }
+
+    @Test func badPoliciesStopTheServerWithTheirReason() throws {
+        #expect(Self.refusal(nil) != nil, "a missing file")
+        #expect(Self.refusal("quorum W1\n")?.contains("line 1") == true)
+        #expect(Self.refusal("\(try Self.witness(0, url: "ftp://w.example/"))\nquorum W0\n")?.contains("http(s)") == true)
+        let many = try (0...ServerConfiguration.maxAskedWitnesses).map { try Self.witness($0) }.joined(separator: "\n")
+        #expect(Self.refusal(many + "\nquorum W0\n")?.contains("at most 32") == true)
+        let enough = try (0..<ServerConfiguration.maxAskedWitnesses).map { try Self.witness($0) }.joined(separator: "\n")
+        #expect(Self.refusal(enough + "\nquorum W0\n") == nil)
     }
 }

@@ -79,7 +79,7 @@ struct CustomerPage: Sendable {
         let referenceId: String
         let status: String
         let verified: Bool
-        /// When witnesses cosigned it, or "not yet".
+        /// When witnesses cosigned it, or "—" (not witnessed, or no witnesses on this server).
         let witnessedAt: String
         let recordId: String
     }
@@ -159,7 +159,7 @@ struct CustomerPage: Sendable {
                 referenceId: delta.referenceID ?? "",
                 status: delta.status.rawValue,
                 verified: delta.status == .verified,
-                witnessedAt: PageParts.time(delta.witnessedAt, absent: "not yet"),
+                witnessedAt: PageParts.time(delta.witnessedAt, absent: "—"),
                 recordId: delta.recordID
             )
         }

@@ -69,7 +69,7 @@ struct RecordPage: Sendable {
         let title: String
         let status: String
         let createdAt: String
-        /// When witnesses cosigned it, or "not yet".
+        /// When witnesses cosigned it, or "—" (not witnessed, or no witnesses on this server).
         let witnessedAt: String
         let receiptId: String
         let verifyPath: String
@@ -123,7 +123,7 @@ struct RecordPage: Sendable {
                 title: Self.title(entry),
                 status: entry.wireStatus,
                 createdAt: Timestamp.iso8601(millis: entry.createdAt),
-                witnessedAt: PageParts.time(entry.witnessedAt, absent: "not yet"),
+                witnessedAt: PageParts.time(entry.witnessedAt, absent: "—"),
                 receiptId: entry.entryID,
                 verifyPath: String(verify.page(of: entry).dropFirst(verify.publicURL.count))
             )

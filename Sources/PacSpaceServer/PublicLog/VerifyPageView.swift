@@ -155,7 +155,7 @@ struct VerifyPageView {
         var fields: [String: Any] = [
             "receiptId": record.receiptID, "contentHash": record.contentHash.prefixedHex, "amount": record.amount.description,
             "recordedAt": Timestamp.iso8601(millis: record.createdAt), "status": record.status.rawValue,
-            "witnessedAt": PageParts.time(record.witnessedAt, absent: "not yet"),
+            "witnessedAt": PageParts.time(record.witnessedAt, absent: "—"),
         ]
         guard disclosed else { return fields }
         fields["content"] = [
@@ -175,7 +175,7 @@ struct VerifyPageView {
         var fields: [String: Any] = [
             "receiptId": entry.entryID, "recordKey": entry.recordKey.prefixedHex, "seq": String(entry.seq), "entry": String(entry.seq + 1),
             "entryHash": committed.hash.prefixedHex, "recordedAt": Timestamp.iso8601(millis: entry.createdAt), "status": entry.status.rawValue,
-            "witnessedAt": PageParts.time(entry.witnessedAt, absent: "not yet"),
+            "witnessedAt": PageParts.time(entry.witnessedAt, absent: "—"),
         ]
         guard disclosed else { return fields }
         // An encrypted entry discloses nothing: the server cannot read it.
