@@ -64,7 +64,9 @@ final class Witnessing: Service, Sendable {
     /// One round: every witness that lacks the latest checkpoint asked, at once.
     func round() async {
         do {
-            guard let latest = try await store.latestCheckpoint(), latest.treeSize > 0 else { return }
+            // Halted (a witness saw another history): the checkpoint it refused is not sent
+            // again every interval; an operator's resume starts the rounds again.
+            guard try await store.halted() == nil, let latest = try await store.latestCheckpoint(), latest.treeSize > 0 else { return }
             let known = try await store.witnesses()
             let held = try await store.cosignatures(treeSize: latest.treeSize)
             await withTaskGroup(of: Void.self) { group in
