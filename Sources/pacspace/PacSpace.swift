@@ -14,6 +14,7 @@ struct PacSpace: AsyncParsableCommand {
         abstract: "PacSpace Server: usage-based settlement with verifiable receipts.",
         subcommands: [
             Serve.self, Migrate.self, VerifyReceipt.self, Credits.self, AuditCommand.self, Keys.self, WitnessCommand.self, ServerLogCommand.self,
+            MonitorCommand.self,
         ],
         defaultSubcommand: Serve.self
     )

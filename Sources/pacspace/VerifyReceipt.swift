@@ -138,13 +138,7 @@ struct VerifyReceipt: ParsableCommand {
         )
         let name = report.serverLogVerifierKey.split(separator: "+").first.map(String.init) ?? ""
         print("✓ the checkpoint is entry \(report.serverLogIndex) of the server log \(name), tree size \(report.serverLogCheckpoint.size)")
-        for witness in report.witnesses {
-            if let time = witness.cosignedAt {
-                print("✓ witness \(witness.name) cosigned it at \(Timestamp.iso8601(posixSeconds: time))")
-            } else {
-                print("✗ witness \(witness.name): no valid cosignature")
-            }
-        }
+        for witness in report.witnesses { print(witness.summary) }
         guard report.quorumMet else { throw OfflineVerification.Failure("the valid cosignatures do not meet the policy's quorum") }
         print("✓ the policy's quorum is met")
     }

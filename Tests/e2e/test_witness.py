@@ -172,6 +172,18 @@ def published_identity(server):
     raise AssertionError("the server log published nothing")
 
 
+def monitor(server, policy, state, environments=(), receipts=None, wait="2"):
+    """`pacspace monitor` on `server`'s server log and the environment logs `environments`
+    (tiles prefixes as the contract answer gives them, under the server's PUBLIC_URL)."""
+    command = [BINARY, "monitor", "--log", f"{server.base}/api/v1/server-log", "--policy", str(policy), "--state", str(state),
+               "--quorum-wait", wait]
+    for prefix in environments:
+        command += ["--environment", prefix.replace("http://localhost:8080", server.base)]
+    if receipts:
+        command += ["--receipts", str(receipts)]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backend, request):
     """The server asks two aics-witness instances (a policy of 2) to cosign its server log;
@@ -231,6 +243,22 @@ def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backe
             assert delta["witnessedAt"] and delta["witnessedAt"] >= delta["verifiedAt"], delta
         check_witnessed_receipt(tmp_path, server, headers, emitted[0], account["contract"]["publicKey"], log_vkey,
                                 [w[1] for w in witnesses], request)
+        # pacspace monitor follows the server log and the environment's log by their tiles,
+        # checks the quorum, and finds each receipt's entry in the log.
+        watched = tmp_path / "monitor.policy"
+        watched.write_text(f"log {log_vkey}\nlog {account['contract']['publicKey']}\nwitness A1 {witnesses[0][1]}\n"
+                           f"witness A2 {witnesses[1][1]}\ngroup both all A1 A2\nquorum both\n")
+        receipts = tmp_path / "receipts"
+        receipts.mkdir()
+        for record_id in emitted:
+            answer = call(server.base, "GET", f"/api/v1/balance/delta/{record_id}", headers=headers)[1]
+            (receipts / f"{record_id}.json").write_text(json.dumps(answer))
+        environment = [account["contract"]["tilesPrefix"]]
+        followed = monitor(server, watched, tmp_path / "monitor", environment, receipts)
+        assert followed.returncode == 0, followed.stdout + followed.stderr
+        for line in ("(first run)", "witness A1 cosigned it", "witness A2 cosigned it", "quorum is met", "✓ 5 receipts"):
+            assert line in followed.stdout, followed.stdout
+        print(followed.stdout.strip())
         # One witness gone: the server goes on publishing; the checkpoint it then signs has one
         # cosignature, and the quorum of 2 is not met for it.
         witnesses[1][0].kill()
@@ -250,6 +278,10 @@ def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backe
                                 "--origin", origin, "--witness-key", witnesses[0][1], "--witness-key", witnesses[1][1], "--quorum", "2"],
                                capture_output=True, text=True)
         assert short.returncode != 0, short.stdout
+        # The monitor says so too: consistent with what it saw, but the quorum is missing.
+        unwitnessed = monitor(server, watched, tmp_path / "monitor", environment, receipts, wait="1")
+        assert unwitnessed.returncode == 2, unwitnessed.stdout + unwitnessed.stderr
+        assert "consistent" in unwitnessed.stdout and "✗ witness A2" in unwitnessed.stdout and "MISSING QUORUM" in unwitnessed.stdout
         # The quorum is not met: the delta published since is verified, not witnessed.
         late = call(server.base, "GET", f"/api/v1/balance/delta/{after['data']['recordId']}", headers=headers)[1]["data"]
         assert late["status"] == "VERIFIED" and late["witnessedAt"] is None, late
@@ -321,114 +353,3 @@ def check_witnessed_receipt(tmp_path, server, headers, record_id, environment_ke
         cells = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#witnesses td[data-browser]")]
         assert len(cells) == 2 and all(cell.startswith("\u2713 cosigned") for cell in cells), cells
         assert any("quorum is met" in text for text in step_texts(browser)), step_texts(browser)
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_a_restored_database_is_caught_and_publication_stops(tmp_path, backend):
-    """A split view (docs/witnesses.md, "A split view"): the server's whole data directory is
-    restored from an older copy after the witness cosigned a later tree, and the server goes
-    on with new deltas — another history at the same sizes, under the same keys. The
-    independent witness refuses it; the server stops publishing and says so (/readyz,
-    /metrics, `pacspace server-log status`, the environments page), and no delta of the
-    forked branch is ever witnessed. On PostgreSQL the database is copied and restored as a
-    template (`CREATE DATABASE … TEMPLATE …`), the data directory beside it."""
-    import shutil as files
-    from pacspace_harness import Server, call
-
-    token = "metrics-token-0123456789"
-    env = {"PACSPACE_PUBLISH_INTERVAL": "200", "SEQUENCER_INTERVAL": "50", "PACSPACE_METRICS_TOKEN": token}
-    server = server_on(backend, env)
-    if backend == "postgres":
-        env["DATABASE_URL"] = server.env["DATABASE_URL"]
-    admin = os.environ.get("PACSPACE_TEST_POSTGRES_URL", "")
-
-    def copy_database(source, target):
-        if backend == "postgres":
-            name = lambda url: url.rsplit("/", 1)[1]
-            subprocess.run(["psql", admin, "-q", "-c", f"DROP DATABASE IF EXISTS {name(target)}"], check=True)
-            subprocess.run(["psql", admin, "-q", "-c", f"CREATE DATABASE {name(target)} TEMPLATE {name(source)}"], check=True)
-    account = server.account()
-    headers = {"X-Api-Key": account["key"]}
-
-    def emit(reason):
-        status, body = call(server.base, "POST", "/api/v1/balance/delta", {"customerId": "fork", "delta": 1, "reason": reason},
-                            headers=headers)
-        assert status == 201, body
-        return body["data"]["recordId"]
-
-    def cosigned_size(at_least):
-        for _ in range(300):
-            with urllib.request.urlopen(f"{server.base}/api/v1/server-log/checkpoint") as answer:
-                note = answer.read().decode()
-            size = int(note.split("\n")[1])
-            if size >= at_least and "\u2014 witness.test/f1 " in note:
-                return size
-            time.sleep(0.05)
-        raise AssertionError("no cosigned checkpoint of size " + str(at_least) + ": " + note)
-
-    emit("first")
-    origin, log_vkey = published_identity(server)
-    server.stop()
-    directory = tmp_path / "witness"
-    directory.mkdir()
-    witness, witness_vkey, url = start_aics_witness(str(directory), "witness.test/f1", origin, log_vkey)
-    try:
-        policy = tmp_path / "policy"
-        policy.write_text(f"log {log_vkey}\nwitness F1 {witness_vkey} {url}\nquorum F1\n")
-        env["PACSPACE_WITNESS_POLICY"] = str(policy)
-        data_dir = server.data_dir
-        server = Server(data_dir=data_dir, env=env).start()
-        emit("before the copy")
-        older = cosigned_size(2)
-        server.stop()
-        backup = tmp_path / "backup"
-        files.copytree(data_dir, backup)
-        live = env.get("DATABASE_URL", "")
-        copy_database(live, live + "_backup")
-        server = Server(data_dir=data_dir, env=env).start()
-        for index in range(3):
-            emit(f"after the copy {index}")
-            time.sleep(0.25)
-        later = cosigned_size(older + 2)
-        server.stop()
-
-        # The older copy comes back, and goes on: a history the witness never cosigned.
-        files.rmtree(data_dir)
-        files.copytree(backup, data_dir)
-        copy_database(live + "_backup", live)
-        server = Server(data_dir=data_dir, env=env).start()
-        forked = [emit(f"forked {index}") for index in range(4)]
-        auth = {"Authorization": "Bearer " + token}
-        detail = {}
-        for _ in range(300):
-            detail = call(server.base, "GET", "/readyz", headers=auth)[1]
-            if detail.get("data", {}).get("serverLogHalted"):
-                break
-            time.sleep(0.05)
-        reason = detail["data"]["serverLogHalted"]
-        assert "witness F1" in reason and ("another root" in reason or "past this server" in reason), detail
-        assert call(server.base, "GET", "/readyz")[0] == 200, "writes and reads go on, unwitnessed"
-        scrape = urllib.request.Request(f"{server.base}/metrics", headers=auth)
-        with urllib.request.urlopen(scrape) as answer:
-            metrics = answer.read().decode()
-        assert "pacspace_server_log_halted 1.0" in metrics, [l for l in metrics.splitlines() if "server_log" in l]
-        assert any(l.startswith("pacspace_witness_requests_total") and ('outcome="conflict"' in l or 'outcome="ahead"' in l)
-                   for l in metrics.splitlines())
-        # Nothing more is published, however the environment moves; nothing forked is witnessed.
-        with urllib.request.urlopen(f"{server.base}/api/v1/server-log/checkpoint") as answer:
-            stopped = int(answer.read().decode().split("\n")[1])
-        emit("after the halt")
-        time.sleep(1)
-        with urllib.request.urlopen(f"{server.base}/api/v1/server-log/checkpoint") as answer:
-            assert int(answer.read().decode().split("\n")[1]) == stopped
-        for record_id in forked:
-            delta = call(server.base, "GET", f"/api/v1/balance/delta/{record_id}", headers=headers)[1]["data"]
-            assert delta["witnessedAt"] is None and (delta.get("proof") or {}).get("witnessed") is None, delta
-        status = subprocess.run([BINARY, "server-log", "status", "--data-dir", data_dir], capture_output=True, text=True,
-                                env=dict(os.environ, **({"DATABASE_URL": live} if live else {})))
-        assert status.returncode == 1 and "halted" in status.stdout, status.stdout + status.stderr
-        print(f"witness cosigned {later}; the copy of size {older} went on; halted: {reason}")
-    finally:
-        server.stop()
-        witness.kill()
-        witness.wait()

@@ -10,6 +10,12 @@ extension OfflineVerification {
         public let verifierKey: String
         /// When it cosigned (POSIX seconds), or nil without a valid cosignature of its key.
         public let cosignedAt: UInt64?
+
+        /// The line `verify-receipt` and `monitor` print for it.
+        public var summary: String {
+            guard let cosignedAt else { return "✗ witness \(name): no valid cosignature" }
+            return "✓ witness \(name) cosigned it at \(Timestamp.iso8601(posixSeconds: cosignedAt))"
+        }
     }
 
     /// What the chain proved.
@@ -64,14 +70,7 @@ extension OfflineVerification {
                 "the server-log proof does not lead from the environment checkpoint (\(proof.index)) to the signed root of size \(checkpoint.size)"
             )
         }
-        let lines = note.signatures.map { SignedNote.signatureLine(name: $0.name, keyID: $0.keyID, signature: $0.bytes) }
-        let witnesses = policy.witnesses.map { witness in
-            WitnessResult(
-                name: witness.name,
-                verifierKey: witness.cosigner.verifierKey,
-                cosignedAt: lines.lazy.compactMap { witness.cosigner.timestamp(of: $0, cosigning: note.text) }.first
-            )
-        }
+        let witnesses = cosigners(of: note, policy: policy)
         return WitnessReport(
             serverLogIndex: proof.index,
             serverLogCheckpoint: checkpoint,
@@ -79,5 +78,18 @@ extension OfflineVerification {
             witnesses: witnesses,
             quorumMet: policy.isMet(by: Set(witnesses.filter { $0.cosignedAt != nil }.map(\.name)))
         )
+    }
+
+    /// Each witness of `policy`, with the time of its valid cosignature of `note` (a signed
+    /// checkpoint with its cosignature lines) or nil, in the policy's order.
+    public static func cosigners(of note: SignedNote, policy: WitnessPolicy) -> [WitnessResult] {
+        let lines = note.signatures.map { SignedNote.signatureLine(name: $0.name, keyID: $0.keyID, signature: $0.bytes) }
+        return policy.witnesses.map { witness in
+            WitnessResult(
+                name: witness.name,
+                verifierKey: witness.cosigner.verifierKey,
+                cosignedAt: lines.lazy.compactMap { witness.cosigner.timestamp(of: $0, cosigning: note.text) }.first
+            )
+        }
     }
 }

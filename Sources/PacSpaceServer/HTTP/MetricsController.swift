@@ -35,7 +35,8 @@ struct MetricsController: Sendable {
         if let backlog = try? await outbox.backlog() {
             metrics.webhookOutbox(pending: backlog.pending, oldestDueSeconds: max(0, now - (backlog.earliestDue ?? now)) / 1000, stuck: stall != nil)
         }
-        if let halted = try? await serverLog.halted() { metrics.serverLogHalted(halted != nil) }
+        // As above: a failed read leaves the gauge as it was.
+        if let halted = try? await serverLog.halted() as String?? { metrics.serverLogHalted(halted != nil) }
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))

@@ -7,9 +7,10 @@ import PacSpaceCore
 import PacSpaceStore
 import Synchronization
 
-/// Posts to a host outside — a webhook delivery, an add-checkpoint request to a witness:
+/// Asks a host outside — a webhook delivery, an add-checkpoint request to a witness, a
+/// monitor's read of a log's tiles:
 /// resolves the host, keeps only the addresses the ``OutboundPolicy`` permits, connects to
-/// the first that answers, posts the body and reads the answer (its status, content type
+/// the first that answers, sends the request and reads the answer (its status, content type
 /// and up to `answerLimit` bytes of its body). One connection per request (`Connection:
 /// close`); redirects are not followed. Connecting may take ``connectTimeout``, the answer's
 /// status line ``firstByteTimeout`` from then, the whole exchange ``timeout``: a receiver
@@ -50,15 +51,17 @@ struct OutboundClient: Sendable {
 
     /// The request's parts besides the target and the body.
     struct Head: Sendable {
-        let contentType: String
+        /// POST (with a body of `contentType`) or GET (no body).
+        var method: HTTPMethod = .POST
+        var contentType = "application/octet-stream"
         let userAgent: String
         var headers: [(String, String)] = []
         /// The most bytes of the answer's body kept (0: none are).
         var answerLimit = 0
     }
 
-    /// Posts `body`; never throws: every failure is an outcome.
-    func post(_ target: WebhookTarget, _ head: Head, body: [UInt8]) async -> Exchange {
+    /// Sends the request (`body` only with POST); never throws: every failure is an outcome.
+    func send(_ target: WebhookTarget, _ head: Head, body: [UInt8] = []) async -> Exchange {
         let started = ContinuousClock.now
         func outcome(_ answer: Answer?, _ error: String?) -> Exchange {
             let elapsed = ContinuousClock.now - started
@@ -126,10 +129,13 @@ struct OutboundClient: Sendable {
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
             }
-        var requestHead = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.target)
+        let posting = head.method != .GET
+        var requestHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: target.target)
         requestHead.headers.add(name: "Host", value: target.hostHeader)
-        requestHead.headers.add(name: "Content-Type", value: head.contentType)
-        requestHead.headers.add(name: "Content-Length", value: String(body.count))
+        if posting {
+            requestHead.headers.add(name: "Content-Type", value: head.contentType)
+            requestHead.headers.add(name: "Content-Length", value: String(body.count))
+        }
         requestHead.headers.add(name: "User-Agent", value: head.userAgent)
         requestHead.headers.add(name: "Connection", value: "close")
         for (name, value) in head.headers { requestHead.headers.add(name: name, value: value) }
@@ -142,7 +148,7 @@ struct OutboundClient: Sendable {
             group.addTask {
                 try await channel.executeThenClose { inbound, outbound in
                     try await outbound.write(.head(request))
-                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
+                    if posting { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
                     try await outbound.write(.end(nil))
                     var answer: Answer?
                     for try await part in inbound {

@@ -225,7 +225,7 @@ final class WebhookDispatcher: Service {
                 ("X-Event-ID", delivery.eventID),
             ]
         )
-        return await client.post(target, head, body: body).attempt
+        return await client.send(target, head, body: body).attempt
     }
 
     private func open(_ sealed: String, _ delivery: DueDelivery) throws -> String {

@@ -130,7 +130,7 @@ final class Witnessing: Service, Sendable {
                 ? try await Merkle.consistencyProof(oldSize: from, newSize: UInt64(latest.treeSize)) { try await self.store.hashes($0) } : []
             let body = AddCheckpoint(oldSize: from, proof: proof, checkpoint: latest.note).body
             let head = OutboundClient.Head(contentType: "text/plain; charset=utf-8", userAgent: "PacSpace-Witnessing/1", answerLimit: 16 * 1024)
-            let answer = await client.post(target, head, body: Array(body.utf8))
+            let answer = await client.send(target, head, body: Array(body.utf8))
             let reply = String(decoding: answer.body, as: UTF8.self)
             switch answer.status {
             case 200?:
