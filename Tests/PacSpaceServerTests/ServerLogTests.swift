@@ -111,6 +111,10 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             let delta = try await api.balance(.get, "/delta/\(emitted.data["recordId"]?.string ?? "")", key: key)
             #expect(delta.data["status"] == "VERIFIED" && delta.data["witnessedAt"] == .null, "no policy, no witness: \(delta.text)")
+            _ = try await api.record(.post, "machine-action-record/unseen/transitions", key: key, body: RecordsTests.entry())
+            _ = try await api.waitForRecordEntry("unseen", seq: 0, key: key)
+            let history = try await api.record(.get, "machine-action-record/unseen/history", key: key)
+            #expect(history.status == .ok && history.json["witnessed"] == .null, "\(history)")
         }
         server.configuration.witnessPolicy = try WitnessPolicy(parsing: "quorum none\n")
         try await server.run { api in
@@ -152,6 +156,21 @@ import Testing
             #expect(receipt.data["receipt"]?["logCheckpoint"]?["witnessed"]?["serverLogReceipt"] != nil)
             let again = try await api.balance(.get, "/delta/\(recordID)", key: key)
             #expect(again.data["proof"] == proof, "a witnessed receipt is the same at every read")
+            // A history page is proved against the witnessed checkpoint holding its last entry,
+            // and carries that checkpoint's chain once, in its head.
+            let history = try await api.record(.get, "machine-action-record/job/history", key: key)
+            let single = receipt.data["receipt"]?["logCheckpoint"]
+            let paged = history.json["receipts"]?.arrayValue?.first?["logCheckpoint"]
+            #expect(history.json["witnessed"]?["witnessedAt"]?.string == entryWitnessed, "\(history)")
+            #expect(paged?["receipt"] == single?["receipt"] && paged?["witnessed"] == .null, "\(history)")
+            let pageChain = try OfflineVerification.verifyWitnesses(
+                environmentCheckpoint: paged?["checkpoint"]?.string ?? "",
+                serverLogReceipt: history.json["witnessed"]?["serverLogReceipt"]?.string ?? "",
+                policy: try WitnessPolicy(
+                    parsing: "log \(try await api.call(.get, "/api/v1/server-log").data["publicKey"]?.string ?? "")\nquorum none\n"
+                )
+            )
+            #expect(pageChain.quorumMet)
             let page = try await api.call(.get, "/verify/\(delta.data["receiptId"]?.string ?? "")")
             #expect(page.text.contains(#"id="server-log-receipt""#) && page.text.contains("The policy’s quorum is met."))
 

@@ -14,7 +14,14 @@ extension RecordSummary {
     /// A page of the record's history, record-history-bundle/v1 (v3 for an encrypted record):
     /// its members but `receipts` and `refused`, which are streamed after them. `entries` are
     /// the page's entries as the answer's checkpoint shows them (`committed`).
-    public func historyHead(_ entries: [(RecordEntry.Outline, committed: Bool)], origin: String, generatedAt: Int64) -> [(String, JSONValue)] {
+    /// `witnessed` is the chain of the checkpoint every receipt is proved against to the
+    /// witnesses (`{witnessedAt, serverLogReceipt}`), or null.
+    public func historyHead(
+        _ entries: [(RecordEntry.Outline, committed: Bool)],
+        origin: String,
+        witnessed: JSONValue,
+        generatedAt: Int64
+    ) -> [(String, JSONValue)] {
         [
             ("schema", .string(encryptionKid != nil ? RecordSchemas.sealedHistory : RecordSchemas.history)),
             ("recordType", .string(recordType)), ("entityId", .string(entityID)),
@@ -28,7 +35,7 @@ extension RecordSummary {
                     }
                 )
             ),
-            ("pendingEntries", []), ("generatedAt", .string(Timestamp.iso8601(millis: generatedAt))),
+            ("pendingEntries", []), ("witnessed", witnessed), ("generatedAt", .string(Timestamp.iso8601(millis: generatedAt))),
         ]
     }
 }

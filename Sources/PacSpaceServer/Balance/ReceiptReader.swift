@@ -93,12 +93,7 @@ struct ReceiptReader: Sendable {
     func proof(environmentID: String, index: Int64, opening: [UInt8], witnessed: Bool = true) async throws -> Receipt {
         if witnessed, let place = try await serverLog.witnessedPlace(environmentID: environmentID, index: index) {
             var receipt = try await proof(environmentID: environmentID, index: index, opening: opening, against: place.environmentCheckpoint)
-            let size = UInt64(place.serverLogCheckpoint.treeSize)
-            let path = try await Merkle.inclusionProof(index: UInt64(place.serverLogIndex), size: size) { try await serverLog.hashes($0) }
-            receipt.witnessed = WitnessedProof(
-                serverLogReceipt: TlogProof(index: UInt64(place.serverLogIndex), hashes: path, checkpoint: place.cosignedNote),
-                witnessedAt: place.witnessedAt
-            )
+            receipt.witnessed = try await chain(place)
             return receipt
         }
         return try await proof(
@@ -106,6 +101,28 @@ struct ReceiptReader: Sendable {
             index: index,
             opening: opening,
             against: try await log.latestCheckpoint(environmentID: environmentID)
+        )
+    }
+
+    /// The checkpoint a page of receipts is proved against, with its chain to the witnesses:
+    /// the one the witnessed server log holds for the page's last logged entry (`index`),
+    /// when there is one — every receipt of the page is then witnessed, and the last one is
+    /// its entry's single receipt; else the latest, without a chain.
+    func basis(environmentID: String, through index: Int64?) async throws -> (SignedCheckpoint?, WitnessedProof?) {
+        if let index, let place = try await serverLog.witnessedPlace(environmentID: environmentID, index: index) {
+            return (place.environmentCheckpoint, try await chain(place))
+        }
+        return (try await log.latestCheckpoint(environmentID: environmentID), nil)
+    }
+
+    /// The environment checkpoint's inclusion in the first witnessed server-log checkpoint
+    /// holding it, with that checkpoint's cosignatures.
+    private func chain(_ place: ServerLogStore.WitnessedPlace) async throws -> WitnessedProof {
+        let size = UInt64(place.serverLogCheckpoint.treeSize)
+        let path = try await Merkle.inclusionProof(index: UInt64(place.serverLogIndex), size: size) { try await serverLog.hashes($0) }
+        return WitnessedProof(
+            serverLogReceipt: TlogProof(index: UInt64(place.serverLogIndex), hashes: path, checkpoint: place.cosignedNote),
+            witnessedAt: place.witnessedAt
         )
     }
 

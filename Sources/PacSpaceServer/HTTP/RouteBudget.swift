@@ -139,12 +139,12 @@ extension RouteBudget {
             answerBytes: 7 * mib,
             rows: 1_000 + 64 * 1_000,
             bound: "entries by stored footprint (6 MiB a page), x-next-from-seq for the rest; streamed 256 KiB at a time"
-        ),
+        ).withWitnessChain,
         "GET /api/v1/records/{recordType}/{entityId}/bundle": RouteBudget(
             answerBytes: 7 * mib,
             rows: 1_000 + 64 * 1_000,
             bound: "entries by stored footprint (6 MiB a page), x-next-from-seq for the rest; streamed 256 KiB at a time"
-        ),
+        ).withWitnessChain,
         "PUT /api/v1/records/{recordType}/{entityId}/entries/{seq}/envelope": .one(bytes: kib, rows: 260),
         "POST /api/v1/records/{recordType}/{entityId}/grants": .one(),
         "GET /api/v1/records/{recordType}/{entityId}/grants": .page(

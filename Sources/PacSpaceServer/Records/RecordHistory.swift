@@ -17,27 +17,31 @@ struct RecordHistory: Sendable {
     let origin: String
     /// The page's seqs, as ``RecordStore/pageEnd(environmentID:recordKey:from:through:limit:maxBytes:)`` cut it.
     let seqs: Range<Int64>
-    /// The signed checkpoint the answer began with: every receipt's proof is against it,
-    /// and an entry it does not cover is queued in the answer.
-    let checkpoint: SignedCheckpoint?
     let generatedAt: Int64
     /// A bundle (a file to keep) ends with `bundleDigest`: SHA-256 of the RFC 8785 text of
     /// the rest of the document.
     let bundle: Bool
 
     /// Writes the document: its head, its receipts a part at a time, then (for an encrypted
-    /// record) the `refused` list and (for a bundle) the digest.
+    /// record) the `refused` list and (for a bundle) the digest. Every receipt is proved
+    /// against one checkpoint, chosen once the page's entries are known
+    /// (``ReceiptReader/basis(environmentID:through:)``): the witnessed one holding the page's
+    /// last logged entry, whose chain to the witnesses the head then carries (`witnessed`),
+    /// else the latest; an entry it does not cover is queued in the answer.
     func write(records: RecordStore, receipts: ReceiptReader, links: VerifyLinks, to writer: inout any ResponseBodyWriter) async throws {
-        let treeSize = checkpoint?.treeSize
         let outlines = try await records.outlines(
             environmentID: environmentID,
             recordKey: summary.recordKey,
             from: seqs.lowerBound,
             limit: seqs.count
         )
+        let lastLogged = outlines.filter { $0.status == .verified }.compactMap(\.logIndex).max()
+        let (checkpoint, chain) = try await receipts.basis(environmentID: environmentID, through: lastLogged)
+        let treeSize = checkpoint?.treeSize
         let head = summary.historyHead(
             outlines.map { ($0, $0.status == .verified && ($0.logIndex.map { $0 < treeSize ?? 0 } ?? false)) },
             origin: origin,
+            witnessed: chain?.json ?? .null,
             generatedAt: generatedAt
         )
         var digest = bundle ? try CanonicalDigest(members: head, streaming: "receipts") : nil

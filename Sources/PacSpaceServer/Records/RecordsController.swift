@@ -127,7 +127,7 @@ struct RecordsController: Sendable {
         let summary = target.summary
         let last = min(to ?? (summary.entryCount - 1), summary.entryCount - 1)
         // The page is cut by its stored footprints before anything is loaded; it is then
-        // streamed, its receipts proved against the checkpoint it begins with.
+        // streamed, its receipts proved against one checkpoint.
         let end = try await records.pageEnd(
             environmentID: target.environmentID,
             recordKey: summary.recordKey,
@@ -141,7 +141,6 @@ struct RecordsController: Sendable {
             environmentID: target.environmentID,
             origin: target.origin,
             seqs: from..<(end.map { $0 + 1 } ?? from),
-            checkpoint: try await receipts.latestCheckpoint(environmentID: target.environmentID),
             generatedAt: now(),
             bundle: download
         )
