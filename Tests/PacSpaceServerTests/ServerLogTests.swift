@@ -214,6 +214,17 @@ import Testing
             _ = try await browser.login(api, account)
             let page = try await browser.get(api, "/app/environments")
             #expect(page.text.contains("Witnessing is stopped") && !page.text.contains("another root"))
+            // How to follow the logs: the server log's key and the environment's, in a policy to
+            // complete, and the command with both tiles prefixes.
+            let serverLogKey = before.data["publicKey"]?.string ?? "?"
+            let contract = try await api.call(.get, "/dashboard/contracts", token: account.accessToken).data[0]
+            #expect(page.text.contains("log \(serverLogKey)\nlog \(contract?["publicKey"]?.string ?? "?")\n"), "\(page)")
+            let prefix = TestServer.publicURL
+            #expect(
+                page.text.contains(
+                    "pacspace monitor --log \(prefix)/api/v1/server-log --environment \(prefix)/api/v1/log/\(contract?["id"]?.string ?? "?")"
+                )
+            )
 
             _ = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"halted"}"#)
             try await Task.sleep(for: .milliseconds(400))

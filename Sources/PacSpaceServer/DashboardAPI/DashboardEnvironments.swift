@@ -24,6 +24,9 @@ struct DashboardEnvironments: Sendable {
         /// Whether the server stopped publishing to its witnesses (docs/witnesses.md, "A split
         /// view"): the environment's checkpoints are then not witnessed.
         let witnessingHalted: Bool
+        /// The server log's verifier key, once its first round made it: what a monitor of the
+        /// environment pins besides the environment's own key.
+        let serverLogKey: String?
 
         /// `not_provisioned` or the record's status.
         var status: String { record?.status.rawValue ?? EnvironmentStatus.notProvisioned }
@@ -33,9 +36,16 @@ struct DashboardEnvironments: Sendable {
     func states(user: User) async throws -> [State] {
         let records = try await environments.environments(tenantID: user.tenantID)
         let witnessingHalted = try await serverLog.halted() != nil
+        let serverLogKey = try await serverLog.identity()?.publicKey
         return EnvironmentName.allCases.map { name in
             let record = records.first { $0.environment == name }
-            return State(name: name, record: record, halt: record.flatMap { sequencer.halt(of: $0.id) }, witnessingHalted: witnessingHalted)
+            return State(
+                name: name,
+                record: record,
+                halt: record.flatMap { sequencer.halt(of: $0.id) },
+                witnessingHalted: witnessingHalted,
+                serverLogKey: serverLogKey
+            )
         }
     }
 

@@ -98,6 +98,10 @@ struct EnvironmentsPage: Sendable {
         let tilesPrefix: String
         /// Its checkpoints are not being witnessed: the server stopped publishing.
         let witnessingHalted: Bool
+        /// How to follow it with `pacspace monitor`, once the server log exists.
+        let canMonitor: Bool
+        let monitorPolicy: String
+        let monitorCommand: String
     }
 
     let environments: [Card]
@@ -125,7 +129,13 @@ struct EnvironmentsPage: Sendable {
                 provisionedAt: PageParts.time(record?.provisionedAt),
                 error: record?.error ?? "unknown error",
                 tilesPrefix: record?.tilesPrefix(publicURL: publicURL) ?? "",
-                witnessingHalted: status == .active && state.witnessingHalted
+                witnessingHalted: status == .active && state.witnessingHalted,
+                canMonitor: status == .active && state.serverLogKey != nil,
+                monitorPolicy: "log \(state.serverLogKey ?? "")\nlog \(record?.publicKey ?? "")\n"
+                    + "# witness <name> <vkey>, one line per witness you trust\n# quorum <name, or a group of them>\n",
+                monitorCommand:
+                    "pacspace monitor --log \(publicURL)/api/v1/server-log --environment \(record?.tilesPrefix(publicURL: publicURL) ?? "")"
+                    + " --policy mine.policy --state ./monitor"
             )
         }
         refresh = states.contains { $0.record?.status == .provisioning }
