@@ -353,3 +353,18 @@ def check_witnessed_receipt(tmp_path, server, headers, record_id, environment_ke
         cells = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#witnesses td[data-browser]")]
         assert len(cells) == 2 and all(cell.startswith("\u2713 cosigned") for cell in cells), cells
         assert any("quorum is met" in text for text in step_texts(browser)), step_texts(browser)
+        # One byte of A2's cosignature changed in the page: the browser no longer counts it,
+        # and the quorum of both fails.
+        from test_pages import check_again
+        field = browser.find_element(By.ID, "server-log-receipt")
+        text = field.get_attribute("value")
+        line = next(line for line in text.split("\n") if line.startswith("\u2014 witness.test/a2 "))
+        raw = bytearray(base64.b64decode(line.split(" ")[2]))
+        raw[-1] ^= 0x01
+        changed = text.replace(line, "\u2014 witness.test/a2 " + base64.b64encode(bytes(raw)).decode())
+        browser.execute_script("arguments[0].value = arguments[1]", field, changed)
+        verdict, _ = check_again(browser)
+        assert verdict == "failed", step_texts(browser)
+        cells = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "#witnesses td[data-browser]")]
+        assert cells[0].startswith("\u2713 cosigned") and cells[1] == "\u2717 no valid cosignature", cells
+        assert "do not meet the policy\u2019s quorum" in step_texts(browser)[-1], step_texts(browser)
