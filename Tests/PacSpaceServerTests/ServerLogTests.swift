@@ -171,6 +171,11 @@ import Testing
                 )
             )
             #expect(pageChain.quorumMet)
+            // A Shared Record link's seal history likewise.
+            let shared = try await api.record(.post, "machine-action-record/job/share", key: key, body: #"{"ttlHours":1,"accessCode":false}"#)
+            let seals = try await api.call(.get, "/api/v1/c/\(try #require(shared.data["handle"]?.string, "\(shared)"))/history")
+            #expect(seals.json["witnessed"] == history.json["witnessed"], "\(seals)")
+            #expect(seals.json["entries"]?.arrayValue?.first?["checkpoint"] == paged?["checkpoint"], "\(seals)")
             let page = try await api.call(.get, "/verify/\(delta.data["receiptId"]?.string ?? "")")
             #expect(page.text.contains(#"id="server-log-receipt""#) && page.text.contains("The policy’s quorum is met."))
 

@@ -166,7 +166,7 @@ extension RouteBudget {
             answerBytes: 10_000 * 3 * kib,
             rows: 10_000 + 64 * 10_000,
             bound: "a record's first 10,000 entries, streamed 250 at a time from their outlines (no content)"
-        ),
+        ).withWitnessChain,
         "GET /api/v1/c/{handle}/disclosure": .one("the sealed disclosure, at most 1 MiB", bytes: 1_400 * kib, rows: 1),
         "GET /api/v1/records/encryption/identity": .one("16 identities per workspace", bytes: 64 * kib, rows: 16),
         "PUT /api/v1/records/encryption/identity": .one(),

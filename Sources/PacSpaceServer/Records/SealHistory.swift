@@ -26,7 +26,9 @@ enum SealHistory {
 
     /// The document's members before its entries. `recordHashVersion: 3` for a record under
     /// version 3 only: the SDK reads its absence as version 2 and refuses any value but 3.
-    static func head(summary: RecordSummary, layout: RecordLayout, chain: JSONValue, origin: String) -> JSONValue {
+    /// `witnessed`: the chain of the checkpoint every entry is proved against to the
+    /// witnesses, or null (docs/witnesses.md, "Witnessed receipts").
+    static func head(summary: RecordSummary, layout: RecordLayout, chain: JSONValue, origin: String, witnessed: JSONValue) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("schema", .string(schema)), ("recordType", .string(summary.recordType)), ("entityId", .string(summary.entityID)),
             ("recordKey", .string(summary.recordKey.prefixedHex)), ("logOrigin", .string(origin)), ("chain", chain),
@@ -39,6 +41,7 @@ enum SealHistory {
             ),
         ]
         if summary.recordHashVersion == .v3 { members.append(("recordHashVersion", .int(3))) }
+        members.append(("witnessed", witnessed))
         return .object(members)
     }
 

@@ -88,13 +88,27 @@ struct SharedRecordController: Sendable {
             let environment = try await environments.environment(id: link.environmentID), let origin = environment.logOrigin,
             let layout = RecordLayout.sealing(summary.recordType)
         else { throw Self.noLink }
+        // Proved against the witnessed checkpoint holding the last entry the document carries,
+        // when it is logged (its chain then in the head), else the latest.
+        let last =
+            summary.entryCount > 0
+            ? try await records.outlines(
+                environmentID: link.environmentID,
+                recordKey: summary.recordKey,
+                from: min(summary.entryCount, SealHistory.maxEntries) - 1,
+                limit: 1
+            ).first : nil
+        let (checkpoint, witnessed) = try await receipts.basis(
+            environmentID: link.environmentID,
+            through: last?.status == .verified ? last?.logIndex : nil
+        )
         let head = SealHistory.head(
             summary: summary,
             layout: layout,
             chain: SealHistory.chain(environment: environment.environment, origin: origin),
-            origin: origin
+            origin: origin,
+            witnessed: witnessed?.json ?? .null
         )
-        let checkpoint = try await receipts.latestCheckpoint(environmentID: link.environmentID)
         let (records, receipts, environmentID) = (records, receipts, link.environmentID)
         var response = Response(
             status: .ok,
