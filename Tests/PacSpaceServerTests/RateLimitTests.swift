@@ -156,8 +156,18 @@ import Testing
     @Test func policiesParseAndBucketsStayBounded() {
         #expect(RateLimiter.Policy(parsing: "100/s,200") == RateLimiter.Policy(burst: 200, intervalMillis: 10))
         #expect(RateLimiter.Policy(parsing: "30/min") == RateLimiter.Policy(burst: 30, intervalMillis: 2_000))
-        for bad in ["", "100", "100/day", "0/s", "-1/s", "100/s,0", "100/s,1,2", "1e9/s", "100/s,x"] {
+        for bad in ["", "100", "100/day", "0/s", "-1/s", "100/s,0", "100/s,1,2", "1e9/s", "100/s,x", "1000001/s"] {
             #expect(RateLimiter.Policy(parsing: bad) == nil, "\(bad)")
+        }
+        // Past 1,000/s a rate is honoured as written (it was one a millisecond: 1,000/s).
+        let fast = RateLimiter.Policy(parsing: "5000/s")
+        #expect(fast == RateLimiter.Policy(burst: 5_000, intervalMicros: 200))
+        if let fast {
+            let keyed = RateLimiter()
+            let allowed = { (now: Int64) in (0..<10_000).prefix { _ in keyed.take(.key, "fast", fast, now: now) == nil }.count }
+            #expect(allowed(0) == 5_000, "the burst")
+            #expect(allowed(100) == 500, "100 ms at 5,000/s")
+            #expect(allowed(1_100) == 5_000, "a second later: the burst again, no more")
         }
         let limiter = RateLimiter(capacity: 100)
         let policy = RateLimiter.Policy(burst: 2, intervalMillis: 1_000)

@@ -37,14 +37,20 @@ final class RateLimiter: Sendable {
         case linkAddress = "link-address"
     }
 
-    /// `burst` requests at once, then one every `intervalMillis`.
+    /// `burst` requests at once, then one every `intervalMicros`. Kept in microseconds so a
+    /// rate past 1,000/s is honoured as written: at millisecond resolution `5000/s` became
+    /// one a millisecond, 1,000/s (issue 28).
     struct Policy: Sendable, Equatable, CustomStringConvertible {
         let burst: Int
-        let intervalMillis: Int64
+        let intervalMicros: Int64
+
+        init(burst: Int, intervalMicros: Int64) {
+            self.burst = max(1, burst)
+            self.intervalMicros = max(1, intervalMicros)
+        }
 
         init(burst: Int, intervalMillis: Int64) {
-            self.burst = max(1, burst)
-            self.intervalMillis = max(1, intervalMillis)
+            self.init(burst: burst, intervalMicros: min(intervalMillis, Int64.max / 1000) * 1000)
         }
 
         /// `"100/s"`, `"30/min"` or `"40/h"`, optionally with a burst: `"100/s,200"` (the
@@ -53,14 +59,14 @@ final class RateLimiter: Sendable {
             let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             let rate = parts[0].split(separator: "/", omittingEmptySubsequences: false)
             guard (1...2).contains(parts.count), rate.count == 2, let count = Int(rate[0]), (1...1_000_000).contains(count),
-                let unit = ["s": Int64(1000), "min": 60_000, "h": 3_600_000][String(rate[1])]
+                let unit = ["s": Int64(1_000_000), "min": 60_000_000, "h": 3_600_000_000][String(rate[1])]
             else { return nil }
             let burst = parts.count == 2 ? Int(parts[1]) : count
             guard let burst, (1...1_000_000).contains(burst) else { return nil }
-            self.init(burst: burst, intervalMillis: max(1, unit / Int64(count)))
+            self.init(burst: burst, intervalMicros: unit / Int64(count))
         }
 
-        var description: String { "\(burst) at once, then one every \(intervalMillis) ms" }
+        var description: String { "\(burst) at once, then one every \(intervalMicros) µs" }
     }
 
     let capacity: Int
@@ -72,15 +78,16 @@ final class RateLimiter: Sendable {
         self.refused = refused
     }
 
-    /// Counts a request of `subject` against `limit`: nil when allowed, else the whole
-    /// seconds to wait.
-    func take(_ limit: Limit, _ subject: String, _ policy: Policy, now: Int64) -> Int? {
+    /// Counts a request of `subject` against `limit` at `nowMillis`: nil when allowed, else
+    /// the whole seconds to wait. Buckets keep microseconds.
+    func take(_ limit: Limit, _ subject: String, _ policy: Policy, now nowMillis: Int64) -> Int? {
         let key = limit.rawValue + ":" + subject
+        let now = Self.micros(nowMillis)
         let wait = full.withLock { buckets -> Int? in
             let start = max(buckets[key] ?? now, now)
             if let wait = Self.wait(start, policy, now) { return wait }
             if buckets[key] == nil, buckets.count >= capacity { Self.shed(&buckets, now: now, keep: capacity / 2) }
-            buckets[key] = start + policy.intervalMillis
+            buckets[key] = start + policy.intervalMicros
             return nil
         }
         if wait != nil { refused(limit) }
@@ -100,7 +107,8 @@ final class RateLimiter: Sendable {
     /// cannot all pass a count that only their failures would raise (issue 25: 60 code
     /// checks instead of 10, 30 password guesses instead of 10). ``giveBack(_:now:)``
     /// returns the tokens of an attempt that succeeded.
-    func takeAll(_ charges: [Charge], now: Int64) -> Int? {
+    func takeAll(_ charges: [Charge], now nowMillis: Int64) -> Int? {
+        let now = Self.micros(nowMillis)
         let refusal = full.withLock { buckets -> (Limit, Int)? in
             var longest: (Limit, Int)?
             for charge in charges {
@@ -112,7 +120,7 @@ final class RateLimiter: Sendable {
                 let key = charge.limit.rawValue + ":" + charge.subject
                 let start = max(buckets[key] ?? now, now)
                 if buckets[key] == nil, buckets.count >= capacity { Self.shed(&buckets, now: now, keep: capacity / 2) }
-                buckets[key] = start + charge.policy.intervalMillis
+                buckets[key] = start + charge.policy.intervalMicros
             }
             return nil
         }
@@ -123,20 +131,22 @@ final class RateLimiter: Sendable {
 
     /// Returns the tokens ``takeAll(_:now:)`` took for an attempt that succeeded: only
     /// failures count against these limits.
-    func giveBack(_ charges: [Charge], now: Int64) {
+    func giveBack(_ charges: [Charge], now nowMillis: Int64) {
+        let now = Self.micros(nowMillis)
         full.withLock { buckets in
             for charge in charges {
                 let key = charge.limit.rawValue + ":" + charge.subject
                 guard let next = buckets[key] else { continue }
-                let back = next - charge.policy.intervalMillis
+                let back = next - charge.policy.intervalMicros
                 buckets[key] = back > now ? back : nil
             }
         }
     }
 
     /// Whether a request of `subject` would be refused now (seconds to wait), without counting it.
-    func wait(_ limit: Limit, _ subject: String, _ policy: Policy, now: Int64) -> Int? {
+    func wait(_ limit: Limit, _ subject: String, _ policy: Policy, now nowMillis: Int64) -> Int? {
         let key = limit.rawValue + ":" + subject
+        let now = Self.micros(nowMillis)
         let wait = full.withLock { buckets in Self.wait(max(buckets[key] ?? now, now), policy, now) }
         if wait != nil { refused(limit) }
         return wait
@@ -152,10 +162,18 @@ final class RateLimiter: Sendable {
     /// Keys tracked now (for tests of the bound).
     var count: Int { full.withLock { $0.count } }
 
+    /// Milliseconds (the server's clock) as the buckets' microseconds; saturating, so a
+    /// clock far in the future cannot trap.
+    private static func micros(_ millis: Int64) -> Int64 {
+        let (value, overflow) = millis.multipliedReportingOverflow(by: 1000)
+        return overflow ? (millis < 0 ? .min / 2 : .max / 2) : value
+    }
+
     private static func wait(_ start: Int64, _ policy: Policy, _ now: Int64) -> Int? {
-        let tolerance = policy.intervalMillis * Int64(policy.burst - 1)
+        // At most 3.6e9 µs × 1e6: within Int64.
+        let tolerance = policy.intervalMicros * Int64(policy.burst - 1)
         guard start - now > tolerance else { return nil }
-        return Int((start - tolerance - now + 999) / 1000)
+        return Int((start - tolerance - now + 999_999) / 1_000_000)
     }
 
     private static func shed(_ buckets: inout [String: Int64], now: Int64, keep: Int) {
