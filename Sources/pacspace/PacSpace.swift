@@ -58,11 +58,11 @@ struct LogOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         let levelText = logLevel ?? environment["PACSPACE_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelText) else { throw ValidationError("unknown log level \(levelText)") }
-        switch logFormat ?? environment["PACSPACE_LOG_FORMAT"] ?? "text" {
-        case "text": LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        case "json": LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
-        case let other: throw ValidationError("unknown log format \(other); use text or json")
+        let formatText = logFormat ?? environment["PACSPACE_LOG_FORMAT"] ?? "text"
+        guard let format = LineLogHandler.Format(rawValue: formatText) else {
+            throw ValidationError("unknown log format \(formatText); use text or json")
         }
+        LoggingSystem.bootstrap { LineLogHandler(label: $0, format: format) }
         var logger = Logger(label: "pacspace")
         logger.logLevel = level
         return logger

@@ -32,7 +32,7 @@ def witness(binary, directory, name, log_vkey):
 
 
 def run(binary, wrk, duration, rate, percentile, say):
-    env = {"PACSPACE_MAX_BACKLOG": "100000000"}
+    env = {"PACSPACE_MAX_BACKLOG": "100000000", "PACSPACE_RATE_LIMIT_KEY": "1000000/s,1000000"}
     server = Server(binary, env=env).start()
     account = server.account()
     headers = {"X-Api-Key": account["key"]}

@@ -2,6 +2,7 @@ import HTTPTypes
 import Logging
 import PacSpaceCore
 import PacSpaceStore
+import Synchronization
 
 /// Who a Balance API request acts for.
 public struct APIKeyIdentity: Sendable, Equatable {
@@ -19,11 +20,15 @@ public struct APIKeyIdentity: Sendable, Equatable {
 /// so a request normally authenticates without a database read; changes made through
 /// this server drop the cache entry at once (other servers sharing a PostgreSQL
 /// database see them within ``cacheMillis``).
-actor APIKeyAuthenticator {
+///
+/// The cache sits behind a lock held only to read or write an entry, not an actor: every
+/// Balance API request passes here, and as an actor each one queued behind the others and
+/// paid a task switch (issue 28). The secret is hashed outside the lock.
+final class APIKeyAuthenticator: Sendable {
     static let cacheMillis: Int64 = 5_000
     static let touchIntervalMillis: Int64 = 60_000
 
-    private struct Entry {
+    private struct Entry: Sendable {
         let key: APIKeyRecord
         let environment: EnvironmentRecord?
         let fetchedAt: Int64
@@ -32,8 +37,8 @@ actor APIKeyAuthenticator {
     private let keys: APIKeyStore
     private let environments: EnvironmentStore
     private let logger: Logger
-    private var cache: [String: Entry] = [:]
-    private var touched: [String: Int64] = [:]
+    private let cache = Mutex<[String: Entry]>([:])
+    private let touched = Mutex<[String: Int64]>([:])
 
     init(keys: APIKeyStore, environments: EnvironmentStore, logger: Logger) {
         self.keys = keys
@@ -43,7 +48,7 @@ actor APIKeyAuthenticator {
 
     /// Drops a key from the cache (after rename, disable, rotation, revocation).
     func forget(publicID: String) {
-        cache[publicID] = nil
+        _ = cache.withLock { $0.removeValue(forKey: publicID) }
     }
 
     /// The identity of a valid key for an active environment; 401 or 412 otherwise.
@@ -73,19 +78,26 @@ actor APIKeyAuthenticator {
     }
 
     private func lookup(_ publicID: String, now: Int64) async throws -> Entry? {
-        if let entry = cache[publicID], now - entry.fetchedAt < Self.cacheMillis { return entry }
+        if let entry = cache.withLock({ $0[publicID] }), now - entry.fetchedAt < Self.cacheMillis { return entry }
         guard let key = try await keys.key(publicID: publicID) else { return nil }
         let environment = try await environments.environments(tenantID: key.tenantID).first { $0.environment == key.kind.environment }
         let entry = Entry(key: key, environment: environment, fetchedAt: now)
-        if cache.count > 50_000 { cache.removeAll() }
-        cache[publicID] = entry
+        cache.withLock {
+            if $0.count > 50_000 { $0.removeAll() }
+            $0[publicID] = entry
+        }
         return entry
     }
 
     /// Records use at most once a minute per key, off the request path.
     private func touch(_ key: APIKeyRecord, now: Int64) {
-        guard now - (touched[key.id] ?? key.lastUsedAt ?? 0) >= Self.touchIntervalMillis else { return }
-        touched[key.id] = now
+        let due = touched.withLock { touched in
+            guard now - (touched[key.id] ?? key.lastUsedAt ?? 0) >= Self.touchIntervalMillis else { return false }
+            if touched.count > 50_000 { touched.removeAll() }
+            touched[key.id] = now
+            return true
+        }
+        guard due else { return }
         let (keys, logger) = (self.keys, self.logger)
         Task {
             do { try await keys.touch(id: key.id, at: now) } catch {

@@ -79,7 +79,7 @@ struct DashboardKeys: Sendable {
         guard let record = try await keys.update(id: id, tenantID: user.tenantID, name: name, active: active) else {
             throw APIError.notFound("No such API key.")
         }
-        await authenticator.forget(publicID: record.publicID)
+        authenticator.forget(publicID: record.publicID)
         return record
     }
 
@@ -99,7 +99,7 @@ struct DashboardKeys: Sendable {
         else {
             throw APIError.notFound("No such API key.")
         }
-        await authenticator.forget(publicID: record.publicID)
+        authenticator.forget(publicID: record.publicID)
         return Issued(record: record, key: key, rotated: true, previousValidUntil: overlapSeconds > 0 ? record.previousExpiresAt : nil)
     }
 
@@ -109,7 +109,7 @@ struct DashboardKeys: Sendable {
         guard let record = try await keys.revoke(id: id, tenantID: user.tenantID, now: now()) else {
             throw APIError.notFound("No such API key.")
         }
-        await authenticator.forget(publicID: record.publicID)
+        authenticator.forget(publicID: record.publicID)
         return record
     }
 }
