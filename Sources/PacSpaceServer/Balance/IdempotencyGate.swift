@@ -26,17 +26,18 @@ final class IdempotencyGate: Sendable {
     }
 
     /// Runs `perform` at most once per key; `perform` receives what to store with the write.
+    /// `digest` (the body's) is computed only for a request that carries a key.
     func run(
         _ request: Request,
         key identity: APIKeyIdentity,
-        digest: String,
+        digest: @autoclosure () -> String,
         perform: (IngestRequest.Idempotency?) async throws -> Response
     ) async throws -> Response {
         guard let key = request.headers[.idempotencyKey] else { return try await perform(nil) }
         guard !key.isEmpty, key.count <= Self.maxKeyLength else {
             throw APIError.invalid("Idempotency-Key", "length", "Idempotency-Key must be 1 to \(Self.maxKeyLength) characters.")
         }
-        let requestHash = Hex.encode(Hash.sha256(Array("\(request.method.rawValue) \(request.uri.path)\n\(digest)".utf8)).bytes)
+        let requestHash = Hex.encode(Hash.sha256(Array("\(request.method.rawValue) \(request.uri.path)\n\(digest())".utf8)).bytes)
         if let stored = try await replay(identity, key, requestHash) { return stored }
         let slot = identity.environmentID + " " + key
         guard inFlight.withLock({ $0.insert(slot).inserted }) else {
