@@ -259,6 +259,9 @@ def test_the_server_log_is_cosigned_by_two_independent_witnesses(tmp_path, backe
         for line in ("(first run)", "witness A1 cosigned it", "witness A2 cosigned it", "quorum is met", "✓ 5 receipts"):
             assert line in followed.stdout, followed.stdout
         print(followed.stdout.strip())
+        # A receipt of a log the monitor is not pointed at: it cannot check it (exit 3), and says which.
+        unfollowed = monitor(server, watched, tmp_path / "monitor", (), receipts)
+        assert unfollowed.returncode == 3 and "is not one this monitor follows" in unfollowed.stderr, unfollowed.stderr
         # One witness gone: the server goes on publishing; the checkpoint it then signs has one
         # cosignature, and the quorum of 2 is not met for it.
         witnesses[1][0].kill()

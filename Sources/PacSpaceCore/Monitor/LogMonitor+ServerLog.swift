@@ -20,6 +20,8 @@ extension LogMonitor {
 
     /// Entries read per step (one entry bundle).
     static let step = UInt64(Tile.fullWidth)
+    /// A progress line every this many entries read.
+    static let progressEvery: UInt64 = 65_536
 
     func followServerLog(_ state: inout MonitorState) async throws -> ServerLogScan {
         let held = state.logs[serverLog.origin]
@@ -35,6 +37,7 @@ extension LogMonitor {
         var sightings: [String: [Sighting]] = [:]
         var last = state.sightings.mapValues { (size: $0.size, root: $0.root, index: $0.serverLogIndex) }
         var index = start
+        var report = start + Self.progressEvery
         while index < checkpoint.size {
             let end = min(checkpoint.size, (index / Self.step + 1) * Self.step)
             let entries = try await serverLog.tiles.entries(index..<end, size: checkpoint.size)
@@ -49,7 +52,10 @@ extension LogMonitor {
                 }
                 index += 1
             }
-            if (index - start) % 65_536 == 0 { progress("server log: \(index - start) of \(checkpoint.size - start) new entries read") }
+            if index >= report {
+                progress("server log: \(index - start) of \(checkpoint.size - start) new entries read")
+                report += Self.progressEvery
+            }
         }
         guard frontier.size == checkpoint.size, frontier.root == checkpoint.root else {
             throw Finding(

@@ -91,17 +91,12 @@ struct ReceiptReader: Sendable {
     /// entry is witnessed (the same receipt at every read from then on); else against the
     /// latest checkpoint.
     func proof(environmentID: String, index: Int64, opening: [UInt8], witnessed: Bool = true) async throws -> Receipt {
-        if witnessed, let place = try await serverLog.witnessedPlace(environmentID: environmentID, index: index) {
-            var receipt = try await proof(environmentID: environmentID, index: index, opening: opening, against: place.environmentCheckpoint)
-            receipt.witnessed = try await chain(place)
-            return receipt
-        }
-        return try await proof(
-            environmentID: environmentID,
-            index: index,
-            opening: opening,
-            against: try await log.latestCheckpoint(environmentID: environmentID)
-        )
+        let (checkpoint, chain) =
+            witnessed
+            ? try await basis(environmentID: environmentID, through: index) : (try await log.latestCheckpoint(environmentID: environmentID), nil)
+        var receipt = try await proof(environmentID: environmentID, index: index, opening: opening, against: checkpoint)
+        receipt.witnessed = chain
+        return receipt
     }
 
     /// The checkpoint a page of receipts is proved against, with its chain to the witnesses:

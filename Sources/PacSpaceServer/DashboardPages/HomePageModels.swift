@@ -112,6 +112,7 @@ struct EnvironmentsPage: Sendable {
         environments = states.map { state in
             let record = state.record
             let status = record?.status
+            let tilesPrefix = record?.tilesPrefix(publicURL: publicURL) ?? ""
             return Card(
                 environment: state.name.rawValue,
                 label: PageParts.label(state.name),
@@ -128,13 +129,13 @@ struct EnvironmentsPage: Sendable {
                 treeSize: String(record?.treeSize ?? 0),
                 provisionedAt: PageParts.time(record?.provisionedAt),
                 error: record?.error ?? "unknown error",
-                tilesPrefix: record?.tilesPrefix(publicURL: publicURL) ?? "",
+                tilesPrefix: tilesPrefix,
                 witnessingHalted: status == .active && state.witnessingHalted,
                 canMonitor: status == .active && state.serverLogKey != nil,
                 monitorPolicy: "log \(state.serverLogKey ?? "")\nlog \(record?.publicKey ?? "")\n"
                     + "# witness <name> <vkey>, one line per witness you trust\n# quorum <name, or a group of them>\n",
                 monitorCommand:
-                    "pacspace monitor --log \(publicURL)/api/v1/server-log --environment \(record?.tilesPrefix(publicURL: publicURL) ?? "")"
+                    "pacspace monitor --log \(publicURL)/api/v1/server-log --environment \(tilesPrefix)"
                     + " --policy mine.policy --state ./monitor"
             )
         }
