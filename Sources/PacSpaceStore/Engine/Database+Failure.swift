@@ -1,7 +1,7 @@
 import NIOCore
 import PostgresNIO
-import SQLiteNIO
 import Synchronization
+import VaporCSQLite
 
 extension Database {
     /// How long a request waits for a PostgreSQL connection before it answers 503: the
@@ -83,16 +83,16 @@ extension Database {
                 return DatabaseError.unavailable("PostgreSQL: \(error.code) \(state)")
             }
             return error
-        case let error as SQLiteError where sqliteUnavailable.contains(where: String(describing: error.reason).hasPrefix):
+        case let error as SQLiteFailure where sqliteUnavailableCodes.contains(error.primaryCode):
             return DatabaseError.unavailable("SQLite: \(error)")
         default:
             return error
         }
     }
 
-    /// SQLite result codes of a failing store, as `SQLiteError.Reason` names them. Connections
-    /// open with extended codes (`ioErrorFailedSync`, `busyTimeout`, …), so whole families match.
-    private static let sqliteUnavailable = ["ioError", "full", "busy", "locked", "cantOpen"]
+    /// SQLite result codes of a failing store. Connections open with extended codes
+    /// (`SQLITE_IOERR_FSYNC`, `SQLITE_BUSY_TIMEOUT`, …), matched by their primary code.
+    private static let sqliteUnavailableCodes = [SQLITE_IOERR, SQLITE_FULL, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CANTOPEN]
 
     /// The result of an operation, delivered once, to whoever waits for it.
     private final class Outcome<T: Sendable>: Sendable {
