@@ -6,6 +6,34 @@ import Testing
 
 /// `/dashboard/api-keys*` (docs/api.md §4).
 @Suite struct APIKeysTests {
+    /// Each key's use is recorded (`lastUsedAt`), several keys' uses in one transaction
+    /// after a short gathering (APIKeyAuthenticator.useGathering), and a second use within
+    /// the minute writes nothing new.
+    @Test(arguments: Backend.all)
+    func usesAreRecordedTogether(backend: Backend) async throws {
+        try await TestServer(backend).run { api in
+            let account = try await api.account()
+            let first = try await api.apiKey(account)
+            let created = try await api.call(.post, "/dashboard/api-keys", body: #"{"name":"second"}"#, token: account.accessToken)
+            let second = try #require(created.data["fullKey"]?.string)
+            for key in [first, second, first] {
+                let emitted = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"use"}"#)
+                #expect(emitted.status == .created)
+            }
+            let start = ContinuousClock.now
+            var pause = PollingPause()
+            var used: [String] = []
+            while ContinuousClock.now - start < .seconds(10) {
+                let list = try await api.call(.get, "/dashboard/api-keys?page=1&limit=10", token: account.accessToken)
+                guard case .array(let items) = list.data["items"] else { throw TestFailure("no items: \(list.text)") }
+                used = items.compactMap { $0["lastUsedAt"]?.string }
+                if used.count == 2 { break }
+                try await pause.wait()
+            }
+            #expect(used.count == 2)
+        }
+    }
+
     @Test(arguments: Backend.all)
     func keyLifecycle(backend: Backend) async throws {
         try await TestServer(backend).run { api in

@@ -109,10 +109,15 @@ public struct APIKeyStore: Sendable {
         }
     }
 
-    /// Records use; callers throttle (docs/api.md §4: at most once a minute per key).
-    public func touch(id: String, at now: Int64) async throws {
+    /// Records when keys were last used (key id → epoch milliseconds), all in one transaction;
+    /// callers throttle (docs/api.md §4: at most once a minute per key) and gather. Rows are
+    /// updated in id order, so that two servers sharing a PostgreSQL database cannot deadlock.
+    public func touch(_ uses: [String: Int64]) async throws {
+        guard !uses.isEmpty else { return }
         try await database.transaction { db in
-            try await db.raw("UPDATE api_keys SET last_used_at = \(bind: now) WHERE id = \(bind: id)").run()
+            for (id, at) in uses.sorted(by: { $0.key < $1.key }) {
+                try await db.raw("UPDATE api_keys SET last_used_at = \(bind: at) WHERE id = \(bind: id)").run()
+            }
         }
     }
 }

@@ -320,22 +320,30 @@ public struct DeltaStore: Sendable {
                 nextSequence[key] = try row.decode(column: "last_sequence", as: Int64.self) - (counts[key] ?? 0) + 1
             }
         }
-        var nextPosition: [String: Int64] = [:]
-        let byEnvironment = Dictionary(grouping: items, by: { $0.environment })
-        try await LockOrder.environments(Set(byEnvironment.keys), database.dialect, db)
-        for (environment, group) in byEnvironment {
-            let count = Int64(group.count)
-            guard
-                let row = try await db.raw(
-                    """
-                    UPDATE environments SET queue_position = queue_position + \(bind: count),
-                        accepted_balance = accepted_balance + \(bind: try narrow(environmentSums[environment]))
-                    WHERE id = \(bind: environment) RETURNING queue_position
-                    """
-                ).first()
-            else { throw StoreInvariant("environment \(environment) vanished during ingest") }
-            nextPosition[environment] = try row.decode(column: "queue_position", as: Int64.self) - count + 1
+        // Queue positions and accepted totals of every environment of the group in one
+        // statement: one UPDATE an environment was one statement (and on PostgreSQL one round
+        // trip) per environment a group names, a dozen or more with many tenants (issue 28).
+        let perEnvironment = Dictionary(grouping: items, by: { $0.environment }).mapValues { Int64($0.count) }
+        try await LockOrder.environments(Set(perEnvironment.keys), database.dialect, db)
+        let reservations = try perEnvironment.sorted { $0.key < $1.key }.map { ($0.key, $0.value, try narrow(environmentSums[$0.key])) }
+        let updated = try await RowBatch.add(
+            to: "environments",
+            key: ("id", .text),
+            columns: ["queue_position", "accepted_balance"],
+            returning: "id, queue_position",
+            reservations,
+            db
+        ) { reservation, row in
+            row.text(reservation.0)
+            row.integer(reservation.1)
+            row.integer(reservation.2)
         }
+        var nextPosition: [String: Int64] = [:]
+        for row in updated {
+            let environment = try row.decode(column: "id", as: String.self)
+            nextPosition[environment] = try row.decode(column: "queue_position", as: Int64.self) - (perEnvironment[environment] ?? 0) + 1
+        }
+        guard nextPosition.count == perEnvironment.count else { throw StoreInvariant("an environment vanished during ingest") }
         var rows: [(DeltaRecord, Int64, Int64)] = []
         for item in items {
             let key = CustomerKey(environment: item.environment, customer: item.submission.customerID)

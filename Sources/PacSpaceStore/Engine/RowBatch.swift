@@ -113,6 +113,35 @@ struct RowBatch {
         }
     }
 
+    /// Adds to integer columns of many rows of `table` with one statement per
+    /// ``rowsPerStatement`` rows: each item's row is `key` followed by one amount per name of
+    /// `columns`, added to the row whose key column equals it. Returns `returning` (columns of
+    /// `table`, unqualified) of each row updated; a key no row has updates nothing.
+    static func add<Items: Collection>(
+        to table: String,
+        key: (name: String, kind: Kind),
+        columns: [String],
+        returning: String,
+        _ items: Items,
+        _ db: any SQLDatabase,
+        write: (Items.Element, inout Row) -> Void
+    ) async throws -> [any SQLRow] {
+        let postgres = Database.Dialect(of: db) == .postgres
+        let sums = columns.enumerated().map { offset, name in
+            "\(name) = \(table).\(name) + " + cell(offset + 1, .integer, of: "j.value", postgres: postgres)
+        }.joined(separator: ", ")
+        let match = "\(table).\(key.name) = " + cell(0, key.kind, of: "j.value", postgres: postgres)
+        var rows: [any SQLRow] = []
+        for json in arrays(items, cells: columns.count + 1, of: table, write: write) {
+            let source: SQLQueryString = postgres ? "jsonb_array_elements(\(bind: json)::jsonb) AS j(value)" : "json_each(\(bind: json)) AS j"
+            rows += try await db.raw(
+                "UPDATE \(unsafeRaw: table) SET \(unsafeRaw: sums) FROM " + source
+                    + " WHERE \(unsafeRaw: match) RETURNING \(unsafeRaw: returning)"
+            ).all()
+        }
+        return rows
+    }
+
     /// Cell `offset` of a JSON row `value` as SQL: PostgreSQL's `->>` gives text, so integers are cast back.
     private static func cell(_ offset: Int, _ kind: Kind, of value: String, postgres: Bool) -> String {
         postgres && kind == .integer ? "(\(value)->>\(offset))::bigint" : "\(value)->>\(offset)"
