@@ -90,56 +90,6 @@ import Testing
     /// Per-environment failure injection, every round: the bystander environment's batches
     /// die or are refused (a balance past 64 bits) between the first environment's writes
     /// and batches; both models hold after every action and the audit stays clean.
-    /// On SQLite a sequencer round writes its environments' batches in one transaction, each
-    /// behind a savepoint (LogStore.integrate(_:limit:now:)): one that fails at its write (here
-    /// its signature) is rolled back alone, the other commits, and both models still hold.
-    @Test func aBatchFailingInASharedRoundLeavesTheOtherCommitted() async throws {
-        var simulation = try await Simulation(seed: 4_242)
-        do {
-            while simulation.acknowledged.count < 3 { try await simulation.ingest() }
-            let submissions = (0..<4).map { _ in
-                DeltaSubmission(customerID: "b0", amount: Amount(micros: 1_000_000), reason: "sim", referenceID: nil, metadata: nil, adjusts: nil)
-            }
-            let request = IngestRequest(
-                environmentID: simulation.bystander.environmentID,
-                submissions: submissions,
-                idempotency: nil,
-                shape: SimulationTests.batch(submissions)
-            )
-            _ = try await DeltaStore(database: simulation.database).ingest([request.prepared(acceptedAt: simulation.now)], now: simulation.now)
-            simulation.bystander.acknowledged += submissions.count
-            struct Died: Error {}
-            let signer = simulation.signer
-            let outcomes = await LogStore(database: simulation.database).integrate(
-                [
-                    LogStore.Batch(environmentID: simulation.bystander.environmentID, lastSigned: simulation.bystander.witness) { _ in throw Died() },
-                    LogStore.Batch(environmentID: simulation.environmentID, lastSigned: simulation.witness) { try signer.sign($0.body) },
-                ],
-                limit: 10_000,
-                now: simulation.now
-            )
-            #expect(outcomes.map(\.environmentID) == [simulation.bystander.environmentID, simulation.environmentID])
-            guard case .failure(let error) = outcomes.first?.result, error is Died else {
-                throw SimulationTests.Failure(description: "the failing batch: \(String(describing: outcomes.first?.result))")
-            }
-            guard case .success(let stored?) = outcomes.last?.result else {
-                throw SimulationTests.Failure(description: "the other batch: \(String(describing: outcomes.last?.result))")
-            }
-            #expect(stored.entries == simulation.acknowledged.count)
-            simulation.verifiedCount = stored.entries
-            simulation.witness = (stored.treeSize, Hash(base64: stored.checkpoint.rootHash) ?? Merkle.emptyRoot)
-            try await simulation.check()
-            // Nothing of the failed batch was kept: it is verified whole by the next round.
-            try await simulation.bystander.integrate(database: simulation.database, now: simulation.now, failure: nil)
-            #expect(simulation.bystander.verified == submissions.count)
-            try await simulation.check()
-        } catch {
-            await simulation.close()
-            throw error
-        }
-        await simulation.close()
-    }
-
     @Test func aFailingEnvironmentLeavesTheOtherAlone() async throws {
         var simulation = try await Simulation(seed: 777)
         do {

@@ -7,10 +7,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// Integrates QUEUED deltas into their environment's log (docs/architecture.md, "The
-/// sequencer"): one signed checkpoint per batch, at most one batch per environment every
-/// ``interval``, started as soon as work is waiting. A round's batches are written by
-/// ``LogStore/integrate(_:limit:now:)``: on SQLite in one transaction, each behind a
-/// savepoint; on PostgreSQL one transaction each.
+/// sequencer"): one transaction and one signed checkpoint per batch, at most one batch
+/// per environment every ``interval``, started as soon as work is waiting.
 ///
 /// Before signing it checks that the stored tree extends the last signed checkpoint.
 /// That checkpoint is also kept outside the database, in `<data dir>/witness/`, so a
@@ -134,33 +132,14 @@ final class Sequencer: Service {
         pending = pending.filter(queuedHere.contains) + pending.filter { !queuedHere.contains($0) }.shuffled()
         while !pending.isEmpty {
             var again: [String] = []
-            var batches: [LogStore.Batch] = []
             for environmentID in pending {
                 do {
-                    batches.append(try await batch(environmentID))
-                } catch {
-                    halted(environmentID, error)
-                }
-            }
-            var stored: [(environmentID: String, integration: Integration)] = []
-            for outcome in await log.integrate(batches, limit: Self.batchLimit, now: now()) {
-                let environmentID = outcome.environmentID
-                switch outcome.result {
-                case .success(let integration?): stored.append((environmentID, integration))
-                case .success(nil):
-                    backlogs.withLock { $0[environmentID] = 0 }
+                    let batch = try await integrate(environmentID)
                     resumed(environmentID)
-                case .failure(is LogStore.TreeMoved):
+                    if let batch, batch.entries == Self.batchLimit { again.append(environmentID) }
+                } catch is LogStore.TreeMoved {
                     // Another server sharing the database integrated it meanwhile: not a failure.
                     wake(after: .milliseconds(50))
-                case .failure(let error): halted(environmentID, error)
-                }
-            }
-            for (environmentID, integration) in stored {
-                do {
-                    try integrated(environmentID, integration)
-                    resumed(environmentID)
-                    if integration.entries == Self.batchLimit { again.append(environmentID) }
                 } catch {
                     halted(environmentID, error)
                 }
@@ -209,31 +188,35 @@ final class Sequencer: Service {
         }
     }
 
-    /// The environment's next batch: its signer and the last checkpoint signed for it.
-    private func batch(_ environmentID: String) async throws -> LogStore.Batch {
+    private func integrate(_ environmentID: String) async throws -> Integration? {
         let signer = try await signer(for: environmentID)
-        return LogStore.Batch(environmentID: environmentID, lastSigned: try witness(environmentID)) { checkpoint in
+        let integration = try await log.integrate(
+            environmentID: environmentID,
+            limit: Self.batchLimit,
+            now: now(),
+            lastSigned: try witness(environmentID)
+        ) { checkpoint in
             try signer.sign(checkpoint.body)
         }
-    }
-
-    /// After a batch committed: its checkpoint remembered outside the database, the backlog
-    /// and the metrics.
-    private func integrated(_ environmentID: String, _ integration: Integration) throws {
-        try record(integration.checkpoint)
-        backlogs.withLock { $0[environmentID] = integration.backlog }
-        metrics.sequencerBatch(
-            environmentID: environmentID,
-            entries: integration.entries,
-            lag: integration.oldestAcceptedAt.map { .milliseconds(max(0, now() - $0)) }
-        )
-        logger.debug(
-            "batch verified",
-            metadata: [
-                "environmentId": .string(environmentID), "entries": .stringConvertible(integration.entries),
-                "treeSize": .stringConvertible(integration.treeSize),
-            ]
-        )
+        if let integration {
+            try record(integration.checkpoint)
+            backlogs.withLock { $0[environmentID] = integration.backlog }
+            metrics.sequencerBatch(
+                environmentID: environmentID,
+                entries: integration.entries,
+                lag: integration.oldestAcceptedAt.map { .milliseconds(max(0, now() - $0)) }
+            )
+            logger.debug(
+                "batch verified",
+                metadata: [
+                    "environmentId": .string(environmentID), "entries": .stringConvertible(integration.entries),
+                    "treeSize": .stringConvertible(integration.treeSize),
+                ]
+            )
+        } else {
+            backlogs.withLock { $0[environmentID] = 0 }
+        }
+        return integration
     }
 
     private func signer(for environmentID: String) async throws -> NoteSigner {

@@ -62,9 +62,20 @@ public struct LogStore: Sendable {
         lastSigned: (size: Int64, root: Hash)?,
         sign: @escaping @Sendable (Checkpoint) throws -> String
     ) async throws -> Integration? {
-        let batch = Batch(environmentID: environmentID, lastSigned: lastSigned, sign: sign)
-        guard let outcome = await integrate([batch], limit: limit, now: now).first else { return nil }
-        return try outcome.result.get()
+        // A batch of 10,000 entries may take seconds on a loaded PostgreSQL: a longer limit than requests get.
+        guard
+            let plan = try await database.snapshot(
+                timeout: .seconds(120),
+                { db in
+                    // Servers sharing a database skip a log another one is planning or writing
+                    // instead of planning the same batch beside it, only to throw it away at
+                    // the write: every server's sequencer sees every environment's queue.
+                    guard try await sequencerLock(environmentID, db) else { throw TreeMoved(environmentID: environmentID) }
+                    return try await plan(db, environmentID, limit, lastSigned)
+                }
+            )
+        else { return nil }
+        return try await database.transaction(timeout: .seconds(120)) { db in try await write(plan, now, sign, db) }
     }
 
     /// The tree grew between a batch's plan and its write, or another server is planning
