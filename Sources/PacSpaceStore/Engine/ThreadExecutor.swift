@@ -7,7 +7,8 @@ import Foundation
 /// block, on this thread one after the other, without leaving it between them. Through a
 /// thread pool each statement was two hops (pool thread, then the cooperative pool to
 /// resume the body), and behind a busy cooperative pool each hop waited for requests'
-/// jobs: the writer sat idle between statements while a third of the CPU did (issue 28).
+/// jobs: the writer sat idle between statements while a third of the CPU stood idle too
+/// (issue 28).
 final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
     // @unchecked: `jobs` and `stopped` are read and written only while holding `condition`.
     private let condition = NSCondition()
