@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PacSpaceCore
 
 /// One line per event on standard error, in one of two formats (`PACSPACE_LOG_FORMAT`):
 /// text, as swift-log's `StreamLogHandler` writes it
@@ -33,23 +34,26 @@ public struct LineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        let bytes = line(event, at: Int64(Date().timeIntervalSince1970 * 1000))
+        Self.lock.withLock { FileHandle.standardError.write(Data(bytes)) }
+    }
+
+    /// The line `event` is written as, at `millis` since the epoch (JSON's `ts`; text shows local time).
+    func line(_ event: LogEvent, at millis: Int64) -> [UInt8] {
         let merged = metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 })
-        let line: Data
         switch format {
         case .text:
             let pretty = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            line = Data("\(Self.localTime()) \(event.level)\(label.isEmpty ? "" : " ")\(label):\(pretty) [\(event.source)] \(event.message)\n".utf8)
+            return Array("\(Self.localTime()) \(event.level)\(label.isEmpty ? "" : " ")\(label):\(pretty) [\(event.source)] \(event.message)\n".utf8)
         case .json:
-            var fields: [String: Any] = [
-                "ts": ISO8601DateFormatter().string(from: Date()), "level": event.level.rawValue, "label": label,
-                "msg": event.message.description,
-            ]
-            for (key, value) in merged { fields[key] = "\(value)" }
-            guard var data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return }
-            data.append(0x0a)
-            line = data
+            // Metadata never replaces the four fields every line has.
+            var fields: [String: JSONValue] = merged.mapValues { .string("\($0)") }
+            fields["ts"] = .string(Timestamp.iso8601(millis: millis))
+            fields["level"] = .string(event.level.rawValue)
+            fields["label"] = .string(label)
+            fields["msg"] = .string(event.message.description)
+            return JSONWriter.serialize(.object(fields.sorted { $0.key < $1.key })) + [0x0a]
         }
-        Self.lock.withLock { FileHandle.standardError.write(line) }
     }
 
     /// Local time, `%Y-%m-%dT%H:%M:%S%z`, as `StreamLogHandler` writes it.

@@ -39,7 +39,8 @@ final class APIKeyAuthenticator: Sendable {
     private let logger: Logger
     private let cache = Mutex<[String: Entry]>([:])
     private let touched = Mutex<[String: Int64]>([:])
-    private let pendingUses = Mutex<(uses: [String: Int64], flushing: Bool)>(([:], false))
+    /// Uses not yet written; not empty exactly while a ``writeUses()`` is on its way.
+    private let pendingUses = Mutex<[String: Int64]>([:])
 
     init(keys: APIKeyStore, environments: EnvironmentStore, logger: Logger) {
         self.keys = keys
@@ -100,9 +101,8 @@ final class APIKeyAuthenticator: Sendable {
         }
         guard due else { return }
         let first = pendingUses.withLock { pending in
-            pending.uses[key.id] = now
-            defer { pending.flushing = true }
-            return !pending.flushing
+            defer { pending[key.id] = now }
+            return pending.isEmpty
         }
         if first { Task { await self.writeUses() } }
     }
@@ -116,8 +116,8 @@ final class APIKeyAuthenticator: Sendable {
     private func writeUses() async {
         try? await Task.sleep(for: Self.useGathering)
         let uses = pendingUses.withLock { pending in
-            defer { pending = ([:], false) }
-            return pending.uses
+            defer { pending = [:] }
+            return pending
         }
         do { try await keys.touch(uses) } catch {
             logger.warning("cannot record API key use", metadata: ["keys": .stringConvertible(uses.count), "error": .string("\(error)")])

@@ -277,6 +277,7 @@ public struct DeltaStore: Sendable {
         // Summed wide; a group of the writer's (≤ 5,000 deltas of ≤ 10¹⁵ micro-units) fits Int64.
         var sums: [CustomerKey: Int128] = [:]
         var environmentSums: [String: Int128] = [:]
+        var environmentCounts: [String: Int64] = [:]
         var order: [CustomerKey] = []
         for item in items {
             let key = CustomerKey(environment: item.environment, customer: item.submission.customerID)
@@ -284,6 +285,7 @@ public struct DeltaStore: Sendable {
             counts[key, default: 0] += 1
             sums[key, default: 0] += Int128(item.submission.amount.micros)
             environmentSums[item.environment, default: 0] += Int128(item.submission.amount.micros)
+            environmentCounts[item.environment, default: 0] += 1
         }
         func narrow(_ sum: Int128?) throws -> Int64 {
             guard let value = Int64(exactly: sum ?? 0) else { throw StoreInvariant("an ingest group's sum exceeds 64 bits") }
@@ -323,9 +325,10 @@ public struct DeltaStore: Sendable {
         // Queue positions and accepted totals of every environment of the group in one
         // statement: one UPDATE an environment was one statement (and on PostgreSQL one round
         // trip) per environment a group names, a dozen or more with many tenants (issue 28).
-        let perEnvironment = Dictionary(grouping: items, by: { $0.environment }).mapValues { Int64($0.count) }
-        try await LockOrder.environments(Set(perEnvironment.keys), database.dialect, db)
-        let reservations = try perEnvironment.sorted { $0.key < $1.key }.map { ($0.key, $0.value, try narrow(environmentSums[$0.key])) }
+        try await LockOrder.environments(Set(environmentCounts.keys), database.dialect, db)
+        let reservations = try environmentCounts.sorted { $0.key < $1.key }.map { environment, count in
+            (environment: environment, count: count, sum: try narrow(environmentSums[environment]))
+        }
         let updated = try await RowBatch.add(
             to: "environments",
             key: ("id", .text),
@@ -334,16 +337,16 @@ public struct DeltaStore: Sendable {
             reservations,
             db
         ) { reservation, row in
-            row.text(reservation.0)
-            row.integer(reservation.1)
-            row.integer(reservation.2)
+            row.text(reservation.environment)
+            row.integer(reservation.count)
+            row.integer(reservation.sum)
         }
         var nextPosition: [String: Int64] = [:]
         for row in updated {
             let environment = try row.decode(column: "id", as: String.self)
-            nextPosition[environment] = try row.decode(column: "queue_position", as: Int64.self) - (perEnvironment[environment] ?? 0) + 1
+            nextPosition[environment] = try row.decode(column: "queue_position", as: Int64.self) - (environmentCounts[environment] ?? 0) + 1
         }
-        guard nextPosition.count == perEnvironment.count else { throw StoreInvariant("an environment vanished during ingest") }
+        guard nextPosition.count == environmentCounts.count else { throw StoreInvariant("an environment vanished during ingest") }
         var rows: [(DeltaRecord, Int64, Int64)] = []
         for item in items {
             let key = CustomerKey(environment: item.environment, customer: item.submission.customerID)
