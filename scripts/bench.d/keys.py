@@ -42,7 +42,7 @@ def run(binary, wrk, duration, say):
         rates = {}
         # Alternated, twice each: the machine drifts from one minute to the next.
         for name in ("one", "keys", "environments", "one", "keys", "environments"):
-            rate, errors, p99 = wrk(server, "/api/v1/balance/delta", duration, 32, "keys.lua", {"PACSPACE_KEYS_FILE": files[name]})
+            rate, errors, p99 = wrk(server, "/api/v1/balance/delta", duration, 32, "emit.lua", {"PACSPACE_KEYS_FILE": files[name]})
             rates.setdefault(name, []).append((rate, errors, p99))
     finally:
         server.stop()
