@@ -58,11 +58,13 @@ let package = Package(
         ),
         // The system's zlib, for gzip answers (entry bundles of C2SP tlog-tiles).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Linux's renameat2(RENAME_EXCHANGE), for the witness files (DurableFile).
+        .systemLibrary(name: "CFileExchange", path: "Sources/CFileExchange"),
         // HTTP: controllers, middleware, background services, configuration.
         .target(
             name: "PacSpaceServer",
             dependencies: [
-                "PacSpaceCore", "PacSpaceStore", "CZlib",
+                "PacSpaceCore", "PacSpaceStore", "CZlib", "CFileExchange",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

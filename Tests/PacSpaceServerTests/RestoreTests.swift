@@ -51,4 +51,53 @@ import Testing
         }
         #expect(server.logs.all.contains { $0.contains("refusing to sign") && $0.contains("size 3") && $0.contains("size 6") })
     }
+
+    /// The witness files are written after the batch, off the sequencer's path
+    /// (`WitnessFiles`); one that cannot be written halts its environment — nothing more is
+    /// signed while the evidence cannot be kept — until it can again, then it resumes by itself.
+    @Test func anUnwritableWitnessFileHaltsItsEnvironmentUntilItCanBeWritten() async throws {
+        var operated = TestServer()
+        operated.configuration.metricsToken = "operator-token"
+        let server = operated
+        let witnesses = (server.configuration.dataDirectory as NSString).appendingPathComponent("witness")
+        try await server.run { api in
+            let account = try await api.account()
+            let key = try await api.apiKey(account)
+            func emit(_ reason: String) async throws -> String {
+                let reply = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"\#(reason)"}"#)
+                return reply.data["recordId"]?.string ?? ""
+            }
+            #expect(try await api.waitForDelta(try await emit("first"), key: key).data["status"] == "VERIFIED")
+            // The file is written after the batch's commit, soon.
+            func files() -> [String] {
+                ((try? FileManager.default.contentsOfDirectory(atPath: witnesses)) ?? []).filter { $0.hasSuffix(".checkpoint") }
+            }
+            for _ in 0..<100 where files().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+            try #require(files().count == 1)
+            let file = (witnesses as NSString).appendingPathComponent(files()[0])
+            func size() -> Substring? {
+                String(decoding: FileManager.default.contents(atPath: file) ?? Data(), as: UTF8.self).split(separator: "\n").dropFirst().first
+            }
+            #expect(size() == "1")
+            // A directory where the file is written first (the previous one kept there goes):
+            // open() fails (EISDIR), even for root.
+            try? FileManager.default.removeItem(atPath: file + ".partial")
+            try FileManager.default.createDirectory(atPath: file + ".partial", withIntermediateDirectories: false)
+            // Its batch commits (the file is written after), and the failure is found before the next batch.
+            #expect(try await api.waitForDelta(try await emit("second"), key: key).data["status"] == "VERIFIED")
+            try await Task.sleep(for: .milliseconds(300))
+            let held = try await emit("third")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await api.balance(.get, "/delta/\(held)", key: key).data["status"] == "QUEUED")
+            let detail = try await api.call(.get, "/readyz", token: "operator-token")
+            #expect(detail.text.contains("cannot be written"), "\(detail.text)")
+            #expect(size() == "1")
+            try FileManager.default.removeItem(atPath: file + ".partial")
+            #expect(try await api.waitForDelta(held, key: key).data["status"] == "VERIFIED")
+        }
+        // After a graceful stop the file names the whole tree: all three entries.
+        let files = try FileManager.default.contentsOfDirectory(atPath: witnesses).filter { $0.hasSuffix(".checkpoint") }
+        let note = files.first.flatMap { FileManager.default.contents(atPath: (witnesses as NSString).appendingPathComponent($0)) }
+        #expect(String(decoding: note ?? Data(), as: UTF8.self).split(separator: "\n").dropFirst().first == "3")
+    }
 }
