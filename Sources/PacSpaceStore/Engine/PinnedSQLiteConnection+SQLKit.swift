@@ -12,7 +12,8 @@ extension PinnedSQLiteConnection {
     func sql() -> any SQLDatabase { PinnedSQLDatabase(connection: self) }
 }
 
-private struct PinnedSQLDatabase: SQLDatabase {
+/// SQLKit's view of a ``PinnedSQLiteConnection``; ``RowBatch`` reaches the connection through it.
+struct PinnedSQLDatabase: SQLDatabase {
     let connection: PinnedSQLiteConnection
 
     var logger: Logger { connection.logger }

@@ -75,6 +75,25 @@ final class PinnedSQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs one statement (no rows back: an INSERT) once per row of `binds`, `width` binds a
+    /// row, laid end to end: the statement is found or prepared once for all of them.
+    func executeEach(_ sql: String, width: Int, _ binds: [SQLiteData]) throws {
+        guard let handle else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the connection is closed") }
+        guard width > 0, binds.count % width == 0 else {
+            throw SQLiteFailure(code: SQLITE_MISUSE, message: "\(binds.count) binds are no whole number of rows of \(width)")
+        }
+        let statement = try prepared(sql, handle)
+        defer { sqlite_nio_sqlite3_clear_bindings(statement) }
+        for start in stride(from: 0, to: binds.count, by: width) {
+            defer { sqlite_nio_sqlite3_reset(statement) }
+            for offset in 0..<width {
+                try check(Self.bind(binds[start + offset], at: Int32(offset + 1), statement), handle)
+            }
+            let code = sqlite_nio_sqlite3_step(statement)
+            guard code == SQLITE_DONE else { throw failure(code, handle) }
+        }
+    }
+
     /// Finalizes every statement, closes the connection and ends its thread.
     func close() {
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
