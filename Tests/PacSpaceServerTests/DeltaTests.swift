@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import PacSpaceCore
 import PacSpaceServer
+import PacSpaceStore
+import SQLKit
 import Testing
 
 /// The delta write path: emit, batch, status, receipts (docs/api.md §5, docs/verification.md).
@@ -168,6 +170,29 @@ import Testing
             }
             #expect(try await api.balance(.get, "/derive/s?startDate=2020-01-01&endDate=2026-01-01", key: key).errorCode == "SCOPE_TOO_WIDE")
             #expect(try await api.balance(.get, "/derive/s?startingCheckpoint=rec_unknown", key: key).status == .badRequest)
+        }
+    }
+
+    /// The sequencer reads the queue in a window of positions just past its tree
+    /// (`LogStore.queued`): positions never given out, more than a window's worth, cannot
+    /// leave the next delta QUEUED.
+    @Test(arguments: Backend.all)
+    func aGapInQueuePositionsDoesNotStallTheLog(backend: Backend) async throws {
+        let server = TestServer(backend)
+        let key = try await server.run { api in
+            let key = try await api.apiKey(try await api.account())
+            let first = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"before"}"#)
+            #expect(try await api.waitForDelta(first.data["recordId"]?.string ?? "", key: key).data["status"] == "VERIFIED")
+            return key
+        }
+        try await server.withDatabase { database in
+            try await database.transaction { db in
+                try await db.raw("UPDATE environments SET queue_position = queue_position + 20000 WHERE tree_size > 0").run()
+            }
+        }
+        try await server.run { api in
+            let next = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"after the gap"}"#)
+            #expect(try await api.waitForDelta(next.data["recordId"]?.string ?? "", key: key).data["status"] == "VERIFIED")
         }
     }
 }

@@ -68,37 +68,10 @@ extension LogStore {
                 throw LogError.inconsistent(environmentID: environmentID, detail: "the stored tree does not extend the last signed checkpoint")
             }
         }
-        // Deltas, checkpoint entries and record entries share one queue per environment.
-        // Each queue read in order through its index, then merged. (One ORDER BY over a
-        // UNION ALL of both sorted the whole backlog on PostgreSQL: seconds per batch with
-        // millions queued, measured by bench-scale.) Every QUEUED delta's position is past
-        // the tree size: the `size` entries in the log hold `size` distinct positions from
-        // 1 up, all below any queued one. So the scan starts where the queue does.
-        let queuedDeltas = try await db.raw(
-            """
-            SELECT \(literal: LogEntry.Kind.delta.rawValue) AS kind, record_id AS id, receipt_id, content_hash, customer_id, amount,
-                   queue_position, NULL AS leaf_data, credit_cost, created_at
-              FROM deltas WHERE environment_id = \(bind: environmentID) AND queue_position > \(bind: size) AND status = 'QUEUED'
-              ORDER BY queue_position LIMIT \(bind: limit)
-            """
-        ).all()
-        let queuedCheckpoints = try await db.raw(
-            """
-            SELECT \(literal: LogEntry.Kind.checkpoint.rawValue) AS kind, checkpoint_id AS id, NULL AS receipt_id, NULL AS content_hash,
-                   NULL AS customer_id, 0 AS amount, queue_position, leaf_data, 0 AS credit_cost, 0 AS created_at
-              FROM checkpoints WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
-            """
-        ).all()
-        let queuedRecordEntries = try await db.raw(
-            """
-            SELECT \(literal: LogEntry.Kind.recordEntry.rawValue) AS kind, entry_id AS id, NULL AS receipt_id, NULL AS content_hash,
-                   NULL AS customer_id, 0 AS amount, queue_position, leaf_data, credit_cost, created_at
-              FROM record_entries WHERE environment_id = \(bind: environmentID) AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
-            """
-        ).all()
-        let queued = try (queuedDeltas + queuedCheckpoints + queuedRecordEntries)
-            .map { (position: try $0.decode(column: "queue_position", as: Int64.self), row: $0) }
-            .sorted { $0.position < $1.position }.prefix(limit).map(\.row)
+        // The queue's next `limit` entries: the window of positions just past the tree first,
+        // and, should that window hold none, the whole queue (see ``queued``).
+        var queued = try await self.queued(environmentID, after: size, upTo: size + Int64(limit), limit, db)
+        if queued.isEmpty { queued = try await self.queued(environmentID, after: size, upTo: nil, limit, db) }
         guard !queued.isEmpty else { return nil }
 
         var nodes: [(Subtree, Hash)] = []
@@ -171,6 +144,60 @@ extension LogStore {
             queuePosition: try env.decode(column: "queue_position", as: Int64.self),
             balances: balances
         )
+    }
+
+    /// The environment's next queued entries, at most `limit`, in queue order, with positions
+    /// past `size` and, when `upTo` is given, at most `upTo`.
+    ///
+    /// Deltas, checkpoint entries and record entries share one queue per environment. Each
+    /// queue is read in order through its index, then merged. (One ORDER BY over a UNION ALL
+    /// of both sorted the whole backlog on PostgreSQL: seconds per batch with millions
+    /// queued, measured by bench-scale.) Every QUEUED entry's position is past the tree size:
+    /// the `size` entries in the log hold `size` distinct positions from 1 up, all below any
+    /// queued one. Positions are given out densely, so the next `limit` entries are those up
+    /// to `size + limit`: with that bound a batch reads at most `limit` rows of each table
+    /// whatever plan the database picks. Without it PostgreSQL chose a bitmap scan of every
+    /// queued delta, sorted, for each batch (its statistics stale behind a growing queue):
+    /// 118 ms a batch of 10,000 with 238,000 queued, and draining a backlog cost its square
+    /// (issue 28). The caller reads again without the bound if the window is empty, so a
+    /// position never given out (there should be none) cannot stall the log.
+    private func queued(
+        _ environmentID: String,
+        after size: Int64,
+        upTo last: Int64?,
+        _ limit: Int,
+        _ db: any SQLDatabase
+    ) async throws
+        -> [any SQLRow]
+    {
+        let window: SQLQueryString = last.map { "AND queue_position <= \(bind: $0)" } ?? ""
+        let queuedDeltas = try await db.raw(
+            """
+            SELECT \(literal: LogEntry.Kind.delta.rawValue) AS kind, record_id AS id, receipt_id, content_hash, customer_id, amount,
+                   queue_position, NULL AS leaf_data, credit_cost, created_at
+              FROM deltas WHERE environment_id = \(bind: environmentID) AND queue_position > \(bind: size) \(window) AND status = 'QUEUED'
+              ORDER BY queue_position LIMIT \(bind: limit)
+            """
+        ).all()
+        let queuedCheckpoints = try await db.raw(
+            """
+            SELECT \(literal: LogEntry.Kind.checkpoint.rawValue) AS kind, checkpoint_id AS id, NULL AS receipt_id, NULL AS content_hash,
+                   NULL AS customer_id, 0 AS amount, queue_position, leaf_data, 0 AS credit_cost, 0 AS created_at
+              FROM checkpoints WHERE environment_id = \(bind: environmentID) AND queue_position > \(bind: size) \(window) AND status = 'QUEUED'
+              ORDER BY queue_position LIMIT \(bind: limit)
+            """
+        ).all()
+        let queuedRecordEntries = try await db.raw(
+            """
+            SELECT \(literal: LogEntry.Kind.recordEntry.rawValue) AS kind, entry_id AS id, NULL AS receipt_id, NULL AS content_hash,
+                   NULL AS customer_id, 0 AS amount, queue_position, leaf_data, credit_cost, created_at
+              FROM record_entries WHERE environment_id = \(bind: environmentID) AND queue_position > \(bind: size) \(window)
+                AND status = 'QUEUED' ORDER BY queue_position LIMIT \(bind: limit)
+            """
+        ).all()
+        return try (queuedDeltas + queuedCheckpoints + queuedRecordEntries)
+            .map { (position: try $0.decode(column: "queue_position", as: Int64.self), row: $0) }
+            .sorted { $0.position < $1.position }.prefix(limit).map(\.row)
     }
 
     /// The verified balances of the batch's customers once it is stored: read here, on the
