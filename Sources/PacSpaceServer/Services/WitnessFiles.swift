@@ -12,9 +12,9 @@ import Synchronization
 /// checkpoint is handed over only after its transaction committed, and the files are written
 /// in order, the latest of each environment only (``DurableFile``: written beside, fsynced,
 /// exchanged with the old one, which stays as `.partial`; one directory fsync for all the
-/// files of a pass). A lagging file is what a
-/// crash between a commit and its file write always left; the sequencer proves the stored
-/// tree extends whichever checkpoint the file names.
+/// files of a pass). A lagging file is what a crash between a commit and its file write
+/// always left; the sequencer proves the stored tree extends whichever checkpoint the file
+/// names.
 ///
 /// Why not in the sequencer's loop: the file's two fsyncs, one environment after another,
 /// were half of a round's time at 100 environments (219 → 112 ms a round without them,
