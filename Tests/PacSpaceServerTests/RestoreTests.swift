@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import PacSpaceCore
 import PacSpaceServer
+import PacSpaceStore
 import Testing
 
 /// The sequencer refuses to sign over a database restored from an older copy: the last
@@ -99,5 +100,41 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: witnesses).filter { $0.hasSuffix(".checkpoint") }
         let note = files.first.flatMap { FileManager.default.contents(atPath: (witnesses as NSString).appendingPathComponent($0)) }
         #expect(String(decoding: note ?? Data(), as: UTF8.self).split(separator: "\n").dropFirst().first == "3")
+    }
+
+    /// A witness file that is no signed checkpoint is read with the log's own note parser
+    /// (`WitnessFile`): the sequencer halts its environment rather than sign without the
+    /// evidence, `pacspace audit` reports it, and the environment resumes once the file is
+    /// whole again.
+    @Test func aDamagedWitnessFileHaltsItsEnvironmentAndIsAnAuditFinding() async throws {
+        var operated = TestServer()
+        operated.configuration.metricsToken = "operator-token"
+        let server = operated
+        let witnesses = (server.configuration.dataDirectory as NSString).appendingPathComponent("witness")
+        @Sendable func emit(_ api: API, _ key: String, _ reason: String) async throws -> String {
+            let reply = try await api.balance(.post, "/delta", key: key, body: #"{"customerId":"c","delta":1,"reason":"\#(reason)"}"#)
+            return reply.data["recordId"]?.string ?? ""
+        }
+        let key = try await server.run { api in
+            let key = try await api.apiKey(try await api.account())
+            #expect(try await api.waitForDelta(try await emit(api, key, "first"), key: key).data["status"] == "VERIFIED")
+            return key
+        }
+        // Stopped: the file names the whole tree.
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: witnesses).first { $0.hasSuffix(".checkpoint") })
+        let file = (witnesses as NSString).appendingPathComponent(name)
+        let whole = try #require(FileManager.default.contents(atPath: file))
+        try Data("not a checkpoint\n".utf8).write(to: URL(fileURLWithPath: file))
+        let audit = try await server.withDatabase { try await Audit(database: $0) { _ in }.run(witnessDirectory: witnesses) }
+        #expect(audit.findings.contains { "\($0)".contains("damaged") }, "\(audit.findings)")
+        try await server.run { api in
+            let held = try await emit(api, key, "second")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await api.balance(.get, "/delta/\(held)", key: key).data["status"] == "QUEUED")
+            let detail = try await api.call(.get, "/readyz", token: "operator-token")
+            #expect(detail.text.contains("damaged"), "\(detail.text)")
+            try whole.write(to: URL(fileURLWithPath: file))
+            #expect(try await api.waitForDelta(held, key: key).data["status"] == "VERIFIED")
+        }
     }
 }

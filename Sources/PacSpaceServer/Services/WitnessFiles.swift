@@ -35,18 +35,11 @@ final class WitnessFiles: Sendable {
     init(directory: String) { self.directory = directory }
 
     /// The file of the environment.
-    func path(_ environmentID: String) -> String {
-        (directory as NSString).appendingPathComponent("\(environmentID).checkpoint")
-    }
+    func path(_ environmentID: String) -> String { WitnessFile.path(in: directory, environmentID: environmentID) }
 
-    /// The checkpoint the environment's file names (nil without a file): its size and root.
+    /// The size and root of the checkpoint the environment's file names (nil without a file).
     func read(_ environmentID: String) throws -> (size: Int64, root: Hash)? {
-        guard let data = FileManager.default.contents(atPath: path(environmentID)) else { return nil }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-        guard lines.count >= 3, let size = Int64(lines[1]), let root = Hash(base64: String(lines[2])) else {
-            throw LogError.inconsistent(environmentID: environmentID, detail: "the witness file \(path(environmentID)) is damaged")
-        }
-        return (size, root)
+        try WitnessFile.read(in: directory, environmentID: environmentID)
     }
 
     /// Hands over a checkpoint whose transaction committed; it is written soon, in order.

@@ -136,11 +136,15 @@ public struct Audit: Sendable {
         if !tops.isEmpty { _ = try await checkNodes(environment.id, leaves: tops, from: 0, upTo: 62, baseLevel: Self.pageLevel, &report) }
         if let left = pending.first { finding("checkpoint \(left.treeSize) is beyond the \(size) stored leaves") }
         if let witnessDirectory {
-            let path = (witnessDirectory as NSString).appendingPathComponent("\(environment.id).checkpoint")
-            if let data = FileManager.default.contents(atPath: path) {
-                let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-                let matches = lines.count >= 3 && checkpoints.contains { "\($0.treeSize)" == lines[1] && $0.rootHash == lines[2] }
-                if !matches { finding("the witness file \(path) names a checkpoint the database does not have") }
+            do {
+                if let witnessed = try WitnessFile.read(in: witnessDirectory, environmentID: environment.id),
+                    !checkpoints.contains(where: { $0.treeSize == witnessed.size && $0.rootHash == witnessed.root.base64 })
+                {
+                    let path = WitnessFile.path(in: witnessDirectory, environmentID: environment.id)
+                    finding("the witness file \(path) names a checkpoint the database does not have")
+                }
+            } catch {
+                finding("\(error)")
             }
         }
     }
