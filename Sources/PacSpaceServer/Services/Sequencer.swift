@@ -143,7 +143,6 @@ final class Sequencer: Service {
     /// One round: every environment with queued work, one batch each in turn, until none
     /// is left; halted environments only once their retry time has come. Returns how many
     /// batches it wrote and their entries.
-    @discardableResult
     func integrateAll() async -> (batches: Int, entries: Int) {
         var pending: [String]
         var batches = 0

@@ -273,23 +273,14 @@ public struct DeltaStore: Sendable {
         _ db: any SQLDatabase
     ) async throws -> [DeltaRecord] {
         guard !items.isEmpty else { return [] }
-        var counts: [CustomerKey: Int64] = [:]
-        // Summed wide; a group of the writer's (≤ 5,000 deltas of ≤ 10¹⁵ micro-units) fits Int64.
-        var sums: [CustomerKey: Int128] = [:]
-        var environmentSums: [String: Int128] = [:]
-        var environmentCounts: [String: Int64] = [:]
+        var customers: [CustomerKey: Tally] = [:]
+        var environments: [String: Tally] = [:]
         var order: [CustomerKey] = []
         for item in items {
             let key = CustomerKey(environment: item.environment, customer: item.submission.customerID)
-            if counts[key] == nil { order.append(key) }
-            counts[key, default: 0] += 1
-            sums[key, default: 0] += Int128(item.submission.amount.micros)
-            environmentSums[item.environment, default: 0] += Int128(item.submission.amount.micros)
-            environmentCounts[item.environment, default: 0] += 1
-        }
-        func narrow(_ sum: Int128?) throws -> Int64 {
-            guard let value = Int64(exactly: sum ?? 0) else { throw StoreInvariant("an ingest group's sum exceeds 64 bits") }
-            return value
+            if customers[key] == nil { order.append(key) }
+            customers[key, default: Tally()].add(item.submission.amount)
+            environments[item.environment, default: Tally()].add(item.submission.amount)
         }
         var nextSequence: [CustomerKey: Int64] = [:]
         // Rows are locked in key order, as the sequencer's running totals lock them: two
@@ -302,11 +293,11 @@ public struct DeltaStore: Sendable {
                 accepted_balance, created_at, last_activity_at) VALUES
                 """
             for (offset, key) in chunk.enumerated() {
-                let count = counts[key] ?? 0
+                let tally = customers[key] ?? Tally()
                 query += offset == 0 ? " " : ", "
                 query +=
-                    "(\(bind: key.environment), \(bind: key.customer), \(bind: count), \(bind: count), "
-                    + "\(bind: try narrow(sums[key])), \(bind: now), \(bind: now))"
+                    "(\(bind: key.environment), \(bind: key.customer), \(bind: tally.count), \(bind: tally.count), "
+                    + "\(bind: try tally.narrowSum()), \(bind: now), \(bind: now))"
             }
             query += """
                  ON CONFLICT (environment_id, customer_id) DO UPDATE SET last_sequence = customers.last_sequence + excluded.last_sequence,
@@ -319,15 +310,15 @@ public struct DeltaStore: Sendable {
                     environment: try row.decode(column: "environment_id", as: String.self),
                     customer: try row.decode(column: "customer_id", as: String.self)
                 )
-                nextSequence[key] = try row.decode(column: "last_sequence", as: Int64.self) - (counts[key] ?? 0) + 1
+                nextSequence[key] = try row.decode(column: "last_sequence", as: Int64.self) - (customers[key]?.count ?? 0) + 1
             }
         }
         // Queue positions and accepted totals of every environment of the group in one
         // statement: one UPDATE an environment was one statement (and on PostgreSQL one round
         // trip) per environment a group names, a dozen or more with many tenants (issue 28).
-        try await LockOrder.environments(Set(environmentCounts.keys), database.dialect, db)
-        let reservations = try environmentCounts.sorted { $0.key < $1.key }.map { environment, count in
-            (environment: environment, count: count, sum: try narrow(environmentSums[environment]))
+        try await LockOrder.environments(Set(environments.keys), database.dialect, db)
+        let reservations = try environments.sorted { $0.key < $1.key }.map { environment, tally in
+            (environment: environment, count: tally.count, sum: try tally.narrowSum())
         }
         let updated = try await RowBatch.add(
             to: "environments",
@@ -344,9 +335,9 @@ public struct DeltaStore: Sendable {
         var nextPosition: [String: Int64] = [:]
         for row in updated {
             let environment = try row.decode(column: "id", as: String.self)
-            nextPosition[environment] = try row.decode(column: "queue_position", as: Int64.self) - (environmentCounts[environment] ?? 0) + 1
+            nextPosition[environment] = try row.decode(column: "queue_position", as: Int64.self) - (environments[environment]?.count ?? 0) + 1
         }
-        guard nextPosition.count == environmentCounts.count else { throw StoreInvariant("an environment vanished during ingest") }
+        guard nextPosition.count == environments.count else { throw StoreInvariant("an environment vanished during ingest") }
         var rows: [(DeltaRecord, Int64, Int64)] = []
         for item in items {
             let key = CustomerKey(environment: item.environment, customer: item.submission.customerID)
@@ -407,5 +398,24 @@ public struct DeltaStore: Sendable {
             verifiedAt: nil,
             latencyMs: nil
         )
+    }
+}
+
+/// How many deltas of an ingest group go to one customer or environment, and their sum:
+/// summed wide, since a group of the writer's (≤ 5,000 deltas of ≤ 10¹⁵ micro-units) fits
+/// Int64 but a corrupted one must be refused, not trapped.
+private struct Tally {
+    var count: Int64 = 0
+    var sum: Int128 = 0
+
+    mutating func add(_ amount: Amount) {
+        count += 1
+        sum += Int128(amount.micros)
+    }
+
+    /// The sum as stored.
+    func narrowSum() throws -> Int64 {
+        guard let value = Int64(exactly: sum) else { throw StoreInvariant("an ingest group's sum exceeds 64 bits") }
+        return value
     }
 }

@@ -61,9 +61,7 @@ final class PinnedSQLiteConnection: @unchecked Sendable {
             sqlite_nio_sqlite3_reset(statement)
             sqlite_nio_sqlite3_clear_bindings(statement)
         }
-        for (offset, bind) in binds.enumerated() {
-            try check(Self.bind(bind, at: Int32(offset + 1), statement), handle)
-        }
+        try bindAll(binds[...], statement, handle)
         var columns: PinnedSQLiteRow.Columns?
         while true {
             let code = sqlite_nio_sqlite3_step(statement)
@@ -86,9 +84,7 @@ final class PinnedSQLiteConnection: @unchecked Sendable {
         defer { sqlite_nio_sqlite3_clear_bindings(statement) }
         for start in stride(from: 0, to: binds.count, by: width) {
             defer { sqlite_nio_sqlite3_reset(statement) }
-            for offset in 0..<width {
-                try check(Self.bind(binds[start + offset], at: Int32(offset + 1), statement), handle)
-            }
+            try bindAll(binds[start..<start + width], statement, handle)
             let code = sqlite_nio_sqlite3_step(statement)
             guard code == SQLITE_DONE else { throw failure(code, handle) }
         }
@@ -114,6 +110,13 @@ final class PinnedSQLiteConnection: @unchecked Sendable {
         guard code == SQLITE_OK, let statement else { throw failure(code, handle) }
         statements[sql] = statement
         return statement
+    }
+
+    /// Binds `binds` to the statement's parameters 1, 2, …
+    private func bindAll(_ binds: ArraySlice<SQLiteData>, _ statement: OpaquePointer, _ handle: OpaquePointer) throws {
+        for (offset, bind) in binds.enumerated() {
+            try check(Self.bind(bind, at: Int32(offset + 1), statement), handle)
+        }
     }
 
     private func check(_ code: Int32, _ handle: OpaquePointer) throws {

@@ -143,7 +143,8 @@ public struct RecordStore: Sendable {
             committed = commitment.recordHash
             footprint = RecordFootprint.plaintext(contentBytes: contentText.utf8.count, leaves: commitment.leaves)
         }
-        let saltKey = submission.sealed == nil ? item.saltKey.prefixedHex : ""
+        // A plaintext entry's salt key is stored (its receipt reveals leaves); a sealed one has none.
+        let saltKey = submission.sealed == nil ? item.saltKey : nil
         let entry = RecordEntryHash(
             recordType: submission.recordType,
             recordKey: record.recordKey,
@@ -182,7 +183,7 @@ public struct RecordStore: Sendable {
                 record_opening, credit_cost, footprint)
             VALUES (\(bind: item.entryID), \(bind: environmentID), \(bind: record.recordKey.prefixedHex), \(bind: record.entryCount),
                     \(bind: lifecycle), \(bind: attempted), \(bind: reference), \(bind: item.requestHash.prefixedHex),
-                    \(bind: committed.prefixedHex), \(bind: record.recordHashVersion.rawValue), \(bind: saltKey),
+                    \(bind: committed.prefixedHex), \(bind: record.recordHashVersion.rawValue), \(bind: saltKey?.prefixedHex ?? ""),
                     \(bind: contentText), \(bind: submission.sealed?.contentTag),
                     \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now),
                     \(bind: item.opening.prefixedHex), \(bind: cost), \(bind: footprint))
@@ -203,7 +204,7 @@ public struct RecordStore: Sendable {
             referenceID: reference,
             recordHash: committed,
             recordHashVersion: record.recordHashVersion,
-            saltKey: submission.sealed == nil ? item.saltKey : nil,
+            saltKey: saltKey,
             content: content,
             contentTag: submission.sealed?.contentTag,
             envelopes: submission.sealed?.contentTag == nil ? nil : [],
