@@ -121,6 +121,11 @@ import Testing
                 ] {
                     try await db.raw("DROP TABLE \(unsafeRaw: table)").run()
                 }
+                // and migration 32's index was the queue's partial one.
+                try await db.raw("DROP INDEX record_entries_position").run()
+                try await db.raw(
+                    "CREATE INDEX record_entries_queue ON record_entries(environment_id, queue_position) WHERE status = 'QUEUED'"
+                ).run()
                 try await db.raw("DELETE FROM schema_migrations WHERE version >= 27").run()
             }
             #expect(try await Migrations.apply(to: database, logger: server.logs.logger, now: 0) == Migrations.latestVersion - 26)

@@ -320,10 +320,10 @@ public struct DeltaStore: Sendable {
         let reservations = try environments.sorted { $0.key < $1.key }.map { environment, tally in
             (environment: environment, count: tally.count, sum: try tally.narrowSum())
         }
-        let updated = try await RowBatch.add(
-            to: "environments",
+        let updated = try await RowBatch.update(
+            "environments",
             key: ("id", .text),
-            columns: ["queue_position", "accepted_balance"],
+            set: [("queue_position", .add), ("accepted_balance", .add)],
             returning: "id, queue_position",
             reservations,
             db

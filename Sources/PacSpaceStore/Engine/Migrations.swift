@@ -662,6 +662,23 @@ public enum Migrations {
                 "ALTER TABLE server_log ADD COLUMN halted TEXT"
             ]
         ),
+        Migration(
+            version: 32,
+            name: "record entries verified in place",
+            statements: [
+                // As migration 14 did for deltas (issue 28): the sequencer reads the queue from
+                // the environment's tree size on, so the index need not follow `status`. The
+                // partial index made every verification an index change, and on PostgreSQL
+                // ruled out HOT updates: each verified entry wrote a new entry into all four
+                // indexes of `record_entries`.
+                "DROP INDEX record_entries_queue",
+                "CREATE INDEX record_entries_position ON record_entries(environment_id, queue_position)",
+            ],
+            postgresStatements: [
+                // Room on each page for a row's verified version beside its queued one (HOT).
+                "ALTER TABLE record_entries SET (fillfactor = 50)"
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

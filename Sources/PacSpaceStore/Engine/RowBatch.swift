@@ -58,19 +58,22 @@ struct RowBatch {
     static let rowsPerStatement = 1_000
 
     /// Inserts one row per element of `items` into `table`; `write` fills each row's
-    /// cells in the order of `columns`.
+    /// cells in the order of `columns`. `onConflict`, when given, is the statement's
+    /// `ON CONFLICT` clause (an upsert; `excluded` names the row given).
     static func insert<Items: Collection>(
         into table: String,
         columns: [(name: String, kind: Kind)],
+        onConflict: String? = nil,
         _ items: Items,
         _ db: any SQLDatabase,
         write: (Items.Element, inout Row) -> Void
     ) async throws {
+        let clause = onConflict.map { " ON CONFLICT " + $0 } ?? ""
         if let sqlite = db as? PinnedSQLDatabase {
-            return try insert(into: table, columns: columns, items, sqlite.connection, write: write)
+            return try insert(into: table, columns: columns, clause, items, sqlite.connection, write: write)
         }
         for json in arrays(items, cells: columns.count, of: table, write: write) {
-            try await db.raw(statement(table, columns, json: json, Database.Dialect(of: db))).run()
+            try await db.raw(statement(table, columns, json: json, Database.Dialect(of: db)) + "\(unsafeRaw: clause)").run()
         }
     }
 
@@ -82,6 +85,7 @@ struct RowBatch {
     private static func insert<Items: Collection>(
         into table: String,
         columns: [(name: String, kind: Kind)],
+        _ clause: String,
         _ items: Items,
         _ connection: PinnedSQLiteConnection,
         write: (Items.Element, inout Row) -> Void
@@ -95,18 +99,21 @@ struct RowBatch {
         }
         let names = columns.map(\.name).joined(separator: ", ")
         let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        try connection.executeEach("INSERT INTO \(table) (\(names)) VALUES (\(marks))", width: columns.count, rows.binds)
+        try connection.executeEach("INSERT INTO \(table) (\(names)) VALUES (\(marks))" + clause, width: columns.count, rows.binds)
     }
 
     /// The rows of `table` whose `key` columns equal one of `keys`, each `write` filling a
     /// key's cells in the order of `key`. `columns` is the select list, its columns
     /// qualified with `t.` (the table's alias); `filter`, when given, is one more condition
     /// on `t` (a partial index's predicate). Each row comes back at most once per key given.
+    /// `locking` rows are locked until the transaction ends on PostgreSQL (`FOR NO KEY
+    /// UPDATE`; SQLite has one writer).
     static func select<Keys: Collection>(
         _ columns: String,
         from table: String,
         key: [(name: String, kind: Kind)],
         filter: String? = nil,
+        locking: Bool = false,
         in keys: Keys,
         _ db: any SQLDatabase,
         write: (Keys.Element, inout Row) -> Void
@@ -122,7 +129,7 @@ struct RowBatch {
             let statement: SQLQueryString =
                 postgres
                 ? "SELECT \(unsafeRaw: columns) FROM jsonb_array_elements(\(bind: json)::jsonb) AS k(value) "
-                    + "JOIN \(unsafeRaw: table) AS t ON \(unsafeRaw: match)"
+                    + "JOIN \(unsafeRaw: table) AS t ON \(unsafeRaw: match)\(unsafeRaw: locking ? " FOR NO KEY UPDATE OF t" : "")"
                 : "SELECT \(unsafeRaw: columns) FROM json_each(\(bind: json)) AS k CROSS JOIN \(unsafeRaw: table) AS t ON \(unsafeRaw: match)"
             rows += try await db.raw(statement).all()
         }
@@ -151,31 +158,43 @@ struct RowBatch {
         }
     }
 
-    /// Adds to integer columns of many rows of `table` with one statement per
-    /// ``rowsPerStatement`` rows: each item's row is `key` followed by one amount per name of
-    /// `columns`, added to the row whose key column equals it. Returns `returning` (columns of
-    /// `table`, unqualified) of each row updated; a key no row has updates nothing.
-    static func add<Items: Collection>(
-        to table: String,
+    /// What ``update(_:key:set:returning:_:_:write:)`` does to a column with its cell.
+    enum Change {
+        /// Adds the cell (an integer) to the column.
+        case add
+        /// Replaces the column with the cell.
+        case assign(Kind)
+    }
+
+    /// Changes many rows of `table` with one statement per ``rowsPerStatement`` rows: each
+    /// item's row is `key`'s cell followed by one cell per column of `set`, applied to the row
+    /// whose key column equals it. Returns `returning` (columns of `table`, unqualified; none
+    /// when nil) of each row changed; a key no row has changes nothing.
+    @discardableResult
+    static func update<Items: Collection>(
+        _ table: String,
         key: (name: String, kind: Kind),
-        columns: [String],
-        returning: String,
+        set columns: [(name: String, change: Change)],
+        returning: String? = nil,
         _ items: Items,
         _ db: any SQLDatabase,
         write: (Items.Element, inout Row) -> Void
     ) async throws -> [any SQLRow] {
         let postgres = Database.Dialect(of: db) == .postgres
-        let sums = columns.enumerated().map { offset, name in
-            "\(name) = \(table).\(name) + " + cell(offset + 1, .integer, of: "j.value", postgres: postgres)
+        let assignments = columns.enumerated().map { offset, column in
+            switch column.change {
+            case .add: "\(column.name) = \(table).\(column.name) + " + cell(offset + 1, .integer, of: "j.value", postgres: postgres)
+            case .assign(let kind): "\(column.name) = " + cell(offset + 1, kind, of: "j.value", postgres: postgres)
+            }
         }.joined(separator: ", ")
         let match = "\(table).\(key.name) = " + cell(0, key.kind, of: "j.value", postgres: postgres)
+        let answer = returning.map { " RETURNING " + $0 } ?? ""
         var rows: [any SQLRow] = []
         for json in arrays(items, cells: columns.count + 1, of: table, write: write) {
             let source: SQLQueryString = postgres ? "jsonb_array_elements(\(bind: json)::jsonb) AS j(value)" : "json_each(\(bind: json)) AS j"
-            rows += try await db.raw(
-                "UPDATE \(unsafeRaw: table) SET \(unsafeRaw: sums) FROM " + source
-                    + " WHERE \(unsafeRaw: match) RETURNING \(unsafeRaw: returning)"
-            ).all()
+            let statement: SQLQueryString =
+                "UPDATE \(unsafeRaw: table) SET \(unsafeRaw: assignments) FROM " + source + " WHERE \(unsafeRaw: match)\(unsafeRaw: answer)"
+            if returning == nil { try await db.raw(statement).run() } else { rows += try await db.raw(statement).all() }
         }
         return rows
     }

@@ -62,7 +62,14 @@ extension RecordStore {
 
     /// `amends` names an earlier entry of this record, or an entry of a closed record in the
     /// same environment that the entry also names in `references` (the layout's rule).
-    func checkAmends(_ content: JSONValue, record: RecordSummary, environmentID: String, _ db: any SQLDatabase) async throws {
+    /// Another record is read as `group` left it, when the group changed it.
+    func checkAmends(
+        _ content: JSONValue,
+        record: RecordSummary,
+        environmentID: String,
+        _ group: RecordAppends,
+        _ db: any SQLDatabase
+    ) async throws {
         guard let amends = content["amends"] else { return }
         guard case .string(let keyText)? = amends["recordKey"], let key = Hash(prefixedHex: keyText.lowercased()),
             case .number(let seqText)? = amends["seq"], let seq = Int64(seqText)
@@ -81,15 +88,20 @@ extension RecordStore {
             }
         }()
         guard referenced else { throw RecordRefusal.amendsInvalid("amends names another record's entry; name it in references too") }
-        let other = try await db.raw(
-            """
-            SELECT r.lifecycle, r.entry_count FROM records r
-            WHERE r.environment_id = \(bind: environmentID) AND r.record_key = \(bind: key.prefixedHex)
-            """
-        ).first()
-        guard let other, try other.decode(column: "lifecycle", as: String?.self) == "closed",
-            try seq < other.decode(column: "entry_count", as: Int64.self)
-        else { throw RecordRefusal.amendsInvalid("amends names an entry of another record, which must be closed and have that entry") }
+        let other: (lifecycle: String?, entryCount: Int64)?
+        if let changed = group.changedRecord(environmentID: environmentID, recordKey: key) {
+            other = (changed.lifecycle, changed.entryCount)
+        } else {
+            other = try await db.raw(
+                """
+                SELECT r.lifecycle, r.entry_count FROM records r
+                WHERE r.environment_id = \(bind: environmentID) AND r.record_key = \(bind: key.prefixedHex)
+                """
+            ).first().map { (try $0.decode(column: "lifecycle", as: String?.self), try $0.decode(column: "entry_count", as: Int64.self)) }
+        }
+        guard let other, other.lifecycle == "closed", seq < other.entryCount else {
+            throw RecordRefusal.amendsInvalid("amends names an entry of another record, which must be closed and have that entry")
+        }
     }
 }
 

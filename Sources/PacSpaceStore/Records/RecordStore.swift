@@ -42,7 +42,9 @@ public struct RecordStore: Sendable {
                 saltKey: Hash.sha256(Identifier.randomBytes(32)),
                 newKey: Hash.sha256(Identifier.randomBytes(32)),
                 opening: Hash.sha256(Identifier.randomBytes(32)),
-                entryID: Identifier.make("ent")
+                // Ordered: the entry id's index (and a reference-less entry's reference, the same
+                // id) grows at its end instead of taking inserts all over (issue 28).
+                entryID: Identifier.makeOrdered("ent", millis: now)
             )
         }
         return try await database.transaction { db in
@@ -56,12 +58,14 @@ public struct RecordStore: Sendable {
                 db
             )
             try await LockOrder.environments(Set(prepared.map(\.environmentID)), database.dialect, db)
+            var group = try await RecordAppends.load(prepared, db)
             var results: [Result<(RecordEntry, created: Bool), RecordRefusal>] = []
             for item in prepared {
-                do { results.append(.success(try await append(item, now: now, db))) } catch let refusal as RecordRefusal {
+                do { results.append(.success(try await admit(item, into: &group, now: now, db))) } catch let refusal as RecordRefusal {
                     results.append(.failure(refusal))
                 }
             }
+            try await group.write(now: now, db)
             return results
         }
     }
@@ -79,15 +83,19 @@ public struct RecordStore: Sendable {
         let entryID: String
     }
 
-    /// One entry, inside the caller's transaction. Every refusal is decided before this
-    /// entry writes anything — the credit reservation, a write, comes last — so a refused
-    /// entry leaves no trace in a shared transaction, not even a new record's row.
-    private func append(_ item: Prepared, now: Int64, _ db: any SQLDatabase) async throws -> (RecordEntry, created: Bool) {
+    /// One entry, admitted into `group` against the state the entries before it left. Every
+    /// refusal is decided before this entry changes anything — the credit reservation, a
+    /// write, comes last — so a refused entry leaves no trace in a shared transaction, not
+    /// even a new record's row.
+    private func admit(
+        _ item: Prepared,
+        into group: inout RecordAppends,
+        now: Int64,
+        _ db: any SQLDatabase
+    ) async throws -> (RecordEntry, created: Bool) {
         let submission = item.submission
         let environmentID = item.environmentID
-        // A record absent here stays absent until this transaction makes it: its creators
-        // hold its environment's lock first (LockOrder, PostgreSQL), or are the one writer (SQLite).
-        let existing = try await lockRecord(submission, environmentID: environmentID, db)
+        let existing = group.record(item.name)
         let record =
             existing
             ?? RecordSummary(
@@ -103,41 +111,34 @@ public struct RecordStore: Sendable {
             )
         let reference = submission.referenceID ?? item.entryID
         if existing != nil,
-            let earlier = try await db.raw(
-                """
-                SELECT * FROM record_entries
-                WHERE environment_id = \(bind: environmentID) AND record_key = \(bind: record.recordKey.prefixedHex)
-                  AND reference_id = \(bind: reference)
-                """
-            ).first()
+            let earlier = group.earlier(.init(environmentID: environmentID, recordKey: record.recordKey, reference: reference))
         {
-            guard let answered = try await Self.withEnvelopes([try RecordEntry(row: earlier)], db).first else {
-                throw StoreInvariant("record entry vanished")
-            }
-            guard try earlier.decode(column: "request_hash", as: String.self) == item.requestHash.prefixedHex else {
-                let claimKid = answered.envelopes?.last.flatMap { envelope -> String? in
+            guard earlier.requestHash == item.requestHash else {
+                let claimKid = earlier.entry.envelopes?.last.flatMap { envelope -> String? in
                     if case .string(let kid)? = envelope["kid"] { kid } else { nil }
                 }
-                throw RecordRefusal.referenceReused(seq: answered.seq, claimKid: claimKid)
+                throw RecordRefusal.referenceReused(seq: earlier.entry.seq, claimKid: claimKid)
             }
-            return (answered, false)
+            return (earlier.entry, false)
         }
         try Self.checkEncryption(submission, record: record)
         try Self.checkHashVersion(submission, record: record)
         let (lifecycle, attempted, content) = try plannedState(submission, record: record)
-        try await checkAmends(content, record: record, environmentID: environmentID, db)
+        try await checkAmends(content, record: record, environmentID: environmentID, group, db)
         try await Self.checkVersionConfirmed(submission, record: record, environmentID: environmentID, db)
         let cost = item.charge?.costPerEntry ?? 0
         if let charge = item.charge, try await !CreditStore.reserve(charge, cost, "1 production record entry", now, db) {
             throw RecordRefusal.insufficientCredits
         }
         let contentText = String(decoding: JSONWriter.serialize(content), as: UTF8.self)
-        let envelope = submission.sealed.map { String(decoding: JSONWriter.serialize($0.envelope.json), as: UTF8.self) }
+        let envelope = submission.sealed.map { sealed in
+            (kid: sealed.envelope.kid, text: String(decoding: JSONWriter.serialize(sealed.envelope.json), as: UTF8.self))
+        }
         let committed: Hash
         let footprint: Int64
         if let sealed = submission.sealed {
             committed = sealed.recordHash
-            footprint = RecordFootprint.sealed(contentBytes: contentText.utf8.count, envelopeBytes: (envelope?.utf8.count ?? 0) + 2)
+            footprint = RecordFootprint.sealed(contentBytes: contentText.utf8.count, envelopeBytes: (envelope?.text.utf8.count ?? 0) + 2)
         } else {
             let commitment = try Self.commit(content, saltKey: item.saltKey)
             committed = commitment.recordHash
@@ -153,43 +154,7 @@ public struct RecordStore: Sendable {
             recordHash: committed,
             recordHashVersion: record.recordHashVersion
         )
-        if existing == nil {
-            try await db.raw(
-                """
-                INSERT INTO records (environment_id, record_type, entity_id, record_key, entry_count, lifecycle, encryption_kid,
-                                     record_hash_version, created_at, updated_at)
-                VALUES (\(bind: environmentID), \(bind: submission.recordType), \(bind: submission.entityID), \(bind: item.newKey.prefixedHex),
-                        1, \(bind: lifecycle), \(bind: record.encryptionKid), \(bind: record.recordHashVersion.rawValue), \(bind: now), \(bind: now))
-                """
-            ).run()
-        } else {
-            try await db.raw(
-                """
-                UPDATE records SET entry_count = entry_count + 1, lifecycle = \(bind: lifecycle), updated_at = \(bind: now)
-                WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)
-                  AND entity_id = \(bind: submission.entityID)
-                """
-            ).run()
-        }
-        guard
-            let position = try await db.raw(
-                "UPDATE environments SET queue_position = queue_position + 1 WHERE id = \(bind: environmentID) RETURNING queue_position"
-            ).first()?.decode(column: "queue_position", as: Int64.self)
-        else { throw StoreInvariant("environment \(environmentID) vanished") }
-        try await db.raw(
-            """
-            INSERT INTO record_entries (entry_id, environment_id, record_key, seq, lifecycle, attempted, reference_id, request_hash,
-                record_hash, record_hash_version, salt_key, content, content_tag, leaf_data, queue_position, status, created_at,
-                record_opening, credit_cost, footprint)
-            VALUES (\(bind: item.entryID), \(bind: environmentID), \(bind: record.recordKey.prefixedHex), \(bind: record.entryCount),
-                    \(bind: lifecycle), \(bind: attempted), \(bind: reference), \(bind: item.requestHash.prefixedHex),
-                    \(bind: committed.prefixedHex), \(bind: record.recordHashVersion.rawValue), \(bind: saltKey?.prefixedHex ?? ""),
-                    \(bind: contentText), \(bind: submission.sealed?.contentTag),
-                    \(bind: String(decoding: entry.leaf, as: UTF8.self)), \(bind: position), 'QUEUED', \(bind: now),
-                    \(bind: item.opening.prefixedHex), \(bind: cost), \(bind: footprint))
-            """
-        ).run()
-        // The entry as stored, from the values just written: reading the row back (`RETURNING *`)
+        // The entry as it will be stored, from the values its row is written with: reading the row back (`RETURNING *`)
         // parsed its 4 KiB of content again on the writer's thread (with `RecordHash`'s keyed
         // salts: record appends 314 → 284 µs of CPU each, issue 28). `content` is what `contentText`
         // serializes, which keeps every number's and member's text; a replay, read from the
@@ -215,28 +180,22 @@ public struct RecordStore: Sendable {
             verifiedAt: nil,
             witnessedAt: nil
         )
-        if let envelope, let sealed = submission.sealed {
-            try await db.raw(
-                """
-                INSERT INTO record_envelopes (entry_id, kid, position, envelope)
-                VALUES (\(bind: item.entryID), \(bind: sealed.envelope.kid), 0, \(bind: envelope))
-                """
-            ).run()
-            written = written.withEnvelopes([sealed.envelope.json])
-        }
+        if let sealed = submission.sealed { written = written.withEnvelopes([sealed.envelope.json]) }
+        group.take(
+            RecordAppends.Admitted(
+                entry: written,
+                requestHash: item.requestHash,
+                leaf: String(decoding: entry.leaf, as: UTF8.self),
+                contentText: contentText,
+                cost: cost,
+                footprint: footprint,
+                envelope: envelope
+            ),
+            record: record,
+            name: item.name,
+            now: now
+        )
         return (written, true)
-    }
-
-    /// The record's row, locked until the transaction ends on PostgreSQL (its entries get
-    /// their seq one at a time; SQLite has one writer); nil when it has no entry yet.
-    private func lockRecord(_ submission: RecordSubmission, environmentID: String, _ db: any SQLDatabase) async throws -> RecordSummary? {
-        let lock: SQLQueryString = database.dialect == .postgres ? " FOR NO KEY UPDATE" : ""
-        return try await db.raw(
-            """
-            SELECT * FROM records WHERE environment_id = \(bind: environmentID) AND record_type = \(bind: submission.recordType)
-              AND entity_id = \(bind: submission.entityID)
-            """ + lock
-        ).first().map { try RecordSummary(row: $0) }
     }
 
     /// The record `entityID` of `recordType`, if it has an entry.
