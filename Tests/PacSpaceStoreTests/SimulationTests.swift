@@ -58,6 +58,8 @@ import Testing
                 return
             }
         }
+        print("seed \(seed): \(simulation.plannedAheadWritten) batches planned ahead written, \(simulation.treeMovedRefusals) refused as stale")
+        #expect(simulation.plannedAheadWritten > 0 || steps < 80, "batches planned ahead were written")
         await simulation.close()
     }
 
@@ -199,6 +201,11 @@ struct Simulation {
     var acknowledged: [String: Acknowledged] = [:]
     var verifiedCount = 0
     var witness: (size: Int64, root: Hash)?
+    /// The next batch a full one planned while it was written; kept, and sometimes passed
+    /// back only after other batches were written from the store, when it must be refused.
+    var ahead: LogStore.PlannedBatch?
+    var plannedAheadWritten = 0
+    var treeMovedRefusals = 0
     var lastAction = "setup"
     /// Percent of steps that are whale ingests (of the 45 % that ingest).
     var whaleShare = 2
@@ -457,7 +464,12 @@ struct Simulation {
     /// One sequencer batch; when it dies before commit, nothing of it may remain.
     mutating func integrate(dieBeforeCommit: Bool) async throws {
         let limit = pick(1...40)
-        lastAction = dieBeforeCommit ? "sequencer batch of \(limit) dying before commit" : "sequencer batch of \(limit)"
+        // A batch planned ahead is mostly written next, as the sequencer does.
+        let planned = pick(0...3) > 0 ? ahead : nil
+        if planned != nil { ahead = nil }
+        lastAction =
+            (dieBeforeCommit ? "sequencer batch of \(limit) dying before commit" : "sequencer batch of \(limit)")
+            + (planned == nil ? "" : ", planned ahead")
         struct Died: Error {}
         let signer = signer
         do {
@@ -465,7 +477,8 @@ struct Simulation {
                 environmentID: environmentID,
                 limit: limit,
                 now: now,
-                lastSigned: witness
+                lastSigned: witness,
+                planned: planned
             ) { checkpoint in
                 if dieBeforeCommit { throw Died() }
                 return try signer.sign(checkpoint.body)
@@ -474,14 +487,23 @@ struct Simulation {
                 if acknowledged.count > verifiedCount { throw SimulationTests.Failure(description: "queued deltas but no batch") }
                 return
             }
+            // A batch planned ahead holds what was queued when it was planned, up to its own limit.
             let expected = min(limit, acknowledged.count - verifiedCount)
-            guard integration.entries == expected else {
+            guard planned == nil ? integration.entries == expected : (1...acknowledged.count - verifiedCount).contains(integration.entries)
+            else {
                 throw SimulationTests.Failure(description: "the batch verified \(integration.entries), expected \(expected)")
             }
-            verifiedCount += expected
+            verifiedCount += integration.entries
+            if planned != nil { plannedAheadWritten += 1 }
             witness = (integration.treeSize, Hash(base64: integration.checkpoint.rootHash) ?? Merkle.emptyRoot)
+            if let next = integration.next { ahead = next }
         } catch is Died {
             guard dieBeforeCommit else { throw SimulationTests.Failure(description: "died unasked") }
+        } catch is LogStore.TreeMoved {
+            // Only a batch planned on top of one that is no longer the tree's end; check() finds
+            // that it wrote nothing.
+            guard planned != nil else { throw SimulationTests.Failure(description: "the tree moved under a batch planned from the store") }
+            treeMovedRefusals += 1
         }
     }
 

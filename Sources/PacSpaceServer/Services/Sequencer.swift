@@ -44,6 +44,9 @@ final class Sequencer: Service {
     private let signers = Mutex<[String: NoteSigner]>([:])
     private let halts = Mutex<[String: Halt]>([:])
     private let backlogs = Mutex<[String: Int64]>([:])
+    /// Each backlogged environment's next batch, planned while its last one was written;
+    /// used in the same round only (see ``integrateAll()``).
+    private let plannedAhead = Mutex<[String: LogStore.PlannedBatch]>([:])
     private let retryAlarm = RetryAlarm()
     private let metrics: ServerMetrics
 
@@ -180,6 +183,8 @@ final class Sequencer: Service {
             }
             pending = again
         }
+        // A plan kept past its round would grow stale: the next round plans from the store.
+        plannedAhead.withLock { $0.removeAll() }
         if let next = halts.withLock({ $0.values.map(\.retryAt).min() }) { wake(after: next - ContinuousClock.now) }
         return (batches, entries)
     }
@@ -230,10 +235,12 @@ final class Sequencer: Service {
             environmentID: environmentID,
             limit: Self.batchLimit,
             now: now(),
-            lastSigned: try witnesses.read(environmentID)
+            lastSigned: try witnesses.read(environmentID),
+            planned: plannedAhead.withLock { $0.removeValue(forKey: environmentID) }
         ) { checkpoint in
             try signer.sign(checkpoint.body)
         }
+        if let next = integration?.next { plannedAhead.withLock { $0[environmentID] = next } }
         if let integration {
             witnesses.record(integration.checkpoint)
             backlogs.withLock { $0[environmentID] = integration.backlog }

@@ -27,47 +27,40 @@ extension LogStore {
         let balances: [String: Int64]
     }
 
-    /// Checks the stored tree against its last signed checkpoint and the witness, then
-    /// appends the next queued entries to a copy of its frontier. Nil when nothing is queued.
-    func plan(
-        _ db: any SQLDatabase,
-        _ environmentID: String,
-        _ limit: Int,
-        _ lastSigned: (size: Int64, root: Hash)?
-    ) async throws -> Plan? {
+    /// What a batch is planned on top of.
+    enum Base: Sendable {
+        /// The stored tree, checked against its last signed checkpoint and the witness
+        /// (`lastSigned`, kept outside the database).
+        case stored(lastSigned: (size: Int64, root: Hash)?)
+        /// A batch planned from the store and being written: its tree, its nodes and its
+        /// customers' balances, which the snapshot may not show yet.
+        case after(Plan)
+    }
+
+    /// Appends the next queued entries to a copy of the frontier of `base`. Nil when
+    /// nothing is queued.
+    func plan(_ db: any SQLDatabase, _ environmentID: String, _ limit: Int, _ base: Base) async throws -> Plan? {
         guard
             let env = try await db.raw(
                 "SELECT log_origin, tree_size, queue_position, tenant_id, environment FROM environments WHERE id = \(bind: environmentID)"
             ).first(),
             let origin = try env.decode(column: "log_origin", as: String?.self)
         else { return nil }
-        let size = try env.decode(column: "tree_size", as: Int64.self)
-        let last = try await latestCheckpoint(environmentID, db)
-        guard let last, last.treeSize == size, let lastRoot = Hash(base64: last.rootHash) else {
-            throw LogError.inconsistent(environmentID: environmentID, detail: "no signed checkpoint for the stored tree size \(size)")
+        let stored = try env.decode(column: "tree_size", as: Int64.self)
+        var frontier: MerkleFrontier
+        var previous: Plan?
+        switch base {
+        case .stored(let lastSigned):
+            frontier = try await checkedFrontier(db, environmentID, size: stored, lastSigned: lastSigned)
+        case .after(let plan):
+            // The snapshot shows the tree before that batch or after it; anything else is
+            // another server's doing.
+            guard stored == plan.size || stored == Int64(plan.frontier.size) else { throw TreeMoved(environmentID: environmentID) }
+            frontier = plan.frontier
+            previous = plan
         }
-        let covering = Subtree.covering(0..<UInt64(size))
-        guard var frontier = MerkleFrontier(size: UInt64(size), hashes: try await hashes(environmentID, covering, db)),
-            frontier.root == lastRoot
-        else {
-            throw LogError.inconsistent(environmentID: environmentID, detail: "stored hashes do not give the signed root of size \(size)")
-        }
-        if let witness = lastSigned, witness.size != size || witness.root != lastRoot {
-            guard witness.size < size else {
-                throw LogError.inconsistent(
-                    environmentID: environmentID,
-                    detail: "the store has size \(size) but a checkpoint of size \(witness.size) was signed"
-                )
-            }
-            let proof = try await Merkle.consistencyProof(oldSize: UInt64(witness.size), newSize: UInt64(size)) {
-                try await hashes(environmentID, $0, db)
-            }
-            guard
-                Merkle.verifyConsistency(oldSize: UInt64(witness.size), newSize: UInt64(size), oldRoot: witness.root, newRoot: lastRoot, proof: proof)
-            else {
-                throw LogError.inconsistent(environmentID: environmentID, detail: "the stored tree does not extend the last signed checkpoint")
-            }
-        }
+        let size = Int64(frontier.size)
+        let lastRoot = frontier.root
         // The queue's next `limit` entries: the window of positions just past the tree first,
         // and, should that window hold none, the whole queue (see ``queued``).
         var queued = try await self.queued(environmentID, after: size, upTo: size + Int64(limit), limit, db)
@@ -110,10 +103,10 @@ extension LogStore {
                 recordEntries.append((item.id, index))
             }
         }
-        let balances = try await balances(after: verified, environmentID: environmentID, db)
+        let balances = try await balances(after: verified, from: previous?.balances ?? [:], environmentID: environmentID, db)
         // Belt and braces: the new tree must provably extend the last signed one.
         let newSize = Int64(frontier.size)
-        let planned = Dictionary(nodes, uniquingKeysWith: { first, _ in first })
+        let planned = Dictionary(nodes + (previous?.nodes ?? []), uniquingKeysWith: { first, _ in first })
         let proof = try await Merkle.consistencyProof(oldSize: UInt64(size), newSize: UInt64(newSize)) { subtrees in
             var stored = try await hashes(environmentID, subtrees.filter { planned[$0] == nil }, db).makeIterator()
             return try subtrees.map { subtree in
@@ -144,6 +137,43 @@ extension LogStore {
             queuePosition: try env.decode(column: "queue_position", as: Int64.self),
             balances: balances
         )
+    }
+
+    /// The stored tree of `size`, checked: its hashes give the root of its last signed
+    /// checkpoint, and that tree extends the witness's (`lastSigned`).
+    private func checkedFrontier(
+        _ db: any SQLDatabase,
+        _ environmentID: String,
+        size: Int64,
+        lastSigned: (size: Int64, root: Hash)?
+    ) async throws -> MerkleFrontier {
+        let last = try await latestCheckpoint(environmentID, db)
+        guard let last, last.treeSize == size, let lastRoot = Hash(base64: last.rootHash) else {
+            throw LogError.inconsistent(environmentID: environmentID, detail: "no signed checkpoint for the stored tree size \(size)")
+        }
+        let covering = Subtree.covering(0..<UInt64(size))
+        guard let frontier = MerkleFrontier(size: UInt64(size), hashes: try await hashes(environmentID, covering, db)),
+            frontier.root == lastRoot
+        else {
+            throw LogError.inconsistent(environmentID: environmentID, detail: "stored hashes do not give the signed root of size \(size)")
+        }
+        if let witness = lastSigned, witness.size != size || witness.root != lastRoot {
+            guard witness.size < size else {
+                throw LogError.inconsistent(
+                    environmentID: environmentID,
+                    detail: "the store has size \(size) but a checkpoint of size \(witness.size) was signed"
+                )
+            }
+            let proof = try await Merkle.consistencyProof(oldSize: UInt64(witness.size), newSize: UInt64(size)) {
+                try await hashes(environmentID, $0, db)
+            }
+            guard
+                Merkle.verifyConsistency(oldSize: UInt64(witness.size), newSize: UInt64(size), oldRoot: witness.root, newRoot: lastRoot, proof: proof)
+            else {
+                throw LogError.inconsistent(environmentID: environmentID, detail: "the stored tree does not extend the last signed checkpoint")
+            }
+        }
+        return frontier
     }
 
     /// The environment's next queued entries, at most `limit`, in queue order, with positions
@@ -200,19 +230,25 @@ extension LogStore {
             .sorted { $0.position < $1.position }.prefix(limit).map(\.row)
     }
 
-    /// The verified balances of the batch's customers once it is stored: read here, on the
-    /// snapshot (only the sequencer changes them, and ``TreeMoved`` catches a second one),
-    /// summed in `Int128` and refused (``LogError/totalOutOfRange``) past 64 bits. They
-    /// are written as values, so SQL never adds money (SQLite's `+` turns an overflow into a REAL).
-    private func balances(after batch: [Verified], environmentID: String, _ db: any SQLDatabase) async throws -> [String: Int64] {
+    /// The verified balances of the batch's customers once it is stored: `known` (the batch
+    /// planned before this one, not yet stored), or else read here, on the snapshot (only the
+    /// sequencer changes them, and ``TreeMoved`` catches a second one), summed in `Int128` and
+    /// refused (``LogError/totalOutOfRange``) past 64 bits. They are written as values, so
+    /// SQL never adds money (SQLite's `+` turns an overflow into a REAL).
+    private func balances(
+        after batch: [Verified],
+        from known: [String: Int64],
+        environmentID: String,
+        _ db: any SQLDatabase
+    ) async throws -> [String: Int64] {
         var sums: [String: Int128] = [:]
         for delta in batch { sums[delta.customer, default: 0] += Int128(delta.amount) }
-        var current: [String: Int64] = [:]
+        var current = known.filter { sums[$0.key] != nil }
         let rows = try await RowBatch.select(
             "t.customer_id, t.verified_balance",
             from: "customers",
             key: [("environment_id", .text), ("customer_id", .text)],
-            in: sums.keys,
+            in: sums.keys.filter { current[$0] == nil },
             db
         ) { customer, row in
             row.text(environmentID)

@@ -45,9 +45,10 @@ extension LogStore {
     /// held up), and a plan made before another server's batch committed is given up as
     /// ``TreeMoved`` before any row is written. Without it the later plan failed on its first
     /// node already stored, which halted the environment on that server with backoff (970
-    /// such failures in one full test run, deltas QUEUED past 10 s). SQLite has one writer.
+    /// such failures in one full test run, deltas QUEUED past 10 s). SQLite has one writer,
+    /// but a batch planned ahead (``LogStore/PlannedBatch``) extends one that may have failed:
+    /// the tree size is checked on both.
     private func claim(_ plan: Plan, _ db: any SQLDatabase) async throws {
-        guard database.dialect == .postgres else { return }
         let locked = try await sequencerLock(plan.environmentID, db)
         let size = try await db.raw("SELECT tree_size FROM environments WHERE id = \(bind: plan.environmentID)").first()?
             .decode(column: "tree_size", as: Int64.self)

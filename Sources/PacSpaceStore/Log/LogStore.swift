@@ -27,6 +27,15 @@ public struct Integration: Sendable {
     public let backlog: Int64
     /// When the batch's oldest delta was accepted (epoch milliseconds); nil for a batch of checkpoints only.
     public let oldestAcceptedAt: Int64?
+    /// The environment's next batch, planned on top of this one while it was written; nil
+    /// unless this one was full.
+    public var next: LogStore.PlannedBatch? = nil
+
+    func followed(by next: LogStore.PlannedBatch?) -> Integration {
+        var followed = self
+        followed.next = next
+        return followed
+    }
 }
 
 /// The environments' Merkle logs: stored subtree hashes, leaf data, signed checkpoints.
@@ -55,27 +64,56 @@ public struct LogStore: Sendable {
     /// transaction then stores it and checks that the tree did not grow meanwhile (nothing
     /// else appends on SQLite; servers sharing a PostgreSQL database may). On SQLite, where
     /// one connection writes, reading and hashing inside the transaction held up ingest.
+    ///
+    /// A full batch (a backlog) has its next batch planned while it is written, on top of
+    /// it (``Integration/next``); passed back as `planned`, that batch is written without
+    /// planning again. Planning and writing took turns, the server's CPU and then the
+    /// database's: on PostgreSQL a drain kept half a core of each busy (issue 28).
     public func integrate(
         environmentID: String,
         limit: Int,
         now: Int64,
         lastSigned: (size: Int64, root: Hash)?,
+        planned: PlannedBatch? = nil,
         sign: @escaping @Sendable (Checkpoint) throws -> String
     ) async throws -> Integration? {
-        // A batch of 10,000 entries may take seconds on a loaded PostgreSQL: a longer limit than requests get.
-        guard
-            let plan = try await database.snapshot(
-                timeout: .seconds(120),
-                { db in
-                    // Servers sharing a database skip a log another one is planning or writing
-                    // instead of planning the same batch beside it, only to throw it away at
-                    // the write: every server's sequencer sees every environment's queue.
-                    guard try await sequencerLock(environmentID, db) else { throw TreeMoved(environmentID: environmentID) }
-                    return try await plan(db, environmentID, limit, lastSigned)
-                }
-            )
-        else { return nil }
-        return try await database.transaction(timeout: .seconds(120)) { db in try await write(plan, now, sign, db) }
+        let plan: Plan
+        if let planned, planned.plan.environmentID == environmentID {
+            plan = planned.plan
+        } else {
+            // A batch of 10,000 entries may take seconds on a loaded PostgreSQL: a longer limit than requests get.
+            guard
+                let stored = try await database.snapshot(
+                    timeout: .seconds(120),
+                    { db in
+                        // Servers sharing a database skip a log another one is planning or writing
+                        // instead of planning the same batch beside it, only to throw it away at
+                        // the write: every server's sequencer sees every environment's queue.
+                        guard try await sequencerLock(environmentID, db) else { throw TreeMoved(environmentID: environmentID) }
+                        return try await self.plan(db, environmentID, limit, .stored(lastSigned: lastSigned))
+                    }
+                )
+            else { return nil }
+            plan = stored
+        }
+        // Without the sequencer lock: the write below holds it. The write of the batch
+        // planned here checks the tree size it extends, as every write does.
+        async let ahead = planAhead(after: plan, limit)
+        let integration = try await database.transaction(timeout: .seconds(120)) { db in try await write(plan, now, sign, db) }
+        // A batch that could not be planned ahead is planned from the store next time.
+        return integration.followed(by: (try? await ahead).flatMap { $0 }.map(PlannedBatch.init))
+    }
+
+    /// The batch after `plan`, when `plan` is full, planned on a snapshot on top of it.
+    private func planAhead(after plan: Plan, _ limit: Int) async throws -> Plan? {
+        guard plan.entries.count >= limit else { return nil }
+        return try await database.snapshot(timeout: .seconds(120)) { db in try await self.plan(db, plan.environmentID, limit, .after(plan)) }
+    }
+
+    /// A batch planned on top of another one, to be written after it
+    /// (``integrate(environmentID:limit:now:lastSigned:planned:sign:)``).
+    public struct PlannedBatch: Sendable {
+        let plan: Plan
     }
 
     /// The tree grew between a batch's plan and its write, or another server is planning
