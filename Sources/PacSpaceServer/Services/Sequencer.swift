@@ -47,6 +47,11 @@ final class Sequencer: Service {
     /// Each backlogged environment's next batch, planned while its last one was written;
     /// used in the same round only (see ``integrateAll()``).
     private let plannedAhead = Mutex<[String: LogStore.PlannedBatch]>([:])
+    /// Environments whose queue was found empty although they had given out more positions
+    /// than their log holds (a hole, made only by editing the database), with the position
+    /// they had then: they are passed over until they give out another, or for a minute at
+    /// most (in case an empty plan had another cause).
+    private let emptyQueues = Mutex<[String: (position: Int64, until: ContinuousClock.Instant)]>([:])
     private let retryAlarm = RetryAlarm()
     private let metrics: ServerMetrics
 
@@ -150,8 +155,16 @@ final class Sequencer: Service {
         var pending: [String]
         var batches = 0
         var entries = 0
+        var listed: [String: Int64] = [:]
         do {
-            pending = try await log.environmentsWithQueuedWork()
+            let queues = try await log.environmentsWithQueuedWork()
+            listed = Dictionary(queues, uniquingKeysWith: { first, _ in first })
+            let now = ContinuousClock.now
+            let empty = emptyQueues.withLock { empty in
+                empty = empty.filter { listed[$0.key] == $0.value.position && $0.value.until > now }
+                return empty
+            }
+            pending = queues.map(\.id).filter { empty[$0] == nil }
         } catch {
             logger.error("sequencer cannot list queued work; retrying", metadata: ["error": .string("\(error)")])
             wake(after: Self.firstRetry)
@@ -169,6 +182,10 @@ final class Sequencer: Service {
                 do {
                     let batch = try await integrate(environmentID)
                     resumed(environmentID)
+                    if batch == nil, let position = listed[environmentID] {
+                        // Planned after the listing: every position up to `position` was visible, and none is queued.
+                        emptyQueues.withLock { $0[environmentID] = (position, .now + .seconds(60)) }
+                    }
                     if let batch {
                         batches += 1
                         entries += batch.entries

@@ -44,12 +44,14 @@ public struct LogStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// Environments with QUEUED entries: more queue positions given out than entries in
-    /// the log (each position is one delta or checkpoint, appended in position order).
-    public func environmentsWithQueuedWork() async throws -> [String] {
+    /// Environments with QUEUED entries, with the queue positions they have given out: more
+    /// positions than entries in the log (each position is one delta, checkpoint or record
+    /// entry, appended in position order).
+    public func environmentsWithQueuedWork() async throws -> [(id: String, queuePosition: Int64)] {
         try await database.read { db in
-            try await db.raw("SELECT id FROM environments WHERE queue_position > tree_size").all()
-                .map { try $0.decode(column: "id", as: String.self) }
+            try await db.raw("SELECT id, queue_position FROM environments WHERE queue_position > tree_size").all().map {
+                (try $0.decode(column: "id", as: String.self), try $0.decode(column: "queue_position", as: Int64.self))
+            }
         }
     }
 
