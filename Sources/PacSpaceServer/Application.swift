@@ -76,7 +76,7 @@ public func buildApplication(_ configuration: ServerConfiguration, logger: Logge
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
         ),
         services: [
-            database, services.provisioner, services.sequencer, services.publisher, services.dispatcher,
+            database, services.provisioner, services.sequencer, services.publisher, services.dispatcher, services.keyAuthenticator,
             IdempotencyPurge(deltas: stores.deltas, logger: logger, now: configuration.now),
         ] + (services.witnessing.map { [$0] } ?? []),
         logger: logger

@@ -141,7 +141,7 @@ struct ServerServices: Sendable {
             logger: logger,
             now: now
         )
-        keyAuthenticator = APIKeyAuthenticator(keys: stores.apiKeys, environments: stores.environments, logger: logger)
+        keyAuthenticator = APIKeyAuthenticator(keys: stores.apiKeys, environments: stores.environments, logger: logger, now: now)
         keyCheck = APIKeyMiddleware(authenticator: keyAuthenticator, limiter: limiter, limits: configuration.rateLimits, now: now)
         operatorToken = OperatorToken(configuration.metricsToken, limiter: limiter, limits: configuration.rateLimits, now: now)
         receipts = ReceiptReader(log: stores.log, serverLog: stores.serverLog)

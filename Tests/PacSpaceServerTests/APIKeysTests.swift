@@ -1,8 +1,10 @@
 import Foundation
 import HTTPTypes
 import PacSpaceCore
-import PacSpaceServer
+import PacSpaceStore
 import Testing
+
+@testable import PacSpaceServer
 
 /// `/dashboard/api-keys*` (docs/api.md §4).
 @Suite struct APIKeysTests {
@@ -136,6 +138,38 @@ import Testing
             #expect(try await api.call(.get, "/dashboard/api-keys", token: bob.accessToken).data["total"] == 0)
             #expect(try await api.call(.get, "/dashboard/api-keys/\(id)", token: alice.accessToken).data["name"] == "API key")
             #expect(try await api.call(.get, "/dashboard/api-keys").status == .unauthorized)
+        }
+    }
+
+    /// A key in steady use stays cached (its entry is read again in bulk before it expires),
+    /// yet a change made elsewhere — another server sharing the database, here the store
+    /// itself — stops it within the cache's life and one refresh.
+    @Test(arguments: Backend.all)
+    func aKeyInUseFollowsAChangeMadeElsewhere(backend: Backend) async throws {
+        let server = TestServer(backend)
+        try await server.run { api in
+            let key = try await api.apiKey(try await api.account())
+            let publicID = try #require(APIKey(parsing: key)?.publicID)
+            // In use across at least one refresh.
+            let started = ContinuousClock.now
+            while ContinuousClock.now - started < APIKeyAuthenticator.refreshInterval + .milliseconds(500) {
+                #expect(try await api.balance(.get, "/usage", key: key).status == .ok)
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            try await server.withDatabase { database in
+                let keys = APIKeyStore(database: database)
+                let record = try #require(try await keys.keys(publicIDs: [publicID]).first)
+                #expect(try await keys.update(id: record.id, tenantID: record.tenantID, name: nil, active: false)?.active == false)
+            }
+            let changed = ContinuousClock.now
+            var status = HTTPResponse.Status.ok
+            while status == .ok, ContinuousClock.now - changed < .seconds(10) {
+                status = try await api.balance(.get, "/usage", key: key).status
+                if status == .ok { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            let took = ContinuousClock.now - changed
+            #expect(status == .unauthorized, "still \(status) after \(took)")
+            #expect(took < .milliseconds(APIKeyAuthenticator.cacheMillis) + APIKeyAuthenticator.refreshInterval + .seconds(1), "\(took)")
         }
     }
 }

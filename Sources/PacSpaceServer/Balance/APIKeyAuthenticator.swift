@@ -2,6 +2,7 @@ import HTTPTypes
 import Logging
 import PacSpaceCore
 import PacSpaceStore
+import ServiceLifecycle
 import Synchronization
 
 /// Who a Balance API request acts for.
@@ -24,14 +25,24 @@ public struct APIKeyIdentity: Sendable, Equatable {
 /// The cache sits behind a lock held only to read or write an entry, not an actor: every
 /// Balance API request passes here, and as an actor each one queued behind the others and
 /// paid a task switch (issue 28). The secret is hashed outside the lock.
-final class APIKeyAuthenticator: Sendable {
+///
+/// Entries in use are read again together, every ``refreshInterval`` (``run()``), before
+/// they expire: read one by one as each expired, 10,000 keys in rotation cost about 2,000
+/// reads of two queries a second, and single emits over them ran at 0.87× those over 100
+/// keys of the same environments (1.08× with entries that never expired; issue 28).
+final class APIKeyAuthenticator: Service, Sendable {
     static let cacheMillis: Int64 = 5_000
+    /// Under half of ``cacheMillis``: an entry used in one interval is read again in the
+    /// next, before it expires.
+    static let refreshInterval: Duration = .seconds(2)
     static let touchIntervalMillis: Int64 = 60_000
 
     private struct Entry: Sendable {
         let key: APIKeyRecord
         let environment: EnvironmentRecord?
         let fetchedAt: Int64
+        /// Used since the last refresh.
+        var used = false
     }
 
     private let keys: APIKeyStore
@@ -42,15 +53,62 @@ final class APIKeyAuthenticator: Sendable {
     /// Uses not yet written; not empty exactly while a ``writeUses()`` is on its way.
     private let pendingUses = Mutex<[String: Int64]>([:])
 
-    init(keys: APIKeyStore, environments: EnvironmentStore, logger: Logger) {
+    /// Keys forgotten while a refresh reads: it must not put back what it read before.
+    private let forgotten = Mutex<Set<String>>([])
+    private let now: @Sendable () -> Int64
+
+    init(keys: APIKeyStore, environments: EnvironmentStore, logger: Logger, now: @escaping @Sendable () -> Int64) {
         self.keys = keys
         self.environments = environments
         self.logger = logger
+        self.now = now
     }
 
     /// Drops a key from the cache (after rename, disable, rotation, revocation).
     func forget(publicID: String) {
+        forgotten.withLock { _ = $0.insert(publicID) }
         _ = cache.withLock { $0.removeValue(forKey: publicID) }
+    }
+
+    /// Reads the keys in use again every ``refreshInterval``, until graceful shutdown.
+    func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.refreshInterval) }
+            await refresh()
+        }
+    }
+
+    /// Reads again, in one query per 1,000, the keys used since the last refresh and their
+    /// environments; drops the entries nobody used that have expired.
+    func refresh() async {
+        let started = now()
+        forgotten.withLock { $0.removeAll() }
+        let due = cache.withLock { cache in
+            cache = cache.filter { $0.value.used || started - $0.value.fetchedAt < Self.cacheMillis }
+            return cache.filter(\.value.used).map(\.key)
+        }
+        guard !due.isEmpty else { return }
+        do {
+            let found = try await keys.keys(publicIDs: due)
+            let owned = try await environments.environments(tenantIDs: Array(Set(found.map(\.tenantID))))
+            let byTenant = Dictionary(grouping: owned, by: \.tenantID)
+            let fresh = Dictionary(
+                found.map { key in
+                    (
+                        key.publicID,
+                        Entry(key: key, environment: byTenant[key.tenantID]?.first { $0.environment == key.kind.environment }, fetchedAt: started)
+                    )
+                },
+                uniquingKeysWith: { first, _ in first }
+            )
+            let skipped = forgotten.withLock { $0 }
+            cache.withLock { cache in
+                for id in due where !skipped.contains(id) { cache[id] = fresh[id] }
+            }
+        } catch {
+            // The entries expire as they would have: each is then read on its own at its next use.
+            logger.warning("cannot read the API keys in use again", metadata: ["keys": .stringConvertible(due.count), "error": .string("\(error)")])
+        }
     }
 
     /// The identity of a valid key for an active environment; 401 or 412 otherwise.
@@ -80,10 +138,15 @@ final class APIKeyAuthenticator: Sendable {
     }
 
     private func lookup(_ publicID: String, now: Int64) async throws -> Entry? {
-        if let entry = cache.withLock({ $0[publicID] }), now - entry.fetchedAt < Self.cacheMillis { return entry }
+        let cached = cache.withLock { cache -> Entry? in
+            guard let entry = cache[publicID], now - entry.fetchedAt < Self.cacheMillis else { return nil }
+            if !entry.used { cache[publicID]?.used = true }
+            return entry
+        }
+        if let cached { return cached }
         guard let key = try await keys.key(publicID: publicID) else { return nil }
         let environment = try await environments.environments(tenantID: key.tenantID).first { $0.environment == key.kind.environment }
-        let entry = Entry(key: key, environment: environment, fetchedAt: now)
+        let entry = Entry(key: key, environment: environment, fetchedAt: now, used: true)
         cache.withLock {
             if $0.count > 50_000 { $0.removeAll() }
             $0[publicID] = entry

@@ -71,6 +71,14 @@ public struct APIKeyStore: Sendable {
         }
     }
 
+    /// The keys with these public ids, whatever their state; one query per 1,000 ids.
+    public func keys(publicIDs: [String]) async throws -> [APIKeyRecord] {
+        try await database.read { db in
+            try await RowBatch.select("t.*", from: "api_keys", key: [("public_id", .text)], in: publicIDs, db) { id, row in row.text(id) }
+                .map(APIKeyRecord.init(row:))
+        }
+    }
+
     /// Renames and/or enables/disables; returns the updated key, nil if not the tenant's.
     public func update(id: String, tenantID: String, name: String?, active: Bool?) async throws -> APIKeyRecord? {
         try await database.transaction { db in

@@ -92,6 +92,15 @@ public struct EnvironmentStore: Sendable {
         }
     }
 
+    /// The environments of these tenants; one query per 1,000 tenants.
+    public func environments(tenantIDs: [String]) async throws -> [EnvironmentRecord] {
+        try await database.read { db in
+            try await RowBatch.select("t.*", from: "environments", key: [("tenant_id", .text)], in: tenantIDs, db) { id, row in
+                row.text(id)
+            }.map(EnvironmentRecord.init(row:))
+        }
+    }
+
     /// One environment by id.
     public func environment(id: String) async throws -> EnvironmentRecord? {
         try await database.read { db in
