@@ -89,18 +89,7 @@ final class APIKeyAuthenticator: Service, Sendable {
         }
         guard !due.isEmpty else { return }
         do {
-            let found = try await keys.keys(publicIDs: due)
-            let owned = try await environments.environments(tenantIDs: Array(Set(found.map(\.tenantID))))
-            let byTenant = Dictionary(grouping: owned, by: \.tenantID)
-            let fresh = Dictionary(
-                found.map { key in
-                    (
-                        key.publicID,
-                        Entry(key: key, environment: byTenant[key.tenantID]?.first { $0.environment == key.kind.environment }, fetchedAt: started)
-                    )
-                },
-                uniquingKeysWith: { first, _ in first }
-            )
+            let fresh = try await read(due, at: started)
             let skipped = forgotten.withLock { $0 }
             cache.withLock { cache in
                 for id in due where !skipped.contains(id) { cache[id] = fresh[id] }
@@ -144,14 +133,27 @@ final class APIKeyAuthenticator: Service, Sendable {
             return entry
         }
         if let cached { return cached }
-        guard let key = try await keys.key(publicID: publicID) else { return nil }
-        let environment = try await environments.environments(tenantID: key.tenantID).first { $0.environment == key.kind.environment }
-        let entry = Entry(key: key, environment: environment, fetchedAt: now, used: true)
+        guard var entry = try await read([publicID], at: now)[publicID] else { return nil }
+        entry.used = true
         cache.withLock {
             if $0.count > 50_000 { $0.removeAll() }
             $0[publicID] = entry
         }
         return entry
+    }
+
+    /// The cache entries of the keys `publicIDs` that exist, read at `fetchedAt`: the keys in
+    /// one query per 1,000, their tenants' environments likewise.
+    private func read(_ publicIDs: [String], at fetchedAt: Int64) async throws -> [String: Entry] {
+        let found = try await keys.keys(publicIDs: publicIDs)
+        guard !found.isEmpty else { return [:] }  // an unknown key costs one query, not two
+        let owned = Dictionary(grouping: try await environments.environments(tenantIDs: Array(Set(found.map(\.tenantID)))), by: \.tenantID)
+        var entries: [String: Entry] = [:]
+        for key in found {
+            let environment = owned[key.tenantID]?.first { $0.environment == key.kind.environment }
+            entries[key.publicID] = Entry(key: key, environment: environment, fetchedAt: fetchedAt)
+        }
+        return entries
     }
 
     /// Records use at most once a minute per key, off the request path.

@@ -64,14 +64,8 @@ public struct APIKeyStore: Sendable {
         }
     }
 
-    /// The key with this public id, whatever its state (authentication decides).
-    public func key(publicID: String) async throws -> APIKeyRecord? {
-        try await database.read { db in
-            try await db.raw("SELECT * FROM api_keys WHERE public_id = \(bind: publicID)").first().map(APIKeyRecord.init(row:))
-        }
-    }
-
-    /// The keys with these public ids, whatever their state; one query per 1,000 ids.
+    /// The keys with these public ids, whatever their state (authentication decides); one
+    /// query per 1,000 ids.
     public func keys(publicIDs: [String]) async throws -> [APIKeyRecord] {
         try await database.read { db in
             try await RowBatch.select("t.*", from: "api_keys", key: [("public_id", .text)], in: publicIDs, db) { id, row in row.text(id) }

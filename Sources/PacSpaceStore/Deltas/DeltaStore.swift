@@ -317,35 +317,17 @@ public struct DeltaStore: Sendable {
         // statement: one UPDATE an environment was one statement (and on PostgreSQL one round
         // trip) per environment a group names, a dozen or more with many tenants (issue 28).
         try await LockOrder.environments(Set(environments.keys), database.dialect, db)
-        let reservations = try environments.sorted { $0.key < $1.key }.map { environment, tally in
-            (environment: environment, count: tally.count, sum: try tally.narrowSum())
-        }
-        let updated = try await RowBatch.update(
-            "environments",
-            key: ("id", .text),
-            set: [("queue_position", .add), ("accepted_balance", .add)],
-            returning: "id, queue_position",
-            reservations,
+        var positions = try await QueuePositions(
+            counts: environments.mapValues(\.count),
+            accepted: try environments.mapValues { try $0.narrowSum() },
             db
-        ) { reservation, row in
-            row.text(reservation.environment)
-            row.integer(reservation.count)
-            row.integer(reservation.sum)
-        }
-        var nextPosition: [String: Int64] = [:]
-        for row in updated {
-            let environment = try row.decode(column: "id", as: String.self)
-            nextPosition[environment] = try row.decode(column: "queue_position", as: Int64.self) - (environments[environment]?.count ?? 0) + 1
-        }
-        guard nextPosition.count == environments.count else { throw StoreInvariant("an environment vanished during ingest") }
+        )
         var rows: [(DeltaRecord, Int64, Int64)] = []
         for item in items {
             let key = CustomerKey(environment: item.environment, customer: item.submission.customerID)
-            guard let sequence = nextSequence[key], let position = nextPosition[item.environment] else {
-                throw StoreInvariant("no sequence number or queue position for a delta of \(item.environment)")
-            }
+            guard let sequence = nextSequence[key] else { throw StoreInvariant("no sequence number for a delta of \(item.environment)") }
             nextSequence[key] = sequence + 1
-            nextPosition[item.environment] = position + 1
+            let position = try positions.take(item.environment)
             rows.append((record(item.submission, item.prepared, environment: item.environment, sequence: sequence), position, item.cost))
         }
         try await RowBatch.insert(into: "deltas", columns: Self.columns, rows, db) { item, row in

@@ -128,29 +128,13 @@ struct RecordAppends {
         self.admitted.append(admitted)
     }
 
-    /// Writes the admitted entries: queue positions, in the group's order, one statement for
-    /// every environment; the changed records, one upsert; the entries and their envelopes.
+    /// Writes the admitted entries: queue positions, in the group's order
+    /// (``QueuePositions``); the changed records, one upsert; the entries and their envelopes.
     func write(now: Int64, _ db: any SQLDatabase) async throws {
         guard !admitted.isEmpty else { return }
         var counts: [String: Int64] = [:]
         for item in admitted { counts[item.entry.environmentID, default: 0] += 1 }
-        var nextPosition: [String: Int64] = [:]
-        for row in try await RowBatch.update(
-            "environments",
-            key: ("id", .text),
-            set: [("queue_position", .add)],
-            returning: "id, queue_position",
-            counts.sorted { $0.key < $1.key },
-            db,
-            write: { count, row in
-                row.text(count.key)
-                row.integer(count.value)
-            }
-        ) {
-            let environment = try row.decode(column: "id", as: String.self)
-            nextPosition[environment] = try row.decode(column: "queue_position", as: Int64.self) - (counts[environment] ?? 0) + 1
-        }
-        guard nextPosition.count == counts.count else { throw StoreInvariant("an environment vanished during a record append") }
+        var positions = try await QueuePositions(counts: counts, db)
         try await RowBatch.insert(
             into: "records",
             columns: Self.recordColumns,
@@ -172,11 +156,7 @@ struct RecordAppends {
             row.integer(record.updatedAt)
         }
         var positioned: [(Admitted, Int64)] = []
-        for item in admitted {
-            guard let position = nextPosition[item.entry.environmentID] else { throw StoreInvariant("no queue position") }
-            nextPosition[item.entry.environmentID] = position + 1
-            positioned.append((item, position))
-        }
+        for item in admitted { positioned.append((item, try positions.take(item.entry.environmentID))) }
         try await RowBatch.insert(into: "record_entries", columns: Self.entryColumns, positioned, db) { item, row in
             let (admitted, position) = item
             let entry = admitted.entry
